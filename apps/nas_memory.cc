@@ -1,0 +1,68 @@
+// nas_memory: peak SRAM (three planner modes) and flash of one network, as a table, JSON and SVG.
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "apps/arch_resolver.h"
+#include "core/file_io.h"
+#include "core/hw_profile.h"
+#include "core/reference_nets.h"
+#include "memory_planner/memory_report.h"
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "nas_memory: error: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kilonas;
+  CLI::App app{"Peak SRAM per planner mode (per_layer, inplace, patch) and flash of a network"};
+  std::string arch;
+  std::optional<int> resolution;
+  std::string hw_path;
+  std::string out_dir = "out/memory";
+  memory_planner::ReportOptions options;
+  app.add_option("--arch", arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())
+      ->required();
+  app.add_option("--resolution", resolution, "input resolution (required for reference networks)")
+      ->check(CLI::Range(8, 4096));
+  app.add_option("--hw", hw_path, "hardware profile JSON (budgets, runtime code size)");
+  app.add_option("--out-dir", out_dir, "where <network>_memory.json and .svg are written");
+  app.add_option("--max-patches", options.patch_search.max_patches_per_side, "largest p of p x p patches")
+      ->check(CLI::Range(1, 16));
+  app.add_option("--max-patch-overhead", options.patch_search.max_extra_mac_fraction,
+                 "largest share of network MACs the patch stage may recompute")
+      ->check(CLI::Range(0.0, 10.0));
+  CLI11_PARSE(app, argc, argv);
+
+  std::optional<core::HwProfile> hw;
+  if (!hw_path.empty()) {
+    core::Result<core::HwProfile> loaded = core::LoadHwProfile(hw_path);
+    if (!loaded.ok()) return Fail(loaded.error().message);
+    hw = loaded.value();
+  }
+  core::Result<apps::ResolvedArch> resolved = apps::ResolveArch(arch, resolution);
+  if (!resolved.ok()) return Fail(resolved.error().message);
+  const core::Graph& graph = resolved.value().graph;
+  const std::string& name = resolved.value().name;
+
+  core::Result<memory_planner::MemoryReport> report =
+      memory_planner::BuildMemoryReport(graph, name, hw, options);
+  if (!report.ok()) return Fail(report.error().message);
+  std::fputs(memory_planner::FormatMemoryTable(graph, report.value()).c_str(), stdout);
+
+  const std::string base = out_dir + "/" + name + "_memory";
+  for (const auto& [path, content] :
+       {std::pair{base + ".json", memory_planner::MemoryReportToJson(graph, report.value())},
+        std::pair{base + ".svg", memory_planner::MemoryReportSvg(graph, report.value())}}) {
+    if (core::Status s = core::WriteFileAtomic(path, content); !s.ok()) return Fail(s.message());
+    std::printf("wrote %s\n", path.c_str());
+  }
+  return 0;
+}

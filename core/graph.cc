@@ -1,0 +1,190 @@
+#include "core/graph.h"
+
+#include <sstream>
+
+namespace kilonas::core {
+
+int BytesPerElement(DType dtype) {
+  switch (dtype) {
+    case DType::kInt8:
+      return 1;
+    case DType::kInt32:
+    case DType::kFloat32:
+      return 4;
+  }
+  return 1;
+}
+
+std::string_view DTypeName(DType dtype) {
+  switch (dtype) {
+    case DType::kInt8:
+      return "int8";
+    case DType::kInt32:
+      return "int32";
+    case DType::kFloat32:
+      return "float32";
+  }
+  return "int8";
+}
+
+std::string Shape::ToString() const {
+  std::ostringstream out;
+  out << h << "x" << w << "x" << c;
+  return out.str();
+}
+
+int Graph::AddTensor(Tensor tensor) {
+  tensors_.push_back(std::move(tensor));
+  return static_cast<int>(tensors_.size()) - 1;
+}
+
+int Graph::AddOp(Op op) {
+  ops_.push_back(std::move(op));
+  return static_cast<int>(ops_.size()) - 1;
+}
+
+int Graph::Producer(int tensor) const {
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    if (ops_[i].output == tensor) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<std::vector<int>> Graph::Consumers() const {
+  std::vector<std::vector<int>> consumers(tensors_.size());
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    for (int t : ops_[i].inputs) consumers.at(t).push_back(static_cast<int>(i));
+  }
+  return consumers;
+}
+
+int64_t Graph::MacsPerOutputPixel(const Op& op) const {
+  const Shape& in = InputOf(op).shape;
+  const Shape& out = OutputOf(op).shape;
+  const int64_t window = static_cast<int64_t>(op.kernel) * op.kernel;
+  switch (op.kind) {
+    case OpKind::kConv2d:
+    case OpKind::kPointwiseConv2d:
+      return window * in.c * out.c;
+    case OpKind::kDepthwiseConv2d:
+      return window * out.c;
+    case OpKind::kFullyConnected:
+      return static_cast<int64_t>(in.Elements()) * out.c;
+    case OpKind::kAdd:
+    case OpKind::kGlobalAvgPool:
+      return 0;
+  }
+  return 0;
+}
+
+int64_t Graph::Macs(const Op& op) const {
+  const Shape& out = OutputOf(op).shape;
+  return MacsPerOutputPixel(op) * out.h * out.w;
+}
+
+int64_t Graph::WeightCount(const Op& op) const {
+  if (!Traits(op.kind).has_weights) return 0;
+  const Shape& in = InputOf(op).shape;
+  const Shape& out = OutputOf(op).shape;
+  const int64_t window = static_cast<int64_t>(op.kernel) * op.kernel;
+  switch (op.kind) {
+    case OpKind::kConv2d:
+    case OpKind::kPointwiseConv2d:
+      return window * in.c * out.c;
+    case OpKind::kDepthwiseConv2d:
+      return window * out.c;
+    case OpKind::kFullyConnected:
+      return in.Elements() * out.c;
+    default:
+      return 0;
+  }
+}
+
+int64_t Graph::BiasCount(const Op& op) const {
+  return Traits(op.kind).has_weights ? OutputOf(op).shape.c : 0;
+}
+
+int64_t Graph::TotalMacs() const {
+  int64_t total = 0;
+  for (const Op& op : ops_) total += Macs(op);
+  return total;
+}
+
+int64_t Graph::TotalParams() const {
+  int64_t total = 0;
+  for (const Op& op : ops_) total += WeightCount(op) + BiasCount(op);
+  return total;
+}
+
+Status Graph::Validate() const {
+  const int num_tensors = static_cast<int>(tensors_.size());
+  if (input_ < 0 || input_ >= num_tensors) return Status::Fail("graph: input tensor not set");
+  if (output_ < 0 || output_ >= num_tensors) return Status::Fail("graph: output tensor not set");
+  if (ops_.empty()) return Status::Fail("graph: no ops");
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    Status status = ValidateOp(i);
+    if (!status.ok()) return status;
+  }
+  if (Producer(output_) < 0) return Status::Fail("graph: output tensor is not produced by any op");
+  return Status::Ok();
+}
+
+Status Graph::ValidateOp(size_t index) const {
+  const Op& op = ops_[index];
+  const OpKindTraits& traits = Traits(op.kind);
+  auto fail = [&](const std::string& what) {
+    return Status::Fail("graph: op " + std::to_string(index) + " '" + op.name + "' (" +
+                        std::string(traits.name) + "): " + what);
+  };
+  const int num_tensors = static_cast<int>(tensors_.size());
+  if (static_cast<int>(op.inputs.size()) != traits.num_inputs) {
+    return fail("expects " + std::to_string(traits.num_inputs) + " inputs, has " +
+                std::to_string(op.inputs.size()));
+  }
+  if (op.output < 0 || op.output >= num_tensors) return fail("output tensor id out of range");
+  if (op.output == input_) return fail("writes the graph input");
+  for (size_t j = 0; j < index; ++j) {
+    if (ops_[j].output == op.output) return fail("output tensor already written by op " + ops_[j].name);
+  }
+  for (int t : op.inputs) {
+    if (t < 0 || t >= num_tensors) return fail("input tensor id out of range");
+    if (t == input_) continue;
+    const int producer = Producer(t);
+    if (producer < 0 || producer >= static_cast<int>(index)) {
+      return fail("input '" + tensors_[t].name + "' is not produced by an earlier op");
+    }
+  }
+  if (op.kernel < 1 || op.stride < 1 || op.padding < 0) return fail("bad kernel/stride/padding");
+  const Shape& in = InputOf(op).shape;
+  const Shape& out = OutputOf(op).shape;
+  if (in.Elements() <= 0 || out.Elements() <= 0) return fail("empty tensor");
+  if (traits.window) {
+    const int h = WindowOutputSize(in.h, op.kernel, op.stride, op.padding);
+    const int w = WindowOutputSize(in.w, op.kernel, op.stride, op.padding);
+    if (out.h != h || out.w != w) {
+      return fail("output " + out.ToString() + " does not follow from input " + in.ToString());
+    }
+  }
+  switch (op.kind) {
+    case OpKind::kPointwiseConv2d:
+      if (op.kernel != 1 || op.stride != 1 || op.padding != 0) return fail("must be 1x1, stride 1");
+      break;
+    case OpKind::kDepthwiseConv2d:
+      if (in.c != out.c) return fail("channel count changes");
+      break;
+    case OpKind::kAdd:
+      if (tensor(op.inputs[1]).shape != in || out != in) return fail("operand shapes differ");
+      break;
+    case OpKind::kGlobalAvgPool:
+      if (out != Shape{1, 1, in.c}) return fail("output must be 1x1x" + std::to_string(in.c));
+      break;
+    case OpKind::kFullyConnected:
+      if (out.h != 1 || out.w != 1) return fail("output must be 1x1xN");
+      break;
+    case OpKind::kConv2d:
+      break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace kilonas::core

@@ -1,0 +1,97 @@
+// The Graph IR shared by every library: tensors (shape, dtype, quantization) and ops in execution
+// order. It carries no weights; weight and bias counts follow from op parameters.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/op_kind.h"
+#include "core/receptive_field.h"
+#include "core/status.h"
+
+namespace kilonas::core {
+
+enum class DType { kInt8, kInt32, kFloat32 };
+int BytesPerElement(DType dtype);
+std::string_view DTypeName(DType dtype);
+
+// Activation shape of one image (batch 1), stored NHWC.
+struct Shape {
+  int h = 1;
+  int w = 1;
+  int c = 1;
+  int64_t Elements() const { return static_cast<int64_t>(h) * w * c; }
+  bool operator==(const Shape& o) const { return h == o.h && w == o.w && c == o.c; }
+  bool operator!=(const Shape& o) const { return !(*this == o); }
+  std::string ToString() const;
+};
+
+// Per-tensor (one entry) or per-channel quantization. Empty until the quantizer fills it.
+struct QuantParams {
+  std::vector<float> scales;
+  std::vector<int32_t> zero_points;
+};
+
+struct Tensor {
+  std::string name;
+  Shape shape;
+  DType dtype = DType::kInt8;
+  QuantParams quant;
+  int64_t Bytes() const { return shape.Elements() * BytesPerElement(dtype); }
+};
+
+struct Op {
+  OpKind kind = OpKind::kConv2d;
+  std::string name;
+  std::vector<int> inputs;  // tensor ids
+  int output = -1;          // tensor id
+  int kernel = 1;
+  int stride = 1;
+  int padding = 0;  // symmetric zero padding
+  Activation activation = Activation::kNone;
+  int block = -1;  // inverted-residual block this op belongs to; -1 for stem and head
+};
+
+class Graph {
+ public:
+  int AddTensor(Tensor tensor);
+  int AddOp(Op op);  // ops are executed in the order they are added
+  void SetInput(int tensor) { input_ = tensor; }
+  void SetOutput(int tensor) { output_ = tensor; }
+
+  const std::vector<Tensor>& tensors() const { return tensors_; }
+  const std::vector<Op>& ops() const { return ops_; }
+  const Tensor& tensor(int id) const { return tensors_.at(id); }
+  Tensor& mutable_tensor(int id) { return tensors_.at(id); }
+  const Op& op(int index) const { return ops_.at(index); }
+  int input() const { return input_; }
+  int output() const { return output_; }
+  const Tensor& InputOf(const Op& op, int i = 0) const { return tensors_.at(op.inputs.at(i)); }
+  const Tensor& OutputOf(const Op& op) const { return tensors_.at(op.output); }
+
+  // Checks ids, execution order (every input produced earlier) and shape arithmetic of each op.
+  Status Validate() const;
+
+  // Index of the op producing `tensor`, or -1 for the graph input.
+  int Producer(int tensor) const;
+  // For each tensor, the indices of the ops reading it, in execution order.
+  std::vector<std::vector<int>> Consumers() const;
+
+  int64_t MacsPerOutputPixel(const Op& op) const;  // multiply-accumulates per output position
+  int64_t Macs(const Op& op) const;                // conv, depthwise, pointwise and FC only
+  int64_t WeightCount(const Op& op) const;
+  int64_t BiasCount(const Op& op) const;  // one per output channel for ops with weights
+  int64_t TotalMacs() const;
+  int64_t TotalParams() const;  // weights + biases, as published model statistics count them
+
+ private:
+  Status ValidateOp(size_t index) const;
+
+  std::vector<Tensor> tensors_;
+  std::vector<Op> ops_;
+  int input_ = -1;
+  int output_ = -1;
+};
+
+}  // namespace kilonas::core

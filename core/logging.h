@@ -1,0 +1,14 @@
+// The one kilonas logger. Libraries log through it and never configure sinks; apps do.
+#pragma once
+
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+namespace kilonas::core {
+
+// Returns the process-wide "kilonas" logger, creating it with spdlog's default sink if no app
+// registered one first.
+std::shared_ptr<spdlog::logger> Logger();
+
+}  // namespace kilonas::core

@@ -1,0 +1,100 @@
+#include "core/net_spec.h"
+
+namespace kilonas::core {
+namespace {
+
+class GraphBuilder {
+ public:
+  explicit GraphBuilder(Shape input) {
+    current_ = graph_.AddTensor({"input", input});
+    graph_.SetInput(current_);
+  }
+
+  // Appends a window op reading `from` and returns its output tensor.
+  int Window(OpKind kind, const std::string& name, int from, int channels, int kernel, int stride,
+             Activation act, int block) {
+    const Shape& in = graph_.tensor(from).shape;
+    const int pad = kernel / 2;
+    Shape out{WindowOutputSize(in.h, kernel, stride, pad), WindowOutputSize(in.w, kernel, stride, pad),
+              channels};
+    return Append({kind, name, {from}, -1, kernel, stride, pad, act, block}, out);
+  }
+
+  int Append(Op op, Shape out) {
+    op.output = graph_.AddTensor({op.name, out});
+    graph_.AddOp(std::move(op));
+    return graph_.ops().back().output;
+  }
+
+  Graph Finish(int output) {
+    graph_.SetOutput(output);
+    return std::move(graph_);
+  }
+
+  const Graph& graph() const { return graph_; }
+
+ private:
+  Graph graph_;
+  int current_ = -1;
+};
+
+}  // namespace
+
+Status ValidateNetSpec(const NetSpec& spec) {
+  auto fail = [&](const std::string& what) { return Status::Fail("net '" + spec.name + "': " + what); };
+  if (spec.resolution < 1) return fail("resolution must be positive");
+  if (spec.in_channels < 1 || spec.num_classes < 1) return fail("channels and classes must be positive");
+  if (spec.stem_channels < 1 || spec.stem_kernel < 1 || spec.stem_kernel % 2 == 0 || spec.stem_stride < 1) {
+    return fail("bad stem (channels >= 1, odd kernel, stride >= 1)");
+  }
+  if (spec.head_channels < 0) return fail("head_channels must be >= 0");
+  for (size_t i = 0; i < spec.blocks.size(); ++i) {
+    const MbBlockSpec& b = spec.blocks[i];
+    if (b.out_channels < 1 || b.kernel < 1 || b.kernel % 2 == 0 || b.expand < 1 || b.stride < 1 ||
+        b.stride > 2) {
+      return fail("block " + std::to_string(i) +
+                  ": needs out_channels >= 1, odd kernel, expand >= 1, stride 1 or 2");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Graph> BuildGraph(const NetSpec& spec) {
+  if (Status s = ValidateNetSpec(spec); !s.ok()) return s.error();
+  GraphBuilder b(Shape{spec.resolution, spec.resolution, spec.in_channels});
+  int x = b.Window(OpKind::kConv2d, "stem", b.graph().input(), spec.stem_channels, spec.stem_kernel,
+                   spec.stem_stride, Activation::kRelu6, -1);
+  for (size_t i = 0; i < spec.blocks.size(); ++i) {
+    const MbBlockSpec& blk = spec.blocks[i];
+    const int block = static_cast<int>(i);
+    const std::string prefix = "b" + std::to_string(i) + ".";
+    const int in_channels = b.graph().tensor(x).shape.c;
+    const int mid = in_channels * blk.expand;
+    int y = x;
+    if (blk.expand != 1) {
+      y = b.Window(OpKind::kPointwiseConv2d, prefix + "expand", y, mid, 1, 1, Activation::kRelu6, block);
+    }
+    y = b.Window(OpKind::kDepthwiseConv2d, prefix + "dw", y, mid, blk.kernel, blk.stride,
+                 Activation::kRelu6, block);
+    y = b.Window(OpKind::kPointwiseConv2d, prefix + "project", y, blk.out_channels, 1, 1,
+                 Activation::kNone, block);
+    if (blk.stride == 1 && in_channels == blk.out_channels) {
+      const Shape shape = b.graph().tensor(y).shape;
+      y = b.Append({OpKind::kAdd, prefix + "add", {x, y}, -1, 1, 1, 0, Activation::kNone, block}, shape);
+    }
+    x = y;
+  }
+  if (spec.head_channels > 0) {
+    x = b.Window(OpKind::kPointwiseConv2d, "head", x, spec.head_channels, 1, 1, Activation::kRelu6, -1);
+  }
+  const int channels = b.graph().tensor(x).shape.c;
+  x = b.Append({OpKind::kGlobalAvgPool, "pool", {x}, -1, 1, 1, 0, Activation::kNone, -1},
+               Shape{1, 1, channels});
+  x = b.Append({OpKind::kFullyConnected, "classifier", {x}, -1, 1, 1, 0, Activation::kNone, -1},
+               Shape{1, 1, spec.num_classes});
+  Graph graph = b.Finish(x);
+  if (Status s = graph.Validate(); !s.ok()) return s.error();
+  return graph;
+}
+
+}  // namespace kilonas::core

@@ -1,0 +1,71 @@
+// The once-for-all MobileNetV2-style search space (macro architecture + choices) and SubnetConfig,
+// one point in it: resolution, width multiplier, per-stage depth, per-block kernel and expand.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/net_spec.h"
+#include "core/reference_nets.h"
+#include "core/status.h"
+
+namespace kilonas::core {
+
+struct OfaStageSpec {
+  int channels = 0;  // before the width multiplier
+  int stride = 1;    // of the first block of the stage
+  std::vector<int> depth_choices;
+};
+
+struct OfaSpace {
+  std::string name;
+  int in_channels = 3;
+  int num_classes = 1000;
+  int stem_channels = 32;
+  int stem_stride = 2;
+  int first_block_channels = 16;  // fixed k3, expand 1 block after the stem
+  std::vector<OfaStageSpec> stages;
+  int head_channels = 1280;
+  std::vector<int> kernel_choices = {3, 5, 7};
+  std::vector<int> expand_choices = {3, 4, 6};
+  std::vector<double> width_choices;
+  std::vector<int> resolution_choices;
+  ChannelRounding rounding = ChannelRounding::kNearest;
+};
+
+// MCUNet's TinyNAS space on ImageNet-sized input: MobileNetV2 macro architecture with stages of
+// 24, 40, 80, 96, 192, 320 channels (strides 2, 2, 2, 1, 2, 1), depth {2,3,4} per stage (the
+// last stage one block), width 0.3..1.0, resolution 48..224.
+OfaSpace McunetImageNetSpace();
+
+// Looks a built-in space up by name ("mcunet-imagenet").
+Result<OfaSpace> BuiltinSpace(const std::string& name);
+
+struct BlockChoice {
+  int kernel = 3;
+  int expand = 6;
+  bool operator==(const BlockChoice& o) const { return kernel == o.kernel && expand == o.expand; }
+};
+
+struct SubnetConfig {
+  std::string space = "mcunet-imagenet";
+  int resolution = 224;
+  double width_mult = 1.0;
+  std::vector<std::vector<BlockChoice>> stages;  // stages[s].size() is the depth of stage s
+  bool operator==(const SubnetConfig& o) const;
+};
+
+// Checks every value against the space; the message names the stage/block and the allowed values.
+Status ValidateSubnet(const OfaSpace& space, const SubnetConfig& config);
+Result<NetSpec> ToNetSpec(const OfaSpace& space, const SubnetConfig& config);
+Result<Graph> BuildSubnetGraph(const OfaSpace& space, const SubnetConfig& config);
+
+// The largest subnet of the space at its largest width and resolution.
+SubnetConfig LargestSubnet(const OfaSpace& space);
+
+// JSON I/O (subnet_config_json.cc). Unknown keys and bad values are errors naming source and key.
+Result<SubnetConfig> ParseSubnetConfig(const std::string& text, const std::string& source);
+Result<SubnetConfig> LoadSubnetConfig(const std::string& path);
+std::string SubnetConfigToJson(const SubnetConfig& config);
+
+}  // namespace kilonas::core

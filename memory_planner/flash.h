@@ -1,0 +1,31 @@
+// Flash estimate of a deployed int8 model: weights, biases, requantization parameters, the
+// generated graph code and the engine's kernel code for the target core.
+#pragma once
+
+#include <cstdint>
+
+#include "core/graph.h"
+#include "core/hw_profile.h"
+
+namespace kilonas::memory_planner {
+
+// Per output channel: int32 multiplier + int32 shift (fixed-point requantization).
+inline constexpr int64_t kRequantBytesPerChannel = 8;
+// Generated invoke code per op call (kernel call with constant arguments). An estimate until the
+// engine's code generator measures it.
+inline constexpr int64_t kGraphCodeBytesPerOp = 64;
+
+struct FlashEstimate {
+  int64_t weight_bytes = 0;   // int8 weights
+  int64_t bias_bytes = 0;     // int32 per output channel
+  int64_t requant_bytes = 0;  // per-channel multiplier + shift
+  int64_t graph_code_bytes = 0;
+  int64_t runtime_code_bytes = 0;  // from the hw profile
+  int64_t Total() const {
+    return weight_bytes + bias_bytes + requant_bytes + graph_code_bytes + runtime_code_bytes;
+  }
+};
+
+FlashEstimate EstimateFlash(const core::Graph& graph, int64_t runtime_code_bytes);
+
+}  // namespace kilonas::memory_planner

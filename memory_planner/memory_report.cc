@@ -1,0 +1,128 @@
+#include "memory_planner/memory_report.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace kilonas::memory_planner {
+namespace {
+
+core::Result<MemoryPlan> PlanForMode(const core::Graph& graph, PlanMode mode, const PlanOptions& options,
+                                   const PatchSearchOptions& search) {
+  switch (mode) {
+    case PlanMode::kPerLayer:
+      return PlanPerLayer(graph, options);
+    case PlanMode::kInPlace:
+      return PlanInPlace(graph, options);
+    case PlanMode::kPatch:
+      return PlanBestPatch(graph, options, search);
+  }
+  return PlanPerLayer(graph, options);
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+std::string PadLeft(const std::string& s, size_t width) {
+  return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+}  // namespace
+
+std::string KiB(int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f kB", static_cast<double>(bytes) / 1024.0);
+  return text;
+}
+
+core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std::string& network,
+                                             const std::optional<core::HwProfile>& hw,
+                                             const ReportOptions& options) {
+  MemoryReport report;
+  report.network = network;
+  report.input = graph.tensor(graph.input()).shape;
+  report.macs = graph.TotalMacs();
+  report.params = graph.TotalParams();
+  report.hw = hw;
+  report.flash = EstimateFlash(graph, hw ? hw->runtime_code_bytes : 0);
+  for (PlanMode mode : kAllPlanModes) {
+    PlanOptions with_input{true, options.alignment};
+    PlanOptions without_input{false, options.alignment};
+    core::Result<MemoryPlan> counted = PlanForMode(graph, mode, with_input, options.patch_search);
+    if (!counted.ok()) return counted.error();
+    core::Result<MemoryPlan> excluded = PlanForMode(graph, mode, without_input, options.patch_search);
+    if (!excluded.ok()) return excluded.error();
+    ModeResult result{std::move(counted).value(), excluded.value().arena_bytes, std::nullopt};
+    if (excluded.value().patch) {
+      result.patch_without_input =
+          PatchConfig{excluded.value().patch->patches_per_side, excluded.value().patch->split_op};
+    }
+    report.modes.push_back(std::move(result));
+  }
+  return report;
+}
+
+std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& report) {
+  std::ostringstream out;
+  out << "network " << report.network << "  input " << report.input.ToString() << "  MACs "
+      << report.macs / 1e6 << "M  params " << report.params / 1e6 << "M\n";
+  out << Pad("#", 4) << Pad("layer", 16) << Pad("kind", 18) << Pad("output", 14) << PadLeft("MACs", 11);
+  for (PlanMode mode : kAllPlanModes) out << PadLeft(std::string(PlanModeName(mode)), 13);
+  out << "\n";
+  const int num_ops = static_cast<int>(graph.ops().size());
+  for (int i = 0; i < num_ops; ++i) {
+    const core::Op& op = graph.op(i);
+    out << Pad(std::to_string(i), 4) << Pad(op.name, 16) << Pad(std::string(core::Traits(op.kind).name), 18)
+        << Pad(graph.OutputOf(op).shape.ToString(), 14) << PadLeft(std::to_string(graph.Macs(op)), 11);
+    for (const ModeResult& m : report.modes) out << PadLeft(KiB(m.plan.live_bytes[i]), 13);
+    const ModeResult& patch = report.modes.back();
+    if (patch.plan.patch && i == patch.plan.patch->split_op - 1) out << "  <- patch stage ends";
+    out << "\n";
+  }
+  out << "\nPeak SRAM for activations (arena; kB = 1024 B):\n";
+  out << Pad("mode", 11) << PadLeft("input counted", 15) << PadLeft("input excluded", 16)
+      << PadLeft("max live", 12) << "  notes\n";
+  for (const ModeResult& m : report.modes) {
+    out << Pad(std::string(PlanModeName(m.plan.mode)), 11) << PadLeft(KiB(m.plan.arena_bytes), 15)
+        << PadLeft(KiB(m.arena_without_input), 16) << PadLeft(KiB(m.plan.MaxLiveBytes()), 12);
+    if (m.plan.patch) {
+      const PatchPlan& p = *m.plan.patch;
+      char note[200];
+      std::snprintf(note, sizeof(note), "  %dx%d patches, stage = ops 0..%d (ends '%s' %s), +%.1f%% MACs",
+                    p.patches_per_side, p.patches_per_side, p.split_op - 1,
+                    graph.op(p.split_op - 1).name.c_str(), graph.tensor(p.stage_output).shape.ToString().c_str(),
+                    100.0 * p.ExtraMacFraction());
+      out << note;
+      if (m.patch_without_input) {
+        out << "; input excluded: " << m.patch_without_input->patches_per_side << "x"
+            << m.patch_without_input->patches_per_side << " split after op " << m.patch_without_input->split_op - 1;
+      }
+    }
+    out << "\n";
+  }
+  const int64_t per_layer = report.modes.front().plan.arena_bytes;
+  const int64_t patch = report.modes.back().plan.arena_bytes;
+  char ratio[160];
+  std::snprintf(ratio, sizeof(ratio), "per_layer / patch = %.2fx (input counted), %.2fx (input excluded)\n",
+                static_cast<double>(per_layer) / patch,
+                static_cast<double>(report.modes.front().arena_without_input) / report.modes.back().arena_without_input);
+  out << ratio;
+  const FlashEstimate& f = report.flash;
+  out << "\nFlash: weights " << KiB(f.weight_bytes) << " + bias " << KiB(f.bias_bytes) << " + requant "
+      << KiB(f.requant_bytes) << " + graph code " << KiB(f.graph_code_bytes) << " + runtime "
+      << KiB(f.runtime_code_bytes) << " = " << KiB(f.Total()) << "\n";
+  if (report.hw) {
+    const core::HwProfile& hw = *report.hw;
+    out << "Budgets of " << hw.name << ": SRAM " << KiB(hw.SramBudget()) << " (" << KiB(hw.sram_bytes)
+        << " - " << KiB(hw.reserved_sram_bytes) << " reserved), flash " << KiB(hw.FlashBudget()) << "\n";
+    for (const ModeResult& m : report.modes) {
+      out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10)
+          << (m.plan.arena_bytes <= hw.SramBudget() ? "fits SRAM" : "exceeds SRAM") << ", "
+          << (f.Total() <= hw.FlashBudget() ? "fits flash" : "exceeds flash") << "\n";
+    }
+    if (!hw.runtime_code_measured) out << "  (runtime code size is an estimate until the engine measures it)\n";
+  }
+  return out.str();
+}
+
+}  // namespace kilonas::memory_planner

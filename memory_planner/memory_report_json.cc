@@ -1,0 +1,78 @@
+#include <nlohmann/json.hpp>
+
+#include "memory_planner/memory_report.h"
+
+namespace kilonas::memory_planner {
+
+std::string MemoryReportToJson(const core::Graph& graph, const MemoryReport& report) {
+  nlohmann::ordered_json doc;
+  doc["schema_version"] = 1;
+  doc["network"] = report.network;
+  doc["input_shape"] = {report.input.h, report.input.w, report.input.c};
+  doc["macs"] = report.macs;
+  doc["params"] = report.params;
+  doc["note"] =
+      "arena_bytes counts the network input as an arena buffer; arena_bytes_input_excluded plans "
+      "the same mode with the input outside the arena (how MCUNetV2 reports peak memory)";
+  nlohmann::ordered_json modes = nlohmann::ordered_json::array();
+  for (const ModeResult& m : report.modes) {
+    nlohmann::ordered_json j;
+    j["mode"] = PlanModeName(m.plan.mode);
+    j["arena_bytes"] = m.plan.arena_bytes;
+    j["arena_bytes_input_excluded"] = m.arena_without_input;
+    j["max_live_bytes"] = m.plan.MaxLiveBytes();
+    if (m.plan.patch) {
+      const PatchPlan& p = *m.plan.patch;
+      j["patch"] = {{"patches_per_side", p.patches_per_side},
+                    {"split_op", p.split_op},
+                    {"stage_last_op", graph.op(p.split_op - 1).name},
+                    {"stage_macs", p.stage_macs},
+                    {"patched_stage_macs", p.patched_stage_macs},
+                    {"extra_macs", p.ExtraMacs()},
+                    {"extra_mac_fraction_of_network", p.ExtraMacFraction()}};
+      if (m.patch_without_input) {
+        j["patch_input_excluded"] = {{"patches_per_side", m.patch_without_input->patches_per_side},
+                                     {"split_op", m.patch_without_input->split_op}};
+      }
+    }
+    nlohmann::ordered_json buffers = nlohmann::ordered_json::array();
+    for (const PlannedBuffer& b : m.plan.buffers) {
+      buffers.push_back({{"label", b.label},
+                         {"kind", b.kind == BufferKind::kScratch ? "scratch" : "activation"},
+                         {"offset", b.offset},
+                         {"size", b.request.size},
+                         {"first_op", b.request.first},
+                         {"last_op", b.request.last}});
+    }
+    j["buffers"] = std::move(buffers);
+    modes.push_back(std::move(j));
+  }
+  doc["modes"] = std::move(modes);
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < graph.ops().size(); ++i) {
+    const core::Op& op = graph.op(static_cast<int>(i));
+    const core::Shape& s = graph.OutputOf(op).shape;
+    nlohmann::ordered_json row{{"op", op.name},
+                               {"kind", core::Traits(op.kind).name},
+                               {"output_shape", {s.h, s.w, s.c}},
+                               {"macs", graph.Macs(op)}};
+    for (const ModeResult& m : report.modes) {
+      row["live_bytes_" + std::string(PlanModeName(m.plan.mode))] = m.plan.live_bytes[i];
+    }
+    layers.push_back(std::move(row));
+  }
+  doc["layers"] = std::move(layers);
+  const FlashEstimate& f = report.flash;
+  doc["flash"] = {{"weight_bytes", f.weight_bytes},         {"bias_bytes", f.bias_bytes},
+                  {"requant_bytes", f.requant_bytes},       {"graph_code_bytes", f.graph_code_bytes},
+                  {"runtime_code_bytes", f.runtime_code_bytes}, {"total_bytes", f.Total()}};
+  if (report.hw) {
+    doc["hw"] = {{"name", report.hw->name},
+                 {"sram_budget_bytes", report.hw->SramBudget()},
+                 {"flash_budget_bytes", report.hw->FlashBudget()},
+                 {"runtime_code_measured", report.hw->runtime_code_measured}};
+  }
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace kilonas::memory_planner

@@ -1,0 +1,40 @@
+// Patch-based execution of the first stage (MCUNetV2): ops [0, n) run once per spatial patch of
+// their last output, a p x p grid. Each patch computes the receptive field it needs (halo), so
+// intermediate buffers shrink to patch size; the stage output is written patch by patch into one
+// whole buffer; the rest of the network runs layer by layer with in-place depthwise.
+#pragma once
+
+#include <vector>
+
+#include "memory_planner/memory_plan.h"
+
+namespace kilonas::memory_planner {
+
+struct PatchConfig {
+  int patches_per_side = 4;  // p: the stage output is split into p x p patches
+  int split_op = 1;          // n: ops [0, n) form the patch stage
+};
+
+// Split points where patching is possible: every op before the split is spatially local, the only
+// tensor read across the split is the output of op n-1, and the network input is not read after.
+std::vector<int> PatchSplitCandidates(const core::Graph& graph);
+
+// Regions of every stage tensor for one patch, walking the stage backwards from the patch of the
+// stage output through each op's receptive field. O(stage ops).
+std::vector<core::Region> PatchRegions(const core::Graph& graph, int split_op, const core::Region& tile);
+
+// Plans with the patch stage; errors when the split or the patch count is not possible.
+core::Result<MemoryPlan> PlanPatch(const core::Graph& graph, const PatchConfig& config,
+                                   const PlanOptions& options = {});
+
+struct PatchSearchOptions {
+  int max_patches_per_side = 4;       // p in 1..max
+  double max_extra_mac_fraction = 1;  // reject plans recomputing more than this share of MACs
+};
+
+// Tries every (p, n) and returns the smallest arena (ties: fewer extra MACs). Errors when the
+// graph has no patchable split. About 4 x splits plans: milliseconds for MobileNetV2.
+core::Result<MemoryPlan> PlanBestPatch(const core::Graph& graph, const PlanOptions& options = {},
+                                       const PatchSearchOptions& search = {});
+
+}  // namespace kilonas::memory_planner

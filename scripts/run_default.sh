@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The default job of the current milestone: peak-memory reproduction of MobileNetV2 at 224x224
+# (MCUNetV2 Figure 1) and the MCUNet baselines, against the STM32F746 budgets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+./build/bin/nas_memory --arch mbv2-w1.0 --resolution 224 --hw hw_profiles/stm32f746.json
+./build/bin/nas_memory --arch mbv2-w0.35 --resolution 144 --hw hw_profiles/stm32f746.json
+./build/bin/nas_memory --arch proxyless-w0.3 --resolution 176 --hw hw_profiles/stm32f746.json

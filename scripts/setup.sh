@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs every Debian package kilonas needs (idempotent). Run as root on Debian 12.
+set -euo pipefail
+packages=(
+  build-essential cmake
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
+echo "setup: installed ${#packages[@]} packages"
