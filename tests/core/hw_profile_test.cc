@@ -1,0 +1,83 @@
+#include "core/hw_profile.h"
+
+#include <gtest/gtest.h>
+
+#include "core/file_io.h"
+
+namespace kilonas::core {
+namespace {
+
+// Tests run from the repository root (ctest WORKING_DIRECTORY).
+std::string Profile(const std::string& name) { return "hw_profiles/" + name + ".json"; }
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+std::string ErrorOf(const std::string& text) {
+  Result<HwProfile> r = ParseHwProfile(text, "board.json");
+  return r.ok() ? "" : r.error().message;
+}
+
+std::string F746() { return ReadTextFile(Profile("stm32f746")).value(); }
+
+TEST(HwProfile, CommittedProfilesLoadWithTheirDatasheetFigures) {
+  struct Expect {
+    const char* name;
+    const char* core;
+    double mhz;
+    int64_t sram_kb, flash_kb;
+  };
+  for (const Expect& e : {Expect{"stm32f746", "cortex-m7", 216, 320, 1024},
+                          Expect{"stm32h743", "cortex-m7", 480, 512, 2048},
+                          Expect{"stm32f412", "cortex-m4", 100, 256, 1024},
+                          Expect{"nrf52840", "cortex-m4", 64, 256, 1024}}) {
+    Result<HwProfile> p = LoadHwProfile(Profile(e.name));
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    EXPECT_EQ(p.value().name, e.name);
+    EXPECT_EQ(p.value().core, e.core);
+    EXPECT_DOUBLE_EQ(p.value().clock_mhz, e.mhz);
+    EXPECT_EQ(p.value().sram_bytes, e.sram_kb * 1024);
+    EXPECT_EQ(p.value().flash_bytes, e.flash_kb * 1024);
+    EXPECT_GT(p.value().SramBudget(), 0);
+    EXPECT_LT(p.value().SramBudget(), p.value().sram_bytes);
+  }
+}
+
+TEST(HwProfile, UnknownKeyIsRejectedNamingFileAndKey) {
+  const std::string e = ErrorOf(Replace(F746(), "\"fpu\": true", "\"fpu\": true, \"sram_kb\": 320"));
+  EXPECT_EQ(e, "board.json: unknown key 'sram_kb'");
+}
+
+TEST(HwProfile, BadValuesAreRejectedNamingTheKey) {
+  EXPECT_NE(ErrorOf(Replace(F746(), "\"clock_mhz\": 216", "\"clock_mhz\": -5")).find("key 'clock_mhz'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(F746(), "\"sram_bytes\": 327680", "\"sram_bytes\": 0")).find("key 'sram_bytes'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(F746(), "\"reserved_sram_bytes\": 12288", "\"reserved_sram_bytes\": 400000"))
+                .find("must be below sram_bytes"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(F746(), "\"core\": \"cortex-m7\"", "\"core\": \"cortex-a53\"")).find("key 'core'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(F746(), "\"fpu\": true", "\"fpu\": 1")).find("expected true or false"),
+            std::string::npos);
+}
+
+TEST(HwProfile, MissingKeyAndMalformedJsonNameTheFile) {
+  EXPECT_EQ(ErrorOf(Replace(F746(), "\"qemu_machine\": \"mps2-an500\"", "\"x\": 0")).rfind("board.json: ", 0), 0u);
+  EXPECT_NE(ErrorOf(Replace(F746(), "\"qemu_machine\": \"mps2-an500\"", "\"x\": 0")).find("'qemu_machine': missing"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("{\"schema_version\": 1, ").find("board.json: malformed JSON"), std::string::npos);
+  EXPECT_NE(ErrorOf("[1, 2]").find("expected an object"), std::string::npos);
+}
+
+TEST(HwProfile, MissingFileIsAnErrorNamingIt) {
+  Result<HwProfile> r = LoadHwProfile("hw_profiles/no_such_mcu.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "hw_profiles/no_such_mcu.json: cannot open file");
+}
+
+}  // namespace
+}  // namespace kilonas::core

@@ -1,0 +1,45 @@
+#include "tests/support/random_graphs.h"
+
+#include <gtest/gtest.h>
+
+namespace kilonas::testing {
+namespace {
+
+int Pick(std::mt19937& rng, std::initializer_list<int> values) {
+  std::uniform_int_distribution<size_t> index(0, values.size() - 1);
+  return *(values.begin() + index(rng));
+}
+
+}  // namespace
+
+core::NetSpec RandomNetSpec(std::mt19937& rng) {
+  core::NetSpec spec;
+  spec.name = "random";
+  spec.resolution = std::uniform_int_distribution<int>(12, 72)(rng);
+  spec.in_channels = Pick(rng, {1, 3});
+  spec.num_classes = Pick(rng, {2, 10});
+  spec.stem_channels = Pick(rng, {8, 16, 24});
+  spec.stem_stride = Pick(rng, {1, 2});
+  const int num_blocks = std::uniform_int_distribution<int>(1, 10)(rng);
+  int channels = spec.stem_channels;
+  for (int i = 0; i < num_blocks; ++i) {
+    core::MbBlockSpec block;
+    // Keep the channel count half the time so residual adds appear.
+    block.out_channels = std::bernoulli_distribution(0.5)(rng) ? channels : Pick(rng, {8, 16, 24, 32});
+    block.kernel = Pick(rng, {3, 5, 7});
+    block.expand = Pick(rng, {1, 3, 4, 6});
+    block.stride = std::bernoulli_distribution(0.25)(rng) ? 2 : 1;
+    channels = block.out_channels;
+    spec.blocks.push_back(block);
+  }
+  spec.head_channels = Pick(rng, {0, 32, 64});
+  return spec;
+}
+
+core::Graph RandomGraph(std::mt19937& rng) {
+  core::Result<core::Graph> graph = core::BuildGraph(RandomNetSpec(rng));
+  EXPECT_TRUE(graph.ok()) << (graph.ok() ? "" : graph.error().message);
+  return std::move(graph).value();
+}
+
+}  // namespace kilonas::testing
