@@ -54,8 +54,9 @@ core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std
     if (!excluded.ok()) return excluded.error();
     ModeResult result{std::move(counted).value(), excluded.value().arena_bytes, std::nullopt};
     if (excluded.value().patch) {
-      result.patch_without_input =
-          PatchConfig{excluded.value().patch->patches_per_side, excluded.value().patch->split_op};
+      const PatchPlan& patch = *excluded.value().patch;
+      result.patch_without_input = PatchConfig{patch.patches_per_side, patch.split_op};
+      result.extra_mac_fraction_without_input = patch.ExtraMacFraction();
     }
     report.modes.push_back(std::move(result));
   }
@@ -94,8 +95,11 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
                     100.0 * p.ExtraMacFraction());
       out << note;
       if (m.patch_without_input) {
-        out << "; input excluded: " << m.patch_without_input->patches_per_side << "x"
-            << m.patch_without_input->patches_per_side << " split after op " << m.patch_without_input->split_op - 1;
+        char excluded[120];
+        std::snprintf(excluded, sizeof(excluded), "; input excluded: %dx%d, ops 0..%d, +%.1f%% MACs",
+                      m.patch_without_input->patches_per_side, m.patch_without_input->patches_per_side,
+                      m.patch_without_input->split_op - 1, 100.0 * m.extra_mac_fraction_without_input);
+        out << excluded;
       }
     }
     out << "\n";

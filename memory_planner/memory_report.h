@@ -23,6 +23,7 @@ struct ModeResult {
   MemoryPlan plan;                   // input counted: the arena the engine allocates
   int64_t arena_without_input = 0;   // the same mode planned with the input outside the arena
   std::optional<PatchConfig> patch_without_input;  // patch mode may pick another (p, n) then
+  double extra_mac_fraction_without_input = 0;
 };
 
 struct MemoryReport {

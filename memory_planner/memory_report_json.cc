@@ -32,7 +32,8 @@ std::string MemoryReportToJson(const core::Graph& graph, const MemoryReport& rep
                     {"extra_mac_fraction_of_network", p.ExtraMacFraction()}};
       if (m.patch_without_input) {
         j["patch_input_excluded"] = {{"patches_per_side", m.patch_without_input->patches_per_side},
-                                     {"split_op", m.patch_without_input->split_op}};
+                                     {"split_op", m.patch_without_input->split_op},
+                                     {"extra_mac_fraction_of_network", m.extra_mac_fraction_without_input}};
       }
     }
     nlohmann::ordered_json buffers = nlohmann::ordered_json::array();

@@ -41,16 +41,13 @@ std::vector<core::Region> PatchRegions(const core::Graph& graph, int split_op, c
   return regions;
 }
 
-core::Result<MemoryPlan> PlanPatch(const core::Graph& graph, const PatchConfig& config,
-                                   const PlanOptions& options) {
+namespace {
+
+// PlanPatch for a split already known to be a candidate.
+core::Result<MemoryPlan> PlanPatchAtCandidate(const core::Graph& graph, const PatchConfig& config,
+                                              const PlanOptions& options) {
   const int n = config.split_op;
   const int p = config.patches_per_side;
-  const std::vector<int> splits = PatchSplitCandidates(graph);
-  if (std::find(splits.begin(), splits.end(), n) == splits.end()) {
-    return core::Error{"patch plan: cannot split after op " + std::to_string(n) +
-                       " (needs spatially local ops before it and only op " + std::to_string(n - 1) +
-                       "'s output read after it)"};
-  }
   const int stage_output = graph.op(n - 1).output;
   const core::Shape& out_shape = graph.tensor(stage_output).shape;
   if (p < 1 || p > out_shape.h || p > out_shape.w) {
@@ -107,12 +104,31 @@ core::Result<MemoryPlan> PlanPatch(const core::Graph& graph, const PatchConfig& 
   return plan;
 }
 
+}  // namespace
+
+core::Result<MemoryPlan> PlanPatch(const core::Graph& graph, const PatchConfig& config,
+                                   const PlanOptions& options) {
+  const std::vector<int> splits = PatchSplitCandidates(graph);
+  if (std::find(splits.begin(), splits.end(), config.split_op) == splits.end()) {
+    return core::Error{"patch plan: cannot split after op " + std::to_string(config.split_op) +
+                       " (needs spatially local ops before it and only op " +
+                       std::to_string(config.split_op - 1) + "'s output read after it)"};
+  }
+  return PlanPatchAtCandidate(graph, config, options);
+}
+
 core::Result<MemoryPlan> PlanBestPatch(const core::Graph& graph, const PlanOptions& options,
                                        const PatchSearchOptions& search) {
   std::optional<MemoryPlan> best;
+  // After the split every op sees the same buffers as in the inplace plan, so the inplace live
+  // bytes from op n on bound any patch plan splitting at n from below.
+  const std::vector<int64_t> live_after = PlanInPlace(graph, options).live_bytes;
+  std::vector<int64_t> bound(live_after.size() + 1, 0);
+  for (size_t t = live_after.size(); t-- > 0;) bound[t] = std::max(bound[t + 1], live_after[t]);
   for (int n : PatchSplitCandidates(graph)) {
+    if (best && bound[n] > best->arena_bytes) continue;
     for (int p = 1; p <= search.max_patches_per_side; ++p) {
-      core::Result<MemoryPlan> plan = PlanPatch(graph, {p, n}, options);
+      core::Result<MemoryPlan> plan = PlanPatchAtCandidate(graph, {p, n}, options);
       if (!plan.ok()) continue;
       const PatchPlan& pp = *plan.value().patch;
       if (pp.ExtraMacFraction() > search.max_extra_mac_fraction) continue;

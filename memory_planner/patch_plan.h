@@ -29,7 +29,9 @@ core::Result<MemoryPlan> PlanPatch(const core::Graph& graph, const PatchConfig& 
 
 struct PatchSearchOptions {
   int max_patches_per_side = 4;       // p in 1..max
-  double max_extra_mac_fraction = 1;  // reject plans recomputing more than this share of MACs
+  // Plans recomputing more than this share of the network MACs are rejected: the smallest-memory
+  // split of a small network can cost +50% MACs, which no deployment would accept.
+  double max_extra_mac_fraction = 0.2;
 };
 
 // Tries every (p, n) and returns the smallest arena (ties: fewer extra MACs). Errors when the
