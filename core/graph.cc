@@ -83,21 +83,9 @@ int64_t Graph::Macs(const Op& op) const {
 }
 
 int64_t Graph::WeightCount(const Op& op) const {
-  if (!Traits(op.kind).has_weights) return 0;
-  const Shape& in = InputOf(op).shape;
-  const Shape& out = OutputOf(op).shape;
-  const int64_t window = static_cast<int64_t>(op.kernel) * op.kernel;
-  switch (op.kind) {
-    case OpKind::kConv2d:
-    case OpKind::kPointwiseConv2d:
-      return window * in.c * out.c;
-    case OpKind::kDepthwiseConv2d:
-      return window * out.c;
-    case OpKind::kFullyConnected:
-      return in.Elements() * out.c;
-    default:
-      return 0;
-  }
+  // Every weight is used exactly once per output position: conv k*k*Cin*Cout, depthwise k*k*C,
+  // fully connected in*out.
+  return Traits(op.kind).has_weights ? MacsPerOutputPixel(op) : 0;
 }
 
 int64_t Graph::BiasCount(const Op& op) const {

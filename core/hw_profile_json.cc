@@ -20,9 +20,7 @@ int64_t NonNegativeBytes(ObjectReader& r, const std::string& key) {
 
 HwProfile FromJson(const nlohmann::json& doc) {
   ObjectReader r(doc, "");
-  if (r.Int("schema_version") != kHwProfileSchemaVersion) {
-    r.Fail("schema_version", "unsupported (expected " + std::to_string(kHwProfileSchemaVersion) + ")");
-  }
+  r.RequireSchemaVersion(kHwProfileSchemaVersion);
   HwProfile p;
   p.name = r.String("name");
   if (p.name.empty()) r.Fail("name", "must not be empty");

@@ -71,6 +71,14 @@ const nlohmann::json& ObjectReader::Object(const std::string& key) {
   return v;
 }
 
+void ObjectReader::RequireSchemaVersion(int expected) {
+  const int version = Int("schema_version");
+  if (version != expected) {
+    Fail("schema_version", "unsupported version " + std::to_string(version) + " (expected " +
+                               std::to_string(expected) + ")");
+  }
+}
+
 void ObjectReader::RejectUnknownKeys() const {
   for (auto it = object_.begin(); it != object_.end(); ++it) {
     if (!read_.count(it.key())) throw JsonError("unknown key '" + PathOf(it.key()) + "'");

@@ -33,6 +33,8 @@ class ObjectReader {
   const nlohmann::json& Array(const std::string& key);
   const nlohmann::json& Object(const std::string& key);
   bool Has(const std::string& key) const { return object_.contains(key); }
+  // Reads "schema_version" and fails unless it equals `expected`.
+  void RequireSchemaVersion(int expected);
 
   // Path of a child key, for nested readers and messages.
   std::string PathOf(const std::string& key) const;

@@ -8,9 +8,7 @@ constexpr int kSubnetSchemaVersion = 1;
 
 SubnetConfig FromJson(const nlohmann::json& doc) {
   ObjectReader root(doc, "");
-  if (root.Int("schema_version") != kSubnetSchemaVersion) {
-    root.Fail("schema_version", "unsupported (expected " + std::to_string(kSubnetSchemaVersion) + ")");
-  }
+  root.RequireSchemaVersion(kSubnetSchemaVersion);
   SubnetConfig config;
   config.space = root.String("space");
   config.resolution = root.Int("resolution");
