@@ -1,0 +1,132 @@
+/* Portable reference kernels: the definition of every result; the SMLAD kernels and the
+ * generated firmware must match them bit for bit. */
+#include "kernel_common.h"
+
+void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
+                        int8_t* out, const kilonas_view* ov, const kilonas_rect* r) {
+  const int32_t k = p->kernel, cin = iv->c;
+  for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
+    for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
+      int8_t* o = out + kilonas_pixel(ov, y, x);
+      for (int32_t oc = 0; oc < ov->c; ++oc) {
+        int32_t acc = p->bias[oc];
+        for (int32_t ky = 0; ky < k; ++ky) {
+          const int32_t iy = y * p->stride - p->pad + ky;
+          if (iy < 0 || iy >= p->in_h) continue;
+          for (int32_t kx = 0; kx < k; ++kx) {
+            const int32_t ix = x * p->stride - p->pad + kx;
+            if (ix < 0 || ix >= p->in_w) continue;
+            const int8_t* ip = in + kilonas_pixel(iv, iy, ix);
+            const int8_t* wp = p->weights + ((oc * k + ky) * k + kx) * cin;
+            for (int32_t ic = 0; ic < cin; ++ic) acc += (ip[ic] + p->input_offset) * wp[ic];
+          }
+        }
+        o[oc] = kilonas_finish(p, acc, oc);
+      }
+    }
+  }
+}
+
+/* Pointwise conv; with `add`, the result is added to `out` (the residual) in place. */
+static void PointwiseRef(const kilonas_conv_params* p, const kilonas_add_params* add, const int8_t* in,
+                         const kilonas_view* iv, int8_t* out, const kilonas_view* ov, const kilonas_rect* r) {
+  const int32_t cin = iv->c;
+  for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
+    for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
+      const int8_t* ip = in + kilonas_pixel(iv, y, x);
+      int8_t* o = out + kilonas_pixel(ov, y, x);
+      for (int32_t oc = 0; oc < ov->c; ++oc) {
+        const int8_t* wp = p->weights + oc * cin;
+        int32_t acc = p->bias[oc];
+        for (int32_t ic = 0; ic < cin; ++ic) acc += (ip[ic] + p->input_offset) * wp[ic];
+        const int8_t value = kilonas_finish(p, acc, oc);
+        o[oc] = add ? kilonas_add_one(add, o[oc], value) : value;
+      }
+    }
+  }
+}
+
+void kilonas_pointwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
+                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r) {
+  PointwiseRef(p, 0, in, iv, out, ov, r);
+}
+
+void kilonas_pointwise_add_ref(const kilonas_conv_params* p, const kilonas_add_params* a,
+                               const int8_t* in, const kilonas_view* iv, int8_t* residual,
+                               const kilonas_view* rv, const kilonas_rect* r) {
+  PointwiseRef(p, a, in, iv, residual, rv, r);
+}
+
+void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
+                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r) {
+  const int32_t k = p->kernel, c = iv->c;
+  for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
+    for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
+      int8_t* o = out + kilonas_pixel(ov, y, x);
+      for (int32_t ch = 0; ch < c; ++ch) {
+        int32_t acc = p->bias[ch];
+        for (int32_t ky = 0; ky < k; ++ky) {
+          const int32_t iy = y * p->stride - p->pad + ky;
+          if (iy < 0 || iy >= p->in_h) continue;
+          for (int32_t kx = 0; kx < k; ++kx) {
+            const int32_t ix = x * p->stride - p->pad + kx;
+            if (ix < 0 || ix >= p->in_w) continue;
+            acc += (in[kilonas_pixel(iv, iy, ix) + ch] + p->input_offset) * p->weights[(ky * k + kx) * c + ch];
+          }
+        }
+        o[ch] = kilonas_finish(p, acc, ch);
+      }
+    }
+  }
+}
+
+void kilonas_depthwise_inplace(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
+                               const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch) {
+  const int32_t k = p->kernel, c = iv->c, pad = p->pad;
+  const int32_t sw = iv->w + 2 * pad, sh = iv->h + 2 * pad;
+  const int8_t zero_point = (int8_t)(-p->input_offset);
+  for (int32_t ch = 0; ch < c; ++ch) {
+    /* The channel with a ring of zero points: reading the ring contributes nothing. */
+    for (int32_t i = 0; i < sw * sh; ++i) scratch[i] = zero_point;
+    for (int32_t ly = 0; ly < iv->h; ++ly) {
+      for (int32_t lx = 0; lx < iv->w; ++lx) scratch[(ly + pad) * sw + lx + pad] = buf[(ly * iv->w + lx) * c + ch];
+    }
+    for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
+      for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
+        int32_t acc = p->bias[ch];
+        const int32_t sy = y * p->stride - pad - iv->y0 + pad, sx = x * p->stride - pad - iv->x0 + pad;
+        for (int32_t ky = 0; ky < k; ++ky) {
+          const int32_t iy = y * p->stride - pad + ky;
+          if (iy < 0 || iy >= p->in_h) continue;
+          const int8_t* row = scratch + (sy + ky) * sw + sx;
+          const int8_t* w = p->weights + ky * k * c + ch;
+          for (int32_t kx = 0; kx < k; ++kx) acc += (row[kx] + p->input_offset) * w[kx * c];
+        }
+        buf[kilonas_pixel(ov, y, x) + ch] = kilonas_finish(p, acc, ch);
+      }
+    }
+  }
+}
+
+void kilonas_add(const kilonas_add_params* p, const int8_t* a, const int8_t* b, int8_t* out, int32_t n) {
+  for (int32_t i = 0; i < n; ++i) out[i] = kilonas_add_one(p, a[i], b[i]);
+}
+
+void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels,
+                             int32_t channels, int8_t* out) {
+  for (int32_t ch = 0; ch < channels; ++ch) {
+    int32_t acc = 0;
+    for (int32_t i = 0; i < pixels; ++i) acc += in[i * channels + ch] + p->input_offset;
+    out[ch] = kilonas_clamp8(kilonas_requantize(acc, p->multiplier, p->shift) + p->output_offset, -128, 127);
+  }
+}
+
+void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
+                             int32_t out_n) {
+  for (int32_t o = 0; o < out_n; ++o) {
+    const int8_t* w = p->weights + o * in_n;
+    int32_t acc = p->bias[o];
+    for (int32_t i = 0; i < in_n; ++i) acc += (in[i] + p->input_offset) * w[i];
+    out[o] = kilonas_finish(p, acc, o);
+  }
+}

@@ -1,0 +1,95 @@
+/* kilonas int8 inference runtime: C99, no heap, no globals. Activations are int8 HWC with an
+ * asymmetric zero point; weights int8 per-output-channel symmetric; bias int32; requantization
+ * by a fixed-point multiplier and shift per output channel (TFLite rounding).
+ *
+ * Every spatial kernel reads and writes through views so that the same code runs on whole
+ * tensors and on the patches of patch-based execution: a view is a buffer holding the pixels
+ * [y0, y0 + h) x [x0, x0 + w) of a tensor, and a rect is the block of output pixels to compute
+ * (in tensor coordinates). Pixels outside the tensor are zero padding. */
+#ifndef KILONAS_RUNTIME_H_
+#define KILONAS_RUNTIME_H_
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  int32_t h, w, c; /* extent of the buffer */
+  int32_t y0, x0;  /* tensor coordinates of its first pixel */
+} kilonas_view;
+
+typedef struct {
+  int32_t y0, x0, h, w; /* output pixels to compute, tensor coordinates */
+} kilonas_rect;
+
+typedef struct {
+  const int8_t* weights;     /* conv [Cout][k][k][Cin]; pointwise/FC [Cout][Cin]; depthwise [k][k][C] */
+  const int32_t* bias;       /* [Cout] */
+  const int32_t* multiplier; /* [Cout] */
+  const int32_t* shift;      /* [Cout], > 0 left, < 0 right */
+  int32_t input_offset;      /* minus the input zero point */
+  int32_t output_offset;     /* the output zero point */
+  int32_t act_min, act_max;  /* fused activation clamp, quantized */
+  int32_t kernel, stride, pad;
+  int32_t in_h, in_w; /* the whole input tensor: where zero padding starts */
+} kilonas_conv_params;
+
+typedef struct {
+  int32_t input1_offset, input2_offset, output_offset;
+  int32_t input1_multiplier, input1_shift;
+  int32_t input2_multiplier, input2_shift;
+  int32_t output_multiplier, output_shift;
+  int32_t left_shift;
+  int32_t act_min, act_max;
+} kilonas_add_params;
+
+typedef struct {
+  int32_t input_offset, output_offset;
+  int32_t multiplier, shift; /* input scale / (output scale x pixels) */
+} kilonas_pool_params;
+
+/* TFLite's MultiplyByQuantizedMultiplier: round(x * multiplier * 2^shift / 2^31). */
+int32_t kilonas_requantize(int32_t x, int32_t multiplier, int32_t shift);
+
+/* ---- Portable reference kernels (always built). Scratch: none. ---- */
+void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
+                        int8_t* out, const kilonas_view* ov, const kilonas_rect* r);
+void kilonas_pointwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
+                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r);
+void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
+                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r);
+/* In place: the output view lies over the input buffer `buf`; channel by channel the input
+ * channel is copied with a zero-point ring of `pad` into scratch
+ * ((iv->h + 2 pad) x (iv->w + 2 pad) bytes), then that channel's outputs are written. */
+void kilonas_depthwise_inplace(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
+                               const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch);
+/* out may equal a or b. */
+void kilonas_add(const kilonas_add_params* p, const int8_t* a, const int8_t* b, int8_t* out, int32_t n);
+/* Pointwise conv whose output y is added to `residual` in place: residual = add(residual, y),
+ * bit-identical to kilonas_pointwise_ref followed by kilonas_add (input1 = residual). */
+void kilonas_pointwise_add_ref(const kilonas_conv_params* p, const kilonas_add_params* a,
+                               const int8_t* in, const kilonas_view* iv, int8_t* residual,
+                               const kilonas_view* rv, const kilonas_rect* r);
+void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels,
+                             int32_t channels, int8_t* out);
+void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
+                             int32_t out_n);
+
+/* ---- SMLAD kernels (DSP extension of Cortex-M4/M7; portable emulation elsewhere). ---- */
+/* Scratch: 2 x kernel^2 x Cin int16 (two im2col columns). */
+void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
+                        int8_t* out, const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
+/* Scratch: 2 x Cin int16 (two input pixels). */
+void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
+                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
+void kilonas_pointwise_add_dsp(const kilonas_conv_params* p, const kilonas_add_params* a,
+                               const int8_t* in, const kilonas_view* iv, int8_t* residual,
+                               const kilonas_view* rv, const kilonas_rect* r, int16_t* scratch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILONAS_RUNTIME_H_ */

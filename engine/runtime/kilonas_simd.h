@@ -1,0 +1,42 @@
+/* The three DSP-extension operations the SMLAD kernels use. On Cortex-M4/M7 they are the
+ * ACLE intrinsics (single instructions); elsewhere a portable emulation with the same results,
+ * so the optimized kernels are also built and tested on the host. Internal to the runtime. */
+#ifndef KILONAS_SIMD_H_
+#define KILONAS_SIMD_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define KILONAS_SIMD_NATIVE 1
+static inline uint32_t kilonas_sxtb16(uint32_t x) { return (uint32_t)__sxtb16((int32_t)x); }
+static inline int32_t kilonas_smlad(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlad((int32_t)a, (int32_t)b, acc);
+}
+#else
+#define KILONAS_SIMD_NATIVE 0
+/* Sign-extends bytes 0 and 2 into the low and high halfwords. */
+static inline uint32_t kilonas_sxtb16(uint32_t x) {
+  const uint32_t lo = (uint16_t)(int16_t)(int8_t)(x & 0xFFu);
+  const uint32_t hi = (uint16_t)(int16_t)(int8_t)((x >> 16) & 0xFFu);
+  return lo | (hi << 16);
+}
+/* acc + a.lo * b.lo + a.hi * b.hi (signed halfwords), wrapping like the instruction. */
+static inline int32_t kilonas_smlad(uint32_t a, uint32_t b, int32_t acc) {
+  const int32_t p0 = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
+  const int32_t p1 = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
+  return (int32_t)((uint32_t)acc + (uint32_t)p0 + (uint32_t)p1);
+}
+#endif
+
+static inline uint32_t kilonas_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+
+/* Unaligned 32-bit load (one LDR on Cortex-M4/M7). */
+static inline uint32_t kilonas_load32(const void* p) {
+  uint32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+#endif /* KILONAS_SIMD_H_ */
