@@ -108,8 +108,16 @@ void kilonas_depthwise_inplace(const kilonas_conv_params* p, int8_t* buf, const 
   }
 }
 
-void kilonas_add(const kilonas_add_params* p, const int8_t* a, const int8_t* b, int8_t* out, int32_t n) {
-  for (int32_t i = 0; i < n; ++i) out[i] = kilonas_add_one(p, a[i], b[i]);
+void kilonas_add(const kilonas_add_params* p, const int8_t* a, const kilonas_view* av, const int8_t* b,
+                 const kilonas_view* bv, int8_t* out, const kilonas_view* ov, const kilonas_rect* r) {
+  for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
+    for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
+      const int8_t* pa = a + kilonas_pixel(av, y, x);
+      const int8_t* pb = b + kilonas_pixel(bv, y, x);
+      int8_t* po = out + kilonas_pixel(ov, y, x);
+      for (int32_t ch = 0; ch < ov->c; ++ch) po[ch] = kilonas_add_one(p, pa[ch], pb[ch]);
+    }
+  }
 }
 
 void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels,

@@ -65,8 +65,10 @@ void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const
  * ((iv->h + 2 pad) x (iv->w + 2 pad) bytes), then that channel's outputs are written. */
 void kilonas_depthwise_inplace(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
                                const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch);
-/* out may equal a or b. */
-void kilonas_add(const kilonas_add_params* p, const int8_t* a, const int8_t* b, int8_t* out, int32_t n);
+/* Element-wise add over the rect; the operands may be laid out in different views (inside a
+ * patch the residual can hold a larger region). out may equal a or b when their views match. */
+void kilonas_add(const kilonas_add_params* p, const int8_t* a, const kilonas_view* av, const int8_t* b,
+                 const kilonas_view* bv, int8_t* out, const kilonas_view* ov, const kilonas_rect* r);
 /* Pointwise conv whose output y is added to `residual` in place: residual = add(residual, y),
  * bit-identical to kilonas_pointwise_ref followed by kilonas_add (input1 = residual). */
 void kilonas_pointwise_add_ref(const kilonas_conv_params* p, const kilonas_add_params* a,

@@ -1,0 +1,95 @@
+#include "engine/interpreter.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace kilonas::engine {
+
+core::Result<Interpreter> Interpreter::Create(const Model& model, KernelSet kernels) {
+  if (core::Status s = ValidateModel(model); !s.ok()) return s.error();
+  core::Result<memory_planner::MemoryPlan> plan = PlanModel(model);
+  if (!plan.ok()) return plan.error();
+  core::Result<Schedule> schedule = BuildSchedule(model, plan.value(), kernels);
+  if (!schedule.ok()) return schedule.error();
+  return Interpreter(model, std::move(plan).value(), std::move(schedule).value());
+}
+
+Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Schedule schedule)
+    : model_(&model), plan_(std::move(plan)), schedule_(std::move(schedule)) {
+  const int num_ops = static_cast<int>(model.graph.ops().size());
+  for (int i = 0; i < num_ops; ++i) {
+    const core::Op& op = model.graph.op(i);
+    conv_.push_back(ConvParams(model, i));
+    pool_.push_back(PoolParams(model, i));
+    // A fused add's parameters live with the projection before it (residual first).
+    if (op.kind == core::OpKind::kAdd) {
+      add_.push_back(AddParams(model, i, op.inputs[0]));
+    } else if (i + 1 < num_ops && plan_.op_fused[i + 1]) {
+      add_.push_back(AddParams(model, i + 1, plan_.op_writes_over[i]));
+    } else {
+      add_.push_back({});
+    }
+  }
+  arena_words_.assign(static_cast<size_t>((schedule_.arena_bytes + 3) / 4) + 1, 0);
+}
+
+std::vector<int8_t> Interpreter::Invoke(const std::vector<int8_t>& input) {
+  if (static_cast<int64_t>(input.size()) != schedule_.input_bytes) {
+    throw std::invalid_argument("Interpreter::Invoke: input has the wrong size");
+  }
+  int8_t* arena = reinterpret_cast<int8_t*>(arena_words_.data());
+  if (schedule_.input_offset != kExternalInput) std::memcpy(arena + schedule_.input_offset, input.data(), input.size());
+  for (const Step& step : schedule_.steps) Run(step, input.data());
+  const int8_t* out = arena + schedule_.output_offset;
+  return std::vector<int8_t>(out, out + schedule_.output_bytes);
+}
+
+void Interpreter::Run(const Step& s, const int8_t* input) {
+  int8_t* arena = reinterpret_cast<int8_t*>(arena_words_.data());
+  const int8_t* in = s.in == kExternalInput ? input : arena + s.in;
+  int8_t* out = arena + s.out;
+  int8_t* scratch = s.scratch >= 0 ? arena + s.scratch : nullptr;
+  int16_t* scratch16 = reinterpret_cast<int16_t*>(scratch);
+  const kilonas_conv_params* conv = &conv_[s.op];
+  switch (s.kernel) {
+    case Kernel::kNone:
+      break;
+    case Kernel::kConv2dRef:
+      kilonas_conv2d_ref(conv, in, &s.in_view, out, &s.out_view, &s.rect);
+      break;
+    case Kernel::kConv2dDsp:
+      kilonas_conv2d_dsp(conv, in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
+      break;
+    case Kernel::kPointwiseRef:
+      kilonas_pointwise_ref(conv, in, &s.in_view, out, &s.out_view, &s.rect);
+      break;
+    case Kernel::kPointwiseDsp:
+      kilonas_pointwise_dsp(conv, in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
+      break;
+    case Kernel::kPointwiseAddRef:
+      kilonas_pointwise_add_ref(conv, &add_[s.op], in, &s.in_view, out, &s.out_view, &s.rect);
+      break;
+    case Kernel::kPointwiseAddDsp:
+      kilonas_pointwise_add_dsp(conv, &add_[s.op], in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
+      break;
+    case Kernel::kDepthwiseRef:
+      kilonas_depthwise_ref(conv, in, &s.in_view, out, &s.out_view, &s.rect);
+      break;
+    case Kernel::kDepthwiseInPlace:
+      kilonas_depthwise_inplace(conv, out, &s.in_view, &s.out_view, &s.rect, scratch);
+      break;
+    case Kernel::kAdd: {
+      const int8_t* in2 = s.in2 == kExternalInput ? input : arena + s.in2;
+      kilonas_add(&add_[s.op], in, &s.in_view, in2, &s.in2_view, out, &s.out_view, &s.rect);
+      break;
+    }
+    case Kernel::kGlobalAvgPool:
+      kilonas_global_avg_pool(&pool_[s.op], in, s.in_view.h * s.in_view.w, s.in_view.c, out);
+      break;
+    case Kernel::kFullyConnected:
+      kilonas_fully_connected(conv, in, s.in_view.h * s.in_view.w * s.in_view.c, out, s.out_view.c);
+      break;
+  }
+}
+
+}  // namespace kilonas::engine

@@ -1,0 +1,39 @@
+// Host interpreter: runs a Model with the planner's MemoryPlan in one arena of exactly
+// plan.arena_bytes, through the same C kernels and the same Schedule as the generated firmware,
+// so its outputs are the firmware's outputs bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/model.h"
+#include "engine/schedule.h"
+
+namespace kilonas::engine {
+
+class Interpreter {
+ public:
+  // Plans memory for the model's execution config and builds the schedule.
+  static core::Result<Interpreter> Create(const Model& model, KernelSet kernels = KernelSet::kOptimized);
+
+  // Runs one inference on an int8 HWC input of the input tensor's size.
+  std::vector<int8_t> Invoke(const std::vector<int8_t>& input);
+
+  int64_t arena_bytes() const { return schedule_.arena_bytes; }
+  const memory_planner::MemoryPlan& plan() const { return plan_; }
+  const Schedule& schedule() const { return schedule_; }
+
+ private:
+  Interpreter(const Model& model, memory_planner::MemoryPlan plan, Schedule schedule);
+  void Run(const Step& step, const int8_t* input);
+
+  const Model* model_;
+  memory_planner::MemoryPlan plan_;
+  Schedule schedule_;
+  std::vector<kilonas_conv_params> conv_;
+  std::vector<kilonas_add_params> add_;
+  std::vector<kilonas_pool_params> pool_;
+  std::vector<int32_t> arena_words_;  // 4-byte aligned storage for the arena
+};
+
+}  // namespace kilonas::engine

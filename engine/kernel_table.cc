@@ -1,0 +1,67 @@
+#include "engine/kernel_table.h"
+
+namespace kilonas::engine {
+namespace {
+
+struct Row {
+  core::OpKind kind;
+  bool writes_over;  // the plan shares a buffer: in-place depthwise, fused residual add
+  Kernel reference;
+  Kernel optimized;
+};
+
+constexpr Row kTable[] = {
+    {core::OpKind::kConv2d, false, Kernel::kConv2dRef, Kernel::kConv2dDsp},
+    {core::OpKind::kPointwiseConv2d, false, Kernel::kPointwiseRef, Kernel::kPointwiseDsp},
+    {core::OpKind::kPointwiseConv2d, true, Kernel::kPointwiseAddRef, Kernel::kPointwiseAddDsp},
+    {core::OpKind::kDepthwiseConv2d, false, Kernel::kDepthwiseRef, Kernel::kDepthwiseRef},
+    {core::OpKind::kDepthwiseConv2d, true, Kernel::kDepthwiseInPlace, Kernel::kDepthwiseInPlace},
+    {core::OpKind::kAdd, false, Kernel::kAdd, Kernel::kAdd},
+    {core::OpKind::kAdd, true, Kernel::kNone, Kernel::kNone},
+    {core::OpKind::kGlobalAvgPool, false, Kernel::kGlobalAvgPool, Kernel::kGlobalAvgPool},
+    {core::OpKind::kFullyConnected, false, Kernel::kFullyConnected, Kernel::kFullyConnected},
+};
+
+}  // namespace
+
+Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& plan, int index, KernelSet set) {
+  const core::Op& op = graph.op(index);
+  const bool writes_over = plan.op_writes_over.at(index) >= 0;
+  const bool reference = set == KernelSet::kReference || plan.mode == memory_planner::PlanMode::kPerLayer;
+  for (const Row& row : kTable) {
+    if (row.kind == op.kind && row.writes_over == writes_over) return reference ? row.reference : row.optimized;
+  }
+  return Kernel::kNone;  // unreachable for plans made by the memory planner
+}
+
+std::string_view KernelSymbol(Kernel kernel) {
+  switch (kernel) {
+    case Kernel::kNone:
+      return "";
+    case Kernel::kConv2dRef:
+      return "kilonas_conv2d_ref";
+    case Kernel::kConv2dDsp:
+      return "kilonas_conv2d_dsp";
+    case Kernel::kPointwiseRef:
+      return "kilonas_pointwise_ref";
+    case Kernel::kPointwiseDsp:
+      return "kilonas_pointwise_dsp";
+    case Kernel::kPointwiseAddRef:
+      return "kilonas_pointwise_add_ref";
+    case Kernel::kPointwiseAddDsp:
+      return "kilonas_pointwise_add_dsp";
+    case Kernel::kDepthwiseRef:
+      return "kilonas_depthwise_ref";
+    case Kernel::kDepthwiseInPlace:
+      return "kilonas_depthwise_inplace";
+    case Kernel::kAdd:
+      return "kilonas_add";
+    case Kernel::kGlobalAvgPool:
+      return "kilonas_global_avg_pool";
+    case Kernel::kFullyConnected:
+      return "kilonas_fully_connected";
+  }
+  return "";
+}
+
+}  // namespace kilonas::engine

@@ -1,0 +1,37 @@
+// Which runtime kernel runs each op: one table keyed by op kind and whether the plan lets the op
+// write over another tensor's buffer, with a reference and an optimized (SMLAD) entry. The host
+// interpreter and the C code generator both choose through it.
+#pragma once
+
+#include <string_view>
+
+#include "core/graph.h"
+#include "memory_planner/memory_plan.h"
+
+namespace kilonas::engine {
+
+enum class Kernel {
+  kNone,  // an add already computed by the projection before it
+  kConv2dRef,
+  kConv2dDsp,
+  kPointwiseRef,
+  kPointwiseDsp,
+  kPointwiseAddRef,  // pointwise writing x + conv over the residual x
+  kPointwiseAddDsp,
+  kDepthwiseRef,
+  kDepthwiseInPlace,
+  kAdd,
+  kGlobalAvgPool,
+  kFullyConnected,
+};
+
+enum class KernelSet { kReference, kOptimized };
+
+// The per_layer mode always uses reference kernels (its plan reserves no scratch); the others
+// use `set` (kOptimized by default; kReference serves to check both give the same bits).
+Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& plan, int index,
+                    KernelSet set = KernelSet::kOptimized);
+
+std::string_view KernelSymbol(Kernel kernel);  // C function name in kilonas_runtime.h
+
+}  // namespace kilonas::engine

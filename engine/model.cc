@@ -1,0 +1,57 @@
+#include "engine/model.h"
+
+#include "memory_planner/patch_plan.h"
+
+namespace kilonas::engine {
+
+float TensorScale(const core::Tensor& tensor) { return tensor.quant.scales.at(0); }
+int32_t TensorZeroPoint(const core::Tensor& tensor) { return tensor.quant.zero_points.at(0); }
+
+core::Status ValidateModel(const Model& model) {
+  const core::Graph& g = model.graph;
+  if (core::Status s = g.Validate(); !s.ok()) return s;
+  for (const core::Tensor& t : g.tensors()) {
+    if (t.dtype != core::DType::kInt8) return core::Status::Fail("tensor '" + t.name + "' is not int8");
+    if (t.quant.scales.size() != 1 || t.quant.zero_points.size() != 1 || !(t.quant.scales[0] > 0) ||
+        t.quant.zero_points[0] < -128 || t.quant.zero_points[0] > 127) {
+      return core::Status::Fail("tensor '" + t.name + "' has no valid per-tensor scale/zero point");
+    }
+  }
+  if (model.constants.size() != g.ops().size()) return core::Status::Fail("constants: one entry per op expected");
+  for (size_t i = 0; i < g.ops().size(); ++i) {
+    const core::Op& op = g.op(static_cast<int>(i));
+    const OpConstants& c = model.constants[i];
+    const auto channels = static_cast<size_t>(g.BiasCount(op));
+    if (c.weights.size() != static_cast<size_t>(g.WeightCount(op)) || c.bias.size() != channels ||
+        c.multiplier.size() != channels || c.shift.size() != channels) {
+      return core::Status::Fail("op '" + op.name + "': constants do not match its shapes");
+    }
+    if (c.act_min < -128 || c.act_max > 127 || c.act_min > c.act_max) {
+      return core::Status::Fail("op '" + op.name + "': bad activation range");
+    }
+    for (int32_t s : c.shift) {
+      if (s < -31 || s > 30) return core::Status::Fail("op '" + op.name + "': shift out of range");
+    }
+  }
+  const ExecutionConfig& e = model.execution;
+  if (e.mode == memory_planner::PlanMode::kPatch && (e.patches_per_side < 1 || e.split_op < 1)) {
+    return core::Status::Fail("execution: patch mode needs patches_per_side and split_op");
+  }
+  return core::Status::Ok();
+}
+
+core::Result<memory_planner::MemoryPlan> PlanModel(const Model& model) {
+  const memory_planner::PlanOptions options{model.execution.input_in_arena, 4};
+  switch (model.execution.mode) {
+    case memory_planner::PlanMode::kPerLayer:
+      return memory_planner::PlanPerLayer(model.graph, options);
+    case memory_planner::PlanMode::kInPlace:
+      return memory_planner::PlanInPlace(model.graph, options);
+    case memory_planner::PlanMode::kPatch:
+      return memory_planner::PlanPatch(model.graph,
+                                       {model.execution.patches_per_side, model.execution.split_op}, options);
+  }
+  return core::Error{"unknown plan mode"};
+}
+
+}  // namespace kilonas::engine

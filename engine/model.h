@@ -1,0 +1,50 @@
+// engine::Model: the int8 network the engine runs. The Graph's tensors carry their scale and
+// zero point; each op has its quantized constants (flash); the execution config says which plan
+// mode and kernels the engine uses, and the memory planner turns it into the arena layout.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/graph.h"
+#include "core/status.h"
+#include "memory_planner/memory_plan.h"
+
+namespace kilonas::engine {
+
+struct OpConstants {
+  std::vector<int8_t> weights;  // conv [Cout][k][k][Cin], pointwise/FC [Cout][Cin], depthwise [k][k][C]
+  std::vector<int32_t> bias, multiplier, shift;  // per output channel
+  int32_t act_min = -128, act_max = 127;
+  // add: TFLite's scheme, both inputs rescaled to twice the larger scale then to the output.
+  int32_t left_shift = 0;
+  int32_t input1_multiplier = 0, input1_shift = 0;
+  int32_t input2_multiplier = 0, input2_shift = 0;
+  int32_t output_multiplier = 0, output_shift = 0;  // add and global average pool
+};
+
+struct ExecutionConfig {
+  memory_planner::PlanMode mode = memory_planner::PlanMode::kInPlace;
+  bool input_in_arena = true;
+  int patches_per_side = 0;  // patch mode
+  int split_op = 0;          // patch mode
+};
+
+struct Model {
+  core::Graph graph;
+  std::vector<OpConstants> constants;  // one per op
+  ExecutionConfig execution;
+};
+
+// Scale and zero point of a quantized tensor.
+float TensorScale(const core::Tensor& tensor);
+int32_t TensorZeroPoint(const core::Tensor& tensor);
+
+// Checks the model is complete and consistent (every tensor quantized, constants sized by the
+// graph); errors name the op or tensor.
+core::Status ValidateModel(const Model& model);
+
+// The memory plan the engine executes the model with (planner run on the execution config).
+core::Result<memory_planner::MemoryPlan> PlanModel(const Model& model);
+
+}  // namespace kilonas::engine

@@ -1,0 +1,29 @@
+// Fixed-point helpers of the quantizer: real multipliers as (int32 multiplier, shift) and
+// asymmetric int8 activation parameters from an observed range.
+#pragma once
+
+#include <cstdint>
+
+namespace kilonas::engine {
+
+struct FixedPointMultiplier {
+  int32_t multiplier = 0;  // Q31, in [2^30, 2^31) unless zero
+  int32_t shift = 0;       // > 0: left, < 0: right
+};
+
+// real = multiplier * 2^shift / 2^31, as TFLite's QuantizeMultiplier. real must be >= 0.
+FixedPointMultiplier QuantizeMultiplier(double real);
+
+struct ActivationQuant {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+
+// Asymmetric int8 parameters covering [lo, hi] widened to include 0, so that zero padding and
+// ReLU bounds are exact.
+ActivationQuant ChooseActivationQuant(float lo, float hi);
+
+int8_t QuantizeValue(float value, const ActivationQuant& q);
+float DequantizeValue(int8_t value, const ActivationQuant& q);
+
+}  // namespace kilonas::engine

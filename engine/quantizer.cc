@@ -1,0 +1,158 @@
+#include "engine/quantizer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/quant_math.h"
+
+namespace kilonas::engine {
+namespace {
+
+// Observed [lo, hi] of every tensor over the calibration images.
+std::vector<std::pair<float, float>> CalibrateRanges(const FloatModel& model,
+                                                     const std::vector<std::vector<float>>& images,
+                                                     const CalibrationOptions& options) {
+  const size_t num_tensors = model.graph.tensors().size();
+  std::vector<std::pair<float, float>> ranges(num_tensors, {0.0f, 0.0f});
+  std::vector<std::vector<float>> samples(options.method == CalibrationOptions::Method::kPercentile ? num_tensors : 0);
+  for (const std::vector<float>& image : images) {
+    const std::vector<std::vector<float>> values = RunFloat(model, image);
+    for (size_t t = 0; t < num_tensors; ++t) {
+      for (float v : values[t]) {
+        ranges[t].first = std::min(ranges[t].first, v);
+        ranges[t].second = std::max(ranges[t].second, v);
+      }
+      if (!samples.empty()) samples[t].insert(samples[t].end(), values[t].begin(), values[t].end());
+    }
+  }
+  for (size_t t = 0; t < samples.size(); ++t) {
+    std::vector<float>& s = samples[t];
+    if (s.empty()) continue;
+    const auto rank = [&](double q) {
+      const size_t k = std::min(s.size() - 1, static_cast<size_t>(q / 100.0 * static_cast<double>(s.size() - 1)));
+      std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(k), s.end());
+      return s[k];
+    };
+    ranges[t] = {std::min(0.0f, rank(100.0 - options.percentile)), std::max(0.0f, rank(options.percentile))};
+  }
+  return ranges;
+}
+
+// ReLU/ReLU6 bounds of the output, clipped to int8.
+void SetActivationRange(const core::Op& op, const ActivationQuant& out, OpConstants& c) {
+  c.act_min = -128;
+  c.act_max = 127;
+  if (op.activation != core::Activation::kNone) c.act_min = std::max<int32_t>(-128, out.zero_point);
+  if (op.activation == core::Activation::kRelu6) {
+    c.act_max = std::min<int32_t>(127, out.zero_point + static_cast<int32_t>(std::lround(6.0 / out.scale)));
+  }
+}
+
+void QuantizeWeighted(const core::Graph& g, const core::Op& op, const FloatOpWeights& folded,
+                      const ActivationQuant& in, const ActivationQuant& out, OpConstants& c) {
+  const int channels = static_cast<int>(g.BiasCount(op));
+  const size_t per_channel = folded.weights.size() / channels;
+  const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d;
+  auto index = [&](int ch, size_t j) { return depthwise ? j * channels + ch : ch * per_channel + j; };
+  c.weights.assign(folded.weights.size(), 0);
+  for (int ch = 0; ch < channels; ++ch) {
+    float max_abs = 0.0f;
+    for (size_t j = 0; j < per_channel; ++j) max_abs = std::max(max_abs, std::abs(folded.weights[index(ch, j)]));
+    const double w_scale = max_abs > 0 ? max_abs / 127.0 : 1.0;
+    for (size_t j = 0; j < per_channel; ++j) {
+      const double q = std::round(folded.weights[index(ch, j)] / w_scale);
+      c.weights[index(ch, j)] = static_cast<int8_t>(std::clamp(q, -127.0, 127.0));
+    }
+    const double bias_scale = static_cast<double>(in.scale) * w_scale;
+    c.bias.push_back(static_cast<int32_t>(std::clamp(std::round(folded.bias[ch] / bias_scale), -2147483647.0, 2147483647.0)));
+    const FixedPointMultiplier m = QuantizeMultiplier(bias_scale / out.scale);
+    c.multiplier.push_back(m.multiplier);
+    c.shift.push_back(m.shift);
+  }
+  SetActivationRange(op, out, c);
+}
+
+void QuantizeAdd(const core::Op& op, const ActivationQuant& a, const ActivationQuant& b, const ActivationQuant& out,
+                 OpConstants& c) {
+  c.left_shift = 20;
+  const double twice_max = 2.0 * std::max(a.scale, b.scale);
+  const FixedPointMultiplier m1 = QuantizeMultiplier(a.scale / twice_max);
+  const FixedPointMultiplier m2 = QuantizeMultiplier(b.scale / twice_max);
+  const FixedPointMultiplier mo = QuantizeMultiplier(twice_max / ((1 << c.left_shift) * static_cast<double>(out.scale)));
+  c.input1_multiplier = m1.multiplier;
+  c.input1_shift = m1.shift;
+  c.input2_multiplier = m2.multiplier;
+  c.input2_shift = m2.shift;
+  c.output_multiplier = mo.multiplier;
+  c.output_shift = mo.shift;
+  SetActivationRange(op, out, c);
+}
+
+}  // namespace
+
+core::Result<Model> Quantize(const FloatModel& float_model, const std::vector<std::vector<float>>& calibration,
+                             const CalibrationOptions& options, const ExecutionConfig& execution) {
+  if (core::Status s = ValidateFloatModel(float_model); !s.ok()) return s.error();
+  if (calibration.empty()) return core::Error{"quantizer: no calibration images"};
+  const core::Graph& fg = float_model.graph;
+  const size_t input_size = static_cast<size_t>(fg.tensor(fg.input()).shape.Elements());
+  for (const auto& image : calibration) {
+    if (image.size() != input_size) return core::Error{"quantizer: calibration image size does not match the input"};
+  }
+  const std::vector<std::pair<float, float>> ranges = CalibrateRanges(float_model, calibration, options);
+  Model model{fg, {}, execution};
+  std::vector<ActivationQuant> quant;
+  for (size_t t = 0; t < fg.tensors().size(); ++t) {
+    quant.push_back(ChooseActivationQuant(ranges[t].first, ranges[t].second));
+    core::Tensor& tensor = model.graph.mutable_tensor(static_cast<int>(t));
+    tensor.dtype = core::DType::kInt8;
+    tensor.quant = {{quant.back().scale}, {quant.back().zero_point}};
+  }
+  for (size_t i = 0; i < fg.ops().size(); ++i) {
+    const core::Op& op = fg.op(static_cast<int>(i));
+    OpConstants c;
+    const ActivationQuant& in = quant[op.inputs[0]];
+    const ActivationQuant& out = quant[op.output];
+    switch (op.kind) {
+      case core::OpKind::kConv2d:
+      case core::OpKind::kPointwiseConv2d:
+      case core::OpKind::kDepthwiseConv2d:
+      case core::OpKind::kFullyConnected:
+        QuantizeWeighted(fg, op, FoldBatchNorm(fg, op, float_model.ops[i]), in, out, c);
+        break;
+      case core::OpKind::kAdd:
+        QuantizeAdd(op, in, quant[op.inputs[1]], out, c);
+        break;
+      case core::OpKind::kGlobalAvgPool: {
+        const double pixels = static_cast<double>(fg.InputOf(op).shape.h) * fg.InputOf(op).shape.w;
+        const FixedPointMultiplier m = QuantizeMultiplier(in.scale / (out.scale * pixels));
+        c.output_multiplier = m.multiplier;
+        c.output_shift = m.shift;
+        break;
+      }
+    }
+    model.constants.push_back(std::move(c));
+  }
+  if (core::Status s = ValidateModel(model); !s.ok()) return s.error();
+  return model;
+}
+
+std::vector<int8_t> QuantizeInput(const Model& model, const std::vector<float>& image) {
+  const core::Tensor& t = model.graph.tensor(model.graph.input());
+  const ActivationQuant q{TensorScale(t), TensorZeroPoint(t)};
+  std::vector<int8_t> out;
+  out.reserve(image.size());
+  for (float v : image) out.push_back(QuantizeValue(v, q));
+  return out;
+}
+
+std::vector<float> DequantizeOutput(const Model& model, const std::vector<int8_t>& output) {
+  const core::Tensor& t = model.graph.tensor(model.graph.output());
+  const ActivationQuant q{TensorScale(t), TensorZeroPoint(t)};
+  std::vector<float> out;
+  out.reserve(output.size());
+  for (int8_t v : output) out.push_back(DequantizeValue(v, q));
+  return out;
+}
+
+}  // namespace kilonas::engine

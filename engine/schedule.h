@@ -1,0 +1,44 @@
+// Schedule: the exact sequence of kernel calls that executes a Model with its MemoryPlan — which
+// kernel, which arena offsets, which views and output rect. Patch-based execution unrolls the
+// first stage once per patch with that patch's regions. The host interpreter runs it and the C
+// code generator prints it, so both execute the same calls by construction.
+#pragma once
+
+#include <vector>
+
+#include "engine/kernel_table.h"
+#include "engine/model.h"
+#include "kilonas_runtime.h"
+
+namespace kilonas::engine {
+
+inline constexpr int64_t kExternalInput = -1;  // offset of an input kept outside the arena
+
+struct Step {
+  int op = 0;
+  Kernel kernel = Kernel::kNone;
+  int64_t in = 0, in2 = 0, out = 0;  // arena offsets (in may be kExternalInput)
+  int64_t scratch = -1;              // arena offset of the op's scratch, -1 when none
+  kilonas_view in_view{}, in2_view{}, out_view{};
+  kilonas_rect rect{};
+};
+
+struct Schedule {
+  std::vector<Step> steps;
+  int64_t arena_bytes = 0;
+  int64_t input_offset = kExternalInput;  // where the network input is written
+  int64_t output_offset = 0;
+  int64_t input_bytes = 0, output_bytes = 0;
+};
+
+// Fails only for plans the engine cannot execute (a corrupted model).
+core::Result<Schedule> BuildSchedule(const Model& model, const memory_planner::MemoryPlan& plan,
+                                     KernelSet kernels = KernelSet::kOptimized);
+
+// Kernel parameter blocks of op `index`, pointing into model.constants (which must outlive them).
+kilonas_conv_params ConvParams(const Model& model, int index);
+// Add parameters; for a fused add (kernel kPointwiseAdd*) input1 is the residual.
+kilonas_add_params AddParams(const Model& model, int add_index, int first_input);
+kilonas_pool_params PoolParams(const Model& model, int index);
+
+}  // namespace kilonas::engine

@@ -1,0 +1,103 @@
+// The host interpreter on random quantized networks: every plan mode and kernel set gives the
+// same bits, patch-based execution included, with an arena of exactly the planned size.
+#include "engine/interpreter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "engine/quantizer.h"
+#include "memory_planner/patch_plan.h"
+#include "tests/support/random_graphs.h"
+
+namespace kilonas::engine {
+namespace {
+
+std::vector<float> RandomImage(const core::Graph& g, std::mt19937& rng) {
+  std::vector<float> image(g.tensor(g.input()).shape.Elements());
+  std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
+  for (float& v : image) v = pixel(rng);
+  return image;
+}
+
+Model QuantizedRandomModel(const core::Graph& g, std::mt19937& rng) {
+  const FloatModel float_model = RandomFloatModel(g, rng);
+  std::vector<std::vector<float>> calibration;
+  for (int i = 0; i < 4; ++i) calibration.push_back(RandomImage(g, rng));
+  core::Result<Model> model = Quantize(float_model, calibration, {}, {});
+  EXPECT_TRUE(model.ok()) << (model.ok() ? "" : model.error().message);
+  return std::move(model).value();
+}
+
+std::vector<int8_t> RunModel(const Model& model, const std::vector<int8_t>& input, KernelSet set = KernelSet::kOptimized) {
+  core::Result<Interpreter> interpreter = Interpreter::Create(model, set);
+  EXPECT_TRUE(interpreter.ok()) << (interpreter.ok() ? "" : interpreter.error().message);
+  return interpreter.value().Invoke(input);
+}
+
+TEST(Interpreter, AllPlanModesAndKernelSetsGiveIdenticalOutputs) {
+  std::mt19937 rng(8);
+  for (int trial = 0; trial < 25; ++trial) {
+    const core::Graph g = testing::RandomGraph(rng);
+    Model model = QuantizedRandomModel(g, rng);
+    const std::vector<int8_t> input = QuantizeInput(model, RandomImage(g, rng));
+    model.execution.mode = memory_planner::PlanMode::kPerLayer;
+    const std::vector<int8_t> expected = RunModel(model, input);
+    for (bool input_in_arena : {true, false}) {
+      model.execution = {memory_planner::PlanMode::kInPlace, input_in_arena, 0, 0};
+      ASSERT_EQ(RunModel(model, input), expected) << "inplace, trial " << trial;
+      ASSERT_EQ(RunModel(model, input, KernelSet::kReference), expected) << "inplace reference, trial " << trial;
+      std::vector<int> splits = memory_planner::PatchSplitCandidates(g);
+      std::shuffle(splits.begin(), splits.end(), rng);
+      splits.resize(std::min<size_t>(splits.size(), 3));  // a sample keeps the test fast
+      for (int split : splits) {
+        const int p = std::uniform_int_distribution<int>(1, 3)(rng);
+        model.execution = {memory_planner::PlanMode::kPatch, input_in_arena, p, split};
+        if (!PlanModel(model).ok()) continue;
+        ASSERT_EQ(RunModel(model, input), expected) << "patch p=" << p << " n=" << split << " trial " << trial;
+      }
+    }
+  }
+}
+
+TEST(Interpreter, ArenaIsExactlyThePlannedPeak) {
+  std::mt19937 rng(9);
+  for (int trial = 0; trial < 10; ++trial) {
+    const core::Graph g = testing::RandomGraph(rng);
+    Model model = QuantizedRandomModel(g, rng);
+    for (auto mode : {memory_planner::PlanMode::kPerLayer, memory_planner::PlanMode::kInPlace}) {
+      model.execution.mode = mode;
+      core::Result<Interpreter> interpreter = Interpreter::Create(model);
+      ASSERT_TRUE(interpreter.ok());
+      EXPECT_EQ(interpreter.value().arena_bytes(), PlanModel(model).value().arena_bytes);
+    }
+  }
+}
+
+TEST(Interpreter, Int8OutputTracksTheFloatNetwork) {
+  std::mt19937 rng(10);
+  for (int trial = 0; trial < 10; ++trial) {
+    const core::Graph g = testing::RandomGraph(rng);
+    const FloatModel float_model = RandomFloatModel(g, rng);
+    std::vector<std::vector<float>> images;
+    for (int i = 0; i < 8; ++i) images.push_back(RandomImage(g, rng));
+    const Model model = Quantize(float_model, images, {}, {}).value();
+    core::Result<Interpreter> interpreter = Interpreter::Create(model);
+    ASSERT_TRUE(interpreter.ok());
+    double error = 0, range = 1e-6;
+    for (const auto& image : images) {
+      const std::vector<float> expected = RunFloat(float_model, image)[g.output()];
+      const std::vector<float> got = DequantizeOutput(model, interpreter.value().Invoke(QuantizeInput(model, image)));
+      for (size_t i = 0; i < got.size(); ++i) {
+        error = std::max(error, static_cast<double>(std::abs(got[i] - expected[i])));
+        range = std::max(range, static_cast<double>(std::abs(expected[i])));
+      }
+    }
+    EXPECT_LT(error / range, 0.15) << "trial " << trial;
+  }
+}
+
+}  // namespace
+}  // namespace kilonas::engine

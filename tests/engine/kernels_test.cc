@@ -1,0 +1,188 @@
+// Runtime kernels: the SMLAD and in-place variants against the reference bit for bit, and the
+// reference against float math on the dequantized operands within one quantization step.
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kilonas_runtime.h"
+
+namespace kilonas::engine {
+namespace {
+
+struct ConvCase {
+  int h, w, cin, cout, k, stride;
+  std::vector<int8_t> in, weights;
+  std::vector<int32_t> bias, mult, shift;
+  kilonas_conv_params p{};
+  int oh() const { return (h + 2 * (k / 2) - k) / stride + 1; }
+  int ow() const { return (w + 2 * (k / 2) - k) / stride + 1; }
+};
+
+ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
+  std::uniform_int_distribution<int> size(1, 13), ch(1, 19), i8(-128, 127), w8(-127, 127);
+  ConvCase c;
+  c.h = size(rng);
+  c.w = size(rng);
+  c.cin = ch(rng);
+  c.cout = depthwise ? c.cin : ch(rng);
+  c.k = k;
+  c.stride = stride;
+  for (int i = 0; i < c.h * c.w * c.cin; ++i) c.in.push_back(static_cast<int8_t>(i8(rng)));
+  const int weights = depthwise ? k * k * c.cin : c.cout * k * k * c.cin;
+  for (int i = 0; i < weights; ++i) c.weights.push_back(static_cast<int8_t>(w8(rng)));
+  for (int o = 0; o < c.cout; ++o) {
+    c.bias.push_back(std::uniform_int_distribution<int32_t>(-5000, 5000)(rng));
+    c.mult.push_back(std::uniform_int_distribution<int32_t>(1 << 30, INT32_MAX)(rng));
+    c.shift.push_back(std::uniform_int_distribution<int32_t>(-12, -6)(rng));
+  }
+  // Offsets of valid zero points: input_offset = -zero_point in [-127, 128].
+  c.p = {c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), -i8(rng), i8(rng) / 2, -128, 127,
+         k, stride, k / 2, c.h, c.w};
+  if (std::bernoulli_distribution(0.5)(rng)) c.p.act_min = c.p.output_offset;  // a ReLU
+  return c;
+}
+
+kilonas_view View(int h, int w, int c) { return {h, w, c, 0, 0}; }
+
+TEST(DspKernels, ConvMatchesReferenceBitForBit) {
+  std::mt19937 rng(1);
+  for (int trial = 0; trial < 300; ++trial) {
+    const int k = std::uniform_int_distribution<int>(0, 2)(rng) * 2 + 3;
+    ConvCase c = RandomCase(rng, false, trial % 4 == 0 ? 1 : k, 1 + trial % 2);
+    const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.oh(), c.ow(), c.cout);
+    const kilonas_rect r{0, 0, c.oh(), c.ow()};
+    std::vector<int8_t> ref(c.oh() * c.ow() * c.cout), dsp(ref.size());
+    std::vector<int16_t> scratch(2 * c.k * c.k * c.cin);
+    kilonas_conv2d_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
+    kilonas_conv2d_dsp(&c.p, c.in.data(), &iv, dsp.data(), &ov, &r, scratch.data());
+    ASSERT_EQ(ref, dsp) << "trial " << trial;
+  }
+}
+
+TEST(DspKernels, PointwiseAndFusedAddMatchReferenceBitForBit) {
+  std::mt19937 rng(2);
+  for (int trial = 0; trial < 300; ++trial) {
+    ConvCase c = RandomCase(rng, false, 1, 1);
+    const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.h, c.w, c.cout);
+    const kilonas_rect r{0, 0, c.h, c.w};
+    std::vector<int8_t> ref(c.h * c.w * c.cout), dsp(ref.size());
+    std::vector<int16_t> scratch(2 * c.cin);
+    kilonas_pointwise_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
+    kilonas_pointwise_dsp(&c.p, c.in.data(), &iv, dsp.data(), &ov, &r, scratch.data());
+    ASSERT_EQ(ref, dsp) << "trial " << trial;
+
+    // Fused: residual = add(residual, pointwise(in)), against pointwise then add.
+    std::vector<int8_t> residual(ref.size());
+    for (int8_t& v : residual) v = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
+    const kilonas_add_params a{5, -3, 7, 1 << 30, -1, 1 << 30, -2, 1 << 30, -19, 20, -128, 127};
+    std::vector<int8_t> unfused(ref.size()), fused_ref = residual, fused_dsp = residual;
+    kilonas_add(&a, residual.data(), &ov, ref.data(), &ov, unfused.data(), &ov, &r);
+    kilonas_pointwise_add_ref(&c.p, &a, c.in.data(), &iv, fused_ref.data(), &ov, &r);
+    kilonas_pointwise_add_dsp(&c.p, &a, c.in.data(), &iv, fused_dsp.data(), &ov, &r, scratch.data());
+    ASSERT_EQ(unfused, fused_ref);
+    ASSERT_EQ(unfused, fused_dsp);
+  }
+}
+
+TEST(InPlaceDepthwise, MatchesOutOfPlaceForEveryKernelAndStride) {
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 300; ++trial) {
+    const int k = 3 + 2 * (trial % 3), stride = 1 + (trial / 3) % 2;
+    ConvCase c = RandomCase(rng, true, k, stride);
+    const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.oh(), c.ow(), c.cin);
+    const kilonas_rect r{0, 0, c.oh(), c.ow()};
+    std::vector<int8_t> ref(c.oh() * c.ow() * c.cin);
+    kilonas_depthwise_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
+    std::vector<int8_t> buf = c.in;  // output written over the input
+    std::vector<int8_t> scratch((c.h + 2 * (k / 2)) * (c.w + 2 * (k / 2)));
+    kilonas_depthwise_inplace(&c.p, buf.data(), &iv, &ov, &r, scratch.data());
+    ASSERT_EQ(std::vector<int8_t>(buf.begin(), buf.begin() + ref.size()), ref) << "trial " << trial;
+  }
+}
+
+// Float result of output element o on dequantized operands (zero point = -input_offset; the
+// weights and bias are the exact integers, the requant multiplier the exact real).
+double RealMultiplier(int32_t m, int32_t shift) { return m / 2147483648.0 * std::pow(2.0, shift); }
+
+TEST(ReferenceKernels, ConvIsWithinOneStepOfFloatMath) {
+  std::mt19937 rng(4);
+  for (int trial = 0; trial < 100; ++trial) {
+    ConvCase c = RandomCase(rng, false, 3, 1 + trial % 2);
+    const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.oh(), c.ow(), c.cout);
+    const kilonas_rect r{0, 0, c.oh(), c.ow()};
+    std::vector<int8_t> out(c.oh() * c.ow() * c.cout);
+    kilonas_conv2d_ref(&c.p, c.in.data(), &iv, out.data(), &ov, &r);
+    for (int y = 0; y < c.oh(); ++y) {
+      for (int x = 0; x < c.ow(); ++x) {
+        for (int o = 0; o < c.cout; ++o) {
+          double acc = c.bias[o];
+          for (int ky = 0; ky < 3; ++ky) {
+            for (int kx = 0; kx < 3; ++kx) {
+              const int iy = y * c.stride - 1 + ky, ix = x * c.stride - 1 + kx;
+              if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+              for (int i = 0; i < c.cin; ++i) {
+                acc += (c.in[(iy * c.w + ix) * c.cin + i] + c.p.input_offset) *
+                       static_cast<double>(c.weights[((o * 3 + ky) * 3 + kx) * c.cin + i]);
+              }
+            }
+          }
+          const double real = acc * RealMultiplier(c.mult[o], c.shift[o]) + c.p.output_offset;
+          const double expected = std::clamp(real, static_cast<double>(c.p.act_min), 127.0);
+          ASSERT_LE(std::abs(out[(y * c.ow() + x) * c.cout + o] - expected), 1.0);
+        }
+      }
+    }
+  }
+}
+
+TEST(ReferenceKernels, AddPoolAndFullyConnectedAreWithinOneStepOfFloatMath) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> i8(-128, 127);
+  for (int trial = 0; trial < 100; ++trial) {
+    // Add with scales 0.02 and 0.05 into 0.06, zero points 3, -7 -> 11.
+    const double s1 = 0.02, s2 = 0.05, so = 0.06, twice = 2 * 0.05;
+    auto q = [](double real) {
+      int e = 0;
+      const double f = std::frexp(real, &e);
+      return std::pair<int32_t, int32_t>{static_cast<int32_t>(std::llround(f * 2147483648.0)), e};
+    };
+    const auto m1 = q(s1 / twice), m2 = q(s2 / twice), mo = q(twice / ((1 << 20) * so));
+    const kilonas_add_params a{-3, 7, 11, m1.first, m1.second, m2.first, m2.second, mo.first, mo.second, 20, -128, 127};
+    const int8_t x = static_cast<int8_t>(i8(rng)), y = static_cast<int8_t>(i8(rng));
+    int8_t out = 0;
+    const kilonas_view v{1, 1, 1, 0, 0};
+    const kilonas_rect r{0, 0, 1, 1};
+    kilonas_add(&a, &x, &v, &y, &v, &out, &v, &r);
+    const double expected = std::clamp(((x - 3) * s1 + (y + 7) * s2) / so + 11, -128.0, 127.0);
+    ASSERT_LE(std::abs(out - expected), 1.0) << int(x) << " " << int(y);
+  }
+  // Global average pool of 49 pixels, same scale in and out: the rounded mean.
+  std::vector<int8_t> in(49 * 3);
+  for (int8_t& v : in) v = static_cast<int8_t>(i8(rng));
+  int e = 0;
+  const double f = std::frexp(1.0 / 49, &e);
+  const kilonas_pool_params pool{5, -5, static_cast<int32_t>(std::llround(f * 2147483648.0)), e};
+  int8_t out[3];
+  kilonas_global_avg_pool(&pool, in.data(), 49, 3, out);
+  for (int c = 0; c < 3; ++c) {
+    double sum = 0;
+    for (int p = 0; p < 49; ++p) sum += in[p * 3 + c] + 5;
+    EXPECT_LE(std::abs(out[c] - (sum / 49 - 5)), 1.0);
+  }
+}
+
+TEST(Requantize, RoundsToNearestLikeTflite) {
+  // 0.5 = 2^30 * 2^0 / 2^31. The doubling high multiply rounds ties up (toward +infinity), the
+  // power-of-two division ties away from zero, as in gemmlowp/TFLite.
+  EXPECT_EQ(kilonas_requantize(100, 1 << 30, 0), 50);
+  EXPECT_EQ(kilonas_requantize(101, 1 << 30, 0), 51);
+  EXPECT_EQ(kilonas_requantize(-101, 1 << 30, 0), -50);
+  EXPECT_EQ(kilonas_requantize(-1000, 1 << 30, -3), -63);
+  EXPECT_EQ(kilonas_requantize(1000, 1 << 30, -3), 63);  // 62.5 -> 63
+  EXPECT_EQ(kilonas_requantize(3, 1 << 30, 2), 6);
+}
+
+}  // namespace
+}  // namespace kilonas::engine
