@@ -29,9 +29,13 @@ core::Status ValidateModel(const Model& model) {
     if (c.act_min < -128 || c.act_max > 127 || c.act_min > c.act_max) {
       return core::Status::Fail("op '" + op.name + "': bad activation range");
     }
-    for (int32_t s : c.shift) {
-      if (s < -31 || s > 30) return core::Status::Fail("op '" + op.name + "': shift out of range");
-    }
+    // Out-of-range shifts would be undefined behaviour in the kernels: reject them here.
+    bool ok = c.left_shift >= 0 && c.left_shift <= 24;
+    for (int32_t s : c.shift) ok = ok && s >= -31 && s <= 30;
+    for (int32_t m : c.multiplier) ok = ok && m >= 0;
+    for (int32_t s : {c.input1_shift, c.input2_shift, c.output_shift}) ok = ok && s >= -31 && s <= 30;
+    for (int32_t m : {c.input1_multiplier, c.input2_multiplier, c.output_multiplier}) ok = ok && m >= 0;
+    if (!ok) return core::Status::Fail("op '" + op.name + "': requantization parameters out of range");
   }
   const ExecutionConfig& e = model.execution;
   if (e.mode == memory_planner::PlanMode::kPatch && (e.patches_per_side < 1 || e.split_op < 1)) {

@@ -134,6 +134,7 @@ core::Result<Model> Quantize(const FloatModel& float_model, const std::vector<st
     model.constants.push_back(std::move(c));
   }
   if (core::Status s = ValidateModel(model); !s.ok()) return s.error();
+  if (core::Result<memory_planner::MemoryPlan> plan = PlanModel(model); !plan.ok()) return plan.error();
   return model;
 }
 

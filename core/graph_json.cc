@@ -1,0 +1,123 @@
+#include "core/graph_json.h"
+
+#include <optional>
+
+namespace kilonas::core {
+namespace {
+
+std::optional<DType> DTypeFromName(const std::string& name) {
+  for (DType d : {DType::kInt8, DType::kInt32, DType::kFloat32}) {
+    if (DTypeName(d) == name) return d;
+  }
+  return std::nullopt;
+}
+
+std::optional<Activation> ActivationFromName(const std::string& name) {
+  for (Activation a : {Activation::kNone, Activation::kRelu, Activation::kRelu6}) {
+    if (ActivationName(a) == name) return a;
+  }
+  return std::nullopt;
+}
+
+std::vector<int> IntArray(const nlohmann::json& array, const std::string& path) {
+  std::vector<int> values;
+  for (const auto& v : array) {
+    if (!v.is_number_integer()) throw JsonError("key '" + path + "': expected integers");
+    values.push_back(v.get<int>());
+  }
+  return values;
+}
+
+}  // namespace
+
+nlohmann::ordered_json GraphToJson(const Graph& graph) {
+  nlohmann::ordered_json doc;
+  doc["input"] = graph.input();
+  doc["output"] = graph.output();
+  doc["tensors"] = nlohmann::ordered_json::array();
+  for (const Tensor& t : graph.tensors()) {
+    doc["tensors"].push_back({{"name", t.name},
+                              {"shape", {t.shape.h, t.shape.w, t.shape.c}},
+                              {"dtype", DTypeName(t.dtype)},
+                              {"scales", t.quant.scales},
+                              {"zero_points", t.quant.zero_points}});
+  }
+  doc["ops"] = nlohmann::ordered_json::array();
+  for (const Op& op : graph.ops()) {
+    doc["ops"].push_back({{"kind", Traits(op.kind).name},
+                          {"name", op.name},
+                          {"inputs", op.inputs},
+                          {"output", op.output},
+                          {"kernel", op.kernel},
+                          {"stride", op.stride},
+                          {"padding", op.padding},
+                          {"activation", ActivationName(op.activation)},
+                          {"block", op.block}});
+  }
+  return doc;
+}
+
+Graph GraphFromJson(const nlohmann::json& doc, const std::string& path) {
+  ObjectReader root(doc, path);
+  Graph graph;
+  const nlohmann::json& tensors = root.Array("tensors");
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    ObjectReader t(tensors[i], root.PathOf("tensors") + "[" + std::to_string(i) + "]");
+    Tensor tensor;
+    tensor.name = t.String("name");
+    const std::vector<int> shape = IntArray(t.Array("shape"), t.PathOf("shape"));
+    if (shape.size() != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[0] > 65535 ||
+        shape[1] > 65535 || shape[2] > 65535) {
+      t.Fail("shape", "expected [h, w, c] with each in 1..65535");
+    }
+    tensor.shape = {shape[0], shape[1], shape[2]};
+    const std::optional<DType> dtype = DTypeFromName(t.String("dtype"));
+    if (!dtype) t.Fail("dtype", "unknown dtype");
+    tensor.dtype = *dtype;
+    for (const auto& s : t.Array("scales")) {
+      if (!s.is_number()) t.Fail("scales", "expected numbers");
+      tensor.quant.scales.push_back(s.get<float>());
+    }
+    tensor.quant.zero_points = std::vector<int32_t>();
+    for (int z : IntArray(t.Array("zero_points"), t.PathOf("zero_points"))) tensor.quant.zero_points.push_back(z);
+    t.RejectUnknownKeys();
+    graph.AddTensor(std::move(tensor));
+  }
+  const int num_tensors = static_cast<int>(graph.tensors().size());
+  const nlohmann::json& ops = root.Array("ops");
+  for (size_t i = 0; i < ops.size(); ++i) {
+    ObjectReader o(ops[i], root.PathOf("ops") + "[" + std::to_string(i) + "]");
+    Op op;
+    const std::optional<OpKind> kind = OpKindFromName(o.String("kind"));
+    if (!kind) o.Fail("kind", "unknown op kind");
+    op.kind = *kind;
+    op.name = o.String("name");
+    op.inputs = IntArray(o.Array("inputs"), o.PathOf("inputs"));
+    op.output = o.Int("output");
+    for (int t : op.inputs) {
+      if (t < 0 || t >= num_tensors) o.Fail("inputs", "tensor id out of range");
+    }
+    if (op.output < 0 || op.output >= num_tensors) o.Fail("output", "tensor id out of range");
+    op.kernel = o.Int("kernel");
+    op.stride = o.Int("stride");
+    op.padding = o.Int("padding");
+    if (op.kernel < 1 || op.kernel > 15 || op.stride < 1 || op.stride > 4 || op.padding < 0 || op.padding > 7) {
+      o.Fail("kernel", "kernel 1..15, stride 1..4, padding 0..7 expected");
+    }
+    const std::optional<Activation> act = ActivationFromName(o.String("activation"));
+    if (!act) o.Fail("activation", "unknown activation");
+    op.activation = *act;
+    op.block = o.Int("block");
+    o.RejectUnknownKeys();
+    graph.AddOp(std::move(op));
+  }
+  const int input = root.Int("input"), output = root.Int("output");
+  if (input < 0 || input >= num_tensors) root.Fail("input", "tensor id out of range");
+  if (output < 0 || output >= num_tensors) root.Fail("output", "tensor id out of range");
+  graph.SetInput(input);
+  graph.SetOutput(output);
+  root.RejectUnknownKeys();
+  return graph;
+}
+
+}  // namespace kilonas::core
