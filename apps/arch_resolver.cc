@@ -7,7 +7,7 @@
 
 namespace kilonas::apps {
 
-core::Result<ResolvedArch> ResolveArch(const std::string& arch, std::optional<int> resolution) {
+core::Result<ResolvedArch> ResolveArch(const std::string& arch, std::optional<int> resolution, int num_classes) {
   const bool is_file = arch.size() > 5 && arch.substr(arch.size() - 5) == ".json";
   if (is_file) {
     core::Result<core::SubnetConfig> config = core::LoadSubnetConfig(arch);
@@ -18,13 +18,14 @@ core::Result<ResolvedArch> ResolveArch(const std::string& arch, std::optional<in
     if (!space.ok()) return core::Error{arch + ": " + space.error().message};
     core::Result<core::NetSpec> spec = core::ToNetSpec(space.value(), subnet);
     if (!spec.ok()) return core::Error{arch + ": " + spec.error().message};
+    spec.value().num_classes = num_classes;
     core::Result<core::Graph> graph = core::BuildGraph(spec.value());
     if (!graph.ok()) return core::Error{arch + ": " + graph.error().message};
     return ResolvedArch{std::filesystem::path(arch).stem().string() + "-r" + std::to_string(subnet.resolution),
                         std::move(graph).value()};
   }
   if (!resolution) return core::Error{"--resolution is required for reference network '" + arch + "'"};
-  core::Result<core::NetSpec> spec = core::ReferenceNet(arch, *resolution);
+  core::Result<core::NetSpec> spec = core::ReferenceNet(arch, *resolution, num_classes);
   if (!spec.ok()) return spec.error();
   core::Result<core::Graph> graph = core::BuildGraph(spec.value());
   if (!graph.ok()) return graph.error();

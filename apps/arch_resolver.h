@@ -15,6 +15,7 @@ struct ResolvedArch {
 };
 
 // `resolution` is required for reference networks and overrides a subnet file's resolution.
-core::Result<ResolvedArch> ResolveArch(const std::string& arch, std::optional<int> resolution);
+core::Result<ResolvedArch> ResolveArch(const std::string& arch, std::optional<int> resolution,
+                                       int num_classes = 1000);
 
 }  // namespace kilonas::apps

@@ -25,7 +25,7 @@ Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Sc
     if (op.kind == core::OpKind::kAdd) {
       add_.push_back(AddParams(model, i, op.inputs[0]));
     } else if (i + 1 < num_ops && plan_.op_fused[i + 1]) {
-      add_.push_back(AddParams(model, i + 1, plan_.op_writes_over[i]));
+      add_.push_back(FusedAddParams(model, i));
     } else {
       add_.push_back({});
     }

@@ -134,6 +134,12 @@ kilonas_add_params AddParams(const Model& model, int add_index, int first_input)
   return p;
 }
 
+kilonas_add_params FusedAddParams(const Model& model, int index) {
+  const core::Op& add = model.graph.op(index + 1);
+  const int projection = model.graph.op(index).output;
+  return AddParams(model, index + 1, add.inputs[0] == projection ? add.inputs[1] : add.inputs[0]);
+}
+
 kilonas_pool_params PoolParams(const Model& model, int index) {
   const core::Op& op = model.graph.op(index);
   const OpConstants& c = model.constants.at(index);

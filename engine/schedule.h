@@ -40,5 +40,7 @@ kilonas_conv_params ConvParams(const Model& model, int index);
 // Add parameters; for a fused add (kernel kPointwiseAdd*) input1 is the residual.
 kilonas_add_params AddParams(const Model& model, int add_index, int first_input);
 kilonas_pool_params PoolParams(const Model& model, int index);
+// Parameters of the add fused into projection `index` (the op after it), residual as input1.
+kilonas_add_params FusedAddParams(const Model& model, int index);
 
 }  // namespace kilonas::engine

@@ -1,0 +1,157 @@
+// nas_export: quantizes a network to int8, writes the model file and the generated C, builds the
+// firmware with arm-none-eabi-gcc, runs it in qemu-system-arm and checks it against the host
+// interpreter bit for bit. Until the supernet hands real weights over, weights are random
+// (seeded) and calibration images are random.
+#include <cstdio>
+#include <optional>
+#include <random>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "apps/arch_resolver.h"
+#include "core/file_io.h"
+#include "core/hw_profile.h"
+#include "core/reference_nets.h"
+#include "engine/codegen.h"
+#include "engine/firmware_build.h"
+#include "engine/interpreter.h"
+#include "engine/model_file.h"
+#include "engine/quantizer.h"
+#include "memory_planner/flash.h"
+#include "memory_planner/patch_plan.h"
+
+#ifndef KILONAS_SOURCE_DIR
+#define KILONAS_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using namespace kilonas;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "nas_export: error: %s\n", message.c_str());
+  return 1;
+}
+
+std::vector<float> RandomImage(const core::Graph& g, std::mt19937& rng) {
+  std::vector<float> image(g.tensor(g.input()).shape.Elements());
+  std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
+  for (float& v : image) v = pixel(rng);
+  return image;
+}
+
+core::Result<engine::ExecutionConfig> ChooseExecution(const core::Graph& g, const std::string& mode, bool input_in_arena) {
+  engine::ExecutionConfig e;
+  e.input_in_arena = input_in_arena;
+  if (mode == "per_layer") {
+    e.mode = memory_planner::PlanMode::kPerLayer;
+  } else if (mode == "inplace") {
+    e.mode = memory_planner::PlanMode::kInPlace;
+  } else {
+    core::Result<memory_planner::MemoryPlan> best = memory_planner::PlanBestPatch(g, {input_in_arena, 4});
+    if (!best.ok()) return best.error();
+    e.mode = memory_planner::PlanMode::kPatch;
+    e.patches_per_side = best.value().patch->patches_per_side;
+    e.split_op = best.value().patch->split_op;
+  }
+  return e;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Export a network as int8: model file, generated C, firmware run in QEMU"};
+  std::string arch, hw_path = "hw_profiles/stm32f746.json", mode = "inplace", kernels = "optimized";
+  std::string out_dir, source_dir = KILONAS_SOURCE_DIR;
+  std::optional<int> resolution;
+  int num_classes = 10;
+  unsigned seed = 1;
+  bool input_excluded = false, no_firmware = false;
+  app.add_option("--arch", arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())->required();
+  app.add_option("--resolution", resolution, "input resolution (required for reference networks)")
+      ->check(CLI::Range(8, 1024));
+  app.add_option("--hw", hw_path, "hardware profile (budgets, core, QEMU machine)")->capture_default_str();
+  app.add_option("--mode", mode, "memory plan mode")->capture_default_str()->check(CLI::IsMember({"per_layer", "inplace", "patch"}));
+  app.add_option("--kernels", kernels, "kernel set")->capture_default_str()->check(CLI::IsMember({"optimized", "reference"}));
+  app.add_option("--num-classes", num_classes, "classifier outputs")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--seed", seed, "seed of the random weights, calibration and test input")->capture_default_str();
+  app.add_flag("--input-excluded", input_excluded, "keep the input outside the arena");
+  app.add_flag("--no-firmware", no_firmware, "stop after the model file and the generated C");
+  app.add_option("--out-dir", out_dir, "output directory (default out/export/<network>)");
+  app.add_option("--source-dir", source_dir, "kilonas source tree (runtime and firmware sources)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
+  if (!hw.ok()) return Fail(hw.error().message);
+  core::Result<apps::ResolvedArch> resolved = apps::ResolveArch(arch, resolution, num_classes);
+  if (!resolved.ok()) return Fail(resolved.error().message);
+  const core::Graph& graph = resolved.value().graph;
+  const std::string& name = resolved.value().name;
+  if (out_dir.empty()) out_dir = "out/export/" + name;
+
+  std::mt19937 rng(seed);
+  const engine::FloatModel float_model = engine::RandomFloatModel(graph, rng);
+  std::vector<std::vector<float>> calibration;
+  for (int i = 0; i < 8; ++i) calibration.push_back(RandomImage(graph, rng));
+  core::Result<engine::ExecutionConfig> execution = ChooseExecution(graph, mode, !input_excluded);
+  if (!execution.ok()) return Fail(execution.error().message);
+  std::printf("quantizing %s (%.2fM MACs) with %zu calibration images...\n", name.c_str(), graph.TotalMacs() / 1e6,
+              calibration.size());
+  core::Result<engine::Model> quantized = engine::Quantize(float_model, calibration, {}, execution.value());
+  if (!quantized.ok()) return Fail(quantized.error().message);
+
+  const std::string model_path = out_dir + "/model.kmodel";
+  if (core::Status s = engine::SaveModel(quantized.value(), model_path); !s.ok()) return Fail(s.message());
+  core::Result<engine::Model> model = engine::LoadModel(model_path);  // what users load: check it
+  if (!model.ok()) return Fail(model.error().message);
+  const engine::KernelSet set = kernels == "reference" ? engine::KernelSet::kReference : engine::KernelSet::kOptimized;
+  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value(), set);
+  if (!interpreter.ok()) return Fail(interpreter.error().message);
+  const std::vector<int8_t> input = engine::QuantizeInput(model.value(), RandomImage(graph, rng));
+  const std::vector<int8_t> host = interpreter.value().Invoke(input);
+
+  const engine::GeneratedSources sources = engine::GenerateC(model.value(), interpreter.value().schedule(), name);
+  for (const auto& [file, text] : {std::pair{std::string("model.h"), sources.header},
+                                   std::pair{std::string("model.c"), sources.source},
+                                   std::pair{std::string("test_input.h"), engine::GenerateTestInput(input)}}) {
+    if (core::Status s = core::WriteFileAtomic(out_dir + "/" + file, text); !s.ok()) return Fail(s.message());
+  }
+  const int64_t arena = interpreter.value().arena_bytes();
+  const memory_planner::FlashEstimate flash = memory_planner::EstimateFlash(graph, hw.value().runtime_code_bytes);
+  std::printf("model file      %s\ngenerated C     %s/model.c\n", model_path.c_str(), out_dir.c_str());
+  std::printf("plan            %s%s, arena %lld bytes (%.1f kB), input %s\n", std::string(memory_planner::PlanModeName(execution.value().mode)).c_str(),
+              execution.value().mode == memory_planner::PlanMode::kPatch
+                  ? (" " + std::to_string(execution.value().patches_per_side) + "x" + std::to_string(execution.value().patches_per_side) +
+                     " patches, stage ops 0.." + std::to_string(execution.value().split_op - 1)).c_str()
+                  : "",
+              static_cast<long long>(arena), arena / 1024.0, input_excluded ? "outside the arena" : "in the arena");
+  std::printf("flash estimate  %.1f kB\n", flash.Total() / 1024.0);
+  if (no_firmware) return 0;
+
+  const engine::FirmwareTarget target = engine::TargetFor(hw.value());
+  std::printf("building firmware for %s (%s)...\n", hw.value().name.c_str(), target.cpu.c_str());
+  core::Result<engine::FirmwareBuild> build = engine::BuildFirmware(out_dir, target, source_dir);
+  if (!build.ok()) return Fail(build.error().message);
+  std::printf("running qemu-system-arm -M %s -icount shift=0...\n", target.qemu_machine.c_str());
+  core::Result<engine::QemuRun> run = engine::RunInQemu(build.value(), target);
+  if (!run.ok()) return Fail(run.error().message);
+
+  const engine::FirmwareBuild& b = build.value();
+  const engine::QemuRun& r = run.value();
+  const bool equal = r.output == host;
+  std::printf("output          %s (%zu bytes, firmware vs host interpreter)\n", equal ? "bit-exact" : "MISMATCH",
+              host.size());
+  std::printf("instructions    %llu per inference (%llu timer ticks x 40)\n",
+              static_cast<unsigned long long>(r.Instructions()), static_cast<unsigned long long>(r.ticks));
+  std::printf("MACs/instr      %.3f (%lld MACs)\n", static_cast<double>(graph.TotalMacs()) / static_cast<double>(r.Instructions()),
+              static_cast<long long>(graph.TotalMacs()));
+  std::printf("sections        .text %lld  .rodata %lld  .data %lld  .bss %lld bytes\n", static_cast<long long>(b.text),
+              static_cast<long long>(b.rodata), static_cast<long long>(b.data), static_cast<long long>(b.bss));
+  const int64_t ram = b.RamBytes() + target.stack_bytes;
+  std::printf("flash used      %.1f kB of %.1f kB;  RAM used %.1f kB (incl. %lld B stack) of %.1f kB: %s\n",
+              b.FlashBytes() / 1024.0, hw.value().flash_bytes / 1024.0, ram / 1024.0,
+              static_cast<long long>(target.stack_bytes), hw.value().sram_bytes / 1024.0,
+              b.FlashBytes() <= hw.value().flash_bytes && ram <= hw.value().sram_bytes ? "fits" : "DOES NOT FIT");
+  return equal ? 0 : 2;
+}

@@ -1,0 +1,51 @@
+/* Firmware entry: runs the generated model once on the generated test input, timed by the
+ * CMSDK timer, and prints the output bytes and the tick count over semihosting:
+ *   KILONAS_OUTPUT <hex bytes>
+ *   KILONAS_TICKS <ticks>        (instructions = ticks x 40 under -icount shift=0) */
+#include <string.h>
+
+#include "cmsdk_timer.h"
+#include "model.h"
+#include "semihost.h"
+#include "test_input.h"
+
+static char line[2 * KILONAS_MODEL_OUTPUT_BYTES + 64];
+
+static char* PutText(char* at, const char* text) {
+  while (*text) *at++ = *text++;
+  return at;
+}
+
+static char* PutUnsigned(char* at, uint32_t v) {
+  char digits[10];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v);
+  while (n) *at++ = digits[--n];
+  return at;
+}
+
+int main(void) {
+  static const char kHex[] = "0123456789abcdef";
+  memcpy(kilonas_model_input(), kilonas_test_input, KILONAS_MODEL_INPUT_BYTES);
+  kilonas_timer_start();
+  const uint32_t start = kilonas_timer_ticks();
+  kilonas_model_invoke();
+  const uint32_t ticks = kilonas_timer_ticks() - start;
+
+  const int8_t* out = kilonas_model_output();
+  char* at = PutText(line, "KILONAS_OUTPUT ");
+  for (int i = 0; i < KILONAS_MODEL_OUTPUT_BYTES; ++i) {
+    const uint8_t b = (uint8_t)out[i];
+    *at++ = kHex[b >> 4];
+    *at++ = kHex[b & 15u];
+  }
+  at = PutText(at, "\nKILONAS_TICKS ");
+  at = PutUnsigned(at, ticks);
+  at = PutText(at, "\n");
+  *at = '\0';
+  kilonas_semihost_write0(line);
+  return 0;
+}

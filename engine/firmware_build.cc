@@ -1,0 +1,104 @@
+#include "engine/firmware_build.h"
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "core/file_io.h"
+
+namespace kilonas::engine {
+namespace {
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+}  // namespace
+
+int RunCommand(const std::string& command, std::string& output) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+FirmwareTarget TargetFor(const core::HwProfile& profile) {
+  return {profile.core, profile.qemu_machine, profile.flash_bytes, profile.sram_bytes, 8192};
+}
+
+core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const FirmwareTarget& target,
+                                          const std::string& source_root) {
+  const std::string runtime = source_root + "/engine/runtime", firmware = source_root + "/engine/firmware";
+  core::Result<std::string> script = core::ReadTextFile(firmware + "/link.ld.in");
+  if (!script.ok()) return script.error();
+  std::string linker = ReplaceAll(script.value(), "@FLASH_BYTES@", std::to_string(target.flash_bytes));
+  linker = ReplaceAll(linker, "@RAM_BYTES@", std::to_string(target.ram_bytes));
+  linker = ReplaceAll(linker, "@STACK_BYTES@", std::to_string(target.stack_bytes));
+  if (core::Status s = core::WriteFileAtomic(dir + "/link.ld", linker); !s.ok()) return s.error();
+
+  FirmwareBuild build;
+  build.elf = dir + "/firmware.elf";
+  std::ostringstream cmd;
+  cmd << "arm-none-eabi-gcc -mcpu=" << target.cpu << " -mthumb -mfloat-abi=soft -O2 -std=c99 -Wall"
+      << " -ffunction-sections -fdata-sections -nostartfiles --specs=nano.specs -Wl,--gc-sections"
+      << " -I" << Quote(dir) << " -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T " << Quote(dir + "/link.ld");
+  for (const char* f : {"startup.c", "semihost.c", "main.c"}) cmd << " " << Quote(firmware + "/" + f);
+  for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "requantize.c"}) cmd << " " << Quote(runtime + "/" + f);
+  cmd << " " << Quote(dir + "/model.c") << " -o " << Quote(build.elf) << " -lc -lnosys";
+  build.build_script = "#!/bin/sh\nset -e\n" + cmd.str() + "\n";
+  if (core::Status s = core::WriteFileAtomic(dir + "/build.sh", build.build_script); !s.ok()) return s.error();
+
+  std::string log;
+  if (RunCommand(cmd.str(), log) != 0) return core::Error{"firmware build failed:\n" + log};
+  std::string sizes;
+  if (RunCommand("arm-none-eabi-size -A " + Quote(build.elf), sizes) != 0) return core::Error{"arm-none-eabi-size failed:\n" + sizes};
+  std::istringstream lines(sizes);
+  std::string name;
+  int64_t size = 0, address = 0;
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    if (!(fields >> name >> size >> address)) continue;
+    if (name == ".text") build.text = size;
+    if (name == ".rodata") build.rodata = size;
+    if (name == ".data") build.data = size;
+    if (name == ".bss") build.bss = size;
+  }
+  return build;
+}
+
+core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget& target, int timeout_s) {
+  std::ostringstream cmd;
+  cmd << "timeout " << timeout_s << " qemu-system-arm -M " << target.qemu_machine
+      << " -nographic -monitor none -serial none -semihosting-config enable=on,target=native"
+      << " -icount shift=0,align=off,sleep=off -kernel " << Quote(build.elf);
+  QemuRun run;
+  const int status = RunCommand(cmd.str(), run.log);
+  if (status != 0) {
+    return core::Error{"firmware run in qemu-system-arm -M " + target.qemu_machine + " exited with status " +
+                       std::to_string(status) + (status == 124 ? " (timeout)" : "") + ":\n" + run.log};
+  }
+  const size_t out_at = run.log.find("KILONAS_OUTPUT "), ticks_at = run.log.find("KILONAS_TICKS ");
+  if (out_at == std::string::npos || ticks_at == std::string::npos) return core::Error{"firmware printed no result:\n" + run.log};
+  for (size_t i = out_at + 15; i + 1 < run.log.size() && std::isxdigit(static_cast<unsigned char>(run.log[i])); i += 2) {
+    run.output.push_back(static_cast<int8_t>(std::stoi(run.log.substr(i, 2), nullptr, 16)));
+  }
+  run.ticks = std::stoull(run.log.substr(ticks_at + 14));
+  return run;
+}
+
+}  // namespace kilonas::engine

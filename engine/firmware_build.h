@@ -1,0 +1,49 @@
+// Builds the generated model into Cortex-M firmware with arm-none-eabi-gcc and runs it under
+// qemu-system-arm with -icount shift=0, where one CMSDK timer tick is exactly 40 instructions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/hw_profile.h"
+#include "core/status.h"
+
+namespace kilonas::engine {
+
+struct FirmwareTarget {
+  std::string cpu;           // -mcpu value
+  std::string qemu_machine;  // -M value
+  int64_t flash_bytes = 0;   // linker script limits (the device totals)
+  int64_t ram_bytes = 0;
+  int64_t stack_bytes = 8192;
+};
+
+FirmwareTarget TargetFor(const core::HwProfile& profile);
+
+struct FirmwareBuild {
+  std::string elf;
+  std::string build_script;  // the commands used, also written as build.sh next to the ELF
+  int64_t text = 0, rodata = 0, data = 0, bss = 0;
+  int64_t FlashBytes() const { return text + rodata + data; }
+  int64_t RamBytes() const { return data + bss; }
+};
+
+// `dir` holds model.h, model.c and test_input.h; `source_root` is the kilonas source tree (for
+// engine/runtime and engine/firmware). Errors carry the compiler's output.
+core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const FirmwareTarget& target,
+                                          const std::string& source_root);
+
+struct QemuRun {
+  std::vector<int8_t> output;
+  uint64_t ticks = 0;
+  uint64_t Instructions() const { return ticks * 40; }
+  std::string log;
+};
+
+core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget& target, int timeout_s = 300);
+
+// Runs a shell command, capturing stdout and stderr. Returns the exit status.
+int RunCommand(const std::string& command, std::string& output);
+
+}  // namespace kilonas::engine
