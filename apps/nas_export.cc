@@ -58,6 +58,33 @@ core::Result<engine::ExecutionConfig> ChooseExecution(const core::Graph& g, cons
   return e;
 }
 
+// Per-op instruction counts of a profiled run, and totals per op kind.
+void PrintProfile(const core::Graph& graph, const engine::QemuRun& run) {
+  std::vector<uint64_t> op_ticks(graph.ops().size(), 0);
+  for (const auto& [op, ticks] : run.step_ticks) op_ticks.at(op) += ticks;
+  std::printf("\n%-4s %-14s %-18s %12s %14s %10s\n", "#", "op", "kind", "MACs", "instructions", "MACs/instr");
+  std::vector<std::pair<int64_t, uint64_t>> per_kind(core::kAllOpKinds.size(), {0, 0});
+  for (size_t i = 0; i < graph.ops().size(); ++i) {
+    const core::Op& op = graph.op(static_cast<int>(i));
+    const int64_t macs = graph.Macs(op);
+    const uint64_t instructions = op_ticks[i] * 40;
+    per_kind[static_cast<size_t>(op.kind)].first += macs;
+    per_kind[static_cast<size_t>(op.kind)].second += instructions;
+    std::printf("%-4zu %-14s %-18s %12lld %14llu %10.3f\n", i, op.name.c_str(),
+                std::string(core::Traits(op.kind).name).c_str(), static_cast<long long>(macs),
+                static_cast<unsigned long long>(instructions),
+                instructions ? static_cast<double>(macs) / static_cast<double>(instructions) : 0.0);
+  }
+  std::printf("\nper kind (instructions = timer ticks x 40, +-40 per call):\n");
+  for (core::OpKind kind : core::kAllOpKinds) {
+    const auto& [macs, instructions] = per_kind[static_cast<size_t>(kind)];
+    if (!instructions) continue;
+    std::printf("  %-18s %12lld MACs %14llu instructions %8.3f MACs/instr\n", std::string(core::Traits(kind).name).c_str(),
+                static_cast<long long>(macs), static_cast<unsigned long long>(instructions),
+                static_cast<double>(macs) / static_cast<double>(instructions));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,7 +94,7 @@ int main(int argc, char** argv) {
   std::optional<int> resolution;
   int num_classes = 10;
   unsigned seed = 1;
-  bool input_excluded = false, no_firmware = false;
+  bool input_excluded = false, no_firmware = false, profile_ops = false;
   app.add_option("--arch", arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())->required();
   app.add_option("--resolution", resolution, "input resolution (required for reference networks)")
       ->check(CLI::Range(8, 1024));
@@ -78,6 +105,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of the random weights, calibration and test input")->capture_default_str();
   app.add_flag("--input-excluded", input_excluded, "keep the input outside the arena");
   app.add_flag("--no-firmware", no_firmware, "stop after the model file and the generated C");
+  app.add_flag("--profile-ops", profile_ops, "time every kernel call in the firmware and print per-op figures");
   app.add_option("--out-dir", out_dir, "output directory (default out/export/<network>)");
   app.add_option("--source-dir", source_dir, "kilonas source tree (runtime and firmware sources)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -129,7 +157,8 @@ int main(int argc, char** argv) {
   std::printf("flash estimate  %.1f kB\n", flash.Total() / 1024.0);
   if (no_firmware) return 0;
 
-  const engine::FirmwareTarget target = engine::TargetFor(hw.value());
+  engine::FirmwareTarget target = engine::TargetFor(hw.value());
+  target.profile_steps = profile_ops;
   std::printf("building firmware for %s (%s)...\n", hw.value().name.c_str(), target.cpu.c_str());
   core::Result<engine::FirmwareBuild> build = engine::BuildFirmware(out_dir, target, source_dir);
   if (!build.ok()) return Fail(build.error().message);
@@ -153,5 +182,6 @@ int main(int argc, char** argv) {
               b.FlashBytes() / 1024.0, hw.value().flash_bytes / 1024.0, ram / 1024.0,
               static_cast<long long>(target.stack_bytes), hw.value().sram_bytes / 1024.0,
               b.FlashBytes() <= hw.value().flash_bytes && ram <= hw.value().sram_bytes ? "fits" : "DOES NOT FIT");
+  if (profile_ops) PrintProfile(graph, r);
   return equal ? 0 : 2;
 }

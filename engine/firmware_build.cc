@@ -55,6 +55,7 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
   std::ostringstream cmd;
   cmd << "arm-none-eabi-gcc -mcpu=" << target.cpu << " -mthumb -mfloat-abi=soft -O2 -std=c99 -Wall"
       << " -ffunction-sections -fdata-sections -nostartfiles --specs=nano.specs -Wl,--gc-sections"
+      << (target.profile_steps ? " -DKILONAS_PROFILE_STEPS" : "")
       << " -I" << Quote(dir) << " -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T " << Quote(dir + "/link.ld");
   for (const char* f : {"startup.c", "semihost.c", "main.c"}) cmd << " " << Quote(firmware + "/" + f);
   for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "requantize.c"}) cmd << " " << Quote(runtime + "/" + f);
@@ -98,6 +99,14 @@ core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget
     run.output.push_back(static_cast<int8_t>(std::stoi(run.log.substr(i, 2), nullptr, 16)));
   }
   run.ticks = std::stoull(run.log.substr(ticks_at + 14));
+  std::istringstream lines(run.log);
+  std::string word;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    int op = 0;
+    uint64_t ticks = 0;
+    if (fields >> word && word == "KILONAS_STEP" && fields >> op >> ticks) run.step_ticks.emplace_back(op, ticks);
+  }
   return run;
 }
 

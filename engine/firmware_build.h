@@ -17,6 +17,7 @@ struct FirmwareTarget {
   int64_t flash_bytes = 0;   // linker script limits (the device totals)
   int64_t ram_bytes = 0;
   int64_t stack_bytes = 8192;
+  bool profile_steps = false;  // time every kernel call (KILONAS_PROFILE_STEPS)
 };
 
 FirmwareTarget TargetFor(const core::HwProfile& profile);
@@ -37,6 +38,7 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
 struct QemuRun {
   std::vector<int8_t> output;
   uint64_t ticks = 0;
+  std::vector<std::pair<int, uint64_t>> step_ticks;  // (op, ticks) per kernel call when profiled
   uint64_t Instructions() const { return ticks * 40; }
   std::string log;
 };

@@ -26,6 +26,9 @@ core::Status ValidateModel(const Model& model) {
         c.multiplier.size() != channels || c.shift.size() != channels) {
       return core::Status::Fail("op '" + op.name + "': constants do not match its shapes");
     }
+    if (op.kind == core::OpKind::kDepthwiseConv2d && op.kernel > 7) {
+      return core::Status::Fail("op '" + op.name + "': depthwise kernels larger than 7 are not supported");
+    }
     if (c.act_min < -128 || c.act_max > 127 || c.act_min > c.act_max) {
       return core::Status::Fail("op '" + op.name + "': bad activation range");
     }

@@ -1,7 +1,8 @@
 /* Firmware entry: runs the generated model once on the generated test input, timed by the
  * CMSDK timer, and prints the output bytes and the tick count over semihosting:
  *   KILONAS_OUTPUT <hex bytes>
- *   KILONAS_TICKS <ticks>        (instructions = ticks x 40 under -icount shift=0) */
+ *   KILONAS_TICKS <ticks>        (instructions = ticks x 40 under -icount shift=0)
+ * and with KILONAS_PROFILE_STEPS one line per kernel call: KILONAS_STEP <op> <ticks>. */
 #include <string.h>
 
 #include "cmsdk_timer.h"
@@ -47,5 +48,17 @@ int main(void) {
   at = PutText(at, "\n");
   *at = '\0';
   kilonas_semihost_write0(line);
+#ifdef KILONAS_PROFILE_STEPS
+  for (int i = 0; i < KILONAS_MODEL_STEPS; ++i) {
+    char step[48];
+    char* s = PutText(step, "KILONAS_STEP ");
+    s = PutUnsigned(s, (uint32_t)kilonas_step_op[i]);
+    s = PutText(s, " ");
+    s = PutUnsigned(s, kilonas_step_ticks[i]);
+    s = PutText(s, "\n");
+    *s = '\0';
+    kilonas_semihost_write0(step);
+  }
+#endif
   return 0;
 }

@@ -40,11 +40,14 @@ static void Dot(const int8_t* w, const int16_t* c0, const int16_t* c1, int32_t n
  * Two output channels share each column load. */
 static void Outputs(const kilonas_conv_params* p, const kilonas_add_params* add, const int16_t* c0,
                     const int16_t* c1, int32_t n, int8_t* o0, int8_t* o1, int32_t cout) {
+  /* Locals: stores through int8_t* may alias the parameter structs. */
+  const int8_t* const weights = p->weights;
+  const int32_t* const bias = p->bias;
   int32_t oc = 0;
   for (; oc + 1 < cout; oc += 2) {
-    const int8_t* w0 = p->weights + oc * n;
+    const int8_t* w0 = weights + oc * n;
     const int8_t* w1 = w0 + n;
-    int32_t a00 = p->bias[oc], a01 = p->bias[oc], a10 = p->bias[oc + 1], a11 = p->bias[oc + 1];
+    int32_t a00 = bias[oc], a01 = bias[oc], a10 = bias[oc + 1], a11 = bias[oc + 1];
     int32_t i = 0;
     for (; i + 3 < n; i += 4) {
       const uint32_t x0a = kilonas_load32(c0 + i), x0b = kilonas_load32(c0 + i + 2);

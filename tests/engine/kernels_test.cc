@@ -173,6 +173,28 @@ TEST(ReferenceKernels, AddPoolAndFullyConnectedAreWithinOneStepOfFloatMath) {
   }
 }
 
+// TFLite's MultiplyByQuantizedMultiplier written as gemmlowp does (nudge + truncating 64-bit
+// division), against which the runtime's shift-only form must agree exactly.
+int32_t TfliteRequantize(int32_t x, int32_t m, int32_t shift) {
+  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int32_t a = static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+  const int64_t ab = static_cast<int64_t>(a) * m;
+  const int64_t nudge = ab >= 0 ? (1ll << 30) : (1 - (1ll << 30));
+  const int32_t high = static_cast<int32_t>((ab + nudge) / (1ll << 31));
+  const int32_t mask = static_cast<int32_t>((1u << right) - 1u);
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+TEST(Requantize, ShiftFormEqualsTflitesDivisionFormOnRandomInputs) {
+  std::mt19937 rng(6);
+  std::uniform_int_distribution<int32_t> acc(-(1 << 24), 1 << 24), mult(0, INT32_MAX), shift(-31, 8);
+  for (int i = 0; i < 1000000; ++i) {
+    const int32_t x = acc(rng), m = mult(rng), s = shift(rng);
+    ASSERT_EQ(kilonas_requantize(x, m, s), TfliteRequantize(x, m, s)) << x << " " << m << " " << s;
+  }
+}
+
 TEST(Requantize, RoundsToNearestLikeTflite) {
   // 0.5 = 2^30 * 2^0 / 2^31. The doubling high multiply rounds ties up (toward +infinity), the
   // power-of-two division ties away from zero, as in gemmlowp/TFLite.
