@@ -10,13 +10,9 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/arch_resolver.h"
-#include "core/file_io.h"
 #include "core/hw_profile.h"
 #include "core/reference_nets.h"
-#include "engine/codegen.h"
-#include "engine/firmware_build.h"
-#include "engine/interpreter.h"
-#include "engine/model_file.h"
+#include "engine/export.h"
 #include "engine/quantizer.h"
 #include "memory_planner/flash.h"
 #include "memory_planner/patch_plan.h"
@@ -59,15 +55,14 @@ core::Result<engine::ExecutionConfig> ChooseExecution(const core::Graph& g, cons
 }
 
 // Per-op instruction counts of a profiled run, and totals per op kind.
-void PrintProfile(const core::Graph& graph, const engine::QemuRun& run) {
-  std::vector<uint64_t> op_ticks(graph.ops().size(), 0);
-  for (const auto& [op, ticks] : run.step_ticks) op_ticks.at(op) += ticks;
+void PrintProfile(const core::Graph& graph, const engine::ExportResult& result) {
+  const std::vector<uint64_t> op_instructions = result.OpInstructions(graph.ops().size());
   std::printf("\n%-4s %-14s %-18s %12s %14s %10s\n", "#", "op", "kind", "MACs", "instructions", "MACs/instr");
   std::vector<std::pair<int64_t, uint64_t>> per_kind(core::kAllOpKinds.size(), {0, 0});
   for (size_t i = 0; i < graph.ops().size(); ++i) {
     const core::Op& op = graph.op(static_cast<int>(i));
     const int64_t macs = graph.Macs(op);
-    const uint64_t instructions = op_ticks[i] * 40;
+    const uint64_t instructions = op_instructions[i];
     per_kind[static_cast<size_t>(op.kind)].first += macs;
     per_kind[static_cast<size_t>(op.kind)].second += instructions;
     std::printf("%-4zu %-14s %-18s %12lld %14llu %10.3f\n", i, op.name.c_str(),
@@ -129,59 +124,50 @@ int main(int argc, char** argv) {
   core::Result<engine::Model> quantized = engine::Quantize(float_model, calibration, {}, execution.value());
   if (!quantized.ok()) return Fail(quantized.error().message);
 
-  const std::string model_path = out_dir + "/model.kmodel";
-  if (core::Status s = engine::SaveModel(quantized.value(), model_path); !s.ok()) return Fail(s.message());
-  core::Result<engine::Model> model = engine::LoadModel(model_path);  // what users load: check it
-  if (!model.ok()) return Fail(model.error().message);
-  const engine::KernelSet set = kernels == "reference" ? engine::KernelSet::kReference : engine::KernelSet::kOptimized;
-  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value(), set);
-  if (!interpreter.ok()) return Fail(interpreter.error().message);
-  const std::vector<int8_t> input = engine::QuantizeInput(model.value(), RandomImage(graph, rng));
-  const std::vector<int8_t> host = interpreter.value().Invoke(input);
-
-  const engine::GeneratedSources sources = engine::GenerateC(model.value(), interpreter.value().schedule(), name);
-  for (const auto& [file, text] : {std::pair{std::string("model.h"), sources.header},
-                                   std::pair{std::string("model.c"), sources.source},
-                                   std::pair{std::string("test_input.h"), engine::GenerateTestInput(input)}}) {
-    if (core::Status s = core::WriteFileAtomic(out_dir + "/" + file, text); !s.ok()) return Fail(s.message());
+  engine::ExportOptions options;
+  options.out_dir = out_dir;
+  options.network = name;
+  options.source_root = source_dir;
+  options.kernels = kernels == "reference" ? engine::KernelSet::kReference : engine::KernelSet::kOptimized;
+  options.build_firmware = !no_firmware;
+  options.profile_steps = profile_ops;
+  const std::vector<int8_t> input = engine::QuantizeInput(quantized.value(), RandomImage(graph, rng));
+  if (!no_firmware) std::printf("building firmware for %s (%s) and running it in qemu-system-arm -M %s...\n",
+                                hw.value().name.c_str(), hw.value().core.c_str(), hw.value().qemu_machine.c_str());
+  core::Result<engine::ExportResult> exported = engine::ExportModel(quantized.value(), input, hw.value(), options);
+  if (!exported.ok()) return Fail(exported.error().message);
+  const engine::ExportResult& result = exported.value();
+  const engine::ExecutionConfig& e = execution.value();
+  std::printf("model file      %s\ngenerated C     %s/model.c\n", result.model_path.c_str(), out_dir.c_str());
+  std::string plan(memory_planner::PlanModeName(e.mode));
+  if (e.mode == memory_planner::PlanMode::kPatch) {
+    plan += " " + std::to_string(e.patches_per_side) + "x" + std::to_string(e.patches_per_side) +
+            " patches, stage ops 0.." + std::to_string(e.split_op - 1);
   }
-  const int64_t arena = interpreter.value().arena_bytes();
+  std::printf("plan            %s, arena %lld bytes (%.1f kB), input %s\n", plan.c_str(),
+              static_cast<long long>(result.arena_bytes), result.arena_bytes / 1024.0,
+              input_excluded ? "outside the arena" : "in the arena");
   const memory_planner::FlashEstimate flash = memory_planner::EstimateFlash(graph, hw.value().runtime_code_bytes);
-  std::printf("model file      %s\ngenerated C     %s/model.c\n", model_path.c_str(), out_dir.c_str());
-  std::printf("plan            %s%s, arena %lld bytes (%.1f kB), input %s\n", std::string(memory_planner::PlanModeName(execution.value().mode)).c_str(),
-              execution.value().mode == memory_planner::PlanMode::kPatch
-                  ? (" " + std::to_string(execution.value().patches_per_side) + "x" + std::to_string(execution.value().patches_per_side) +
-                     " patches, stage ops 0.." + std::to_string(execution.value().split_op - 1)).c_str()
-                  : "",
-              static_cast<long long>(arena), arena / 1024.0, input_excluded ? "outside the arena" : "in the arena");
   std::printf("flash estimate  %.1f kB\n", flash.Total() / 1024.0);
   if (no_firmware) return 0;
 
-  engine::FirmwareTarget target = engine::TargetFor(hw.value());
-  target.profile_steps = profile_ops;
-  std::printf("building firmware for %s (%s)...\n", hw.value().name.c_str(), target.cpu.c_str());
-  core::Result<engine::FirmwareBuild> build = engine::BuildFirmware(out_dir, target, source_dir);
-  if (!build.ok()) return Fail(build.error().message);
-  std::printf("running qemu-system-arm -M %s -icount shift=0...\n", target.qemu_machine.c_str());
-  core::Result<engine::QemuRun> run = engine::RunInQemu(build.value(), target);
-  if (!run.ok()) return Fail(run.error().message);
-
-  const engine::FirmwareBuild& b = build.value();
-  const engine::QemuRun& r = run.value();
-  const bool equal = r.output == host;
+  const engine::FirmwareBuild& b = *result.build;
+  const engine::QemuRun& r = *result.run;
+  const bool equal = result.BitExact();
   std::printf("output          %s (%zu bytes, firmware vs host interpreter)\n", equal ? "bit-exact" : "MISMATCH",
-              host.size());
+              result.host_output.size());
   std::printf("instructions    %llu per inference (%llu timer ticks x 40)\n",
               static_cast<unsigned long long>(r.Instructions()), static_cast<unsigned long long>(r.ticks));
   std::printf("MACs/instr      %.3f (%lld MACs)\n", static_cast<double>(graph.TotalMacs()) / static_cast<double>(r.Instructions()),
               static_cast<long long>(graph.TotalMacs()));
   std::printf("sections        .text %lld  .rodata %lld  .data %lld  .bss %lld bytes\n", static_cast<long long>(b.text),
               static_cast<long long>(b.rodata), static_cast<long long>(b.data), static_cast<long long>(b.bss));
-  const int64_t ram = b.RamBytes() + target.stack_bytes;
+  const int64_t stack = engine::TargetFor(hw.value()).stack_bytes;
+  const int64_t ram = b.RamBytes() + stack;
   std::printf("flash used      %.1f kB of %.1f kB;  RAM used %.1f kB (incl. %lld B stack) of %.1f kB: %s\n",
-              b.FlashBytes() / 1024.0, hw.value().flash_bytes / 1024.0, ram / 1024.0,
-              static_cast<long long>(target.stack_bytes), hw.value().sram_bytes / 1024.0,
+              b.FlashBytes() / 1024.0, hw.value().flash_bytes / 1024.0, ram / 1024.0, static_cast<long long>(stack),
+              hw.value().sram_bytes / 1024.0,
               b.FlashBytes() <= hw.value().flash_bytes && ram <= hw.value().sram_bytes ? "fits" : "DOES NOT FIT");
-  if (profile_ops) PrintProfile(graph, r);
+  if (profile_ops) PrintProfile(graph, result);
   return equal ? 0 : 2;
 }

@@ -32,6 +32,18 @@ static inline int32_t kilonas_smlad(uint32_t a, uint32_t b, int32_t acc) {
 
 static inline uint32_t kilonas_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
+/* Sign-extends bytes 1 and 3: one SXTB16 with its ROR #8 operand on ARM (GCC does not fuse the
+ * rotate into the intrinsic by itself). */
+static inline uint32_t kilonas_sxtb16_ror8(uint32_t x) {
+#if KILONAS_SIMD_NATIVE
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+#else
+  return kilonas_sxtb16(kilonas_ror8(x));
+#endif
+}
+
 /* Unaligned 32-bit load (one LDR on Cortex-M4/M7). */
 static inline uint32_t kilonas_load32(const void* p) {
   uint32_t v;

@@ -1,0 +1,48 @@
+#include "engine/export.h"
+
+#include "core/file_io.h"
+#include "engine/codegen.h"
+#include "engine/interpreter.h"
+#include "engine/model_file.h"
+
+namespace kilonas::engine {
+
+std::vector<uint64_t> ExportResult::OpInstructions(size_t num_ops) const {
+  std::vector<uint64_t> per_op(num_ops, 0);
+  if (run) {
+    for (const auto& [op, ticks] : run->step_ticks) per_op.at(op) += ticks * 40;
+  }
+  return per_op;
+}
+
+core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector<int8_t>& input,
+                                       const core::HwProfile& hw, const ExportOptions& options) {
+  ExportResult result;
+  result.model_path = options.out_dir + "/model.kmodel";
+  if (core::Status s = SaveModel(quantized, result.model_path); !s.ok()) return s.error();
+  core::Result<Model> model = LoadModel(result.model_path);  // what users load: check it
+  if (!model.ok()) return model.error();
+  core::Result<Interpreter> interpreter = Interpreter::Create(model.value(), options.kernels);
+  if (!interpreter.ok()) return interpreter.error();
+  result.arena_bytes = interpreter.value().arena_bytes();
+  result.host_output = interpreter.value().Invoke(input);
+
+  const GeneratedSources sources = GenerateC(model.value(), interpreter.value().schedule(), options.network);
+  for (const auto& [file, text] : {std::pair{std::string("model.h"), sources.header},
+                                   std::pair{std::string("model.c"), sources.source},
+                                   std::pair{std::string("test_input.h"), GenerateTestInput(input)}}) {
+    if (core::Status s = core::WriteFileAtomic(options.out_dir + "/" + file, text); !s.ok()) return s.error();
+  }
+  if (!options.build_firmware) return result;
+  FirmwareTarget target = TargetFor(hw);
+  target.profile_steps = options.profile_steps;
+  core::Result<FirmwareBuild> build = BuildFirmware(options.out_dir, target, options.source_root);
+  if (!build.ok()) return build.error();
+  result.build = build.value();
+  core::Result<QemuRun> run = RunInQemu(build.value(), target);
+  if (!run.ok()) return run.error();
+  result.run = run.value();
+  return result;
+}
+
+}  // namespace kilonas::engine

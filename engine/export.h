@@ -1,0 +1,41 @@
+// The export pipeline shared by nas_export and the firmware benchmark: quantized Model ->
+// model file -> host interpreter -> generated C -> firmware build -> QEMU run -> comparison.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/hw_profile.h"
+#include "engine/firmware_build.h"
+#include "engine/model.h"
+#include "engine/schedule.h"
+
+namespace kilonas::engine {
+
+struct ExportOptions {
+  std::string out_dir;
+  std::string network;      // name written into the generated sources
+  std::string source_root;  // kilonas source tree (runtime + firmware sources)
+  KernelSet kernels = KernelSet::kOptimized;
+  bool build_firmware = true;
+  bool profile_steps = false;
+};
+
+struct ExportResult {
+  std::string model_path;
+  int64_t arena_bytes = 0;
+  std::vector<int8_t> host_output;
+  std::optional<FirmwareBuild> build;
+  std::optional<QemuRun> run;
+  bool BitExact() const { return run && run->output == host_output; }
+  // Instructions per op summed over its kernel calls (patches), when profiled.
+  std::vector<uint64_t> OpInstructions(size_t num_ops) const;
+};
+
+// Saves and reloads the model file, runs the host interpreter on `input`, writes model.h,
+// model.c and test_input.h, and (unless disabled) builds and runs the firmware.
+core::Result<ExportResult> ExportModel(const Model& model, const std::vector<int8_t>& input,
+                                       const core::HwProfile& hw, const ExportOptions& options);
+
+}  // namespace kilonas::engine
