@@ -15,7 +15,7 @@ core::Result<Interpreter> Interpreter::Create(const Model& model, KernelSet kern
 }
 
 Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Schedule schedule)
-    : model_(&model), plan_(std::move(plan)), schedule_(std::move(schedule)) {
+    : plan_(std::move(plan)), schedule_(std::move(schedule)) {
   const int num_ops = static_cast<int>(model.graph.ops().size());
   for (int i = 0; i < num_ops; ++i) {
     const core::Op& op = model.graph.op(i);

@@ -24,10 +24,10 @@ class Interpreter {
   const Schedule& schedule() const { return schedule_; }
 
  private:
+  // The parameter blocks point into `model`'s constants: the model must outlive the interpreter.
   Interpreter(const Model& model, memory_planner::MemoryPlan plan, Schedule schedule);
   void Run(const Step& step, const int8_t* input);
 
-  const Model* model_;
   memory_planner::MemoryPlan plan_;
   Schedule schedule_;
   std::vector<kilonas_conv_params> conv_;

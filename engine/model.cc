@@ -1,8 +1,37 @@
 #include "engine/model.h"
 
+#include <cstdlib>
+
 #include "memory_planner/patch_plan.h"
 
 namespace kilonas::engine {
+namespace {
+
+// Every int32 accumulation of the kernels stays in range: per output channel
+// |bias| + 256 * sum|w| (inputs plus offset lie in [-256, 255]) for ops with weights; the add's
+// rescaled inputs (255 << left_shift, shrunk by multipliers < 1); the pool's sum over pixels.
+bool AccumulatorsFit(const core::Graph& g, const core::Op& op, const OpConstants& c) {
+  const int64_t kMax = INT32_MAX;
+  if (op.kind == core::OpKind::kAdd) {
+    return c.left_shift <= 20 && c.input1_shift <= 0 && c.input2_shift <= 0;
+  }
+  if (op.kind == core::OpKind::kGlobalAvgPool) {
+    const core::Shape& in = g.InputOf(op).shape;
+    return static_cast<int64_t>(in.h) * in.w * 256 <= kMax;
+  }
+  const size_t channels = c.bias.size();
+  if (channels == 0) return true;
+  const size_t per_channel = c.weights.size() / channels;
+  const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d;
+  for (size_t ch = 0; ch < channels; ++ch) {
+    int64_t sum = 0;
+    for (size_t j = 0; j < per_channel; ++j) sum += std::abs(c.weights[depthwise ? j * channels + ch : ch * per_channel + j]);
+    if (std::abs(static_cast<int64_t>(c.bias[ch])) + 256 * sum > kMax) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 float TensorScale(const core::Tensor& tensor) { return tensor.quant.scales.at(0); }
 int32_t TensorZeroPoint(const core::Tensor& tensor) { return tensor.quant.zero_points.at(0); }
@@ -39,6 +68,9 @@ core::Status ValidateModel(const Model& model) {
     for (int32_t s : {c.input1_shift, c.input2_shift, c.output_shift}) ok = ok && s >= -31 && s <= 30;
     for (int32_t m : {c.input1_multiplier, c.input2_multiplier, c.output_multiplier}) ok = ok && m >= 0;
     if (!ok) return core::Status::Fail("op '" + op.name + "': requantization parameters out of range");
+    if (!AccumulatorsFit(g, op, c)) {
+      return core::Status::Fail("op '" + op.name + "': bias and weights can overflow the int32 accumulator");
+    }
   }
   const ExecutionConfig& e = model.execution;
   if (e.mode == memory_planner::PlanMode::kPatch && (e.patches_per_side < 1 || e.split_op < 1)) {

@@ -12,7 +12,7 @@ kilonas_view RegionView(const core::Region& r, int channels) {
 class Scheduler {
  public:
   Scheduler(const Model& model, const memory_planner::MemoryPlan& plan, KernelSet kernels)
-      : model_(model), graph_(model.graph), plan_(plan), kernels_(kernels) {}
+      : graph_(model.graph), plan_(plan), kernels_(kernels) {}
 
   core::Result<Schedule> Build() {
     Schedule s;
@@ -80,7 +80,6 @@ class Scheduler {
     s.steps.push_back(step);
   }
 
-  const Model& model_;
   const core::Graph& graph_;
   const memory_planner::MemoryPlan& plan_;
   KernelSet kernels_;

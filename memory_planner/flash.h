@@ -11,9 +11,10 @@ namespace kilonas::memory_planner {
 
 // Per output channel: int32 multiplier + int32 shift (fixed-point requantization).
 inline constexpr int64_t kRequantBytesPerChannel = 8;
-// Generated invoke code per op call (kernel call with constant arguments). An estimate until the
-// engine's code generator measures it.
-inline constexpr int64_t kGraphCodeBytesPerOp = 64;
+// Generated code per op: the kernel call (~38 B of Thumb-2) plus its views, rect and parameter
+// structs in .rodata (~128 B), measured on mbv2-w0.35 r64 for Cortex-M7 (nas_export output
+// compiled with -O2). Patch-based stages repeat the calls per patch; not counted here.
+inline constexpr int64_t kGraphCodeBytesPerOp = 160;
 
 struct FlashEstimate {
   int64_t weight_bytes = 0;   // int8 weights
