@@ -57,10 +57,13 @@ void Call(std::ostringstream& out, const Model& model, const Step& s, size_t ste
   const std::string n = std::to_string(s.op);
   const std::string symbol(KernelSymbol(s.kernel));
   const std::string scratch = s.scratch >= 0 ? "a + " + std::to_string(s.scratch) : "0";
-  out << "  { /* " << op.name << " */\n    static const kilonas_view iv = " << View(s.in_view)
-      << ", ov = " << View(s.out_view);
-  if (s.kernel == Kernel::kAdd) out << ", iv2 = " << View(s.in2_view);
-  out << ";\n    static const kilonas_rect r = " << Rect(s.rect) << ";\n    KILONAS_STEP_BEGIN();\n    ";
+  out << "  { /* " << op.name << " */\n";
+  if (s.kernel != Kernel::kGlobalAvgPool && s.kernel != Kernel::kFullyConnected) {  // these take plain sizes
+    out << "    static const kilonas_view iv = " << View(s.in_view) << ", ov = " << View(s.out_view);
+    if (s.kernel == Kernel::kAdd) out << ", iv2 = " << View(s.in2_view);
+    out << ";\n    static const kilonas_rect r = " << Rect(s.rect) << ";\n";
+  }
+  out << "    KILONAS_STEP_BEGIN();\n    ";
   switch (s.kernel) {
     case Kernel::kConv2dRef:
     case Kernel::kPointwiseRef:

@@ -1,0 +1,77 @@
+// Firmware == host: random quantized networks exported to C, cross-compiled for Cortex-M7 and
+// Cortex-M4, run in qemu-system-arm; every output byte must equal the host interpreter's.
+// Needs gcc-arm-none-eabi and qemu-system-arm (scripts/setup.sh installs them).
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "core/hw_profile.h"
+#include "core/net_spec.h"
+#include "engine/export.h"
+#include "engine/quantizer.h"
+#include "memory_planner/patch_plan.h"
+#include "tests/support/random_graphs.h"
+
+namespace kilonas::engine {
+namespace {
+
+TEST(Firmware, OutputEqualsTheHostInterpreterOnRandomNetworksAndCores) {
+  std::mt19937 rng(21);
+  int trial = 0;
+  for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
+    const core::HwProfile hw = core::LoadHwProfile(profile).value();
+    for (int i = 0; i < 4; ++i, ++trial) {
+      core::Graph g = testing::RandomGraph(rng);
+      // Networks over the board's SRAM do not link (see the next test): draw until one fits.
+      while (memory_planner::PlanPerLayer(g).arena_bytes > hw.SramBudget() - 16384) g = testing::RandomGraph(rng);
+      const FloatModel fm = RandomFloatModel(g, rng);
+      std::vector<float> image(g.tensor(g.input()).shape.Elements());
+      for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
+      ExecutionConfig execution;
+      execution.mode = static_cast<memory_planner::PlanMode>(trial % 3);
+      execution.input_in_arena = trial % 2 == 0;
+      if (execution.mode == memory_planner::PlanMode::kPatch) {
+        const std::vector<int> splits = memory_planner::PatchSplitCandidates(g);
+        execution.split_op = splits.at(std::uniform_int_distribution<size_t>(0, splits.size() - 1)(rng));
+        execution.patches_per_side = 2;
+      }
+      core::Result<Model> model = Quantize(fm, {image}, {}, execution);
+      if (!model.ok()) {  // a 2x2 grid does not fit a 1x1 stage output: plain in-place then
+        execution.mode = memory_planner::PlanMode::kInPlace;
+        model = Quantize(fm, {image}, {}, execution);
+      }
+      ASSERT_TRUE(model.ok()) << model.error().message;
+      const std::string dir = std::string(KILONAS_TEST_OUT) + "/firmware_" + std::to_string(trial);
+      ExportOptions options{dir, "random", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false};
+      core::Result<ExportResult> r = ExportModel(model.value(), QuantizeInput(model.value(), image), hw, options);
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      EXPECT_TRUE(r.value().BitExact()) << profile << " trial " << trial << " mode "
+                                        << memory_planner::PlanModeName(execution.mode);
+      EXPECT_GT(r.value().run->Instructions(), 0u);
+      EXPECT_GE(r.value().build->bss, r.value().arena_bytes);  // the static arena is in .bss
+    }
+  }
+}
+
+TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
+  const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f412.json").value();
+  core::NetSpec spec;  // 96x96x96 expand output alone is 864 kB
+  spec.name = "too_big";
+  spec.resolution = 96;
+  spec.stem_channels = 16;
+  spec.stem_stride = 1;
+  spec.blocks = {{16, 3, 6, 1}};
+  const core::Graph g = core::BuildGraph(spec).value();
+  std::mt19937 rng(1);
+  const FloatModel fm = RandomFloatModel(g, rng);
+  const std::vector<float> image(g.tensor(g.input()).shape.Elements(), 0.25f);
+  const Model model = Quantize(fm, {image}, {}, {}).value();
+  ExportOptions options{std::string(KILONAS_TEST_OUT) + "/too_big", "too_big", KILONAS_SOURCE_DIR,
+                        KernelSet::kOptimized, true, false};
+  core::Result<ExportResult> r = ExportModel(model, QuantizeInput(model, image), hw, options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("exceed the SRAM budget"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace kilonas::engine
