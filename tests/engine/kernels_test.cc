@@ -137,7 +137,7 @@ TEST(ReferenceKernels, ConvIsWithinOneStepOfFloatMath) {
   }
 }
 
-TEST(ReferenceKernels, AddPoolAndFullyConnectedAreWithinOneStepOfFloatMath) {
+TEST(ReferenceKernels, AddAndPoolAreWithinOneStepOfFloatMath) {
   std::mt19937 rng(5);
   std::uniform_int_distribution<int> i8(-128, 127);
   for (int trial = 0; trial < 100; ++trial) {
@@ -184,6 +184,49 @@ int32_t TfliteRequantize(int32_t x, int32_t m, int32_t shift) {
   const int32_t mask = static_cast<int32_t>((1u << right) - 1u);
   const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
   return (high >> right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+TEST(ReferenceKernels, DepthwiseAndFullyConnectedAreWithinOneStepOfFloatMath) {
+  std::mt19937 rng(12);
+  for (int trial = 0; trial < 100; ++trial) {
+    ConvCase c = RandomCase(rng, true, 3 + 2 * (trial % 3), 1 + trial % 2);
+    const int pad = c.k / 2;
+    const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.oh(), c.ow(), c.cin);
+    const kilonas_rect r{0, 0, c.oh(), c.ow()};
+    std::vector<int8_t> out(c.oh() * c.ow() * c.cin);
+    kilonas_depthwise_ref(&c.p, c.in.data(), &iv, out.data(), &ov, &r);
+    for (int y = 0; y < c.oh(); ++y) {
+      for (int x = 0; x < c.ow(); ++x) {
+        for (int ch = 0; ch < c.cin; ++ch) {
+          double acc = c.bias[ch];
+          for (int ky = 0; ky < c.k; ++ky) {
+            for (int kx = 0; kx < c.k; ++kx) {
+              const int iy = y * c.stride - pad + ky, ix = x * c.stride - pad + kx;
+              if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
+              acc += (c.in[(iy * c.w + ix) * c.cin + ch] + c.p.input_offset) *
+                     static_cast<double>(c.weights[(ky * c.k + kx) * c.cin + ch]);
+            }
+          }
+          const double real = acc * RealMultiplier(c.mult[ch], c.shift[ch]) + c.p.output_offset;
+          ASSERT_LE(std::abs(out[(y * c.ow() + x) * c.cin + ch] - std::clamp(real, double(c.p.act_min), 127.0)), 1.0);
+        }
+      }
+    }
+    // Fully connected: the same case's input flattened, weights reused as [cout][in].
+    ConvCase fc = RandomCase(rng, false, 1, 1);
+    const int in_n = fc.h * fc.w * fc.cin;
+    std::vector<int8_t> weights(static_cast<size_t>(fc.cout) * in_n);
+    for (int8_t& w : weights) w = static_cast<int8_t>(std::uniform_int_distribution<int>(-127, 127)(rng));
+    fc.p.weights = weights.data();
+    std::vector<int8_t> fc_out(fc.cout);
+    kilonas_fully_connected(&fc.p, fc.in.data(), in_n, fc_out.data(), fc.cout);
+    for (int o = 0; o < fc.cout; ++o) {
+      double acc = fc.bias[o];
+      for (int i = 0; i < in_n; ++i) acc += (fc.in[i] + fc.p.input_offset) * static_cast<double>(weights[o * in_n + i]);
+      const double real = acc * RealMultiplier(fc.mult[o], fc.shift[o]) + fc.p.output_offset;
+      ASSERT_LE(std::abs(fc_out[o] - std::clamp(real, double(fc.p.act_min), 127.0)), 1.0);
+    }
+  }
 }
 
 TEST(Requantize, ShiftFormEqualsTflitesDivisionFormOnRandomInputs) {
