@@ -42,9 +42,26 @@ OfaSpace McunetImageNetSpace() {
   return space;
 }
 
+OfaSpace FashionMnistSpace() {
+  OfaSpace space;
+  space.name = "fmnist";
+  space.in_channels = 1;
+  space.num_classes = 10;
+  space.stem_channels = 16;
+  space.stem_stride = 2;
+  space.first_block_channels = 8;
+  const std::vector<int> depths = {2, 3, 4};
+  space.stages = {{16, 1, depths}, {24, 2, depths}, {40, 2, depths}, {48, 1, depths}};
+  space.head_channels = 128;
+  space.width_choices = {0.5, 0.75, 1.0};
+  space.resolution_choices = {16, 20, 24, 28, 32};
+  return space;
+}
+
 Result<OfaSpace> BuiltinSpace(const std::string& name) {
   if (name == "mcunet-imagenet") return McunetImageNetSpace();
-  return Error{"unknown search space '" + name + "'; built-in: mcunet-imagenet"};
+  if (name == "fmnist") return FashionMnistSpace();
+  return Error{"unknown search space '" + name + "'; built-in: mcunet-imagenet, fmnist"};
 }
 
 Status ValidateSubnet(const OfaSpace& space, const SubnetConfig& config) {

@@ -38,7 +38,13 @@ struct OfaSpace {
 // last stage one block), width 0.3..1.0, resolution 48..224.
 OfaSpace McunetImageNetSpace();
 
-// Looks a built-in space up by name ("mcunet-imagenet").
+// The space kilonas trains on Fashion-MNIST (28x28 grayscale, resized to the resolution):
+// stem 3x3/2 with 16 channels, a fixed k3 e1 block of 8, stages of 16 (s1), 24 (s2), 40 (s2),
+// 48 (s1) channels with depth {2,3,4}, head 1x1 to 128, 10 classes; width {0.5, 0.75, 1.0},
+// resolution {16, 20, 24, 28, 32}. The largest subnet has ~15M MACs: trainable on 2 CPU cores.
+OfaSpace FashionMnistSpace();
+
+// Looks a built-in space up by name ("mcunet-imagenet", "fmnist").
 Result<OfaSpace> BuiltinSpace(const std::string& name);
 
 struct BlockChoice {

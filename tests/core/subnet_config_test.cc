@@ -121,3 +121,18 @@ TEST(SubnetConfigJson, MissingFileIsAnErrorNamingIt) {
 
 }  // namespace
 }  // namespace kilonas::core
+
+namespace kilonas::core {
+namespace {
+
+TEST(FashionMnistSpace, LargestSubnetIsSmallEnoughToTrainOnACpu) {
+  const OfaSpace space = FashionMnistSpace();
+  const Graph g = BuildSubnetGraph(space, LargestSubnet(space)).value();
+  EXPECT_EQ(g.tensor(g.input()).shape, (Shape{32, 32, 1}));
+  EXPECT_EQ(g.tensor(g.output()).shape, (Shape{1, 1, 10}));
+  EXPECT_LT(g.TotalMacs(), 25'000'000);
+  EXPECT_GT(g.TotalMacs(), 5'000'000);
+}
+
+}  // namespace
+}  // namespace kilonas::core

@@ -1,0 +1,31 @@
+// Fashion-MNIST from Debian's dataset-fashion-mnist package (IDX files, gzip), with a fixed
+// validation split of the training set for the search; the test set is for final numbers only.
+// No LibTorch here: the engine's int8 evaluation reads the same data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace kilonas::supernet {
+
+inline constexpr const char* kDefaultFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+struct ImageSet {
+  int rows = 0, cols = 0;
+  std::vector<uint8_t> pixels;  // image i at [i * rows * cols, (i + 1) * rows * cols)
+  std::vector<uint8_t> labels;
+  size_t size() const { return labels.size(); }
+};
+
+enum class Split { kTrain, kValidation, kTest };
+
+// Reads `split` from `dir`. Train and validation partition the 60,000 training images with a
+// fixed permutation (seed 20201120): the last `validation_size` of it are the validation split.
+// A missing directory or file is an error naming it and the Debian package that installs it;
+// a corrupt file names the file and what is wrong.
+core::Result<ImageSet> LoadFashionMnist(const std::string& dir, Split split, int validation_size = 10000);
+
+}  // namespace kilonas::supernet

@@ -1,0 +1,70 @@
+// The once-for-all supernet of an OfaSpace: the largest network's weights, running any
+// SubnetConfig of the space. The active subnet is described by core's NetSpec, the same one the
+// Graph builder uses, so the torch network and the exported Graph cannot disagree.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "core/ofa_space.h"
+#include "supernet/elastic.h"
+
+namespace kilonas::supernet {
+
+class MbBlockImpl : public torch::nn::Module {
+ public:
+  // max_expand 1: the fixed first block (no expand conv).
+  MbBlockImpl(int max_in, int max_out, int max_expand, const std::vector<int>& kernels);
+  torch::Tensor forward(const torch::Tensor& x, const core::MbBlockSpec& spec);
+  // OFA's channel importance sort: expanded channels ordered by the L1 norm of the projection
+  // weights reading them, so that slicing to a smaller expand ratio keeps the important ones.
+  void SortExpandedChannels();
+
+  ElasticPointwise expand{nullptr};
+  ElasticBatchNorm expand_bn{nullptr};
+  ElasticDepthwise dw{nullptr};
+  ElasticBatchNorm dw_bn{nullptr};
+  ElasticPointwise project{nullptr};
+  ElasticBatchNorm project_bn{nullptr};
+};
+TORCH_MODULE(MbBlock);
+
+class SupernetImpl : public torch::nn::Module {
+ public:
+  explicit SupernetImpl(const core::OfaSpace& space);
+
+  // Selects the subnet forward() runs. Errors when the config is not in the space.
+  core::Status SetActive(const core::SubnetConfig& config);
+  const core::SubnetConfig& active_config() const { return active_config_; }
+  const core::NetSpec& active() const { return active_; }
+
+  // x: [N, C, r, r] at the active resolution, normalised.
+  torch::Tensor forward(const torch::Tensor& x);
+
+  // Supernet block that runs block `index` of the active NetSpec.
+  MbBlock BlockFor(int index) const;
+  void SortExpandedChannels();
+  const core::OfaSpace& space() const { return space_; }
+
+  ElasticConv stem{nullptr};
+  ElasticBatchNorm stem_bn{nullptr};
+  std::vector<MbBlock> blocks;  // first block, then every stage's max depth
+  ElasticPointwise head{nullptr};
+  ElasticBatchNorm head_bn{nullptr};
+  ElasticLinear classifier{nullptr};
+
+ private:
+  core::OfaSpace space_;
+  core::SubnetConfig active_config_;
+  core::NetSpec active_;
+  std::vector<int> active_blocks_;  // NetSpec block -> index into `blocks`
+};
+TORCH_MODULE(Supernet);
+
+// Input pipeline shared by training, evaluation and export: uint8 images [N, rows*cols] ->
+// normalised float [N, 1, rows, cols] resized (bilinear) to `resolution`.
+torch::Tensor ToInput(const torch::Tensor& images_u8, int rows, int cols, int resolution);
+inline constexpr double kPixelMean = 0.2860, kPixelStd = 0.3530;  // Fashion-MNIST training set
+
+}  // namespace kilonas::supernet

@@ -1,0 +1,103 @@
+#include "supernet/supernet.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "supernet/extract.h"
+#include "supernet/fashion_mnist.h"
+
+namespace kilonas::supernet {
+namespace {
+
+core::SubnetConfig RandomConfig(const core::OfaSpace& space, std::mt19937& rng) {
+  auto pick = [&](const auto& v) { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
+  core::SubnetConfig c;
+  c.space = space.name;
+  c.resolution = pick(space.resolution_choices);
+  c.width_mult = pick(space.width_choices);
+  for (const core::OfaStageSpec& stage : space.stages) {
+    std::vector<core::BlockChoice> blocks(pick(stage.depth_choices));
+    for (auto& b : blocks) b = {pick(space.kernel_choices), pick(space.expand_choices)};
+    c.stages.push_back(blocks);
+  }
+  return c;
+}
+
+// Trained-looking statistics: random BN so that extraction of BN parameters is exercised.
+void RandomizeBatchNorm(Supernet& net, std::mt19937& rng) {
+  torch::manual_seed(rng());
+  torch::NoGradGuard no_grad;
+  for (auto& item : net->named_buffers()) {
+    if (item.key().find("running_var") != std::string::npos) item.value().uniform_(0.5, 1.5);
+    if (item.key().find("running_mean") != std::string::npos) item.value().uniform_(-0.2, 0.2);
+  }
+  for (auto& item : net->named_parameters()) {
+    if (item.key().find("transform") != std::string::npos) item.value().add_(torch::randn_like(item.value()) * 0.05);
+  }
+}
+
+TEST(ExtractSubnet, EngineFloatForwardEqualsTheSupernetForRandomSubnets) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  torch::manual_seed(3);
+  Supernet net(space);
+  std::mt19937 rng(5);
+  RandomizeBatchNorm(net, rng);
+  net->eval();
+  for (int trial = 0; trial < 8; ++trial) {
+    const core::SubnetConfig config = RandomConfig(space, rng);
+    core::Result<engine::FloatModel> model = ExtractSubnet(net, config);
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    const torch::Tensor x = torch::randn({1, 1, config.resolution, config.resolution});
+    const torch::Tensor expected = net->forward(x).squeeze(0);
+    const std::vector<float> got = engine::RunFloat(model.value(), ToEngineInput(x))[model.value().graph.output()];
+    ASSERT_EQ(got.size(), 10u);
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i].item<float>(), 1e-3) << "trial " << trial;
+  }
+}
+
+TEST(ElasticDepthwise, SmallerKernelsAreTransformedCentresOfTheLargest) {
+  ElasticDepthwise dw(4, std::vector<int>{3, 5, 7});
+  // Identity transforms: the 3x3 kernel is exactly the centre of the 7x7 one.
+  const torch::Tensor k3 = dw->Kernel(3, 4);
+  EXPECT_TRUE(torch::allclose(k3, dw->weight.slice(2, 2, 5).slice(3, 2, 5)));
+  torch::NoGradGuard no_grad;
+  dw->transforms[0].mul_(2.0);  // the 3x3 transform
+  EXPECT_TRUE(torch::allclose(dw->Kernel(3, 4), 2.0 * dw->weight.slice(2, 2, 5).slice(3, 2, 5)));
+  EXPECT_TRUE(torch::allclose(dw->Kernel(5, 4), dw->weight.slice(2, 1, 6).slice(3, 1, 6)));
+}
+
+TEST(SortExpandedChannels, KeepsTheFunctionOfTheLargestSubnet) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  torch::manual_seed(4);
+  Supernet net(space);
+  std::mt19937 rng(9);
+  RandomizeBatchNorm(net, rng);
+  net->eval();
+  const torch::Tensor x = torch::randn({2, 1, 32, 32});
+  const torch::Tensor before = net->forward(x);
+  net->SortExpandedChannels();
+  EXPECT_TRUE(torch::allclose(net->forward(x), before, 1e-4, 1e-5));
+}
+
+TEST(FashionMnist, SplitsPartitionTheTrainingSetAndTheTestSetIsSeparate) {
+  core::Result<ImageSet> train = LoadFashionMnist(kDefaultFashionMnistDir, Split::kTrain, 10000);
+  ASSERT_TRUE(train.ok()) << train.error().message;
+  core::Result<ImageSet> val = LoadFashionMnist(kDefaultFashionMnistDir, Split::kValidation, 10000);
+  core::Result<ImageSet> test = LoadFashionMnist(kDefaultFashionMnistDir, Split::kTest);
+  ASSERT_TRUE(val.ok() && test.ok());
+  EXPECT_EQ(train.value().size(), 50000u);
+  EXPECT_EQ(val.value().size(), 10000u);
+  EXPECT_EQ(test.value().size(), 10000u);
+  EXPECT_EQ(train.value().rows, 28);
+  EXPECT_EQ(train.value().pixels.size(), 50000u * 784);
+}
+
+TEST(FashionMnist, MissingDataNamesTheDebianPackage) {
+  core::Result<ImageSet> r = LoadFashionMnist("/nonexistent/fmnist", Split::kTrain);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("dataset-fashion-mnist"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kilonas::supernet
