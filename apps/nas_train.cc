@@ -1,0 +1,139 @@
+// nas_train: trains the once-for-all supernet on Fashion-MNIST (progressive shrinking), resumes
+// after an interruption, reports the accuracy of the largest and smallest subnets, and exports a
+// subnet to int8 to compare the engine's accuracy with the float network's on the test set.
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/file_io.h"
+#include "core/logging.h"
+#include "core/ofa_space.h"
+#include "engine/interpreter.h"
+#include "engine/model_file.h"
+#include "engine/quantizer.h"
+#include "supernet/evaluate.h"
+#include "supernet/extract.h"
+#include "supernet/trainer.h"
+
+namespace {
+
+using namespace kilonas;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "nas_train: error: %s\n", message.c_str());
+  return 1;
+}
+
+core::Result<core::SubnetConfig> ChooseSubnet(const std::string& which, const core::OfaSpace& space) {
+  if (which == "largest") return core::LargestSubnet(space);
+  if (which == "smallest") {
+    core::SubnetConfig c = core::LargestSubnet(space);
+    c.width_mult = *std::min_element(space.width_choices.begin(), space.width_choices.end());
+    for (size_t s = 0; s < c.stages.size(); ++s) {
+      c.stages[s].assign(*std::min_element(space.stages[s].depth_choices.begin(), space.stages[s].depth_choices.end()),
+                         {*std::min_element(space.kernel_choices.begin(), space.kernel_choices.end()),
+                          *std::min_element(space.expand_choices.begin(), space.expand_choices.end())});
+    }
+    return c;
+  }
+  return core::LoadSubnetConfig(which);
+}
+
+// Float accuracy of the supernet subnet vs int8 accuracy of its engine export, on the test set.
+int ExportAndCompare(supernet::Trainer& trainer, const core::SubnetConfig& config, const std::string& data_dir,
+                     const std::string& out_dir, int test_images) {
+  core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(data_dir, supernet::Split::kTest);
+  if (!test.ok()) return Fail(test.error().message);
+  supernet::EvalOptions options;
+  options.max_images = test_images;
+  const double float_accuracy = supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), test.value(), options);
+  core::Result<engine::FloatModel> float_model = supernet::ExtractSubnet(trainer.supernet(), config);
+  if (!float_model.ok()) return Fail(float_model.error().message);
+  const int r = config.resolution;
+  auto image = [&](const supernet::ImageSet& set, int64_t i) {
+    return supernet::ToEngineInput(supernet::ToInput(supernet::ImagesTensor(set, {i}), set.rows, set.cols, r));
+  };
+  std::vector<std::vector<float>> calibration;
+  for (int64_t i = 0; i < 64; ++i) calibration.push_back(image(trainer.train_set(), i * 97));
+  core::Result<engine::Model> model = engine::Quantize(float_model.value(), calibration, {}, {});
+  if (!model.ok()) return Fail(model.error().message);
+  const std::string path = out_dir + "/subnet.kmodel";
+  if (core::Status s = engine::SaveModel(model.value(), path); !s.ok()) return Fail(s.message());
+  if (core::Status s = core::WriteFileAtomic(out_dir + "/subnet.json", core::SubnetConfigToJson(config)); !s.ok()) {
+    return Fail(s.message());
+  }
+  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value());
+  if (!interpreter.ok()) return Fail(interpreter.error().message);
+  const int64_t n = test_images > 0 ? std::min<int64_t>(test_images, test.value().size()) : test.value().size();
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const std::vector<int8_t> out = interpreter.value().Invoke(engine::QuantizeInput(model.value(), image(test.value(), i)));
+    correct += std::max_element(out.begin(), out.end()) - out.begin() == test.value().labels[i];
+  }
+  const double int8_accuracy = static_cast<double>(correct) / static_cast<double>(n);
+  std::printf("export %s: %.2fM MACs, test accuracy on %lld images: float %.2f%%, int8 engine %.2f%% (%+.2f points)\n",
+              path.c_str(), float_model.value().graph.TotalMacs() / 1e6, static_cast<long long>(n), 100 * float_accuracy,
+              100 * int8_accuracy, 100 * (int8_accuracy - float_accuracy));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Train the once-for-all supernet on Fashion-MNIST"};
+  std::string config_path = "configs/supernet_fmnist_quick.json", checkpoint_dir, export_subnet, out_dir;
+  bool resume = false, test = false;
+  int stop_after = -1, threads = 0, test_images = 2000;
+  app.add_option("--config", config_path, "training config")->capture_default_str();
+  app.add_flag("--resume", resume, "continue from the last checkpoint in the checkpoint directory");
+  app.add_option("--checkpoint-dir", checkpoint_dir, "override the config's checkpoint directory");
+  app.add_option("--threads", threads, "override the config's thread count")->check(CLI::Range(1, 256));
+  app.add_option("--stop-after-epochs", stop_after, "train at most this many epochs in this run")->check(CLI::Range(0, 100000));
+  app.add_flag("--test", test, "also report the largest subnet's test accuracy (final numbers only)");
+  app.add_option("--export", export_subnet, "largest, smallest or a subnet JSON: int8 export, float vs int8 test accuracy");
+  app.add_option("--out-dir", out_dir, "where --export writes (default: <checkpoint dir>/export)");
+  app.add_option("--test-images", test_images, "test images for --export (0: all 10,000)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_pattern("[%H:%M:%S] %v");
+
+  core::Result<supernet::TrainConfig> config = supernet::LoadTrainConfig(config_path);
+  if (!config.ok()) return Fail(config.error().message);
+  if (!checkpoint_dir.empty()) config.value().checkpoint_dir = checkpoint_dir;
+  if (threads > 0) config.value().threads = threads;
+  core::Result<std::unique_ptr<supernet::Trainer>> created = supernet::Trainer::Create(config.value(), resume);
+  if (!created.ok()) return Fail(created.error().message);
+  supernet::Trainer& trainer = *created.value();
+  const auto start = std::chrono::steady_clock::now();
+  if (core::Status s = trainer.Run(stop_after); !s.ok()) return Fail(s.message());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("trained %zu epochs in %.1f s this run%s\n", trainer.history().size(), seconds,
+              trainer.Done() ? " (all phases done)" : "");
+  if (!trainer.Done()) return 0;
+
+  supernet::EvalOptions options;
+  for (const char* which : {"largest", "smallest"}) {
+    const core::SubnetConfig subnet = ChooseSubnet(which, trainer.space()).value();
+    const auto t0 = std::chrono::steady_clock::now();
+    const double accuracy = supernet::EvaluateSubnet(trainer.supernet(), subnet, trainer.train_set(), trainer.validation_set(), options);
+    const double eval_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("%-8s subnet: validation accuracy %.2f%% (%zu images, BN recalibrated; %.1f s = %.1f subnets/min)\n", which,
+                100 * accuracy, trainer.validation_set().size(), eval_s, 60.0 / eval_s);
+  }
+  if (test) {
+    core::Result<supernet::ImageSet> test_set = supernet::LoadFashionMnist(config.value().data_dir, supernet::Split::kTest);
+    if (!test_set.ok()) return Fail(test_set.error().message);
+    const double accuracy = supernet::EvaluateSubnet(trainer.supernet(), core::LargestSubnet(trainer.space()),
+                                                     trainer.train_set(), test_set.value(), options);
+    std::printf("largest subnet: test accuracy %.2f%%\n", 100 * accuracy);
+  }
+  if (!export_subnet.empty()) {
+    core::Result<core::SubnetConfig> subnet = ChooseSubnet(export_subnet, trainer.space());
+    if (!subnet.ok()) return Fail(subnet.error().message);
+    return ExportAndCompare(trainer, subnet.value(), config.value().data_dir, out_dir.empty() ? config.value().checkpoint_dir + "/export" : out_dir,
+                            test_images);
+  }
+  return 0;
+}

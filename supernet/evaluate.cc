@@ -1,0 +1,64 @@
+#include "supernet/evaluate.h"
+
+#include <numeric>
+
+namespace kilonas::supernet {
+
+torch::Tensor ImagesTensor(const ImageSet& set, const std::vector<int64_t>& indices) {
+  const int64_t image_bytes = static_cast<int64_t>(set.rows) * set.cols;
+  torch::Tensor out = torch::empty({static_cast<int64_t>(indices.size()), image_bytes}, torch::kUInt8);
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  for (size_t i = 0; i < indices.size(); ++i) {
+    std::copy_n(set.pixels.data() + indices[i] * image_bytes, image_bytes, dst + i * image_bytes);
+  }
+  return out;
+}
+
+torch::Tensor LabelsTensor(const ImageSet& set, const std::vector<int64_t>& indices) {
+  torch::Tensor out = torch::empty({static_cast<int64_t>(indices.size())}, torch::kInt64);
+  for (size_t i = 0; i < indices.size(); ++i) out[static_cast<int64_t>(i)] = set.labels[indices[i]];
+  return out;
+}
+
+void RecalibrateBatchNorm(Supernet& net, const ImageSet& calibration, int batches, int batch_size) {
+  torch::NoGradGuard no_grad;
+  std::vector<ElasticBatchNorm> norms;
+  for (const auto& module : net->modules(/*include_self=*/false)) {
+    if (auto bn = std::dynamic_pointer_cast<ElasticBatchNormImpl>(module)) {
+      bn->running_mean.zero_();
+      bn->running_var.fill_(1.0);
+      norms.emplace_back(bn);
+    }
+  }
+  net->train();
+  const int resolution = net->active_config().resolution;
+  const int64_t total = static_cast<int64_t>(calibration.size());
+  for (int b = 0; b < batches; ++b) {
+    for (ElasticBatchNorm& bn : norms) bn->momentum = 1.0 / (b + 1);  // cumulative average
+    std::vector<int64_t> indices(batch_size);
+    for (int i = 0; i < batch_size; ++i) indices[i] = (static_cast<int64_t>(b) * batch_size + i) % total;
+    net->forward(ToInput(ImagesTensor(calibration, indices), calibration.rows, calibration.cols, resolution));
+  }
+  for (ElasticBatchNorm& bn : norms) bn->momentum = 0.1;
+  net->eval();
+}
+
+double EvaluateSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& calibration,
+                      const ImageSet& eval, const EvalOptions& options) {
+  const core::Status s = net->SetActive(config);
+  TORCH_CHECK(s.ok(), s.message());
+  RecalibrateBatchNorm(net, calibration, options.bn_batches, options.bn_batch_size);
+  torch::NoGradGuard no_grad;
+  const int64_t total = options.max_images > 0 ? std::min<int64_t>(options.max_images, eval.size()) : eval.size();
+  int64_t correct = 0;
+  for (int64_t first = 0; first < total; first += options.batch_size) {
+    std::vector<int64_t> indices(std::min<int64_t>(options.batch_size, total - first));
+    std::iota(indices.begin(), indices.end(), first);
+    const torch::Tensor logits =
+        net->forward(ToInput(ImagesTensor(eval, indices), eval.rows, eval.cols, config.resolution));
+    correct += logits.argmax(1).eq(LabelsTensor(eval, indices)).sum().item<int64_t>();
+  }
+  return total > 0 ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+}
+
+}  // namespace kilonas::supernet

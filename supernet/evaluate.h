@@ -1,0 +1,32 @@
+// Accuracy of one subnet of the supernet: batch-norm statistics recalibrated for that subnet on
+// a few training batches (its shared statistics belong to no particular subnet), then top-1
+// accuracy on an image set.
+#pragma once
+
+#include <random>
+
+#include "supernet/fashion_mnist.h"
+#include "supernet/supernet.h"
+
+namespace kilonas::supernet {
+
+// Images [first, first + count) of a set as a uint8 tensor [count, rows*cols] and labels.
+torch::Tensor ImagesTensor(const ImageSet& set, const std::vector<int64_t>& indices);
+torch::Tensor LabelsTensor(const ImageSet& set, const std::vector<int64_t>& indices);
+
+// Resets every batch norm's statistics and re-estimates them for the active subnet as the
+// cumulative average over `batches` batches of `calibration` (fixed images: deterministic).
+void RecalibrateBatchNorm(Supernet& net, const ImageSet& calibration, int batches, int batch_size);
+
+struct EvalOptions {
+  int bn_batches = 5;
+  int bn_batch_size = 200;
+  int batch_size = 1000;
+  int max_images = 0;  // 0: the whole set
+};
+
+// Top-1 accuracy in [0, 1] of `config` on `eval`. Leaves the supernet in eval mode.
+double EvaluateSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& calibration,
+                      const ImageSet& eval, const EvalOptions& options = {});
+
+}  // namespace kilonas::supernet

@@ -1,0 +1,47 @@
+// Supernet training configuration (configs/supernet_*.json): data, optimisation, and the
+// progressive-shrinking phases, each naming the dimensions that are elastic in it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace kilonas::supernet {
+
+enum class Elastic { kResolution, kKernel, kDepth, kExpand, kWidth };
+
+struct Phase {
+  std::string name;
+  int epochs = 1;
+  double learning_rate = 0.05;  // cosine-annealed to 0 within the phase
+  std::vector<Elastic> elastic;
+  bool Has(Elastic e) const;
+};
+
+struct TrainConfig {
+  std::string space = "fmnist";
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  int validation_size = 10000;
+  int train_images = 0;  // images per epoch from the train split (0: all 50,000)
+  int batch_size = 128;
+  int threads = 2;
+  uint64_t seed = 1;
+  double momentum = 0.9;
+  double weight_decay = 3e-5;
+  int sandwich_random_subnets = 2;  // besides the largest and the smallest, per step
+  double distill_weight = 1.0;      // in-place distillation from the largest subnet
+  double distill_temperature = 1.0;
+  int augment_shift = 2;  // random translation, pixels
+  bool augment_flip = true;
+  int bn_recalibration_batches = 5;
+  int progress_every_steps = 50;
+  std::string checkpoint_dir = "out/supernet";
+  std::vector<Phase> phases;
+};
+
+core::Result<TrainConfig> ParseTrainConfig(const std::string& text, const std::string& source);
+core::Result<TrainConfig> LoadTrainConfig(const std::string& path);
+
+}  // namespace kilonas::supernet

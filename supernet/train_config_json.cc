@@ -1,0 +1,89 @@
+#include <algorithm>
+
+#include "core/json_util.h"
+#include "supernet/train_config.h"
+
+namespace kilonas::supernet {
+namespace {
+
+constexpr int kTrainConfigSchemaVersion = 1;
+
+const std::pair<const char*, Elastic> kElasticNames[] = {{"resolution", Elastic::kResolution},
+                                                         {"kernel", Elastic::kKernel},
+                                                         {"depth", Elastic::kDepth},
+                                                         {"expand", Elastic::kExpand},
+                                                         {"width", Elastic::kWidth}};
+
+int Positive(core::ObjectReader& r, const std::string& key, int max) {
+  const int v = r.Int(key);
+  if (v < 1 || v > max) r.Fail(key, "must be in 1.." + std::to_string(max));
+  return v;
+}
+
+TrainConfig FromJson(const nlohmann::json& doc) {
+  core::ObjectReader r(doc, "");
+  r.RequireSchemaVersion(kTrainConfigSchemaVersion);
+  TrainConfig c;
+  c.space = r.String("space");
+  c.data_dir = r.String("data_dir");
+  c.validation_size = r.Int("validation_size");
+  if (c.validation_size < 100 || c.validation_size > 30000) r.Fail("validation_size", "must be in 100..30000");
+  c.train_images = r.Int("train_images");
+  if (c.train_images < 0) r.Fail("train_images", "must be >= 0 (0: the whole train split)");
+  c.batch_size = Positive(r, "batch_size", 4096);
+  c.threads = Positive(r, "threads", 256);
+  c.seed = static_cast<uint64_t>(r.Int64("seed"));
+  c.momentum = r.Number("momentum");
+  c.weight_decay = r.Number("weight_decay");
+  if (c.momentum < 0 || c.momentum >= 1) r.Fail("momentum", "must be in [0, 1)");
+  if (c.weight_decay < 0 || c.weight_decay > 0.1) r.Fail("weight_decay", "must be in [0, 0.1]");
+  c.sandwich_random_subnets = r.Int("sandwich_random_subnets");
+  if (c.sandwich_random_subnets < 0 || c.sandwich_random_subnets > 16) r.Fail("sandwich_random_subnets", "must be in 0..16");
+  c.distill_weight = r.Number("distill_weight");
+  c.distill_temperature = r.Number("distill_temperature");
+  if (c.distill_weight < 0) r.Fail("distill_weight", "must be >= 0");
+  if (c.distill_temperature <= 0) r.Fail("distill_temperature", "must be > 0");
+  c.augment_shift = r.Int("augment_shift");
+  if (c.augment_shift < 0 || c.augment_shift > 8) r.Fail("augment_shift", "must be in 0..8");
+  c.augment_flip = r.Bool("augment_flip");
+  c.bn_recalibration_batches = Positive(r, "bn_recalibration_batches", 1000);
+  c.progress_every_steps = Positive(r, "progress_every_steps", 1000000);
+  c.checkpoint_dir = r.String("checkpoint_dir");
+  const nlohmann::json& phases = r.Array("phases");
+  if (phases.empty()) r.Fail("phases", "at least one phase is needed");
+  for (size_t i = 0; i < phases.size(); ++i) {
+    core::ObjectReader p(phases[i], "phases[" + std::to_string(i) + "]");
+    Phase phase;
+    phase.name = p.String("name");
+    phase.epochs = Positive(p, "epochs", 10000);
+    phase.learning_rate = p.Number("learning_rate");
+    if (phase.learning_rate <= 0 || phase.learning_rate > 10) p.Fail("learning_rate", "must be in (0, 10]");
+    for (const auto& e : p.Array("elastic")) {
+      const std::string name = e.is_string() ? e.get<std::string>() : "";
+      const auto* it = std::find_if(std::begin(kElasticNames), std::end(kElasticNames),
+                                    [&](const auto& n) { return name == n.first; });
+      if (it == std::end(kElasticNames)) p.Fail("elastic", "unknown dimension '" + name + "' (resolution, kernel, depth, expand, width)");
+      phase.elastic.push_back(it->second);
+    }
+    p.RejectUnknownKeys();
+    c.phases.push_back(std::move(phase));
+  }
+  r.RejectUnknownKeys();
+  return c;
+}
+
+}  // namespace
+
+bool Phase::Has(Elastic e) const { return std::find(elastic.begin(), elastic.end(), e) != elastic.end(); }
+
+core::Result<TrainConfig> ParseTrainConfig(const std::string& text, const std::string& source) {
+  return core::ParseJsonWith<TrainConfig>(text, source, FromJson);
+}
+
+core::Result<TrainConfig> LoadTrainConfig(const std::string& path) {
+  core::Result<std::string> text = core::ReadTextFile(path);
+  if (!text.ok()) return text.error();
+  return ParseTrainConfig(text.value(), path);
+}
+
+}  // namespace kilonas::supernet

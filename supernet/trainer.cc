@@ -1,0 +1,279 @@
+#include "supernet/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+
+#include "core/file_io.h"
+#include "core/logging.h"
+#include "supernet/evaluate.h"
+
+namespace kilonas::supernet {
+namespace F = torch::nn::functional;
+namespace {
+
+template <typename T>
+T Pick(const std::vector<T>& v, std::mt19937& rng) {
+  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+}
+template <typename T>
+T Max(const std::vector<T>& v) { return *std::max_element(v.begin(), v.end()); }
+template <typename T>
+T Min(const std::vector<T>& v) { return *std::min_element(v.begin(), v.end()); }
+
+// Random translation (zero fill: the background is black) and horizontal flip per image.
+torch::Tensor AugmentedBatch(const ImageSet& set, const std::vector<int64_t>& indices, std::mt19937& rng, int shift,
+                             bool flip) {
+  const int rows = set.rows, cols = set.cols;
+  torch::Tensor out = torch::zeros({static_cast<int64_t>(indices.size()), rows * cols}, torch::kUInt8);
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  std::uniform_int_distribution<int> offset(-shift, shift);
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const uint8_t* src = set.pixels.data() + indices[i] * rows * cols;
+    const int dy = offset(rng), dx = offset(rng);
+    const bool mirror = flip && (rng() & 1u);
+    uint8_t* image = dst + i * rows * cols;
+    for (int y = 0; y < rows; ++y) {
+      const int sy = y - dy;
+      if (sy < 0 || sy >= rows) continue;
+      for (int x = 0; x < cols; ++x) {
+        const int sx = (mirror ? cols - 1 - x : x) - dx;
+        if (sx >= 0 && sx < cols) image[y * cols + x] = src[sy * cols + sx];
+      }
+    }
+  }
+  return out;
+}
+
+std::string CheckpointPath(const TrainConfig& c) { return c.checkpoint_dir + "/checkpoint.pt"; }
+
+}  // namespace
+
+core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config, bool resume) {
+  core::Result<core::OfaSpace> space = core::BuiltinSpace(config.space);
+  if (!space.ok()) return space.error();
+  core::Result<ImageSet> train = LoadFashionMnist(config.data_dir, Split::kTrain, config.validation_size);
+  if (!train.ok()) return train.error();
+  core::Result<ImageSet> validation = LoadFashionMnist(config.data_dir, Split::kValidation, config.validation_size);
+  if (!validation.ok()) return validation.error();
+  torch::set_num_threads(config.threads);
+  torch::manual_seed(config.seed);
+  std::unique_ptr<Trainer> trainer(
+      new Trainer(config, space.value(), std::move(train).value(), std::move(validation).value()));
+  if (resume) {
+    if (!std::filesystem::exists(CheckpointPath(config))) {
+      return core::Error{CheckpointPath(config) + ": no checkpoint to resume from"};
+    }
+    if (core::Status s = trainer->LoadCheckpoint(); !s.ok()) return s.error();
+  }
+  return trainer;
+}
+
+Trainer::Trainer(TrainConfig config, core::OfaSpace space, ImageSet train, ImageSet validation)
+    : config_(std::move(config)),
+      space_(std::move(space)),
+      train_(std::move(train)),
+      validation_(std::move(validation)),
+      net_(space_) {}
+
+bool Trainer::Done() const { return phase_ >= static_cast<int>(config_.phases.size()); }
+
+core::SubnetConfig Trainer::Sample(const Phase& phase, std::mt19937& rng, int resolution) const {
+  core::SubnetConfig c = core::LargestSubnet(space_);
+  c.resolution = resolution;
+  if (phase.Has(Elastic::kWidth)) c.width_mult = Pick(space_.width_choices, rng);
+  for (size_t s = 0; s < space_.stages.size(); ++s) {
+    if (phase.Has(Elastic::kDepth)) c.stages[s].resize(Pick(space_.stages[s].depth_choices, rng));
+    for (core::BlockChoice& b : c.stages[s]) {
+      if (phase.Has(Elastic::kKernel)) b.kernel = Pick(space_.kernel_choices, rng);
+      if (phase.Has(Elastic::kExpand)) b.expand = Pick(space_.expand_choices, rng);
+    }
+  }
+  return c;
+}
+
+EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
+  const Phase& phase = config_.phases[phase_index];
+  int global_epoch = epoch;
+  for (int p = 0; p < phase_index; ++p) global_epoch += config_.phases[p].epochs;
+  std::mt19937 rng(static_cast<uint32_t>(config_.seed * 1000003u + static_cast<uint64_t>(global_epoch)));
+  torch::manual_seed(config_.seed + static_cast<uint64_t>(global_epoch));
+
+  std::vector<int64_t> order(train_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  if (config_.train_images > 0 && static_cast<size_t>(config_.train_images) < order.size()) order.resize(config_.train_images);
+  const int steps = static_cast<int>(order.size()) / config_.batch_size;
+  const double total_steps = static_cast<double>(steps) * phase.epochs;
+
+  // The smallest subnet: the phase's elastic dimensions at their minimum.
+  core::SubnetConfig smallest = core::LargestSubnet(space_);
+  if (phase.Has(Elastic::kWidth)) smallest.width_mult = Min(space_.width_choices);
+  for (size_t s = 0; s < space_.stages.size(); ++s) {
+    if (phase.Has(Elastic::kDepth)) smallest.stages[s].resize(Min(space_.stages[s].depth_choices));
+    for (core::BlockChoice& b : smallest.stages[s]) {
+      if (phase.Has(Elastic::kKernel)) b.kernel = Min(space_.kernel_choices);
+      if (phase.Has(Elastic::kExpand)) b.expand = Min(space_.expand_choices);
+    }
+  }
+  const bool shrinking = phase.Has(Elastic::kKernel) || phase.Has(Elastic::kDepth) || phase.Has(Elastic::kExpand) ||
+                         phase.Has(Elastic::kWidth);
+
+  net_->train();
+  EpochReport report{phase_index, epoch + 1, 0, 0, 0};
+  double loss_sum = 0;
+  int64_t correct = 0, seen = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const double temperature = config_.distill_temperature;
+  for (int step = 0; step < steps; ++step) {
+    const double t = (epoch * steps + step) / total_steps;
+    const double lr = 0.5 * phase.learning_rate * (1.0 + std::cos(M_PI * t));
+    for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+    const std::vector<int64_t> batch(order.begin() + static_cast<int64_t>(step) * config_.batch_size,
+                                     order.begin() + static_cast<int64_t>(step + 1) * config_.batch_size);
+    const int resolution =
+        phase.Has(Elastic::kResolution) ? Pick(space_.resolution_choices, rng) : Max(space_.resolution_choices);
+    const torch::Tensor x = ToInput(AugmentedBatch(train_, batch, rng, config_.augment_shift, config_.augment_flip),
+                                    train_.rows, train_.cols, resolution);
+    const torch::Tensor y = LabelsTensor(train_, batch);
+
+    // Gradients reset to undefined, not zero: a block this step's subnets skip must not get
+    // weight decay or a momentum step, whether or not it had a gradient before (a resumed run
+    // has none), as PyTorch's zero_grad(set_to_none=True).
+    for (torch::Tensor& p : net_->parameters()) p.mutable_grad().reset();
+    core::SubnetConfig largest = core::LargestSubnet(space_);
+    largest.resolution = resolution;
+    net_->SetActive(largest);
+    const torch::Tensor logits = net_->forward(x);
+    const torch::Tensor loss = F::cross_entropy(logits, y);
+    loss.backward();
+    const torch::Tensor soft = torch::softmax(logits.detach() / temperature, 1);
+    if (shrinking) {
+      std::vector<core::SubnetConfig> students = {smallest};
+      students.back().resolution = resolution;
+      for (int i = 0; i < config_.sandwich_random_subnets; ++i) students.push_back(Sample(phase, rng, resolution));
+      for (const core::SubnetConfig& student : students) {
+        net_->SetActive(student);
+        const torch::Tensor out = net_->forward(x);
+        torch::Tensor student_loss = F::cross_entropy(out, y);
+        if (config_.distill_weight > 0) {
+          student_loss = student_loss + config_.distill_weight * temperature * temperature *
+                                            F::kl_div(torch::log_softmax(out / temperature, 1), soft,
+                                                      F::KLDivFuncOptions().reduction(torch::kBatchMean));
+        }
+        student_loss.backward();
+      }
+    }
+    optimizer_->step();
+
+    loss_sum += loss.item<double>();
+    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+    seen += static_cast<int64_t>(batch.size());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if ((step + 1) % config_.progress_every_steps == 0 || step + 1 == steps) {
+      core::Logger()->info("phase {} ({}/{}) epoch {}/{} step {}/{}: loss {:.4f}, train acc {:.2f}%, lr {:.4f}, {:.0f} images/s",
+                           phase.name, phase_index + 1, config_.phases.size(), epoch + 1, phase.epochs, step + 1,
+                           steps, loss_sum / (step + 1), 100.0 * correct / seen, lr, seen / seconds);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.loss = steps > 0 ? loss_sum / steps : 0;
+  report.accuracy = seen > 0 ? static_cast<double>(correct) / seen : 0;
+  report.images_per_second = seconds > 0 ? seen / seconds : 0;
+  return report;
+}
+
+core::Status Trainer::Run(int max_epochs) {
+  for (int ran = 0; !Done() && (max_epochs < 0 || ran < max_epochs); ++ran) {
+    const Phase& phase = config_.phases[phase_];
+    if (epochs_done_ == 0) {
+      // Before the first phase that shrinks the expand ratio, order channels by importance.
+      const bool expand_starts = phase.Has(Elastic::kExpand) && (phase_ == 0 || !config_.phases[phase_ - 1].Has(Elastic::kExpand));
+      if (expand_starts) net_->SortExpandedChannels();
+      optimizer_ = MakeOptimizer(phase);
+    }
+    history_.push_back(TrainEpoch(phase_, epochs_done_));
+    if (++epochs_done_ == phase.epochs) {
+      ++phase_;
+      epochs_done_ = 0;
+    }
+    if (core::Status s = SaveCheckpoint(); !s.ok()) return s;
+  }
+  return core::Status::Ok();
+}
+
+std::unique_ptr<torch::optim::SGD> Trainer::MakeOptimizer(const Phase& phase) {
+  return std::make_unique<torch::optim::SGD>(net_->parameters(), torch::optim::SGDOptions(phase.learning_rate)
+                                                                     .momentum(config_.momentum)
+                                                                     .weight_decay(config_.weight_decay)
+                                                                     .nesterov(config_.momentum > 0));
+}
+
+core::Status Trainer::SaveCheckpoint() const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(config_.checkpoint_dir, ec);
+  if (ec) return core::Status::Fail(config_.checkpoint_dir + ": cannot create: " + ec.message());
+  const std::string path = CheckpointPath(config_), temp = path + ".tmp";
+  try {
+    torch::serialize::OutputArchive archive;
+    net_->save(archive);
+    archive.write("kilonas.phase", torch::tensor(static_cast<int64_t>(phase_)));
+    archive.write("kilonas.epochs_done", torch::tensor(static_cast<int64_t>(epochs_done_)));
+    if (optimizer_ && epochs_done_ > 0) {
+      // Momentum buffers by parameter index: LibTorch keys optimizer state by tensor address,
+      // which a new process does not reproduce.
+      const std::vector<torch::Tensor> params = net_->parameters();
+      for (size_t i = 0; i < params.size(); ++i) {
+        auto it = optimizer_->state().find(c10::guts::to_string(params[i].unsafeGetTensorImpl()));
+        if (it == optimizer_->state().end()) continue;
+        const auto& state = static_cast<const torch::optim::SGDParamState&>(*it->second);
+        archive.write("kilonas.momentum." + std::to_string(i), state.momentum_buffer());
+      }
+    }
+    archive.save_to(temp);
+  } catch (const std::exception& e) {
+    return core::Status::Fail(temp + ": cannot write checkpoint: " + e.what());
+  }
+  fs::rename(temp, path, ec);
+  if (ec) return core::Status::Fail(path + ": cannot move the checkpoint into place: " + ec.message());
+  core::Logger()->info("checkpoint {} (phase {}, {} epochs done in it)", path, phase_, epochs_done_);
+  return core::Status::Ok();
+}
+
+core::Status Trainer::LoadCheckpoint() {
+  const std::string path = CheckpointPath(config_);
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    net_->load(archive);
+    torch::Tensor phase, epochs;
+    archive.read("kilonas.phase", phase);
+    archive.read("kilonas.epochs_done", epochs);
+    phase_ = static_cast<int>(phase.item<int64_t>());
+    epochs_done_ = static_cast<int>(epochs.item<int64_t>());
+    if (phase_ < 0 || phase_ > static_cast<int>(config_.phases.size()) ||
+        (!Done() && epochs_done_ >= config_.phases[phase_].epochs)) {
+      return core::Status::Fail(path + ": checkpoint phase/epoch do not fit this config's phases");
+    }
+    if (!Done() && epochs_done_ > 0) {
+      optimizer_ = MakeOptimizer(config_.phases[phase_]);
+      const std::vector<torch::Tensor> params = net_->parameters();
+      for (size_t i = 0; i < params.size(); ++i) {
+        torch::Tensor buffer;
+        if (!archive.try_read("kilonas.momentum." + std::to_string(i), buffer)) continue;
+        auto state = std::make_unique<torch::optim::SGDParamState>();
+        state->momentum_buffer(buffer);
+        optimizer_->state()[c10::guts::to_string(params[i].unsafeGetTensorImpl())] = std::move(state);
+      }
+    }
+  } catch (const std::exception& e) {
+    return core::Status::Fail(path + ": cannot load checkpoint (truncated, corrupt or from another space): " +
+                              std::string(e.what()).substr(0, 200));
+  }
+  core::Logger()->info("resumed from {} at phase {}, {} epochs done in it", path, phase_, epochs_done_);
+  return core::Status::Ok();
+}
+
+}  // namespace kilonas::supernet

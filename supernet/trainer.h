@@ -1,0 +1,60 @@
+// Progressive-shrinking training of the supernet (OFA): phases from the largest network to every
+// elastic dimension; each step follows the sandwich rule (largest, smallest and a few random
+// subnets, gradients accumulated) with in-place distillation from the largest; SGD with a
+// cosine schedule per phase. A checkpoint is written atomically after every epoch, and a
+// resumed run continues bit for bit as the uninterrupted one would (per-epoch seeding).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <random>
+
+#include "supernet/fashion_mnist.h"
+#include "supernet/supernet.h"
+#include "supernet/train_config.h"
+
+namespace kilonas::supernet {
+
+struct EpochReport {
+  int phase = 0, epoch = 0;  // epoch within the phase, from 1
+  double loss = 0, accuracy = 0;  // of the largest subnet on the training batches
+  double images_per_second = 0;   // training images through the largest subnet per second
+};
+
+class Trainer {
+ public:
+  // Loads the data and, with `resume`, the last checkpoint in config.checkpoint_dir.
+  static core::Result<std::unique_ptr<Trainer>> Create(const TrainConfig& config, bool resume);
+
+  // Trains until all phases are done or `max_epochs` more epochs ran (-1: no limit).
+  core::Status Run(int max_epochs = -1);
+  bool Done() const;
+
+  Supernet& supernet() { return net_; }
+  const ImageSet& train_set() const { return train_; }
+  const ImageSet& validation_set() const { return validation_; }
+  const core::OfaSpace& space() const { return space_; }
+  const std::vector<EpochReport>& history() const { return history_; }
+
+  // The smallest / largest subnets of the space, and a random one with the phase's elastic
+  // dimensions sampled and the others at their maximum.
+  core::SubnetConfig Sample(const Phase& phase, std::mt19937& rng, int resolution) const;
+
+ private:
+  Trainer(TrainConfig config, core::OfaSpace space, ImageSet train, ImageSet validation);
+  EpochReport TrainEpoch(int phase_index, int epoch);
+  std::unique_ptr<torch::optim::SGD> MakeOptimizer(const Phase& phase);
+  core::Status SaveCheckpoint() const;
+  core::Status LoadCheckpoint();
+
+  TrainConfig config_;
+  core::OfaSpace space_;
+  ImageSet train_, validation_;
+  Supernet net_;
+  std::unique_ptr<torch::optim::SGD> optimizer_;
+  int phase_ = 0;        // current phase
+  int epochs_done_ = 0;  // in the current phase
+  std::vector<EpochReport> history_;
+};
+
+}  // namespace kilonas::supernet
