@@ -21,6 +21,8 @@ struct HwProfile {
   int64_t reserved_flash_bytes = 0;  // startup code, vector table, HAL, libc
   int64_t runtime_code_bytes = 0;    // engine kernels (.text) for this core
   bool runtime_code_measured = false;  // false: an estimate until measured from the built runtime
+  double cpi = 1.0;           // cycles per instruction: converts QEMU instruction counts to cycles
+  bool cpi_measured = false;  // false: assumed, to be replaced by a board measurement (DWT)
   std::string latency_lut;             // path of the per-MCU latency LUT, relative to the repo
   std::string qemu_machine;            // qemu-system-arm -M value used for profiling
 

@@ -42,6 +42,9 @@ HwProfile FromJson(const nlohmann::json& doc) {
   }
   p.runtime_code_bytes = NonNegativeBytes(r, "runtime_code_bytes");
   p.runtime_code_measured = r.Bool("runtime_code_measured");
+  p.cpi = r.Number("cpi");
+  if (!(p.cpi > 0 && p.cpi < 10)) r.Fail("cpi", "must be in (0, 10)");
+  p.cpi_measured = r.Bool("cpi_measured");
   p.latency_lut = r.String("latency_lut");
   p.qemu_machine = r.String("qemu_machine");
   r.RejectUnknownKeys();

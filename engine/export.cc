@@ -41,6 +41,10 @@ core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector
   result.build = build.value();
   core::Result<QemuRun> run = RunInQemu(build.value(), target);
   if (!run.ok()) return run.error();
+  if (run.value().output.size() != result.host_output.size()) {
+    return core::Error{"firmware printed " + std::to_string(run.value().output.size()) + " output bytes, expected " +
+                       std::to_string(result.host_output.size()) + ":\n" + run.value().log.substr(0, 2000)};
+  }
   result.run = run.value();
   return result;
 }

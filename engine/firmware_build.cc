@@ -41,7 +41,7 @@ FirmwareTarget TargetFor(const core::HwProfile& profile) {
 }
 
 core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const FirmwareTarget& target,
-                                          const std::string& source_root) {
+                                          const std::string& source_root, const std::vector<std::string>& app_sources) {
   const std::string runtime = source_root + "/engine/runtime", firmware = source_root + "/engine/firmware";
   core::Result<std::string> script = core::ReadTextFile(firmware + "/link.ld.in");
   if (!script.ok()) return script.error();
@@ -57,9 +57,12 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
       << " -ffunction-sections -fdata-sections -nostartfiles --specs=nano.specs -Wl,--gc-sections"
       << (target.profile_steps ? " -DKILONAS_PROFILE_STEPS" : "")
       << " -I" << Quote(dir) << " -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T " << Quote(dir + "/link.ld");
-  for (const char* f : {"startup.c", "semihost.c", "main.c"}) cmd << " " << Quote(firmware + "/" + f);
+  for (const char* f : {"startup.c", "semihost.c"}) cmd << " " << Quote(firmware + "/" + f);
   for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "requantize.c"}) cmd << " " << Quote(runtime + "/" + f);
-  cmd << " " << Quote(dir + "/model.c") << " -o " << Quote(build.elf) << " -lc -lnosys";
+  const std::vector<std::string> app =
+      app_sources.empty() ? std::vector<std::string>{firmware + "/main.c", dir + "/model.c"} : app_sources;
+  for (const std::string& f : app) cmd << " " << Quote(f);
+  cmd << " -o " << Quote(build.elf) << " -lc -lnosys";
   build.build_script = "#!/bin/sh\nset -e\n" + cmd.str() + "\n";
   if (core::Status s = core::WriteFileAtomic(dir + "/build.sh", build.build_script); !s.ok()) return s.error();
 
@@ -82,7 +85,8 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
   return build;
 }
 
-core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget& target, int timeout_s) {
+core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget& target, int timeout_s,
+                                const std::string& step_tag) {
   std::ostringstream cmd;
   cmd << "timeout " << timeout_s << " qemu-system-arm -M " << target.qemu_machine
       << " -nographic -monitor none -serial none -semihosting-config enable=on,target=native"
@@ -94,19 +98,24 @@ core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget
                        std::to_string(status) + (status == 124 ? " (timeout)" : "") + ":\n" + run.log};
   }
   const size_t out_at = run.log.find("KILONAS_OUTPUT "), ticks_at = run.log.find("KILONAS_TICKS ");
-  if (out_at == std::string::npos || ticks_at == std::string::npos) return core::Error{"firmware printed no result:\n" + run.log};
-  for (size_t i = out_at + 15; i + 1 < run.log.size() && std::isxdigit(static_cast<unsigned char>(run.log[i])); i += 2) {
-    run.output.push_back(static_cast<int8_t>(std::stoi(run.log.substr(i, 2), nullptr, 16)));
+  if (out_at != std::string::npos && ticks_at != std::string::npos) {
+    // The hex digits may be split over several semihosting writes: skip line breaks.
+    std::string hex;
+    for (size_t i = out_at + 15; i < ticks_at; ++i) {
+      if (std::isxdigit(static_cast<unsigned char>(run.log[i]))) hex += run.log[i];
+    }
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) run.output.push_back(static_cast<int8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    run.ticks = std::stoull(run.log.substr(ticks_at + 14));
   }
-  run.ticks = std::stoull(run.log.substr(ticks_at + 14));
   std::istringstream lines(run.log);
   std::string word;
   for (std::string line; std::getline(lines, line);) {
     std::istringstream fields(line);
     int op = 0;
     uint64_t ticks = 0;
-    if (fields >> word && word == "KILONAS_STEP" && fields >> op >> ticks) run.step_ticks.emplace_back(op, ticks);
+    if (fields >> word && word == step_tag && fields >> op >> ticks) run.step_ticks.emplace_back(op, ticks);
   }
+  if (run.output.empty() && run.step_ticks.empty()) return core::Error{"firmware printed no result:\n" + run.log};
   return run;
 }
 

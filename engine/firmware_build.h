@@ -31,19 +31,24 @@ struct FirmwareBuild {
 };
 
 // `dir` holds model.h, model.c and test_input.h; `source_root` is the kilonas source tree (for
-// engine/runtime and engine/firmware). Errors carry the compiler's output.
+// engine/runtime and engine/firmware). `app_sources` replaces firmware/main.c + dir/model.c
+// (the op benchmark brings its own main). Errors carry the compiler's output.
 core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const FirmwareTarget& target,
-                                          const std::string& source_root);
+                                          const std::string& source_root,
+                                          const std::vector<std::string>& app_sources = {});
 
 struct QemuRun {
   std::vector<int8_t> output;
   uint64_t ticks = 0;
-  std::vector<std::pair<int, uint64_t>> step_ticks;  // (op, ticks) per kernel call when profiled
+  // (op, ticks) per "KILONAS_STEP op ticks" line (profiled model) or "KILONAS_OP case ticks"
+  // line (op benchmark).
+  std::vector<std::pair<int, uint64_t>> step_ticks;
   uint64_t Instructions() const { return ticks * 40; }
   std::string log;
 };
 
-core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget& target, int timeout_s = 300);
+core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget& target, int timeout_s = 300,
+                                const std::string& step_tag = "KILONAS_STEP");
 
 // Runs a shell command, capturing stdout and stderr. Returns the exit status.
 int RunCommand(const std::string& command, std::string& output);
