@@ -51,18 +51,6 @@ latency_models::LatencyLut EmptyLut(const core::HwProfile& hw, const std::string
   return lut;
 }
 
-core::SubnetConfig RandomSubnet(const core::OfaSpace& space, std::mt19937& rng) {
-  auto pick = [&](const auto& v) { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
-  core::SubnetConfig c = core::LargestSubnet(space);
-  c.resolution = pick(space.resolution_choices);
-  c.width_mult = pick(space.width_choices);
-  for (size_t s = 0; s < c.stages.size(); ++s) {
-    c.stages[s].resize(pick(space.stages[s].depth_choices));
-    for (core::BlockChoice& b : c.stages[s]) b = {pick(space.kernel_choices), pick(space.expand_choices)};
-  }
-  return c;
-}
-
 // Predicted vs measured whole-network instructions of random subnets (inplace plan, SMLAD kernels).
 int Validate(const latency_models::LatencyPredictor& predictor, const core::OfaSpace& space, const core::HwProfile& hw,
              int count, const std::string& work_dir) {
@@ -71,7 +59,7 @@ int Validate(const latency_models::LatencyPredictor& predictor, const core::OfaS
   int misses = 0;
   std::ostringstream rows;
   for (int i = 0; i < count; ++i) {
-    const core::SubnetConfig config = RandomSubnet(space, rng);
+    const core::SubnetConfig config = core::SampleSubnet(space, rng);
     const core::Graph graph = core::BuildSubnetGraph(space, config).value();
     const latency_models::LatencyPrediction p = predictor.Predict(graph);
     const double predicted = p.cycles / hw.cpi;  // back to instructions

@@ -30,13 +30,8 @@ int Fail(const std::string& message) {
 core::Result<core::SubnetConfig> ChooseSubnet(const std::string& which, const core::OfaSpace& space) {
   if (which == "largest") return core::LargestSubnet(space);
   if (which == "smallest") {
-    core::SubnetConfig c = core::LargestSubnet(space);
-    c.width_mult = *std::min_element(space.width_choices.begin(), space.width_choices.end());
-    for (size_t s = 0; s < c.stages.size(); ++s) {
-      c.stages[s].assign(*std::min_element(space.stages[s].depth_choices.begin(), space.stages[s].depth_choices.end()),
-                         {*std::min_element(space.kernel_choices.begin(), space.kernel_choices.end()),
-                          *std::min_element(space.expand_choices.begin(), space.expand_choices.end())});
-    }
+    core::SubnetConfig c = core::SmallestSubnet(space);
+    c.resolution = core::LargestSubnet(space).resolution;  // compared with the largest at its resolution
     return c;
   }
   return core::LoadSubnetConfig(which);

@@ -151,4 +151,32 @@ SubnetConfig LargestSubnet(const OfaSpace& space) {
   return config;
 }
 
+SubnetConfig SmallestSubnet(const OfaSpace& space) {
+  SubnetConfig config;
+  config.space = space.name;
+  config.resolution = *std::min_element(space.resolution_choices.begin(), space.resolution_choices.end());
+  config.width_mult = *std::min_element(space.width_choices.begin(), space.width_choices.end());
+  const int kernel = *std::min_element(space.kernel_choices.begin(), space.kernel_choices.end());
+  const int expand = *std::min_element(space.expand_choices.begin(), space.expand_choices.end());
+  for (const OfaStageSpec& stage : space.stages) {
+    const int depth = *std::min_element(stage.depth_choices.begin(), stage.depth_choices.end());
+    config.stages.emplace_back(depth, BlockChoice{kernel, expand});
+  }
+  return config;
+}
+
+SubnetConfig SampleSubnet(const OfaSpace& space, std::mt19937& rng) {
+  auto pick = [&](const auto& v) { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
+  SubnetConfig config;
+  config.space = space.name;
+  config.resolution = pick(space.resolution_choices);
+  config.width_mult = pick(space.width_choices);
+  for (const OfaStageSpec& stage : space.stages) {
+    std::vector<BlockChoice> blocks(pick(stage.depth_choices));
+    for (BlockChoice& b : blocks) b = {pick(space.kernel_choices), pick(space.expand_choices)};
+    config.stages.push_back(std::move(blocks));
+  }
+  return config;
+}
+
 }  // namespace kilonas::core

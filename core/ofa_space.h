@@ -2,6 +2,7 @@
 // one point in it: resolution, width multiplier, per-stage depth, per-block kernel and expand.
 #pragma once
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -66,8 +67,13 @@ Status ValidateSubnet(const OfaSpace& space, const SubnetConfig& config);
 Result<NetSpec> ToNetSpec(const OfaSpace& space, const SubnetConfig& config);
 Result<Graph> BuildSubnetGraph(const OfaSpace& space, const SubnetConfig& config);
 
-// The largest subnet of the space at its largest width and resolution.
+// The largest subnet of the space at its largest width and resolution, and the smallest.
 SubnetConfig LargestSubnet(const OfaSpace& space);
+SubnetConfig SmallestSubnet(const OfaSpace& space);
+
+// A uniformly random subnet: resolution, width, each stage's depth, each block's kernel and
+// expand drawn independently.
+SubnetConfig SampleSubnet(const OfaSpace& space, std::mt19937& rng);
 
 // JSON I/O (subnet_config_json.cc). Unknown keys and bad values are errors naming source and key.
 Result<SubnetConfig> ParseSubnetConfig(const std::string& text, const std::string& source);

@@ -42,15 +42,8 @@ TEST(SpaceOpKeys, EveryOpOfRandomSubnetsIsEnumerated) {
   const core::OfaSpace space = core::FashionMnistSpace();
   const std::vector<OpKey> keys = SpaceOpKeys(space);
   std::mt19937 rng(1);
-  auto pick = [&](const auto& v) { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
   for (int trial = 0; trial < 100; ++trial) {
-    core::SubnetConfig c = core::LargestSubnet(space);
-    c.resolution = pick(space.resolution_choices);
-    c.width_mult = pick(space.width_choices);
-    for (size_t s = 0; s < c.stages.size(); ++s) {
-      c.stages[s].resize(pick(space.stages[s].depth_choices));
-      for (core::BlockChoice& b : c.stages[s]) b = {pick(space.kernel_choices), pick(space.expand_choices)};
-    }
+    const core::SubnetConfig c = core::SampleSubnet(space, rng);
     const core::Graph g = core::BuildSubnetGraph(space, c).value();
     for (const core::Op& op : g.ops()) {
       EXPECT_TRUE(std::binary_search(keys.begin(), keys.end(), KeyOf(g, op))) << KeyOf(g, op).ToString();

@@ -10,20 +10,6 @@
 namespace kilonas::supernet {
 namespace {
 
-core::SubnetConfig RandomConfig(const core::OfaSpace& space, std::mt19937& rng) {
-  auto pick = [&](const auto& v) { return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)]; };
-  core::SubnetConfig c;
-  c.space = space.name;
-  c.resolution = pick(space.resolution_choices);
-  c.width_mult = pick(space.width_choices);
-  for (const core::OfaStageSpec& stage : space.stages) {
-    std::vector<core::BlockChoice> blocks(pick(stage.depth_choices));
-    for (auto& b : blocks) b = {pick(space.kernel_choices), pick(space.expand_choices)};
-    c.stages.push_back(blocks);
-  }
-  return c;
-}
-
 // Trained-looking statistics: random BN so that extraction of BN parameters is exercised.
 void RandomizeBatchNorm(Supernet& net, std::mt19937& rng) {
   torch::manual_seed(rng());
@@ -45,7 +31,7 @@ TEST(ExtractSubnet, EngineFloatForwardEqualsTheSupernetForRandomSubnets) {
   RandomizeBatchNorm(net, rng);
   net->eval();
   for (int trial = 0; trial < 8; ++trial) {
-    const core::SubnetConfig config = RandomConfig(space, rng);
+    const core::SubnetConfig config = core::SampleSubnet(space, rng);
     core::Result<engine::FloatModel> model = ExtractSubnet(net, config);
     ASSERT_TRUE(model.ok()) << model.error().message;
     const torch::Tensor x = torch::randn({1, 1, config.resolution, config.resolution});
