@@ -1,0 +1,219 @@
+#include "search/evolution.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <map>
+
+namespace kilonas::search {
+namespace {
+
+template <typename T>
+T Pick(const std::vector<T>& v, std::mt19937& rng) {
+  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+}
+
+bool Chance(double p, std::mt19937& rng) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
+
+std::string Kb(int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f kB", static_cast<double>(bytes) / 1024.0);
+  return text;
+}
+
+}  // namespace
+
+core::SubnetConfig Mutate(const core::OfaSpace& space, const core::SubnetConfig& parent, double p, std::mt19937& rng) {
+  core::SubnetConfig child = parent;
+  if (Chance(p, rng)) child.resolution = Pick(space.resolution_choices, rng);
+  if (Chance(p, rng)) child.width_mult = Pick(space.width_choices, rng);
+  for (size_t s = 0; s < child.stages.size(); ++s) {
+    if (Chance(p, rng)) {
+      const size_t depth = static_cast<size_t>(Pick(space.stages[s].depth_choices, rng));
+      while (child.stages[s].size() < depth) {
+        child.stages[s].push_back({Pick(space.kernel_choices, rng), Pick(space.expand_choices, rng)});
+      }
+      child.stages[s].resize(depth);
+    }
+    for (core::BlockChoice& b : child.stages[s]) {
+      if (Chance(p, rng)) b.kernel = Pick(space.kernel_choices, rng);
+      if (Chance(p, rng)) b.expand = Pick(space.expand_choices, rng);
+    }
+  }
+  return child;
+}
+
+core::SubnetConfig Crossover(const core::OfaSpace& space, const core::SubnetConfig& a, const core::SubnetConfig& b,
+                             std::mt19937& rng) {
+  core::SubnetConfig child = a;
+  if (Chance(0.5, rng)) child.resolution = b.resolution;
+  if (Chance(0.5, rng)) child.width_mult = b.width_mult;
+  for (size_t s = 0; s < child.stages.size(); ++s) {
+    const size_t depth = Chance(0.5, rng) ? a.stages[s].size() : b.stages[s].size();
+    std::vector<core::BlockChoice> blocks;
+    for (size_t i = 0; i < depth; ++i) {
+      const bool in_a = i < a.stages[s].size(), in_b = i < b.stages[s].size();
+      if (in_a && in_b) {
+        blocks.push_back(Chance(0.5, rng) ? a.stages[s][i] : b.stages[s][i]);
+      } else {
+        blocks.push_back(in_a ? a.stages[s][i] : in_b ? b.stages[s][i]
+                                                      : core::BlockChoice{Pick(space.kernel_choices, rng),
+                                                                          Pick(space.expand_choices, rng)});
+      }
+    }
+    child.stages[s] = std::move(blocks);
+  }
+  return child;
+}
+
+core::Result<std::vector<Candidate>> DrawFeasible(const ResourceModel& model, const Budgets& budgets, int count,
+                                                  int attempts, const std::function<core::SubnetConfig()>& draw) {
+  std::vector<Candidate> feasible;
+  std::array<int, 3> violations{};
+  int drawn = 0;
+  const int batch_size = 32;
+  while (static_cast<int>(feasible.size()) < count && drawn < attempts) {
+    std::vector<Candidate> batch(static_cast<size_t>(std::min(batch_size, attempts - drawn)));
+    for (Candidate& c : batch) c.config = draw();  // sequential: deterministic RNG use
+    drawn += static_cast<int>(batch.size());
+    std::vector<core::Status> status(batch.size());
+#pragma omp parallel for schedule(dynamic)
+    for (size_t i = 0; i < batch.size(); ++i) {
+      core::Result<Resources> r = model.Measure(batch[i].config);
+      status[i] = r.status();
+      if (r.ok()) batch[i].resources = r.value();
+    }
+    for (size_t i = 0; i < batch.size() && static_cast<int>(feasible.size()) < count; ++i) {
+      if (!status[i].ok()) return status[i].error();
+      const std::optional<Constraint> worst = WorstViolation(batch[i].resources, budgets);
+      if (worst) {
+        ++violations[static_cast<size_t>(*worst)];
+      } else {
+        feasible.push_back(batch[i]);
+      }
+    }
+  }
+  if (static_cast<int>(feasible.size()) < count) {
+    const auto tightest = static_cast<Constraint>(std::max_element(violations.begin(), violations.end()) - violations.begin());
+    const Resources smallest = model.Measure(core::SmallestSubnet(model.space())).value();
+    std::string needs;
+    switch (tightest) {
+      case Constraint::kSram:
+        needs = "the smallest subnet needs " + Kb(smallest.sram_bytes) + " of SRAM, budget " + Kb(budgets.sram_bytes);
+        break;
+      case Constraint::kFlash:
+        needs = "the smallest subnet needs " + Kb(smallest.flash_bytes) + " of flash, budget " + Kb(budgets.flash_bytes);
+        break;
+      case Constraint::kLatency:
+        needs = "the smallest subnet needs " + std::to_string(smallest.latency_ms) + " ms, budget " +
+                std::to_string(budgets.latency_ms) + " ms";
+        break;
+    }
+    return core::Error{"infeasible budget: only " + std::to_string(feasible.size()) + " of " + std::to_string(count) +
+                       " subnets of space '" + model.space().name + "' met the budgets in " + std::to_string(drawn) +
+                       " draws; tightest constraint: " + ConstraintName(tightest) + " (" + needs + ")"};
+  }
+  return feasible;
+}
+
+std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& budgets, int samples, std::mt19937& rng) {
+  const core::OfaSpace& space = model.space();
+  std::vector<SpaceChoice> choices;
+  for (double width : space.width_choices) {
+    for (int resolution : space.resolution_choices) {
+      SpaceChoice choice{width, resolution, samples, 0, 0};
+      std::vector<Candidate> drawn(static_cast<size_t>(samples));
+      for (Candidate& c : drawn) {
+        c.config = core::SampleSubnet(space, rng);
+        c.config.width_mult = width;
+        c.config.resolution = resolution;
+      }
+#pragma omp parallel for schedule(dynamic)
+      for (size_t i = 0; i < drawn.size(); ++i) drawn[i].resources = model.Measure(drawn[i].config).value();
+      double macs = 0;
+      for (const Candidate& c : drawn) {
+        if (WorstViolation(c.resources, budgets)) continue;
+        ++choice.feasible;
+        macs += static_cast<double>(c.resources.macs);
+      }
+      choice.mean_feasible_macs = choice.feasible ? macs / choice.feasible : 0;
+      choices.push_back(choice);
+    }
+  }
+  std::stable_sort(choices.begin(), choices.end(),
+                   [](const SpaceChoice& a, const SpaceChoice& b) { return a.mean_feasible_macs > b.mean_feasible_macs; });
+  return choices;
+}
+
+core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
+                                     const EvolutionConfig& config, std::mt19937& rng,
+                                     const std::function<void(const GenerationLog&, const std::vector<Candidate>&)>& on_generation) {
+  const core::OfaSpace& space = model.space();
+  EvolutionResult result;
+  auto score = [&](std::vector<Candidate>& candidates) {
+    for (Candidate& c : candidates) {
+      c.accuracy = accuracy(c.config);
+      result.evaluated.push_back(c);
+    }
+  };
+  core::Result<std::vector<Candidate>> initial =
+      DrawFeasible(model, budgets, config.population, config.max_attempts * config.population,
+                   [&] { return core::SampleSubnet(space, rng); });
+  if (!initial.ok()) return initial.error();
+  std::vector<Candidate> population = std::move(initial).value();
+  score(population);
+  const int parents = std::max(2, static_cast<int>(config.population * config.parent_ratio));
+  const int children = config.population - parents;
+  const int mutations = static_cast<int>(children * config.mutation_ratio);
+  auto by_accuracy = [](const Candidate& a, const Candidate& b) { return a.accuracy > b.accuracy; };
+  for (int generation = 0; generation <= config.generations; ++generation) {
+    std::stable_sort(population.begin(), population.end(), by_accuracy);
+    GenerationLog log{generation, population.front().accuracy, 0, population.front()};
+    for (const Candidate& c : population) log.mean_accuracy += c.accuracy / static_cast<double>(population.size());
+    result.log.push_back(log);
+    if (on_generation) on_generation(log, population);
+    if (generation == config.generations) break;
+    population.resize(static_cast<size_t>(std::min<int>(parents, static_cast<int>(population.size()))));
+    const std::vector<Candidate> elite = population;
+    core::Result<std::vector<Candidate>> mutated = DrawFeasible(
+        model, budgets, mutations, config.max_attempts * std::max(1, mutations),
+        [&] { return Mutate(space, Pick(elite, rng).config, config.mutation_probability, rng); });
+    if (!mutated.ok()) return mutated.error();
+    core::Result<std::vector<Candidate>> crossed = DrawFeasible(
+        model, budgets, children - mutations, config.max_attempts * std::max(1, children - mutations),
+        [&] { return Crossover(space, Pick(elite, rng).config, Pick(elite, rng).config, rng); });
+    if (!crossed.ok()) return crossed.error();
+    score(mutated.value());
+    score(crossed.value());
+    population.insert(population.end(), mutated.value().begin(), mutated.value().end());
+    population.insert(population.end(), crossed.value().begin(), crossed.value().end());
+  }
+  result.population = std::move(population);
+  return result;
+}
+
+std::vector<Candidate> ParetoFront(const std::vector<Candidate>& candidates) {
+  auto dominates = [](const Candidate& a, const Candidate& b) {
+    const bool no_worse = a.accuracy >= b.accuracy && a.resources.latency_ms <= b.resources.latency_ms &&
+                          a.resources.sram_bytes <= b.resources.sram_bytes;
+    const bool better = a.accuracy > b.accuracy || a.resources.latency_ms < b.resources.latency_ms ||
+                        a.resources.sram_bytes < b.resources.sram_bytes;
+    return no_worse && better;
+  };
+  std::vector<Candidate> front;
+  for (const Candidate& c : candidates) {
+    bool dominated = false;
+    for (const Candidate& other : candidates) {
+      if (dominates(other, c)) {
+        dominated = true;
+        break;
+      }
+    }
+    const bool duplicate = std::any_of(front.begin(), front.end(), [&](const Candidate& f) { return f.config == c.config; });
+    if (!dominated && !duplicate) front.push_back(c);
+  }
+  std::sort(front.begin(), front.end(), [](const Candidate& a, const Candidate& b) { return a.accuracy > b.accuracy; });
+  return front;
+}
+
+}  // namespace kilonas::search

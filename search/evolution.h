@@ -1,0 +1,81 @@
+// TinyNAS search over a once-for-all space under resource budgets.
+//  Stage 1 (RankSpaces): for each (width, resolution) of the space, sample subnets, keep those
+//   within budget, and rank the sub-spaces by the mean MACs of the fitting ones (TinyNAS: more
+//   MACs that fit means a more capable space).
+//  Stage 2 (Evolve): evolution with a population of feasible subnets; the top parents survive,
+//   children come from mutation and crossover, each resampled until it meets every budget
+//   (bounded; an infeasible budget is an error naming the tightest constraint).
+// One seeded RNG; resources are measured in parallel (OpenMP) on batches drawn sequentially, so
+// the same seed and config give the same result.
+#pragma once
+
+#include <functional>
+#include <random>
+#include <vector>
+
+#include "search/resources.h"
+
+namespace kilonas::search {
+
+struct Candidate {
+  core::SubnetConfig config;
+  Resources resources;
+  double accuracy = 0;
+};
+
+// Accuracy of a subnet (supernet with BN recalibration, or a predictor); called sequentially.
+using AccuracyFn = std::function<double(const core::SubnetConfig&)>;
+
+core::SubnetConfig Mutate(const core::OfaSpace& space, const core::SubnetConfig& parent, double probability,
+                          std::mt19937& rng);
+core::SubnetConfig Crossover(const core::OfaSpace& space, const core::SubnetConfig& a, const core::SubnetConfig& b,
+                             std::mt19937& rng);
+
+struct SpaceChoice {
+  double width = 0;
+  int resolution = 0;
+  int samples = 0, feasible = 0;
+  double mean_feasible_macs = 0;
+};
+
+// Stage 1. Sorted best first (spaces with no feasible sample last).
+std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& budgets, int samples_per_space,
+                                    std::mt19937& rng);
+
+struct EvolutionConfig {
+  int population = 100;
+  double parent_ratio = 0.25;
+  double mutation_probability = 0.1;
+  double mutation_ratio = 0.5;  // share of children made by mutation; the rest by crossover
+  int generations = 20;
+  int max_attempts = 2000;  // draws per feasible candidate before giving up
+};
+
+struct GenerationLog {
+  int generation = 0;
+  double best_accuracy = 0, mean_accuracy = 0;
+  Candidate best;
+};
+
+struct EvolutionResult {
+  std::vector<Candidate> population;  // final, best first
+  std::vector<GenerationLog> log;
+  std::vector<Candidate> evaluated;  // every candidate whose accuracy was measured
+};
+
+// Feasible subnets drawn by `draw` (restricted to a sub-space if the caller wants), measured in
+// parallel batches. Error when `attempts` draws give fewer than `count`: names the tightest
+// constraint (the one most often violated) and what the smallest subnet needs.
+core::Result<std::vector<Candidate>> DrawFeasible(const ResourceModel& model, const Budgets& budgets, int count,
+                                                  int attempts, const std::function<core::SubnetConfig()>& draw);
+
+// `on_generation` (optional) sees each generation's log and population, e.g. to checkpoint.
+core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
+                                     const EvolutionConfig& config, std::mt19937& rng,
+                                     const std::function<void(const GenerationLog&, const std::vector<Candidate>&)>&
+                                         on_generation = nullptr);
+
+// Candidates not dominated in (accuracy higher, latency lower, SRAM lower); sorted by accuracy.
+std::vector<Candidate> ParetoFront(const std::vector<Candidate>& candidates);
+
+}  // namespace kilonas::search

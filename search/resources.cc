@@ -1,0 +1,84 @@
+#include "search/resources.h"
+
+#include "memory_planner/flash.h"
+#include "memory_planner/patch_plan.h"
+
+namespace kilonas::search {
+
+Budgets BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb, std::optional<double> flash_kb,
+                   std::optional<double> latency_ms) {
+  Budgets b;
+  b.sram_bytes = sram_kb ? static_cast<int64_t>(*sram_kb * 1024) : hw.SramBudget();
+  b.flash_bytes = flash_kb ? static_cast<int64_t>(*flash_kb * 1024) : hw.FlashBudget();
+  b.latency_ms = latency_ms.value_or(0.0);
+  return b;
+}
+
+std::string ConstraintName(Constraint c) {
+  switch (c) {
+    case Constraint::kSram:
+      return "SRAM";
+    case Constraint::kFlash:
+      return "flash";
+    case Constraint::kLatency:
+      return "latency";
+  }
+  return "?";
+}
+
+double Ratio(const Resources& r, const Budgets& b, Constraint c) {
+  switch (c) {
+    case Constraint::kSram:
+      return static_cast<double>(r.sram_bytes) / static_cast<double>(b.sram_bytes);
+    case Constraint::kFlash:
+      return static_cast<double>(r.flash_bytes) / static_cast<double>(b.flash_bytes);
+    case Constraint::kLatency:
+      return b.latency_ms > 0 ? r.latency_ms / b.latency_ms : 0.0;
+  }
+  return 0.0;
+}
+
+std::optional<Constraint> WorstViolation(const Resources& r, const Budgets& b) {
+  std::optional<Constraint> worst;
+  double worst_ratio = 1.0;
+  for (Constraint c : {Constraint::kSram, Constraint::kFlash, Constraint::kLatency}) {
+    const double ratio = Ratio(r, b, c);
+    if (ratio > worst_ratio) {
+      worst_ratio = ratio;
+      worst = c;
+    }
+  }
+  return worst;
+}
+
+ResourceModel::ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode, int64_t runtime_code_bytes,
+                             std::optional<latency_models::LatencyPredictor> latency)
+    : space_(std::move(space)), mode_(mode), runtime_code_bytes_(runtime_code_bytes), latency_(std::move(latency)) {}
+
+core::Result<Resources> ResourceModel::Measure(const core::SubnetConfig& config) const {
+  core::Result<core::Graph> graph = core::BuildSubnetGraph(space_, config);
+  if (!graph.ok()) return graph.error();
+  const core::Graph& g = graph.value();
+  Resources r;
+  r.macs = g.TotalMacs();
+  r.flash_bytes = memory_planner::EstimateFlash(g, runtime_code_bytes_).Total();
+  switch (mode_) {
+    case memory_planner::PlanMode::kPerLayer:
+      r.sram_bytes = memory_planner::PlanPerLayer(g).arena_bytes;
+      break;
+    case memory_planner::PlanMode::kInPlace:
+      r.sram_bytes = memory_planner::PlanInPlace(g).arena_bytes;
+      break;
+    case memory_planner::PlanMode::kPatch: {
+      // The best patch plan, but never worse than plain in-place execution.
+      const core::Result<memory_planner::MemoryPlan> patch = memory_planner::PlanBestPatch(g);
+      const int64_t in_place = memory_planner::PlanInPlace(g).arena_bytes;
+      r.sram_bytes = patch.ok() ? std::min(patch.value().arena_bytes, in_place) : in_place;
+      break;
+    }
+  }
+  if (latency_) r.latency_ms = latency_->Predict(g).ms;
+  return r;
+}
+
+}  // namespace kilonas::search

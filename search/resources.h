@@ -1,0 +1,54 @@
+// The cheap side of a candidate's fitness: peak SRAM from the memory planner (chosen execution
+// mode), flash from the flash estimate, latency from the MCU's LUT, MACs. No LibTorch.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/hw_profile.h"
+#include "core/ofa_space.h"
+#include "latency_models/predictor.h"
+#include "memory_planner/memory_plan.h"
+
+namespace kilonas::search {
+
+struct Budgets {
+  int64_t sram_bytes = 0;   // for the arena (profile SRAM minus reserved)
+  int64_t flash_bytes = 0;  // for the model (profile flash minus reserved)
+  double latency_ms = 0;    // 0: no latency constraint
+};
+
+// Budgets of a profile, with optional overrides in kB / ms.
+Budgets BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb, std::optional<double> flash_kb,
+                   std::optional<double> latency_ms);
+
+struct Resources {
+  int64_t sram_bytes = 0;  // planned arena, input counted
+  int64_t flash_bytes = 0;
+  double latency_ms = 0;
+  int64_t macs = 0;
+};
+
+enum class Constraint { kSram, kFlash, kLatency };
+std::string ConstraintName(Constraint c);
+
+// The constraint a candidate violates most (largest used/budget ratio), or none.
+std::optional<Constraint> WorstViolation(const Resources& r, const Budgets& b);
+double Ratio(const Resources& r, const Budgets& b, Constraint c);  // used / budget
+
+class ResourceModel {
+ public:
+  ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode, int64_t runtime_code_bytes,
+                std::optional<latency_models::LatencyPredictor> latency);
+  // Thread-safe (const, no shared mutable state): called from OpenMP loops.
+  core::Result<Resources> Measure(const core::SubnetConfig& config) const;
+  const core::OfaSpace& space() const { return space_; }
+
+ private:
+  core::OfaSpace space_;
+  memory_planner::PlanMode mode_;
+  int64_t runtime_code_bytes_;
+  std::optional<latency_models::LatencyPredictor> latency_;
+};
+
+}  // namespace kilonas::search

@@ -1,0 +1,125 @@
+#include "search/evolution.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+namespace kilonas::search {
+namespace {
+
+ResourceModel Model() {
+  return ResourceModel(core::FashionMnistSpace(), memory_planner::PlanMode::kInPlace, 7412,
+                       latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
+}
+
+// Deterministic stand-in for supernet accuracy: grows with MACs, saturating.
+double SyntheticAccuracy(const core::SubnetConfig& c) {
+  const core::Graph g = core::BuildSubnetGraph(core::FashionMnistSpace(), c).value();
+  return 1.0 - std::exp(-static_cast<double>(g.TotalMacs()) / 4e6);
+}
+
+TEST(Operators, MutationAndCrossoverAlwaysStayInTheSpace) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  std::mt19937 rng(1);
+  for (int trial = 0; trial < 500; ++trial) {
+    const core::SubnetConfig a = core::SampleSubnet(space, rng), b = core::SampleSubnet(space, rng);
+    EXPECT_TRUE(core::ValidateSubnet(space, Mutate(space, a, 0.3, rng)).ok());
+    EXPECT_TRUE(core::ValidateSubnet(space, Crossover(space, a, b, rng)).ok());
+  }
+  const core::SubnetConfig a = core::SampleSubnet(space, rng);
+  EXPECT_EQ(Mutate(space, a, 0.0, rng), a);
+  EXPECT_EQ(Crossover(space, a, a, rng), a);
+}
+
+TEST(DrawFeasible, EveryCandidateMeetsEveryBudget) {
+  const ResourceModel model = Model();
+  const Budgets budgets{12 * 1024, 200 * 1024, 20.0};
+  std::mt19937 rng(2);
+  const auto draws = DrawFeasible(model, budgets, 20, 5000, [&] { return core::SampleSubnet(model.space(), rng); });
+  ASSERT_TRUE(draws.ok()) << draws.error().message;
+  ASSERT_EQ(draws.value().size(), 20u);
+  for (const Candidate& c : draws.value()) {
+    EXPECT_LE(c.resources.sram_bytes, budgets.sram_bytes);
+    EXPECT_LE(c.resources.flash_bytes, budgets.flash_bytes);
+    EXPECT_LE(c.resources.latency_ms, budgets.latency_ms);
+  }
+}
+
+TEST(DrawFeasible, InfeasibleBudgetNamesTheTightestConstraint) {
+  const ResourceModel model = Model();
+  std::mt19937 rng(3);
+  auto draw = [&] { return core::SampleSubnet(model.space(), rng); };
+  const auto sram = DrawFeasible(model, {1024, 1 << 30, 0}, 5, 200, draw);
+  ASSERT_FALSE(sram.ok());
+  EXPECT_NE(sram.error().message.find("infeasible budget"), std::string::npos);
+  EXPECT_NE(sram.error().message.find("tightest constraint: SRAM (the smallest subnet needs"), std::string::npos)
+      << sram.error().message;
+  const auto latency = DrawFeasible(model, {1 << 30, 1 << 30, 0.01}, 5, 200, draw);
+  ASSERT_FALSE(latency.ok());
+  EXPECT_NE(latency.error().message.find("tightest constraint: latency"), std::string::npos) << latency.error().message;
+  const auto flash = DrawFeasible(model, {1 << 30, 10 * 1024, 0}, 5, 200, draw);
+  ASSERT_FALSE(flash.ok());
+  EXPECT_NE(flash.error().message.find("tightest constraint: flash"), std::string::npos) << flash.error().message;
+}
+
+TEST(Evolve, SameSeedSameResultAndEveryCandidateFits) {
+  const ResourceModel model = Model();
+  const Budgets budgets{16 * 1024, 400 * 1024, 0};
+  EvolutionConfig config;
+  config.population = 16;
+  config.generations = 4;
+  std::mt19937 rng_a(7), rng_b(7);
+  const auto a = Evolve(model, budgets, SyntheticAccuracy, config, rng_a);
+  const auto b = Evolve(model, budgets, SyntheticAccuracy, config, rng_b);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a.value().log.size(), 5u);
+  for (size_t g = 0; g < a.value().log.size(); ++g) {
+    EXPECT_EQ(a.value().log[g].best.config, b.value().log[g].best.config);
+    EXPECT_DOUBLE_EQ(a.value().log[g].mean_accuracy, b.value().log[g].mean_accuracy);
+  }
+  // Elitism: the best never gets worse.
+  for (size_t g = 1; g < a.value().log.size(); ++g) EXPECT_GE(a.value().log[g].best_accuracy, a.value().log[g - 1].best_accuracy);
+  for (const Candidate& c : a.value().evaluated) {
+    EXPECT_LE(c.resources.sram_bytes, budgets.sram_bytes);
+    EXPECT_LE(c.resources.flash_bytes, budgets.flash_bytes);
+  }
+  std::mt19937 rng_c(8);
+  const auto c = Evolve(model, budgets, SyntheticAccuracy, config, rng_c);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c.value().log.back().best.config == a.value().log.back().best.config &&
+               c.value().log.front().mean_accuracy == a.value().log.front().mean_accuracy);
+}
+
+TEST(RankSpaces, PrefersTheSubSpaceWithMostFittingMacs) {
+  const ResourceModel model = Model();
+  std::mt19937 rng(4);
+  const std::vector<SpaceChoice> ranked = RankSpaces(model, {10 * 1024, 1 << 30, 0}, 12, rng);
+  ASSERT_EQ(ranked.size(), 15u);
+  EXPECT_GT(ranked.front().feasible, 0);
+  for (size_t i = 1; i < ranked.size(); ++i) EXPECT_GE(ranked[i - 1].mean_feasible_macs, ranked[i].mean_feasible_macs);
+  // 10 kB cannot hold the largest resolution at full width: that sub-space has nothing feasible.
+  const auto big = std::find_if(ranked.begin(), ranked.end(), [](const SpaceChoice& c) { return c.width == 1.0 && c.resolution == 32; });
+  ASSERT_NE(big, ranked.end());
+  EXPECT_EQ(big->feasible, 0);
+}
+
+TEST(ParetoFront, KeepsExactlyTheNonDominatedCandidates) {
+  int id = 0;
+  auto candidate = [&](double acc, double latency, int64_t sram) {
+    Candidate c;
+    c.accuracy = acc;
+    c.resources.latency_ms = latency;
+    c.resources.sram_bytes = sram;
+    c.config.resolution = ++id;  // distinct configs
+    return c;
+  };
+  const std::vector<Candidate> all = {candidate(0.9, 10, 100), candidate(0.8, 5, 100), candidate(0.7, 6, 120),
+                                      candidate(0.85, 10, 50), candidate(0.6, 1, 200)};
+  const std::vector<Candidate> front = ParetoFront(all);
+  std::vector<double> accuracies;
+  for (const Candidate& c : front) accuracies.push_back(c.accuracy);
+  EXPECT_EQ(accuracies, (std::vector<double>{0.9, 0.85, 0.8, 0.6}));  // 0.7 is dominated by 0.8
+}
+
+}  // namespace
+}  // namespace kilonas::search
