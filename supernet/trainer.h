@@ -31,6 +31,7 @@ class Trainer {
   bool Done() const;
 
   Supernet& supernet() { return net_; }
+  const TrainConfig& config() const { return config_; }
   const ImageSet& train_set() const { return train_; }
   const ImageSet& validation_set() const { return validation_; }
   const core::OfaSpace& space() const { return space_; }

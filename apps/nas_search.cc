@@ -1,0 +1,180 @@
+// nas_search: the main job. Trains (or loads) the once-for-all supernet, picks the sub-space
+// (TinyNAS stage 1), evolves subnets under the MCU's SRAM / flash / latency budgets with
+// supernet accuracy (stage 2), and exports the winner to int8 firmware run in QEMU, with a report.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include <CLI/CLI.hpp>
+
+#include "apps/search_report.h"
+#include "core/file_io.h"
+#include "core/logging.h"
+#include "engine/export.h"
+#include "engine/interpreter.h"
+#include "engine/quantizer.h"
+#include "memory_planner/patch_plan.h"
+#include "supernet/evaluate.h"
+#include "supernet/extract.h"
+#include "supernet/trainer.h"
+
+#ifndef KILONAS_SOURCE_DIR
+#define KILONAS_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using namespace kilonas;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "nas_search: error: %s\n", message.c_str());
+  return 1;
+}
+
+// The trained supernet: resumed or loaded from its checkpoint, trained when there is none.
+core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const search::SearchConfig& config) {
+  core::Result<supernet::TrainConfig> train = supernet::LoadTrainConfig(config.supernet_config);
+  if (!train.ok()) return train.error();
+  train.value().checkpoint_dir = config.supernet_checkpoint_dir;
+  const bool have = std::filesystem::exists(config.supernet_checkpoint_dir + "/checkpoint.pt");
+  core::Logger()->info(have ? "supernet: checkpoint in {}" : "supernet: no checkpoint in {}, training {} (quick)",
+                       config.supernet_checkpoint_dir, config.supernet_config);
+  core::Result<std::unique_ptr<supernet::Trainer>> trainer = supernet::Trainer::Create(train.value(), have);
+  if (!trainer.ok()) return trainer.error();
+  if (core::Status s = trainer.value()->Run(); !s.ok()) return s.error();
+  return trainer;
+}
+
+memory_planner::PlanMode ModeOf(const std::string& name) {
+  if (name == "per_layer") return memory_planner::PlanMode::kPerLayer;
+  return name == "inplace" ? memory_planner::PlanMode::kInPlace : memory_planner::PlanMode::kPatch;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Hardware-aware NAS for microcontrollers: supernet -> TinyNAS search -> int8 firmware"};
+  std::string hw_path = "hw_profiles/stm32f746.json", config_path = "configs/search_fmnist_quick.json", out_dir;
+  std::optional<double> sram_kb, flash_kb, latency_ms;
+  bool no_firmware = false;
+  app.add_option("--hw", hw_path, "hardware profile")->capture_default_str();
+  app.add_option("--config", config_path, "search config")->capture_default_str();
+  app.add_option("--sram-kb", sram_kb, "SRAM budget for the arena (default: profile SRAM - reserved)");
+  app.add_option("--flash-kb", flash_kb, "flash budget for the model (default: profile flash - reserved)");
+  app.add_option("--latency-ms", latency_ms, "latency budget (default: the config's, if any)");
+  app.add_option("--out-dir", out_dir, "output directory (default: the config's output_dir/<mcu>)");
+  app.add_flag("--no-firmware", no_firmware, "skip building and running the winner's firmware");
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_pattern("[%H:%M:%S] %v");
+  const auto start = std::chrono::steady_clock::now();
+
+  core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
+  if (!hw.ok()) return Fail(hw.error().message);
+  core::Result<search::SearchConfig> config = search::LoadSearchConfig(config_path);
+  if (!config.ok()) return Fail(config.error().message);
+  if (out_dir.empty()) out_dir = config.value().output_dir + "/" + hw.value().name;
+  const search::Budgets budgets =
+      search::BudgetsFor(hw.value(), sram_kb, flash_kb, latency_ms ? latency_ms : config.value().latency_ms);
+  core::Result<latency_models::LatencyLut> lut = latency_models::LoadLut(hw.value().latency_lut);
+  if (!lut.ok()) return Fail(lut.error().message + " (build it with nas_profile --hw " + hw_path + ")");
+
+  core::Result<std::unique_ptr<supernet::Trainer>> trainer = ReadySupernet(config.value());
+  if (!trainer.ok()) return Fail(trainer.error().message);
+  supernet::Trainer& net = *trainer.value();
+  const core::OfaSpace& space = net.space();
+  const memory_planner::PlanMode mode = ModeOf(config.value().execution_mode);
+  const latency_models::LatencyPredictor predictor(lut.value());
+
+  // Stage 1: the (width, resolution) sub-space with the most fitting MACs.
+  std::mt19937 rng(static_cast<uint32_t>(config.value().seed));
+  const search::ResourceModel full_model(space, mode, hw.value().runtime_code_bytes, predictor);
+  const std::vector<search::SpaceChoice> spaces = search::RankSpaces(full_model, budgets, config.value().stage1_samples, rng);
+  apps::SearchReport report{hw.value(), budgets, config.value(), spaces};
+  std::printf("%s", apps::FormatSpaceTable(report).c_str());
+  std::fflush(stdout);  // before the evolution's log lines (stderr)
+  if (spaces.front().feasible == 0) {
+    // Let the resampling name the tightest constraint.
+    const auto none = search::DrawFeasible(full_model, budgets, 1, config.value().stage1_samples,
+                                           [&] { return core::SampleSubnet(space, rng); });
+    return Fail(none.ok() ? "infeasible budget" : none.error().message);
+  }
+  core::OfaSpace sub = space;
+  sub.width_choices = {spaces.front().width};
+  sub.resolution_choices = {spaces.front().resolution};
+  const search::ResourceModel model(sub, mode, hw.value().runtime_code_bytes, predictor);
+
+  // Stage 2: evolution with supernet accuracy on a fixed validation subset.
+  supernet::EvalOptions eval;
+  eval.bn_batches = config.value().bn_batches;
+  eval.bn_batch_size = config.value().bn_batch_size;
+  eval.max_images = config.value().validation_images;
+  int evaluations = 0;
+  const search::AccuracyFn accuracy = [&](const core::SubnetConfig& c) {
+    ++evaluations;
+    return supernet::EvaluateSubnet(net.supernet(), c, net.train_set(), net.validation_set(), eval);
+  };
+  core::Result<search::EvolutionResult> evolved = search::Evolve(
+      model, budgets, accuracy, config.value().evolution, rng,
+      [&](const search::GenerationLog& log, const std::vector<search::Candidate>&) {
+        core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} accuracy evaluations so far)", log.generation,
+                             config.value().evolution.generations, 100 * log.best_accuracy, 100 * log.mean_accuracy,
+                             evaluations);
+      });
+  if (!evolved.ok()) return Fail(evolved.error().message);
+  report.evolution = evolved.value();
+  const search::Candidate& best = evolved.value().population.front();
+
+  // Export the winner: extract, quantize, plan with the search's mode, firmware in QEMU.
+  supernet::EvaluateSubnet(net.supernet(), best.config, net.train_set(), net.validation_set(), eval);  // its BN stats
+  core::Result<engine::FloatModel> float_model = supernet::ExtractSubnet(net.supernet(), best.config);
+  if (!float_model.ok()) return Fail(float_model.error().message);
+  const core::Graph& graph = float_model.value().graph;
+  auto image = [&](const supernet::ImageSet& set, int64_t i) {
+    return supernet::ToEngineInput(supernet::ToInput(supernet::ImagesTensor(set, {i}), set.rows, set.cols, best.config.resolution));
+  };
+  std::vector<std::vector<float>> calibration;
+  for (int i = 0; i < config.value().calibration_images; ++i) calibration.push_back(image(net.train_set(), i * 37));
+  engine::ExecutionConfig execution;
+  execution.mode = mode;
+  if (mode == memory_planner::PlanMode::kPatch) {
+    const auto patch = memory_planner::PlanBestPatch(graph);
+    if (patch.ok() && patch.value().arena_bytes < memory_planner::PlanInPlace(graph).arena_bytes) {
+      execution.patches_per_side = patch.value().patch->patches_per_side;
+      execution.split_op = patch.value().patch->split_op;
+    } else {
+      execution.mode = memory_planner::PlanMode::kInPlace;  // patching would not help this network
+    }
+  }
+  core::Result<engine::Model> model_int8 = engine::Quantize(float_model.value(), calibration, {}, execution);
+  if (!model_int8.ok()) return Fail(model_int8.error().message);
+  core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(net.config().data_dir, supernet::Split::kTest);
+  if (!test.ok()) return Fail(test.error().message);
+  engine::ExportOptions options{out_dir + "/export", best.config.space, KILONAS_SOURCE_DIR, engine::KernelSet::kOptimized,
+                                !no_firmware, false};
+  core::Result<engine::ExportResult> exported =
+      engine::ExportModel(model_int8.value(), engine::QuantizeInput(model_int8.value(), image(test.value(), 0)), hw.value(), options);
+  if (!exported.ok()) return Fail(exported.error().message);
+  report.export_result = exported.value();
+  report.best_graph = graph;
+  report.execution = execution;
+
+  // Final numbers on the test set: float supernet subnet and int8 engine.
+  supernet::EvalOptions test_eval = eval;
+  test_eval.max_images = config.value().test_images;
+  report.float_test_accuracy = supernet::EvaluateSubnet(net.supernet(), best.config, net.train_set(), test.value(), test_eval);
+  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model_int8.value());
+  if (!interpreter.ok()) return Fail(interpreter.error().message);
+  const int64_t n = std::min<int64_t>(config.value().test_images, static_cast<int64_t>(test.value().size()));
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const std::vector<int8_t> out = interpreter.value().Invoke(engine::QuantizeInput(model_int8.value(), image(test.value(), i)));
+    correct += std::max_element(out.begin(), out.end()) - out.begin() == test.value().labels[i];
+  }
+  report.int8_test_accuracy = n > 0 ? static_cast<double>(correct) / static_cast<double>(n) : 0;
+  report.test_images = n;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (core::Status s = apps::WriteSearchOutputs(out_dir, report); !s.ok()) return Fail(s.message());
+  std::printf("%s", apps::FormatSummary(report).c_str());
+  return 0;
+}

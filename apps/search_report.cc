@@ -1,0 +1,55 @@
+#include "apps/search_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace kilonas::apps {
+
+std::string FormatSpaceTable(const SearchReport& r) {
+  std::ostringstream out;
+  char line[160];
+  char latency[32] = "none";
+  if (r.budgets.latency_ms > 0) std::snprintf(latency, sizeof(latency), "%.1f ms", r.budgets.latency_ms);
+  std::snprintf(line, sizeof(line), "stage 1 (TinyNAS): %d samples per sub-space, budgets SRAM %.1f kB, flash %.1f kB, latency %s\n",
+                r.config.stage1_samples, r.budgets.sram_bytes / 1024.0, r.budgets.flash_bytes / 1024.0, latency);
+  out << line << "  width  resolution  fitting  mean MACs of fitting\n";
+  for (const search::SpaceChoice& s : r.spaces) {
+    std::snprintf(line, sizeof(line), "  %5.2f  %10d  %3d/%-3d  %8.2fM%s\n", s.width, s.resolution, s.feasible, s.samples,
+                  s.mean_feasible_macs / 1e6, &s == &r.spaces.front() ? "   <- chosen" : "");
+    out << line;
+  }
+  return out.str();
+}
+
+std::string FormatSummary(const SearchReport& r) {
+  std::ostringstream out;
+  const search::Candidate& best = r.evolution.population.front();
+  char line[256];
+  std::snprintf(line, sizeof(line),
+                "winner: r%d w%.2f, %.2fM MACs, peak SRAM %.1f kB (%s), flash %.1f kB, latency %.1f ms (LUT), validation "
+                "accuracy %.2f%%\n",
+                best.config.resolution, best.config.width_mult, best.resources.macs / 1e6, best.resources.sram_bytes / 1024.0,
+                r.config.execution_mode.c_str(), best.resources.flash_bytes / 1024.0, best.resources.latency_ms,
+                100 * best.accuracy);
+  out << line;
+  std::snprintf(line, sizeof(line), "test accuracy on %lld images: float %.2f%%, int8 engine %.2f%%\n",
+                static_cast<long long>(r.test_images), 100 * r.float_test_accuracy, 100 * r.int8_test_accuracy);
+  out << line;
+  if (r.export_result && r.export_result->run) {
+    const engine::ExportResult& e = *r.export_result;
+    std::snprintf(line, sizeof(line),
+                  "firmware (%s, qemu): output %s, %llu instructions (%.1f ms at %.0f MHz, cpi %.2f), arena %.1f kB, "
+                  "flash %.1f kB, RAM %.1f kB\n",
+                  r.hw.name.c_str(), e.BitExact() ? "bit-exact with the host" : "MISMATCH",
+                  static_cast<unsigned long long>(e.run->Instructions()),
+                  static_cast<double>(e.run->Instructions()) * r.hw.cpi / (r.hw.clock_mhz * 1e3), r.hw.clock_mhz, r.hw.cpi,
+                  e.arena_bytes / 1024.0, e.build->FlashBytes() / 1024.0, e.build->RamBytes() / 1024.0);
+    out << line;
+  }
+  std::snprintf(line, sizeof(line), "search took %.1f s; outputs in the output directory (report.md)\n", r.seconds);
+  out << line;
+  return out.str();
+}
+
+}  // namespace kilonas::apps

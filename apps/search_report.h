@@ -1,0 +1,34 @@
+// nas_search's outputs: the stage-1 table, the summary, and the files of the output directory
+// (config_used.json, search_log.json, pareto.json, best_subnet.json, report.md and SVG plots).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/hw_profile.h"
+#include "engine/export.h"
+#include "search/evolution.h"
+#include "search/search_config.h"
+
+namespace kilonas::apps {
+
+struct SearchReport {
+  core::HwProfile hw;
+  search::Budgets budgets;
+  search::SearchConfig config;
+  std::vector<search::SpaceChoice> spaces;
+  search::EvolutionResult evolution;
+  std::optional<engine::ExportResult> export_result;
+  std::optional<core::Graph> best_graph;
+  engine::ExecutionConfig execution;
+  double float_test_accuracy = 0, int8_test_accuracy = 0;
+  int64_t test_images = 0;
+  double seconds = 0;
+};
+
+std::string FormatSpaceTable(const SearchReport& report);
+std::string FormatSummary(const SearchReport& report);
+core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& report);
+
+}  // namespace kilonas::apps
