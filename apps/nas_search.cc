@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
@@ -17,6 +18,7 @@
 #include "memory_planner/patch_plan.h"
 #include "supernet/evaluate.h"
 #include "supernet/extract.h"
+#include "search/search_state.h"
 #include "supernet/trainer.h"
 
 #ifndef KILONAS_SOURCE_DIR
@@ -57,7 +59,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Hardware-aware NAS for microcontrollers: supernet -> TinyNAS search -> int8 firmware"};
   std::string hw_path = "hw_profiles/stm32f746.json", config_path = "configs/search_fmnist_quick.json", out_dir;
   std::optional<double> sram_kb, flash_kb, latency_ms;
-  bool no_firmware = false;
+  bool no_firmware = false, restart = false;
   app.add_option("--hw", hw_path, "hardware profile")->capture_default_str();
   app.add_option("--config", config_path, "search config")->capture_default_str();
   app.add_option("--sram-kb", sram_kb, "SRAM budget for the arena (default: profile SRAM - reserved)");
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
   app.add_option("--latency-ms", latency_ms, "latency budget (default: the config's, if any)");
   app.add_option("--out-dir", out_dir, "output directory (default: the config's output_dir/<mcu>)");
   app.add_flag("--no-firmware", no_firmware, "skip building and running the winner's firmware");
+  app.add_flag("--restart", restart, "ignore a saved search state and start over");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%H:%M:%S] %v");
   const auto start = std::chrono::steady_clock::now();
@@ -86,10 +89,32 @@ int main(int argc, char** argv) {
   const memory_planner::PlanMode mode = ModeOf(config.value().execution_mode);
   const latency_models::LatencyPredictor predictor(lut.value());
 
+  // An interrupted search of the same config and budgets continues from its last generation.
+  const std::string state_path = out_dir + "/search_state.json";
+  char budget_text[128];
+  std::snprintf(budget_text, sizeof(budget_text), "%s %lld %lld %.6f", hw.value().name.c_str(),
+                static_cast<long long>(budgets.sram_bytes), static_cast<long long>(budgets.flash_bytes), budgets.latency_ms);
+  const std::string fingerprint = search::SearchConfigToJson(config.value()) + budget_text;
+  std::optional<search::SearchState> saved;
+  if (!restart && std::filesystem::exists(state_path)) {
+    core::Result<std::string> text = core::ReadTextFile(state_path);
+    core::Result<search::SearchState> state =
+        text.ok() ? search::ParseSearchState(text.value(), state_path) : core::Result<search::SearchState>(text.error());
+    if (!state.ok()) return Fail(state.error().message + " (use --restart to start over)");
+    if (state.value().fingerprint == fingerprint) {
+      saved = state.value();
+      core::Logger()->info("resuming the search from generation {} ({})", saved->evolution.generation, state_path);
+    } else {
+      core::Logger()->info("{} belongs to another config or budget: starting over", state_path);
+    }
+  }
+
   // Stage 1: the (width, resolution) sub-space with the most fitting MACs.
   std::mt19937 rng(static_cast<uint32_t>(config.value().seed));
   const search::ResourceModel full_model(space, mode, hw.value().runtime_code_bytes, predictor);
-  const std::vector<search::SpaceChoice> spaces = search::RankSpaces(full_model, budgets, config.value().stage1_samples, rng);
+  const std::vector<search::SpaceChoice> spaces =
+      saved ? saved->spaces : search::RankSpaces(full_model, budgets, config.value().stage1_samples, rng);
+  if (saved) std::istringstream(saved->evolution.rng) >> rng;
   apps::SearchReport report{hw.value(), budgets, config.value(), spaces};
   std::printf("%s", apps::FormatSpaceTable(report).c_str());
   std::fflush(stdout);  // before the evolution's log lines (stderr)
@@ -116,11 +141,16 @@ int main(int argc, char** argv) {
   };
   core::Result<search::EvolutionResult> evolved = search::Evolve(
       model, budgets, accuracy, config.value().evolution, rng,
-      [&](const search::GenerationLog& log, const std::vector<search::Candidate>&) {
+      [&](const search::EvolutionState& state) {
+        const search::GenerationLog& log = state.result.log.back();
+        const core::Status written =
+            core::WriteFileAtomic(state_path, search::SearchStateToJson({fingerprint, spaces, state}));
+        if (!written.ok()) core::Logger()->warn("cannot checkpoint the search: {}", written.message());
         core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} accuracy evaluations so far)", log.generation,
                              config.value().evolution.generations, 100 * log.best_accuracy, 100 * log.mean_accuracy,
                              evaluations);
-      });
+      },
+      saved ? &saved->evolution : nullptr);
   if (!evolved.ok()) return Fail(evolved.error().message);
   report.evolution = evolved.value();
   const search::Candidate& best = evolved.value().population.front();

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <map>
+#include <sstream>
 
 namespace kilonas::search {
 namespace {
@@ -147,7 +148,8 @@ std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& b
 
 core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
                                      const EvolutionConfig& config, std::mt19937& rng,
-                                     const std::function<void(const GenerationLog&, const std::vector<Candidate>&)>& on_generation) {
+                                     const std::function<void(const EvolutionState&)>& on_generation,
+                                     const EvolutionState* resume) {
   const core::OfaSpace& space = model.space();
   EvolutionResult result;
   auto score = [&](std::vector<Candidate>& candidates) {
@@ -156,23 +158,38 @@ core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& 
       result.evaluated.push_back(c);
     }
   };
-  core::Result<std::vector<Candidate>> initial =
-      DrawFeasible(model, budgets, config.population, config.max_attempts * config.population,
-                   [&] { return core::SampleSubnet(space, rng); });
-  if (!initial.ok()) return initial.error();
-  std::vector<Candidate> population = std::move(initial).value();
-  score(population);
+  std::vector<Candidate> population;
+  int generation = 0;
+  if (resume) {
+    result = resume->result;
+    population = resume->result.population;
+    generation = resume->generation;
+  } else {
+    core::Result<std::vector<Candidate>> initial =
+        DrawFeasible(model, budgets, config.population, config.max_attempts * config.population,
+                     [&] { return core::SampleSubnet(space, rng); });
+    if (!initial.ok()) return initial.error();
+    population = std::move(initial).value();
+    score(population);
+  }
   const int parents = std::max(2, static_cast<int>(config.population * config.parent_ratio));
   const int children = config.population - parents;
   const int mutations = static_cast<int>(children * config.mutation_ratio);
   auto by_accuracy = [](const Candidate& a, const Candidate& b) { return a.accuracy > b.accuracy; };
-  for (int generation = 0; generation <= config.generations; ++generation) {
+  for (bool resumed_step = resume != nullptr;; ++generation, resumed_step = false) {
     std::stable_sort(population.begin(), population.end(), by_accuracy);
-    GenerationLog log{generation, population.front().accuracy, 0, population.front()};
-    for (const Candidate& c : population) log.mean_accuracy += c.accuracy / static_cast<double>(population.size());
-    result.log.push_back(log);
-    if (on_generation) on_generation(log, population);
-    if (generation == config.generations) break;
+    if (!resumed_step) {  // a resumed generation was logged before the interruption
+      GenerationLog log{generation, population.front().accuracy, 0, population.front()};
+      for (const Candidate& c : population) log.mean_accuracy += c.accuracy / static_cast<double>(population.size());
+      result.log.push_back(log);
+      if (on_generation) {
+        std::ostringstream rng_state;
+        rng_state << rng;
+        result.population = population;
+        on_generation(EvolutionState{generation, result, rng_state.str()});
+      }
+    }
+    if (generation >= config.generations) break;
     population.resize(static_cast<size_t>(std::min<int>(parents, static_cast<int>(population.size()))));
     const std::vector<Candidate> elite = population;
     core::Result<std::vector<Candidate>> mutated = DrawFeasible(

@@ -63,17 +63,26 @@ struct EvolutionResult {
   std::vector<Candidate> evaluated;  // every candidate whose accuracy was measured
 };
 
+// Everything needed to continue after generation `generation` was logged: with the RNG's text
+// state, a resumed evolution draws exactly what the uninterrupted one would have.
+struct EvolutionState {
+  int generation = 0;
+  EvolutionResult result;  // population sorted best first
+  std::string rng;         // operator<< of the std::mt19937 at that point
+};
+
 // Feasible subnets drawn by `draw` (restricted to a sub-space if the caller wants), measured in
 // parallel batches. Error when `attempts` draws give fewer than `count`: names the tightest
 // constraint (the one most often violated) and what the smallest subnet needs.
 core::Result<std::vector<Candidate>> DrawFeasible(const ResourceModel& model, const Budgets& budgets, int count,
                                                   int attempts, const std::function<core::SubnetConfig()>& draw);
 
-// `on_generation` (optional) sees each generation's log and population, e.g. to checkpoint.
+// `on_generation` (optional) sees the state after each generation, e.g. to checkpoint it.
+// With `resume`, continues from that state (rng must hold resume->rng).
 core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
                                      const EvolutionConfig& config, std::mt19937& rng,
-                                     const std::function<void(const GenerationLog&, const std::vector<Candidate>&)>&
-                                         on_generation = nullptr);
+                                     const std::function<void(const EvolutionState&)>& on_generation = nullptr,
+                                     const EvolutionState* resume = nullptr);
 
 // Candidates not dominated in (accuracy higher, latency lower, SRAM lower); sorted by accuracy.
 std::vector<Candidate> ParetoFront(const std::vector<Candidate>& candidates);

@@ -1,6 +1,7 @@
 #include "search/evolution.h"
 
 #include <cmath>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -119,6 +120,35 @@ TEST(ParetoFront, KeepsExactlyTheNonDominatedCandidates) {
   std::vector<double> accuracies;
   for (const Candidate& c : front) accuracies.push_back(c.accuracy);
   EXPECT_EQ(accuracies, (std::vector<double>{0.9, 0.85, 0.8, 0.6}));  // 0.7 is dominated by 0.8
+}
+
+}  // namespace
+}  // namespace kilonas::search
+
+namespace kilonas::search {
+namespace {
+
+TEST(Evolve, ResumedFromAnyGenerationEqualsTheUninterruptedRun) {
+  const ResourceModel model = Model();
+  const Budgets budgets{16 * 1024, 400 * 1024, 0};
+  EvolutionConfig config;
+  config.population = 12;
+  config.generations = 4;
+  std::vector<EvolutionState> states;
+  std::mt19937 rng(11);
+  const auto full = Evolve(model, budgets, SyntheticAccuracy, config, rng, [&](const EvolutionState& s) { states.push_back(s); });
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(states.size(), 5u);
+  for (int g = 0; g < 4; ++g) {
+    std::mt19937 resumed_rng;
+    std::istringstream(states[g].rng) >> resumed_rng;
+    const auto resumed = Evolve(model, budgets, SyntheticAccuracy, config, resumed_rng, nullptr, &states[g]);
+    ASSERT_TRUE(resumed.ok());
+    ASSERT_EQ(resumed.value().log.size(), full.value().log.size());
+    EXPECT_EQ(resumed.value().population.front().config, full.value().population.front().config);
+    EXPECT_EQ(resumed.value().evaluated.size(), full.value().evaluated.size());
+    EXPECT_DOUBLE_EQ(resumed.value().log.back().mean_accuracy, full.value().log.back().mean_accuracy);
+  }
 }
 
 }  // namespace
