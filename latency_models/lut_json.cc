@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 
 #include "core/json_util.h"
 #include "latency_models/lut.h"
@@ -37,6 +38,10 @@ LatencyLut FromJson(const nlohmann::json& doc) {
     entry.instructions = static_cast<uint64_t>(e.Int64("instructions"));
     entry.cycles = e.Number("cycles");
     if (!(entry.cycles >= 0)) e.Fail("cycles", "must be >= 0");
+    const double ms = e.Number("ms");  // derived: checked, not stored
+    if (std::abs(ms - entry.cycles / (lut.provenance.clock_mhz * 1e3)) > 1e-6 + 1e-6 * ms) {
+      e.Fail("ms", "does not equal cycles / clock");
+    }
     e.RejectUnknownKeys();
     lut.entries[key.value()] = entry;
   }
@@ -68,7 +73,11 @@ std::string LutToJson(const LatencyLut& lut) {
   for (const auto& [key, entry] : lut.entries) sorted.emplace_back(key.ToString(), entry);
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   nlohmann::ordered_json entries = nlohmann::ordered_json::object();
-  for (const auto& [key, entry] : sorted) entries[key] = {{"instructions", entry.instructions}, {"cycles", entry.cycles}};
+  for (const auto& [key, entry] : sorted) {
+    entries[key] = {{"instructions", entry.instructions},
+                    {"cycles", entry.cycles},
+                    {"ms", entry.cycles / (lut.provenance.clock_mhz * 1e3)}};
+  }
   doc["entries"] = std::move(entries);
   return doc.dump(1) + "\n";
 }
