@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/cli.h"
 #include "apps/arch_resolver.h"
 #include "core/hw_profile.h"
 #include "core/reference_nets.h"
@@ -25,10 +26,7 @@ namespace {
 
 using namespace kilonas;
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "nas_export: error: %s\n", message.c_str());
-  return 1;
-}
+int Fail(const std::string& message) { return kilonas::apps::Fail("nas_export", message); }
 
 std::vector<float> RandomImage(const core::Graph& g, std::mt19937& rng) {
   std::vector<float> image(g.tensor(g.input()).shape.Elements());

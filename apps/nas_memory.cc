@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/cli.h"
 #include "apps/arch_resolver.h"
 #include "core/file_io.h"
 #include "core/hw_profile.h"
@@ -13,10 +14,7 @@
 
 namespace {
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "nas_memory: error: %s\n", message.c_str());
-  return 1;
-}
+int Fail(const std::string& message) { return kilonas::apps::Fail("nas_memory", message); }
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/cli.h"
 #include "core/file_io.h"
 #include "core/hw_profile.h"
 #include "core/ofa_space.h"
@@ -32,10 +33,7 @@ namespace {
 
 using namespace kilonas;
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "nas_profile: error: %s\n", message.c_str());
-  return 1;
-}
+int Fail(const std::string& message) { return kilonas::apps::Fail("nas_profile", message); }
 
 std::string UtcNow() {
   const std::time_t now = std::time(nullptr);

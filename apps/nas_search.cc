@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/cli.h"
 #include "apps/search_report.h"
 #include "core/file_io.h"
 #include "core/logging.h"
@@ -29,10 +30,7 @@ namespace {
 
 using namespace kilonas;
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "nas_search: error: %s\n", message.c_str());
-  return 1;
-}
+int Fail(const std::string& message) { return kilonas::apps::Fail("nas_search", message); }
 
 // The trained supernet: resumed or loaded from its checkpoint, trained when there is none.
 core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const search::SearchConfig& config) {

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "apps/cli.h"
 #include "core/file_io.h"
 #include "core/logging.h"
 #include "core/ofa_space.h"
@@ -22,10 +23,7 @@ namespace {
 
 using namespace kilonas;
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "nas_train: error: %s\n", message.c_str());
-  return 1;
-}
+int Fail(const std::string& message) { return kilonas::apps::Fail("nas_train", message); }
 
 core::Result<core::SubnetConfig> ChooseSubnet(const std::string& which, const core::OfaSpace& space) {
   if (which == "largest") return core::LargestSubnet(space);

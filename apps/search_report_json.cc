@@ -6,19 +6,11 @@
 #include "apps/search_report.h"
 #include "core/file_io.h"
 #include "memory_planner/memory_report.h"
+#include "search/candidate_json.h"
 #include "search/search_config.h"
 
 namespace kilonas::apps {
 namespace {
-
-nlohmann::ordered_json CandidateJson(const search::Candidate& c) {
-  return {{"subnet", nlohmann::ordered_json::parse(core::SubnetConfigToJson(c.config))},
-          {"accuracy", c.accuracy},
-          {"sram_bytes", c.resources.sram_bytes},
-          {"flash_bytes", c.resources.flash_bytes},
-          {"latency_ms", c.resources.latency_ms},
-          {"macs", c.resources.macs}};
-}
 
 // Scatter of validation accuracy vs peak SRAM of every evaluated candidate, winner in red.
 std::string AccuracySramSvg(const SearchReport& r) {
@@ -80,10 +72,10 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
   nlohmann::ordered_json log = nlohmann::ordered_json::array();
   for (const auto& g : r.evolution.log) {
     log.push_back({{"generation", g.generation}, {"best_accuracy", g.best_accuracy}, {"mean_accuracy", g.mean_accuracy},
-                   {"best", CandidateJson(g.best)}});
+                   {"best", search::CandidateToJson(g.best)}});
   }
   nlohmann::ordered_json pareto = nlohmann::ordered_json::array();
-  for (const auto& c : search::ParetoFront(r.evolution.evaluated)) pareto.push_back(CandidateJson(c));
+  for (const auto& c : search::ParetoFront(r.evolution.evaluated)) pareto.push_back(search::CandidateToJson(c));
   const search::Candidate& best = r.evolution.population.front();
 
   std::ostringstream md;

@@ -41,6 +41,12 @@ int ObjectReader::Int(const std::string& key) {
   return static_cast<int>(v);
 }
 
+int ObjectReader::IntInRange(const std::string& key, int lo, int hi) {
+  const int v = Int(key);
+  if (v < lo || v > hi) Fail(key, "must be in " + std::to_string(lo) + ".." + std::to_string(hi));
+  return v;
+}
+
 double ObjectReader::Number(const std::string& key) {
   const nlohmann::json& v = Get(key);
   if (!v.is_number()) Fail(key, "expected a number, got " + JsonTypeName(v));

@@ -26,6 +26,7 @@ class ObjectReader {
   ObjectReader(const nlohmann::json& object, std::string path);
 
   int Int(const std::string& key);
+  int IntInRange(const std::string& key, int lo, int hi);  // fails outside [lo, hi]
   int64_t Int64(const std::string& key);
   double Number(const std::string& key);
   bool Bool(const std::string& key);

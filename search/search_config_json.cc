@@ -6,12 +6,6 @@ namespace {
 
 constexpr int kSearchSchemaVersion = 1;
 
-int InRange(core::ObjectReader& r, const std::string& key, int lo, int hi) {
-  const int v = r.Int(key);
-  if (v < lo || v > hi) r.Fail(key, "must be in " + std::to_string(lo) + ".." + std::to_string(hi));
-  return v;
-}
-
 SearchConfig FromJson(const nlohmann::json& doc) {
   core::ObjectReader r(doc, "");
   r.RequireSchemaVersion(kSearchSchemaVersion);
@@ -26,9 +20,9 @@ SearchConfig FromJson(const nlohmann::json& doc) {
     c.latency_ms = r.Number("latency_ms");
     if (!(*c.latency_ms > 0)) r.Fail("latency_ms", "must be positive");
   }
-  c.stage1_samples = InRange(r, "stage1_samples", 1, 100000);
+  c.stage1_samples = r.IntInRange("stage1_samples", 1, 100000);
   core::ObjectReader e(r.Object("evolution"), "evolution");
-  c.evolution.population = InRange(e, "population", 4, 100000);
+  c.evolution.population = e.IntInRange("population", 4, 100000);
   c.evolution.parent_ratio = e.Number("parent_ratio");
   if (!(c.evolution.parent_ratio > 0 && c.evolution.parent_ratio < 1)) e.Fail("parent_ratio", "must be in (0, 1)");
   c.evolution.mutation_probability = e.Number("mutation_probability");
@@ -37,15 +31,15 @@ SearchConfig FromJson(const nlohmann::json& doc) {
   }
   c.evolution.mutation_ratio = e.Number("mutation_ratio");
   if (!(c.evolution.mutation_ratio >= 0 && c.evolution.mutation_ratio <= 1)) e.Fail("mutation_ratio", "must be in [0, 1]");
-  c.evolution.generations = InRange(e, "generations", 0, 100000);
-  c.evolution.max_attempts = InRange(e, "max_attempts", 1, 1000000);
+  c.evolution.generations = e.IntInRange("generations", 0, 100000);
+  c.evolution.max_attempts = e.IntInRange("max_attempts", 1, 1000000);
   e.RejectUnknownKeys();
   c.seed = static_cast<uint64_t>(r.Int64("seed"));
-  c.validation_images = InRange(r, "validation_images", 10, 30000);
-  c.bn_batches = InRange(r, "bn_batches", 1, 1000);
-  c.bn_batch_size = InRange(r, "bn_batch_size", 1, 10000);
-  c.calibration_images = InRange(r, "calibration_images", 1, 10000);
-  c.test_images = InRange(r, "test_images", 0, 10000);
+  c.validation_images = r.IntInRange("validation_images", 10, 30000);
+  c.bn_batches = r.IntInRange("bn_batches", 1, 1000);
+  c.bn_batch_size = r.IntInRange("bn_batch_size", 1, 10000);
+  c.calibration_images = r.IntInRange("calibration_images", 1, 10000);
+  c.test_images = r.IntInRange("test_images", 0, 10000);
   c.output_dir = r.String("output_dir");
   r.RejectUnknownKeys();
   return c;

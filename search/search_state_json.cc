@@ -1,10 +1,13 @@
 #include "core/json_util.h"
+#include "search/candidate_json.h"
 #include "search/search_state.h"
 
 namespace kilonas::search {
 namespace {
 
-nlohmann::ordered_json CandidateJson(const Candidate& c) {
+}  // namespace
+
+nlohmann::ordered_json CandidateToJson(const Candidate& c) {
   return {{"subnet", nlohmann::ordered_json::parse(core::SubnetConfigToJson(c.config))},
           {"accuracy", c.accuracy},
           {"sram_bytes", c.resources.sram_bytes},
@@ -12,6 +15,8 @@ nlohmann::ordered_json CandidateJson(const Candidate& c) {
           {"latency_ms", c.resources.latency_ms},
           {"macs", c.resources.macs}};
 }
+
+namespace {
 
 Candidate CandidateFromJson(const nlohmann::json& doc, const std::string& path) {
   core::ObjectReader r(doc, path);
@@ -82,12 +87,12 @@ std::string SearchStateToJson(const SearchState& s) {
   for (const char* key : {"population", "evaluated"}) {
     const std::vector<Candidate>& list = std::string(key) == "population" ? s.evolution.result.population : s.evolution.result.evaluated;
     doc[key] = nlohmann::ordered_json::array();
-    for (const Candidate& c : list) doc[key].push_back(CandidateJson(c));
+    for (const Candidate& c : list) doc[key].push_back(CandidateToJson(c));
   }
   doc["log"] = nlohmann::ordered_json::array();
   for (const GenerationLog& g : s.evolution.result.log) {
     doc["log"].push_back({{"generation", g.generation}, {"best_accuracy", g.best_accuracy},
-                          {"mean_accuracy", g.mean_accuracy}, {"best", CandidateJson(g.best)}});
+                          {"mean_accuracy", g.mean_accuracy}, {"best", CandidateToJson(g.best)}});
   }
   return doc.dump() + "\n";
 }

@@ -14,12 +14,6 @@ const std::pair<const char*, Elastic> kElasticNames[] = {{"resolution", Elastic:
                                                          {"expand", Elastic::kExpand},
                                                          {"width", Elastic::kWidth}};
 
-int Positive(core::ObjectReader& r, const std::string& key, int max) {
-  const int v = r.Int(key);
-  if (v < 1 || v > max) r.Fail(key, "must be in 1.." + std::to_string(max));
-  return v;
-}
-
 TrainConfig FromJson(const nlohmann::json& doc) {
   core::ObjectReader r(doc, "");
   r.RequireSchemaVersion(kTrainConfigSchemaVersion);
@@ -30,8 +24,8 @@ TrainConfig FromJson(const nlohmann::json& doc) {
   if (c.validation_size < 100 || c.validation_size > 30000) r.Fail("validation_size", "must be in 100..30000");
   c.train_images = r.Int("train_images");
   if (c.train_images < 0) r.Fail("train_images", "must be >= 0 (0: the whole train split)");
-  c.batch_size = Positive(r, "batch_size", 4096);
-  c.threads = Positive(r, "threads", 256);
+  c.batch_size = r.IntInRange("batch_size", 1, 4096);
+  c.threads = r.IntInRange("threads", 1, 256);
   c.seed = static_cast<uint64_t>(r.Int64("seed"));
   c.momentum = r.Number("momentum");
   c.weight_decay = r.Number("weight_decay");
@@ -46,8 +40,8 @@ TrainConfig FromJson(const nlohmann::json& doc) {
   c.augment_shift = r.Int("augment_shift");
   if (c.augment_shift < 0 || c.augment_shift > 8) r.Fail("augment_shift", "must be in 0..8");
   c.augment_flip = r.Bool("augment_flip");
-  c.bn_recalibration_batches = Positive(r, "bn_recalibration_batches", 1000);
-  c.progress_every_steps = Positive(r, "progress_every_steps", 1000000);
+  c.bn_recalibration_batches = r.IntInRange("bn_recalibration_batches", 1, 1000);
+  c.progress_every_steps = r.IntInRange("progress_every_steps", 1, 1000000);
   c.checkpoint_dir = r.String("checkpoint_dir");
   const nlohmann::json& phases = r.Array("phases");
   if (phases.empty()) r.Fail("phases", "at least one phase is needed");
@@ -55,7 +49,7 @@ TrainConfig FromJson(const nlohmann::json& doc) {
     core::ObjectReader p(phases[i], "phases[" + std::to_string(i) + "]");
     Phase phase;
     phase.name = p.String("name");
-    phase.epochs = Positive(p, "epochs", 10000);
+    phase.epochs = p.IntInRange("epochs", 1, 10000);
     phase.learning_rate = p.Number("learning_rate");
     if (phase.learning_rate <= 0 || phase.learning_rate > 10) p.Fail("learning_rate", "must be in (0, 10]");
     for (const auto& e : p.Array("elastic")) {
