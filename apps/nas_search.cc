@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
   app.add_option("--out-dir", out_dir, "output directory (default: the config's output_dir/<mcu>)");
   app.add_flag("--no-firmware", no_firmware, "skip building and running the winner's firmware");
   app.add_flag("--restart", restart, "ignore a saved search state and start over");
+  bool pareto = false;
+  app.add_flag("--pareto", pareto, "multi-objective evolution: parents by Pareto rank over accuracy, latency, SRAM");
   app.add_option("--baseline", baseline,
                  "instead of searching, take the scaled MobileNetV2 (kernel 3, expand 6, full depth) with the most MACs "
                  "that fits, for comparison tables")
@@ -80,6 +82,7 @@ int main(int argc, char** argv) {
   core::Result<search::SearchConfig> config = search::LoadSearchConfig(config_path);
   if (!config.ok()) return Fail(config.error().message);
   if (out_dir.empty()) out_dir = config.value().output_dir + "/" + hw.value().name;
+  if (pareto) config.value().evolution.multi_objective = true;
   const search::Budgets budgets =
       search::BudgetsFor(hw.value(), sram_kb, flash_kb, latency_ms ? latency_ms : config.value().latency_ms);
   core::Result<latency_models::LatencyLut> lut = latency_models::LoadLut(hw.value().latency_lut);

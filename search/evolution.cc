@@ -176,10 +176,26 @@ core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& 
   const int children = config.population - parents;
   const int mutations = static_cast<int>(children * config.mutation_ratio);
   auto by_accuracy = [](const Candidate& a, const Candidate& b) { return a.accuracy > b.accuracy; };
+  auto order = [&](std::vector<Candidate>& candidates) {
+    std::stable_sort(candidates.begin(), candidates.end(), by_accuracy);
+    if (!config.multi_objective) return;
+    const std::vector<int> ranks = ParetoRanks(candidates);  // stable: accuracy order within a rank
+    std::vector<size_t> index(candidates.size());
+    for (size_t i = 0; i < index.size(); ++i) index[i] = i;
+    std::stable_sort(index.begin(), index.end(), [&](size_t a, size_t b) { return ranks[a] < ranks[b]; });
+    std::vector<Candidate> sorted;
+    for (size_t i : index) sorted.push_back(candidates[i]);
+    candidates = std::move(sorted);
+  };
+  auto best_of = [&](const std::vector<Candidate>& candidates) {
+    return *std::max_element(candidates.begin(), candidates.end(),
+                             [](const Candidate& a, const Candidate& b) { return a.accuracy < b.accuracy; });
+  };
   for (bool resumed_step = resume != nullptr;; ++generation, resumed_step = false) {
-    std::stable_sort(population.begin(), population.end(), by_accuracy);
+    order(population);
     if (!resumed_step) {  // a resumed generation was logged before the interruption
-      GenerationLog log{generation, population.front().accuracy, 0, population.front()};
+      const Candidate best = best_of(population);
+      GenerationLog log{generation, best.accuracy, 0, best};
       for (const Candidate& c : population) log.mean_accuracy += c.accuracy / static_cast<double>(population.size());
       result.log.push_back(log);
       if (on_generation) {
@@ -205,23 +221,50 @@ core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& 
     population.insert(population.end(), mutated.value().begin(), mutated.value().end());
     population.insert(population.end(), crossed.value().begin(), crossed.value().end());
   }
+  // Best first by accuracy for the caller (the winner), whatever the selection order was.
+  std::stable_sort(population.begin(), population.end(), by_accuracy);
   result.population = std::move(population);
   return result;
 }
 
+namespace {
+
+bool Dominates(const Candidate& a, const Candidate& b) {
+  const bool no_worse = a.accuracy >= b.accuracy && a.resources.latency_ms <= b.resources.latency_ms &&
+                        a.resources.sram_bytes <= b.resources.sram_bytes;
+  const bool better = a.accuracy > b.accuracy || a.resources.latency_ms < b.resources.latency_ms ||
+                      a.resources.sram_bytes < b.resources.sram_bytes;
+  return no_worse && better;
+}
+
+}  // namespace
+
+std::vector<int> ParetoRanks(const std::vector<Candidate>& candidates) {
+  std::vector<int> rank(candidates.size(), -1);
+  size_t assigned = 0;
+  for (int r = 0; assigned < candidates.size(); ++r) {
+    std::vector<size_t> front;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (rank[i] >= 0) continue;
+      bool dominated = false;
+      // Dominated by a candidate not ranked before this round: not in this front.
+      for (size_t j = 0; j < candidates.size() && !dominated; ++j) {
+        dominated = rank[j] < 0 && Dominates(candidates[j], candidates[i]);
+      }
+      if (!dominated) front.push_back(i);
+    }
+    for (size_t i : front) rank[i] = r;
+    assigned += front.size();
+  }
+  return rank;
+}
+
 std::vector<Candidate> ParetoFront(const std::vector<Candidate>& candidates) {
-  auto dominates = [](const Candidate& a, const Candidate& b) {
-    const bool no_worse = a.accuracy >= b.accuracy && a.resources.latency_ms <= b.resources.latency_ms &&
-                          a.resources.sram_bytes <= b.resources.sram_bytes;
-    const bool better = a.accuracy > b.accuracy || a.resources.latency_ms < b.resources.latency_ms ||
-                        a.resources.sram_bytes < b.resources.sram_bytes;
-    return no_worse && better;
-  };
   std::vector<Candidate> front;
   for (const Candidate& c : candidates) {
     bool dominated = false;
     for (const Candidate& other : candidates) {
-      if (dominates(other, c)) {
+      if (Dominates(other, c)) {
         dominated = true;
         break;
       }

@@ -49,6 +49,9 @@ struct EvolutionConfig {
   double mutation_ratio = 0.5;  // share of children made by mutation; the rest by crossover
   int generations = 20;
   int max_attempts = 2000;  // draws per feasible candidate before giving up
+  // Parents by Pareto rank over (accuracy, latency, SRAM), ties by accuracy, instead of by
+  // accuracy alone: the population spreads along the front.
+  bool multi_objective = false;
 };
 
 struct GenerationLog {
@@ -86,5 +89,8 @@ core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& 
 
 // Candidates not dominated in (accuracy higher, latency lower, SRAM lower); sorted by accuracy.
 std::vector<Candidate> ParetoFront(const std::vector<Candidate>& candidates);
+
+// Non-dominated sorting: rank 0 is the front, rank 1 the front of the rest, ... O(n^2) per rank.
+std::vector<int> ParetoRanks(const std::vector<Candidate>& candidates);
 
 }  // namespace kilonas::search

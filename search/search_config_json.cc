@@ -33,6 +33,7 @@ SearchConfig FromJson(const nlohmann::json& doc) {
   if (!(c.evolution.mutation_ratio >= 0 && c.evolution.mutation_ratio <= 1)) e.Fail("mutation_ratio", "must be in [0, 1]");
   c.evolution.generations = e.IntInRange("generations", 0, 100000);
   c.evolution.max_attempts = e.IntInRange("max_attempts", 1, 1000000);
+  if (e.Has("multi_objective")) c.evolution.multi_objective = e.Bool("multi_objective");
   e.RejectUnknownKeys();
   c.seed = static_cast<uint64_t>(r.Int64("seed"));
   c.validation_images = r.IntInRange("validation_images", 10, 30000);
@@ -70,7 +71,8 @@ std::string SearchConfigToJson(const SearchConfig& c) {
                       {"mutation_probability", c.evolution.mutation_probability},
                       {"mutation_ratio", c.evolution.mutation_ratio},
                       {"generations", c.evolution.generations},
-                      {"max_attempts", c.evolution.max_attempts}};
+                      {"max_attempts", c.evolution.max_attempts},
+                      {"multi_objective", c.evolution.multi_objective}};
   doc["seed"] = c.seed;
   doc["validation_images"] = c.validation_images;
   doc["bn_batches"] = c.bn_batches;

@@ -1,5 +1,6 @@
 #include "search/evolution.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -149,6 +150,54 @@ TEST(Evolve, ResumedFromAnyGenerationEqualsTheUninterruptedRun) {
     EXPECT_EQ(resumed.value().evaluated.size(), full.value().evaluated.size());
     EXPECT_DOUBLE_EQ(resumed.value().log.back().mean_accuracy, full.value().log.back().mean_accuracy);
   }
+}
+
+}  // namespace
+}  // namespace kilonas::search
+
+namespace kilonas::search {
+namespace {
+
+TEST(ParetoRanks, EachRankIsTheFrontOfTheRest) {
+  const ResourceModel model = Model();
+  std::mt19937 rng(21);
+  std::vector<Candidate> all;
+  for (int i = 0; i < 60; ++i) {
+    Candidate c;
+    c.config = core::SampleSubnet(model.space(), rng);
+    c.resources = model.Measure(c.config).value();
+    c.accuracy = SyntheticAccuracy(c.config) + std::uniform_real_distribution<double>(-0.05, 0.05)(rng);
+    all.push_back(c);
+  }
+  const std::vector<int> ranks = ParetoRanks(all);
+  const std::vector<Candidate> front = ParetoFront(all);
+  EXPECT_EQ(static_cast<size_t>(std::count(ranks.begin(), ranks.end(), 0)), front.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (size_t j = 0; j < all.size(); ++j) {
+      const bool j_dominates_i = all[j].accuracy >= all[i].accuracy && all[j].resources.latency_ms <= all[i].resources.latency_ms &&
+                                 all[j].resources.sram_bytes <= all[i].resources.sram_bytes &&
+                                 (all[j].accuracy > all[i].accuracy || all[j].resources.latency_ms < all[i].resources.latency_ms ||
+                                  all[j].resources.sram_bytes < all[i].resources.sram_bytes);
+      if (j_dominates_i) {
+        EXPECT_LT(ranks[j], ranks[i]);
+      }
+    }
+  }
+}
+
+TEST(Evolve, MultiObjectiveModeIsDeterministicAndReturnsTheMostAccurateFirst) {
+  const ResourceModel model = Model();
+  EvolutionConfig config;
+  config.population = 16;
+  config.generations = 3;
+  config.multi_objective = true;
+  std::mt19937 a_rng(5), b_rng(5);
+  const auto a = Evolve(model, {16 * 1024, 400 * 1024, 0}, SyntheticAccuracy, config, a_rng);
+  const auto b = Evolve(model, {16 * 1024, 400 * 1024, 0}, SyntheticAccuracy, config, b_rng);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a.value().population.front().config, b.value().population.front().config);
+  for (const Candidate& c : a.value().population) EXPECT_LE(c.accuracy, a.value().population.front().accuracy);
+  EXPECT_DOUBLE_EQ(a.value().log.back().best_accuracy, a.value().population.front().accuracy);
 }
 
 }  // namespace
