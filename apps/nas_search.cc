@@ -20,6 +20,7 @@
 #include "supernet/evaluate.h"
 #include "supernet/extract.h"
 #include "search/search_state.h"
+#include "supernet/accuracy_predictor.h"
 #include "supernet/trainer.h"
 
 #ifndef KILONAS_SOURCE_DIR
@@ -145,6 +146,27 @@ int main(int argc, char** argv) {
     ++evaluations;
     return supernet::EvaluateSubnet(net.supernet(), c, net.train_set(), net.validation_set(), eval);
   };
+  // Optionally an MLP accuracy predictor fitted on subnets of the chosen sub-space (its own RNG:
+  // the evolution's random stream, and so resuming, is unaffected).
+  std::optional<supernet::AccuracyPredictor> mlp;
+  search::AccuracyFn fitness = accuracy;
+  if (config.value().accuracy_source == "predictor" && baseline.empty()) {
+    std::mt19937 sample_rng(static_cast<uint32_t>(config.value().seed + 1));
+    std::vector<core::SubnetConfig> samples;
+    std::vector<double> measured;
+    for (int i = 0; i < config.value().predictor_samples; ++i) {
+      samples.push_back(core::SampleSubnet(sub, sample_rng));
+      measured.push_back(accuracy(samples.back()));
+      if ((i + 1) % 50 == 0) {
+        core::Logger()->info("accuracy predictor: measured {}/{} subnets", i + 1, config.value().predictor_samples);
+      }
+    }
+    mlp.emplace(space, 128, config.value().seed);
+    const double rmse = mlp->Fit(samples, measured);
+    core::Logger()->info("accuracy predictor: fitted on {} subnets, held-out RMSE {:.2f} points", samples.size(), 100 * rmse);
+    std::printf("accuracy predictor: %zu subnets, held-out RMSE %.2f points\n", samples.size(), 100 * rmse);
+    fitness = [&](const core::SubnetConfig& c) { return mlp->Predict(c); };
+  }
   core::Result<search::EvolutionResult> evolved = core::Error{""};
   if (!baseline.empty()) {
     // The MobileNetV2-shaped subnet scaled in width and resolution: the most MACs that fit.
@@ -184,6 +206,10 @@ int main(int argc, char** argv) {
       saved ? &saved->evolution : nullptr);
   }
   if (!evolved.ok()) return Fail(evolved.error().message);
+  if (mlp) {  // the winner's reported accuracy is measured, not predicted
+    search::Candidate& winner = evolved.value().population.front();
+    winner.accuracy = accuracy(winner.config);
+  }
   report.evolution = evolved.value();
   const search::Candidate& best = evolved.value().population.front();
 

@@ -18,6 +18,8 @@ struct SearchConfig {
   int stage1_samples = 50;
   EvolutionConfig evolution;
   uint64_t seed = 1;
+  std::string accuracy_source = "supernet";  // or "predictor": an MLP fitted on sampled subnets
+  int predictor_samples = 200;               // subnets measured with the supernet to fit it
   int validation_images = 1000;  // per accuracy evaluation (fixed subset of the validation split)
   int bn_batches = 2;
   int bn_batch_size = 128;

@@ -36,6 +36,13 @@ SearchConfig FromJson(const nlohmann::json& doc) {
   if (e.Has("multi_objective")) c.evolution.multi_objective = e.Bool("multi_objective");
   e.RejectUnknownKeys();
   c.seed = static_cast<uint64_t>(r.Int64("seed"));
+  if (r.Has("accuracy_source")) {
+    c.accuracy_source = r.String("accuracy_source");
+    if (c.accuracy_source != "supernet" && c.accuracy_source != "predictor") {
+      r.Fail("accuracy_source", "must be supernet or predictor");
+    }
+  }
+  if (r.Has("predictor_samples")) c.predictor_samples = r.IntInRange("predictor_samples", 10, 100000);
   c.validation_images = r.IntInRange("validation_images", 10, 30000);
   c.bn_batches = r.IntInRange("bn_batches", 1, 1000);
   c.bn_batch_size = r.IntInRange("bn_batch_size", 1, 10000);
@@ -74,6 +81,8 @@ std::string SearchConfigToJson(const SearchConfig& c) {
                       {"max_attempts", c.evolution.max_attempts},
                       {"multi_objective", c.evolution.multi_objective}};
   doc["seed"] = c.seed;
+  doc["accuracy_source"] = c.accuracy_source;
+  doc["predictor_samples"] = c.predictor_samples;
   doc["validation_images"] = c.validation_images;
   doc["bn_batches"] = c.bn_batches;
   doc["bn_batch_size"] = c.bn_batch_size;

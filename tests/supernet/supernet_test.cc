@@ -87,3 +87,35 @@ TEST(FashionMnist, MissingDataNamesTheDebianPackage) {
 
 }  // namespace
 }  // namespace kilonas::supernet
+
+#include "supernet/accuracy_predictor.h"
+
+namespace kilonas::supernet {
+namespace {
+
+TEST(AccuracyPredictor, LearnsASmoothFunctionOfTheArchitecture) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  std::mt19937 rng(3);
+  auto target = [](const core::SubnetConfig& c) {  // more blocks, kernels, width, resolution: higher
+    double score = 0.5 + 0.1 * c.width_mult + 0.004 * c.resolution;
+    for (const auto& stage : c.stages) {
+      for (const core::BlockChoice& b : stage) score += 0.004 * b.kernel + 0.003 * b.expand;
+    }
+    return score;
+  };
+  std::vector<core::SubnetConfig> configs;
+  std::vector<double> accuracies;
+  for (int i = 0; i < 300; ++i) {
+    configs.push_back(core::SampleSubnet(space, rng));
+    accuracies.push_back(target(configs.back()));
+  }
+  AccuracyPredictor predictor(space);
+  const double rmse = predictor.Fit(configs, accuracies);
+  EXPECT_LT(rmse, 0.02);
+  const core::SubnetConfig largest = core::LargestSubnet(space), smallest = core::SmallestSubnet(space);
+  EXPECT_GT(predictor.Predict(largest), predictor.Predict(smallest));
+  EXPECT_EQ(predictor.Encode(largest).size(), static_cast<size_t>(predictor.features()));
+}
+
+}  // namespace
+}  // namespace kilonas::supernet
