@@ -131,9 +131,19 @@ int main(int argc, char** argv) {
                                            [&] { return core::SampleSubnet(space, rng); });
     return Fail(none.ok() ? "infeasible budget" : none.error().message);
   }
+  // TinyNAS picks the most fitting MACs; we also require that at least 10% of the samples fit, so
+  // that the evolution can seed its population (a sub-space where 1 in 300 fits cannot).
+  const search::SpaceChoice* chosen = &spaces.front();
+  for (const search::SpaceChoice& s : spaces) {
+    if (s.feasible * 10 >= s.samples) {
+      chosen = &s;
+      break;
+    }
+  }
+  std::printf("chosen sub-space: width %.2f, resolution %d\n", chosen->width, chosen->resolution);
   core::OfaSpace sub = space;
-  sub.width_choices = {spaces.front().width};
-  sub.resolution_choices = {spaces.front().resolution};
+  sub.width_choices = {chosen->width};
+  sub.resolution_choices = {chosen->resolution};
   const search::ResourceModel model(sub, mode, hw.value().runtime_code_bytes, predictor);
 
   // Accuracy on a fixed validation subset (supernet, BN recalibrated per subnet).
@@ -170,7 +180,7 @@ int main(int argc, char** argv) {
   core::Result<search::EvolutionResult> evolved = core::Error{""};
   if (!baseline.empty()) {
     // The MobileNetV2-shaped subnet scaled in width and resolution: the most MACs that fit.
-    std::optional<search::Candidate> chosen;
+    std::optional<search::Candidate> scaled;
     for (double width : space.width_choices) {
       for (int resolution : space.resolution_choices) {
         search::Candidate c;
@@ -181,15 +191,15 @@ int main(int argc, char** argv) {
         c.config.width_mult = width;
         c.config.resolution = resolution;
         c.resources = full_model.Measure(c.config).value();
-        if (!search::WorstViolation(c.resources, budgets) && (!chosen || c.resources.macs > chosen->resources.macs)) chosen = c;
+        if (!search::WorstViolation(c.resources, budgets) && (!scaled || c.resources.macs > scaled->resources.macs)) scaled = c;
       }
     }
-    if (!chosen) return Fail("infeasible budget: no scaled MobileNetV2 of the space fits");
-    chosen->accuracy = accuracy(chosen->config);
+    if (!scaled) return Fail("infeasible budget: no scaled MobileNetV2 of the space fits");
+    scaled->accuracy = accuracy(scaled->config);
     search::EvolutionResult result;
-    result.population = {*chosen};
-    result.evaluated = {*chosen};
-    result.log = {{0, chosen->accuracy, chosen->accuracy, *chosen}};
+    result.population = {*scaled};
+    result.evaluated = {*scaled};
+    result.log = {{0, scaled->accuracy, scaled->accuracy, *scaled}};
     evolved = result;
   } else {
     evolved = search::Evolve(

@@ -15,8 +15,8 @@ std::string FormatSpaceTable(const SearchReport& r) {
                 r.config.stage1_samples, r.budgets.sram_bytes / 1024.0, r.budgets.flash_bytes / 1024.0, latency);
   out << line << "  width  resolution  fitting  mean MACs of fitting\n";
   for (const search::SpaceChoice& s : r.spaces) {
-    std::snprintf(line, sizeof(line), "  %5.2f  %10d  %3d/%-3d  %8.2fM%s\n", s.width, s.resolution, s.feasible, s.samples,
-                  s.mean_feasible_macs / 1e6, &s == &r.spaces.front() ? "   <- chosen" : "");
+    std::snprintf(line, sizeof(line), "  %5.2f  %10d  %3d/%-3d  %8.2fM\n", s.width, s.resolution, s.feasible, s.samples,
+                  s.mean_feasible_macs / 1e6);
     out << line;
   }
   return out.str();

@@ -202,3 +202,31 @@ TEST(Evolve, MultiObjectiveModeIsDeterministicAndReturnsTheMostAccurateFirst) {
 
 }  // namespace
 }  // namespace kilonas::search
+
+#include "core/file_io.h"
+#include "search/search_config.h"
+
+namespace kilonas::search {
+namespace {
+
+TEST(SearchConfig, CommittedConfigsLoadAndBadKeysAreNamed) {
+  for (const char* path : {"configs/search_fmnist_quick.json", "configs/search_fmnist_full.json"}) {
+    core::Result<SearchConfig> c = LoadSearchConfig(path);
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    EXPECT_EQ(ParseSearchConfig(SearchConfigToJson(c.value()), "x").value().evolution.population, c.value().evolution.population);
+  }
+  EXPECT_EQ(LoadSearchConfig("configs/search_fmnist_full.json").value().evolution.population, 100);
+  std::string text = core::ReadTextFile("configs/search_fmnist_quick.json").value();
+  std::string bad = text;
+  bad.replace(bad.find("\"patch\""), 7, "\"tiles\"");
+  EXPECT_NE(ParseSearchConfig(bad, "s.json").error().message.find("s.json: key 'execution_mode'"), std::string::npos);
+  bad = text;
+  bad.replace(bad.find("\"population\": 40"), 16, "\"population\": 2");
+  EXPECT_NE(ParseSearchConfig(bad, "s.json").error().message.find("key 'evolution.population': must be in 4.."), std::string::npos);
+  bad = text;
+  bad.replace(bad.find("\"seed\": 1"), 9, "\"seed\": 1, \"generatoins\": 3");
+  EXPECT_EQ(ParseSearchConfig(bad, "s.json").error().message, "s.json: unknown key 'generatoins'");
+}
+
+}  // namespace
+}  // namespace kilonas::search
