@@ -125,20 +125,12 @@ int main(int argc, char** argv) {
   apps::SearchReport report{hw.value(), budgets, config.value(), spaces};
   std::printf("%s", apps::FormatSpaceTable(report).c_str());
   std::fflush(stdout);  // before the evolution's log lines (stderr)
-  if (spaces.front().feasible == 0) {
+  const search::SpaceChoice* chosen = search::ChooseSpace(spaces);
+  if (!chosen) {
     // Let the resampling name the tightest constraint.
     const auto none = search::DrawFeasible(full_model, budgets, 1, config.value().stage1_samples,
                                            [&] { return core::SampleSubnet(space, rng); });
     return Fail(none.ok() ? "infeasible budget" : none.error().message);
-  }
-  // TinyNAS picks the most fitting MACs; we also require that at least 10% of the samples fit, so
-  // that the evolution can seed its population (a sub-space where 1 in 300 fits cannot).
-  const search::SpaceChoice* chosen = &spaces.front();
-  for (const search::SpaceChoice& s : spaces) {
-    if (s.feasible * 10 >= s.samples) {
-      chosen = &s;
-      break;
-    }
   }
   std::printf("chosen sub-space: width %.2f, resolution %d\n", chosen->width, chosen->resolution);
   core::OfaSpace sub = space;

@@ -146,6 +146,16 @@ std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& b
   return choices;
 }
 
+const SpaceChoice* ChooseSpace(const std::vector<SpaceChoice>& ranked, double min_feasible_fraction) {
+  const SpaceChoice* fallback = nullptr;
+  for (const SpaceChoice& s : ranked) {
+    if (s.feasible == 0) continue;
+    if (s.feasible >= min_feasible_fraction * s.samples) return &s;
+    if (!fallback) fallback = &s;
+  }
+  return fallback;
+}
+
 core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
                                      const EvolutionConfig& config, std::mt19937& rng,
                                      const std::function<void(const EvolutionState&)>& on_generation,

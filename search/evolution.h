@@ -42,6 +42,11 @@ struct SpaceChoice {
 std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& budgets, int samples_per_space,
                                     std::mt19937& rng);
 
+// The best-ranked sub-space in which at least `min_feasible_fraction` of the samples fit (the
+// evolution must be able to seed its population there; TinyNAS only ranks by fitting MACs), or
+// the best-ranked one with any fit. Null when nothing fits.
+const SpaceChoice* ChooseSpace(const std::vector<SpaceChoice>& ranked, double min_feasible_fraction = 0.1);
+
 struct EvolutionConfig {
   int population = 100;
   double parent_ratio = 0.25;

@@ -230,3 +230,18 @@ TEST(SearchConfig, CommittedConfigsLoadAndBadKeysAreNamed) {
 
 }  // namespace
 }  // namespace kilonas::search
+
+namespace kilonas::search {
+namespace {
+
+TEST(ChooseSpace, SkipsSubSpacesTooSparseToSeedAPopulation) {
+  const std::vector<SpaceChoice> ranked = {{1.0, 32, 100, 2, 9e6}, {1.0, 28, 100, 40, 7e6}, {0.5, 16, 100, 0, 0}};
+  EXPECT_EQ(ChooseSpace(ranked)->resolution, 28);
+  EXPECT_EQ(ChooseSpace(ranked, 0.01)->resolution, 32);
+  const std::vector<SpaceChoice> sparse = {{1.0, 32, 100, 2, 9e6}, {0.5, 16, 100, 0, 0}};
+  EXPECT_EQ(ChooseSpace(sparse)->resolution, 32);  // nothing dense enough: the best with any fit
+  EXPECT_EQ(ChooseSpace({{0.5, 16, 100, 0, 0}}), nullptr);
+}
+
+}  // namespace
+}  // namespace kilonas::search
