@@ -216,7 +216,9 @@ int main(int argc, char** argv) {
   const search::Candidate& best = evolved.value().population.front();
 
   // Export the winner: extract, quantize, plan with the search's mode, firmware in QEMU.
-  supernet::EvaluateSubnet(net.supernet(), best.config, net.train_set(), net.validation_set(), eval);  // its BN stats
+  // The winner's own batch-norm statistics (what EvaluateSubnet does first), without a wasted evaluation.
+  if (core::Status s = net.supernet()->SetActive(best.config); !s.ok()) return Fail(s.message());
+  supernet::RecalibrateBatchNorm(net.supernet(), net.train_set(), eval.bn_batches, eval.bn_batch_size);
   core::Result<engine::FloatModel> float_model = supernet::ExtractSubnet(net.supernet(), best.config);
   if (!float_model.ok()) return Fail(float_model.error().message);
   const core::Graph& graph = float_model.value().graph;
