@@ -19,7 +19,8 @@ enum class Kernel {
   kPointwiseAddRef,  // pointwise writing x + conv over the residual x
   kPointwiseAddDsp,
   kDepthwiseRef,
-  kDepthwiseInPlace,
+  kDepthwiseInPlaceRef,  // one output at a time
+  kDepthwiseInPlaceDsp,  // output pairs with SMLAD
   kAdd,
   kGlobalAvgPool,
   kFullyConnected,
