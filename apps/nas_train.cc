@@ -78,13 +78,15 @@ int ExportAndCompare(supernet::Trainer& trainer, const core::SubnetConfig& confi
 int main(int argc, char** argv) {
   CLI::App app{"Train the once-for-all supernet on Fashion-MNIST"};
   std::string config_path = "configs/supernet_fmnist_quick.json", checkpoint_dir, export_subnet, out_dir;
-  bool resume = false, test = false;
+  bool resume = false, test = false, evaluate = false;
   int stop_after = -1, threads = 0, test_images = 2000;
   app.add_option("--config", config_path, "training config")->capture_default_str();
   app.add_flag("--resume", resume, "continue from the last checkpoint in the checkpoint directory");
   app.add_option("--checkpoint-dir", checkpoint_dir, "override the config's checkpoint directory");
   app.add_option("--threads", threads, "override the config's thread count")->check(CLI::Range(1, 256));
   app.add_option("--stop-after-epochs", stop_after, "train at most this many epochs in this run")->check(CLI::Range(0, 100000));
+  app.add_flag("--evaluate", evaluate,
+               "report subnet accuracies even when training is unfinished (check a checkpoint: --resume --stop-after-epochs 0)");
   app.add_flag("--test", test, "also report the largest subnet's test accuracy (final numbers only)");
   app.add_option("--export", export_subnet, "largest, smallest or a subnet JSON: int8 export, float vs int8 test accuracy");
   app.add_option("--out-dir", out_dir, "where --export writes (default: <checkpoint dir>/export)");
@@ -104,7 +106,7 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("trained %zu epochs in %.1f s this run%s\n", trainer.history().size(), seconds,
               trainer.Done() ? " (all phases done)" : "");
-  if (!trainer.Done()) return 0;
+  if (!trainer.Done() && !evaluate) return 0;
 
   supernet::EvalOptions options;
   for (const char* which : {"largest", "smallest"}) {
