@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
     lut = EmptyLut(hw.value(), "qemu-icount", "qemu-system-arm -M " + hw.value().qemu_machine);
     lut.provenance.notes = "instructions from the CMSDK timer under -icount shift=0 (40 per tick, +-40); cycles = "
                            "instructions x cpi" + std::string(hw.value().cpi_measured ? "" : " (cpi assumed, not measured)") +
-                           "; SMLAD conv/pointwise and in-place depthwise, unfused add";
+                           "; SMLAD conv/pointwise, in-place depthwise, unfused add";
     for (size_t i = 0; i < keys.size(); ++i) {
       lut.entries[keys[i]] = {instructions.value()[i], static_cast<double>(instructions.value()[i]) * hw.value().cpi};
     }

@@ -83,8 +83,7 @@ void Call(std::ostringstream& out, const Model& model, const Step& s, size_t ste
       out << symbol << "(&cp" << n << ", &ap" << n << ", " << Address(s.in) << ", &iv, " << Address(s.out)
           << ", &ov, &r, (int16_t*)(" << scratch << "));";
       break;
-    case Kernel::kDepthwiseInPlaceRef:
-    case Kernel::kDepthwiseInPlaceDsp:
+    case Kernel::kDepthwiseInPlace:
       out << symbol << "(&cp" << n << ", " << Address(s.out) << ", &iv, &ov, &r, " << scratch << ");";
       break;
     case Kernel::kAdd:

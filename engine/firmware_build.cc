@@ -58,7 +58,7 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
       << (target.profile_steps ? " -DKILONAS_PROFILE_STEPS" : "")
       << " -I" << Quote(dir) << " -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T " << Quote(dir + "/link.ld");
   for (const char* f : {"startup.c", "semihost.c"}) cmd << " " << Quote(firmware + "/" + f);
-  for (const char* f : {"depthwise_inplace.c", "kernels_ref.c", "kernels_dsp.c", "requantize.c"}) cmd << " " << Quote(runtime + "/" + f);
+  for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "requantize.c"}) cmd << " " << Quote(runtime + "/" + f);
   const std::vector<std::string> app =
       app_sources.empty() ? std::vector<std::string>{firmware + "/main.c", dir + "/model.c"} : app_sources;
   for (const std::string& f : app) cmd << " " << Quote(f);

@@ -75,11 +75,8 @@ void Interpreter::Run(const Step& s, const int8_t* input) {
     case Kernel::kDepthwiseRef:
       kilonas_depthwise_ref(conv, in, &s.in_view, out, &s.out_view, &s.rect);
       break;
-    case Kernel::kDepthwiseInPlaceRef:
-      kilonas_depthwise_inplace_ref(conv, out, &s.in_view, &s.out_view, &s.rect, scratch);
-      break;
-    case Kernel::kDepthwiseInPlaceDsp:
-      kilonas_depthwise_inplace_dsp(conv, out, &s.in_view, &s.out_view, &s.rect, scratch);
+    case Kernel::kDepthwiseInPlace:
+      kilonas_depthwise_inplace(conv, out, &s.in_view, &s.out_view, &s.rect, scratch);
       break;
     case Kernel::kAdd: {
       const int8_t* in2 = s.in2 == kExternalInput ? input : arena + s.in2;

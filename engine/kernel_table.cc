@@ -15,7 +15,7 @@ constexpr Row kTable[] = {
     {core::OpKind::kPointwiseConv2d, false, Kernel::kPointwiseRef, Kernel::kPointwiseDsp},
     {core::OpKind::kPointwiseConv2d, true, Kernel::kPointwiseAddRef, Kernel::kPointwiseAddDsp},
     {core::OpKind::kDepthwiseConv2d, false, Kernel::kDepthwiseRef, Kernel::kDepthwiseRef},
-    {core::OpKind::kDepthwiseConv2d, true, Kernel::kDepthwiseInPlaceRef, Kernel::kDepthwiseInPlaceDsp},
+    {core::OpKind::kDepthwiseConv2d, true, Kernel::kDepthwiseInPlace, Kernel::kDepthwiseInPlace},
     {core::OpKind::kAdd, false, Kernel::kAdd, Kernel::kAdd},
     {core::OpKind::kAdd, true, Kernel::kNone, Kernel::kNone},
     {core::OpKind::kGlobalAvgPool, false, Kernel::kGlobalAvgPool, Kernel::kGlobalAvgPool},
@@ -52,10 +52,8 @@ std::string_view KernelSymbol(Kernel kernel) {
       return "kilonas_pointwise_add_dsp";
     case Kernel::kDepthwiseRef:
       return "kilonas_depthwise_ref";
-    case Kernel::kDepthwiseInPlaceRef:
-      return "kilonas_depthwise_inplace_ref";
-    case Kernel::kDepthwiseInPlaceDsp:
-      return "kilonas_depthwise_inplace_dsp";
+    case Kernel::kDepthwiseInPlace:
+      return "kilonas_depthwise_inplace";
     case Kernel::kAdd:
       return "kilonas_add";
     case Kernel::kGlobalAvgPool:

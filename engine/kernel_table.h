@@ -19,8 +19,7 @@ enum class Kernel {
   kPointwiseAddRef,  // pointwise writing x + conv over the residual x
   kPointwiseAddDsp,
   kDepthwiseRef,
-  kDepthwiseInPlaceRef,  // one output at a time
-  kDepthwiseInPlaceDsp,  // output pairs with SMLAD
+  kDepthwiseInPlace,
   kAdd,
   kGlobalAvgPool,
   kFullyConnected,

@@ -104,7 +104,7 @@ OpBenchmarkSource GenerateOpBenchmark(const std::vector<OpCase>& cases) {
         s << "kilonas_pointwise_dsp(&p, a, &iv, a + " << l.out << ", &ov, &r, (int16_t*)(a + " << l.scratch << "));";
         break;
       case core::OpKind::kDepthwiseConv2d:
-        s << "kilonas_depthwise_inplace_dsp(&p, a, &iv, &ov, &r, a + " << l.scratch << ");";
+        s << "kilonas_depthwise_inplace(&p, a, &iv, &ov, &r, a + " << l.scratch << ");";
         break;
       case core::OpKind::kAdd:
         s << "kilonas_add(&add, a, &iv, a + " << l.in2 << ", &iv, a + " << l.out << ", &ov, &r);";

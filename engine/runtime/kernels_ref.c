@@ -80,6 +80,57 @@ void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const
   }
 }
 
+void kilonas_depthwise_inplace(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
+                               const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch) {
+  const int32_t k = p->kernel, c = iv->c, pad = p->pad, stride = p->stride;
+  const int32_t sw = iv->w + 2 * pad, sh = iv->h + 2 * pad;
+  const int32_t view_y0 = iv->y0, view_x0 = iv->x0, out_y0 = ov->y0, out_x0 = ov->x0, out_w = ov->w;
+  const int32_t y_begin = r->y0, y_end = r->y0 + r->h, x_begin = r->x0, width = r->w;
+  const int8_t zero_point = (int8_t)(-p->input_offset);
+  int32_t w[49];
+  /* The ring around the copied channel holds the zero point, so every window lies inside the
+   * scratch and sum(w * (x + offset)) = sum(w * x) + offset * sum(w) with no bounds checks. */
+  for (int32_t i = 0; i < sw * pad; ++i) scratch[i] = scratch[(sh - pad) * sw + i] = zero_point;
+  for (int32_t y = pad; y < sh - pad; ++y) {
+    for (int32_t x = 0; x < pad; ++x) scratch[y * sw + x] = scratch[y * sw + sw - 1 - x] = zero_point;
+  }
+  for (int32_t ch = 0; ch < c; ++ch) {
+    int32_t weight_sum = 0;
+    for (int32_t i = 0; i < k * k; ++i) weight_sum += w[i] = p->weights[i * c + ch];
+    const int32_t bias = p->bias[ch] + p->input_offset * weight_sum;
+    const int8_t* src = buf + ch;
+    for (int32_t ly = 0; ly < iv->h; ++ly) {
+      int8_t* dst = scratch + (ly + pad) * sw + pad;
+      for (int32_t lx = 0; lx < iv->w; ++lx, src += c) dst[lx] = *src;
+    }
+    /* Locals only in the loop: stores through int8_t* may alias the parameter structs. */
+    const int32_t multiplier = p->multiplier[ch], shift = p->shift[ch];
+    const int32_t out_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+    const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];
+    for (int32_t y = y_begin; y < y_end; ++y) {
+      const int8_t* window = scratch + (y * stride - view_y0) * sw + x_begin * stride - view_x0;
+      int8_t* o = buf + ((y - out_y0) * out_w + (x_begin - out_x0)) * c + ch;
+      for (int32_t n = 0; n < width; ++n, o += c, window += stride) {
+        int32_t acc = bias;
+        if (k == 3) {
+          const int8_t* row = window;
+          acc += w0 * row[0] + w1 * row[1] + w2 * row[2];
+          row += sw;
+          acc += w3 * row[0] + w4 * row[1] + w5 * row[2];
+          row += sw;
+          acc += w6 * row[0] + w7 * row[1] + w8 * row[2];
+        } else {
+          const int8_t* row = window;
+          for (int32_t ky = 0; ky < k; ++ky, row += sw) {
+            for (int32_t kx = 0; kx < k; ++kx) acc += w[ky * k + kx] * row[kx];
+          }
+        }
+        *o = kilonas_clamp8(kilonas_requant(acc, multiplier, shift) + out_offset, act_min, act_max);
+      }
+    }
+  }
+}
+
 void kilonas_add(const kilonas_add_params* p, const int8_t* a, const kilonas_view* av, const int8_t* b,
                  const kilonas_view* bv, int8_t* out, const kilonas_view* ov, const kilonas_rect* r) {
   for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {

@@ -62,12 +62,9 @@ void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const
                            int8_t* out, const kilonas_view* ov, const kilonas_rect* r);
 /* In place: the output view lies over the input buffer `buf`; channel by channel the input
  * channel is copied with a zero-point ring of `pad` into scratch
- * ((iv->h + 2 pad) x (iv->w + 2 pad) bytes), then that channel's outputs are written.
- * Kernels up to 7. The _dsp variant computes output pairs with SMLAD (same results). */
-void kilonas_depthwise_inplace_ref(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
-                                   const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch);
-void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
-                                   const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch);
+ * ((iv->h + 2 pad) x (iv->w + 2 pad) bytes), then that channel's outputs are written. */
+void kilonas_depthwise_inplace(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
+                               const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch);
 /* Element-wise add over the rect; the operands may be laid out in different views (inside a
  * patch the residual can hold a larger region). out may equal a or b when their views match. */
 void kilonas_add(const kilonas_add_params* p, const int8_t* a, const kilonas_view* av, const int8_t* b,
