@@ -17,6 +17,11 @@ struct Phase {
   int epochs = 1;
   double learning_rate = 0.05;  // cosine-annealed to 0 within the phase
   std::vector<Elastic> elastic;
+  // The largest subnet (the distillation teacher) sees every batch at the largest resolution
+  // while the students keep the sampled one. The searched subnets are ranked and exported at
+  // their own resolution, but the largest is only ever used at the top one, and with the
+  // resolution sampled it trains there on a fifth of the steps.
+  bool largest_at_max_resolution = false;
   bool Has(Elastic e) const;
 };
 

@@ -59,6 +59,7 @@ TrainConfig FromJson(const nlohmann::json& doc) {
       if (it == std::end(kElasticNames)) p.Fail("elastic", "unknown dimension '" + name + "' (resolution, kernel, depth, expand, width)");
       phase.elastic.push_back(it->second);
     }
+    if (p.Has("largest_at_max_resolution")) phase.largest_at_max_resolution = p.Bool("largest_at_max_resolution");
     p.RejectUnknownKeys();
     c.phases.push_back(std::move(phase));
   }

@@ -134,8 +134,8 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
                                      order.begin() + static_cast<int64_t>(step + 1) * config_.batch_size);
     const int resolution =
         phase.Has(Elastic::kResolution) ? Pick(space_.resolution_choices, rng) : Max(space_.resolution_choices);
-    const torch::Tensor x = ToInput(AugmentedBatch(train_, batch, rng, config_.augment_shift, config_.augment_flip),
-                                    train_.rows, train_.cols, resolution);
+    const torch::Tensor images = AugmentedBatch(train_, batch, rng, config_.augment_shift, config_.augment_flip);
+    const torch::Tensor x = ToInput(images, train_.rows, train_.cols, resolution);
     const torch::Tensor y = LabelsTensor(train_, batch);
 
     // Gradients reset to undefined, not zero: a block this step's subnets skip must not get
@@ -143,9 +143,10 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
     // has none), as PyTorch's zero_grad(set_to_none=True).
     for (torch::Tensor& p : net_->parameters()) p.mutable_grad().reset();
     core::SubnetConfig largest = core::LargestSubnet(space_);
-    largest.resolution = resolution;
+    largest.resolution = phase.largest_at_max_resolution ? Max(space_.resolution_choices) : resolution;
     net_->SetActive(largest);
-    const torch::Tensor logits = net_->forward(x);
+    const torch::Tensor logits =
+        net_->forward(largest.resolution == resolution ? x : ToInput(images, train_.rows, train_.cols, largest.resolution));
     const torch::Tensor loss = F::cross_entropy(logits, y);
     loss.backward();
     const torch::Tensor soft = torch::softmax(logits.detach() / temperature, 1);

@@ -53,6 +53,45 @@ TEST(Trainer, KilledAndResumedRunEqualsTheUninterruptedOne) {
   }
 }
 
+bool SameWeights(Trainer& a, Trainer& b) {
+  auto pa = a.supernet()->named_parameters();
+  auto pb = b.supernet()->named_parameters();
+  for (const auto& item : pa) {
+    if (!torch::equal(item.value(), pb[item.key()])) return false;
+  }
+  return true;
+}
+
+// A phase flagged largest_at_max_resolution changes training from that phase on and no
+// earlier (so a checkpoint from before the flagged phase continues exactly as a fresh run
+// of the config would), and a killed run of it still resumes exactly.
+TEST(Trainer, LargestAtMaxResolutionActsOnlyInItsPhaseAndResumes) {
+  auto plain = Trainer::Create(TinyConfig("train_plain"), false);
+  TrainConfig flagged_config = TinyConfig("train_flagged");
+  flagged_config.phases[1].largest_at_max_resolution = true;
+  auto flagged = Trainer::Create(flagged_config, false);
+  ASSERT_TRUE(plain.ok() && flagged.ok());
+  ASSERT_TRUE(plain.value()->Run(1).ok());
+  ASSERT_TRUE(flagged.value()->Run(1).ok());
+  EXPECT_TRUE(SameWeights(*plain.value(), *flagged.value()));  // phase 1 is not flagged
+  ASSERT_TRUE(plain.value()->Run().ok());
+  ASSERT_TRUE(flagged.value()->Run().ok());
+  EXPECT_FALSE(SameWeights(*plain.value(), *flagged.value()));
+
+  TrainConfig resumed_config = flagged_config;
+  resumed_config.checkpoint_dir = std::string(KILONAS_TEST_OUT) + "/train_flagged_resumed";
+  std::filesystem::remove_all(resumed_config.checkpoint_dir);
+  {
+    auto first = Trainer::Create(resumed_config, false);
+    ASSERT_TRUE(first.ok());
+    ASSERT_TRUE(first.value()->Run(2).ok());
+  }
+  auto resumed = Trainer::Create(resumed_config, true);
+  ASSERT_TRUE(resumed.ok()) << resumed.error().message;
+  ASSERT_TRUE(resumed.value()->Run().ok());
+  EXPECT_TRUE(SameWeights(*flagged.value(), *resumed.value()));
+}
+
 TEST(Trainer, ResumeWithoutACheckpointIsAnError) {
   auto r = Trainer::Create(TinyConfig("train_none"), true);
   ASSERT_FALSE(r.ok());
@@ -88,6 +127,15 @@ TEST(TrainConfig, BadValuesAndUnknownKeysNameTheKey) {
   bad = text;
   bad.replace(bad.find("\"seed\": 1"), 9, "\"seed\": 1, \"sead\": 2");
   EXPECT_EQ(ParseTrainConfig(bad, "c.json").error().message, "c.json: unknown key 'sead'");
+  bad = text;
+  bad.replace(bad.find("\"epochs\""), 8, "\"largest_at_max_resolution\": 1, \"epochs\"");
+  EXPECT_NE(ParseTrainConfig(bad, "c.json").error().message.find("largest_at_max_resolution"), std::string::npos);
+  bad = text;
+  bad.replace(bad.find("\"epochs\""), 8, "\"largest_at_max_resolution\": true, \"epochs\"");
+  core::Result<TrainConfig> flagged = ParseTrainConfig(bad, "c.json");
+  ASSERT_TRUE(flagged.ok()) << flagged.error().message;
+  EXPECT_TRUE(flagged.value().phases[0].largest_at_max_resolution);
+  EXPECT_FALSE(flagged.value().phases[1].largest_at_max_resolution);
 }
 
 }  // namespace
