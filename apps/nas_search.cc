@@ -20,6 +20,7 @@
 #include "supernet/evaluate.h"
 #include "supernet/extract.h"
 #include "search/search_state.h"
+#include "search/surrogate.h"
 #include "supernet/accuracy_predictor.h"
 #include "supernet/trainer.h"
 
@@ -148,26 +149,18 @@ int main(int argc, char** argv) {
     ++evaluations;
     return supernet::EvaluateSubnet(net.supernet(), c, net.train_set(), net.validation_set(), eval);
   };
-  // Optionally an MLP accuracy predictor fitted on subnets of the chosen sub-space (its own RNG:
-  // the evolution's random stream, and so resuming, is unaffected).
-  std::optional<supernet::AccuracyPredictor> mlp;
-  search::AccuracyFn fitness = accuracy;
+  // Optionally an MLP accuracy predictor fitted on subnets of the chosen sub-space is the fitness
+  // (its samples come from their own RNG: the evolution's random stream, and so resuming, is
+  // unaffected).
+  std::mt19937 sample_rng(static_cast<uint32_t>(config.value().seed + 1));
+  supernet::AccuracyPredictor mlp(space, 128, config.value().seed);
+  search::AccuracySource source;
+  source.measure = accuracy;
   if (config.value().accuracy_source == "predictor" && baseline.empty()) {
-    std::mt19937 sample_rng(static_cast<uint32_t>(config.value().seed + 1));
-    std::vector<core::SubnetConfig> samples;
-    std::vector<double> measured;
-    for (int i = 0; i < config.value().predictor_samples; ++i) {
-      samples.push_back(core::SampleSubnet(sub, sample_rng));
-      measured.push_back(accuracy(samples.back()));
-      if ((i + 1) % 50 == 0) {
-        core::Logger()->info("accuracy predictor: measured {}/{} subnets", i + 1, config.value().predictor_samples);
-      }
-    }
-    mlp.emplace(space, 128, config.value().seed);
-    const double rmse = mlp->Fit(samples, measured);
-    core::Logger()->info("accuracy predictor: fitted on {} subnets, held-out RMSE {:.2f} points", samples.size(), 100 * rmse);
-    std::printf("accuracy predictor: %zu subnets, held-out RMSE %.2f points\n", samples.size(), 100 * rmse);
-    fitness = [&](const core::SubnetConfig& c) { return mlp->Predict(c); };
+    source.surrogate = &mlp;
+    source.surrogate_samples = config.value().predictor_samples;
+    source.remeasure_best = config.value().predictor_remeasure_best;
+    source.draw = [&] { return core::SampleSubnet(sub, sample_rng); };
   }
   core::Result<search::EvolutionResult> evolved = core::Error{""};
   if (!baseline.empty()) {
@@ -194,25 +187,29 @@ int main(int argc, char** argv) {
     result.log = {{0, scaled->accuracy, scaled->accuracy, *scaled}};
     evolved = result;
   } else {
-    evolved = search::Evolve(
-      model, budgets, accuracy, config.value().evolution, rng,
+    core::Result<search::SearchOutcome> outcome = search::EvolveWithAccuracy(
+      model, budgets, source, config.value().evolution, rng,
       [&](const search::EvolutionState& state) {
         const search::GenerationLog& log = state.result.log.back();
         const core::Status written =
             core::WriteFileAtomic(state_path, search::SearchStateToJson({fingerprint, spaces, state}));
         if (!written.ok()) core::Logger()->warn("cannot checkpoint the search: {}", written.message());
-        core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} accuracy evaluations so far)", log.generation,
+        core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} supernet evaluations so far)", log.generation,
                              config.value().evolution.generations, 100 * log.best_accuracy, 100 * log.mean_accuracy,
                              evaluations);
       },
       saved ? &saved->evolution : nullptr);
+    if (!outcome.ok()) return Fail(outcome.error().message);
+    if (const auto& q = outcome.value().surrogate) {
+      std::printf("accuracy predictor: %d subnets, held-out RMSE %.2f points, Kendall tau %.3f on %d held-out subnets\n",
+                  q->fitted, 100 * q->rmse, q->kendall_tau, q->held_out);
+      report.surrogate = *q;
+    }
+    evolved = outcome.value().result;
   }
   if (!evolved.ok()) return Fail(evolved.error().message);
-  if (mlp) {  // the winner's reported accuracy is measured, not predicted
-    search::Candidate& winner = evolved.value().population.front();
-    winner.accuracy = accuracy(winner.config);
-  }
   report.evolution = evolved.value();
+  report.supernet_evaluations = evaluations;
   const search::Candidate& best = evolved.value().population.front();
 
   // Export the winner: extract, quantize, plan with the search's mode, firmware in QEMU.

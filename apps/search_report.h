@@ -9,6 +9,7 @@
 #include "core/hw_profile.h"
 #include "engine/export.h"
 #include "search/evolution.h"
+#include "search/surrogate.h"
 #include "search/search_config.h"
 
 namespace kilonas::apps {
@@ -19,6 +20,8 @@ struct SearchReport {
   search::SearchConfig config;
   std::vector<search::SpaceChoice> spaces;
   search::EvolutionResult evolution;
+  std::optional<search::SurrogateQuality> surrogate;  // when the accuracy predictor was the fitness
+  int supernet_evaluations = 0;
   std::optional<engine::ExportResult> export_result;
   std::optional<core::Graph> best_graph;
   engine::ExecutionConfig execution;

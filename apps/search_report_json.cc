@@ -86,7 +86,18 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
     std::snprintf(row, sizeof(row), "| %d | %.2f%% | %.2f%% |\n", g.generation, 100 * g.best_accuracy, 100 * g.mean_accuracy);
     md << row;
   }
-  md << "\n" << r.evolution.evaluated.size() << " subnets evaluated; Pareto front (accuracy, latency, SRAM): "
+  md << "\n" << r.evolution.evaluated.size() << " subnets scored, " << r.supernet_evaluations
+     << " of them (or samples) evaluated with the supernet";
+  if (r.surrogate) {
+    char line[200];
+    std::snprintf(line, sizeof(line),
+                  "; fitness: MLP accuracy predictor fitted on %d measured subnets (held-out RMSE %.2f points, Kendall "
+                  "tau %.3f on %d), the best %d re-measured",
+                  r.surrogate->fitted, 100 * r.surrogate->rmse, r.surrogate->kendall_tau, r.surrogate->held_out,
+                  r.config.predictor_remeasure_best);
+    md << line;
+  }
+  md << ". Pareto front (accuracy, latency, SRAM): "
      << pareto.size() << " subnets (pareto.json).\n\n![accuracy vs SRAM](accuracy_vs_sram.svg)\n\n## Winner\n\n```\n"
      << FormatSummary(r) << "```\n\n```json\n" << core::SubnetConfigToJson(best.config) << "```\n\n"
      << "![per-layer memory of the winner](winner_memory.svg)\n";

@@ -43,6 +43,7 @@ SearchConfig FromJson(const nlohmann::json& doc) {
     }
   }
   if (r.Has("predictor_samples")) c.predictor_samples = r.IntInRange("predictor_samples", 10, 100000);
+  if (r.Has("predictor_remeasure_best")) c.predictor_remeasure_best = r.IntInRange("predictor_remeasure_best", 1, 1000);
   c.validation_images = r.IntInRange("validation_images", 10, 30000);
   c.bn_batches = r.IntInRange("bn_batches", 1, 1000);
   c.bn_batch_size = r.IntInRange("bn_batch_size", 1, 10000);
@@ -83,6 +84,7 @@ std::string SearchConfigToJson(const SearchConfig& c) {
   doc["seed"] = c.seed;
   doc["accuracy_source"] = c.accuracy_source;
   doc["predictor_samples"] = c.predictor_samples;
+  doc["predictor_remeasure_best"] = c.predictor_remeasure_best;
   doc["validation_images"] = c.validation_images;
   doc["bn_batches"] = c.bn_batches;
   doc["bn_batch_size"] = c.bn_batch_size;

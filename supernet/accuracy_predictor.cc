@@ -18,15 +18,20 @@ int MaxDepth(const core::OfaStageSpec& stage) { return *std::max_element(stage.d
 
 }  // namespace
 
-AccuracyPredictor::AccuracyPredictor(const core::OfaSpace& space, int hidden, uint64_t seed) : space_(space) {
+AccuracyPredictor::AccuracyPredictor(const core::OfaSpace& space, int hidden, uint64_t seed)
+    : space_(space), hidden_(hidden), seed_(seed) {
   features_ = static_cast<int>(space.resolution_choices.size() + space.width_choices.size());
   for (const core::OfaStageSpec& stage : space.stages) {
     features_ += static_cast<int>(stage.depth_choices.size()) +
                  MaxDepth(stage) * static_cast<int>(space.kernel_choices.size() + space.expand_choices.size());
   }
-  torch::manual_seed(seed);
-  mlp_ = torch::nn::Sequential(torch::nn::Linear(features_, hidden), torch::nn::ReLU(), torch::nn::Linear(hidden, hidden),
-                               torch::nn::ReLU(), torch::nn::Linear(hidden, 1));
+  mlp_ = NewMlp();
+}
+
+torch::nn::Sequential AccuracyPredictor::NewMlp() const {
+  torch::manual_seed(seed_);
+  return torch::nn::Sequential(torch::nn::Linear(features_, hidden_), torch::nn::ReLU(),
+                               torch::nn::Linear(hidden_, hidden_), torch::nn::ReLU(), torch::nn::Linear(hidden_, 1));
 }
 
 std::vector<float> AccuracyPredictor::Encode(const core::SubnetConfig& c) const {
@@ -50,14 +55,13 @@ std::vector<float> AccuracyPredictor::Encode(const core::SubnetConfig& c) const 
   return f;
 }
 
-double AccuracyPredictor::Fit(const std::vector<core::SubnetConfig>& configs, const std::vector<double>& accuracies,
-                              int epochs) {
+void AccuracyPredictor::Fit(const std::vector<core::SubnetConfig>& configs, const std::vector<double>& accuracies) {
   const int64_t n = static_cast<int64_t>(configs.size());
-  const int64_t train = std::max<int64_t>(1, n - n / 5);
+  if (n == 0) return;
   mean_ = 0;
-  for (int64_t i = 0; i < train; ++i) mean_ += accuracies[i] / static_cast<double>(train);
+  for (double a : accuracies) mean_ += a / static_cast<double>(n);
   double variance = 0;
-  for (int64_t i = 0; i < train; ++i) variance += (accuracies[i] - mean_) * (accuracies[i] - mean_) / static_cast<double>(train);
+  for (double a : accuracies) variance += (a - mean_) * (a - mean_) / static_cast<double>(n);
   scale_ = std::max(std::sqrt(variance), 1e-6);
   torch::Tensor x = torch::empty({n, features_});
   torch::Tensor y = torch::empty({n, 1});
@@ -66,18 +70,16 @@ double AccuracyPredictor::Fit(const std::vector<core::SubnetConfig>& configs, co
     x[i] = torch::from_blob(const_cast<float*>(f.data()), {features_}).clone();
     y[i][0] = static_cast<float>((accuracies[i] - mean_) / scale_);
   }
+  mlp_ = NewMlp();
   torch::optim::Adam optimizer(mlp_->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
   mlp_->train();
-  for (int e = 0; e < epochs; ++e) {
+  for (int e = 0; e < epochs_; ++e) {
     optimizer.zero_grad();
-    const torch::Tensor loss = torch::mse_loss(mlp_->forward(x.slice(0, 0, train)), y.slice(0, 0, train));
+    const torch::Tensor loss = torch::mse_loss(mlp_->forward(x), y);
     loss.backward();
     optimizer.step();
   }
   mlp_->eval();
-  torch::NoGradGuard no_grad;
-  if (train >= n) return 0.0;
-  return scale_ * std::sqrt(torch::mse_loss(mlp_->forward(x.slice(0, train)), y.slice(0, train)).item<double>());
 }
 
 double AccuracyPredictor::Predict(const core::SubnetConfig& config) {

@@ -104,14 +104,13 @@ TEST(AccuracyPredictor, LearnsASmoothFunctionOfTheArchitecture) {
     return score;
   };
   std::vector<core::SubnetConfig> configs;
-  std::vector<double> accuracies;
-  for (int i = 0; i < 300; ++i) {
-    configs.push_back(core::SampleSubnet(space, rng));
-    accuracies.push_back(target(configs.back()));
-  }
+  for (int i = 0; i < 300; ++i) configs.push_back(core::SampleSubnet(space, rng));
   AccuracyPredictor predictor(space);
-  const double rmse = predictor.Fit(configs, accuracies);
-  EXPECT_LT(rmse, 0.02);
+  size_t next = 0;
+  const search::SurrogateQuality quality = search::FitSurrogate(
+      predictor, target, static_cast<int>(configs.size()), [&] { return configs[next++]; });
+  EXPECT_LT(quality.rmse, 0.02);
+  EXPECT_GT(quality.kendall_tau, 0.8);
   const core::SubnetConfig largest = core::LargestSubnet(space), smallest = core::SmallestSubnet(space);
   EXPECT_GT(predictor.Predict(largest), predictor.Predict(smallest));
   EXPECT_EQ(predictor.Encode(largest).size(), static_cast<size_t>(predictor.features()));
