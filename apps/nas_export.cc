@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
   if (!execution.ok()) return Fail(execution.error().message);
   std::printf("quantizing %s (%.2fM MACs) with %zu calibration images...\n", name.c_str(), graph.TotalMacs() / 1e6,
               calibration.size());
-  core::Result<engine::Model> quantized = engine::Quantize(float_model, calibration, {}, execution.value());
+  core::Result<engine::Model> quantized = engine::Quantize(float_model, calibration, execution.value());
   if (!quantized.ok()) return Fail(quantized.error().message);
 
   engine::ExportOptions options;
@@ -145,9 +145,19 @@ int main(int argc, char** argv) {
   std::printf("plan            %s, arena %lld bytes (%.1f kB), input %s\n", plan.c_str(),
               static_cast<long long>(result.arena_bytes), result.arena_bytes / 1024.0,
               input_excluded ? "outside the arena" : "in the arena");
-  const memory_planner::FlashEstimate flash = memory_planner::EstimateFlash(graph, hw.value().runtime_code_bytes);
-  std::printf("flash estimate  %.1f kB\n", flash.Total() / 1024.0);
+  core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.value().code_size);
+  if (!code.ok()) return Fail(hw_path + ": key 'code_size': " + code.error().message);
+  core::Result<memory_planner::MemoryPlan> deployed = engine::PlanModel(quantized.value());
+  if (!deployed.ok()) return Fail(deployed.error().message);
+  const core::Result<memory_planner::FlashEstimate> flash = memory_planner::EstimateFlash(graph, deployed.value(), code.value());
+  if (!flash.ok()) return Fail(flash.error().message);
+  std::printf("flash estimate  %.1f kB (model: constants, graph code, runtime kernels it calls)\n", flash.value().Total() / 1024.0);
   if (no_firmware) return 0;
+  core::Result<int64_t> linked =
+      engine::MeasureModelFlash(options.out_dir, engine::TargetFor(hw.value()), KILONAS_SOURCE_DIR, *result.build);
+  if (!linked.ok()) return Fail(linked.error().message);
+  std::printf("model flash     %.1f kB linked (firmware minus the harness alone), estimate %+.2f%%\n",
+              linked.value() / 1024.0, 100.0 * (flash.value().Total() - linked.value()) / linked.value());
 
   const engine::FirmwareBuild& b = *result.build;
   const engine::QemuRun& r = *result.run;

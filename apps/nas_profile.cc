@@ -1,12 +1,12 @@
-// nas_profile: builds a per-MCU latency LUT by running every distinct op of the search space in
+// nas_profile: builds a per-MCU latency LUT by running every distinct kernel call of the search
+// space (every execution mode: reference kernels for per_layer, patch shapes for patch) in
 // profiling firmware under qemu-system-arm -icount (instructions x the profile's CPI = cycles),
-// validates the LUT's predictions against whole-network firmware runs of random subnets, and
-// imports DWT cycle logs from a real board into the same LUT format.
+// validates the LUT's predictions per mode against whole-network firmware runs of random
+// subnets, and imports DWT cycle logs from a real board into the LUT.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <random>
 #include <sstream>
 
@@ -16,11 +16,13 @@
 #include "core/file_io.h"
 #include "core/hw_profile.h"
 #include "core/ofa_space.h"
+#include "engine/code_size.h"
 #include "engine/export.h"
 #include "engine/op_benchmark.h"
-#include "engine/quantizer.h"
+#include "latency_models/board_import.h"
 #include "latency_models/predictor.h"
 #include "latency_models/space_keys.h"
+#include "memory_planner/patch_plan.h"
 
 #ifndef KILONAS_SOURCE_DIR
 #define KILONAS_SOURCE_DIR "."
@@ -32,6 +34,7 @@
 namespace {
 
 using namespace kilonas;
+using memory_planner::PlanMode;
 
 int Fail(const std::string& message) { return kilonas::apps::Fail("nas_profile", message); }
 
@@ -42,100 +45,160 @@ std::string UtcNow() {
   return text;
 }
 
-latency_models::LatencyLut EmptyLut(const core::HwProfile& hw, const std::string& method, const std::string& on) {
-  latency_models::LatencyLut lut;
-  lut.mcu = hw.name;
-  lut.provenance = {KILONAS_VERSION, method, UtcNow(), hw.core, on, hw.cpi, hw.clock_mhz, ""};
-  return lut;
-}
-
-// Predicted vs measured whole-network instructions of random subnets (inplace plan, SMLAD kernels).
-int Validate(const latency_models::LatencyPredictor& predictor, const core::OfaSpace& space, const core::HwProfile& hw,
-             int count, const std::string& work_dir) {
-  std::mt19937 rng(2024);
-  double sum_error = 0, max_error = 0;
+struct ModeValidation {
+  double mean_error = 0, max_error = 0;
   int misses = 0;
-  std::ostringstream rows;
+};
+
+// Predicted vs measured whole-network instructions of `count` random subnets run with the plan
+// the search deploys in `mode`.
+core::Result<ModeValidation> ValidateMode(const latency_models::LatencyPredictor& predictor, const core::OfaSpace& space,
+                                          const core::HwProfile& hw, PlanMode mode, int count,
+                                          const std::string& work_dir) {
+  std::mt19937 rng(2024);
+  ModeValidation v;
+  const std::string name(memory_planner::PlanModeName(mode));
   for (int i = 0; i < count; ++i) {
     const core::SubnetConfig config = core::SampleSubnet(space, rng);
     const core::Graph graph = core::BuildSubnetGraph(space, config).value();
-    const latency_models::LatencyPrediction p = predictor.Predict(graph);
+    const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
+    const latency_models::LatencyPrediction p = predictor.Predict(graph, plan);
     const double predicted = p.cycles / hw.cpi;  // back to instructions
-    const engine::FloatModel fm = engine::RandomFloatModel(graph, rng);
-    std::vector<float> image(graph.tensor(graph.input()).shape.Elements(), 0.0f);
-    for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
-    core::Result<engine::Model> model = engine::Quantize(fm, {image}, {}, {});
-    if (!model.ok()) return Fail(model.error().message);
-    const engine::ExportOptions options{work_dir + "/validate", "validate", KILONAS_SOURCE_DIR, engine::KernelSet::kOptimized, true, false};
-    core::Result<engine::ExportResult> r = engine::ExportModel(model.value(), engine::QuantizeInput(model.value(), image), hw, options);
-    if (!r.ok()) return Fail(r.error().message);
+    const engine::ExportOptions options{work_dir + "/validate_" + name, "validate", KILONAS_SOURCE_DIR,
+                                        engine::KernelSet::kOptimized, true, false};
+    core::Result<engine::ExportResult> r = engine::ExportRandomNetwork(graph, plan, hw, options, rng);
+    if (!r.ok()) return r.error();
+    if (!r.value().BitExact()) return core::Error{"validation subnet " + std::to_string(i) + ": firmware != host"};
     const double measured = static_cast<double>(r.value().run->Instructions());
     const double error = std::abs(predicted - measured) / measured;
-    sum_error += error;
-    max_error = std::max(max_error, error);
-    misses += p.misses;
-    rows << "  subnet " << i << ": r" << config.resolution << " w" << config.width_mult << ", " << graph.TotalMacs() / 1e6
-         << "M MACs: predicted " << static_cast<uint64_t>(predicted) << ", measured " << static_cast<uint64_t>(measured)
-         << " instructions (" << (predicted >= measured ? "+" : "-") << std::abs(100 * (predicted - measured) / measured)
-         << "%)\n";
-    if ((i + 1) % 10 == 0) std::printf("validated %d/%d subnets...\n", i + 1, count);
+    v.mean_error += error / count;
+    v.max_error = std::max(v.max_error, error);
+    v.misses += p.misses;
+    std::printf("  %s subnet %d: r%d w%.2f, %.2fM MACs, %s: predicted %llu, measured %llu instructions (%+.2f%%)\n",
+                name.c_str(), i, config.resolution, config.width_mult, graph.TotalMacs() / 1e6,
+                plan.patch ? ("patch " + std::to_string(plan.patch->patches_per_side) + "x" +
+                              std::to_string(plan.patch->patches_per_side) + " to op " + std::to_string(plan.patch->split_op))
+                                 .c_str()
+                           : std::string(memory_planner::PlanModeName(plan.mode)).c_str(),
+                static_cast<unsigned long long>(predicted), static_cast<unsigned long long>(measured),
+                100 * (predicted - measured) / measured);
+    std::fflush(stdout);
   }
-  std::printf("%s", rows.str().c_str());
-  std::printf("validation on %d random subnets of '%s' (%s): mean abs error %.2f%%, max %.2f%%, LUT misses %d\n", count,
-              space.name.c_str(), hw.name.c_str(), 100 * sum_error / count, 100 * max_error, misses);
+  return v;
+}
+
+int Validate(const latency_models::LatencyPredictor& predictor, const core::OfaSpace& space, const core::HwProfile& hw,
+             const std::vector<PlanMode>& modes, int count, double max_error_percent, const std::string& work_dir) {
+  bool within = true;
+  std::ostringstream summary;
+  for (PlanMode mode : modes) {
+    core::Result<ModeValidation> v = ValidateMode(predictor, space, hw, mode, count, work_dir);
+    if (!v.ok()) return Fail(v.error().message);
+    char line[240];
+    std::snprintf(line, sizeof(line),
+                  "validation %-9s on %d random subnets of '%s' (%s): mean abs error %.2f%%, max %.2f%%, LUT misses %d\n",
+                  std::string(memory_planner::PlanModeName(mode)).c_str(), count, space.name.c_str(), hw.name.c_str(),
+                  100 * v.value().mean_error, 100 * v.value().max_error, v.value().misses);
+    summary << line;
+    within = within && 100 * v.value().max_error <= max_error_percent;
+  }
+  std::printf("%s", summary.str().c_str());
+  if (!within) return Fail("a prediction error exceeds --max-error " + std::to_string(max_error_percent) + "%");
   return 0;
 }
 
-int Import(const core::HwProfile& hw, const std::string& keys_path, const std::string& log_path, const std::string& out,
-           const std::string& board) {
+core::Result<latency_models::LatencyLut> Profile(const core::HwProfile& hw, const core::OfaSpace& space,
+                                                 const std::vector<PlanMode>& modes, int patch_samples,
+                                                 const std::string& work_dir) {
+  std::vector<latency_models::OpKey> keys;
+  for (PlanMode mode : modes) {
+    for (const latency_models::OpKey& key : latency_models::SpaceCallKeys(space, mode, patch_samples)) {
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  std::printf("profiling %zu distinct kernel calls of '%s' on %s (qemu -M %s -icount shift=0)...\n", keys.size(),
+              space.name.c_str(), hw.name.c_str(), hw.qemu_machine.c_str());
+  std::fflush(stdout);
+  std::vector<engine::OpCase> cases;
+  std::ostringstream key_list;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    cases.push_back({keys[i].kind, keys[i].kernel, keys[i].stride, keys[i].in, keys[i].out, keys[i].kernels,
+                     keys[i].writes_over});
+    key_list << i << "\t" << keys[i].ToString() << "\n";
+  }
+  core::Result<std::vector<uint64_t>> instructions =
+      engine::RunOpBenchmark(cases, engine::TargetFor(hw), KILONAS_SOURCE_DIR, work_dir);
+  if (!instructions.ok()) return instructions.error();
+  if (core::Status s = core::WriteFileAtomic(work_dir + "/keys.txt", key_list.str()); !s.ok()) return s.error();
+  latency_models::LatencyLut lut;
+  lut.mcu = hw.name;
+  lut.provenance = {KILONAS_VERSION, "qemu-icount", UtcNow(), hw.core, "qemu-system-arm -M " + hw.qemu_machine,
+                    hw.cpi, hw.clock_mhz,
+                    "instructions from the CMSDK timer under -icount shift=0 (40 per tick, +-40); cycles = "
+                    "instructions x cpi" + std::string(hw.cpi_measured ? "" : " (cpi assumed, not measured)") +
+                        "; kernel calls of every execution mode, patch calls from " + std::to_string(patch_samples) +
+                        " sampled subnets"};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    lut.entries[keys[i]] = {instructions.value()[i], static_cast<double>(instructions.value()[i]) * hw.cpi};
+  }
+  return lut;
+}
+
+int Import(const core::HwProfile& hw, const std::string& lut_path, const std::string& keys_path,
+           const std::string& log_path, const std::string& board) {
+  core::Result<latency_models::LatencyLut> lut = latency_models::LoadLut(lut_path);
+  if (!lut.ok()) return Fail(lut.error().message + " (import replaces entries of an existing LUT: profile first)");
+  if (core::Status s = latency_models::CheckLutMatches(lut.value(), hw, lut_path); !s.ok()) return Fail(s.message());
   core::Result<std::string> keys_text = core::ReadTextFile(keys_path);
   if (!keys_text.ok()) return Fail(keys_text.error().message);
-  std::vector<latency_models::OpKey> keys;
-  std::istringstream key_lines(keys_text.value());
-  for (std::string line; std::getline(key_lines, line);) {
-    if (line.empty()) continue;
-    core::Result<latency_models::OpKey> key = latency_models::ParseOpKey(line.substr(line.find('\t') + 1));
-    if (!key.ok()) return Fail(keys_path + ": " + key.error().message);
-    keys.push_back(key.value());
-  }
+  core::Result<std::vector<latency_models::OpKey>> keys = latency_models::ParseKeyList(keys_text.value(), keys_path);
+  if (!keys.ok()) return Fail(keys.error().message);
   core::Result<std::string> log = core::ReadTextFile(log_path);
   if (!log.ok()) return Fail(log.error().message);
-  latency_models::LatencyLut lut = EmptyLut(hw, "dwt", board);
-  lut.provenance.notes = "DWT CYCCNT per op from " + log_path;
-  std::istringstream lines(log.value());
-  int line_number = 0;
-  for (std::string line; std::getline(lines, line);) {
-    ++line_number;
-    std::istringstream fields(line);
-    std::string tag;
-    long long index = -1, cycles = -1;
-    if (!(fields >> tag) || tag != "KILONAS_OP") continue;
-    if (!(fields >> index >> cycles) || index < 0 || static_cast<size_t>(index) >= keys.size() || cycles < 0) {
-      return Fail(log_path + ":" + std::to_string(line_number) + ": bad line '" + line + "'");
-    }
-    lut.entries[keys[index]] = {0, static_cast<double>(cycles)};
-  }
-  if (lut.entries.empty()) return Fail(log_path + ": no KILONAS_OP lines");
-  if (core::Status s = latency_models::SaveLut(lut, out); !s.ok()) return Fail(s.message());
-  std::printf("imported %zu of %zu op cycle counts into %s\n", lut.entries.size(), keys.size(), out.c_str());
+  core::Result<latency_models::ImportSummary> summary =
+      latency_models::ImportBoardCycles(lut.value(), keys.value(), log.value(), log_path, board);
+  if (!summary.ok()) return Fail(summary.error().message);
+  if (core::Status s = latency_models::SaveLut(lut.value(), lut_path); !s.ok()) return Fail(s.message());
+  std::printf("imported %d board cycle counts into %s (%d replaced, %d new), method now %s\n",
+              summary.value().replaced + summary.value().added, lut_path.c_str(), summary.value().replaced,
+              summary.value().added, lut.value().provenance.method.c_str());
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Per-MCU latency LUT: profile ops in QEMU, validate, import board logs"};
+  CLI::App app{"Per-MCU latency LUT: profile kernel calls in QEMU, validate per execution mode, import board logs"};
   std::string hw_path = "hw_profiles/stm32f746.json", space_name = "fmnist", out, work_dir, lut_path;
-  int validate = 50;
+  int validate = 50, patch_samples = 5000;
+  double max_error = 5.0;
+  std::vector<std::string> mode_names = {"per_layer", "inplace", "patch"};
   app.add_option("--hw", hw_path, "hardware profile")->capture_default_str();
-  app.add_option("--space", space_name, "search space whose ops are profiled")->capture_default_str();
-  app.add_option("--out", out, "LUT to write (default: the profile's latency_lut)");
+  app.add_option("--space", space_name, "search space whose kernel calls are profiled")->capture_default_str();
+  app.add_option("--out", out, "LUT (or, with code-size, code size file) to write (default: the profile's)");
   app.add_option("--work-dir", work_dir, "firmware build directory (default out/profile/<mcu>)");
-  app.add_option("--validate", validate, "random subnets to validate against whole-network runs")->capture_default_str();
+  app.add_option("--validate", validate, "random subnets per mode to validate against whole-network runs (0: none)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  app.add_option("--modes", mode_names, "execution modes to profile and validate")
+      ->check(CLI::IsMember({"per_layer", "inplace", "patch"}))
+      ->capture_default_str();
+  app.add_option("--max-error", max_error, "exit 1 when a subnet's prediction error exceeds this (percent)")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  app.add_option("--patch-samples", patch_samples, "random subnets whose patch-stage calls are profiled")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
   app.add_option("--lut", lut_path, "validate this existing LUT instead of profiling");
-  CLI::App* import = app.add_subcommand("import", "build a LUT from a board's DWT log of the profiling firmware");
+  CLI::App* code_size = app.add_subcommand("code-size", "measure the flash estimate's code figures of the profile's core");
+  int code_samples = 6;
+  code_size->add_option("--samples", code_samples, "random subnets (x 3 modes) the per-call bytes are fitted on")
+      ->check(CLI::Range(2, 1000))
+      ->capture_default_str();
+  CLI::App* import = app.add_subcommand("import", "replace LUT entries by a board's DWT cycle counts");
   std::string keys_path, log_path, board = "board";
-  import->add_option("--keys", keys_path, "keys.txt written by a profiling run")->required();
+  import->add_option("--keys", keys_path, "keys.txt written by the profiling run")->required();
   import->add_option("--log", log_path, "the board's serial log with KILONAS_OP lines")->required();
   import->add_option("--board", board, "board name for the provenance")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -144,43 +207,47 @@ int main(int argc, char** argv) {
   if (!hw.ok()) return Fail(hw.error().message);
   if (out.empty()) out = hw.value().latency_lut;
   if (work_dir.empty()) work_dir = "out/profile/" + hw.value().name;
-  if (*import) return Import(hw.value(), keys_path, log_path, out, board);
+  if (*import) return Import(hw.value(), out, keys_path, log_path, board);
   core::Result<core::OfaSpace> space = core::BuiltinSpace(space_name);
-  if (!space.ok()) return Fail(space.error().message);
+  if (!space.ok()) return Fail("--space: " + space.error().message);
+  if (*code_size) {
+    const std::string path = out == hw.value().latency_lut ? hw.value().code_size : out;
+    std::printf("measuring %s code sizes on %d random subnets x 3 modes (firmware builds)...\n", hw.value().core.c_str(),
+                code_samples);
+    std::fflush(stdout);
+    core::Result<memory_planner::CodeSize> code =
+        engine::MeasureCodeSize(hw.value(), space.value(), code_samples, KILONAS_SOURCE_DIR, work_dir + "/code_size");
+    if (!code.ok()) return Fail(code.error().message);
+    if (core::Status s = core::WriteFileAtomic(path, memory_planner::CodeSizeToJson(code.value())); !s.ok()) {
+      return Fail(s.message());
+    }
+    std::printf("wrote %s: %d B per kernel call, %d B base\n", path.c_str(), static_cast<int>(code.value().call_bytes),
+                static_cast<int>(code.value().model_base_bytes));
+    return 0;
+  }
+  std::vector<PlanMode> modes;
+  for (const std::string& name : mode_names) modes.push_back(memory_planner::ParsePlanMode(name).value());
 
   latency_models::LatencyLut lut;
   if (!lut_path.empty()) {
     core::Result<latency_models::LatencyLut> loaded = latency_models::LoadLut(lut_path);
     if (!loaded.ok()) return Fail(loaded.error().message);
+    if (core::Status s = latency_models::CheckLutMatches(loaded.value(), hw.value(), lut_path); !s.ok()) {
+      return Fail(s.message());
+    }
     lut = loaded.value();
   } else {
-    const std::vector<latency_models::OpKey> keys = latency_models::SpaceOpKeys(space.value());
-    std::printf("profiling %zu distinct ops of '%s' on %s (qemu -M %s -icount shift=0)...\n", keys.size(),
-                space_name.c_str(), hw.value().name.c_str(), hw.value().qemu_machine.c_str());
-    std::vector<engine::OpCase> cases;
-    std::ostringstream key_list;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      cases.push_back({keys[i].kind, keys[i].kernel, keys[i].stride, keys[i].in, keys[i].out});
-      key_list << i << "\t" << keys[i].ToString() << "\n";
-    }
     const auto start = std::chrono::steady_clock::now();
-    core::Result<std::vector<uint64_t>> instructions =
-        engine::RunOpBenchmark(cases, engine::TargetFor(hw.value()), KILONAS_SOURCE_DIR, work_dir);
-    if (!instructions.ok()) return Fail(instructions.error().message);
-    lut = EmptyLut(hw.value(), "qemu-icount", "qemu-system-arm -M " + hw.value().qemu_machine);
-    lut.provenance.notes = "instructions from the CMSDK timer under -icount shift=0 (40 per tick, +-40); cycles = "
-                           "instructions x cpi" + std::string(hw.value().cpi_measured ? "" : " (cpi assumed, not measured)") +
-                           "; SMLAD conv/pointwise, in-place depthwise, unfused add";
-    for (size_t i = 0; i < keys.size(); ++i) {
-      lut.entries[keys[i]] = {instructions.value()[i], static_cast<double>(instructions.value()[i]) * hw.value().cpi};
-    }
+    core::Result<latency_models::LatencyLut> profiled = Profile(hw.value(), space.value(), modes, patch_samples, work_dir);
+    if (!profiled.ok()) return Fail(profiled.error().message);
+    lut = profiled.value();
     if (core::Status s = latency_models::SaveLut(lut, out); !s.ok()) return Fail(s.message());
-    if (core::Status s = core::WriteFileAtomic(work_dir + "/keys.txt", key_list.str()); !s.ok()) return Fail(s.message());
-    std::printf("wrote %s (%zu ops, %.1f s); board firmware: %s/batch*/op_benchmark.c (-DKILONAS_DWT), keys %s/keys.txt\n",
-                out.c_str(), keys.size(),
+    std::printf("wrote %s (%zu kernel calls, %.1f s); board firmware: %s/batch*/op_benchmark.c (-DKILONAS_DWT), keys "
+                "%s/keys.txt\n",
+                out.c_str(), lut.entries.size(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), work_dir.c_str(),
                 work_dir.c_str());
   }
-  if (validate <= 0) return 0;
-  return Validate(latency_models::LatencyPredictor(lut), space.value(), hw.value(), validate, work_dir);
+  if (validate == 0) return 0;
+  return Validate(latency_models::LatencyPredictor(lut), space.value(), hw.value(), modes, validate, max_error, work_dir);
 }

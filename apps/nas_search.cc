@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/cli.h"
+#include "apps/fidelity_table.h"
 #include "apps/search_report.h"
 #include "core/file_io.h"
 #include "core/logging.h"
@@ -18,6 +19,7 @@
 #include "engine/quantizer.h"
 #include "memory_planner/patch_plan.h"
 #include "supernet/evaluate.h"
+#include "supernet/int8_eval.h"
 #include "supernet/extract.h"
 #include "search/search_state.h"
 #include "search/surrogate.h"
@@ -48,11 +50,6 @@ core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const search::Sea
   return trainer;
 }
 
-memory_planner::PlanMode ModeOf(const std::string& name) {
-  if (name == "per_layer") return memory_planner::PlanMode::kPerLayer;
-  return name == "inplace" ? memory_planner::PlanMode::kInPlace : memory_planner::PlanMode::kPatch;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -61,6 +58,7 @@ int main(int argc, char** argv) {
   std::optional<double> sram_kb, flash_kb, latency_ms;
   bool no_firmware = false, restart = false;
   std::string baseline;
+  int fidelity = 0;
   app.add_option("--hw", hw_path, "hardware profile")->capture_default_str();
   app.add_option("--config", config_path, "search config")->capture_default_str();
   app.add_option("--sram-kb", sram_kb, "SRAM budget for the arena (default: profile SRAM - reserved)");
@@ -75,6 +73,10 @@ int main(int argc, char** argv) {
                  "instead of searching, take the scaled MobileNetV2 (kernel 3, expand 6, full depth) with the most MACs "
                  "that fits, for comparison tables")
       ->check(CLI::IsMember({"mbv2"}));
+  app.add_option("--fidelity", fidelity,
+                 "instead of searching, measure how the fitness ranks N random subnets of the chosen sub-space "
+                 "against their int8 accuracy on the whole test set (Kendall tau per fitness setting)")
+      ->check(CLI::Range(2, 100000));
   CLI11_PARSE(app, argc, argv);
   spdlog::set_pattern("[%H:%M:%S] %v");
   const auto start = std::chrono::steady_clock::now();
@@ -87,14 +89,16 @@ int main(int argc, char** argv) {
   if (pareto) config.value().evolution.multi_objective = true;
   const search::Budgets budgets =
       search::BudgetsFor(hw.value(), sram_kb, flash_kb, latency_ms ? latency_ms : config.value().latency_ms);
-  core::Result<latency_models::LatencyLut> lut = latency_models::LoadLut(hw.value().latency_lut);
-  if (!lut.ok()) return Fail(lut.error().message + " (build it with nas_profile --hw " + hw_path + ")");
+  core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(hw.value());
+  if (!lut.ok()) return Fail(hw_path + ": " + lut.error().message);
+  core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.value().code_size);
+  if (!code.ok()) return Fail(hw_path + ": key 'code_size': " + code.error().message);
 
   core::Result<std::unique_ptr<supernet::Trainer>> trainer = ReadySupernet(config.value());
   if (!trainer.ok()) return Fail(trainer.error().message);
   supernet::Trainer& net = *trainer.value();
   const core::OfaSpace& space = net.space();
-  const memory_planner::PlanMode mode = ModeOf(config.value().execution_mode);
+  const memory_planner::PlanMode mode = memory_planner::ParsePlanMode(config.value().execution_mode).value();
   const latency_models::LatencyPredictor predictor(lut.value());
 
   // An interrupted search of the same config and budgets continues from its last generation.
@@ -119,7 +123,7 @@ int main(int argc, char** argv) {
 
   // Stage 1: the (width, resolution) sub-space with the most fitting MACs.
   std::mt19937 rng(static_cast<uint32_t>(config.value().seed));
-  const search::ResourceModel full_model(space, mode, hw.value().runtime_code_bytes, predictor);
+  const search::ResourceModel full_model(space, mode, code.value(), predictor);
   const std::vector<search::SpaceChoice> spaces =
       saved ? saved->spaces : search::RankSpaces(full_model, budgets, config.value().stage1_samples, rng);
   if (saved) std::istringstream(saved->evolution.rng) >> rng;
@@ -137,7 +141,9 @@ int main(int argc, char** argv) {
   core::OfaSpace sub = space;
   sub.width_choices = {chosen->width};
   sub.resolution_choices = {chosen->resolution};
-  const search::ResourceModel model(sub, mode, hw.value().runtime_code_bytes, predictor);
+  const search::ResourceModel model(sub, mode, code.value(), predictor);
+
+  if (fidelity > 0) return apps::PrintFidelity(net, sub, config.value(), fidelity);
 
   // Accuracy on a fixed validation subset (supernet, BN recalibrated per subnet).
   supernet::EvalOptions eval;
@@ -212,37 +218,24 @@ int main(int argc, char** argv) {
   report.supernet_evaluations = evaluations;
   const search::Candidate& best = evolved.value().population.front();
 
-  // Export the winner: extract, quantize, plan with the search's mode, firmware in QEMU.
-  // The winner's own batch-norm statistics (what EvaluateSubnet does first), without a wasted evaluation.
-  if (core::Status s = net.supernet()->SetActive(best.config); !s.ok()) return Fail(s.message());
-  supernet::RecalibrateBatchNorm(net.supernet(), net.train_set(), eval.bn_batches, eval.bn_batch_size);
-  core::Result<engine::FloatModel> float_model = supernet::ExtractSubnet(net.supernet(), best.config);
-  if (!float_model.ok()) return Fail(float_model.error().message);
-  const core::Graph& graph = float_model.value().graph;
-  auto image = [&](const supernet::ImageSet& set, int64_t i) {
-    return supernet::ToEngineInput(supernet::ToInput(supernet::ImagesTensor(set, {i}), set.rows, set.cols, best.config.resolution));
-  };
-  std::vector<std::vector<float>> calibration;
-  for (int i = 0; i < config.value().calibration_images; ++i) calibration.push_back(image(net.train_set(), i * 37));
-  engine::ExecutionConfig execution;
-  execution.mode = mode;
-  if (mode == memory_planner::PlanMode::kPatch) {
-    const auto patch = memory_planner::PlanBestPatch(graph);
-    if (patch.ok() && patch.value().arena_bytes < memory_planner::PlanInPlace(graph).arena_bytes) {
-      execution.patches_per_side = patch.value().patch->patches_per_side;
-      execution.split_op = patch.value().patch->split_op;
-    } else {
-      execution.mode = memory_planner::PlanMode::kInPlace;  // patching would not help this network
-    }
-  }
-  core::Result<engine::Model> model_int8 = engine::Quantize(float_model.value(), calibration, {}, execution);
+  // Export the winner: plan with the search's mode (patch only where it beats inplace, as priced),
+  // quantize with the winner's own batch-norm statistics, firmware in QEMU.
+  core::Result<core::Graph> winner_graph = core::BuildSubnetGraph(space, best.config);
+  if (!winner_graph.ok()) return Fail(winner_graph.error().message);
+  const core::Graph& graph = winner_graph.value();
+  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
+  const engine::ExecutionConfig execution = engine::ExecutionFor(plan);
+  report.predicted_latency = predictor.Predict(graph, plan);
+  core::Result<engine::Model> model_int8 =
+      supernet::QuantizeSubnet(net.supernet(), best.config, net.train_set(), eval, config.value().calibration_images, execution);
   if (!model_int8.ok()) return Fail(model_int8.error().message);
   core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(net.config().data_dir, supernet::Split::kTest);
   if (!test.ok()) return Fail(test.error().message);
   engine::ExportOptions options{out_dir + "/export", best.config.space, KILONAS_SOURCE_DIR, engine::KernelSet::kOptimized,
                                 !no_firmware, false};
-  core::Result<engine::ExportResult> exported =
-      engine::ExportModel(model_int8.value(), engine::QuantizeInput(model_int8.value(), image(test.value(), 0)), hw.value(), options);
+  const std::vector<int8_t> test_input =
+      engine::QuantizeInput(model_int8.value(), supernet::EngineImage(test.value(), 0, best.config.resolution));
+  core::Result<engine::ExportResult> exported = engine::ExportModel(model_int8.value(), test_input, hw.value(), options);
   if (!exported.ok()) return Fail(exported.error().message);
   report.export_result = exported.value();
   report.best_graph = graph;
@@ -252,18 +245,15 @@ int main(int argc, char** argv) {
   supernet::EvalOptions test_eval = eval;
   test_eval.max_images = config.value().test_images;
   report.float_test_accuracy = supernet::EvaluateSubnet(net.supernet(), best.config, net.train_set(), test.value(), test_eval);
-  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model_int8.value());
-  if (!interpreter.ok()) return Fail(interpreter.error().message);
+  core::Result<double> int8_accuracy =
+      supernet::Int8Accuracy(model_int8.value(), test.value(), best.config.resolution, config.value().test_images);
+  if (!int8_accuracy.ok()) return Fail(int8_accuracy.error().message);
   const int64_t n = std::min<int64_t>(config.value().test_images, static_cast<int64_t>(test.value().size()));
-  int64_t correct = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const std::vector<int8_t> out = interpreter.value().Invoke(engine::QuantizeInput(model_int8.value(), image(test.value(), i)));
-    correct += std::max_element(out.begin(), out.end()) - out.begin() == test.value().labels[i];
-  }
-  report.int8_test_accuracy = n > 0 ? static_cast<double>(correct) / static_cast<double>(n) : 0;
+  report.int8_test_accuracy = int8_accuracy.value();
   report.test_images = n;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (core::Status s = apps::WriteSearchOutputs(out_dir, report); !s.ok()) return Fail(s.message());
   std::printf("%s", apps::FormatSummary(report).c_str());
+  if (const std::optional<std::string> broken = apps::BudgetBrokenInFirmware(report)) return Fail(*broken);
   return 0;
 }

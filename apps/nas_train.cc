@@ -16,6 +16,7 @@
 #include "engine/model_file.h"
 #include "engine/quantizer.h"
 #include "supernet/evaluate.h"
+#include "supernet/int8_eval.h"
 #include "supernet/extract.h"
 #include "supernet/trainer.h"
 
@@ -37,39 +38,25 @@ core::Result<core::SubnetConfig> ChooseSubnet(const std::string& which, const co
 
 // Float accuracy of the supernet subnet vs int8 accuracy of its engine export, on the test set.
 int ExportAndCompare(supernet::Trainer& trainer, const core::SubnetConfig& config, const std::string& data_dir,
-                     const std::string& out_dir, int test_images) {
+                     const std::string& out_dir, int test_images, supernet::EvalOptions options) {
   core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(data_dir, supernet::Split::kTest);
   if (!test.ok()) return Fail(test.error().message);
-  supernet::EvalOptions options;
   options.max_images = test_images;
   const double float_accuracy = supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), test.value(), options);
-  core::Result<engine::FloatModel> float_model = supernet::ExtractSubnet(trainer.supernet(), config);
-  if (!float_model.ok()) return Fail(float_model.error().message);
-  const int r = config.resolution;
-  auto image = [&](const supernet::ImageSet& set, int64_t i) {
-    return supernet::ToEngineInput(supernet::ToInput(supernet::ImagesTensor(set, {i}), set.rows, set.cols, r));
-  };
-  std::vector<std::vector<float>> calibration;
-  for (int64_t i = 0; i < 64; ++i) calibration.push_back(image(trainer.train_set(), i * 97));
-  core::Result<engine::Model> model = engine::Quantize(float_model.value(), calibration, {}, {});
+  // Quantized with the same calibration as nas_search (64 training images), inplace plan.
+  core::Result<engine::Model> model = supernet::QuantizeSubnet(trainer.supernet(), config, trainer.train_set(), options, 64, {});
   if (!model.ok()) return Fail(model.error().message);
   const std::string path = out_dir + "/subnet.kmodel";
   if (core::Status s = engine::SaveModel(model.value(), path); !s.ok()) return Fail(s.message());
   if (core::Status s = core::WriteFileAtomic(out_dir + "/subnet.json", core::SubnetConfigToJson(config)); !s.ok()) {
     return Fail(s.message());
   }
-  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value());
-  if (!interpreter.ok()) return Fail(interpreter.error().message);
+  core::Result<double> int8_accuracy = supernet::Int8Accuracy(model.value(), test.value(), config.resolution, test_images);
+  if (!int8_accuracy.ok()) return Fail(int8_accuracy.error().message);
   const int64_t n = test_images > 0 ? std::min<int64_t>(test_images, test.value().size()) : test.value().size();
-  int64_t correct = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const std::vector<int8_t> out = interpreter.value().Invoke(engine::QuantizeInput(model.value(), image(test.value(), i)));
-    correct += std::max_element(out.begin(), out.end()) - out.begin() == test.value().labels[i];
-  }
-  const double int8_accuracy = static_cast<double>(correct) / static_cast<double>(n);
   std::printf("export %s: %.2fM MACs, test accuracy on %lld images: float %.2f%%, int8 engine %.2f%% (%+.2f points)\n",
-              path.c_str(), float_model.value().graph.TotalMacs() / 1e6, static_cast<long long>(n), 100 * float_accuracy,
-              100 * int8_accuracy, 100 * (int8_accuracy - float_accuracy));
+              path.c_str(), model.value().graph.TotalMacs() / 1e6, static_cast<long long>(n), 100 * float_accuracy,
+              100 * int8_accuracy.value(), 100 * (int8_accuracy.value() - float_accuracy));
   return 0;
 }
 
@@ -108,7 +95,8 @@ int main(int argc, char** argv) {
               trainer.Done() ? " (all phases done)" : "");
   if (!trainer.Done() && !evaluate) return 0;
 
-  supernet::EvalOptions options;
+  supernet::EvalOptions options;  // BN recalibrated as the train config says (bn_recalibration_batches)
+  options.bn_batches = config.value().bn_recalibration_batches;
   for (const char* which : {"largest", "smallest"}) {
     const core::SubnetConfig subnet = ChooseSubnet(which, trainer.space()).value();
     const auto t0 = std::chrono::steady_clock::now();
@@ -128,7 +116,7 @@ int main(int argc, char** argv) {
     core::Result<core::SubnetConfig> subnet = ChooseSubnet(export_subnet, trainer.space());
     if (!subnet.ok()) return Fail(subnet.error().message);
     return ExportAndCompare(trainer, subnet.value(), config.value().data_dir, out_dir.empty() ? config.value().checkpoint_dir + "/export" : out_dir,
-                            test_images);
+                            test_images, options);
   }
   return 0;
 }

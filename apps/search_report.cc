@@ -33,6 +33,9 @@ std::string FormatSummary(const SearchReport& r) {
                 r.config.execution_mode.c_str(), best.resources.flash_bytes / 1024.0, best.resources.latency_ms,
                 100 * best.accuracy);
   out << line;
+  out << "parent selection: "
+      << (r.config.evolution.multi_objective ? "Pareto rank over accuracy, latency and SRAM (--pareto)" : "accuracy")
+      << "; Pareto front of the scored candidates in pareto.json\n";
   std::snprintf(line, sizeof(line), "test accuracy on %lld images: float %.2f%%, int8 engine %.2f%%\n",
                 static_cast<long long>(r.test_images), 100 * r.float_test_accuracy, 100 * r.int8_test_accuracy);
   out << line;
@@ -42,14 +45,47 @@ std::string FormatSummary(const SearchReport& r) {
                   "firmware (%s, qemu): output %s, %llu instructions (%.1f ms at %.0f MHz, cpi %.2f), arena %.1f kB, "
                   "flash %.1f kB, RAM %.1f kB\n",
                   r.hw.name.c_str(), e.BitExact() ? "bit-exact with the host" : "MISMATCH",
-                  static_cast<unsigned long long>(e.run->Instructions()),
-                  static_cast<double>(e.run->Instructions()) * r.hw.cpi / (r.hw.clock_mhz * 1e3), r.hw.clock_mhz, r.hw.cpi,
+                  static_cast<unsigned long long>(e.run->Instructions()), FirmwareMs(r), r.hw.clock_mhz, r.hw.cpi,
                   e.arena_bytes / 1024.0, e.build->FlashBytes() / 1024.0, e.build->RamBytes() / 1024.0);
     out << line;
+    const double measured = FirmwareMs(r), predicted = r.predicted_latency.ms;
+    std::snprintf(line, sizeof(line), "latency: predicted %.2f ms (LUT), measured %.2f ms in the firmware (%+.2f%%)\n",
+                  predicted, measured, measured > 0 ? 100 * (predicted - measured) / measured : 0.0);
+    out << line;
   }
+  int candidate_misses = 0;
+  for (const search::Candidate& c : r.evolution.evaluated) candidate_misses += c.resources.latency_misses > 0;
+  std::snprintf(line, sizeof(line),
+                "LUT misses (kernel calls priced by the fallback model): winner %d of %d calls; %d of %zu scored "
+                "candidates had any\n",
+                r.predicted_latency.misses, r.predicted_latency.calls, candidate_misses, r.evolution.evaluated.size());
+  out << line;
   std::snprintf(line, sizeof(line), "search took %.1f s; outputs in the output directory (report.md)\n", r.seconds);
   out << line;
   return out.str();
+}
+
+double FirmwareMs(const SearchReport& r) {
+  if (!r.export_result || !r.export_result->run) return 0;
+  return static_cast<double>(r.export_result->run->Instructions()) * r.hw.cpi / (r.hw.clock_mhz * 1e3);
+}
+
+std::optional<std::string> BudgetBrokenInFirmware(const SearchReport& r) {
+  if (!r.export_result || !r.export_result->run) return std::nullopt;
+  char text[256];
+  if (r.budgets.latency_ms > 0 && FirmwareMs(r) > r.budgets.latency_ms) {
+    std::snprintf(text, sizeof(text),
+                  "the winner runs %.2f ms in the firmware, over the %.2f ms latency budget (the LUT predicted %.2f "
+                  "ms): re-profile the LUT (nas_profile --hw <profile>) or lower --latency-ms",
+                  FirmwareMs(r), r.budgets.latency_ms, r.predicted_latency.ms);
+    return std::string(text);
+  }
+  if (r.export_result->arena_bytes > r.budgets.sram_bytes) {
+    std::snprintf(text, sizeof(text), "the winner's arena is %lld bytes, over the %lld byte SRAM budget",
+                  static_cast<long long>(r.export_result->arena_bytes), static_cast<long long>(r.budgets.sram_bytes));
+    return std::string(text);
+  }
+  return std::nullopt;
 }
 
 }  // namespace kilonas::apps

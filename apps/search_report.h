@@ -8,6 +8,7 @@
 
 #include "core/hw_profile.h"
 #include "engine/export.h"
+#include "latency_models/predictor.h"
 #include "search/evolution.h"
 #include "search/surrogate.h"
 #include "search/search_config.h"
@@ -25,6 +26,7 @@ struct SearchReport {
   std::optional<engine::ExportResult> export_result;
   std::optional<core::Graph> best_graph;
   engine::ExecutionConfig execution;
+  latency_models::LatencyPrediction predicted_latency;  // the winner's deployed plan, priced by the LUT
   double float_test_accuracy = 0, int8_test_accuracy = 0;
   int64_t test_images = 0;
   double seconds = 0;
@@ -32,6 +34,11 @@ struct SearchReport {
 
 std::string FormatSpaceTable(const SearchReport& report);
 std::string FormatSummary(const SearchReport& report);
+// The winner's firmware run against the budgets: a message when its measured latency (or arena)
+// exceeds what the search promised, else nothing.
+std::optional<std::string> BudgetBrokenInFirmware(const SearchReport& report);
+double FirmwareMs(const SearchReport& report);  // measured instructions x cpi / clock; 0 without a run
+
 core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& report);
 
 }  // namespace kilonas::apps

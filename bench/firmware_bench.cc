@@ -50,7 +50,7 @@ Figures Measure(const core::Graph& graph, int op, const core::HwProfile& hw, eng
   const engine::FloatModel fm = engine::RandomFloatModel(graph, rng);
   std::vector<float> image(graph.tensor(graph.input()).shape.Elements());
   for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
-  const engine::Model model = engine::Quantize(fm, {image}, {}, {}).value();
+  const engine::Model model = engine::Quantize(fm, {image}, {}).value();
   engine::ExportOptions options{dir, "bench", KILONAS_SOURCE_DIR, set, true, true};
   core::Result<engine::ExportResult> r = engine::ExportModel(model, engine::QuantizeInput(model, image), hw, options);
   if (!r.ok()) {

@@ -46,7 +46,10 @@ void BM_PlanBestPatch(benchmark::State& state) {
 BENCHMARK(BM_PlanBestPatch)->Unit(benchmark::kMillisecond);
 
 void BM_EstimateFlash(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(memory_planner::EstimateFlash(Mbv2(), 0));
+  const memory_planner::MemoryPlan plan = memory_planner::PlanInPlace(Mbv2());
+  const memory_planner::CodeSize code =
+      memory_planner::LoadCodeSize(KILONAS_SOURCE_DIR "/hw_profiles/code_size/cortex-m7.json").value();
+  for (auto _ : state) benchmark::DoNotOptimize(memory_planner::EstimateFlash(Mbv2(), plan, code));
 }
 BENCHMARK(BM_EstimateFlash)->Unit(benchmark::kMicrosecond);
 

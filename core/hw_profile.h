@@ -1,5 +1,5 @@
 // Hardware profile of one MCU (hw_profiles/<mcu>.json): core, clock, memories, the bytes reserved
-// for stack/runtime, and the engine's code size for the flash estimate.
+// for stack/runtime, where its latency LUT and its core's code sizes are, and its memory map.
 #pragma once
 
 #include <cstdint>
@@ -13,18 +13,19 @@ struct HwProfile {
   std::string name;
   std::string description;
   std::string core;  // "cortex-m4" or "cortex-m7"
-  bool fpu = true;
   double clock_mhz = 0;
   int64_t sram_bytes = 0;
   int64_t flash_bytes = 0;
   int64_t reserved_sram_bytes = 0;   // stack, runtime statics, I/O buffers outside the arena
   int64_t reserved_flash_bytes = 0;  // startup code, vector table, HAL, libc
-  int64_t runtime_code_bytes = 0;    // engine kernels (.text) for this core
-  bool runtime_code_measured = false;  // false: an estimate until measured from the built runtime
+  std::string code_size;  // measured code sizes of this core (flash estimate), relative to the repo
   double cpi = 1.0;           // cycles per instruction: converts QEMU instruction counts to cycles
   bool cpi_measured = false;  // false: assumed, to be replaced by a board measurement (DWT)
   std::string latency_lut;             // path of the per-MCU latency LUT, relative to the repo
-  std::string qemu_machine;            // qemu-system-arm -M value used for profiling
+  int64_t flash_origin = 0;            // where this MCU maps flash and the SRAM the arena lives in
+  int64_t ram_origin = 0x20000000;     // (board linker script link_board.ld)
+  std::string qemu_machine;            // qemu-system-arm -M value: mps2-an500 (M7) or mps2-an386 (M4)
+  std::string qemu_board;              // what QEMU emulates instead of this MCU (its memory map)
 
   // What the model may use: total minus reserved.
   int64_t SramBudget() const { return sram_bytes - reserved_sram_bytes; }

@@ -1,3 +1,6 @@
+#include <stdexcept>
+#include <string>
+
 #include "core/hw_profile.h"
 #include "core/json_util.h"
 
@@ -18,6 +21,22 @@ int64_t NonNegativeBytes(ObjectReader& r, const std::string& key) {
   return v;
 }
 
+// A 32-bit address written as a hex string ("0x24000000"): JSON has no hex numbers.
+int64_t Address(ObjectReader& r, const std::string& key) {
+  const std::string text = r.String(key);
+  size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &used, 16);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.rfind("0x", 0) != 0 || used != text.size() || v > 0xFFFFFFFFull || v % 4 != 0) {
+    r.Fail(key, "'" + text + "' is not a word-aligned 32-bit hex address such as \"0x20000000\"");
+  }
+  return static_cast<int64_t>(v);
+}
+
 HwProfile FromJson(const nlohmann::json& doc) {
   ObjectReader r(doc, "");
   r.RequireSchemaVersion(kHwProfileSchemaVersion);
@@ -29,7 +48,6 @@ HwProfile FromJson(const nlohmann::json& doc) {
   if (p.core != "cortex-m4" && p.core != "cortex-m7") {
     r.Fail("core", "'" + p.core + "' is not supported (cortex-m4, cortex-m7)");
   }
-  p.fpu = r.Bool("fpu");
   p.clock_mhz = r.Number("clock_mhz");
   if (!(p.clock_mhz > 0 && p.clock_mhz <= 2000)) r.Fail("clock_mhz", "must be in (0, 2000]");
   p.sram_bytes = PositiveBytes(r, "sram_bytes");
@@ -40,13 +58,22 @@ HwProfile FromJson(const nlohmann::json& doc) {
   if (p.reserved_flash_bytes >= p.flash_bytes) {
     r.Fail("reserved_flash_bytes", "must be below flash_bytes");
   }
-  p.runtime_code_bytes = NonNegativeBytes(r, "runtime_code_bytes");
-  p.runtime_code_measured = r.Bool("runtime_code_measured");
+  p.code_size = r.String("code_size");
+  if (p.code_size.empty()) r.Fail("code_size", "must name the core's code size file (nas_profile code-size)");
   p.cpi = r.Number("cpi");
   if (!(p.cpi > 0 && p.cpi < 10)) r.Fail("cpi", "must be in (0, 10)");
   p.cpi_measured = r.Bool("cpi_measured");
   p.latency_lut = r.String("latency_lut");
+  if (p.latency_lut.empty()) r.Fail("latency_lut", "must name the MCU's LUT file (nas_profile builds it)");
+  p.flash_origin = Address(r, "flash_origin");
+  p.ram_origin = Address(r, "ram_origin");
   p.qemu_machine = r.String("qemu_machine");
+  const std::string expected_machine = p.core == "cortex-m7" ? "mps2-an500" : "mps2-an386";
+  if (p.qemu_machine != expected_machine) {
+    r.Fail("qemu_machine", "'" + p.qemu_machine + "' does not emulate a " + p.core + " (use " + expected_machine + ")");
+  }
+  p.qemu_board = r.String("qemu_board");
+  if (p.qemu_board.empty()) r.Fail("qemu_board", "must say which board QEMU emulates instead of this MCU");
   r.RejectUnknownKeys();
   return p;
 }

@@ -55,56 +55,61 @@ void AddBlock(std::ostringstream& out, const std::string& name, const kilonas_ad
 void Call(std::ostringstream& out, const Model& model, const Step& s, size_t step_index) {
   const core::Op& op = model.graph.op(s.op);
   const std::string n = std::to_string(s.op);
-  const std::string symbol(KernelSymbol(s.kernel));
-  const std::string scratch = s.scratch >= 0 ? "a + " + std::to_string(s.scratch) : "0";
   out << "  { /* " << op.name << " */\n";
   if (s.kernel != Kernel::kGlobalAvgPool && s.kernel != Kernel::kFullyConnected) {  // these take plain sizes
     out << "    static const kilonas_view iv = " << View(s.in_view) << ", ov = " << View(s.out_view);
     if (s.kernel == Kernel::kAdd) out << ", iv2 = " << View(s.in2_view);
     out << ";\n    static const kilonas_rect r = " << Rect(s.rect) << ";\n";
   }
-  out << "    KILONAS_STEP_BEGIN();\n    ";
-  switch (s.kernel) {
+  const CallOperands operands{"&cp" + n,      "&ap" + n,       "&pp" + n,
+                              Address(s.in),  Address(s.in2),  Address(s.out),
+                              s.scratch >= 0 ? "a + " + std::to_string(s.scratch) : "0"};
+  out << "    KILONAS_STEP_BEGIN();\n    " << KernelCall(s.kernel, operands, s.in_view, s.out_view)
+      << "\n    KILONAS_STEP_END(" << step_index << ");\n  }\n";
+}
+
+}  // namespace
+
+std::string KernelCall(Kernel kernel, const CallOperands& o, const kilonas_view& in_view, const kilonas_view& out_view) {
+  const std::string symbol(KernelSymbol(kernel));
+  std::ostringstream out;
+  switch (kernel) {
     case Kernel::kConv2dRef:
     case Kernel::kPointwiseRef:
     case Kernel::kDepthwiseRef:
-      out << symbol << "(&cp" << n << ", " << Address(s.in) << ", &iv, " << Address(s.out) << ", &ov, &r);";
+      out << symbol << "(" << o.conv_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r);";
       break;
     case Kernel::kConv2dDsp:
     case Kernel::kPointwiseDsp:
-      out << symbol << "(&cp" << n << ", " << Address(s.in) << ", &iv, " << Address(s.out) << ", &ov, &r, (int16_t*)("
-          << scratch << "));";
+      out << symbol << "(" << o.conv_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r, (int16_t*)("
+          << o.scratch << "));";
       break;
     case Kernel::kPointwiseAddRef:
-      out << symbol << "(&cp" << n << ", &ap" << n << ", " << Address(s.in) << ", &iv, " << Address(s.out)
-          << ", &ov, &r);";
+      out << symbol << "(" << o.conv_params << ", " << o.add_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r);";
       break;
     case Kernel::kPointwiseAddDsp:
-      out << symbol << "(&cp" << n << ", &ap" << n << ", " << Address(s.in) << ", &iv, " << Address(s.out)
-          << ", &ov, &r, (int16_t*)(" << scratch << "));";
+      out << symbol << "(" << o.conv_params << ", " << o.add_params << ", " << o.in << ", &iv, " << o.out
+          << ", &ov, &r, (int16_t*)(" << o.scratch << "));";
       break;
     case Kernel::kDepthwiseInPlace:
-      out << symbol << "(&cp" << n << ", " << Address(s.out) << ", &iv, &ov, &r, " << scratch << ");";
+      out << symbol << "(" << o.conv_params << ", " << o.out << ", &iv, &ov, &r, " << o.scratch << ");";
       break;
     case Kernel::kAdd:
-      out << symbol << "(&ap" << n << ", " << Address(s.in) << ", &iv, " << Address(s.in2) << ", &iv2, "
-          << Address(s.out) << ", &ov, &r);";
+      out << symbol << "(" << o.add_params << ", " << o.in << ", &iv, " << o.in2 << ", &iv2, " << o.out << ", &ov, &r);";
       break;
     case Kernel::kGlobalAvgPool:
-      out << symbol << "(&pp" << n << ", " << Address(s.in) << ", " << s.in_view.h * s.in_view.w << ", "
-          << s.in_view.c << ", " << Address(s.out) << ");";
+      out << symbol << "(" << o.pool_params << ", " << o.in << ", " << in_view.h * in_view.w << ", " << in_view.c << ", "
+          << o.out << ");";
       break;
     case Kernel::kFullyConnected:
-      out << symbol << "(&cp" << n << ", " << Address(s.in) << ", " << s.in_view.h * s.in_view.w * s.in_view.c
-          << ", " << Address(s.out) << ", " << s.out_view.c << ");";
+      out << symbol << "(" << o.conv_params << ", " << o.in << ", " << in_view.h * in_view.w * in_view.c << ", " << o.out
+          << ", " << out_view.c << ");";
       break;
     case Kernel::kNone:
       break;
   }
-  out << "\n    KILONAS_STEP_END(" << step_index << ");\n  }\n";
+  return out.str();
 }
-
-}  // namespace
 
 GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const std::string& network) {
   const core::Graph& g = model.graph;

@@ -16,6 +16,19 @@ struct GeneratedSources {
   std::string source;  // model.c
 };
 
+// C expressions a kernel call is made of: parameter blocks (pointers), buffer addresses. Views
+// and the rect are the statics `iv`, `iv2`, `ov` and `r` declared before the call.
+struct CallOperands {
+  std::string conv_params, add_params, pool_params;
+  std::string in, in2, out, scratch;
+};
+
+// The statement calling `kernel`: the one place that knows each kernel's argument order (the
+// generated model and the profiling firmware both print their calls with it). Pool and fully
+// connected take plain sizes, read from the views.
+std::string KernelCall(Kernel kernel, const CallOperands& operands, const kilonas_view& in_view,
+                       const kilonas_view& out_view);
+
 GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const std::string& network);
 
 // test_input.h: `kilonas_test_input`, the int8 input the firmware runs on.

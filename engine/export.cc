@@ -4,6 +4,7 @@
 #include "engine/codegen.h"
 #include "engine/interpreter.h"
 #include "engine/model_file.h"
+#include "engine/quantizer.h"
 
 namespace kilonas::engine {
 
@@ -33,12 +34,18 @@ core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector
                                    std::pair{std::string("test_input.h"), GenerateTestInput(input)}}) {
     if (core::Status s = core::WriteFileAtomic(options.out_dir + "/" + file, text); !s.ok()) return s.error();
   }
+  core::Result<std::string> board_linker = LinkerScript(BoardTargetFor(hw), options.source_root);
+  if (!board_linker.ok()) return board_linker.error();
+  if (core::Status s = core::WriteFileAtomic(options.out_dir + "/link_board.ld", board_linker.value()); !s.ok()) {
+    return s.error();
+  }
   if (!options.build_firmware) return result;
   FirmwareTarget target = TargetFor(hw);
   target.profile_steps = options.profile_steps;
   core::Result<FirmwareBuild> build = BuildFirmware(options.out_dir, target, options.source_root);
   if (!build.ok()) return build.error();
   result.build = build.value();
+  if (!options.run_firmware) return result;
   core::Result<QemuRun> run = RunInQemu(build.value(), target);
   if (!run.ok()) return run.error();
   if (run.value().output.size() != result.host_output.size()) {
@@ -47,6 +54,18 @@ core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector
   }
   result.run = run.value();
   return result;
+}
+
+core::Result<ExportResult> ExportRandomNetwork(const core::Graph& graph, const memory_planner::MemoryPlan& plan,
+                                               const core::HwProfile& hw, const ExportOptions& options,
+                                               std::mt19937& rng) {
+  const FloatModel float_model = RandomFloatModel(graph, rng);
+  std::vector<float> image(static_cast<size_t>(graph.tensor(graph.input()).shape.Elements()));
+  std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
+  for (float& v : image) v = pixel(rng);
+  core::Result<Model> model = Quantize(float_model, {image}, ExecutionFor(plan));
+  if (!model.ok()) return model.error();
+  return ExportModel(model.value(), QuantizeInput(model.value(), image), hw, options);
 }
 
 }  // namespace kilonas::engine

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct ExportOptions {
   KernelSet kernels = KernelSet::kOptimized;
   bool build_firmware = true;
   bool profile_steps = false;
+  bool run_firmware = true;  // false: build only (sizes without the QEMU run)
 };
 
 struct ExportResult {
@@ -37,5 +39,11 @@ struct ExportResult {
 // model.c and test_input.h, and (unless disabled) builds and runs the firmware.
 core::Result<ExportResult> ExportModel(const Model& model, const std::vector<int8_t>& input,
                                        const core::HwProfile& hw, const ExportOptions& options);
+
+// A graph with seeded random weights and a random input, quantized to run with `plan`, exported
+// and run in the firmware: what latency validation and benchmarks measure whole networks with.
+core::Result<ExportResult> ExportRandomNetwork(const core::Graph& graph, const memory_planner::MemoryPlan& plan,
+                                               const core::HwProfile& hw, const ExportOptions& options,
+                                               std::mt19937& rng);
 
 }  // namespace kilonas::engine

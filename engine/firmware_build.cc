@@ -37,25 +37,51 @@ int RunCommand(const std::string& command, std::string& output) {
 }
 
 FirmwareTarget TargetFor(const core::HwProfile& profile) {
-  return {profile.core, profile.qemu_machine, profile.flash_bytes, profile.sram_bytes, 8192};
+  FirmwareTarget target;
+  target.cpu = profile.core;
+  target.qemu_machine = profile.qemu_machine;
+  target.flash_bytes = profile.flash_bytes;
+  target.ram_bytes = profile.sram_bytes;
+  return target;
+}
+
+FirmwareTarget BoardTargetFor(const core::HwProfile& profile) {
+  FirmwareTarget target = TargetFor(profile);
+  target.flash_origin = profile.flash_origin;
+  target.ram_origin = profile.ram_origin;
+  return target;
+}
+
+core::Result<std::string> LinkerScript(const FirmwareTarget& target, const std::string& source_root) {
+  core::Result<std::string> script = core::ReadTextFile(source_root + "/engine/firmware/link.ld.in");
+  if (!script.ok()) return script.error();
+  auto hex = [](int64_t v) {
+    char text[16];
+    std::snprintf(text, sizeof(text), "0x%08llX", static_cast<unsigned long long>(v));
+    return std::string(text);
+  };
+  std::string linker = ReplaceAll(script.value(), "@FLASH_BYTES@", std::to_string(target.flash_bytes));
+  linker = ReplaceAll(linker, "@RAM_BYTES@", std::to_string(target.ram_bytes));
+  linker = ReplaceAll(linker, "@STACK_BYTES@", std::to_string(target.stack_bytes));
+  linker = ReplaceAll(linker, "@FLASH_ORIGIN@", hex(target.flash_origin));
+  return ReplaceAll(linker, "@RAM_ORIGIN@", hex(target.ram_origin));
 }
 
 core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const FirmwareTarget& target,
                                           const std::string& source_root, const std::vector<std::string>& app_sources) {
   const std::string runtime = source_root + "/engine/runtime", firmware = source_root + "/engine/firmware";
-  core::Result<std::string> script = core::ReadTextFile(firmware + "/link.ld.in");
-  if (!script.ok()) return script.error();
-  std::string linker = ReplaceAll(script.value(), "@FLASH_BYTES@", std::to_string(target.flash_bytes));
-  linker = ReplaceAll(linker, "@RAM_BYTES@", std::to_string(target.ram_bytes));
-  linker = ReplaceAll(linker, "@STACK_BYTES@", std::to_string(target.stack_bytes));
-  if (core::Status s = core::WriteFileAtomic(dir + "/link.ld", linker); !s.ok()) return s.error();
+  core::Result<std::string> linker = LinkerScript(target, source_root);
+  if (!linker.ok()) return linker.error();
+  if (core::Status s = core::WriteFileAtomic(dir + "/link.ld", linker.value()); !s.ok()) return s.error();
 
   FirmwareBuild build;
   build.elf = dir + "/firmware.elf";
   std::ostringstream cmd;
   cmd << "arm-none-eabi-gcc -mcpu=" << target.cpu << " -mthumb -mfloat-abi=soft -O2 -std=c99 -Wall"
       << " -ffunction-sections -fdata-sections -nostartfiles --specs=nano.specs -Wl,--gc-sections"
-      << (target.profile_steps ? " -DKILONAS_PROFILE_STEPS" : "")
+      << (target.profile_steps ? " -DKILONAS_PROFILE_STEPS" : "");
+  for (const std::string& define : target.defines) cmd << " " << Quote("-D" + define);
+  cmd
       << " -I" << Quote(dir) << " -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T " << Quote(dir + "/link.ld");
   for (const char* f : {"startup.c", "semihost.c"}) cmd << " " << Quote(firmware + "/" + f);
   for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "requantize.c"}) cmd << " " << Quote(runtime + "/" + f);
@@ -117,6 +143,21 @@ core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget
   }
   if (run.output.empty() && run.step_ticks.empty()) return core::Error{"firmware printed no result:\n" + run.log};
   return run;
+}
+
+core::Result<int64_t> MeasureModelFlash(const std::string& dir, const FirmwareTarget& target,
+                                        const std::string& source_root, const FirmwareBuild& build) {
+  const std::string harness_dir = dir + "/harness";
+  for (const char* file : {"model.h", "test_input.h"}) {
+    core::Result<std::string> text = core::ReadTextFile(dir + "/" + file);
+    if (!text.ok()) return text.error();
+    if (core::Status s = core::WriteFileAtomic(harness_dir + "/" + file, text.value()); !s.ok()) return s.error();
+  }
+  const std::string firmware = source_root + "/engine/firmware";
+  core::Result<FirmwareBuild> harness =
+      BuildFirmware(harness_dir, target, source_root, {firmware + "/main.c", firmware + "/model_stub.c"});
+  if (!harness.ok()) return harness.error();
+  return build.FlashBytes() - harness.value().FlashBytes();
 }
 
 }  // namespace kilonas::engine

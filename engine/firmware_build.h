@@ -16,11 +16,20 @@ struct FirmwareTarget {
   std::string qemu_machine;  // -M value
   int64_t flash_bytes = 0;   // linker script limits (the device totals)
   int64_t ram_bytes = 0;
+  int64_t flash_origin = 0;           // memory map: QEMU's MPS2 boards put code at 0x0 and RAM at
+  int64_t ram_origin = 0x20000000;    // 0x20000000; a real MCU's come from its profile
   int64_t stack_bytes = 8192;
   bool profile_steps = false;  // time every kernel call (KILONAS_PROFILE_STEPS)
+  std::vector<std::string> defines;  // extra -D NAME=VALUE
 };
 
+// The QEMU board that stands in for the profile's MCU (its memory map, the profile's core and sizes).
 FirmwareTarget TargetFor(const core::HwProfile& profile);
+// The same firmware linked for the MCU itself: the profile's flash_origin and ram_origin.
+FirmwareTarget BoardTargetFor(const core::HwProfile& profile);
+
+// link.ld for a target, from engine/firmware/link.ld.in under `source_root`.
+core::Result<std::string> LinkerScript(const FirmwareTarget& target, const std::string& source_root);
 
 struct FirmwareBuild {
   std::string elf;
@@ -36,6 +45,12 @@ struct FirmwareBuild {
 core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const FirmwareTarget& target,
                                           const std::string& source_root,
                                           const std::vector<std::string>& app_sources = {});
+
+// Flash of the model in a built firmware: the image's flash minus that of the same firmware with
+// engine/firmware/model_stub.c in place of model.c (built in dir/harness). What the flash
+// estimate must bound: generated code and constants plus the runtime kernels the model calls.
+core::Result<int64_t> MeasureModelFlash(const std::string& dir, const FirmwareTarget& target,
+                                        const std::string& source_root, const FirmwareBuild& build);
 
 struct QemuRun {
   std::vector<int8_t> output;

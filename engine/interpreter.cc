@@ -30,7 +30,19 @@ Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Sc
       add_.push_back({});
     }
   }
-  arena_words_.assign(static_cast<size_t>((schedule_.arena_bytes + 3) / 4) + 1, 0);
+  // Exactly arena_bytes for the arena; every byte after it, up to the word boundary and
+  // kCanaryBytes more, is a canary.
+  arena_words_.assign(static_cast<size_t>((schedule_.arena_bytes + kCanaryBytes + 3) / 4), 0);
+  int8_t* bytes = reinterpret_cast<int8_t*>(arena_words_.data());
+  std::memset(bytes + schedule_.arena_bytes, kCanary, arena_words_.size() * 4 - static_cast<size_t>(schedule_.arena_bytes));
+}
+
+bool Interpreter::ArenaIntact() const {
+  const int8_t* bytes = reinterpret_cast<const int8_t*>(arena_words_.data());
+  for (size_t i = static_cast<size_t>(schedule_.arena_bytes); i < arena_words_.size() * 4; ++i) {
+    if (bytes[i] != kCanary) return false;
+  }
+  return true;
 }
 
 std::vector<int8_t> Interpreter::Invoke(const std::vector<int8_t>& input) {
@@ -40,6 +52,7 @@ std::vector<int8_t> Interpreter::Invoke(const std::vector<int8_t>& input) {
   int8_t* arena = reinterpret_cast<int8_t*>(arena_words_.data());
   if (schedule_.input_offset != kExternalInput) std::memcpy(arena + schedule_.input_offset, input.data(), input.size());
   for (const Step& step : schedule_.steps) Run(step, input.data());
+  if (!ArenaIntact()) throw std::logic_error("Interpreter::Invoke: a kernel wrote past the planned arena");
   const int8_t* out = arena + schedule_.output_offset;
   return std::vector<int8_t>(out, out + schedule_.output_bytes);
 }

@@ -16,8 +16,12 @@ class Interpreter {
   // Plans memory for the model's execution config and builds the schedule.
   static core::Result<Interpreter> Create(const Model& model, KernelSet kernels = KernelSet::kOptimized);
 
-  // Runs one inference on an int8 HWC input of the input tensor's size.
+  // Runs one inference on an int8 HWC input of the input tensor's size. Throws std::logic_error
+  // if a kernel wrote past the planned arena (the canary bytes after it changed): a planner or
+  // kernel bug, never a user error.
   std::vector<int8_t> Invoke(const std::vector<int8_t>& input);
+  // The canary bytes right after the planned arena are as written at creation.
+  bool ArenaIntact() const;
 
   int64_t arena_bytes() const { return schedule_.arena_bytes; }
   const memory_planner::MemoryPlan& plan() const { return plan_; }
@@ -33,7 +37,9 @@ class Interpreter {
   std::vector<kilonas_conv_params> conv_;
   std::vector<kilonas_add_params> add_;
   std::vector<kilonas_pool_params> pool_;
-  std::vector<int32_t> arena_words_;  // 4-byte aligned storage for the arena
+  static constexpr int64_t kCanaryBytes = 16;
+  static constexpr int8_t kCanary = 0x5A;
+  std::vector<int32_t> arena_words_;  // 4-byte aligned: the arena, then canary bytes
 };
 
 }  // namespace kilonas::engine

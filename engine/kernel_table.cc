@@ -24,14 +24,17 @@ constexpr Row kTable[] = {
 
 }  // namespace
 
-Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& plan, int index, KernelSet set) {
-  const core::Op& op = graph.op(index);
-  const bool writes_over = plan.op_writes_over.at(index) >= 0;
-  const bool reference = set == KernelSet::kReference || plan.mode == memory_planner::PlanMode::kPerLayer;
+Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set) {
   for (const Row& row : kTable) {
-    if (row.kind == op.kind && row.writes_over == writes_over) return reference ? row.reference : row.optimized;
+    if (row.kind == kind && row.writes_over == writes_over) return set == KernelSet::kReference ? row.reference : row.optimized;
   }
   return Kernel::kNone;  // unreachable for plans made by the memory planner
+}
+
+Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& plan, int index, KernelSet set) {
+  const bool reference = set == KernelSet::kReference || memory_planner::KernelsOf(plan.mode) == KernelSet::kReference;
+  return KernelFor(graph.op(index).kind, plan.op_writes_over.at(index) >= 0,
+                   reference ? KernelSet::kReference : KernelSet::kOptimized);
 }
 
 std::string_view KernelSymbol(Kernel kernel) {

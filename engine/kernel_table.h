@@ -25,10 +25,14 @@ enum class Kernel {
   kFullyConnected,
 };
 
-enum class KernelSet { kReference, kOptimized };
+using KernelSet = core::KernelSet;
 
-// The per_layer mode always uses reference kernels (its plan reserves no scratch); the others
-// use `set` (kOptimized by default; kReference serves to check both give the same bits).
+// The kernel for an op of `kind` that does (or does not) write over another tensor's buffer.
+Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set);
+
+// The plan's mode fixes the kernels (memory_planner::KernelsOf: per_layer reserves no scratch,
+// so it runs the reference kernels); `set` kReference forces them in the other modes too (to
+// check that both give the same bits).
 Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& plan, int index,
                     KernelSet set = KernelSet::kOptimized);
 

@@ -79,6 +79,17 @@ core::Status ValidateModel(const Model& model) {
   return core::Status::Ok();
 }
 
+ExecutionConfig ExecutionFor(const memory_planner::MemoryPlan& plan) {
+  ExecutionConfig e;
+  e.mode = plan.mode;
+  e.input_in_arena = plan.options.count_input;
+  if (plan.patch) {
+    e.patches_per_side = plan.patch->patches_per_side;
+    e.split_op = plan.patch->split_op;
+  }
+  return e;
+}
+
 core::Result<memory_planner::MemoryPlan> PlanModel(const Model& model) {
   const memory_planner::PlanOptions options{model.execution.input_in_arena, 4};
   switch (model.execution.mode) {

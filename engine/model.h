@@ -44,6 +44,10 @@ int32_t TensorZeroPoint(const core::Tensor& tensor);
 // graph); errors name the op or tensor.
 core::Status ValidateModel(const Model& model);
 
+// The execution config that makes PlanModel reproduce `plan` (its mode, input placement and,
+// for patch plans, the patch count and split).
+ExecutionConfig ExecutionFor(const memory_planner::MemoryPlan& plan);
+
 // The memory plan the engine executes the model with (planner run on the execution config).
 core::Result<memory_planner::MemoryPlan> PlanModel(const Model& model);
 

@@ -10,11 +10,9 @@ namespace {
 
 // Observed [lo, hi] of every tensor over the calibration images.
 std::vector<std::pair<float, float>> CalibrateRanges(const FloatModel& model,
-                                                     const std::vector<std::vector<float>>& images,
-                                                     const CalibrationOptions& options) {
+                                                     const std::vector<std::vector<float>>& images) {
   const size_t num_tensors = model.graph.tensors().size();
   std::vector<std::pair<float, float>> ranges(num_tensors, {0.0f, 0.0f});
-  std::vector<std::vector<float>> samples(options.method == CalibrationOptions::Method::kPercentile ? num_tensors : 0);
   for (const std::vector<float>& image : images) {
     const std::vector<std::vector<float>> values = RunFloat(model, image);
     for (size_t t = 0; t < num_tensors; ++t) {
@@ -22,18 +20,7 @@ std::vector<std::pair<float, float>> CalibrateRanges(const FloatModel& model,
         ranges[t].first = std::min(ranges[t].first, v);
         ranges[t].second = std::max(ranges[t].second, v);
       }
-      if (!samples.empty()) samples[t].insert(samples[t].end(), values[t].begin(), values[t].end());
     }
-  }
-  for (size_t t = 0; t < samples.size(); ++t) {
-    std::vector<float>& s = samples[t];
-    if (s.empty()) continue;
-    const auto rank = [&](double q) {
-      const size_t k = std::min(s.size() - 1, static_cast<size_t>(q / 100.0 * static_cast<double>(s.size() - 1)));
-      std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(k), s.end());
-      return s[k];
-    };
-    ranges[t] = {std::min(0.0f, rank(100.0 - options.percentile)), std::max(0.0f, rank(options.percentile))};
   }
   return ranges;
 }
@@ -91,7 +78,7 @@ void QuantizeAdd(const core::Op& op, const ActivationQuant& a, const ActivationQ
 }  // namespace
 
 core::Result<Model> Quantize(const FloatModel& float_model, const std::vector<std::vector<float>>& calibration,
-                             const CalibrationOptions& options, const ExecutionConfig& execution) {
+                             const ExecutionConfig& execution) {
   if (core::Status s = ValidateFloatModel(float_model); !s.ok()) return s.error();
   if (calibration.empty()) return core::Error{"quantizer: no calibration images"};
   const core::Graph& fg = float_model.graph;
@@ -99,7 +86,7 @@ core::Result<Model> Quantize(const FloatModel& float_model, const std::vector<st
   for (const auto& image : calibration) {
     if (image.size() != input_size) return core::Error{"quantizer: calibration image size does not match the input"};
   }
-  const std::vector<std::pair<float, float>> ranges = CalibrateRanges(float_model, calibration, options);
+  const std::vector<std::pair<float, float>> ranges = CalibrateRanges(float_model, calibration);
   Model model{fg, {}, execution};
   std::vector<ActivationQuant> quant;
   for (size_t t = 0; t < fg.tensors().size(); ++t) {

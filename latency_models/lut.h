@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/hw_profile.h"
 #include "core/status.h"
 #include "latency_models/op_key.h"
 
@@ -13,12 +14,12 @@ namespace kilonas::latency_models {
 
 struct LutEntry {
   uint64_t instructions = 0;  // 0 when measured as cycles on a board
-  double cycles = 0;
+  double cycles = 0;          // > 0
 };
 
 struct Provenance {
   std::string engine_version;
-  std::string method;  // "qemu-icount" or "dwt"
+  std::string method;  // "qemu-icount", "dwt", or "qemu-icount+dwt" (board cycles replaced some)
   std::string date;    // ISO 8601, UTC
   std::string core;
   std::string measured_on;  // QEMU machine or board name
@@ -36,6 +37,11 @@ struct LatencyLut {
 // Strict JSON; errors name the file and key (or the bad op key).
 core::Result<LatencyLut> ParseLut(const std::string& text, const std::string& source);
 core::Result<LatencyLut> LoadLut(const std::string& path);
+// A LUT prices a profile only when it has entries and its provenance names the profile's MCU,
+// core, clock and (for instruction counts) cpi; errors name the file.
+core::Status CheckLutMatches(const LatencyLut& lut, const core::HwProfile& hw, const std::string& path);
+// The profile's LUT (key latency_lut), loaded and checked against the profile.
+core::Result<LatencyLut> LoadLutFor(const core::HwProfile& hw);
 std::string LutToJson(const LatencyLut& lut);  // entries sorted by key: diff-friendly
 core::Status SaveLut(const LatencyLut& lut, const std::string& path);
 

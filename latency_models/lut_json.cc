@@ -7,7 +7,8 @@
 namespace kilonas::latency_models {
 namespace {
 
-constexpr int kLutSchemaVersion = 1;
+// 2: keys name the kernel call (regions read and computed, ref / in_place / fused_add tokens).
+constexpr int kLutSchemaVersion = 2;
 
 LatencyLut FromJson(const nlohmann::json& doc) {
   core::ObjectReader r(doc, "");
@@ -17,8 +18,9 @@ LatencyLut FromJson(const nlohmann::json& doc) {
   core::ObjectReader p(r.Object("provenance"), "provenance");
   lut.provenance.engine_version = p.String("engine_version");
   lut.provenance.method = p.String("method");
-  if (lut.provenance.method != "qemu-icount" && lut.provenance.method != "dwt") {
-    p.Fail("method", "must be qemu-icount or dwt");
+  if (lut.provenance.method != "qemu-icount" && lut.provenance.method != "dwt" &&
+      lut.provenance.method != "qemu-icount+dwt") {
+    p.Fail("method", "must be qemu-icount, dwt or qemu-icount+dwt");
   }
   lut.provenance.date = p.String("date");
   lut.provenance.core = p.String("core");
@@ -37,7 +39,7 @@ LatencyLut FromJson(const nlohmann::json& doc) {
     LutEntry entry;
     entry.instructions = static_cast<uint64_t>(e.Int64("instructions"));
     entry.cycles = e.Number("cycles");
-    if (!(entry.cycles >= 0)) e.Fail("cycles", "must be >= 0");
+    if (!(entry.cycles > 0)) e.Fail("cycles", "must be positive (no kernel call takes 0 cycles)");
     const double ms = e.Number("ms");  // derived: checked, not stored
     if (std::abs(ms - entry.cycles / (lut.provenance.clock_mhz * 1e3)) > 1e-6 + 1e-6 * ms) {
       e.Fail("ms", "does not equal cycles / clock");
@@ -56,9 +58,40 @@ core::Result<LatencyLut> ParseLut(const std::string& text, const std::string& so
 }
 
 core::Result<LatencyLut> LoadLut(const std::string& path) {
+  if (path.empty()) return core::Error{"latency LUT: empty path"};
   core::Result<std::string> text = core::ReadTextFile(path);
   if (!text.ok()) return text.error();
-  return ParseLut(text.value(), path);
+  core::Result<LatencyLut> lut = ParseLut(text.value(), path);
+  if (!lut.ok() && lut.error().message.find("schema_version") != std::string::npos) {
+    return core::Error{lut.error().message + " (LUTs of schema 1 keyed ops, not kernel calls: rebuild it with nas_profile)"};
+  }
+  return lut;
+}
+
+core::Status CheckLutMatches(const LatencyLut& lut, const core::HwProfile& hw, const std::string& path) {
+  auto fail = [&](const std::string& what) {
+    return core::Status::Fail(path + ": " + what + " (build this MCU's LUT with nas_profile --hw <profile>)");
+  };
+  if (lut.entries.empty()) return fail("no entries: every kernel call would cost 0 ms and no latency budget would bind");
+  if (lut.mcu != hw.name) return fail("measured for mcu '" + lut.mcu + "', the profile is '" + hw.name + "'");
+  if (lut.provenance.core != hw.core) {
+    return fail("provenance core '" + lut.provenance.core + "' is not the profile's '" + hw.core + "'");
+  }
+  if (std::abs(lut.provenance.clock_mhz - hw.clock_mhz) > 1e-9 * hw.clock_mhz) {
+    return fail("provenance clock " + std::to_string(lut.provenance.clock_mhz) + " MHz is not the profile's " +
+                std::to_string(hw.clock_mhz) + " MHz");
+  }
+  if (lut.provenance.method != "dwt" && std::abs(lut.provenance.cpi - hw.cpi) > 1e-9) {
+    return fail("provenance cpi " + std::to_string(lut.provenance.cpi) + " is not the profile's " + std::to_string(hw.cpi));
+  }
+  return core::Status::Ok();
+}
+
+core::Result<LatencyLut> LoadLutFor(const core::HwProfile& hw) {
+  core::Result<LatencyLut> lut = LoadLut(hw.latency_lut);
+  if (!lut.ok()) return core::Error{"profile '" + hw.name + "' key 'latency_lut': " + lut.error().message};
+  if (core::Status s = CheckLutMatches(lut.value(), hw, hw.latency_lut); !s.ok()) return core::Error{s.message()};
+  return lut;
 }
 
 std::string LutToJson(const LatencyLut& lut) {

@@ -4,16 +4,25 @@
 #include <functional>
 #include <sstream>
 
+#include "memory_planner/plan_calls.h"
+
 namespace kilonas::latency_models {
 
 std::string OpKey::ToString() const {
   std::ostringstream text;
   text << core::Traits(kind).name << " k" << kernel << " s" << stride << " " << in.ToString() << " -> " << out.ToString();
+  const std::string tokens = memory_planner::VariantTokens(kind, kernels, writes_over);
+  if (!tokens.empty()) text << " " << tokens;
   return text.str();
 }
 
-OpKey KeyOf(const core::Graph& graph, const core::Op& op) {
-  return {op.kind, op.kernel, op.stride, graph.InputOf(op).shape, graph.OutputOf(op).shape};
+std::vector<OpKey> ExecutedCalls(const core::Graph& graph, const memory_planner::MemoryPlan& plan) {
+  std::vector<OpKey> keys;
+  for (const memory_planner::PlannedCall& c : memory_planner::PlanCalls(graph, plan)) {
+    const core::Op& op = graph.op(c.op);
+    keys.push_back({op.kind, op.kernel, op.stride, c.in, c.out, c.kernels, c.writes_over});
+  }
+  return keys;
 }
 
 core::Result<OpKey> ParseOpKey(const std::string& text) {
@@ -23,17 +32,34 @@ core::Result<OpKey> ParseOpKey(const std::string& text) {
   const int n = std::sscanf(text.c_str(), "%63s k%d s%d %dx%dx%d -> %dx%dx%d%n", kind, &key.kernel, &key.stride, &key.in.h,
                             &key.in.w, &key.in.c, &key.out.h, &key.out.w, &key.out.c, &consumed);
   const std::optional<core::OpKind> k = core::OpKindFromName(kind);
-  if (n != 9 || !k || static_cast<size_t>(consumed) != text.size() || key.kernel < 1 || key.stride < 1 ||
-      key.in.Elements() <= 0 || key.out.Elements() <= 0) {
-    return core::Error{"bad op key '" + text + "' (expected e.g. 'depthwise_conv2d k3 s2 16x16x48 -> 8x8x48')"};
-  }
+  auto bad = [&] {
+    return core::Error{"bad op key '" + text +
+                       "' (expected e.g. 'depthwise_conv2d k3 s2 16x16x48 -> 8x8x48 in_place'; optional tokens: ref, "
+                       "in_place for depthwise, fused_add for pointwise)"};
+  };
+  if (n != 9 || !k || key.kernel < 1 || key.stride < 1 || key.in.Elements() <= 0 || key.out.Elements() <= 0) return bad();
   key.kind = *k;
+  std::istringstream tokens(text.substr(static_cast<size_t>(consumed)));
+  std::vector<std::string> rest;
+  for (std::string token; tokens >> token;) rest.push_back(token);
+  size_t at = 0;
+  if (at < rest.size() && rest[at] == "ref") {
+    key.kernels = core::KernelSet::kReference;
+    ++at;
+  }
+  const bool can_write_over = key.kind == core::OpKind::kDepthwiseConv2d || key.kind == core::OpKind::kPointwiseConv2d;
+  if (at < rest.size() && can_write_over && rest[at] == memory_planner::VariantTokens(key.kind, core::KernelSet::kOptimized, true)) {
+    key.writes_over = true;
+    ++at;
+  }
+  if (at != rest.size()) return bad();
   return key;
 }
 
 size_t OpKeyHash::operator()(const OpKey& key) const {
   size_t h = static_cast<size_t>(key.kind);
-  for (int v : {key.kernel, key.stride, key.in.h, key.in.w, key.in.c, key.out.h, key.out.w, key.out.c}) {
+  for (int v : {key.kernel, key.stride, key.in.h, key.in.w, key.in.c, key.out.h, key.out.w, key.out.c,
+                static_cast<int>(key.kernels), static_cast<int>(key.writes_over)}) {
     h = h * 1000003u ^ std::hash<int>()(v);
   }
   return h;

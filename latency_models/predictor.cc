@@ -10,37 +10,51 @@ std::array<double, 4> Features(const OpKey& key) {
           static_cast<double>(key.in.Elements()), 1.0};
 }
 
+// The fallback groups of a key, most specific first: (kind, kernel, stride, kernel set, writes
+// over), then (kind, kernel set, writes over), then the kind alone. A miss is priced by the most
+// specific group that has at least 8 LUT entries.
+std::array<std::string, 3> Groups(const OpKey& key) {
+  const std::string kind(core::Traits(key.kind).name);
+  const std::string variant = std::to_string(static_cast<int>(key.kernels)) + (key.writes_over ? "w" : "-");
+  return {kind + " k" + std::to_string(key.kernel) + " s" + std::to_string(key.stride) + " " + variant,
+          kind + " " + variant, kind};
+}
+
+constexpr size_t kMinGroupEntries = 8;
+
 }  // namespace
 
 LatencyPredictor::LatencyPredictor(LatencyLut lut) : lut_(std::move(lut)) {
-  for (core::OpKind kind : core::kAllOpKinds) {
-    std::vector<std::array<double, 4>> rows;
-    std::vector<double> targets;
-    for (const auto& [key, entry] : lut_.entries) {
-      if (key.kind != kind) continue;
-      rows.push_back(Features(key));
-      targets.push_back(entry.cycles);
-    }
-    if (rows.empty()) continue;
-    Eigen::MatrixXd a(rows.size(), 4);
-    Eigen::VectorXd b(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      for (int j = 0; j < 4; ++j) a(static_cast<Eigen::Index>(i), j) = rows[i][j];
-      b(static_cast<Eigen::Index>(i)) = targets[i];
+  std::unordered_map<std::string, std::vector<std::pair<std::array<double, 4>, double>>> rows;
+  for (const auto& [key, entry] : lut_.entries) {
+    for (const std::string& group : Groups(key)) rows[group].emplace_back(Features(key), entry.cycles);
+  }
+  for (const auto& [group, samples] : rows) {
+    if (samples.size() < kMinGroupEntries && group.find(' ') != std::string::npos) continue;
+    Eigen::MatrixXd a(samples.size(), 4);
+    Eigen::VectorXd b(samples.size());
+    for (size_t i = 0; i < samples.size(); ++i) {
+      for (int j = 0; j < 4; ++j) a(static_cast<Eigen::Index>(i), j) = samples[i].first[j];
+      b(static_cast<Eigen::Index>(i)) = samples[i].second;
     }
     // Column scaling keeps the normal equations well conditioned (MACs ~1e6, bias 1).
     Eigen::VectorXd scale = a.colwise().norm().transpose().cwiseMax(1e-12);
     const Eigen::VectorXd x = (a * scale.cwiseInverse().asDiagonal()).completeOrthogonalDecomposition().solve(b);
-    for (int j = 0; j < 4; ++j) coefficients_[static_cast<size_t>(kind)][j] = x(j) / scale(j);
+    std::array<double, 4>& c = coefficients_[group];
+    for (int j = 0; j < 4; ++j) c[j] = x(j) / scale(j);
   }
 }
 
 double LatencyPredictor::Fallback(const OpKey& key) const {
   const std::array<double, 4> f = Features(key);
-  const std::array<double, 4>& c = coefficients_[static_cast<size_t>(key.kind)];
-  double cycles = 0;
-  for (int j = 0; j < 4; ++j) cycles += c[j] * f[j];
-  return std::max(cycles, 0.0);
+  for (const std::string& group : Groups(key)) {
+    auto it = coefficients_.find(group);
+    if (it == coefficients_.end()) continue;
+    double cycles = 0;
+    for (int j = 0; j < 4; ++j) cycles += it->second[j] * f[j];
+    return std::max(cycles, 0.0);
+  }
+  return 0.0;  // no entry of this op kind at all: ValidateLut rejects such LUTs for a space
 }
 
 double LatencyPredictor::Cycles(const OpKey& key, bool* miss) const {
@@ -49,13 +63,13 @@ double LatencyPredictor::Cycles(const OpKey& key, bool* miss) const {
   return *miss ? Fallback(key) : it->second.cycles;
 }
 
-LatencyPrediction LatencyPredictor::Predict(const core::Graph& graph) const {
+LatencyPrediction LatencyPredictor::Predict(const core::Graph& graph, const memory_planner::MemoryPlan& plan) const {
   LatencyPrediction p;
-  for (const core::Op& op : graph.ops()) {
+  for (const OpKey& key : ExecutedCalls(graph, plan)) {
     bool miss = false;
-    p.cycles += Cycles(KeyOf(graph, op), &miss);
+    p.cycles += Cycles(key, &miss);
     p.misses += miss;
-    ++p.ops;
+    ++p.calls;
   }
   p.ms = p.cycles / (lut_.provenance.clock_mhz * 1e3);
   return p;

@@ -3,10 +3,27 @@
 #include <algorithm>
 #include <unordered_set>
 
-namespace kilonas::latency_models {
+#include "memory_planner/patch_plan.h"
 
-std::vector<OpKey> SpaceOpKeys(const core::OfaSpace& space) {
+namespace kilonas::latency_models {
+namespace {
+
+void AddCalls(const core::OfaSpace& space, const core::SubnetConfig& config, memory_planner::PlanMode mode,
+              std::unordered_set<OpKey, OpKeyHash>& keys) {
+  const core::Result<core::Graph> graph = core::BuildSubnetGraph(space, config);
+  if (!graph.ok()) return;
+  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph.value(), mode);
+  for (const OpKey& key : ExecutedCalls(graph.value(), plan)) keys.insert(key);
+}
+
+}  // namespace
+
+std::vector<OpKey> SpaceCallKeys(const core::OfaSpace& space, memory_planner::PlanMode mode, int patch_samples,
+                                 uint32_t seed) {
   std::unordered_set<OpKey, OpKeyHash> keys;
+  // Uniform subnets in the whole-tensor mode of the same kernels (inplace for patch).
+  const memory_planner::PlanMode whole =
+      mode == memory_planner::PlanMode::kPatch ? memory_planner::PlanMode::kInPlace : mode;
   core::SubnetConfig config = core::LargestSubnet(space);
   for (double width : space.width_choices) {
     for (int resolution : space.resolution_choices) {
@@ -17,12 +34,14 @@ std::vector<OpKey> SpaceOpKeys(const core::OfaSpace& space) {
           for (auto& stage : config.stages) {
             for (core::BlockChoice& b : stage) b = {kernel, expand};
           }
-          const core::Result<core::Graph> graph = core::BuildSubnetGraph(space, config);
-          if (!graph.ok()) continue;
-          for (const core::Op& op : graph.value().ops()) keys.insert(KeyOf(graph.value(), op));
+          AddCalls(space, config, whole, keys);
         }
       }
     }
+  }
+  if (mode == memory_planner::PlanMode::kPatch) {
+    std::mt19937 rng(seed);
+    for (int i = 0; i < patch_samples; ++i) AddCalls(space, core::SampleSubnet(space, rng), mode, keys);
   }
   std::vector<OpKey> sorted(keys.begin(), keys.end());
   std::sort(sorted.begin(), sorted.end());

@@ -1,16 +1,50 @@
 #include "memory_planner/flash.h"
 
-namespace kilonas::memory_planner {
+#include <set>
 
-FlashEstimate EstimateFlash(const core::Graph& graph, int64_t runtime_code_bytes) {
+#include "memory_planner/plan_calls.h"
+
+namespace kilonas::memory_planner {
+namespace {
+
+int64_t Align4(int64_t v) { return (v + 3) / 4 * 4; }
+
+}  // namespace
+
+FlashEstimate EstimateDataFlash(const core::Graph& graph) {
   FlashEstimate flash;
   for (const core::Op& op : graph.ops()) {
-    flash.weight_bytes += graph.WeightCount(op);
+    flash.weight_bytes += Align4(graph.WeightCount(op));
     flash.bias_bytes += graph.BiasCount(op) * 4;
     flash.requant_bytes += graph.BiasCount(op) * kRequantBytesPerChannel;
-    flash.graph_code_bytes += kGraphCodeBytesPerOp;
   }
-  flash.runtime_code_bytes = runtime_code_bytes;
+  return flash;
+}
+
+core::Result<FlashEstimate> EstimateFlash(const core::Graph& graph, const MemoryPlan& plan, const CodeSize& code) {
+  FlashEstimate flash = EstimateDataFlash(graph);
+  flash.graph_code_bytes = code.model_base_bytes;
+  for (const core::Op& op : graph.ops()) {
+    if (core::Traits(op.kind).has_weights) flash.graph_code_bytes += code.conv_params_bytes;
+    if (op.kind == core::OpKind::kGlobalAvgPool) flash.graph_code_bytes += code.pool_params_bytes;
+    // An add's parameters live with the add, or with the projection it is fused into.
+    if (op.kind == core::OpKind::kAdd) flash.graph_code_bytes += code.add_params_bytes;
+  }
+  std::set<std::string> variants;
+  for (const PlannedCall& call : PlanCalls(graph, plan)) {
+    flash.graph_code_bytes += code.call_bytes;
+    variants.insert(KernelVariantName(graph.op(call.op).kind, call.kernels, call.writes_over));
+  }
+  std::set<std::string> functions;
+  for (const std::string& variant : variants) {
+    auto it = code.kernel_functions.find(variant);
+    if (it == code.kernel_functions.end()) {
+      return core::Error{"flash estimate: the " + code.core + " code sizes have no figure for kernel '" + variant +
+                         "' (measure them with nas_profile code-size)"};
+    }
+    functions.insert(it->second.begin(), it->second.end());
+  }
+  for (const std::string& function : functions) flash.runtime_code_bytes += code.function_bytes.at(function);
   return flash;
 }
 

@@ -25,6 +25,17 @@ std::string_view PlanModeName(PlanMode mode) {
   return "per_layer";
 }
 
+core::Result<PlanMode> ParsePlanMode(std::string_view name) {
+  for (PlanMode mode : {PlanMode::kPerLayer, PlanMode::kInPlace, PlanMode::kPatch}) {
+    if (PlanModeName(mode) == name) return mode;
+  }
+  return core::Error{"unknown execution mode '" + std::string(name) + "' (per_layer, inplace or patch)"};
+}
+
+core::KernelSet KernelsOf(PlanMode mode) {
+  return mode == PlanMode::kPerLayer ? core::KernelSet::kReference : core::KernelSet::kOptimized;
+}
+
 int64_t MemoryPlan::MaxLiveBytes() const {
   return live_bytes.empty() ? 0 : *std::max_element(live_bytes.begin(), live_bytes.end());
 }
@@ -69,7 +80,7 @@ PlanSizing WholeTensorSizing(const core::Graph& graph, bool in_place) {
   sizing.lifetimes = ComputeLifetimes(graph);
   for (const core::Tensor& t : graph.tensors()) sizing.tensor_bytes.push_back(t.Bytes());
   const int num_ops = static_cast<int>(graph.ops().size());
-  const core::KernelSet kernels = in_place ? core::KernelSet::kOptimized : core::KernelSet::kReference;
+  const core::KernelSet kernels = KernelsOf(in_place ? PlanMode::kInPlace : PlanMode::kPerLayer);
   sizing.writes_over.assign(num_ops, -1);
   sizing.fused.assign(num_ops, false);
   sizing.scratch_bytes.assign(num_ops, 0);

@@ -23,6 +23,11 @@ namespace kilonas::memory_planner {
 
 enum class PlanMode { kPerLayer, kInPlace, kPatch };
 std::string_view PlanModeName(PlanMode mode);
+// Parses PlanModeName's form; errors list the modes.
+core::Result<PlanMode> ParsePlanMode(std::string_view name);
+// The kernels a mode runs: per_layer the reference kernels (they need no scratch), the others
+// the optimized ones. The planner sizes scratch by it, the engine and the latency LUT key by it.
+core::KernelSet KernelsOf(PlanMode mode);
 
 struct PlanOptions {
   // true: the network input is an arena buffer (the frame the engine reads), counted in the peak.

@@ -44,7 +44,12 @@ core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std
   report.macs = graph.TotalMacs();
   report.params = graph.TotalParams();
   report.hw = hw;
-  report.flash = EstimateFlash(graph, hw ? hw->runtime_code_bytes : 0);
+  std::optional<CodeSize> code;
+  if (hw) {
+    core::Result<CodeSize> loaded = LoadCodeSize(hw->code_size);
+    if (!loaded.ok()) return core::Error{"profile '" + hw->name + "' key 'code_size': " + loaded.error().message};
+    code = loaded.value();
+  }
   for (PlanMode mode : kAllPlanModes) {
     PlanOptions with_input{true, options.alignment};
     PlanOptions without_input{false, options.alignment};
@@ -53,6 +58,12 @@ core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std
     core::Result<MemoryPlan> excluded = PlanForMode(graph, mode, without_input, options.patch_search);
     if (!excluded.ok()) return excluded.error();
     ModeResult result{std::move(counted).value(), excluded.value().arena_bytes, std::nullopt};
+    result.flash = EstimateDataFlash(graph);
+    if (code) {
+      core::Result<FlashEstimate> flash = EstimateFlash(graph, result.plan, *code);
+      if (!flash.ok()) return flash.error();
+      result.flash = flash.value();
+    }
     if (excluded.value().patch) {
       const PatchPlan& patch = *excluded.value().patch;
       result.patch_without_input = PatchConfig{patch.patches_per_side, patch.split_op};
@@ -111,10 +122,18 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
                 static_cast<double>(per_layer) / patch,
                 static_cast<double>(report.modes.front().arena_without_input) / report.modes.back().arena_without_input);
   out << ratio;
-  const FlashEstimate& f = report.flash;
-  out << "\nFlash: weights " << KiB(f.weight_bytes) << " + bias " << KiB(f.bias_bytes) << " + requant "
-      << KiB(f.requant_bytes) << " + graph code " << KiB(f.graph_code_bytes) << " + runtime "
-      << KiB(f.runtime_code_bytes) << " = " << KiB(f.Total()) << "\n";
+  const FlashEstimate& data = report.modes.front().flash;
+  out << "\nFlash: weights " << KiB(data.weight_bytes) << " + bias " << KiB(data.bias_bytes) << " + requant "
+      << KiB(data.requant_bytes);
+  if (report.hw) {
+    out << ", plus code per mode (" << report.hw->core << ", measured):\n";
+    for (const ModeResult& m : report.modes) {
+      out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10) << "graph code " << KiB(m.flash.graph_code_bytes)
+          << " + runtime kernels " << KiB(m.flash.runtime_code_bytes) << " = " << KiB(m.flash.Total()) << "\n";
+    }
+  } else {
+    out << " = " << KiB(data.Total()) << " (code not counted without a hardware profile)\n";
+  }
   if (report.hw) {
     const core::HwProfile& hw = *report.hw;
     out << "Budgets of " << hw.name << ": SRAM " << KiB(hw.SramBudget()) << " (" << KiB(hw.sram_bytes)
@@ -122,9 +141,8 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
     for (const ModeResult& m : report.modes) {
       out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10)
           << (m.plan.arena_bytes <= hw.SramBudget() ? "fits SRAM" : "exceeds SRAM") << ", "
-          << (f.Total() <= hw.FlashBudget() ? "fits flash" : "exceeds flash") << "\n";
+          << (m.flash.Total() <= hw.FlashBudget() ? "fits flash" : "exceeds flash") << "\n";
     }
-    if (!hw.runtime_code_measured) out << "  (runtime code size is an estimate until the engine measures it)\n";
   }
   return out.str();
 }

@@ -24,6 +24,7 @@ struct ModeResult {
   int64_t arena_without_input = 0;   // the same mode planned with the input outside the arena
   std::optional<PatchConfig> patch_without_input;  // patch mode may pick another (p, n) then
   double extra_mac_fraction_without_input = 0;
+  FlashEstimate flash;  // with code only when the report has a profile (its core's code sizes)
 };
 
 struct MemoryReport {
@@ -32,7 +33,6 @@ struct MemoryReport {
   int64_t macs = 0;
   int64_t params = 0;
   std::vector<ModeResult> modes;  // in kAllPlanModes order
-  FlashEstimate flash;
   std::optional<core::HwProfile> hw;
 };
 
@@ -41,7 +41,8 @@ struct ReportOptions {
   int64_t alignment = 4;
 };
 
-// Plans all modes; errors only if the graph has no patchable first stage.
+// Plans all modes; errors if the graph has no patchable first stage or the profile's code sizes
+// do not load.
 core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std::string& network,
                                              const std::optional<core::HwProfile>& hw,
                                              const ReportOptions& options = {});

@@ -63,15 +63,20 @@ std::string MemoryReportToJson(const core::Graph& graph, const MemoryReport& rep
     layers.push_back(std::move(row));
   }
   doc["layers"] = std::move(layers);
-  const FlashEstimate& f = report.flash;
-  doc["flash"] = {{"weight_bytes", f.weight_bytes},         {"bias_bytes", f.bias_bytes},
-                  {"requant_bytes", f.requant_bytes},       {"graph_code_bytes", f.graph_code_bytes},
-                  {"runtime_code_bytes", f.runtime_code_bytes}, {"total_bytes", f.Total()}};
+  nlohmann::ordered_json flash = nlohmann::ordered_json::object();
+  for (const ModeResult& m : report.modes) {
+    const FlashEstimate& f = m.flash;
+    flash[std::string(PlanModeName(m.plan.mode))] = {
+        {"weight_bytes", f.weight_bytes},         {"bias_bytes", f.bias_bytes},
+        {"requant_bytes", f.requant_bytes},       {"graph_code_bytes", f.graph_code_bytes},
+        {"runtime_code_bytes", f.runtime_code_bytes}, {"total_bytes", f.Total()}};
+  }
+  doc["flash"] = std::move(flash);
   if (report.hw) {
     doc["hw"] = {{"name", report.hw->name},
                  {"sram_budget_bytes", report.hw->SramBudget()},
                  {"flash_budget_bytes", report.hw->FlashBudget()},
-                 {"runtime_code_measured", report.hw->runtime_code_measured}};
+                 {"code_size", report.hw->code_size}};
   }
   return doc.dump(2) + "\n";
 }

@@ -142,4 +142,14 @@ core::Result<MemoryPlan> PlanBestPatch(const core::Graph& graph, const PlanOptio
   return std::move(*best);
 }
 
+MemoryPlan PlanDeployed(const core::Graph& graph, PlanMode mode, const PlanOptions& options,
+                        const PatchSearchOptions& search) {
+  if (mode == PlanMode::kPerLayer) return PlanPerLayer(graph, options);
+  MemoryPlan in_place = PlanInPlace(graph, options);
+  if (mode == PlanMode::kInPlace) return in_place;
+  core::Result<MemoryPlan> patch = PlanBestPatch(graph, options, search);
+  if (patch.ok() && patch.value().arena_bytes < in_place.arena_bytes) return std::move(patch).value();
+  return in_place;
+}
+
 }  // namespace kilonas::memory_planner

@@ -51,9 +51,9 @@ std::optional<Constraint> WorstViolation(const Resources& r, const Budgets& b) {
   return worst;
 }
 
-ResourceModel::ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode, int64_t runtime_code_bytes,
+ResourceModel::ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode, memory_planner::CodeSize code,
                              std::optional<latency_models::LatencyPredictor> latency)
-    : space_(std::move(space)), mode_(mode), runtime_code_bytes_(runtime_code_bytes), latency_(std::move(latency)) {}
+    : space_(std::move(space)), mode_(mode), code_(std::move(code)), latency_(std::move(latency)) {}
 
 core::Result<Resources> ResourceModel::Measure(const core::SubnetConfig& config) const {
   core::Result<core::Graph> graph = core::BuildSubnetGraph(space_, config);
@@ -61,23 +61,16 @@ core::Result<Resources> ResourceModel::Measure(const core::SubnetConfig& config)
   const core::Graph& g = graph.value();
   Resources r;
   r.macs = g.TotalMacs();
-  r.flash_bytes = memory_planner::EstimateFlash(g, runtime_code_bytes_).Total();
-  switch (mode_) {
-    case memory_planner::PlanMode::kPerLayer:
-      r.sram_bytes = memory_planner::PlanPerLayer(g).arena_bytes;
-      break;
-    case memory_planner::PlanMode::kInPlace:
-      r.sram_bytes = memory_planner::PlanInPlace(g).arena_bytes;
-      break;
-    case memory_planner::PlanMode::kPatch: {
-      // The best patch plan, but never worse than plain in-place execution.
-      const core::Result<memory_planner::MemoryPlan> patch = memory_planner::PlanBestPatch(g);
-      const int64_t in_place = memory_planner::PlanInPlace(g).arena_bytes;
-      r.sram_bytes = patch.ok() ? std::min(patch.value().arena_bytes, in_place) : in_place;
-      break;
-    }
+  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(g, mode_);
+  const core::Result<memory_planner::FlashEstimate> flash = memory_planner::EstimateFlash(g, plan, code_);
+  if (!flash.ok()) return flash.error();
+  r.flash_bytes = flash.value().Total();
+  r.sram_bytes = plan.arena_bytes;
+  if (latency_) {
+    const latency_models::LatencyPrediction latency = latency_->Predict(g, plan);
+    r.latency_ms = latency.ms;
+    r.latency_misses = latency.misses;
   }
-  if (latency_) r.latency_ms = latency_->Predict(g).ms;
   return r;
 }
 

@@ -1,5 +1,6 @@
-// The cheap side of a candidate's fitness: peak SRAM from the memory planner (chosen execution
-// mode), flash from the flash estimate, latency from the MCU's LUT, MACs. No LibTorch.
+// The cheap side of a candidate's fitness: peak SRAM from the memory planner (the plan the
+// engine deploys in the chosen execution mode), flash from the flash estimate, latency of that
+// plan's kernel calls from the MCU's LUT, MACs. No LibTorch.
 #pragma once
 
 #include <optional>
@@ -8,6 +9,7 @@
 #include "core/hw_profile.h"
 #include "core/ofa_space.h"
 #include "latency_models/predictor.h"
+#include "memory_planner/flash.h"
 #include "memory_planner/memory_plan.h"
 
 namespace kilonas::search {
@@ -25,7 +27,8 @@ Budgets BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb, std
 struct Resources {
   int64_t sram_bytes = 0;  // planned arena, input counted
   int64_t flash_bytes = 0;
-  double latency_ms = 0;
+  double latency_ms = 0;      // LUT-priced kernel calls of the deployed plan
+  int latency_misses = 0;     // of those calls, priced by the LUT's fallback model
   int64_t macs = 0;
 };
 
@@ -38,7 +41,7 @@ double Ratio(const Resources& r, const Budgets& b, Constraint c);  // used / bud
 
 class ResourceModel {
  public:
-  ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode, int64_t runtime_code_bytes,
+  ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode, memory_planner::CodeSize code,
                 std::optional<latency_models::LatencyPredictor> latency);
   // Thread-safe (const, no shared mutable state): called from OpenMP loops.
   core::Result<Resources> Measure(const core::SubnetConfig& config) const;
@@ -47,7 +50,7 @@ class ResourceModel {
  private:
   core::OfaSpace space_;
   memory_planner::PlanMode mode_;
-  int64_t runtime_code_bytes_;
+  memory_planner::CodeSize code_;
   std::optional<latency_models::LatencyPredictor> latency_;
 };
 

@@ -13,6 +13,7 @@ nlohmann::ordered_json CandidateToJson(const Candidate& c) {
           {"sram_bytes", c.resources.sram_bytes},
           {"flash_bytes", c.resources.flash_bytes},
           {"latency_ms", c.resources.latency_ms},
+          {"latency_lut_misses", c.resources.latency_misses},
           {"macs", c.resources.macs}};
 }
 
@@ -28,6 +29,7 @@ Candidate CandidateFromJson(const nlohmann::json& doc, const std::string& path) 
   c.resources.sram_bytes = r.Int64("sram_bytes");
   c.resources.flash_bytes = r.Int64("flash_bytes");
   c.resources.latency_ms = r.Number("latency_ms");
+  c.resources.latency_misses = r.IntInRange("latency_lut_misses", 0, 1 << 30);
   c.resources.macs = r.Int64("macs");
   r.RejectUnknownKeys();
   return c;

@@ -43,11 +43,14 @@ TEST(HwProfile, CommittedProfilesLoadWithTheirDatasheetFigures) {
     EXPECT_EQ(p.value().flash_bytes, e.flash_kb * 1024);
     EXPECT_GT(p.value().SramBudget(), 0);
     EXPECT_LT(p.value().SramBudget(), p.value().sram_bytes);
+    EXPECT_FALSE(p.value().qemu_board.empty());
   }
+  EXPECT_EQ(LoadHwProfile(Profile("stm32h743")).value().ram_origin, 0x24000000);  // AXI SRAM
+  EXPECT_EQ(LoadHwProfile(Profile("stm32h743")).value().flash_origin, 0x08000000);
 }
 
 TEST(HwProfile, UnknownKeyIsRejectedNamingFileAndKey) {
-  const std::string e = ErrorOf(Replace(F746(), "\"fpu\": true", "\"fpu\": true, \"sram_kb\": 320"));
+  const std::string e = ErrorOf(Replace(F746(), "\"cpi\": 1.0", "\"cpi\": 1.0, \"sram_kb\": 320"));
   EXPECT_EQ(e, "board.json: unknown key 'sram_kb'");
 }
 
@@ -61,8 +64,20 @@ TEST(HwProfile, BadValuesAreRejectedNamingTheKey) {
             std::string::npos);
   EXPECT_NE(ErrorOf(Replace(F746(), "\"core\": \"cortex-m7\"", "\"core\": \"cortex-a53\"")).find("key 'core'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(Replace(F746(), "\"fpu\": true", "\"fpu\": 1")).find("expected true or false"),
+  EXPECT_NE(ErrorOf(Replace(F746(), "\"cpi_measured\": false", "\"cpi_measured\": 1")).find("expected true or false"),
             std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(F746(), "\"qemu_machine\": \"mps2-an500\"", "\"qemu_machine\": \"mps2-an386\""))
+                .find("key 'qemu_machine': 'mps2-an386' does not emulate a cortex-m7 (use mps2-an500)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(F746(), "\"latency_lut\": \"latency_models/luts/stm32f746.json\"", "\"latency_lut\": \"\""))
+                .find("key 'latency_lut': must name"),
+            std::string::npos);
+  for (const char* bad : {"\"0x\"", "\"20000000\"", "\"0x1FFFFFFFF\"", "\"0xZZ\"", "\"0x20000002\"", "536870912"}) {
+    EXPECT_NE(ErrorOf(Replace(F746(), "\"ram_origin\": \"0x20000000\"", std::string("\"ram_origin\": ") + bad))
+                  .find("key 'ram_origin'"),
+              std::string::npos)
+        << bad;
+  }
 }
 
 TEST(HwProfile, MissingKeyAndMalformedJsonNameTheFile) {

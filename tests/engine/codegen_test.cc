@@ -34,7 +34,7 @@ Model TinyModel() {
   }
   std::vector<float> image(16);
   for (int i = 0; i < 16; ++i) image[i] = static_cast<float>(i) / 8.0f - 1.0f;
-  return Quantize(fm, {image}, {}, {}).value();
+  return Quantize(fm, {image}, {}).value();
 }
 
 TEST(Codegen, TinyModelMatchesTheGoldenSource) {

@@ -35,10 +35,10 @@ TEST(Firmware, OutputEqualsTheHostInterpreterOnRandomNetworksAndCores) {
         execution.split_op = splits.at(std::uniform_int_distribution<size_t>(0, splits.size() - 1)(rng));
         execution.patches_per_side = 2;
       }
-      core::Result<Model> model = Quantize(fm, {image}, {}, execution);
+      core::Result<Model> model = Quantize(fm, {image}, execution);
       if (!model.ok()) {  // a 2x2 grid does not fit a 1x1 stage output: plain in-place then
         execution.mode = memory_planner::PlanMode::kInPlace;
-        model = Quantize(fm, {image}, {}, execution);
+        model = Quantize(fm, {image}, execution);
       }
       ASSERT_TRUE(model.ok()) << model.error().message;
       const std::string dir = std::string(KILONAS_TEST_OUT) + "/firmware_" + std::to_string(trial);
@@ -65,7 +65,7 @@ TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
   std::mt19937 rng(1);
   const FloatModel fm = RandomFloatModel(g, rng);
   const std::vector<float> image(g.tensor(g.input()).shape.Elements(), 0.25f);
-  const Model model = Quantize(fm, {image}, {}, {}).value();
+  const Model model = Quantize(fm, {image}, {}).value();
   ExportOptions options{std::string(KILONAS_TEST_OUT) + "/too_big", "too_big", KILONAS_SOURCE_DIR,
                         KernelSet::kOptimized, true, false};
   core::Result<ExportResult> r = ExportModel(model, QuantizeInput(model, image), hw, options);

@@ -31,7 +31,7 @@ Model SmallModel(memory_planner::PlanMode mode = memory_planner::PlanMode::kInPl
     execution.patches_per_side = 2;
     execution.split_op = 4;  // after b0.add
   }
-  return Quantize(fm, {image}, {}, execution).value();
+  return Quantize(fm, {image}, execution).value();
 }
 
 TEST(ModelFile, RoundTripPreservesEveryBit) {

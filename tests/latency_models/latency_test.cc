@@ -1,52 +1,82 @@
+#include <algorithm>
 #include <random>
 
 #include <gtest/gtest.h>
 
 #include "core/file_io.h"
+#include "core/hw_profile.h"
 #include "core/ofa_space.h"
 #include "core/reference_nets.h"
 #include "latency_models/predictor.h"
 #include "latency_models/space_keys.h"
+#include "memory_planner/patch_plan.h"
 
 namespace kilonas::latency_models {
 namespace {
 
-TEST(OpKey, TextFormIsStableAndRoundTrips) {
-  const core::Graph g = core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value();
-  EXPECT_EQ(KeyOf(g, g.op(0)).ToString(), "conv2d k3 s2 96x96x3 -> 48x48x16");
-  EXPECT_EQ(KeyOf(g, g.op(1)).ToString(), "depthwise_conv2d k3 s1 48x48x16 -> 48x48x16");
-  for (const OpKey& key : SpaceOpKeys(core::FashionMnistSpace())) {
-    core::Result<OpKey> parsed = ParseOpKey(key.ToString());
-    ASSERT_TRUE(parsed.ok()) << key.ToString();
-    EXPECT_EQ(parsed.value(), key);
-    EXPECT_EQ(OpKeyHash()(parsed.value()), OpKeyHash()(key));
-  }
+using memory_planner::PlanMode;
+
+constexpr PlanMode kModes[] = {PlanMode::kPerLayer, PlanMode::kInPlace, PlanMode::kPatch};
+
+std::vector<OpKey> CallsOf(const core::Graph& g, PlanMode mode) {
+  return ExecutedCalls(g, memory_planner::PlanDeployed(g, mode));
 }
 
-TEST(OpKey, SameOpInDifferentGraphsHasTheSameKey) {
-  const core::Graph a = core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value();
-  const core::Graph b = core::BuildGraph(core::MobileNetV2(0.35, 96, 1000)).value();
-  for (size_t i = 0; i + 1 < a.ops().size(); ++i) {  // all but the classifier
-    EXPECT_EQ(KeyOf(a, a.op(static_cast<int>(i))), KeyOf(b, b.op(static_cast<int>(i))));
+TEST(OpKey, TextFormNamesTheKernelVariantAndRoundTrips) {
+  const core::Graph g = core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value();
+  EXPECT_EQ(CallsOf(g, PlanMode::kPerLayer)[0].ToString(), "conv2d k3 s2 96x96x3 -> 48x48x16 ref");
+  EXPECT_EQ(CallsOf(g, PlanMode::kPerLayer)[1].ToString(), "depthwise_conv2d k3 s1 48x48x16 -> 48x48x16 ref");
+  const std::vector<OpKey> in_place = CallsOf(g, PlanMode::kInPlace);
+  EXPECT_EQ(in_place[0].ToString(), "conv2d k3 s2 96x96x3 -> 48x48x16");
+  EXPECT_EQ(in_place[1].ToString(), "depthwise_conv2d k3 s1 48x48x16 -> 48x48x16 in_place");
+  EXPECT_TRUE(std::any_of(in_place.begin(), in_place.end(), [](const OpKey& k) {
+    return k.ToString().find("fused_add") != std::string::npos;
+  }));
+  for (PlanMode mode : kModes) {
+    for (const OpKey& key : SpaceCallKeys(core::FashionMnistSpace(), mode, 50)) {
+      core::Result<OpKey> parsed = ParseOpKey(key.ToString());
+      ASSERT_TRUE(parsed.ok()) << key.ToString();
+      EXPECT_EQ(parsed.value(), key);
+      EXPECT_EQ(OpKeyHash()(parsed.value()), OpKeyHash()(key));
+    }
   }
-  EXPECT_FALSE(KeyOf(a, a.ops().back()) == KeyOf(b, b.ops().back()));
 }
 
 TEST(OpKey, MalformedTextIsAnError) {
-  for (const char* bad : {"", "conv2d", "relu k1 s1 1x1x1 -> 1x1x1", "conv2d k3 s2 8x8x3 -> 4x4", "conv2d k3 s2 8x8x3 -> 4x4x8 x"}) {
+  for (const char* bad : {"", "conv2d", "relu k1 s1 1x1x1 -> 1x1x1", "conv2d k3 s2 8x8x3 -> 4x4",
+                          "conv2d k3 s2 8x8x3 -> 4x4x8 x", "conv2d k3 s1 8x8x3 -> 8x8x8 in_place",
+                          "depthwise_conv2d k3 s1 8x8x8 -> 8x8x8 fused_add", "add k1 s1 8x8x8 -> 8x8x8 ref ref",
+                          "pointwise_conv2d k1 s1 8x8x8 -> 8x8x8 fused_add ref"}) {
     EXPECT_FALSE(ParseOpKey(bad).ok()) << bad;
   }
+  EXPECT_TRUE(ParseOpKey("pointwise_conv2d k1 s1 8x8x8 -> 8x8x8 ref fused_add").ok());
 }
 
-TEST(SpaceOpKeys, EveryOpOfRandomSubnetsIsEnumerated) {
+TEST(ExecutedCalls, PatchStageOpsRunOncePerPatchAtPatchShapesAndFusedAddsAreFree) {
+  const core::Graph g = core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value();
+  const memory_planner::MemoryPlan plan = memory_planner::PlanPatch(g, {3, 4}).value();
+  const std::vector<OpKey> calls = ExecutedCalls(g, plan);
+  int fused = 0;
+  for (bool f : plan.op_fused) fused += f;
+  int stage_unfused = 0;
+  for (int i = 0; i < 4; ++i) stage_unfused += !plan.op_fused[i];
+  EXPECT_EQ(calls.size(), g.ops().size() - fused + 8 * stage_unfused);  // 9 patches instead of 1
+  EXPECT_LT(calls[0].out.h, 48);  // the stem computes one patch of its output per call
+  EXPECT_EQ(calls[0].out.h, plan.patch->regions[0][g.op(0).output].rows.size());
+  const std::vector<OpKey> whole = ExecutedCalls(g, memory_planner::PlanInPlace(g));
+  EXPECT_EQ(whole.size(), g.ops().size() - fused);
+}
+
+TEST(SpaceCallKeys, EveryWholeTensorCallOfRandomSubnetsIsEnumerated) {
   const core::OfaSpace space = core::FashionMnistSpace();
-  const std::vector<OpKey> keys = SpaceOpKeys(space);
-  std::mt19937 rng(1);
-  for (int trial = 0; trial < 100; ++trial) {
-    const core::SubnetConfig c = core::SampleSubnet(space, rng);
-    const core::Graph g = core::BuildSubnetGraph(space, c).value();
-    for (const core::Op& op : g.ops()) {
-      EXPECT_TRUE(std::binary_search(keys.begin(), keys.end(), KeyOf(g, op))) << KeyOf(g, op).ToString();
+  for (PlanMode mode : {PlanMode::kPerLayer, PlanMode::kInPlace}) {
+    const std::vector<OpKey> keys = SpaceCallKeys(space, mode);
+    std::mt19937 rng(1);
+    for (int trial = 0; trial < 60; ++trial) {
+      const core::Graph g = core::BuildSubnetGraph(space, core::SampleSubnet(space, rng)).value();
+      for (const OpKey& key : CallsOf(g, mode)) {
+        EXPECT_TRUE(std::binary_search(keys.begin(), keys.end(), key)) << key.ToString();
+      }
     }
   }
 }
@@ -56,9 +86,9 @@ LatencyLut SyntheticLut() {
   LatencyLut lut;
   lut.mcu = "test";
   lut.provenance = {"0", "qemu-icount", "2026-01-01T00:00:00Z", "cortex-m7", "test", 1.0, 100.0, ""};
-  for (const OpKey& key : SpaceOpKeys(core::FashionMnistSpace())) {
-    if (key.kind != core::OpKind::kPointwiseConv2d) continue;
-    lut.entries[key] = {0, 3.0 * KeyMacs(key) + 2.0 * key.out.Elements() + 100};
+  for (const OpKey& key : SpaceCallKeys(core::FashionMnistSpace(), PlanMode::kInPlace)) {
+    if (key.kind != core::OpKind::kPointwiseConv2d || key.writes_over) continue;
+    lut.entries[key] = {1, 3.0 * KeyMacs(key) + 2.0 * key.out.Elements() + 100};
   }
   return lut;
 }
@@ -73,25 +103,73 @@ TEST(LatencyPredictor, FallbackModelRecoversALinearCostAndCountsMisses) {
   const OpKey seen = predictor.lut().entries.begin()->first;
   EXPECT_DOUBLE_EQ(predictor.Cycles(seen, &miss), predictor.lut().entries.begin()->second.cycles);
   EXPECT_FALSE(miss);
-  // A whole network: every non-pointwise op (and unseen pointwise) is a miss.
+  // A whole network: every non-pointwise call (and unseen pointwise) is a miss.
   const core::Graph g = core::BuildSubnetGraph(core::FashionMnistSpace(), core::LargestSubnet(core::FashionMnistSpace())).value();
-  const LatencyPrediction p = predictor.Predict(g);
-  EXPECT_EQ(p.ops, static_cast<int>(g.ops().size()));
+  const memory_planner::MemoryPlan plan = memory_planner::PlanInPlace(g);
+  const LatencyPrediction p = predictor.Predict(g, plan);
+  EXPECT_EQ(p.calls, static_cast<int>(ExecutedCalls(g, plan).size()));
   EXPECT_GT(p.misses, 0);
   EXPECT_NEAR(p.ms, p.cycles / (100.0 * 1e3), 1e-9);
 }
 
-TEST(CommittedLuts, CoverTheWholeFashionMnistSpaceWithProvenance) {
-  const std::vector<OpKey> keys = SpaceOpKeys(core::FashionMnistSpace());
-  for (const char* mcu : {"stm32f746", "stm32f412"}) {
-    core::Result<LatencyLut> lut = LoadLut(std::string("latency_models/luts/") + mcu + ".json");
-    ASSERT_TRUE(lut.ok()) << lut.error().message;
-    EXPECT_EQ(lut.value().mcu, mcu);
-    EXPECT_EQ(lut.value().provenance.method, "qemu-icount");
-    EXPECT_FALSE(lut.value().provenance.date.empty());
-    for (const OpKey& key : keys) EXPECT_TRUE(lut.value().entries.count(key)) << key.ToString();
-    for (const auto& [key, entry] : lut.value().entries) EXPECT_GT(entry.instructions, 0u) << key.ToString();
+TEST(LatencyPredictor, PatchPlansCostTheirRecomputedHalosAndCalls) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
+  const LatencyPredictor predictor(LoadLutFor(hw).value());
+  std::mt19937 rng(4);
+  int patched = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const core::Graph g = core::BuildSubnetGraph(space, core::SampleSubnet(space, rng)).value();
+    const memory_planner::MemoryPlan patch = memory_planner::PlanDeployed(g, PlanMode::kPatch);
+    if (!patch.patch) continue;
+    ++patched;
+    EXPECT_GT(predictor.Predict(g, patch).cycles, predictor.Predict(g, memory_planner::PlanInPlace(g)).cycles);
   }
+  EXPECT_GT(patched, 5);
+}
+
+TEST(CommittedLuts, PriceEveryModeOfTheFashionMnistSpaceWithFewMisses) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  for (const char* mcu : {"stm32f746", "stm32f412", "stm32h743", "nrf52840"}) {
+    const core::HwProfile hw = core::LoadHwProfile(std::string("hw_profiles/") + mcu + ".json").value();
+    core::Result<LatencyLut> lut = LoadLutFor(hw);
+    ASSERT_TRUE(lut.ok()) << lut.error().message;
+    EXPECT_EQ(lut.value().provenance.method, "qemu-icount");
+    for (const auto& [key, entry] : lut.value().entries) EXPECT_GT(entry.instructions, 0u) << key.ToString();
+    const LatencyPredictor predictor(lut.value());
+    for (PlanMode mode : kModes) {
+      std::mt19937 rng(7);
+      int calls = 0, misses = 0;
+      for (int trial = 0; trial < 30; ++trial) {
+        const core::Graph g = core::BuildSubnetGraph(space, core::SampleSubnet(space, rng)).value();
+        const LatencyPrediction p = predictor.Predict(g, memory_planner::PlanDeployed(g, mode));
+        calls += p.calls;
+        misses += p.misses;
+      }
+      // Whole-tensor modes are enumerated completely; patch calls are sampled (space_keys.h).
+      EXPECT_LE(misses * 100, mode == PlanMode::kPatch ? calls : 0) << mcu << " " << memory_planner::PlanModeName(mode);
+    }
+  }
+}
+
+TEST(LutChecks, AnEmptyLutOrOneOfAnotherMcuCoreOrClockIsAnError) {
+  const core::HwProfile f746 = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
+  const LatencyLut f412 = LoadLut("latency_models/luts/stm32f412.json").value();
+  const std::string other = CheckLutMatches(f412, f746, "f412.json").message();
+  EXPECT_NE(other.find("f412.json: measured for mcu 'stm32f412', the profile is 'stm32f746'"), std::string::npos) << other;
+  LatencyLut lut = LoadLut("latency_models/luts/stm32f746.json").value();
+  EXPECT_TRUE(CheckLutMatches(lut, f746, "x").ok());
+  lut.provenance.clock_mhz = 100;
+  EXPECT_NE(CheckLutMatches(lut, f746, "x").message().find("clock"), std::string::npos);
+  lut.provenance.clock_mhz = f746.clock_mhz;
+  lut.provenance.core = "cortex-m4";
+  EXPECT_NE(CheckLutMatches(lut, f746, "x").message().find("core"), std::string::npos);
+  lut.provenance.core = f746.core;
+  lut.entries.clear();
+  EXPECT_NE(CheckLutMatches(lut, f746, "x").message().find("no entries"), std::string::npos);
+  core::HwProfile missing = f746;
+  missing.latency_lut = "";
+  EXPECT_NE(LoadLutFor(missing).error().message.find("key 'latency_lut': latency LUT: empty path"), std::string::npos);
 }
 
 TEST(LutFile, RoundTripAndClearErrors) {
@@ -115,6 +193,10 @@ TEST(LutFile, RoundTripAndClearErrors) {
   bad = json;
   bad.replace(bad.find("\"cycles\""), 8, "\"cycels\"");
   EXPECT_NE(error(bad).find("missing"), std::string::npos) << error(bad);
+  bad = json;
+  const size_t cycles = bad.find("\"cycles\": ") + 10;
+  bad.replace(cycles, bad.find(',', cycles) - cycles, "0.0");
+  EXPECT_NE(error(bad).find("must be positive"), std::string::npos) << error(bad);
   EXPECT_NE(error(json.substr(0, json.size() / 2)).find("lut.json: malformed JSON"), std::string::npos);
   EXPECT_NE(LoadLut("latency_models/luts/nope.json").error().message.find("cannot open"), std::string::npos);
 }

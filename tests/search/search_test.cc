@@ -10,7 +10,8 @@ namespace kilonas::search {
 namespace {
 
 ResourceModel Model() {
-  return ResourceModel(core::FashionMnistSpace(), memory_planner::PlanMode::kInPlace, 7412,
+  return ResourceModel(core::FashionMnistSpace(), memory_planner::PlanMode::kInPlace,
+                       memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
                        latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
 }
 
@@ -198,6 +199,27 @@ TEST(Evolve, MultiObjectiveModeIsDeterministicAndReturnsTheMostAccurateFirst) {
   EXPECT_EQ(a.value().population.front().config, b.value().population.front().config);
   for (const Candidate& c : a.value().population) EXPECT_LE(c.accuracy, a.value().population.front().accuracy);
   EXPECT_DOUBLE_EQ(a.value().log.back().best_accuracy, a.value().population.front().accuracy);
+}
+
+TEST(Evolve, MultiObjectiveModeSelectsParentsByParetoRank) {
+  const ResourceModel model = Model();
+  EvolutionConfig config;
+  config.population = 16;
+  config.generations = 3;
+  config.multi_objective = true;
+  std::mt19937 rng(5);
+  int reordered = 0;  // generations where rank order is not accuracy order: the mode did something
+  const auto evolved = Evolve(model, {16 * 1024, 400 * 1024, 0}, SyntheticAccuracy, config, rng, [&](const EvolutionState& s) {
+    const std::vector<Candidate>& population = s.result.population;  // selection order: parents first
+    const std::vector<int> ranks = ParetoRanks(population);
+    for (size_t i = 1; i < population.size(); ++i) {
+      EXPECT_LE(ranks[i - 1], ranks[i]) << "generation " << s.generation << " position " << i;
+      if (ranks[i - 1] == ranks[i]) EXPECT_GE(population[i - 1].accuracy, population[i].accuracy);
+      reordered += population[i - 1].accuracy < population[i].accuracy;
+    }
+  });
+  ASSERT_TRUE(evolved.ok());
+  EXPECT_GT(reordered, 0);
 }
 
 }  // namespace

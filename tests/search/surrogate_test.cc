@@ -8,7 +8,8 @@ namespace kilonas::search {
 namespace {
 
 ResourceModel Model() {
-  return ResourceModel(core::FashionMnistSpace(), memory_planner::PlanMode::kInPlace, 7412,
+  return ResourceModel(core::FashionMnistSpace(), memory_planner::PlanMode::kInPlace,
+                       memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
                        latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
 }
 

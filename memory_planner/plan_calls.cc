@@ -1,0 +1,48 @@
+#include "memory_planner/plan_calls.h"
+
+namespace kilonas::memory_planner {
+namespace {
+
+core::Shape RegionShape(const core::Region& r, int channels) { return {r.rows.size(), r.cols.size(), channels}; }
+
+}  // namespace
+
+std::vector<PlannedCall> PlanCalls(const core::Graph& graph, const MemoryPlan& plan) {
+  std::vector<PlannedCall> calls;
+  const core::KernelSet kernels = KernelsOf(plan.mode);
+  auto call = [&](int index, const std::vector<core::Region>* regions) {
+    if (plan.op_fused.at(index)) return;  // computed by the projection before it
+    const core::Op& op = graph.op(index);
+    PlannedCall c{index, graph.InputOf(op).shape, graph.OutputOf(op).shape, kernels, plan.op_writes_over.at(index) >= 0};
+    if (regions) {
+      c.in = RegionShape((*regions)[op.inputs[0]], c.in.c);
+      c.out = RegionShape((*regions)[op.output], c.out.c);
+    }
+    calls.push_back(c);
+  };
+  int first_whole_op = 0;
+  if (plan.patch) {
+    for (const std::vector<core::Region>& regions : plan.patch->regions) {
+      for (int i = 0; i < plan.patch->split_op; ++i) call(i, &regions);
+    }
+    first_whole_op = plan.patch->split_op;
+  }
+  for (int i = first_whole_op; i < static_cast<int>(graph.ops().size()); ++i) call(i, nullptr);
+  return calls;
+}
+
+std::string VariantTokens(core::OpKind kind, core::KernelSet kernels, bool writes_over) {
+  std::string tokens = kernels == core::KernelSet::kReference ? "ref" : "";
+  if (writes_over) {
+    if (!tokens.empty()) tokens += " ";
+    tokens += kind == core::OpKind::kDepthwiseConv2d ? "in_place" : "fused_add";
+  }
+  return tokens;
+}
+
+std::string KernelVariantName(core::OpKind kind, core::KernelSet kernels, bool writes_over) {
+  const std::string tokens = VariantTokens(kind, kernels, writes_over);
+  return std::string(core::Traits(kind).name) + (tokens.empty() ? "" : " " + tokens);
+}
+
+}  // namespace kilonas::memory_planner

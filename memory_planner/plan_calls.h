@@ -1,0 +1,34 @@
+// The kernel calls a MemoryPlan executes, in the engine's order: every op once on whole tensors,
+// the patch stage once per patch at that patch's regions, no call for an add computed by its
+// producer. Each call names its kernel variant (op kind, kernel set of the mode, whether it
+// writes over another tensor's buffer), which is what the engine's kernel table maps to a
+// runtime function. The latency LUT prices these calls and the flash estimate counts their
+// code; engine::BuildSchedule makes exactly these calls (tested).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/graph.h"
+#include "core/scratch.h"
+#include "memory_planner/memory_plan.h"
+
+namespace kilonas::memory_planner {
+
+struct PlannedCall {
+  int op = 0;
+  core::Shape in;   // region read (rows x cols x channels)
+  core::Shape out;  // region computed
+  core::KernelSet kernels = core::KernelSet::kOptimized;
+  bool writes_over = false;  // in-place depthwise, or projection writing x + conv over x
+};
+
+std::vector<PlannedCall> PlanCalls(const core::Graph& graph, const MemoryPlan& plan);
+
+// Text tokens of a variant after the op kind: "ref" for reference kernels, then "in_place"
+// (depthwise) or "fused_add" (pointwise) when it writes over; "" for a plain optimized kernel.
+std::string VariantTokens(core::OpKind kind, core::KernelSet kernels, bool writes_over);
+// "depthwise_conv2d in_place", "pointwise_conv2d ref fused_add", "conv2d": the variant's name.
+std::string KernelVariantName(core::OpKind kind, core::KernelSet kernels, bool writes_over);
+
+}  // namespace kilonas::memory_planner

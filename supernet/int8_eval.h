@@ -1,0 +1,24 @@
+// The subnet as the engine runs it, and its accuracy there: batch norm recalibrated for the
+// subnet, weights extracted, quantized to int8 with calibration images from the training split,
+// then top-1 accuracy of the host interpreter (bit-exact with the firmware) on an image set.
+// One place for what nas_train, nas_search and the fidelity measurement all do.
+#pragma once
+
+#include "engine/model.h"
+#include "supernet/evaluate.h"
+
+namespace kilonas::supernet {
+
+// Image i of a set as the engine's float HWC input at `resolution`.
+std::vector<float> EngineImage(const ImageSet& set, int64_t i, int resolution);
+
+// Recalibrates, extracts and quantizes `config` with `calibration_images` training images
+// (every 37th, fixed), planned with `execution`.
+core::Result<engine::Model> QuantizeSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
+                                           const EvalOptions& bn, int calibration_images,
+                                           const engine::ExecutionConfig& execution);
+
+// Top-1 accuracy of the int8 model on the first `max_images` of `set` (0: all), host interpreter.
+core::Result<double> Int8Accuracy(const engine::Model& model, const ImageSet& set, int resolution, int64_t max_images);
+
+}  // namespace kilonas::supernet

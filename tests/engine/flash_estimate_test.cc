@@ -1,0 +1,45 @@
+// The flash estimate the search budgets with bounds what the firmware links: for random subnets
+// in every execution mode on both cores, estimate >= the model's linked flash (firmware minus
+// the harness alone) and within 3% of it. Builds firmware (no QEMU run).
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "core/hw_profile.h"
+#include "core/ofa_space.h"
+#include "engine/export.h"
+#include "memory_planner/flash.h"
+#include "memory_planner/patch_plan.h"
+
+namespace kilonas::engine {
+namespace {
+
+TEST(FlashEstimate, BoundsTheLinkedModelFlashWithin3PercentInEveryModeAndCore) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  std::mt19937 rng(404);
+  for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
+    const core::HwProfile hw = core::LoadHwProfile(profile).value();
+    const memory_planner::CodeSize code = memory_planner::LoadCodeSize(hw.code_size).value();
+    for (int i = 0; i < 2; ++i) {
+      const core::Graph graph = core::BuildSubnetGraph(space, core::SampleSubnet(space, rng)).value();
+      for (memory_planner::PlanMode mode : {memory_planner::PlanMode::kPerLayer, memory_planner::PlanMode::kInPlace,
+                                            memory_planner::PlanMode::kPatch}) {
+        const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
+        const std::string dir = std::string(KILONAS_TEST_OUT) + "/flash_estimate";
+        const ExportOptions options{dir, "flash", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false, false};
+        const core::Result<ExportResult> exported = ExportRandomNetwork(graph, plan, hw, options, rng);
+        ASSERT_TRUE(exported.ok()) << exported.error().message;
+        const int64_t linked = MeasureModelFlash(dir, TargetFor(hw), KILONAS_SOURCE_DIR, *exported.value().build).value();
+        const int64_t estimate = memory_planner::EstimateFlash(graph, plan, code).value().Total();
+        const std::string what = std::string(profile) + " " + std::string(memory_planner::PlanModeName(mode)) +
+                                 (plan.patch ? " (patched)" : "") + ": estimate " + std::to_string(estimate) +
+                                 ", linked " + std::to_string(linked);
+        EXPECT_GE(estimate, linked) << what;
+        EXPECT_LE(estimate, linked * 1.03) << what;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kilonas::engine
