@@ -43,3 +43,26 @@ TEST(FlashEstimate, BoundsTheLinkedModelFlashWithin3PercentInEveryModeAndCore) {
 
 }  // namespace
 }  // namespace kilonas::engine
+
+#include "core/file_io.h"
+
+namespace kilonas::engine {
+namespace {
+
+TEST(BoardLinkerScript, UsesTheProfilesMemoryMapWhileQemuBuildsUseTheBoardEmulatedThere) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  const core::HwProfile h743 = core::LoadHwProfile("hw_profiles/stm32h743.json").value();
+  const core::Graph graph = core::BuildSubnetGraph(space, core::SmallestSubnet(space)).value();
+  std::mt19937 rng(1);
+  const std::string dir = std::string(KILONAS_TEST_OUT) + "/board_ld";
+  const ExportOptions options{dir, "board", KILONAS_SOURCE_DIR, KernelSet::kOptimized, false, false, false};
+  ASSERT_TRUE(ExportRandomNetwork(graph, memory_planner::PlanInPlace(graph), h743, options, rng).ok());
+  const std::string board = core::ReadTextFile(dir + "/link_board.ld").value();
+  EXPECT_NE(board.find("FLASH (rx) : ORIGIN = 0x08000000"), std::string::npos) << board;
+  EXPECT_NE(board.find("RAM (rwx)  : ORIGIN = 0x24000000, LENGTH = 524288"), std::string::npos) << board;
+  const std::string qemu = LinkerScript(TargetFor(h743), KILONAS_SOURCE_DIR).value();
+  EXPECT_NE(qemu.find("RAM (rwx)  : ORIGIN = 0x20000000"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kilonas::engine

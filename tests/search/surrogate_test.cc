@@ -4,14 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/search/fmnist_resource_model.h"
+
 namespace kilonas::search {
 namespace {
 
-ResourceModel Model() {
-  return ResourceModel(core::FashionMnistSpace(), memory_planner::PlanMode::kInPlace,
-                       memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
-                       latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
-}
+ResourceModel Model() { return testing::FmnistResourceModel(); }
 
 double BlockScore(const core::SubnetConfig& c) {
   double score = 0.01 * c.resolution + c.width_mult;
