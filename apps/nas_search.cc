@@ -87,8 +87,10 @@ int main(int argc, char** argv) {
   if (!config.ok()) return Fail(config.error().message);
   if (out_dir.empty()) out_dir = config.value().output_dir + "/" + hw.value().name;
   if (pareto) config.value().evolution.multi_objective = true;
-  const search::Budgets budgets =
+  const core::Result<search::Budgets> budget_values =
       search::BudgetsFor(hw.value(), sram_kb, flash_kb, latency_ms ? latency_ms : config.value().latency_ms);
+  if (!budget_values.ok()) return Fail(budget_values.error().message + " (--sram-kb, --flash-kb, --latency-ms)");
+  const search::Budgets budgets = budget_values.value();
   core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(hw.value());
   if (!lut.ok()) return Fail(hw_path + ": " + lut.error().message);
   core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.value().code_size);

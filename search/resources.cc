@@ -1,12 +1,25 @@
 #include "search/resources.h"
 
+#include <cmath>
+#include <cstdio>
+#include <tuple>
+
 #include "memory_planner/flash.h"
 #include "memory_planner/patch_plan.h"
 
 namespace kilonas::search {
 
-Budgets BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb, std::optional<double> flash_kb,
-                   std::optional<double> latency_ms) {
+core::Result<Budgets> BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb, std::optional<double> flash_kb,
+                                 std::optional<double> latency_ms) {
+  for (const auto& [name, value, limit] : {std::tuple{"SRAM budget (kB)", sram_kb, double(1 << 30)},
+                                           std::tuple{"flash budget (kB)", flash_kb, double(1 << 30)},
+                                           std::tuple{"latency budget (ms)", latency_ms, 1e9}}) {
+    if (value && !(std::isfinite(*value) && *value > 0 && *value <= limit)) {
+      char text[160];
+      std::snprintf(text, sizeof(text), "%s must be a finite number in (0, %.0f], got %g", name, limit, *value);
+      return core::Error{text};
+    }
+  }
   Budgets b;
   b.sram_bytes = sram_kb ? static_cast<int64_t>(*sram_kb * 1024) : hw.SramBudget();
   b.flash_bytes = flash_kb ? static_cast<int64_t>(*flash_kb * 1024) : hw.FlashBudget();

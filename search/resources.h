@@ -20,9 +20,10 @@ struct Budgets {
   double latency_ms = 0;    // 0: no latency constraint
 };
 
-// Budgets of a profile, with optional overrides in kB / ms.
-Budgets BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb, std::optional<double> flash_kb,
-                   std::optional<double> latency_ms);
+// Budgets of a profile, with optional overrides in kB / ms. An override must be a finite number
+// > 0 (the config's rule for latency_ms) and at most 2^30 kB / 1e9 ms: the error names it.
+core::Result<Budgets> BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb, std::optional<double> flash_kb,
+                                 std::optional<double> latency_ms);
 
 struct Resources {
   int64_t sram_bytes = 0;  // planned arena, input counted

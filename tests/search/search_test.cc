@@ -265,3 +265,29 @@ TEST(ChooseSpace, SkipsSubSpacesTooSparseToSeedAPopulation) {
 
 }  // namespace
 }  // namespace kilonas::search
+
+namespace kilonas::search {
+namespace {
+
+TEST(BudgetsFor, OverridesMustBeFinitePositiveAndBounded) {
+  const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
+  EXPECT_EQ(BudgetsFor(hw, std::nullopt, std::nullopt, std::nullopt).value().sram_bytes, hw.SramBudget());
+  EXPECT_EQ(BudgetsFor(hw, 32.0, 100.0, 5.0).value().sram_bytes, 32 * 1024);
+  const double nan = std::nan(""), inf = HUGE_VAL;
+  for (const auto& [sram, flash, latency, named] :
+       std::vector<std::tuple<std::optional<double>, std::optional<double>, std::optional<double>, std::string>>{
+           {-5.0, {}, {}, "SRAM budget (kB) must be a finite number in (0, 1073741824], got -5"},
+           {1e30, {}, {}, "SRAM budget (kB) must be a finite number in (0, 1073741824], got 1e+30"},
+           {nan, {}, {}, "SRAM budget (kB)"},
+           {inf, {}, {}, "SRAM budget (kB)"},
+           {{}, -1.0, {}, "flash budget (kB)"},
+           {{}, {}, 0.0, "latency budget (ms) must be a finite number in (0, 1000000000], got 0"},
+           {{}, {}, -1.0, "latency budget (ms)"}}) {
+    const core::Result<Budgets> b = BudgetsFor(hw, sram, flash, latency);
+    ASSERT_FALSE(b.ok()) << named;
+    EXPECT_NE(b.error().message.find(named), std::string::npos) << b.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace kilonas::search
