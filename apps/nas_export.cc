@@ -110,6 +110,8 @@ int main(int argc, char** argv) {
   const core::Graph& graph = resolved.value().graph;
   const std::string& name = resolved.value().name;
   if (out_dir.empty()) out_dir = "out/export/" + name;
+  core::Result<core::DirLock> lock = apps::LockDir("nas_export", out_dir);
+  if (!lock.ok()) return Fail(lock.error().message);
 
   std::mt19937 rng(seed);
   const engine::FloatModel float_model = engine::RandomFloatModel(graph, rng);

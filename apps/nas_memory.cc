@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   const core::Graph& graph = resolved.value().graph;
   const std::string& name = resolved.value().name;
 
+  core::Result<core::DirLock> lock = apps::LockDir("nas_memory", out_dir);
+  if (!lock.ok()) return Fail(lock.error().message);
   core::Result<memory_planner::MemoryReport> report =
       memory_planner::BuildMemoryReport(graph, name, hw, options);
   if (!report.ok()) return Fail(report.error().message);

@@ -207,6 +207,8 @@ int main(int argc, char** argv) {
   if (!hw.ok()) return Fail(hw.error().message);
   if (out.empty()) out = hw.value().latency_lut;
   if (work_dir.empty()) work_dir = "out/profile/" + hw.value().name;
+  core::Result<core::DirLock> lock = apps::LockDir("nas_profile", work_dir);
+  if (!lock.ok()) return Fail(lock.error().message);
   if (*import) return Import(hw.value(), out, keys_path, log_path, board);
   core::Result<core::OfaSpace> space = core::BuiltinSpace(space_name);
   if (!space.ok()) return Fail("--space: " + space.error().message);

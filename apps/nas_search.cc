@@ -41,6 +41,9 @@ core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const search::Sea
   core::Result<supernet::TrainConfig> train = supernet::LoadTrainConfig(config.supernet_config);
   if (!train.ok()) return train.error();
   train.value().checkpoint_dir = config.supernet_checkpoint_dir;
+  // Held while the supernet may be trained into its directory; afterwards it is only in memory.
+  core::Result<core::DirLock> lock = apps::LockDir("nas_search", config.supernet_checkpoint_dir);
+  if (!lock.ok()) return lock.error();
   const bool have = std::filesystem::exists(config.supernet_checkpoint_dir + "/checkpoint.pt");
   core::Logger()->info(have ? "supernet: checkpoint in {}" : "supernet: no checkpoint in {}, training {} (quick)",
                        config.supernet_checkpoint_dir, config.supernet_config);
@@ -86,6 +89,8 @@ int main(int argc, char** argv) {
   core::Result<search::SearchConfig> config = search::LoadSearchConfig(config_path);
   if (!config.ok()) return Fail(config.error().message);
   if (out_dir.empty()) out_dir = config.value().output_dir + "/" + hw.value().name;
+  core::Result<core::DirLock> out_lock = apps::LockDir("nas_search", out_dir);
+  if (!out_lock.ok()) return Fail(out_lock.error().message);
   if (pareto) config.value().evolution.multi_objective = true;
   const core::Result<search::Budgets> budget_values =
       search::BudgetsFor(hw.value(), sram_kb, flash_kb, latency_ms ? latency_ms : config.value().latency_ms);

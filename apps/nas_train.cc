@@ -85,6 +85,8 @@ int main(int argc, char** argv) {
   if (!config.ok()) return Fail(config.error().message);
   if (!checkpoint_dir.empty()) config.value().checkpoint_dir = checkpoint_dir;
   if (threads > 0) config.value().threads = threads;
+  core::Result<core::DirLock> lock = apps::LockDir("nas_train", config.value().checkpoint_dir);
+  if (!lock.ok()) return Fail(lock.error().message);
   core::Result<std::unique_ptr<supernet::Trainer>> created = supernet::Trainer::Create(config.value(), resume);
   if (!created.ok()) return Fail(created.error().message);
   supernet::Trainer& trainer = *created.value();
