@@ -9,6 +9,10 @@
 
 namespace kilonas::apps {
 
+// The --resolution every tool accepts (one rule for all of them).
+inline constexpr int kMinResolution = 8;
+inline constexpr int kMaxResolution = 1024;
+
 struct ResolvedArch {
   std::string name;
   core::Graph graph;

@@ -9,6 +9,18 @@
 
 namespace kilonas::apps {
 
+// CLI11_PARSE, except that every command-line error exits with status 2 (CLI11 uses 100-120
+// by kind); --help and --version still exit 0.
+#define KILONAS_PARSE(app, argc, argv)                  \
+  do {                                                  \
+    try {                                               \
+      (app).parse((argc), (argv));                      \
+    } catch (const CLI::ParseError& e) {                \
+      const int shown = (app).exit(e);                  \
+      return shown == 0 ? 0 : 2;                        \
+    }                                                   \
+  } while (false)
+
 inline int Fail(const char* tool, const std::string& message) {
   std::fprintf(stderr, "%s: error: %s\n", tool, message.c_str());
   return 1;

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   bool input_excluded = false, no_firmware = false, profile_ops = false;
   app.add_option("--arch", arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())->required();
   app.add_option("--resolution", resolution, "input resolution (required for reference networks)")
-      ->check(CLI::Range(8, 1024));
+      ->check(CLI::Range(apps::kMinResolution, apps::kMaxResolution));
   app.add_option("--hw", hw_path, "hardware profile (budgets, core, QEMU machine)")->capture_default_str();
   app.add_option("--mode", mode, "memory plan mode")->capture_default_str()->check(CLI::IsMember({"per_layer", "inplace", "patch"}));
   app.add_option("--kernels", kernels, "kernel set")->capture_default_str()->check(CLI::IsMember({"optimized", "reference"}));
@@ -98,10 +98,11 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of the random weights, calibration and test input")->capture_default_str();
   app.add_flag("--input-excluded", input_excluded, "keep the input outside the arena");
   app.add_flag("--no-firmware", no_firmware, "stop after the model file and the generated C");
-  app.add_flag("--profile-ops", profile_ops, "time every kernel call in the firmware and print per-op figures");
+  app.add_flag("--profile-ops", profile_ops, "time every kernel call in the firmware and print per-op figures")
+      ->excludes("--no-firmware");
   app.add_option("--out-dir", out_dir, "output directory (default out/export/<network>)");
   app.add_option("--source-dir", source_dir, "kilonas source tree (runtime and firmware sources)")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  KILONAS_PARSE(app, argc, argv);
 
   core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
   if (!hw.ok()) return Fail(hw.error().message);

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   app.add_option("--arch", arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())
       ->required();
   app.add_option("--resolution", resolution, "input resolution (required for reference networks)")
-      ->check(CLI::Range(8, 4096));
+      ->check(CLI::Range(apps::kMinResolution, apps::kMaxResolution));
   app.add_option("--hw", hw_path, "hardware profile JSON (budgets, runtime code size)");
   app.add_option("--out-dir", out_dir, "where <network>_memory.json and .svg are written");
   app.add_option("--max-patches", options.patch_search.max_patches_per_side, "largest p of p x p patches")
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-patch-overhead", options.patch_search.max_extra_mac_fraction,
                  "largest share of network MACs the patch stage may recompute")
       ->check(CLI::Range(0.0, 10.0));
-  CLI11_PARSE(app, argc, argv);
+  KILONAS_PARSE(app, argc, argv);
 
   std::optional<core::HwProfile> hw;
   if (!hw_path.empty()) {

@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
   import->add_option("--keys", keys_path, "keys.txt written by the profiling run")->required();
   import->add_option("--log", log_path, "the board's serial log with KILONAS_OP lines")->required();
   import->add_option("--board", board, "board name for the provenance")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  KILONAS_PARSE(app, argc, argv);
 
   core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
   if (!hw.ok()) return Fail(hw.error().message);

@@ -56,7 +56,11 @@ core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const search::Sea
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Hardware-aware NAS for microcontrollers: supernet -> TinyNAS search -> int8 firmware"};
+  CLI::App app{
+      "Hardware-aware NAS for microcontrollers: supernet -> TinyNAS search -> int8 firmware.\n"
+      "Loads the config's supernet checkpoint (supernet_checkpoint_dir; trains it with supernet_config first when\n"
+      "there is none), searches under the profile's budgets and writes to --out-dir (default output_dir/<mcu>):\n"
+      "search_state.json (resumed unless --restart), report.md, best_subnet.json, pareto.json, export/ (firmware)."};
   std::string hw_path = "hw_profiles/stm32f746.json", config_path = "configs/search_fmnist_quick.json", out_dir;
   std::optional<double> sram_kb, flash_kb, latency_ms;
   bool no_firmware = false, restart = false;
@@ -80,7 +84,7 @@ int main(int argc, char** argv) {
                  "instead of searching, measure how the fitness ranks N random subnets of the chosen sub-space "
                  "against their int8 accuracy on the whole test set (Kendall tau per fitness setting)")
       ->check(CLI::Range(2, 100000));
-  CLI11_PARSE(app, argc, argv);
+  KILONAS_PARSE(app, argc, argv);
   spdlog::set_pattern("[%H:%M:%S] %v");
   const auto start = std::chrono::steady_clock::now();
 

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   app.add_option("--export", export_subnet, "largest, smallest or a subnet JSON: int8 export, float vs int8 test accuracy");
   app.add_option("--out-dir", out_dir, "where --export writes (default: <checkpoint dir>/export)");
   app.add_option("--test-images", test_images, "test images for --export (0: all 10,000)")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  KILONAS_PARSE(app, argc, argv);
   spdlog::set_pattern("[%H:%M:%S] %v");
 
   core::Result<supernet::TrainConfig> config = supernet::LoadTrainConfig(config_path);

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "core/json_util.h"
+#include "core/ofa_space.h"
 #include "supernet/train_config.h"
 
 namespace kilonas::supernet {
@@ -19,6 +20,9 @@ TrainConfig FromJson(const nlohmann::json& doc) {
   r.RequireSchemaVersion(kTrainConfigSchemaVersion);
   TrainConfig c;
   c.space = r.String("space");
+  if (const core::Result<core::OfaSpace> space = core::BuiltinSpace(c.space); !space.ok()) {
+    r.Fail("space", space.error().message);
+  }
   c.data_dir = r.String("data_dir");
   c.validation_size = r.Int("validation_size");
   if (c.validation_size < 100 || c.validation_size > 30000) r.Fail("validation_size", "must be in 100..30000");

@@ -133,6 +133,11 @@ TEST(TrainConfig, BadValuesAndUnknownKeysNameTheKey) {
   ASSERT_TRUE(flagged.ok()) << flagged.error().message;
   EXPECT_TRUE(flagged.value().phases[0].largest_at_max_resolution);
   EXPECT_FALSE(flagged.value().phases[1].largest_at_max_resolution);
+  bad = text;
+  bad.replace(bad.find("\"space\": \"fmnist\""), 17, "\"space\": \"cifar\"");
+  EXPECT_NE(ParseTrainConfig(bad, "c.json").error().message.find("c.json: key 'space': unknown search space 'cifar'"),
+            std::string::npos)
+      << ParseTrainConfig(bad, "c.json").error().message;
 }
 
 }  // namespace
