@@ -84,10 +84,6 @@ Result<HwProfile> ParseHwProfile(const std::string& text, const std::string& sou
   return ParseJsonWith<HwProfile>(text, source, FromJson);
 }
 
-Result<HwProfile> LoadHwProfile(const std::string& path) {
-  Result<std::string> text = ReadTextFile(path);
-  if (!text.ok()) return text.error();
-  return ParseHwProfile(text.value(), path);
-}
+Result<HwProfile> LoadHwProfile(const std::string& path) { return LoadFileWith(path, ParseHwProfile); }
 
 }  // namespace kilonas::core

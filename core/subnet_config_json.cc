@@ -45,11 +45,7 @@ Result<SubnetConfig> ParseSubnetConfig(const std::string& text, const std::strin
   return config;
 }
 
-Result<SubnetConfig> LoadSubnetConfig(const std::string& path) {
-  Result<std::string> text = ReadTextFile(path);
-  if (!text.ok()) return text.error();
-  return ParseSubnetConfig(text.value(), path);
-}
+Result<SubnetConfig> LoadSubnetConfig(const std::string& path) { return LoadFileWith(path, ParseSubnetConfig); }
 
 std::string SubnetConfigToJson(const SubnetConfig& config) {
   nlohmann::ordered_json doc;

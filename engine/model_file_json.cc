@@ -174,10 +174,6 @@ core::Status SaveModel(const Model& model, const std::string& path) {
   return core::WriteFileAtomic(path, SerializeModel(model));
 }
 
-core::Result<Model> LoadModel(const std::string& path) {
-  core::Result<std::string> bytes = core::ReadTextFile(path);
-  if (!bytes.ok()) return bytes.error();
-  return ParseModel(bytes.value(), path);
-}
+core::Result<Model> LoadModel(const std::string& path) { return core::LoadFileWith(path, ParseModel); }
 
 }  // namespace kilonas::engine

@@ -59,9 +59,7 @@ core::Result<LatencyLut> ParseLut(const std::string& text, const std::string& so
 
 core::Result<LatencyLut> LoadLut(const std::string& path) {
   if (path.empty()) return core::Error{"latency LUT: empty path"};
-  core::Result<std::string> text = core::ReadTextFile(path);
-  if (!text.ok()) return text.error();
-  core::Result<LatencyLut> lut = ParseLut(text.value(), path);
+  core::Result<LatencyLut> lut = core::LoadFileWith(path, ParseLut);
   if (!lut.ok() && lut.error().message.find("schema_version") != std::string::npos) {
     return core::Error{lut.error().message + " (LUTs of schema 1 keyed ops, not kernel calls: rebuild it with nas_profile)"};
   }

@@ -42,11 +42,7 @@ core::Result<CodeSize> ParseCodeSize(const std::string& text, const std::string&
   return core::ParseJsonWith<CodeSize>(text, source, FromJson);
 }
 
-core::Result<CodeSize> LoadCodeSize(const std::string& path) {
-  core::Result<std::string> text = core::ReadTextFile(path);
-  if (!text.ok()) return text.error();
-  return ParseCodeSize(text.value(), path);
-}
+core::Result<CodeSize> LoadCodeSize(const std::string& path) { return core::LoadFileWith(path, ParseCodeSize); }
 
 std::string CodeSizeToJson(const CodeSize& c) {
   nlohmann::ordered_json doc;

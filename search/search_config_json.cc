@@ -61,9 +61,7 @@ core::Result<SearchConfig> ParseSearchConfig(const std::string& text, const std:
 }
 
 core::Result<SearchConfig> LoadSearchConfig(const std::string& path) {
-  core::Result<std::string> text = core::ReadTextFile(path);
-  if (!text.ok()) return text.error();
-  return ParseSearchConfig(text.value(), path);
+  return core::LoadFileWith(path, ParseSearchConfig);
 }
 
 std::string SearchConfigToJson(const SearchConfig& c) {

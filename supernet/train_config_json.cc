@@ -79,10 +79,6 @@ core::Result<TrainConfig> ParseTrainConfig(const std::string& text, const std::s
   return core::ParseJsonWith<TrainConfig>(text, source, FromJson);
 }
 
-core::Result<TrainConfig> LoadTrainConfig(const std::string& path) {
-  core::Result<std::string> text = core::ReadTextFile(path);
-  if (!text.ok()) return text.error();
-  return ParseTrainConfig(text.value(), path);
-}
+core::Result<TrainConfig> LoadTrainConfig(const std::string& path) { return core::LoadFileWith(path, ParseTrainConfig); }
 
 }  // namespace kilonas::supernet
