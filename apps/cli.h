@@ -2,8 +2,14 @@
 // and how it claims an output directory (core/dir_lock.h) before writing into it.
 #pragma once
 
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include "core/dir_lock.h"
 
@@ -21,9 +27,39 @@ namespace kilonas::apps {
     }                                                   \
   } while (false)
 
+// CLI::Range for real-valued flags that also refuses nan and inf (nan passes every comparison, so
+// CLI::Range lets it through): the one check of every real-valued option.
+inline CLI::Validator FiniteRange(double min, double max) {
+  const std::string range = "[" + CLI::detail::to_string(min) + " - " + CLI::detail::to_string(max) + "]";
+  return CLI::Validator(
+      [min, max, range](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0') return "'" + text + "' is not a number";
+        if (!std::isfinite(value) || value < min || value > max) return "Value " + text + " not in range " + range;
+        return "";
+      },
+      "FLOAT in " + range);
+}
+
 inline int Fail(const char* tool, const std::string& message) {
   std::fprintf(stderr, "%s: error: %s\n", tool, message.c_str());
   return 1;
+}
+
+// The tool boundary: runs the tool's `body` and turns an exception that escaped it (LibTorch's
+// c10::Error on input nothing checked, std::bad_alloc, a filesystem error) into one line and exit
+// status 1, never std::terminate's abort.
+template <typename Body>
+int RunTool(const char* tool, Body body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    return Fail(tool, "unexpected failure: " + what.substr(0, what.find('\n')));
+  } catch (...) {
+    return Fail(tool, "unexpected failure (unknown exception)");
+  }
 }
 
 // Locks `dir` for this run; says so when it takes over a lock of a run that died. Keep the

@@ -80,7 +80,7 @@ void PrintProfile(const core::Graph& graph, const engine::ExportResult& result) 
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int ToolMain(int argc, char** argv) {
   CLI::App app{"Export a network as int8: model file, generated C, firmware run in QEMU"};
   std::string arch, hw_path = "hw_profiles/stm32f746.json", mode = "inplace", kernels = "optimized";
   std::string out_dir, source_dir = KILONAS_SOURCE_DIR;
@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   options.kernels = kernels == "reference" ? engine::KernelSet::kReference : engine::KernelSet::kOptimized;
   options.build_firmware = !no_firmware;
   options.profile_steps = profile_ops;
+  options.measure_model_flash = !no_firmware;
   const std::vector<int8_t> input = engine::QuantizeInput(quantized.value(), RandomImage(graph, rng));
   if (!no_firmware) std::printf("building firmware for %s (%s) and running it in qemu-system-arm -M %s...\n",
                                 hw.value().name.c_str(), hw.value().core.c_str(), hw.value().qemu_machine.c_str());
@@ -156,11 +157,9 @@ int main(int argc, char** argv) {
   if (!flash.ok()) return Fail(flash.error().message);
   std::printf("flash estimate  %.1f kB (model: constants, graph code, runtime kernels it calls)\n", flash.value().Total() / 1024.0);
   if (no_firmware) return 0;
-  core::Result<int64_t> linked =
-      engine::MeasureModelFlash(options.out_dir, engine::TargetFor(hw.value()), KILONAS_SOURCE_DIR, *result.build);
-  if (!linked.ok()) return Fail(linked.error().message);
-  std::printf("model flash     %.1f kB linked (firmware minus the harness alone), estimate %+.2f%%\n",
-              linked.value() / 1024.0, 100.0 * (flash.value().Total() - linked.value()) / linked.value());
+  const int64_t linked = *result.model_flash_bytes;
+  std::printf("model flash     %.1f kB linked (firmware minus the harness alone), estimate %+.2f%%\n", linked / 1024.0,
+              100.0 * (flash.value().Total() - linked) / linked);
 
   const engine::FirmwareBuild& b = *result.build;
   const engine::QemuRun& r = *result.run;
@@ -181,4 +180,8 @@ int main(int argc, char** argv) {
               b.FlashBytes() <= hw.value().flash_bytes && ram <= hw.value().sram_bytes ? "fits" : "DOES NOT FIT");
   if (profile_ops) PrintProfile(graph, result);
   return equal ? 0 : 2;
+}
+
+int main(int argc, char** argv) {
+  return kilonas::apps::RunTool("nas_export", [&] { return ToolMain(argc, argv); });
 }

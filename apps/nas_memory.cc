@@ -18,7 +18,7 @@ int Fail(const std::string& message) { return kilonas::apps::Fail("nas_memory", 
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int ToolMain(int argc, char** argv) {
   using namespace kilonas;
   CLI::App app{"Peak SRAM per planner mode (per_layer, inplace, patch) and flash of a network"};
   std::string arch;
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 16));
   app.add_option("--max-patch-overhead", options.patch_search.max_extra_mac_fraction,
                  "largest share of network MACs the patch stage may recompute")
-      ->check(CLI::Range(0.0, 10.0));
+      ->check(apps::FiniteRange(0.0, 10.0));
   KILONAS_PARSE(app, argc, argv);
 
   std::optional<core::HwProfile> hw;
@@ -65,4 +65,8 @@ int main(int argc, char** argv) {
     std::printf("wrote %s\n", path.c_str());
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return kilonas::apps::RunTool("nas_memory", [&] { return ToolMain(argc, argv); });
 }

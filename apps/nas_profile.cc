@@ -168,7 +168,7 @@ int Import(const core::HwProfile& hw, const std::string& lut_path, const std::st
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int ToolMain(int argc, char** argv) {
   CLI::App app{"Per-MCU latency LUT: profile kernel calls in QEMU, validate per execution mode, import board logs"};
   std::string hw_path = "hw_profiles/stm32f746.json", space_name = "fmnist", out, work_dir, lut_path;
   int validate = 50, patch_samples = 5000;
@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"per_layer", "inplace", "patch"}))
       ->capture_default_str();
   app.add_option("--max-error", max_error, "exit 1 when a subnet's prediction error exceeds this (percent)")
-      ->check(CLI::Range(0.0, 1000.0))
+      ->check(apps::FiniteRange(0.0, 1000.0))
       ->capture_default_str();
   app.add_option("--patch-samples", patch_samples, "random subnets whose patch-stage calls are profiled")
       ->check(CLI::Range(0, 1000000))
@@ -252,4 +252,8 @@ int main(int argc, char** argv) {
   }
   if (validate == 0) return 0;
   return Validate(latency_models::LatencyPredictor(lut), space.value(), hw.value(), modes, validate, max_error, work_dir);
+}
+
+int main(int argc, char** argv) {
+  return kilonas::apps::RunTool("nas_profile", [&] { return ToolMain(argc, argv); });
 }

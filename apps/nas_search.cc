@@ -55,7 +55,7 @@ core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const search::Sea
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int ToolMain(int argc, char** argv) {
   CLI::App app{
       "Hardware-aware NAS for microcontrollers: supernet -> TinyNAS search -> int8 firmware.\n"
       "Loads the config's supernet checkpoint (supernet_checkpoint_dir; trains it with supernet_config first when\n"
@@ -118,13 +118,15 @@ int main(int argc, char** argv) {
   std::snprintf(budget_text, sizeof(budget_text), "%s %lld %lld %.6f", hw.value().name.c_str(),
                 static_cast<long long>(budgets.sram_bytes), static_cast<long long>(budgets.flash_bytes), budgets.latency_ms);
   const std::string fingerprint = search::SearchConfigToJson(config.value()) + budget_text;
+  const search::ResourceModel full_model(space, mode, code.value(), predictor);
   std::optional<search::SearchState> saved;
   if (!restart && std::filesystem::exists(state_path)) {
-    core::Result<std::string> text = core::ReadTextFile(state_path);
-    core::Result<search::SearchState> state =
-        text.ok() ? search::ParseSearchState(text.value(), state_path) : core::Result<search::SearchState>(text.error());
-    if (!state.ok()) return Fail(state.error().message + " (use --restart to start over)");
+    core::Result<search::SearchState> state = search::LoadSearchState(state_path);
+    if (!state.ok()) return Fail(state.error().message);
     if (state.value().fingerprint == fingerprint) {
+      const core::Status valid = search::ValidateSearchState(state.value(), full_model, config.value().evolution,
+                                                             config.value().stage1_samples);
+      if (!valid.ok()) return Fail(state_path + ": " + valid.message() + " (use --restart to start over)");
       saved = state.value();
       core::Logger()->info("resuming the search from generation {} ({})", saved->evolution.generation, state_path);
     } else {
@@ -134,10 +136,9 @@ int main(int argc, char** argv) {
 
   // Stage 1: the (width, resolution) sub-space with the most fitting MACs.
   std::mt19937 rng(static_cast<uint32_t>(config.value().seed));
-  const search::ResourceModel full_model(space, mode, code.value(), predictor);
   const std::vector<search::SpaceChoice> spaces =
       saved ? saved->spaces : search::RankSpaces(full_model, budgets, config.value().stage1_samples, rng);
-  if (saved) std::istringstream(saved->evolution.rng) >> rng;
+  if (saved) rng = search::ParseRngState(saved->evolution.rng).value();  // validated above
   apps::SearchReport report{hw.value(), budgets, config.value(), spaces};
   std::printf("%s", apps::FormatSpaceTable(report).c_str());
   std::fflush(stdout);  // before the evolution's log lines (stderr)
@@ -208,8 +209,7 @@ int main(int argc, char** argv) {
       model, budgets, source, config.value().evolution, rng,
       [&](const search::EvolutionState& state) {
         const search::GenerationLog& log = state.result.log.back();
-        const core::Status written =
-            core::WriteFileAtomic(state_path, search::SearchStateToJson({fingerprint, spaces, state}));
+        const core::Status written = search::SaveSearchState(state_path, {fingerprint, spaces, state});
         if (!written.ok()) core::Logger()->warn("cannot checkpoint the search: {}", written.message());
         core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} supernet evaluations so far)", log.generation,
                              config.value().evolution.generations, 100 * log.best_accuracy, 100 * log.mean_accuracy,
@@ -267,4 +267,8 @@ int main(int argc, char** argv) {
   std::printf("%s", apps::FormatSummary(report).c_str());
   if (const std::optional<std::string> broken = apps::BudgetBrokenInFirmware(report)) return Fail(*broken);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return kilonas::apps::RunTool("nas_search", [&] { return ToolMain(argc, argv); });
 }

@@ -62,7 +62,7 @@ int ExportAndCompare(supernet::Trainer& trainer, const core::SubnetConfig& confi
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int ToolMain(int argc, char** argv) {
   CLI::App app{"Train the once-for-all supernet on Fashion-MNIST"};
   std::string config_path = "configs/supernet_fmnist_quick.json", checkpoint_dir, export_subnet, out_dir;
   bool resume = false, test = false, evaluate = false;
@@ -77,7 +77,9 @@ int main(int argc, char** argv) {
   app.add_flag("--test", test, "also report the largest subnet's test accuracy (final numbers only)");
   app.add_option("--export", export_subnet, "largest, smallest or a subnet JSON: int8 export, float vs int8 test accuracy");
   app.add_option("--out-dir", out_dir, "where --export writes (default: <checkpoint dir>/export)");
-  app.add_option("--test-images", test_images, "test images for --export (0: all 10,000)")->capture_default_str();
+  app.add_option("--test-images", test_images, "test images for --export (0: all 10,000)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 30));
   KILONAS_PARSE(app, argc, argv);
   spdlog::set_pattern("[%H:%M:%S] %v");
 
@@ -121,4 +123,8 @@ int main(int argc, char** argv) {
                             test_images, options);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  return kilonas::apps::RunTool("nas_train", [&] { return ToolMain(argc, argv); });
 }

@@ -13,6 +13,17 @@ Result<std::string> ReadTextFile(const std::string& path);
 // so an interruption never leaves a truncated file. Creates missing parent directories.
 Status WriteFileAtomic(const std::string& path, const std::string& content);
 
+// Moves the finished directory `staged` to `target` as a whole: readers see the old directory or
+// the new one, never a mix. A non-empty `target` must hold `marker` (a file every such directory
+// has, so it was written the same way); otherwise it is refused, so that a directory with the
+// user's other files is never replaced. A lock file `.kilonas.lock` in `target` is kept (the same
+// inode, so a lock held on it stays held).
+Status ReplaceDirectory(const std::string& staged, const std::string& target, const std::string& marker);
+
+// Removes `<target>.staging.*` directories left beside `target` by runs that were killed (the
+// caller holds the lock that makes them stale); returns the name to stage into for this process.
+std::string FreshStagingDirectory(const std::string& target);
+
 // Reads `path` and hands its text to `parse(text, path)`: every file format's Load function.
 template <typename T>
 Result<T> LoadFileWith(const std::string& path, Result<T> (*parse)(const std::string&, const std::string&)) {

@@ -30,6 +30,10 @@ const nlohmann::json& ObjectReader::Get(const std::string& key) {
 int64_t ObjectReader::Int64(const std::string& key) {
   const nlohmann::json& v = Get(key);
   if (!v.is_number_integer()) Fail(key, "expected an integer, got " + JsonTypeName(v));
+  // nlohmann keeps integers above 2^63 - 1 unsigned; get<int64_t> would wrap them negative.
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    Fail(key, "integer out of range (" + v.dump() + " is more than 2^63 - 1)");
+  }
   return v.get<int64_t>();
 }
 

@@ -38,8 +38,7 @@ core::Result<int64_t> SymbolSize(const std::string& elf, const std::string& patt
 core::Result<std::map<std::string, int64_t>> StubSymbols(const std::string& dir, FirmwareTarget target,
                                                          const std::string& source_root, const std::string& symbol) {
   if (!symbol.empty()) target.defines.push_back("KILONAS_STUB_KEEP=" + symbol);
-  const std::string firmware = source_root + "/engine/firmware";
-  core::Result<FirmwareBuild> build = BuildFirmware(dir, target, source_root, {firmware + "/main.c", firmware + "/model_stub.c"});
+  core::Result<FirmwareBuild> build = BuildStubFirmware(dir, target, source_root);
   if (!build.ok()) return build.error();
   std::string out;
   if (RunCommand("arm-none-eabi-nm -S '" + build.value().elf + "'", out) != 0) return core::Error{"arm-none-eabi-nm failed:\n" + out};

@@ -1,5 +1,7 @@
 #include "engine/export.h"
 
+#include <filesystem>
+
 #include "core/file_io.h"
 #include "engine/codegen.h"
 #include "engine/interpreter.h"
@@ -16,8 +18,11 @@ std::vector<uint64_t> ExportResult::OpInstructions(size_t num_ops) const {
   return per_op;
 }
 
-core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector<int8_t>& input,
-                                       const core::HwProfile& hw, const ExportOptions& options) {
+namespace {
+
+// Everything of an export, written into options.out_dir.
+core::Result<ExportResult> ExportInto(const Model& quantized, const std::vector<int8_t>& input,
+                                      const core::HwProfile& hw, const ExportOptions& options) {
   ExportResult result;
   result.model_path = options.out_dir + "/model.kmodel";
   if (core::Status s = SaveModel(quantized, result.model_path); !s.ok()) return s.error();
@@ -53,6 +58,30 @@ core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector
                        std::to_string(result.host_output.size()) + ":\n" + run.value().log.substr(0, 2000)};
   }
   result.run = run.value();
+  if (options.measure_model_flash) {
+    core::Result<int64_t> flash = MeasureModelFlash(options.out_dir, target, options.source_root, build.value());
+    if (!flash.ok()) return flash.error();
+    result.model_flash_bytes = flash.value();
+  }
+  return result;
+}
+
+}  // namespace
+
+core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector<int8_t>& input,
+                                       const core::HwProfile& hw, const ExportOptions& options) {
+  // Staged beside out_dir and renamed into place as a whole: a failure (a full disk, a compiler
+  // error) leaves the previous export untouched, never a new model file beside old sources.
+  ExportOptions staged = options;
+  staged.out_dir = core::FreshStagingDirectory(options.out_dir);
+  core::Result<ExportResult> result = ExportInto(quantized, input, hw, staged);
+  core::Status committed = result.ok() ? core::ReplaceDirectory(staged.out_dir, options.out_dir, "model.kmodel")
+                                       : result.status();
+  std::error_code ec;
+  std::filesystem::remove_all(staged.out_dir, ec);
+  if (!committed.ok()) return committed.error();
+  result.value().model_path = options.out_dir + "/model.kmodel";
+  if (result.value().build) result.value().build->elf = options.out_dir + "/firmware.elf";
   return result;
 }
 

@@ -22,6 +22,7 @@ struct ExportOptions {
   bool build_firmware = true;
   bool profile_steps = false;
   bool run_firmware = true;  // false: build only (sizes without the QEMU run)
+  bool measure_model_flash = false;  // after the run: the model's linked flash (MeasureModelFlash)
 };
 
 struct ExportResult {
@@ -30,13 +31,16 @@ struct ExportResult {
   std::vector<int8_t> host_output;
   std::optional<FirmwareBuild> build;
   std::optional<QemuRun> run;
+  std::optional<int64_t> model_flash_bytes;  // with measure_model_flash
   bool BitExact() const { return run && run->output == host_output; }
   // Instructions per op summed over its kernel calls (patches), when profiled.
   std::vector<uint64_t> OpInstructions(size_t num_ops) const;
 };
 
 // Saves and reloads the model file, runs the host interpreter on `input`, writes model.h,
-// model.c and test_input.h, and (unless disabled) builds and runs the firmware.
+// model.c and test_input.h, and (unless disabled) builds and runs the firmware. All of it is
+// written into a staging directory that replaces out_dir as a whole when everything succeeded
+// (core::ReplaceDirectory: out_dir must be empty or an earlier export).
 core::Result<ExportResult> ExportModel(const Model& model, const std::vector<int8_t>& input,
                                        const core::HwProfile& hw, const ExportOptions& options);
 

@@ -1,6 +1,7 @@
 #include "engine/firmware_build.h"
 
 #include <array>
+#include <filesystem>
 #include <cctype>
 #include <cstdio>
 #include <sstream>
@@ -69,8 +70,11 @@ core::Result<std::string> LinkerScript(const FirmwareTarget& target, const std::
 
 core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const FirmwareTarget& target,
                                           const std::string& source_root, const std::vector<std::string>& app_sources) {
-  const std::string runtime = source_root + "/engine/runtime", firmware = source_root + "/engine/firmware";
-  core::Result<std::string> linker = LinkerScript(target, source_root);
+  // The build runs in `dir` with paths relative to it (sources of the tree absolute), so that the
+  // directory can be moved as a whole (exports are staged, then renamed) and build.sh still works.
+  const std::string root = std::filesystem::absolute(source_root).lexically_normal().string();
+  const std::string runtime = root + "/engine/runtime", firmware = root + "/engine/firmware";
+  core::Result<std::string> linker = LinkerScript(target, root);
   if (!linker.ok()) return linker.error();
   if (core::Status s = core::WriteFileAtomic(dir + "/link.ld", linker.value()); !s.ok()) return s.error();
 
@@ -82,18 +86,18 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
       << (target.profile_steps ? " -DKILONAS_PROFILE_STEPS" : "");
   for (const std::string& define : target.defines) cmd << " " << Quote("-D" + define);
   cmd
-      << " -I" << Quote(dir) << " -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T " << Quote(dir + "/link.ld");
+      << " -I. -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T link.ld";
   for (const char* f : {"startup.c", "semihost.c"}) cmd << " " << Quote(firmware + "/" + f);
   for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "requantize.c"}) cmd << " " << Quote(runtime + "/" + f);
   const std::vector<std::string> app =
-      app_sources.empty() ? std::vector<std::string>{firmware + "/main.c", dir + "/model.c"} : app_sources;
-  for (const std::string& f : app) cmd << " " << Quote(f);
-  cmd << " -o " << Quote(build.elf) << " -lc -lnosys";
-  build.build_script = "#!/bin/sh\nset -e\n" + cmd.str() + "\n";
+      app_sources.empty() ? std::vector<std::string>{firmware + "/main.c", "model.c"} : app_sources;
+  for (const std::string& f : app) cmd << " " << Quote(app_sources.empty() ? f : std::filesystem::absolute(f).string());
+  cmd << " -o firmware.elf -lc -lnosys";
+  build.build_script = "#!/bin/sh\nset -e\ncd \"$(dirname \"$0\")\"\n" + cmd.str() + "\n";
   if (core::Status s = core::WriteFileAtomic(dir + "/build.sh", build.build_script); !s.ok()) return s.error();
 
   std::string log;
-  if (RunCommand(cmd.str(), log) != 0) return core::Error{"firmware build failed:\n" + log};
+  if (RunCommand("cd " + Quote(dir) + " && " + cmd.str(), log) != 0) return core::Error{"firmware build failed:\n" + log};
   std::string sizes;
   if (RunCommand("arm-none-eabi-size -A " + Quote(build.elf), sizes) != 0) return core::Error{"arm-none-eabi-size failed:\n" + sizes};
   std::istringstream lines(sizes);
@@ -145,6 +149,12 @@ core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget
   return run;
 }
 
+core::Result<FirmwareBuild> BuildStubFirmware(const std::string& dir, const FirmwareTarget& target,
+                                              const std::string& source_root) {
+  const std::string firmware = source_root + "/engine/firmware";
+  return BuildFirmware(dir, target, source_root, {firmware + "/main.c", firmware + "/model_stub.c"});
+}
+
 core::Result<int64_t> MeasureModelFlash(const std::string& dir, const FirmwareTarget& target,
                                         const std::string& source_root, const FirmwareBuild& build) {
   const std::string harness_dir = dir + "/harness";
@@ -153,9 +163,7 @@ core::Result<int64_t> MeasureModelFlash(const std::string& dir, const FirmwareTa
     if (!text.ok()) return text.error();
     if (core::Status s = core::WriteFileAtomic(harness_dir + "/" + file, text.value()); !s.ok()) return s.error();
   }
-  const std::string firmware = source_root + "/engine/firmware";
-  core::Result<FirmwareBuild> harness =
-      BuildFirmware(harness_dir, target, source_root, {firmware + "/main.c", firmware + "/model_stub.c"});
+  core::Result<FirmwareBuild> harness = BuildStubFirmware(harness_dir, target, source_root);
   if (!harness.ok()) return harness.error();
   return build.FlashBytes() - harness.value().FlashBytes();
 }

@@ -41,10 +41,16 @@ struct FirmwareBuild {
 
 // `dir` holds model.h, model.c and test_input.h; `source_root` is the kilonas source tree (for
 // engine/runtime and engine/firmware). `app_sources` replaces firmware/main.c + dir/model.c
-// (the op benchmark brings its own main). Errors carry the compiler's output.
+// (the op benchmark brings its own main; relative paths are from the working directory). The
+// build runs inside `dir` with paths relative to it, so the directory may be moved afterwards.
+// Errors carry the compiler's output.
 core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const FirmwareTarget& target,
                                           const std::string& source_root,
                                           const std::vector<std::string>& app_sources = {});
+
+// The firmware of `dir` with engine/firmware/model_stub.c in place of model.c: the harness alone.
+core::Result<FirmwareBuild> BuildStubFirmware(const std::string& dir, const FirmwareTarget& target,
+                                              const std::string& source_root);
 
 // Flash of the model in a built firmware: the image's flash minus that of the same firmware with
 // engine/firmware/model_stub.c in place of model.c (built in dir/harness). What the flash

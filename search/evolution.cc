@@ -156,6 +156,14 @@ const SpaceChoice* ChooseSpace(const std::vector<SpaceChoice>& ranked, double mi
   return fallback;
 }
 
+core::Result<std::mt19937> ParseRngState(const std::string& text) {
+  std::istringstream in(text);
+  std::mt19937 rng;
+  in >> rng;
+  if (in.fail() || !(in >> std::ws).eof()) return core::Error{"not a complete random-number-generator state"};
+  return rng;
+}
+
 core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
                                      const EvolutionConfig& config, std::mt19937& rng,
                                      const std::function<void(const EvolutionState&)>& on_generation,

@@ -47,6 +47,9 @@ std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& b
 // the best-ranked one with any fit. Null when nothing fits.
 const SpaceChoice* ChooseSpace(const std::vector<SpaceChoice>& ranked, double min_feasible_fraction = 0.1);
 
+// The RNG state as EvolutionState::rng writes it; an error unless the text is one complete state.
+core::Result<std::mt19937> ParseRngState(const std::string& text);
+
 struct EvolutionConfig {
   int population = 100;
   double parent_ratio = 0.25;

@@ -85,7 +85,9 @@ void AccuracyPredictor::Fit(const std::vector<core::SubnetConfig>& configs, cons
 double AccuracyPredictor::Predict(const core::SubnetConfig& config) {
   torch::NoGradGuard no_grad;
   const std::vector<float> f = Encode(config);
-  return mean_ + scale_ * mlp_->forward(torch::from_blob(const_cast<float*>(f.data()), {1, features_})).item<double>();
+  const double predicted =
+      mean_ + scale_ * mlp_->forward(torch::from_blob(const_cast<float*>(f.data()), {1, features_})).item<double>();
+  return std::clamp(predicted, 0.0, 1.0);  // an accuracy, whatever the regression extrapolates
 }
 
 }  // namespace kilonas::supernet

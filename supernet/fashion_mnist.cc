@@ -43,10 +43,15 @@ core::Result<ImageSet> ReadPair(const std::string& dir, const std::string& prefi
   if (im.size() < 16 || BigEndian(im, 0) != 0x803) return core::Error{images_path + ": not an IDX image file (bad magic)"};
   if (lb.size() < 8 || BigEndian(lb, 0) != 0x801) return core::Error{labels_path + ": not an IDX label file (bad magic)"};
   ImageSet set;
-  const uint32_t count = BigEndian(im, 4);
-  set.rows = static_cast<int>(BigEndian(im, 8));
-  set.cols = static_cast<int>(BigEndian(im, 12));
-  const uint64_t pixels = static_cast<uint64_t>(count) * set.rows * set.cols;
+  const uint32_t count = BigEndian(im, 4), rows = BigEndian(im, 8), cols = BigEndian(im, 12);
+  if (count == 0) return core::Error{images_path + ": declares 0 images"};
+  if (rows == 0 || cols == 0 || rows > kMaxImageSide || cols > kMaxImageSide) {
+    return core::Error{images_path + ": declares " + std::to_string(rows) + "x" + std::to_string(cols) +
+                       " images; each side must be in [1, " + std::to_string(kMaxImageSide) + "]"};
+  }
+  set.rows = static_cast<int>(rows);
+  set.cols = static_cast<int>(cols);
+  const uint64_t pixels = static_cast<uint64_t>(count) * rows * cols;
   if (im.size() != 16 + pixels) return core::Error{images_path + ": truncated (header says " + std::to_string(count) + " images)"};
   if (BigEndian(lb, 4) != count || lb.size() != 8 + count) {
     return core::Error{labels_path + ": label count does not match " + images_path};
@@ -71,8 +76,8 @@ core::Result<ImageSet> LoadFashionMnist(const std::string& dir, Split split, int
   if (!train.ok()) return train;
   const ImageSet& all = train.value();
   if (validation_size < 0 || static_cast<size_t>(validation_size) >= all.size()) {
-    return core::Error{"validation_size " + std::to_string(validation_size) + " must be in [0, " +
-                       std::to_string(all.size()) + ")"};
+    return core::Error{dir + ": " + std::to_string(all.size()) + " training images; validation_size " +
+                       std::to_string(validation_size) + " must be in [0, " + std::to_string(all.size()) + ")"};
   }
   std::vector<size_t> order(all.size());
   std::iota(order.begin(), order.end(), 0);
@@ -89,6 +94,16 @@ core::Result<ImageSet> LoadFashionMnist(const std::string& dir, Split split, int
     out.labels.push_back(all.labels[k]);
   }
   return out;
+}
+
+core::Status CheckImagesFitSpace(const ImageSet& images, const core::OfaSpace& space, const std::string& source) {
+  const int smallest = *std::min_element(space.resolution_choices.begin(), space.resolution_choices.end());
+  if (images.rows != images.cols || images.rows < smallest) {
+    return core::Status::Fail(source + ": images are " + std::to_string(images.rows) + "x" + std::to_string(images.cols) +
+                              "; space '" + space.name + "' needs square images of at least " + std::to_string(smallest) +
+                              "x" + std::to_string(smallest) + " (its smallest resolution)");
+  }
+  return core::Status::Ok();
 }
 
 }  // namespace kilonas::supernet

@@ -7,11 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "core/ofa_space.h"
 #include "core/status.h"
 
 namespace kilonas::supernet {
 
 inline constexpr const char* kDefaultFashionMnistDir = "/usr/share/datasets/fashion-mnist";
+
+inline constexpr uint32_t kMaxImageSide = 4096;
 
 struct ImageSet {
   int rows = 0, cols = 0;
@@ -27,5 +30,9 @@ enum class Split { kTrain, kValidation, kTest };
 // A missing directory or file is an error naming it and the Debian package that installs it;
 // a corrupt file names the file and what is wrong.
 core::Result<ImageSet> LoadFashionMnist(const std::string& dir, Split split, int validation_size = 10000);
+
+// An error naming `source` unless the images are square and at least the smallest resolution the
+// space resizes them to (1x1 images would train silently on meaningless upsampled blurs).
+core::Status CheckImagesFitSpace(const ImageSet& images, const core::OfaSpace& space, const std::string& source);
 
 }  // namespace kilonas::supernet

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "core/checked_file.h"
 #include "core/file_io.h"
 #include "core/logging.h"
 #include "supernet/evaluate.h"
@@ -48,6 +49,13 @@ torch::Tensor AugmentedBatch(const ImageSet& set, const std::vector<int64_t>& in
 
 std::string CheckpointPath(const TrainConfig& c) { return c.checkpoint_dir + "/checkpoint.pt"; }
 
+// What a checkpoint belongs to, kept in its manifest: the space and the phase schedule.
+core::FileTags CheckpointTags(const TrainConfig& c) {
+  std::string phases;
+  for (const Phase& p : c.phases) phases += (phases.empty() ? "" : ",") + p.name + ":" + std::to_string(p.epochs);
+  return {{"kind", "supernet checkpoint"}, {"space", c.space}, {"phases", phases}};
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config, bool resume) {
@@ -57,6 +65,12 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
   if (!train.ok()) return train.error();
   core::Result<ImageSet> validation = LoadFashionMnist(config.data_dir, Split::kValidation, config.validation_size);
   if (!validation.ok()) return validation.error();
+  if (core::Status s = CheckImagesFitSpace(train.value(), space.value(), config.data_dir); !s.ok()) return s.error();
+  if (static_cast<int>(train.value().size()) < config.batch_size) {
+    return core::Error{config.data_dir + ": " + std::to_string(train.value().size()) +
+                       " training images (after the validation split), fewer than one batch of " +
+                       std::to_string(config.batch_size)};
+  }
   torch::set_num_threads(config.threads);
   torch::manual_seed(config.seed);
   std::unique_ptr<Trainer> trainer(
@@ -237,14 +251,17 @@ core::Status Trainer::SaveCheckpoint() const {
   } catch (const std::exception& e) {
     return core::Status::Fail(temp + ": cannot write checkpoint: " + e.what());
   }
-  fs::rename(temp, path, ec);
-  if (ec) return core::Status::Fail(path + ": cannot move the checkpoint into place: " + ec.message());
+  if (core::Status s = core::CommitChecked(temp, path, CheckpointTags(config_)); !s.ok()) return s;
   core::Logger()->info("checkpoint {} (phase {}, {} epochs done in it)", path, phase_, epochs_done_);
   return core::Status::Ok();
 }
 
 core::Status Trainer::LoadCheckpoint() {
   const std::string path = CheckpointPath(config_);
+  const core::Status verified = core::VerifyChecked(
+      path, CheckpointTags(config_),
+      "restore it (with its manifest) from a copy, or move the checkpoint directory away to train again");
+  if (!verified.ok()) return verified;
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);

@@ -91,7 +91,7 @@ TEST(HwProfile, MissingKeyAndMalformedJsonNameTheFile) {
 TEST(HwProfile, MissingFileIsAnErrorNamingIt) {
   Result<HwProfile> r = LoadHwProfile("hw_profiles/no_such_mcu.json");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "hw_profiles/no_such_mcu.json: cannot open file");
+  EXPECT_EQ(r.error().message, "hw_profiles/no_such_mcu.json: cannot open file: No such file or directory");
 }
 
 }  // namespace

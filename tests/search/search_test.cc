@@ -212,7 +212,9 @@ TEST(Evolve, MultiObjectiveModeSelectsParentsByParetoRank) {
     const std::vector<int> ranks = ParetoRanks(population);
     for (size_t i = 1; i < population.size(); ++i) {
       EXPECT_LE(ranks[i - 1], ranks[i]) << "generation " << s.generation << " position " << i;
-      if (ranks[i - 1] == ranks[i]) EXPECT_GE(population[i - 1].accuracy, population[i].accuracy);
+      if (ranks[i - 1] == ranks[i]) {
+        EXPECT_GE(population[i - 1].accuracy, population[i].accuracy);
+      }
       reordered += population[i - 1].accuracy < population[i].accuracy;
     }
   });

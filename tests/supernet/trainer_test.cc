@@ -95,13 +95,40 @@ TEST(Trainer, ResumeWithoutACheckpointIsAnError) {
   EXPECT_NE(r.error().message.find("no checkpoint to resume from"), std::string::npos);
 }
 
-TEST(Trainer, TruncatedCheckpointIsAnErrorNamingIt) {
-  const TrainConfig config = TinyConfig("train_truncated");
-  std::filesystem::create_directories(config.checkpoint_dir);
-  std::ofstream(config.checkpoint_dir + "/checkpoint.pt") << "PK\x03\x04 not really";
-  auto r = Trainer::Create(config, true);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("checkpoint.pt: cannot load checkpoint"), std::string::npos) << r.error().message;
+// A checkpoint is verified against its manifest before LibTorch reads it (LibTorch does not check
+// its archive's CRCs): one flipped byte, a missing manifest or another phase schedule is an error
+// naming the file and what to do.
+TEST(Trainer, CorruptOrForeignCheckpointIsAnErrorNamingIt) {
+  const TrainConfig config = TinyConfig("train_corrupt");
+  {
+    auto first = Trainer::Create(config, false);
+    ASSERT_TRUE(first.ok() && first.value()->Run(1).ok());
+  }
+  const std::string path = config.checkpoint_dir + "/checkpoint.pt";
+  ASSERT_TRUE(Trainer::Create(config, true).ok());
+
+  TrainConfig other = config;
+  other.phases[1].epochs = 3;
+  auto foreign = Trainer::Create(other, true);
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_NE(foreign.error().message.find("checkpoint.pt: belongs to phases 'largest:1,shrink:2', this run's phases is "
+                                         "'largest:1,shrink:3'"),
+            std::string::npos)
+      << foreign.error().message;
+
+  std::string bytes = core::ReadTextFile(path).value();
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 1);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  auto flipped = Trainer::Create(config, true);
+  ASSERT_FALSE(flipped.ok());
+  EXPECT_NE(flipped.error().message.find("checkpoint.pt: corrupt or modified"), std::string::npos)
+      << flipped.error().message;
+  EXPECT_NE(flipped.error().message.find("restore it"), std::string::npos);
+
+  std::filesystem::remove(path + ".manifest.json");
+  auto unverified = Trainer::Create(config, true);
+  ASSERT_FALSE(unverified.ok());
+  EXPECT_NE(unverified.error().message.find("no manifest"), std::string::npos) << unverified.error().message;
 }
 
 TEST(TrainConfig, CommittedConfigsLoad) {

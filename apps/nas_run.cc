@@ -1,0 +1,115 @@
+// nas_run: runs an existing .kmodel file (from nas_export, nas_search or elsewhere) through the
+// loader's checks, on the host interpreter with one input (a Fashion-MNIST test image or a raw
+// int8 file), and optionally as firmware in QEMU, checking that both give the same output.
+#include <algorithm>
+#include <filesystem>
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "apps/cli.h"
+#include "core/file_io.h"
+#include "core/hw_profile.h"
+#include "engine/export.h"
+#include "engine/interpreter.h"
+#include "engine/model_file.h"
+#include "engine/quantizer.h"
+#include "supernet/fashion_mnist.h"
+#include "supernet/int8_eval.h"
+
+namespace {
+
+using namespace kilonas;
+
+int Fail(const std::string& message) { return kilonas::apps::Fail("nas_run", message); }
+
+// The model's int8 input: the raw file's bytes (exactly the input tensor's size), or test image
+// `image` preprocessed as in evaluation.
+core::Result<std::vector<int8_t>> ModelInput(const engine::Model& model, const std::string& raw_path, int image,
+                                             const std::string& data_dir, int* label) {
+  const core::Shape shape = model.graph.tensor(model.graph.input()).shape;
+  if (!raw_path.empty()) {
+    core::Result<std::string> bytes = core::ReadTextFile(raw_path);
+    if (!bytes.ok()) return bytes.error();
+    if (static_cast<int64_t>(bytes.value().size()) != shape.Elements()) {
+      return core::Error{raw_path + ": " + std::to_string(bytes.value().size()) + " bytes; the model's input " +
+                         shape.ToString() + " takes " + std::to_string(shape.Elements()) + " int8 values (HWC)"};
+    }
+    return std::vector<int8_t>(bytes.value().begin(), bytes.value().end());
+  }
+  core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(data_dir, supernet::Split::kTest);
+  if (!test.ok()) return test.error();
+  if (image >= static_cast<int>(test.value().size())) {
+    return core::Error{"--image " + std::to_string(image) + ": the test split has " + std::to_string(test.value().size()) +
+                       " images"};
+  }
+  if (shape.c != 1 || shape.h != shape.w) {
+    return core::Error{"the model's input is " + shape.ToString() + "; Fashion-MNIST images feed 1-channel square inputs"};
+  }
+  *label = test.value().labels[static_cast<size_t>(image)];
+  return engine::QuantizeInput(model, supernet::EngineImage(test.value(), image, shape.h));
+}
+
+int TopClass(const std::vector<int8_t>& output) {
+  return static_cast<int>(std::max_element(output.begin(), output.end()) - output.begin());
+}
+
+}  // namespace
+
+static int ToolMain(int argc, char** argv) {
+  CLI::App app{"Run a .kmodel file: loader checks, host interpreter, optionally firmware in QEMU"};
+  std::string model_path, raw_path, data_dir = supernet::kDefaultFashionMnistDir, hw_path = "hw_profiles/stm32f746.json";
+  std::string out_dir;
+  int image = 0;
+  bool firmware = false;
+  app.add_option("--model", model_path, "model file (.kmodel)")->required();
+  app.add_option("--input", raw_path, "raw int8 input file (HWC bytes of the model's input size)");
+  app.add_option("--image", image, "index of a Fashion-MNIST test image (when no --input)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 30))
+      ->excludes("--input");
+  app.add_option("--data-dir", data_dir, "Fashion-MNIST directory")->capture_default_str();
+  app.add_flag("--firmware", firmware, "also build the firmware for --hw and run it in QEMU");
+  app.add_option("--hw", hw_path, "hardware profile of the firmware")->capture_default_str();
+  app.add_option("--out-dir", out_dir, "firmware directory (default out/run/<model file name>)");
+  KILONAS_PARSE(app, argc, argv);
+
+  core::Result<engine::Model> model = engine::LoadModel(model_path);
+  if (!model.ok()) return Fail(model.error().message);
+  const core::Graph& graph = model.value().graph;
+  std::printf("model           %s: %zu ops, input %s, %lld MACs, loader checks passed\n", model_path.c_str(),
+              graph.ops().size(), graph.tensor(graph.input()).shape.ToString().c_str(),
+              static_cast<long long>(graph.TotalMacs()));
+  int label = -1;
+  core::Result<std::vector<int8_t>> input = ModelInput(model.value(), raw_path, image, data_dir, &label);
+  if (!input.ok()) return Fail(input.error().message);
+  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value());
+  if (!interpreter.ok()) return Fail(interpreter.error().message);
+  const std::vector<int8_t> host = interpreter.value().Invoke(input.value());
+  std::printf("host            class %d (score %d)%s\n", TopClass(host), host[static_cast<size_t>(TopClass(host))],
+              label >= 0 ? (", test image " + std::to_string(image) + " is labelled " + std::to_string(label)).c_str() : "");
+  if (!firmware) return 0;
+
+  core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
+  if (!hw.ok()) return Fail(hw.error().message);
+  if (out_dir.empty()) out_dir = "out/run/" + std::filesystem::path(model_path).stem().string();
+  core::Result<core::DirLock> lock = apps::LockDir("nas_run", out_dir);
+  if (!lock.ok()) return Fail(lock.error().message);
+  engine::ExportOptions options;
+  options.out_dir = out_dir;
+  options.network = std::filesystem::path(model_path).stem().string();
+  options.source_root = KILONAS_SOURCE_DIR;
+  core::Result<engine::ExportResult> run = engine::ExportModel(model.value(), input.value(), hw.value(), options);
+  if (!run.ok()) return Fail(run.error().message);
+  const std::vector<int8_t>& device = run.value().run->output;
+  std::printf("firmware        %s on %s (qemu-system-arm -M %s): class %d, output %s the host's, %llu instructions\n",
+              out_dir.c_str(), hw.value().name.c_str(), hw.value().qemu_machine.c_str(), TopClass(device),
+              run.value().BitExact() ? "bit-exact with" : "DIFFERENT from",
+              static_cast<unsigned long long>(run.value().run->Instructions()));
+  return run.value().BitExact() ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  return kilonas::apps::RunTool("nas_run", [&] { return ToolMain(argc, argv); });
+}
