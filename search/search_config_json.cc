@@ -1,4 +1,5 @@
 #include "core/json_util.h"
+#include "memory_planner/memory_plan.h"
 #include "search/search_config.h"
 
 namespace kilonas::search {
@@ -13,8 +14,8 @@ SearchConfig FromJson(const nlohmann::json& doc) {
   c.supernet_config = r.String("supernet_config");
   c.supernet_checkpoint_dir = r.String("supernet_checkpoint_dir");
   c.execution_mode = r.String("execution_mode");
-  if (c.execution_mode != "per_layer" && c.execution_mode != "inplace" && c.execution_mode != "patch") {
-    r.Fail("execution_mode", "must be per_layer, inplace or patch");
+  if (core::Result<memory_planner::PlanMode> mode = memory_planner::ParsePlanMode(c.execution_mode); !mode.ok()) {
+    r.Fail("execution_mode", mode.error().message);
   }
   if (r.Has("latency_ms")) {
     c.latency_ms = r.Number("latency_ms");
