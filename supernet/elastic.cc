@@ -5,7 +5,15 @@
 namespace kilonas::supernet {
 namespace F = torch::nn::functional;
 
-torch::Tensor Relu6(const torch::Tensor& x) { return torch::clamp(x, 0.0, 6.0); }
+torch::Tensor Relu6(const torch::Tensor& x) { return torch::hardtanh(x, 0.0, 6.0); }
+
+torch::Tensor ChannelsLast(const torch::Tensor& t) {
+  return torch::empty(t.sizes(), t.options().memory_format(torch::MemoryFormat::ChannelsLast)).copy_(t);
+}
+
+torch::Tensor InLayoutOf(const torch::Tensor& x, const torch::Tensor& w) {
+  return x.suggest_memory_format() == torch::MemoryFormat::ChannelsLast ? ChannelsLast(w) : w;
+}
 
 ElasticConvImpl::ElasticConvImpl(int in_channels, int max_out, int k, int s) : kernel(k), stride(s) {
   weight = register_parameter("weight", torch::empty({max_out, in_channels, k, k}));
@@ -17,7 +25,7 @@ torch::Tensor ElasticConvImpl::Weight(int out_channels, int in_channels) const {
 }
 
 torch::Tensor ElasticConvImpl::forward(const torch::Tensor& x, int out_channels) {
-  return F::conv2d(x, Weight(out_channels, static_cast<int>(x.size(1))),
+  return F::conv2d(x, InLayoutOf(x, Weight(out_channels, static_cast<int>(x.size(1)))),
                    F::Conv2dFuncOptions().stride(stride).padding(kernel / 2));
 }
 
@@ -31,7 +39,7 @@ torch::Tensor ElasticPointwiseImpl::Weight(int out_channels, int in_channels) co
 }
 
 torch::Tensor ElasticPointwiseImpl::forward(const torch::Tensor& x, int out_channels) {
-  return F::conv2d(x, Weight(out_channels, static_cast<int>(x.size(1))));
+  return F::conv2d(x, InLayoutOf(x, Weight(out_channels, static_cast<int>(x.size(1)))));
 }
 
 ElasticDepthwiseImpl::ElasticDepthwiseImpl(int max_channels, std::vector<int> ks) : kernels(std::move(ks)) {
@@ -59,7 +67,8 @@ torch::Tensor ElasticDepthwiseImpl::Kernel(int k, int channels) const {
 
 torch::Tensor ElasticDepthwiseImpl::forward(const torch::Tensor& x, int k, int s) {
   const int channels = static_cast<int>(x.size(1));
-  return F::conv2d(x, Kernel(k, channels), F::Conv2dFuncOptions().stride(s).padding(k / 2).groups(channels));
+  return F::conv2d(x, InLayoutOf(x, Kernel(k, channels)),
+                   F::Conv2dFuncOptions().stride(s).padding(k / 2).groups(channels));
 }
 
 ElasticBatchNormImpl::ElasticBatchNormImpl(int max_channels) {

@@ -58,6 +58,17 @@ class ElasticLinearImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ElasticLinear);
 
+// ReLU6 as hardtanh(0, 6): one kernel forward and backward (clamp's backward is several), 5-20%
+// faster per training step. Its gradient at exactly 0 and 6 differs from clamp's, so runs from
+// before this choice do not continue bit for bit.
 torch::Tensor Relu6(const torch::Tensor& x);
+
+// A channels-last copy of `t` (autograd flows through it). Unlike .contiguous(ChannelsLast),
+// which keeps the strides of a tensor whose channel dimension is 1 (the grayscale input,
+// depthwise weights), it always sets channels-last strides, so oneDNN picks its NHWC kernels.
+torch::Tensor ChannelsLast(const torch::Tensor& t);
+
+// The weight `w` in the memory layout of the activations `x` it convolves.
+torch::Tensor InLayoutOf(const torch::Tensor& x, const torch::Tensor& w);
 
 }  // namespace kilonas::supernet

@@ -2,6 +2,9 @@
 
 #include <numeric>
 
+#include "supernet/extract.h"
+#include "supernet/static_subnet.h"
+
 namespace kilonas::supernet {
 
 torch::Tensor ImagesTensor(const ImageSet& set, const std::vector<int64_t>& indices) {
@@ -43,22 +46,29 @@ void RecalibrateBatchNorm(Supernet& net, const ImageSet& calibration, int batche
   net->eval();
 }
 
-double EvaluateSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& calibration,
-                      const ImageSet& eval, const EvalOptions& options) {
-  const core::Status s = net->SetActive(config);
-  TORCH_CHECK(s.ok(), s.message());
-  RecalibrateBatchNorm(net, calibration, options.bn_batches, options.bn_batch_size);
+double TopOneAccuracy(const std::function<torch::Tensor(const torch::Tensor&)>& forward, const ImageSet& eval,
+                      int resolution, const EvalOptions& options) {
   torch::NoGradGuard no_grad;
   const int64_t total = options.max_images > 0 ? std::min<int64_t>(options.max_images, eval.size()) : eval.size();
   int64_t correct = 0;
   for (int64_t first = 0; first < total; first += options.batch_size) {
     std::vector<int64_t> indices(std::min<int64_t>(options.batch_size, total - first));
     std::iota(indices.begin(), indices.end(), first);
-    const torch::Tensor logits =
-        net->forward(ToInput(ImagesTensor(eval, indices), eval.rows, eval.cols, config.resolution));
+    const torch::Tensor logits = forward(ToInput(ImagesTensor(eval, indices), eval.rows, eval.cols, resolution));
     correct += logits.argmax(1).eq(LabelsTensor(eval, indices)).sum().item<int64_t>();
   }
   return total > 0 ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+}
+
+double EvaluateSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& calibration,
+                      const ImageSet& eval, const EvalOptions& options) {
+  const core::Status s = net->SetActive(config);
+  TORCH_CHECK(s.ok(), s.message());
+  RecalibrateBatchNorm(net, calibration, options.bn_batches, options.bn_batch_size);
+  core::Result<engine::FloatModel> extracted = ExtractSubnet(net, config);
+  TORCH_CHECK(extracted.ok(), extracted.error().message);
+  const StaticSubnet frozen(extracted.value());
+  return TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); }, eval, config.resolution, options);
 }
 
 }  // namespace kilonas::supernet

@@ -3,6 +3,7 @@
 // accuracy on an image set.
 #pragma once
 
+#include <functional>
 #include <random>
 
 #include "supernet/fashion_mnist.h"
@@ -25,7 +26,13 @@ struct EvalOptions {
   int max_images = 0;  // 0: the whole set
 };
 
-// Top-1 accuracy in [0, 1] of `config` on `eval`. Leaves the supernet in eval mode.
+// Top-1 accuracy in [0, 1] of a forward function on the first options.max_images of `eval`
+// (0: all), resized to `resolution`, in batches of options.batch_size.
+double TopOneAccuracy(const std::function<torch::Tensor(const torch::Tensor&)>& forward, const ImageSet& eval,
+                      int resolution, const EvalOptions& options);
+
+// Top-1 accuracy in [0, 1] of `config` on `eval`: batch norm recalibrated, then the subnet frozen
+// (supernet/static_subnet.h) and run. Leaves the supernet in eval mode with `config` active.
 double EvaluateSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& calibration,
                       const ImageSet& eval, const EvalOptions& options = {});
 

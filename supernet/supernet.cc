@@ -86,7 +86,8 @@ core::Status SupernetImpl::SetActive(const core::SubnetConfig& config) {
 
 MbBlock SupernetImpl::BlockFor(int index) const { return blocks.at(active_blocks_.at(index)); }
 
-torch::Tensor SupernetImpl::forward(const torch::Tensor& x) {
+torch::Tensor SupernetImpl::forward(const torch::Tensor& input) {
+  const torch::Tensor x = channels_last ? ChannelsLast(input) : input;
   torch::Tensor y = Relu6(stem_bn(stem(x, active_.stem_channels)));
   for (size_t j = 0; j < active_.blocks.size(); ++j) y = BlockFor(static_cast<int>(j))->forward(y, active_.blocks[j]);
   if (head) y = Relu6(head_bn(head(y, active_.head_channels)));

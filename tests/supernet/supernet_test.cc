@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "supernet/evaluate.h"
 #include "supernet/extract.h"
+#include "supernet/static_subnet.h"
 #include "supernet/fashion_mnist.h"
 
 namespace kilonas::supernet {
@@ -39,6 +41,70 @@ TEST(ExtractSubnet, EngineFloatForwardEqualsTheSupernetForRandomSubnets) {
     const std::vector<float> got = engine::RunFloat(model.value(), ToEngineInput(x))[model.value().graph.output()];
     ASSERT_EQ(got.size(), 10u);
     for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i].item<float>(), 1e-3) << "trial " << trial;
+  }
+}
+
+// The layout is an implementation choice: channels-last activations compute the same function
+// and the same parameter gradients as NCHW (to float rounding) on random subnets, in training
+// mode (batch statistics) and in eval mode.
+TEST(Supernet, ChannelsLastComputesWhatNchwComputes) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  torch::manual_seed(4);
+  Supernet net(space);
+  std::mt19937 rng(6);
+  RandomizeBatchNorm(net, rng);
+  for (int trial = 0; trial < 6; ++trial) {
+    const core::SubnetConfig config = core::SampleSubnet(space, rng);
+    ASSERT_TRUE(net->SetActive(config).ok());
+    const torch::Tensor x = torch::randn({8, 1, config.resolution, config.resolution});
+    std::vector<torch::Tensor> outputs, gradients;
+    for (bool channels_last : {false, true}) {
+      net->channels_last = channels_last;
+      trial % 2 ? net->eval() : net->train();
+      for (torch::Tensor& p : net->parameters()) p.mutable_grad().reset();
+      torch::Tensor out = net->forward(x);
+      out.pow(2).sum().backward();
+      outputs.push_back(out.detach());
+      gradients.push_back(net->stem->weight.grad().clone());
+      gradients.push_back(net->blocks[3]->dw->weight.grad().defined() ? net->blocks[3]->dw->weight.grad().clone()
+                                                                        : torch::zeros({1}));
+    }
+    EXPECT_TRUE(torch::allclose(outputs[0], outputs[1], 1e-4, 1e-4)) << "trial " << trial;
+    EXPECT_TRUE(torch::allclose(gradients[0], gradients[2], 1e-3, 1e-3)) << "stem gradient, trial " << trial;
+    EXPECT_TRUE(torch::allclose(gradients[1], gradients[3], 1e-3, 1e-3)) << "depthwise gradient, trial " << trial;
+  }
+  // NCHW input really reaches the convolutions in channels-last layout (the explicit copy).
+  net->channels_last = true;
+  const torch::Tensor x = ChannelsLast(torch::randn({2, 1, 32, 32}));
+  EXPECT_EQ(x.suggest_memory_format(), torch::MemoryFormat::ChannelsLast);
+  EXPECT_EQ(InLayoutOf(x, net->blocks[1]->dw->weight).suggest_memory_format(), torch::MemoryFormat::ChannelsLast);
+}
+
+// Evaluation runs the frozen subnet (BN folded, static weights); it must give what the elastic
+// supernet gives in eval mode: logits to float rounding, and the same top-1 accuracy on 2000 real
+// validation images (0.01 points: at most a near-tie flips).
+TEST(StaticSubnet, EvaluatesLikeTheElasticSupernet) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  core::Result<ImageSet> train = LoadFashionMnist(kDefaultFashionMnistDir, Split::kTrain);
+  core::Result<ImageSet> validation = LoadFashionMnist(kDefaultFashionMnistDir, Split::kValidation);
+  ASSERT_TRUE(train.ok() && validation.ok());
+  torch::manual_seed(8);
+  Supernet net(space);
+  std::mt19937 rng(9);
+  EvalOptions options;
+  options.bn_batches = 2;
+  options.bn_batch_size = 64;
+  options.max_images = 2000;
+  for (int trial = 0; trial < 3; ++trial) {
+    const core::SubnetConfig config = core::SampleSubnet(space, rng);
+    const double frozen = EvaluateSubnet(net, config, train.value(), validation.value(), options);
+    const double elastic = TopOneAccuracy([&](const torch::Tensor& x) { return net->forward(x); }, validation.value(),
+                                          config.resolution, options);
+    EXPECT_NEAR(frozen, elastic, 1e-4) << "trial " << trial;
+    const torch::Tensor x = ToInput(ImagesTensor(validation.value(), {0, 1, 2, 3}), 28, 28, config.resolution);
+    const torch::Tensor expected = net->forward(x).detach();
+    const torch::Tensor got = StaticSubnet(ExtractSubnet(net, config).value()).Forward(x);
+    EXPECT_TRUE(torch::allclose(got, expected, 1e-3, 1e-3)) << "trial " << trial;
   }
 }
 
