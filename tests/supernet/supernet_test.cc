@@ -1,6 +1,7 @@
 #include "supernet/supernet.h"
 
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -180,6 +181,50 @@ TEST(AccuracyPredictor, LearnsASmoothFunctionOfTheArchitecture) {
   const core::SubnetConfig largest = core::LargestSubnet(space), smallest = core::SmallestSubnet(space);
   EXPECT_GT(predictor.Predict(largest), predictor.Predict(smallest));
   EXPECT_EQ(predictor.Encode(largest).size(), static_cast<size_t>(predictor.features()));
+}
+
+}  // namespace
+}  // namespace kilonas::supernet
+
+#include "engine/interpreter.h"
+#include "engine/quantizer.h"
+#include "supernet/int8_eval.h"
+
+namespace kilonas::supernet {
+namespace {
+
+// Int8Accuracy resizes all images in one pass and runs interpreters in parallel: it must count
+// exactly what one interpreter counts on EngineImage inputs one by one.
+TEST(Int8Accuracy, EqualsTheImageByImageCount) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  core::Result<ImageSet> train = LoadFashionMnist(kDefaultFashionMnistDir, Split::kTrain);
+  core::Result<ImageSet> validation = LoadFashionMnist(kDefaultFashionMnistDir, Split::kValidation);
+  ASSERT_TRUE(train.ok() && validation.ok());
+  torch::manual_seed(10);
+  Supernet net(space);
+  core::SubnetConfig config = core::SmallestSubnet(space);
+  config.resolution = 24;  // resized from 28
+  EvalOptions bn;
+  bn.bn_batches = 1;
+  bn.bn_batch_size = 64;
+  core::Result<engine::Model> model = QuantizeSubnet(net, config, train.value(), bn, 8, {});
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  const int images = 300;
+  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value());
+  ASSERT_TRUE(interpreter.ok());
+  int64_t correct = 0;
+  std::vector<int> predictions;
+  for (int i = 0; i < images; ++i) {
+    const std::vector<int8_t> out = interpreter.value().Invoke(
+        engine::QuantizeInput(model.value(), EngineImage(validation.value(), i, config.resolution)));
+    predictions.push_back(static_cast<int>(std::max_element(out.begin(), out.end()) - out.begin()));
+    correct += predictions.back() == validation.value().labels[static_cast<size_t>(i)];
+  }
+  const std::set<int> distinct(predictions.begin(), predictions.end());
+  ASSERT_GT(distinct.size(), 1u);  // a model that predicts one class would hide differences
+  core::Result<double> parallel = Int8Accuracy(model.value(), validation.value(), config.resolution, images);
+  ASSERT_TRUE(parallel.ok());
+  EXPECT_DOUBLE_EQ(parallel.value(), static_cast<double>(correct) / images);
 }
 
 }  // namespace
