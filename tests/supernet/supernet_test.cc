@@ -1,5 +1,6 @@
 #include "supernet/supernet.h"
 
+#include <optional>
 #include <random>
 #include <set>
 
@@ -24,6 +25,13 @@ void RandomizeBatchNorm(Supernet& net, std::mt19937& rng) {
   for (auto& item : net->named_parameters()) {
     if (item.key().find("transform") != std::string::npos) item.value().add_(torch::randn_like(item.value()) * 0.05);
   }
+}
+
+// A Fashion-MNIST split from the Debian package; nullopt (after a test failure) if missing.
+std::optional<ImageSet> LoadedSplit(Split split) {
+  core::Result<ImageSet> set = LoadFashionMnist(kDefaultFashionMnistDir, split);
+  if (!set.ok()) return ADD_FAILURE() << set.error().message, std::nullopt;
+  return set.value();
 }
 
 TEST(ExtractSubnet, EngineFloatForwardEqualsTheSupernetForRandomSubnets) {
@@ -86,9 +94,8 @@ TEST(Supernet, ChannelsLastComputesWhatNchwComputes) {
 // validation images (0.01 points: at most a near-tie flips).
 TEST(StaticSubnet, EvaluatesLikeTheElasticSupernet) {
   const core::OfaSpace space = core::FashionMnistSpace();
-  core::Result<ImageSet> train = LoadFashionMnist(kDefaultFashionMnistDir, Split::kTrain);
-  core::Result<ImageSet> validation = LoadFashionMnist(kDefaultFashionMnistDir, Split::kValidation);
-  ASSERT_TRUE(train.ok() && validation.ok());
+  const std::optional<ImageSet> train = LoadedSplit(Split::kTrain), validation = LoadedSplit(Split::kValidation);
+  ASSERT_TRUE(train && validation);
   torch::manual_seed(8);
   Supernet net(space);
   std::mt19937 rng(9);
@@ -98,11 +105,11 @@ TEST(StaticSubnet, EvaluatesLikeTheElasticSupernet) {
   options.max_images = 2000;
   for (int trial = 0; trial < 3; ++trial) {
     const core::SubnetConfig config = core::SampleSubnet(space, rng);
-    const double frozen = EvaluateSubnet(net, config, train.value(), validation.value(), options);
-    const double elastic = TopOneAccuracy([&](const torch::Tensor& x) { return net->forward(x); }, validation.value(),
+    const double frozen = EvaluateSubnet(net, config, *train, *validation, options);
+    const double elastic = TopOneAccuracy([&](const torch::Tensor& x) { return net->forward(x); }, *validation,
                                           config.resolution, options);
     EXPECT_NEAR(frozen, elastic, 1e-4) << "trial " << trial;
-    const torch::Tensor x = ToInput(ImagesTensor(validation.value(), {0, 1, 2, 3}), 28, 28, config.resolution);
+    const torch::Tensor x = ToInput(ImagesTensor(*validation, {0, 1, 2, 3}), 28, 28, config.resolution);
     const torch::Tensor expected = net->forward(x).detach();
     const torch::Tensor got = StaticSubnet(ExtractSubnet(net, config).value()).Forward(x);
     EXPECT_TRUE(torch::allclose(got, expected, 1e-3, 1e-3)) << "trial " << trial;
@@ -197,9 +204,8 @@ namespace {
 // exactly what one interpreter counts on EngineImage inputs one by one.
 TEST(Int8Accuracy, EqualsTheImageByImageCount) {
   const core::OfaSpace space = core::FashionMnistSpace();
-  core::Result<ImageSet> train = LoadFashionMnist(kDefaultFashionMnistDir, Split::kTrain);
-  core::Result<ImageSet> validation = LoadFashionMnist(kDefaultFashionMnistDir, Split::kValidation);
-  ASSERT_TRUE(train.ok() && validation.ok());
+  const std::optional<ImageSet> train = LoadedSplit(Split::kTrain), validation = LoadedSplit(Split::kValidation);
+  ASSERT_TRUE(train && validation);
   torch::manual_seed(10);
   Supernet net(space);
   core::SubnetConfig config = core::SmallestSubnet(space);
@@ -207,7 +213,7 @@ TEST(Int8Accuracy, EqualsTheImageByImageCount) {
   EvalOptions bn;
   bn.bn_batches = 1;
   bn.bn_batch_size = 64;
-  core::Result<engine::Model> model = QuantizeSubnet(net, config, train.value(), bn, 8, {});
+  core::Result<engine::Model> model = QuantizeSubnet(net, config, *train, bn, 8, {});
   ASSERT_TRUE(model.ok()) << model.error().message;
   const int images = 300;
   core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value());
@@ -216,13 +222,13 @@ TEST(Int8Accuracy, EqualsTheImageByImageCount) {
   std::vector<int> predictions;
   for (int i = 0; i < images; ++i) {
     const std::vector<int8_t> out = interpreter.value().Invoke(
-        engine::QuantizeInput(model.value(), EngineImage(validation.value(), i, config.resolution)));
+        engine::QuantizeInput(model.value(), EngineImage(*validation, i, config.resolution)));
     predictions.push_back(static_cast<int>(std::max_element(out.begin(), out.end()) - out.begin()));
-    correct += predictions.back() == validation.value().labels[static_cast<size_t>(i)];
+    correct += predictions.back() == validation->labels[static_cast<size_t>(i)];
   }
   const std::set<int> distinct(predictions.begin(), predictions.end());
   ASSERT_GT(distinct.size(), 1u);  // a model that predicts one class would hide differences
-  core::Result<double> parallel = Int8Accuracy(model.value(), validation.value(), config.resolution, images);
+  core::Result<double> parallel = Int8Accuracy(model.value(), *validation, config.resolution, images);
   ASSERT_TRUE(parallel.ok());
   EXPECT_DOUBLE_EQ(parallel.value(), static_cast<double>(correct) / images);
 }
