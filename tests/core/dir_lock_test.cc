@@ -7,16 +7,12 @@
 #include <gtest/gtest.h>
 
 #include "core/file_io.h"
+#include "tests/support/temp_dir.h"
 
 namespace kilonas::core {
 namespace {
 
-std::string FreshDir(const std::string& name) {
-  const std::string dir = std::filesystem::temp_directory_path().string() + "/kilonas_lock_" + name + "_" +
-                          std::to_string(getpid());
-  std::filesystem::remove_all(dir);
-  return dir;
-}
+std::string FreshDir(const std::string& name) { return testing::FreshTempPath("lock_" + name); }
 
 TEST(DirLock, ASecondRunOnALockedDirectoryIsRefusedNamingTheOwner) {
   const std::string dir = FreshDir("busy");

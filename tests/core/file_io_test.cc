@@ -11,14 +11,13 @@
 
 #include "core/checked_file.h"
 #include "core/file_io.h"
+#include "tests/support/temp_dir.h"
 
 namespace kilonas::core {
 namespace {
 
 std::string FreshDir(const std::string& name) {
-  const std::string dir = std::filesystem::temp_directory_path().string() + "/kilonas_io_" + name + "_" +
-                          std::to_string(getpid());
-  std::filesystem::remove_all(dir);
+  const std::string dir = testing::FreshTempPath("io_" + name);
   std::filesystem::create_directories(dir);
   return dir;
 }
