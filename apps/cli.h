@@ -6,8 +6,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <string>
+
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -47,13 +50,34 @@ inline int Fail(const char* tool, const std::string& message) {
   return 1;
 }
 
-// The tool boundary: runs the tool's `body` and turns an exception that escaped it (LibTorch's
-// c10::Error on input nothing checked, std::bad_alloc, a filesystem error) into one line and exit
-// status 1, never std::terminate's abort.
-template <typename Body>
-int RunTool(const char* tool, Body body) {
+// libgomp reads its wait policy once, when it is loaded (before main). Its default lets idle
+// threads spin, which on a machine shared with another CPU-bound process collapses throughput
+// (bench/contention.sh: nas_train beside a second one, 2 threads each: 37 images/s each with
+// spinning, 241 with passive waiting, against 454-560 alone). Unless the user chose a policy
+// (OMP_WAIT_POLICY or GOMP_SPINCOUNT set), the tool sets PASSIVE and executes itself again
+// (same PID, same arguments); if that exec fails it runs on with libgomp's default.
+inline void PreferPassiveOpenMpWaiting(const char* tool, char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
+  // The resolved path, not /proc/self/exe, so that ps and pkill still see the tool's name.
+  char path[4096];
+  const ssize_t length = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (length > 0) {
+    path[length] = '\0';
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    execv(path, argv);
+    unsetenv("OMP_WAIT_POLICY");  // still here: libgomp runs with its default
+  }
+  std::fprintf(stderr, "%s: note: could not re-execute with OMP_WAIT_POLICY=PASSIVE (%s); threads spin while idle\n",
+               tool, std::strerror(errno));
+}
+
+// The tool boundary: applies the OpenMP wait policy, runs `tool_main` and turns an exception
+// that escaped it (LibTorch's c10::Error on input nothing checked, std::bad_alloc, a filesystem
+// error) into one line and exit status 1, never std::terminate's abort.
+inline int RunTool(const char* tool, int argc, char** argv, int (*tool_main)(int, char**)) {
+  PreferPassiveOpenMpWaiting(tool, argv);
   try {
-    return body();
+    return tool_main(argc, argv);
   } catch (const std::exception& e) {
     const std::string what = e.what();
     return Fail(tool, "unexpected failure: " + what.substr(0, what.find('\n')));

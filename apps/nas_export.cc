@@ -183,5 +183,5 @@ static int ToolMain(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_export", [&] { return ToolMain(argc, argv); });
+  return kilonas::apps::RunTool("nas_export", argc, argv, ToolMain);
 }

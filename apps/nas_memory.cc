@@ -68,5 +68,5 @@ static int ToolMain(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_memory", [&] { return ToolMain(argc, argv); });
+  return kilonas::apps::RunTool("nas_memory", argc, argv, ToolMain);
 }

@@ -255,5 +255,5 @@ static int ToolMain(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_profile", [&] { return ToolMain(argc, argv); });
+  return kilonas::apps::RunTool("nas_profile", argc, argv, ToolMain);
 }

@@ -111,5 +111,5 @@ static int ToolMain(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_run", [&] { return ToolMain(argc, argv); });
+  return kilonas::apps::RunTool("nas_run", argc, argv, ToolMain);
 }

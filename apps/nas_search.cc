@@ -270,5 +270,5 @@ static int ToolMain(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_search", [&] { return ToolMain(argc, argv); });
+  return kilonas::apps::RunTool("nas_search", argc, argv, ToolMain);
 }

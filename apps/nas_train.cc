@@ -126,5 +126,5 @@ static int ToolMain(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_train", [&] { return ToolMain(argc, argv); });
+  return kilonas::apps::RunTool("nas_train", argc, argv, ToolMain);
 }

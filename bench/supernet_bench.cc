@@ -6,16 +6,22 @@
 //  - evaluation subnets/min at the search's settings (BN recalibrated on 2 x 128 images, 1000
 //    validation images) for the largest and the smallest subnet: the eager elastic supernet in
 //    NCHW (the old path) against EvaluateSubnet's frozen channels-last subnet;
+//  - the largest subnet as a plain static LibTorch module (supernet/graph_module.h, channels-last,
+//    no elastic machinery): its training step and its evaluation (2 x 128 images in train mode,
+//    the cost of BN re-estimation, then 1000 validation images in eval mode), for reference;
 //  - ReLU6 as clamp vs hardtanh, forward + backward on a [128, 96, 16, 16] tensor.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <numeric>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "supernet/evaluate.h"
+#include "supernet/graph_module.h"
 #include "supernet/trainer.h"
 
 namespace {
@@ -105,6 +111,57 @@ Figures Measure(bool channels_last, int threads, int steps) {
   return f;
 }
 
+// The largest subnet (r32) as a plain GraphModule: training images/s (SGD as the trainer's, two
+// epochs of `steps` batches after a warm-up epoch) and evaluation subnets/min.
+std::pair<double, double> MeasurePlainModule(int threads, int steps) {
+  const std::string dir = std::filesystem::temp_directory_path().string() + "/kilonas_supernet_bench_plain";
+  auto trainer = supernet::Trainer::Create(BenchConfig(threads, steps, dir), false);
+  if (!trainer.ok()) {
+    std::fprintf(stderr, "supernet_bench: %s\n", trainer.error().message.c_str());
+    std::exit(1);
+  }
+  const supernet::Trainer& t = *trainer.value();
+  const core::SubnetConfig largest = core::LargestSubnet(t.space());
+  supernet::GraphModule net(core::BuildSubnetGraph(t.space(), largest).value());
+  torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(3e-5).nesterov(true));
+  const supernet::ImageSet& train = t.train_set();
+  auto batch_input = [&](int step, torch::Tensor* labels) {
+    std::vector<int64_t> indices(128);
+    std::iota(indices.begin(), indices.end(), static_cast<int64_t>(step) * 128);
+    *labels = supernet::LabelsTensor(train, indices);
+    return supernet::ToInput(supernet::ImagesTensor(train, indices), train.rows, train.cols, largest.resolution);
+  };
+  auto train_epoch = [&] {
+    net->train();
+    for (int step = 0; step < steps; ++step) {
+      torch::Tensor labels;
+      const torch::Tensor x = batch_input(step, &labels);
+      for (torch::Tensor& p : net->parameters()) p.mutable_grad().reset();
+      torch::nn::functional::cross_entropy(net->forward(x), labels).backward();
+      sgd.step();
+    }
+  };
+  train_epoch();  // warm-up
+  const auto start = Clock::now();
+  for (int epoch = 0; epoch < 2; ++epoch) train_epoch();
+  const double images_per_s = 2.0 * steps * 128 / Seconds(start);
+  supernet::EvalOptions search;
+  search.max_images = 1000;
+  const double subnets_per_min = SubnetsPerMinute([&] {
+    net->train();
+    torch::NoGradGuard no_grad;
+    for (int step = 0; step < 2; ++step) {
+      torch::Tensor labels;
+      net->forward(batch_input(step, &labels));
+    }
+    net->eval();
+    supernet::TopOneAccuracy([&](const torch::Tensor& x) { return net->forward(x); }, t.validation_set(),
+                             largest.resolution, search);
+  });
+  std::filesystem::remove_all(dir);
+  return {images_per_s, subnets_per_min};
+}
+
 double Relu6Milliseconds(bool hardtanh) {
   const torch::Tensor x = torch::randn({128, 96, 16, 16}, torch::requires_grad());
   auto step = [&] {
@@ -126,8 +183,10 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "LibTorch intra-op threads")->capture_default_str()->check(CLI::Range(1, 256));
   app.add_option("--steps", steps, "training steps (batch 128) per epoch")->capture_default_str()->check(CLI::Range(1, 1000));
   CLI11_PARSE(app, argc, argv);
-  std::printf("supernet_bench: fmnist space, %d threads, batch 128, %d steps per epoch, Fashion-MNIST data\n", threads,
-              steps);
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  std::printf("supernet_bench: fmnist space, %d threads (OpenMP wait policy %s), batch 128, %d steps per epoch, "
+              "Fashion-MNIST data\n",
+              threads, policy != nullptr ? policy : "unset", steps);
   std::fflush(stdout);
   const Figures nchw = Measure(false, threads, steps);
   const Figures last = Measure(true, threads, steps);
@@ -138,6 +197,9 @@ int main(int argc, char** argv) {
   row("train, sandwich step (images/s)", nchw.sandwich_images_per_s, last.sandwich_images_per_s);
   row("evaluate largest r32 (subnets/min)", nchw.largest_subnets_per_min, last.largest_subnets_per_min);
   row("evaluate smallest r32 (subnets/min)", nchw.smallest_subnets_per_min, last.smallest_subnets_per_min);
+  const auto [plain_train, plain_eval] = MeasurePlainModule(threads, steps);
+  std::printf("plain static module of the largest subnet (reference): train %.1f images/s, evaluate %.1f subnets/min\n",
+              plain_train, plain_eval);
   const double clamp = Relu6Milliseconds(false), hardtanh = Relu6Milliseconds(true);
   std::printf("ReLU6 forward+backward [128,96,16,16]: clamp %.2f ms, hardtanh %.2f ms (%.2fx)\n", clamp, hardtanh,
               clamp / hardtanh);

@@ -40,6 +40,9 @@ struct TrainConfig {
   double distill_temperature = 1.0;
   int augment_shift = 2;  // random translation, pixels
   bool augment_flip = true;
+  // Random erasing (Zhong et al. 2017): with this probability per image, a rectangle of 2-40%
+  // of the area, aspect 0.3-3.3, is filled with random pixel values. 0: off.
+  double augment_erase = 0;
   int bn_recalibration_batches = 5;
   int progress_every_steps = 50;
   std::string checkpoint_dir = "out/supernet";

@@ -44,6 +44,8 @@ TrainConfig FromJson(const nlohmann::json& doc) {
   c.augment_shift = r.Int("augment_shift");
   if (c.augment_shift < 0 || c.augment_shift > 8) r.Fail("augment_shift", "must be in 0..8");
   c.augment_flip = r.Bool("augment_flip");
+  if (r.Has("augment_erase")) c.augment_erase = r.Number("augment_erase");
+  if (!(c.augment_erase >= 0 && c.augment_erase <= 1)) r.Fail("augment_erase", "must be a probability in [0, 1]");
   c.bn_recalibration_batches = r.IntInRange("bn_recalibration_batches", 1, 1000);
   c.progress_every_steps = r.IntInRange("progress_every_steps", 1, 1000000);
   c.checkpoint_dir = r.String("checkpoint_dir");
