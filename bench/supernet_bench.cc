@@ -18,8 +18,7 @@
 #include <numeric>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
+#include "apps/cli.h"
 #include "supernet/evaluate.h"
 #include "supernet/graph_module.h"
 #include "supernet/trainer.h"
@@ -177,12 +176,12 @@ double Relu6Milliseconds(bool hardtanh) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int BenchMain(int argc, char** argv) {
   CLI::App app{"Supernet training and evaluation throughput: NCHW vs channels-last"};
   int threads = 2, steps = 10;
   app.add_option("--threads", threads, "LibTorch intra-op threads")->capture_default_str()->check(CLI::Range(1, 256));
   app.add_option("--steps", steps, "training steps (batch 128) per epoch")->capture_default_str()->check(CLI::Range(1, 1000));
-  CLI11_PARSE(app, argc, argv);
+  KILONAS_PARSE(app, argc, argv);
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   std::printf("supernet_bench: fmnist space, %d threads (OpenMP wait policy %s), batch 128, %d steps per epoch, "
               "Fashion-MNIST data\n",
@@ -205,3 +204,5 @@ int main(int argc, char** argv) {
               clamp / hardtanh);
   return 0;
 }
+
+int main(int argc, char** argv) { return kilonas::apps::RunTool("supernet_bench", argc, argv, BenchMain); }

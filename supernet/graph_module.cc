@@ -64,7 +64,7 @@ torch::Tensor GraphModuleImpl::forward(const torch::Tensor& x) {
         y = linears_[i]->forward(in.flatten(1));
         break;
     }
-    if (op.activation == core::Activation::kRelu6) y = torch::hardtanh(y, 0.0, 6.0);
+    if (op.activation == core::Activation::kRelu6) y = Relu6(y);
     if (op.activation == core::Activation::kRelu) y = torch::relu(y);
     values[op.output] = y;
   }
