@@ -5,7 +5,7 @@
 //    --steps steps each after a warm-up epoch;
 //  - evaluation subnets/min at the search's settings (BN recalibrated on 2 x 128 images, 1000
 //    validation images) for the largest and the smallest subnet: the eager elastic supernet in
-//    NCHW (the old path) against EvaluateSubnet's frozen channels-last subnet;
+//    NCHW in batches of 1000 (the old path) against EvaluateSubnet (frozen, channels-last, 200);
 //  - the largest subnet as a plain static LibTorch module (supernet/graph_module.h, channels-last,
 //    no elastic machinery): its training step and its evaluation (2 x 128 images in train mode,
 //    the cost of BN re-estimation, then 1000 validation images in eval mode), for reference;
@@ -60,13 +60,14 @@ double SubnetsPerMinute(const std::function<void()>& evaluate) {
 }
 
 // Evaluation at the search's settings (BN recalibrated on 2 x 128 images, 1000 validation
-// images) of the largest and the smallest subnet at r32: the eager elastic supernet (what
-// evaluation ran before the frozen path) or EvaluateSubnet (frozen subnet).
+// images) of the largest and the smallest subnet at r32: the eager elastic supernet in batches of
+// 1000 (what evaluation ran before) or EvaluateSubnet (frozen subnet, default batches).
 void MeasureEvaluation(supernet::Trainer& t, bool frozen, Figures& f) {
   supernet::EvalOptions search;
   search.bn_batches = 2;
   search.bn_batch_size = 128;
   search.max_images = 1000;
+  if (!frozen) search.batch_size = 1000;  // the old path's inference batch (now 200)
   core::SubnetConfig smallest = core::SmallestSubnet(t.space());
   smallest.resolution = core::LargestSubnet(t.space()).resolution;
   for (auto [config, out] : {std::pair{core::LargestSubnet(t.space()), &f.largest_subnets_per_min},

@@ -22,7 +22,9 @@ void RecalibrateBatchNorm(Supernet& net, const ImageSet& calibration, int batche
 struct EvalOptions {
   int bn_batches = 5;
   int bn_batch_size = 200;
-  int batch_size = 1000;
+  // Images per inference batch. Batches of 1000 at r32 made activations of ~100 MB, far beyond
+  // the caches: 100-250 evaluated the largest subnet about 2x faster (bench/supernet_bench.cc).
+  int batch_size = 200;
   int max_images = 0;  // 0: the whole set
 };
 
