@@ -231,6 +231,13 @@ TEST(Int8Accuracy, EqualsTheImageByImageCount) {
   core::Result<double> parallel = Int8Accuracy(model.value(), *validation, config.resolution, images);
   ASSERT_TRUE(parallel.ok());
   EXPECT_DOUBLE_EQ(parallel.value(), static_cast<double>(correct) / images);
+  // Labelled with the image-by-image predictions, every image counts: one skipped, repeated or
+  // paired with another's label shows.
+  ImageSet relabelled = *validation;
+  for (int i = 0; i < images; ++i) relabelled.labels[static_cast<size_t>(i)] = static_cast<uint8_t>(predictions[i]);
+  core::Result<double> all = Int8Accuracy(model.value(), relabelled, config.resolution, images);
+  ASSERT_TRUE(all.ok());
+  EXPECT_DOUBLE_EQ(all.value(), 1.0);
 }
 
 }  // namespace
