@@ -175,7 +175,7 @@ static int ToolMain(int argc, char** argv) {
   double max_error = 5.0;
   std::vector<std::string> mode_names = {"per_layer", "inplace", "patch"};
   app.add_option("--hw", hw_path, "hardware profile")->capture_default_str();
-  app.add_option("--space", space_name, "search space whose kernel calls are profiled")->capture_default_str();
+  app.add_option("--space", space_name, "search space whose kernel calls are profiled: a built-in name or a space JSON file")->capture_default_str();
   app.add_option("--out", out, "LUT (or, with code-size, code size file) to write (default: the profile's)");
   app.add_option("--work-dir", work_dir, "firmware build directory (default out/profile/<mcu>)");
   app.add_option("--validate", validate, "random subnets per mode to validate against whole-network runs (0: none)")
@@ -210,7 +210,7 @@ static int ToolMain(int argc, char** argv) {
   core::Result<core::DirLock> lock = apps::LockDir("nas_profile", work_dir);
   if (!lock.ok()) return Fail(lock.error().message);
   if (*import) return Import(hw.value(), out, keys_path, log_path, board);
-  core::Result<core::OfaSpace> space = core::BuiltinSpace(space_name);
+  core::Result<core::OfaSpace> space = core::ResolveSpace(space_name);
   if (!space.ok()) return Fail("--space: " + space.error().message);
   if (*code_size) {
     const std::string path = out == hw.value().latency_lut ? hw.value().code_size : out;

@@ -31,38 +31,9 @@ bool SubnetConfig::operator==(const SubnetConfig& o) const {
          stages == o.stages;
 }
 
-OfaSpace McunetImageNetSpace() {
-  OfaSpace space;
-  space.name = "mcunet-imagenet";
-  const std::vector<int> depths = {2, 3, 4};
-  space.stages = {{24, 2, depths}, {40, 2, depths}, {80, 2, depths},
-                  {96, 1, depths}, {192, 2, depths}, {320, 1, {1}}};
-  space.width_choices = {0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
-  for (int r = 48; r <= 224; r += 16) space.resolution_choices.push_back(r);
-  return space;
-}
+OfaSpace McunetImageNetSpace() { return BuiltinSpace("mcunet-imagenet").value(); }
 
-OfaSpace FashionMnistSpace() {
-  OfaSpace space;
-  space.name = "fmnist";
-  space.in_channels = 1;
-  space.num_classes = 10;
-  space.stem_channels = 16;
-  space.stem_stride = 2;
-  space.first_block_channels = 8;
-  const std::vector<int> depths = {2, 3, 4};
-  space.stages = {{16, 1, depths}, {24, 2, depths}, {40, 2, depths}, {48, 1, depths}};
-  space.head_channels = 128;
-  space.width_choices = {0.5, 0.75, 1.0};
-  space.resolution_choices = {16, 20, 24, 28, 32};
-  return space;
-}
-
-Result<OfaSpace> BuiltinSpace(const std::string& name) {
-  if (name == "mcunet-imagenet") return McunetImageNetSpace();
-  if (name == "fmnist") return FashionMnistSpace();
-  return Error{"unknown search space '" + name + "'; built-in: mcunet-imagenet, fmnist"};
-}
+OfaSpace FashionMnistSpace() { return BuiltinSpace("fmnist").value(); }
 
 Status ValidateSubnet(const OfaSpace& space, const SubnetConfig& config) {
   auto fail = [&](const std::string& what) {

@@ -34,19 +34,27 @@ struct OfaSpace {
   ChannelRounding rounding = ChannelRounding::kNearest;
 };
 
-// MCUNet's TinyNAS space on ImageNet-sized input: MobileNetV2 macro architecture with stages of
-// 24, 40, 80, 96, 192, 320 channels (strides 2, 2, 2, 1, 2, 1), depth {2,3,4} per stage (the
-// last stage one block), width 0.3..1.0, resolution 48..224.
+// Spaces are data: configs/spaces/<name>.json (strict reader in ofa_space_json.cc: unknown keys
+// and bad values are errors naming the file and key). The files in configs/spaces/ are embedded
+// at build time and are the built-in spaces, found by name from any directory.
+Result<OfaSpace> ParseOfaSpace(const std::string& text, const std::string& source);
+Result<OfaSpace> LoadOfaSpace(const std::string& path);
+// Looks a built-in space up by name ("fmnist", "mcunet-imagenet", ...).
+Result<OfaSpace> BuiltinSpace(const std::string& name);
+// A built-in space's name, or the path of a space JSON file (contains '/' or ends in .json).
+Result<OfaSpace> ResolveSpace(const std::string& name_or_path);
+
+// MCUNet's TinyNAS space on ImageNet-sized input (configs/spaces/mcunet-imagenet.json):
+// MobileNetV2 macro architecture with stages of 24, 40, 80, 96, 192, 320 channels (strides 2, 2,
+// 2, 1, 2, 1), depth {2,3,4} per stage (the last stage one block), width 0.3..1.0, resolution
+// 48..224.
 OfaSpace McunetImageNetSpace();
 
-// The space kilonas trains on Fashion-MNIST (28x28 grayscale, resized to the resolution):
-// stem 3x3/2 with 16 channels, a fixed k3 e1 block of 8, stages of 16 (s1), 24 (s2), 40 (s2),
-// 48 (s1) channels with depth {2,3,4}, head 1x1 to 128, 10 classes; width {0.5, 0.75, 1.0},
-// resolution {16, 20, 24, 28, 32}. The largest subnet has ~15M MACs: trainable on 2 CPU cores.
+// The space kilonas trains on Fashion-MNIST (configs/spaces/fmnist.json; 28x28 grayscale,
+// resized to the resolution): stem 3x3/2 with 16 channels, a fixed k3 e1 block of 8, stages of
+// 16 (s1), 24 (s2), 40 (s2), 48 (s1) channels with depth {2,3,4}, head 1x1 to 128, 10 classes;
+// width {0.5, 0.75, 1.0}, resolution {16, 20, 24, 28, 32}. The largest subnet has ~15M MACs.
 OfaSpace FashionMnistSpace();
-
-// Looks a built-in space up by name ("mcunet-imagenet", "fmnist").
-Result<OfaSpace> BuiltinSpace(const std::string& name);
 
 struct BlockChoice {
   int kernel = 3;

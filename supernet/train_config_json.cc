@@ -20,7 +20,7 @@ TrainConfig FromJson(const nlohmann::json& doc) {
   r.RequireSchemaVersion(kTrainConfigSchemaVersion);
   TrainConfig c;
   c.space = r.String("space");
-  if (const core::Result<core::OfaSpace> space = core::BuiltinSpace(c.space); !space.ok()) {
+  if (const core::Result<core::OfaSpace> space = core::ResolveSpace(c.space); !space.ok()) {
     r.Fail("space", space.error().message);
   }
   c.data_dir = r.String("data_dir");

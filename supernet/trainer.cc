@@ -37,7 +37,7 @@ core::FileTags CheckpointTags(const TrainConfig& c) {
 }  // namespace
 
 core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config, bool resume) {
-  core::Result<core::OfaSpace> space = core::BuiltinSpace(config.space);
+  core::Result<core::OfaSpace> space = core::ResolveSpace(config.space);
   if (!space.ok()) return space.error();
   core::Result<ImageSet> train = LoadFashionMnist(config.data_dir, Split::kTrain, config.validation_size);
   if (!train.ok()) return train.error();
