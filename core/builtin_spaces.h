@@ -1,5 +1,5 @@
-// The built-in search spaces: configs/spaces/<name>.json, embedded at build time by
-// core/CMakeLists.txt (builtin_spaces.cc.in), so that tools find them from any directory.
+// The built-in search spaces: the configs/spaces/<name>.json files listed in core/CMakeLists.txt,
+// embedded at build time (builtin_spaces.cc.in), so that tools find them from any directory.
 #pragma once
 
 #include <string>
@@ -8,7 +8,7 @@
 
 namespace kilonas::core {
 
-// (name, JSON text) of every file in configs/spaces/, by file name.
+// (name, JSON text) of every built-in space, named by its file.
 const std::vector<std::pair<std::string, std::string>>& BuiltinSpaceTexts();
 
 }  // namespace kilonas::core

@@ -35,8 +35,8 @@ struct OfaSpace {
 };
 
 // Spaces are data: configs/spaces/<name>.json (strict reader in ofa_space_json.cc: unknown keys
-// and bad values are errors naming the file and key). The files in configs/spaces/ are embedded
-// at build time and are the built-in spaces, found by name from any directory.
+// and bad values are errors naming the file and key). The built-in spaces are such files, embedded
+// at build time (core/CMakeLists.txt), found by name from any directory.
 Result<OfaSpace> ParseOfaSpace(const std::string& text, const std::string& source);
 Result<OfaSpace> LoadOfaSpace(const std::string& path);
 // Looks a built-in space up by name ("fmnist", "mcunet-imagenet", ...).
