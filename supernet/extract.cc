@@ -1,12 +1,9 @@
 #include "supernet/extract.h"
 
+#include "supernet/engine_layout.h"
+
 namespace kilonas::supernet {
 namespace {
-
-std::vector<float> ToVector(const torch::Tensor& t) {
-  const torch::Tensor c = t.detach().to(torch::kFloat32).contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
-}
 
 void SetBatchNorm(const ElasticBatchNorm& bn, int channels, engine::FloatOpWeights& w) {
   w.bn_gamma = ToVector(bn->weight.slice(0, 0, channels));
@@ -16,8 +13,6 @@ void SetBatchNorm(const ElasticBatchNorm& bn, int channels, engine::FloatOpWeigh
   w.bn_eps = static_cast<float>(bn->eps);
 }
 
-// torch [out, in, k, k] -> engine [out][k][k][in].
-std::vector<float> Ohwi(const torch::Tensor& w) { return ToVector(w.permute({0, 2, 3, 1})); }
 
 }  // namespace
 
@@ -34,10 +29,10 @@ core::Result<engine::FloatModel> ExtractSubnet(Supernet& supernet, const core::S
     const size_t dot = op.name.find('.');
     const std::string part = dot == std::string::npos ? op.name : op.name.substr(dot + 1);
     if (op.name == "stem") {
-      w.weights = Ohwi(supernet->stem->Weight(out, in));
+      w.weights = ConvToEngine(supernet->stem->Weight(out, in), op);
       SetBatchNorm(supernet->stem_bn, out, w);
     } else if (op.name == "head") {
-      w.weights = Ohwi(supernet->head->Weight(out, in));
+      w.weights = ConvToEngine(supernet->head->Weight(out, in), op);
       SetBatchNorm(supernet->head_bn, out, w);
     } else if (op.name == "classifier") {
       w.weights = ToVector(supernet->classifier->weight.slice(1, 0, in));
@@ -45,14 +40,13 @@ core::Result<engine::FloatModel> ExtractSubnet(Supernet& supernet, const core::S
     } else if (op.block >= 0) {
       const MbBlock block = supernet->BlockFor(op.block);
       if (part == "expand") {
-        w.weights = Ohwi(block->expand->Weight(out, in));
+        w.weights = ConvToEngine(block->expand->Weight(out, in), op);
         SetBatchNorm(block->expand_bn, out, w);
       } else if (part == "dw") {
-        // [C, 1, k, k] -> [k][k][C]
-        w.weights = ToVector(block->dw->Kernel(op.kernel, out).squeeze(1).permute({1, 2, 0}));
+        w.weights = ConvToEngine(block->dw->Kernel(op.kernel, out), op);
         SetBatchNorm(block->dw_bn, out, w);
       } else if (part == "project") {
-        w.weights = Ohwi(block->project->Weight(out, in));
+        w.weights = ConvToEngine(block->project->Weight(out, in), op);
         SetBatchNorm(block->project_bn, out, w);
       }
     }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "supernet/elastic.h"
+#include "supernet/engine_layout.h"
 
 namespace kilonas::supernet {
 
@@ -69,6 +70,56 @@ torch::Tensor GraphModuleImpl::forward(const torch::Tensor& x) {
     values[op.output] = y;
   }
   return values[graph_.output()].flatten(1);
+}
+
+core::Status GraphModuleImpl::LoadFloat(const engine::FloatModel& model) {
+  if (core::Status s = engine::ValidateFloatModel(model); !s.ok()) return s;
+  if (model.ops.size() != graph_.ops().size()) return core::Status::Fail("float model has another graph");
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < graph_.ops().size(); ++i) {
+    const core::Op& op = graph_.op(static_cast<int>(i));
+    const engine::FloatOpWeights& w = model.ops[i];
+    const int in = graph_.InputOf(op).shape.c, out = graph_.OutputOf(op).shape.c;
+    if (op.kind != model.graph.op(static_cast<int>(i)).kind || out != model.graph.OutputOf(model.graph.op(static_cast<int>(i))).shape.c) {
+      return core::Status::Fail("op " + op.name + ": the float model's op differs from this graph's");
+    }
+    if (convs_[i]) {
+      if (w.bn_gamma.empty() || !w.bias.empty()) {
+        return core::Status::Fail("op " + op.name + ": a conv needs batch norm and no bias to load into a GraphModule");
+      }
+      convs_[i]->weight.set_data(ChannelsLast(ConvFromEngine(w.weights, op, in, out)));
+      norms_[i]->weight.copy_(FromVector(w.bn_gamma, {out}));
+      norms_[i]->bias.copy_(FromVector(w.bn_beta, {out}));
+      norms_[i]->running_mean.copy_(FromVector(w.bn_mean, {out}));
+      norms_[i]->running_var.copy_(FromVector(w.bn_var, {out}));
+      norms_[i]->options.eps(w.bn_eps);
+    } else if (linears_[i]) {
+      linears_[i]->weight.copy_(FromVector(w.weights, {out, in}));
+      linears_[i]->bias.copy_(w.bias.empty() ? torch::zeros({out}) : FromVector(w.bias, {out}));
+    }
+  }
+  return core::Status::Ok();
+}
+
+engine::FloatModel GraphModuleImpl::ToFloat() const {
+  engine::FloatModel model{graph_, {}};
+  for (size_t i = 0; i < graph_.ops().size(); ++i) {
+    const core::Op& op = graph_.op(static_cast<int>(i));
+    engine::FloatOpWeights w;
+    if (convs_[i]) {
+      w.weights = ConvToEngine(convs_[i]->weight, op);
+      w.bn_gamma = ToVector(norms_[i]->weight);
+      w.bn_beta = ToVector(norms_[i]->bias);
+      w.bn_mean = ToVector(norms_[i]->running_mean);
+      w.bn_var = ToVector(norms_[i]->running_var);
+      w.bn_eps = static_cast<float>(norms_[i]->options.eps());
+    } else if (linears_[i]) {
+      w.weights = ToVector(linears_[i]->weight);
+      w.bias = ToVector(linears_[i]->bias);
+    }
+    model.ops.push_back(std::move(w));
+  }
+  return model;
 }
 
 }  // namespace kilonas::supernet

@@ -2,7 +2,8 @@
 // per convolution, Linear for the classifier, residual adds and global pooling as the Graph says,
 // weights and activations channels-last. No elastic slicing or kernel transforms: the reference
 // that the supernet's training step is measured against (bench/supernet_bench.cc), and a network
-// that can be trained from scratch for a fixed Graph.
+// that can be trained from scratch or fine-tuned for a fixed Graph, and converted to and from the
+// engine's FloatModel (the export's float form: conv weights with batch norm, classifier bias).
 #pragma once
 
 #include <torch/torch.h>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "core/graph.h"
+#include "engine/float_model.h"
 
 namespace kilonas::supernet {
 
@@ -18,6 +20,13 @@ class GraphModuleImpl : public torch::nn::Module {
   explicit GraphModuleImpl(const core::Graph& graph);
   // x: [N, C, r, r] normalised input at the Graph's resolution (any layout) -> logits [N, classes].
   torch::Tensor forward(const torch::Tensor& x);
+
+  const core::Graph& graph() const { return graph_; }
+  // Loads weights and batch-norm statistics of a FloatModel of the same Graph (every conv with
+  // batch norm and no bias, as the supernet extracts them); errors name the op that does not fit.
+  core::Status LoadFloat(const engine::FloatModel& model);
+  // The weights and batch-norm statistics as a FloatModel (what the quantizer takes).
+  engine::FloatModel ToFloat() const;
 
  private:
   core::Graph graph_;

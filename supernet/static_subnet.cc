@@ -1,34 +1,26 @@
 #include "supernet/static_subnet.h"
 
 #include "supernet/elastic.h"
+#include "supernet/engine_layout.h"
 
 namespace kilonas::supernet {
 namespace F = torch::nn::functional;
-namespace {
-
-torch::Tensor FromVector(const std::vector<float>& v, std::vector<int64_t> shape) {
-  return torch::from_blob(const_cast<float*>(v.data()), shape, torch::kFloat32).clone();
-}
-
-}  // namespace
 
 StaticSubnet::StaticSubnet(const engine::FloatModel& model) : graph_(model.graph) {
   for (size_t i = 0; i < graph_.ops().size(); ++i) {
     const core::Op& op = graph_.op(static_cast<int>(i));
     Step step{op, {}, {}, 1};
-    const int in = graph_.InputOf(op).shape.c, out = graph_.OutputOf(op).shape.c, k = op.kernel;
+    const int in = graph_.InputOf(op).shape.c, out = graph_.OutputOf(op).shape.c;
     const bool has_weights = op.kind != core::OpKind::kAdd && op.kind != core::OpKind::kGlobalAvgPool;
     if (has_weights) {
       const engine::FloatOpWeights w = engine::FoldBatchNorm(graph_, op, model.ops[i]);
       step.bias = FromVector(w.bias, {static_cast<int64_t>(w.bias.size())});
       switch (op.kind) {
         case core::OpKind::kConv2d:
-        case core::OpKind::kPointwiseConv2d:  // engine [out][k][k][in]
-          step.weight = ChannelsLast(FromVector(w.weights, {out, k, k, in}).permute({0, 3, 1, 2}));
-          break;
-        case core::OpKind::kDepthwiseConv2d:  // engine [k][k][C]
-          step.weight = ChannelsLast(FromVector(w.weights, {k, k, out}).permute({2, 0, 1}).unsqueeze(1));
-          step.groups = out;
+        case core::OpKind::kPointwiseConv2d:
+        case core::OpKind::kDepthwiseConv2d:
+          step.weight = ChannelsLast(ConvFromEngine(w.weights, op, in, out));
+          step.groups = op.kind == core::OpKind::kDepthwiseConv2d ? out : 1;
           break;
         default:  // fully connected [out][in]
           step.weight = FromVector(w.weights, {out, in});

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "core/ofa_space.h"
+#include "supernet/extract.h"
+#include "supernet/supernet.h"
 
 namespace kilonas::supernet {
 namespace {
@@ -40,6 +42,47 @@ TEST(GraphModule, EveryParameterLearnsOnTheLargestAndSmallestSubnet) {
       sgd.step();
     }
     EXPECT_LT(last, 0.5 * first) << "resolution " << config.resolution;
+  }
+}
+
+// A subnet extracted from a (randomly initialised, BN-calibrated) supernet and loaded into a
+// GraphModule computes what the supernet computes for it, and ToFloat gives the same arrays back:
+// fine-tuning starts from the searched weights and exports through the same quantizer.
+TEST(GraphModule, LoadsAnExtractedSubnetAndGivesItBack) {
+  const core::OfaSpace space = core::BuiltinSpace("fmnist").value();
+  torch::manual_seed(3);
+  Supernet net(space);
+  std::mt19937 rng(11);
+  for (int i = 0; i < 4; ++i) {
+    const core::SubnetConfig config = core::SampleSubnet(space, rng);
+    ASSERT_TRUE(net->SetActive(config).ok());
+    const torch::Tensor x = torch::randn({8, 1, config.resolution, config.resolution});
+    net->train();
+    {
+      torch::NoGradGuard no_grad;
+      for (int b = 0; b < 3; ++b) net->forward(torch::randn({32, 1, config.resolution, config.resolution}));
+    }
+    net->eval();
+    const torch::Tensor expected = net->forward(x).detach();
+    const core::Result<engine::FloatModel> extracted = ExtractSubnet(net, config);
+    ASSERT_TRUE(extracted.ok()) << extracted.error().message;
+    GraphModule module(extracted.value().graph);
+    ASSERT_TRUE(module->LoadFloat(extracted.value()).ok());
+    module->eval();
+    EXPECT_TRUE(torch::allclose(module->forward(x), expected, 1e-4, 1e-4)) << "subnet " << i;
+    const engine::FloatModel back = module->ToFloat();
+    ASSERT_EQ(back.ops.size(), extracted.value().ops.size());
+    for (size_t op = 0; op < back.ops.size(); ++op) {
+      const engine::FloatOpWeights &a = back.ops[op], &b = extracted.value().ops[op];
+      EXPECT_EQ(a.weights, b.weights) << op;
+      EXPECT_EQ(a.bn_gamma, b.bn_gamma) << op;
+      EXPECT_EQ(a.bn_beta, b.bn_beta) << op;
+      EXPECT_EQ(a.bn_mean, b.bn_mean) << op;
+      EXPECT_EQ(a.bn_var, b.bn_var) << op;
+      if (!b.bias.empty()) {
+        EXPECT_EQ(a.bias, b.bias) << op;
+      }
+    }
   }
 }
 
