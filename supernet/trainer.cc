@@ -11,6 +11,7 @@
 #include "core/logging.h"
 #include "supernet/augment.h"
 #include "supernet/evaluate.h"
+#include "supernet/train_loop.h"
 
 namespace kilonas::supernet {
 namespace F = torch::nn::functional;
@@ -95,10 +96,7 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
   std::mt19937 rng(static_cast<uint32_t>(config_.seed * 1000003u + static_cast<uint64_t>(global_epoch)));
   torch::manual_seed(config_.seed + static_cast<uint64_t>(global_epoch));
 
-  std::vector<int64_t> order(train_.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::shuffle(order.begin(), order.end(), rng);
-  if (config_.train_images > 0 && static_cast<size_t>(config_.train_images) < order.size()) order.resize(config_.train_images);
+  const std::vector<int64_t> order = EpochOrder(train_.size(), rng, config_.train_images);
   const int steps = static_cast<int>(order.size()) / config_.batch_size;
   const double total_steps = static_cast<double>(steps) * phase.epochs;
 
@@ -123,8 +121,8 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
   const double temperature = config_.distill_temperature;
   for (int step = 0; step < steps; ++step) {
     const double t = (epoch * steps + step) / total_steps;
-    const double lr = 0.5 * phase.learning_rate * (1.0 + std::cos(M_PI * t));
-    for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+    const double lr = CosineRate(phase.learning_rate, t);
+    SetLearningRate(*optimizer_, lr);
     const std::vector<int64_t> batch(order.begin() + static_cast<int64_t>(step) * config_.batch_size,
                                      order.begin() + static_cast<int64_t>(step + 1) * config_.batch_size);
     const int resolution =
@@ -200,10 +198,7 @@ core::Status Trainer::Run(int max_epochs) {
 }
 
 std::unique_ptr<torch::optim::SGD> Trainer::MakeOptimizer(const Phase& phase) {
-  return std::make_unique<torch::optim::SGD>(net_->parameters(), torch::optim::SGDOptions(phase.learning_rate)
-                                                                     .momentum(config_.momentum)
-                                                                     .weight_decay(config_.weight_decay)
-                                                                     .nesterov(config_.momentum > 0));
+  return MakeSgd(net_->parameters(), phase.learning_rate, config_);
 }
 
 core::Status Trainer::SaveCheckpoint() const {

@@ -1,0 +1,31 @@
+#include "supernet/train_loop.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace kilonas::supernet {
+
+std::vector<int64_t> EpochOrder(size_t n, std::mt19937& rng, int limit) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  if (limit > 0 && static_cast<size_t>(limit) < order.size()) order.resize(limit);
+  return order;
+}
+
+double CosineRate(double base, double progress) { return 0.5 * base * (1.0 + std::cos(M_PI * progress)); }
+
+void SetLearningRate(torch::optim::SGD& optimizer, double rate) {
+  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(rate);
+}
+
+std::unique_ptr<torch::optim::SGD> MakeSgd(const std::vector<torch::Tensor>& parameters, double rate,
+                                           const TrainConfig& config) {
+  return std::make_unique<torch::optim::SGD>(parameters, torch::optim::SGDOptions(rate)
+                                                             .momentum(config.momentum)
+                                                             .weight_decay(config.weight_decay)
+                                                             .nesterov(config.momentum > 0));
+}
+
+}  // namespace kilonas::supernet

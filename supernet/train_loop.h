@@ -1,0 +1,27 @@
+// The pieces of an SGD training epoch that the supernet trainer and GraphModule training share,
+// so that both follow one recipe: the seeded data order, the cosine learning rate, the optimiser.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "supernet/train_config.h"
+
+namespace kilonas::supernet {
+
+// The epoch's image order: a permutation of [0, n) drawn from `rng`, cut to `limit` (0: all).
+std::vector<int64_t> EpochOrder(size_t n, std::mt19937& rng, int limit);
+
+// Cosine annealing from `base` at progress 0 to 0 at progress 1.
+double CosineRate(double base, double progress);
+void SetLearningRate(torch::optim::SGD& optimizer, double rate);
+
+// SGD with the config's momentum (Nesterov when > 0) and weight decay.
+std::unique_ptr<torch::optim::SGD> MakeSgd(const std::vector<torch::Tensor>& parameters, double rate,
+                                           const TrainConfig& config);
+
+}  // namespace kilonas::supernet
