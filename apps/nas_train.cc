@@ -18,6 +18,8 @@
 #include "supernet/evaluate.h"
 #include "supernet/int8_eval.h"
 #include "supernet/extract.h"
+#include "supernet/graph_training.h"
+#include "supernet/static_subnet.h"
 #include "supernet/trainer.h"
 
 namespace {
@@ -36,27 +38,56 @@ core::Result<core::SubnetConfig> ChooseSubnet(const std::string& which, const co
   return core::LoadSubnetConfig(which);
 }
 
-// Float accuracy of the supernet subnet vs int8 accuracy of its engine export, on the test set.
-int ExportAndCompare(supernet::Trainer& trainer, const core::SubnetConfig& config, const std::string& data_dir,
-                     const std::string& out_dir, int test_images, supernet::EvalOptions options) {
-  core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(data_dir, supernet::Split::kTest);
+struct ExportRequest {
+  core::SubnetConfig config;
+  std::string data_dir, out_dir;
+  int test_images = 2000;
+  int finetune_epochs = 0;  // > 0: fine-tune the subnet on its own first (FineTuneSubnet)
+  double finetune_lr = 0.01;
+};
+
+// Float accuracy of the subnet (fine-tuned or as the supernet has it) vs int8 accuracy of its
+// engine export, on the test set.
+int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& recipe, const ExportRequest& request,
+                     supernet::EvalOptions options) {
+  core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(request.data_dir, supernet::Split::kTest);
   if (!test.ok()) return Fail(test.error().message);
-  options.max_images = test_images;
-  const double float_accuracy = supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), test.value(), options);
+  options.max_images = request.test_images;
+  const core::SubnetConfig& config = request.config;
+  core::Result<engine::FloatModel> float_model = core::Error{"not made"};
+  if (request.finetune_epochs > 0) {
+    const double before = supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), test.value(), options);
+    std::printf("before fine-tuning: float test accuracy %.2f%%; fine-tuning %d epochs from lr %g...\n", 100 * before,
+                request.finetune_epochs, request.finetune_lr);
+    std::fflush(stdout);
+    float_model = supernet::FineTuneSubnet(trainer.supernet(), config, trainer.train_set(), options, recipe,
+                                           request.finetune_epochs, request.finetune_lr);
+  } else {
+    (void)trainer.supernet()->SetActive(config);
+    supernet::RecalibrateBatchNorm(trainer.supernet(), trainer.train_set(), options.bn_batches, options.bn_batch_size);
+    float_model = supernet::ExtractSubnet(trainer.supernet(), config);
+  }
+  if (!float_model.ok()) return Fail(float_model.error().message);
+  const supernet::StaticSubnet frozen(float_model.value());
+  const double float_accuracy = supernet::TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); },
+                                                         test.value(), config.resolution, options);
   // Quantized with the same calibration as nas_search (64 training images), inplace plan.
-  core::Result<engine::Model> model = supernet::QuantizeSubnet(trainer.supernet(), config, trainer.train_set(), options, 64, {});
+  core::Result<engine::Model> model =
+      supernet::QuantizeFloatModel(float_model.value(), trainer.train_set(), config.resolution, 64, {});
   if (!model.ok()) return Fail(model.error().message);
-  const std::string path = out_dir + "/subnet.kmodel";
+  const std::string path = request.out_dir + "/subnet.kmodel";
   if (core::Status s = engine::SaveModel(model.value(), path); !s.ok()) return Fail(s.message());
-  if (core::Status s = core::WriteFileAtomic(out_dir + "/subnet.json", core::SubnetConfigToJson(config)); !s.ok()) {
+  if (core::Status s = core::WriteFileAtomic(request.out_dir + "/subnet.json", core::SubnetConfigToJson(config)); !s.ok()) {
     return Fail(s.message());
   }
-  core::Result<double> int8_accuracy = supernet::Int8Accuracy(model.value(), test.value(), config.resolution, test_images);
+  core::Result<double> int8_accuracy =
+      supernet::Int8Accuracy(model.value(), test.value(), config.resolution, request.test_images);
   if (!int8_accuracy.ok()) return Fail(int8_accuracy.error().message);
-  const int64_t n = test_images > 0 ? std::min<int64_t>(test_images, test.value().size()) : test.value().size();
-  std::printf("export %s: %.2fM MACs, test accuracy on %lld images: float %.2f%%, int8 engine %.2f%% (%+.2f points)\n",
-              path.c_str(), model.value().graph.TotalMacs() / 1e6, static_cast<long long>(n), 100 * float_accuracy,
-              100 * int8_accuracy.value(), 100 * (int8_accuracy.value() - float_accuracy));
+  const int64_t n = request.test_images > 0 ? std::min<int64_t>(request.test_images, test.value().size()) : test.value().size();
+  std::printf("export %s%s: %.2fM MACs, test accuracy on %lld images: float %.2f%%, int8 engine %.2f%% (%+.2f points)\n",
+              path.c_str(), request.finetune_epochs > 0 ? " (fine-tuned)" : "", model.value().graph.TotalMacs() / 1e6,
+              static_cast<long long>(n), 100 * float_accuracy, 100 * int8_accuracy.value(),
+              100 * (int8_accuracy.value() - float_accuracy));
   return 0;
 }
 
@@ -75,11 +106,21 @@ static int ToolMain(int argc, char** argv) {
   app.add_flag("--evaluate", evaluate,
                "report subnet accuracies even when training is unfinished (check a checkpoint: --resume --stop-after-epochs 0)");
   app.add_flag("--test", test, "also report the largest subnet's test accuracy (final numbers only)");
-  app.add_option("--export", export_subnet, "largest, smallest or a subnet JSON: int8 export, float vs int8 test accuracy");
+  CLI::Option* export_option = app.add_option("--export", export_subnet, "largest, smallest or a subnet JSON: int8 export, float vs int8 test accuracy");
   app.add_option("--out-dir", out_dir, "where --export writes (default: <checkpoint dir>/export)");
   app.add_option("--test-images", test_images, "test images for --export (0: all 10,000)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 30));
+  int finetune_epochs = 0;
+  double finetune_lr = 0.01;
+  app.add_option("--finetune-epochs", finetune_epochs,
+                 "with --export: first train the subnet on its own for this many epochs (MCUNet's fine-tuning)")
+      ->check(CLI::Range(0, 10000))
+      ->needs(export_option);
+  app.add_option("--finetune-lr", finetune_lr, "initial learning rate of the fine-tuning (cosine to 0)")
+      ->capture_default_str()
+      ->check(apps::FiniteRange(1e-6, 10))
+      ->needs(export_option);
   KILONAS_PARSE(app, argc, argv);
   spdlog::set_pattern("[%H:%M:%S] %v");
 
@@ -119,8 +160,10 @@ static int ToolMain(int argc, char** argv) {
   if (!export_subnet.empty()) {
     core::Result<core::SubnetConfig> subnet = ChooseSubnet(export_subnet, trainer.space());
     if (!subnet.ok()) return Fail(subnet.error().message);
-    return ExportAndCompare(trainer, subnet.value(), config.value().data_dir, out_dir.empty() ? config.value().checkpoint_dir + "/export" : out_dir,
-                            test_images, options);
+    const ExportRequest request{subnet.value(), config.value().data_dir,
+                                out_dir.empty() ? config.value().checkpoint_dir + "/export" : out_dir, test_images,
+                                finetune_epochs, finetune_lr};
+    return ExportAndCompare(trainer, config.value(), request, options);
   }
   return 0;
 }

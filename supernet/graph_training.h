@@ -5,6 +5,9 @@
 
 #include <vector>
 
+#include "core/ofa_space.h"
+#include "engine/float_model.h"
+#include "supernet/evaluate.h"
 #include "supernet/fashion_mnist.h"
 #include "supernet/graph_module.h"
 #include "supernet/train_config.h"
@@ -17,5 +20,11 @@ namespace kilonas::supernet {
 // seed, threads and train_images per epoch come from `recipe`. One report per epoch.
 std::vector<EpochReport> TrainGraphModule(GraphModule& module, const ImageSet& train, const TrainConfig& recipe,
                                           int epochs, double learning_rate);
+
+// MCUNet's last step: the searched subnet, batch norm recalibrated on the supernet (`bn`) and
+// extracted, then trained on its own as a fixed network (TrainGraphModule). Its float model.
+core::Result<engine::FloatModel> FineTuneSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
+                                                const EvalOptions& bn, const TrainConfig& recipe, int epochs,
+                                                double learning_rate);
 
 }  // namespace kilonas::supernet

@@ -20,10 +20,15 @@ core::Result<engine::Model> QuantizeSubnet(Supernet& net, const core::SubnetConf
   RecalibrateBatchNorm(net, train, bn.bn_batches, bn.bn_batch_size);
   core::Result<engine::FloatModel> float_model = ExtractSubnet(net, config);
   if (!float_model.ok()) return float_model.error();
+  return QuantizeFloatModel(float_model.value(), train, config.resolution, calibration_images, execution);
+}
+
+core::Result<engine::Model> QuantizeFloatModel(const engine::FloatModel& model, const ImageSet& train, int resolution,
+                                               int calibration_images, const engine::ExecutionConfig& execution) {
   std::vector<std::vector<float>> calibration;
   const int64_t n = static_cast<int64_t>(train.size());
-  for (int i = 0; i < calibration_images; ++i) calibration.push_back(EngineImage(train, (i * 37) % n, config.resolution));
-  return engine::Quantize(float_model.value(), calibration, execution);
+  for (int i = 0; i < calibration_images; ++i) calibration.push_back(EngineImage(train, (i * 37) % n, resolution));
+  return engine::Quantize(model, calibration, execution);
 }
 
 core::Result<double> Int8Accuracy(const engine::Model& model, const ImageSet& set, int resolution, int64_t max_images) {

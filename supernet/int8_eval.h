@@ -4,6 +4,7 @@
 // One place for what nas_train, nas_search and the fidelity measurement all do.
 #pragma once
 
+#include "engine/float_model.h"
 #include "engine/model.h"
 #include "supernet/evaluate.h"
 
@@ -12,8 +13,12 @@ namespace kilonas::supernet {
 // Image i of a set as the engine's float HWC input at `resolution`.
 std::vector<float> EngineImage(const ImageSet& set, int64_t i, int resolution);
 
-// Recalibrates, extracts and quantizes `config` with `calibration_images` training images
-// (every 37th, fixed), planned with `execution`.
+// Quantizes a float model whose input is `resolution` square with `calibration_images` training
+// images (every 37th, fixed), planned with `execution`.
+core::Result<engine::Model> QuantizeFloatModel(const engine::FloatModel& model, const ImageSet& train, int resolution,
+                                               int calibration_images, const engine::ExecutionConfig& execution);
+
+// Recalibrates, extracts and quantizes `config` (QuantizeFloatModel).
 core::Result<engine::Model> QuantizeSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
                                            const EvalOptions& bn, int calibration_images,
                                            const engine::ExecutionConfig& execution);
