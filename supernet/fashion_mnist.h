@@ -9,19 +9,14 @@
 
 #include "core/ofa_space.h"
 #include "core/status.h"
+#include "data/image_set.h"
 
 namespace kilonas::supernet {
 
 inline constexpr const char* kDefaultFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
-inline constexpr uint32_t kMaxImageSide = 4096;
-
-struct ImageSet {
-  int rows = 0, cols = 0;
-  std::vector<uint8_t> pixels;  // image i at [i * rows * cols, (i + 1) * rows * cols)
-  std::vector<uint8_t> labels;
-  size_t size() const { return labels.size(); }
-};
+using data::ImageSet;
+using data::kMaxImageSide;
 
 enum class Split { kTrain, kValidation, kTest };
 

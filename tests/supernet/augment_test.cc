@@ -87,3 +87,20 @@ TEST(Augment, SameSeedSameBatch) {
 
 }  // namespace
 }  // namespace kilonas::supernet
+
+namespace kilonas::supernet {
+namespace {
+
+TEST(CheckImagesFitSpace, ImagesOfAnotherChannelCountAreNamed) {
+  ImageSet rgb;
+  rgb.rows = rgb.cols = 32;
+  rgb.channels = 3;
+  const core::Status s = CheckImagesFitSpace(rgb, core::FashionMnistSpace(), "cifar10/data_batch_1.bin");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "cifar10/data_batch_1.bin: images have 3 channel(s); space 'fmnist' takes 1");
+  rgb.channels = 1;
+  EXPECT_TRUE(CheckImagesFitSpace(rgb, core::FashionMnistSpace(), "gray").ok());
+}
+
+}  // namespace
+}  // namespace kilonas::supernet
