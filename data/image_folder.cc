@@ -1,0 +1,121 @@
+#include "data/image_folder.h"
+
+#include <stb/stb_image.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+namespace kilonas::data {
+namespace fs = std::filesystem;
+namespace {
+
+bool IsImageFile(const fs::path& path) {
+  std::string ext = path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* known : {".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm"}) {
+    if (ext == known) return true;
+  }
+  return false;
+}
+
+std::vector<fs::path> SortedEntries(const fs::path& dir, bool directories) {
+  std::vector<fs::path> out;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    if (directories ? e.is_directory() : (e.is_regular_file() && IsImageFile(e.path()))) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> ClassNames(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const fs::path& p : SortedEntries(dir, true)) names.push_back(p.filename().string());
+  return names;
+}
+
+core::Status AppendImage(const fs::path& path, int label, int channels, int side, ImageSet& set) {
+  int width = 0, height = 0, found = 0;
+  uint8_t* decoded = stbi_load(path.c_str(), &width, &height, &found, channels);
+  if (decoded == nullptr) {
+    return core::Status::Fail(path.string() + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
+  }
+  const std::vector<uint8_t> resized = ResizeBilinear(decoded, height, width, channels, side, side);
+  stbi_image_free(decoded);
+  set.pixels.insert(set.pixels.end(), resized.begin(), resized.end());
+  set.labels.push_back(static_cast<uint8_t>(label));
+  return core::Status::Ok();
+}
+
+// The images of `classes` under `dir`, labelled by their index in `classes`.
+core::Result<ImageSet> ReadSplit(const fs::path& dir, const std::vector<std::string>& classes, int channels, int side) {
+  ImageSet set;
+  set.rows = set.cols = side;
+  set.channels = channels;
+  for (size_t label = 0; label < classes.size(); ++label) {
+    const fs::path class_dir = dir / classes[label];
+    if (!fs::is_directory(class_dir)) continue;  // a class may be absent from test/
+    const std::vector<fs::path> files = SortedEntries(class_dir, false);
+    if (files.empty()) {
+      return core::Error{class_dir.string() + ": no images (.png .jpg .jpeg .bmp .ppm .pgm)"};
+    }
+    for (const fs::path& file : files) {
+      if (core::Status s = AppendImage(file, static_cast<int>(label), channels, side, set); !s.ok()) return s.error();
+    }
+  }
+  return set;
+}
+
+}  // namespace
+
+std::vector<uint8_t> ResizeBilinear(const uint8_t* pixels, int rows, int cols, int channels, int out_rows, int out_cols) {
+  std::vector<uint8_t> out(static_cast<size_t>(out_rows) * out_cols * channels);
+  const double sy = static_cast<double>(rows) / out_rows, sx = static_cast<double>(cols) / out_cols;
+  for (int y = 0; y < out_rows; ++y) {
+    const double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, rows - 1.0);
+    const int y0 = static_cast<int>(fy), y1 = std::min(y0 + 1, rows - 1);
+    const double wy = fy - y0;
+    for (int x = 0; x < out_cols; ++x) {
+      const double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, cols - 1.0);
+      const int x0 = static_cast<int>(fx), x1 = std::min(x0 + 1, cols - 1);
+      const double wx = fx - x0;
+      for (int c = 0; c < channels; ++c) {
+        auto at = [&](int yy, int xx) { return pixels[(static_cast<size_t>(yy) * cols + xx) * channels + c]; };
+        const double v = (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x1)) + wy * ((1 - wx) * at(y1, x0) + wx * at(y1, x1));
+        out[(static_cast<size_t>(y) * out_cols + x) * channels + c] = static_cast<uint8_t>(std::lround(v));
+      }
+    }
+  }
+  return out;
+}
+
+core::Result<ImageFolder> ReadImageFolder(const std::string& root, int channels, int side) {
+  if (channels != 1 && channels != 3) return core::Error{root + ": channels must be 1 or 3"};
+  if (side < 1 || side > static_cast<int>(kMaxImageSide)) return core::Error{root + ": image side out of range"};
+  if (!fs::is_directory(root)) return core::Error{root + ": no such directory"};
+  const bool split = fs::is_directory(fs::path(root) / "train") && fs::is_directory(fs::path(root) / "test");
+  const fs::path train_dir = split ? fs::path(root) / "train" : fs::path(root);
+  ImageFolder folder;
+  folder.class_names = ClassNames(train_dir);
+  if (folder.class_names.empty()) return core::Error{train_dir.string() + ": no class folders (<root>/<class>/<image>)"};
+  if (folder.class_names.size() > 256) {
+    return core::Error{train_dir.string() + ": " + std::to_string(folder.class_names.size()) + " classes, at most 256"};
+  }
+  core::Result<ImageSet> train = ReadSplit(train_dir, folder.class_names, channels, side);
+  if (!train.ok()) return train.error();
+  folder.train = std::move(train).value();
+  if (split) {
+    const fs::path test_dir = fs::path(root) / "test";
+    for (const std::string& name : ClassNames(test_dir)) {
+      if (std::find(folder.class_names.begin(), folder.class_names.end(), name) == folder.class_names.end()) {
+        return core::Error{(test_dir / name).string() + ": class '" + name + "' is not in " + train_dir.string()};
+      }
+    }
+    core::Result<ImageSet> test = ReadSplit(test_dir, folder.class_names, channels, side);
+    if (!test.ok()) return test.error();
+    folder.test = std::move(test).value();
+  }
+  return folder;
+}
+
+}  // namespace kilonas::data
