@@ -5,6 +5,7 @@
 #include <numeric>
 #include <random>
 
+#include "data/dataset.h"
 #include "data/idx.h"
 
 namespace kilonas::supernet {
@@ -37,22 +38,9 @@ core::Result<ImageSet> LoadFashionMnist(const std::string& dir, Split split, int
     return core::Error{dir + ": " + std::to_string(all.size()) + " training images; validation_size " +
                        std::to_string(validation_size) + " must be in [0, " + std::to_string(all.size()) + ")"};
   }
-  std::vector<size_t> order(all.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::shuffle(order.begin(), order.end(), std::mt19937(20201120));
-  const size_t first = split == Split::kValidation ? all.size() - validation_size : 0;
-  const size_t last = split == Split::kValidation ? all.size() : all.size() - validation_size;
-  const size_t image_bytes = all.ImageBytes();
-  ImageSet out;
-  out.rows = all.rows;
-  out.cols = all.cols;
-  out.channels = all.channels;
-  for (size_t i = first; i < last; ++i) {
-    const size_t k = order[i];
-    out.pixels.insert(out.pixels.end(), all.pixels.begin() + k * image_bytes, all.pixels.begin() + (k + 1) * image_bytes);
-    out.labels.push_back(all.labels[k]);
-  }
-  return out;
+  ImageSet train_part, validation_part;
+  data::SplitOffValidation(all, validation_size, train_part, validation_part);
+  return split == Split::kValidation ? validation_part : train_part;
 }
 
 core::Status CheckImagesFitSpace(const ImageSet& images, const core::OfaSpace& space, const std::string& source) {

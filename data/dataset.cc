@@ -1,0 +1,186 @@
+#include "data/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+#include "data/cifar.h"
+#include "data/idx.h"
+#include "data/image_folder.h"
+
+namespace kilonas::data {
+namespace fs = std::filesystem;
+namespace {
+
+// Images `indices` of `all`, in that order.
+ImageSet Subset(const ImageSet& all, const std::vector<size_t>& indices) {
+  ImageSet out;
+  out.rows = all.rows;
+  out.cols = all.cols;
+  out.channels = all.channels;
+  const size_t bytes = all.ImageBytes();
+  out.pixels.reserve(indices.size() * bytes);
+  for (size_t k : indices) {
+    out.pixels.insert(out.pixels.end(), all.pixels.begin() + k * bytes, all.pixels.begin() + (k + 1) * bytes);
+    out.labels.push_back(all.labels[k]);
+  }
+  return out;
+}
+
+std::vector<size_t> FixedPermutation(size_t n) {
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937(20201120));
+  return order;
+}
+
+// One class name per non-empty line of `path`, or "0".."n-1" when the file is absent.
+core::Result<std::vector<std::string>> ClassNamesFile(const fs::path& path, int count) {
+  std::vector<std::string> names;
+  if (std::ifstream in{path}) {
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) names.push_back(line);
+    }
+    if (static_cast<int>(names.size()) != count) {
+      return core::Error{path.string() + ": " + std::to_string(names.size()) + " class names, expected " +
+                         std::to_string(count)};
+    }
+    return names;
+  }
+  for (int i = 0; i < count; ++i) names.push_back(std::to_string(i));
+  return names;
+}
+
+std::string IdxFile(const fs::path& dir, const std::string& stem) {
+  const fs::path plain = dir / stem;
+  return fs::exists(plain) ? plain.string() : plain.string() + ".gz";
+}
+
+std::string DetectFormat(const fs::path& dir) {
+  if (fs::exists(dir / "train-images-idx3-ubyte.gz") || fs::exists(dir / "train-images-idx3-ubyte")) return "idx";
+  if (fs::exists(dir / "data_batch_1.bin")) return "cifar10";
+  if (fs::exists(dir / "train.bin") && fs::exists(dir / "test.bin")) return "cifar100";
+  return "folder";
+}
+
+struct Parts {
+  std::vector<std::string> class_names;
+  ImageSet all_train, test;
+  bool has_test = true;
+};
+
+core::Result<Parts> ReadParts(const std::string& format, const fs::path& dir, const DatasetOptions& options) {
+  Parts parts;
+  if (format == "idx") {
+    const int classes = 10;
+    core::Result<ImageSet> train = ReadIdxPair(IdxFile(dir, "train-images-idx3-ubyte"), IdxFile(dir, "train-labels-idx1-ubyte"), classes);
+    if (!train.ok()) return train.error();
+    core::Result<ImageSet> test = ReadIdxPair(IdxFile(dir, "t10k-images-idx3-ubyte"), IdxFile(dir, "t10k-labels-idx1-ubyte"), classes);
+    if (!test.ok()) return test.error();
+    parts.all_train = std::move(train).value();
+    parts.test = std::move(test).value();
+    for (int i = 0; i < classes; ++i) parts.class_names.push_back(std::to_string(i));
+    return parts;
+  }
+  if (format == "cifar10" || format == "cifar100") {
+    const bool ten = format == "cifar10";
+    std::vector<std::string> train_files;
+    if (ten) {
+      for (int i = 1; i <= 5; ++i) train_files.push_back((dir / ("data_batch_" + std::to_string(i) + ".bin")).string());
+    } else {
+      train_files.push_back((dir / "train.bin").string());
+    }
+    const CifarKind kind = ten ? CifarKind::kCifar10 : CifarKind::kCifar100;
+    core::Result<ImageSet> train = ReadCifarBatches(train_files, kind);
+    if (!train.ok()) return train.error();
+    core::Result<ImageSet> test = ReadCifarBatches({(dir / (ten ? "test_batch.bin" : "test.bin")).string()}, kind);
+    if (!test.ok()) return test.error();
+    core::Result<std::vector<std::string>> names =
+        ClassNamesFile(dir / (ten ? "batches.meta.txt" : "fine_label_names.txt"), ten ? 10 : 100);
+    if (!names.ok()) return names.error();
+    parts.all_train = std::move(train).value();
+    parts.test = std::move(test).value();
+    parts.class_names = std::move(names).value();
+    return parts;
+  }
+  if (format == "folder") {
+    core::Result<ImageFolder> folder =
+        ReadImageFolder(dir.string(), options.channels == 0 ? 3 : options.channels, options.image_side);
+    if (!folder.ok()) return folder.error();
+    parts.class_names = folder.value().class_names;
+    parts.all_train = std::move(folder.value().train);
+    parts.has_test = folder.value().test.has_value();
+    if (parts.has_test) parts.test = std::move(*folder.value().test);
+    return parts;
+  }
+  return core::Error{"unknown data set format '" + format + "' (idx, cifar10, cifar100, folder)"};
+}
+
+}  // namespace
+
+void SplitOffValidation(const ImageSet& all, int validation_size, ImageSet& train, ImageSet& validation) {
+  const std::vector<size_t> order = FixedPermutation(all.size());
+  const size_t cut = all.size() - static_cast<size_t>(validation_size);
+  train = Subset(all, std::vector<size_t>(order.begin(), order.begin() + static_cast<int64_t>(cut)));
+  validation = Subset(all, std::vector<size_t>(order.begin() + static_cast<int64_t>(cut), order.end()));
+}
+
+void ChannelStatistics(const ImageSet& set, std::vector<float>& mean, std::vector<float>& std) {
+  const int c = set.channels;
+  std::vector<double> sum(c, 0), squares(c, 0);
+  for (size_t i = 0; i < set.pixels.size(); ++i) {
+    const double v = set.pixels[i] / 255.0;
+    sum[i % c] += v;
+    squares[i % c] += v * v;
+  }
+  const double n = set.pixels.empty() ? 1.0 : static_cast<double>(set.pixels.size() / c);
+  mean.assign(c, 0);
+  std.assign(c, 0);
+  for (int k = 0; k < c; ++k) {
+    const double m = sum[k] / n;
+    mean[k] = static_cast<float>(m);
+    std[k] = static_cast<float>(std::sqrt(std::max(squares[k] / n - m * m, 1e-12)));
+  }
+}
+
+core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions& options) {
+  const size_t colon = spec.find(':');
+  const bool explicit_format = colon != std::string::npos && spec.find('/') > colon;
+  const fs::path dir = explicit_format ? spec.substr(colon + 1) : spec;
+  if (!fs::is_directory(dir)) return core::Error{dir.string() + ": no such data set directory"};
+  const std::string format = explicit_format ? spec.substr(0, colon) : DetectFormat(dir);
+  core::Result<Parts> parts = ReadParts(format, dir, options);
+  if (!parts.ok()) return parts.error();
+  Parts& p = parts.value();
+  Dataset set;
+  set.source = format + ":" + dir.string();
+  set.class_names = std::move(p.class_names);
+  ImageSet pool = std::move(p.all_train);
+  if (!p.has_test) {  // a seeded share of each folder's images held out for test
+    const auto held_out = static_cast<int>(std::lround(options.folder_test_fraction * static_cast<double>(pool.size())));
+    ImageSet rest;
+    SplitOffValidation(pool, held_out, rest, set.test);
+    pool = std::move(rest);
+  } else {
+    set.test = std::move(p.test);
+  }
+  if (options.validation_size < 0 || static_cast<size_t>(options.validation_size) >= pool.size()) {
+    return core::Error{set.source + ": " + std::to_string(pool.size()) + " training images; validation_size " +
+                       std::to_string(options.validation_size) + " must be in [0, " + std::to_string(pool.size()) + ")"};
+  }
+  SplitOffValidation(pool, options.validation_size, set.train, set.validation);
+  if (set.test.size() == 0) return core::Error{set.source + ": no test images"};
+  for (const ImageSet* split : {&set.train, &set.validation, &set.test}) {
+    for (uint8_t label : split->labels) {
+      if (label >= set.class_names.size()) return core::Error{set.source + ": label " + std::to_string(label) + " out of range"};
+    }
+  }
+  ChannelStatistics(set.train, set.mean, set.std);
+  return set;
+}
+
+}  // namespace kilonas::data

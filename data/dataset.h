@@ -1,0 +1,46 @@
+// A data set as the pipeline uses it: train / validation / test splits of one image size and
+// channel count, class names, and per-channel mean and standard deviation of the training split
+// (what inputs are normalised with; stored with a checkpoint). Formats, by directory content or
+// an explicit "format:path":
+//   idx:DIR      <prefix>-images-idx3-ubyte[.gz] + <prefix>-labels-idx1-ubyte[.gz] for train
+//                and t10k (the MNIST family; Fashion-MNIST from dataset-fashion-mnist)
+//   cifar10:DIR  data_batch_1..5.bin, test_batch.bin [, batches.meta.txt]
+//   cifar100:DIR train.bin, test.bin [, fine_label_names.txt]
+//   folder:DIR   an image folder (data/image_folder.h)
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "data/image_set.h"
+
+namespace kilonas::data {
+
+struct DatasetOptions {
+  int validation_size = 10000;  // taken from the training images with a fixed permutation
+  int channels = 0;             // image folders: 1 or 3 (0: 3); other formats have theirs
+  int image_side = 32;          // image folders: every image resized to this square
+  double folder_test_fraction = 0.2;  // image folders without test/: the share held out for test
+};
+
+struct Dataset {
+  std::string source;  // "format:path"
+  std::vector<std::string> class_names;
+  ImageSet train, validation, test;
+  std::vector<float> mean, std;  // per channel, pixel values scaled to [0, 1], training split
+  int channels() const { return train.channels; }
+  int num_classes() const { return static_cast<int>(class_names.size()); }
+};
+
+core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions& options = {});
+
+// The fixed permutation (seed 20201120) that splits training images into train and validation:
+// the last `validation_size` of it are the validation split. Fashion-MNIST's split since the
+// first release, kept so that results stay comparable.
+void SplitOffValidation(const ImageSet& all, int validation_size, ImageSet& train, ImageSet& validation);
+
+// Per-channel mean and standard deviation of a set's pixels, scaled to [0, 1].
+void ChannelStatistics(const ImageSet& set, std::vector<float>& mean, std::vector<float>& std);
+
+}  // namespace kilonas::data
