@@ -15,7 +15,7 @@ std::vector<EpochReport> TrainGraphModule(GraphModule& module, const ImageSet& t
   torch::set_num_threads(recipe.threads);
   const core::Graph& graph = module->graph();
   const int resolution = graph.tensor(graph.input()).shape.h;
-  std::unique_ptr<torch::optim::SGD> optimizer = MakeSgd(module->parameters(), learning_rate, recipe);
+  std::unique_ptr<Sgd> optimizer = MakeSgd(module->parameters(), learning_rate, recipe);
   std::vector<EpochReport> reports;
   module->train();
   for (int epoch = 0; epoch < epochs; ++epoch) {
@@ -27,16 +27,16 @@ std::vector<EpochReport> TrainGraphModule(GraphModule& module, const ImageSet& t
     int64_t correct = 0, seen = 0;
     const auto start = std::chrono::steady_clock::now();
     for (int step = 0; step < steps; ++step) {
-      SetLearningRate(*optimizer, CosineRate(learning_rate, (epoch * steps + step) / static_cast<double>(epochs * steps)));
+      optimizer->SetLearningRate(CosineRate(learning_rate, (epoch * steps + step) / static_cast<double>(epochs * steps)));
       const std::vector<int64_t> batch(order.begin() + static_cast<int64_t>(step) * recipe.batch_size,
                                        order.begin() + static_cast<int64_t>(step + 1) * recipe.batch_size);
       const torch::Tensor x = ToInput(AugmentedBatch(train, batch, rng, recipe), train.rows, train.cols, resolution);
       const torch::Tensor y = LabelsTensor(train, batch);
-      optimizer->zero_grad();
+      optimizer->ClearGradients();
       const torch::Tensor logits = module->forward(x);
       const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
       loss.backward();
-      optimizer->step();
+      optimizer->Step();
       loss_sum += loss.item<double>();
       correct += logits.argmax(1).eq(y).sum().item<int64_t>();
       seen += static_cast<int64_t>(batch.size());

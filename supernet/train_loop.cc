@@ -16,16 +16,8 @@ std::vector<int64_t> EpochOrder(size_t n, std::mt19937& rng, int limit) {
 
 double CosineRate(double base, double progress) { return 0.5 * base * (1.0 + std::cos(M_PI * progress)); }
 
-void SetLearningRate(torch::optim::SGD& optimizer, double rate) {
-  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::SGDOptions&>(group.options()).lr(rate);
-}
-
-std::unique_ptr<torch::optim::SGD> MakeSgd(const std::vector<torch::Tensor>& parameters, double rate,
-                                           const TrainConfig& config) {
-  return std::make_unique<torch::optim::SGD>(parameters, torch::optim::SGDOptions(rate)
-                                                             .momentum(config.momentum)
-                                                             .weight_decay(config.weight_decay)
-                                                             .nesterov(config.momentum > 0));
+std::unique_ptr<Sgd> MakeSgd(const std::vector<torch::Tensor>& parameters, double rate, const TrainConfig& config) {
+  return std::make_unique<Sgd>(parameters, SgdOptions{rate, config.momentum, config.weight_decay, config.momentum > 0});
 }
 
 }  // namespace kilonas::supernet

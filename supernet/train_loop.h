@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "supernet/sgd.h"
 #include "supernet/train_config.h"
 
 namespace kilonas::supernet {
@@ -18,10 +19,8 @@ std::vector<int64_t> EpochOrder(size_t n, std::mt19937& rng, int limit);
 
 // Cosine annealing from `base` at progress 0 to 0 at progress 1.
 double CosineRate(double base, double progress);
-void SetLearningRate(torch::optim::SGD& optimizer, double rate);
 
 // SGD with the config's momentum (Nesterov when > 0) and weight decay.
-std::unique_ptr<torch::optim::SGD> MakeSgd(const std::vector<torch::Tensor>& parameters, double rate,
-                                           const TrainConfig& config);
+std::unique_ptr<Sgd> MakeSgd(const std::vector<torch::Tensor>& parameters, double rate, const TrainConfig& config);
 
 }  // namespace kilonas::supernet

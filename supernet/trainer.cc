@@ -122,7 +122,7 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
   for (int step = 0; step < steps; ++step) {
     const double t = (epoch * steps + step) / total_steps;
     const double lr = CosineRate(phase.learning_rate, t);
-    SetLearningRate(*optimizer_, lr);
+    optimizer_->SetLearningRate(lr);
     const std::vector<int64_t> batch(order.begin() + static_cast<int64_t>(step) * config_.batch_size,
                                      order.begin() + static_cast<int64_t>(step + 1) * config_.batch_size);
     const int resolution =
@@ -134,7 +134,7 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
     // Gradients reset to undefined, not zero: a block this step's subnets skip must not get
     // weight decay or a momentum step, whether or not it had a gradient before (a resumed run
     // has none), as PyTorch's zero_grad(set_to_none=True).
-    for (torch::Tensor& p : net_->parameters()) p.mutable_grad().reset();
+    optimizer_->ClearGradients();
     core::SubnetConfig largest = core::LargestSubnet(space_);
     largest.resolution = phase.largest_at_max_resolution ? Max(space_.resolution_choices) : resolution;
     net_->SetActive(largest);
@@ -159,7 +159,7 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
         student_loss.backward();
       }
     }
-    optimizer_->step();
+    optimizer_->Step();
 
     loss_sum += loss.item<double>();
     correct += logits.argmax(1).eq(y).sum().item<int64_t>();
@@ -197,7 +197,7 @@ core::Status Trainer::Run(int max_epochs) {
   return core::Status::Ok();
 }
 
-std::unique_ptr<torch::optim::SGD> Trainer::MakeOptimizer(const Phase& phase) {
+std::unique_ptr<Sgd> Trainer::MakeOptimizer(const Phase& phase) {
   return MakeSgd(net_->parameters(), phase.learning_rate, config_);
 }
 
@@ -213,14 +213,10 @@ core::Status Trainer::SaveCheckpoint() const {
     archive.write("kilonas.phase", torch::tensor(static_cast<int64_t>(phase_)));
     archive.write("kilonas.epochs_done", torch::tensor(static_cast<int64_t>(epochs_done_)));
     if (optimizer_ && epochs_done_ > 0) {
-      // Momentum buffers by parameter index: LibTorch keys optimizer state by tensor address,
-      // which a new process does not reproduce.
-      const std::vector<torch::Tensor> params = net_->parameters();
-      for (size_t i = 0; i < params.size(); ++i) {
-        auto it = optimizer_->state().find(c10::guts::to_string(params[i].unsafeGetTensorImpl()));
-        if (it == optimizer_->state().end()) continue;
-        const auto& state = static_cast<const torch::optim::SGDParamState&>(*it->second);
-        archive.write("kilonas.momentum." + std::to_string(i), state.momentum_buffer());
+      // Momentum buffers by parameter index (a parameter no step has used yet has none).
+      const std::vector<torch::Tensor>& momentum = optimizer_->momentum();
+      for (size_t i = 0; i < momentum.size(); ++i) {
+        if (momentum[i].defined()) archive.write("kilonas.momentum." + std::to_string(i), momentum[i]);
       }
     }
     archive.save_to(temp);
@@ -253,13 +249,9 @@ core::Status Trainer::LoadCheckpoint() {
     }
     if (!Done() && epochs_done_ > 0) {
       optimizer_ = MakeOptimizer(config_.phases[phase_]);
-      const std::vector<torch::Tensor> params = net_->parameters();
-      for (size_t i = 0; i < params.size(); ++i) {
+      for (size_t i = 0; i < optimizer_->momentum().size(); ++i) {
         torch::Tensor buffer;
-        if (!archive.try_read("kilonas.momentum." + std::to_string(i), buffer)) continue;
-        auto state = std::make_unique<torch::optim::SGDParamState>();
-        state->momentum_buffer(buffer);
-        optimizer_->state()[c10::guts::to_string(params[i].unsafeGetTensorImpl())] = std::move(state);
+        if (archive.try_read("kilonas.momentum." + std::to_string(i), buffer)) optimizer_->SetMomentum(i, buffer);
       }
     }
   } catch (const std::exception& e) {

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "supernet/fashion_mnist.h"
+#include "supernet/sgd.h"
 #include "supernet/supernet.h"
 #include "supernet/train_config.h"
 
@@ -44,7 +45,7 @@ class Trainer {
  private:
   Trainer(TrainConfig config, core::OfaSpace space, ImageSet train, ImageSet validation);
   EpochReport TrainEpoch(int phase_index, int epoch);
-  std::unique_ptr<torch::optim::SGD> MakeOptimizer(const Phase& phase);
+  std::unique_ptr<Sgd> MakeOptimizer(const Phase& phase);
   core::Status SaveCheckpoint() const;
   core::Status LoadCheckpoint();
 
@@ -52,7 +53,7 @@ class Trainer {
   core::OfaSpace space_;
   ImageSet train_, validation_;
   Supernet net_;
-  std::unique_ptr<torch::optim::SGD> optimizer_;
+  std::unique_ptr<Sgd> optimizer_;
   int phase_ = 0;        // current phase
   int epochs_done_ = 0;  // in the current phase
   std::vector<EpochReport> history_;
