@@ -17,7 +17,6 @@
 #include "engine/quantizer.h"
 #include "supernet/evaluate.h"
 #include "supernet/int8_eval.h"
-#include "supernet/extract.h"
 #include "supernet/graph_training.h"
 #include "supernet/static_subnet.h"
 #include "supernet/trainer.h"
@@ -63,9 +62,7 @@ int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& re
     float_model = supernet::FineTuneSubnet(trainer.supernet(), config, trainer.train_set(), options, recipe,
                                            request.finetune_epochs, request.finetune_lr);
   } else {
-    (void)trainer.supernet()->SetActive(config);
-    supernet::RecalibrateBatchNorm(trainer.supernet(), trainer.train_set(), options.bn_batches, options.bn_batch_size);
-    float_model = supernet::ExtractSubnet(trainer.supernet(), config);
+    float_model = supernet::RecalibratedSubnet(trainer.supernet(), config, trainer.train_set(), options);
   }
   if (!float_model.ok()) return Fail(float_model.error().message);
   const supernet::StaticSubnet frozen(float_model.value());

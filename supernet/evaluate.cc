@@ -60,12 +60,16 @@ double TopOneAccuracy(const std::function<torch::Tensor(const torch::Tensor&)>& 
   return total > 0 ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
 }
 
+core::Result<engine::FloatModel> RecalibratedSubnet(Supernet& net, const core::SubnetConfig& config,
+                                                    const ImageSet& calibration, const EvalOptions& options) {
+  if (core::Status s = net->SetActive(config); !s.ok()) return s.error();
+  RecalibrateBatchNorm(net, calibration, options.bn_batches, options.bn_batch_size);
+  return ExtractSubnet(net, config);
+}
+
 double EvaluateSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& calibration,
                       const ImageSet& eval, const EvalOptions& options) {
-  const core::Status s = net->SetActive(config);
-  TORCH_CHECK(s.ok(), s.message());
-  RecalibrateBatchNorm(net, calibration, options.bn_batches, options.bn_batch_size);
-  core::Result<engine::FloatModel> extracted = ExtractSubnet(net, config);
+  core::Result<engine::FloatModel> extracted = RecalibratedSubnet(net, config, calibration, options);
   TORCH_CHECK(extracted.ok(), extracted.error().message);
   const StaticSubnet frozen(extracted.value());
   return TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); }, eval, config.resolution, options);

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "supernet/fashion_mnist.h"
+#include "engine/float_model.h"
 #include "supernet/supernet.h"
 
 namespace kilonas::supernet {
@@ -27,6 +28,12 @@ struct EvalOptions {
   int batch_size = 200;
   int max_images = 0;  // 0: the whole set
 };
+
+// `config` as the supernet has it after batch-norm recalibration on `calibration` (options'
+// bn_batches x bn_batch_size), extracted as a float model: what evaluation, quantization and
+// fine-tuning all start from. Leaves the supernet in eval mode with `config` active.
+core::Result<engine::FloatModel> RecalibratedSubnet(Supernet& net, const core::SubnetConfig& config,
+                                                    const ImageSet& calibration, const EvalOptions& options);
 
 // Top-1 accuracy in [0, 1] of a forward function on the first options.max_images of `eval`
 // (0: all), resized to `resolution`, in batches of options.batch_size.

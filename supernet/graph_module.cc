@@ -4,6 +4,7 @@
 
 #include "supernet/elastic.h"
 #include "supernet/engine_layout.h"
+#include "supernet/graph_forward.h"
 
 namespace kilonas::supernet {
 
@@ -43,33 +44,12 @@ GraphModuleImpl::GraphModuleImpl(const core::Graph& graph) : graph_(graph) {
 }
 
 torch::Tensor GraphModuleImpl::forward(const torch::Tensor& x) {
-  std::vector<torch::Tensor> values(graph_.tensors().size());
-  values[graph_.input()] = ChannelsLast(x);
-  for (size_t i = 0; i < graph_.ops().size(); ++i) {
-    const core::Op& op = graph_.op(static_cast<int>(i));
-    const torch::Tensor& in = values[op.inputs[0]];
-    torch::Tensor y;
-    switch (op.kind) {
-      case core::OpKind::kConv2d:
-      case core::OpKind::kPointwiseConv2d:
-      case core::OpKind::kDepthwiseConv2d:
-        y = norms_[i]->forward(convs_[i]->forward(in));
-        break;
-      case core::OpKind::kAdd:
-        y = in + values[op.inputs[1]];
-        break;
-      case core::OpKind::kGlobalAvgPool:
-        y = in.mean({2, 3}, /*keepdim=*/true);
-        break;
-      case core::OpKind::kFullyConnected:
-        y = linears_[i]->forward(in.flatten(1));
-        break;
-    }
-    if (op.activation == core::Activation::kRelu6) y = Relu6(y);
-    if (op.activation == core::Activation::kRelu) y = torch::relu(y);
-    values[op.output] = y;
-  }
-  return values[graph_.output()].flatten(1);
+  return ForwardGraph(
+      graph_, x,
+      [&](size_t i, const torch::Tensor& in) {
+        return convs_[i] ? norms_[i]->forward(convs_[i]->forward(in)) : linears_[i]->forward(in);
+      },
+      /*in_place_activations=*/false);
 }
 
 core::Status GraphModuleImpl::LoadFloat(const engine::FloatModel& model) {

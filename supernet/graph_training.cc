@@ -5,7 +5,6 @@
 #include "core/logging.h"
 #include "supernet/augment.h"
 #include "supernet/evaluate.h"
-#include "supernet/extract.h"
 #include "supernet/train_loop.h"
 
 namespace kilonas::supernet {
@@ -55,9 +54,7 @@ std::vector<EpochReport> TrainGraphModule(GraphModule& module, const ImageSet& t
 core::Result<engine::FloatModel> FineTuneSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
                                                 const EvalOptions& bn, const TrainConfig& recipe, int epochs,
                                                 double learning_rate) {
-  if (core::Status s = net->SetActive(config); !s.ok()) return s.error();
-  RecalibrateBatchNorm(net, train, bn.bn_batches, bn.bn_batch_size);
-  core::Result<engine::FloatModel> extracted = ExtractSubnet(net, config);
+  core::Result<engine::FloatModel> extracted = RecalibratedSubnet(net, config, train, bn);
   if (!extracted.ok()) return extracted.error();
   GraphModule module(extracted.value().graph);
   if (core::Status s = module->LoadFloat(extracted.value()); !s.ok()) return s.error();

@@ -16,9 +16,7 @@ std::vector<float> EngineImage(const ImageSet& set, int64_t i, int resolution) {
 core::Result<engine::Model> QuantizeSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
                                            const EvalOptions& bn, int calibration_images,
                                            const engine::ExecutionConfig& execution) {
-  if (core::Status s = net->SetActive(config); !s.ok()) return s.error();
-  RecalibrateBatchNorm(net, train, bn.bn_batches, bn.bn_batch_size);
-  core::Result<engine::FloatModel> float_model = ExtractSubnet(net, config);
+  core::Result<engine::FloatModel> float_model = RecalibratedSubnet(net, config, train, bn);
   if (!float_model.ok()) return float_model.error();
   return QuantizeFloatModel(float_model.value(), train, config.resolution, calibration_images, execution);
 }

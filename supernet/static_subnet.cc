@@ -2,6 +2,7 @@
 
 #include "supernet/elastic.h"
 #include "supernet/engine_layout.h"
+#include "supernet/graph_forward.h"
 
 namespace kilonas::supernet {
 namespace F = torch::nn::functional;
@@ -32,34 +33,15 @@ StaticSubnet::StaticSubnet(const engine::FloatModel& model) : graph_(model.graph
 
 torch::Tensor StaticSubnet::Forward(const torch::Tensor& x) const {
   c10::InferenceMode inference;
-  std::vector<torch::Tensor> values(graph_.tensors().size());
-  values[graph_.input()] = ChannelsLast(x);
-  for (const Step& s : steps_) {
-    const core::Op& op = s.op;
-    const torch::Tensor& in = values[op.inputs[0]];
-    torch::Tensor y;
-    switch (op.kind) {
-      case core::OpKind::kConv2d:
-      case core::OpKind::kPointwiseConv2d:
-      case core::OpKind::kDepthwiseConv2d:
-        y = F::conv2d(in, s.weight,
-                      F::Conv2dFuncOptions().bias(s.bias).stride(op.stride).padding(op.padding).groups(s.groups));
-        break;
-      case core::OpKind::kAdd:
-        y = in + values[op.inputs[1]];
-        break;
-      case core::OpKind::kGlobalAvgPool:
-        y = in.mean({2, 3}, /*keepdim=*/true);
-        break;
-      case core::OpKind::kFullyConnected:
-        y = F::linear(in.flatten(1), s.weight, s.bias);
-        break;
-    }
-    if (op.activation == core::Activation::kRelu6) y = torch::hardtanh_(y, 0.0, 6.0);
-    if (op.activation == core::Activation::kRelu) y = torch::relu_(y);
-    values[op.output] = y;
-  }
-  return values[graph_.output()].flatten(1);
+  return ForwardGraph(
+      graph_, x,
+      [&](size_t i, const torch::Tensor& in) {
+        const Step& s = steps_[i];
+        if (s.op.kind == core::OpKind::kFullyConnected) return F::linear(in, s.weight, s.bias);
+        return F::conv2d(in, s.weight,
+                         F::Conv2dFuncOptions().bias(s.bias).stride(s.op.stride).padding(s.op.padding).groups(s.groups));
+      },
+      /*in_place_activations=*/true);
 }
 
 }  // namespace kilonas::supernet

@@ -1,0 +1,41 @@
+#include "supernet/graph_forward.h"
+
+#include <vector>
+
+#include "supernet/elastic.h"
+
+namespace kilonas::supernet {
+
+torch::Tensor ForwardGraph(const core::Graph& graph, const torch::Tensor& x,
+                           const std::function<torch::Tensor(size_t, const torch::Tensor&)>& weighted,
+                           bool in_place_activations) {
+  std::vector<torch::Tensor> values(graph.tensors().size());
+  values[graph.input()] = ChannelsLast(x);
+  for (size_t i = 0; i < graph.ops().size(); ++i) {
+    const core::Op& op = graph.op(static_cast<int>(i));
+    const torch::Tensor& in = values[op.inputs[0]];
+    torch::Tensor y;
+    switch (op.kind) {
+      case core::OpKind::kConv2d:
+      case core::OpKind::kPointwiseConv2d:
+      case core::OpKind::kDepthwiseConv2d:
+        y = weighted(i, in);
+        break;
+      case core::OpKind::kAdd:
+        y = in + values[op.inputs[1]];
+        break;
+      case core::OpKind::kGlobalAvgPool:
+        y = in.mean({2, 3}, /*keepdim=*/true);
+        break;
+      case core::OpKind::kFullyConnected:
+        y = weighted(i, in.flatten(1));
+        break;
+    }
+    if (op.activation == core::Activation::kRelu6) y = in_place_activations ? torch::hardtanh_(y, 0.0, 6.0) : Relu6(y);
+    if (op.activation == core::Activation::kRelu) y = in_place_activations ? torch::relu_(y) : torch::relu(y);
+    values[op.output] = y;
+  }
+  return values[graph.output()].flatten(1);
+}
+
+}  // namespace kilonas::supernet
