@@ -25,13 +25,12 @@ int PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const
         supernet::FitnessSetting{all_validation, 4 * search.bn_batches, search.bn_batch_size}}) {
     settings.push_back(s);
   }
-  core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(net.config().data_dir, supernet::Split::kTest);
-  if (!test.ok()) return Fail("nas_search", test.error().message);
+  const supernet::ImageSet& test = net.test_set();
   std::printf("fitness fidelity: %d random subnets of the chosen sub-space, int8 engine accuracy on all %zu test images\n",
-              subnets, test.value().size());
+              subnets, test.size());
   std::fflush(stdout);
   core::Result<supernet::Fidelity> f = supernet::MeasureFidelity(
-      net.supernet(), net.train_set(), net.validation_set(), test.value(), sampled, settings, config.calibration_images,
+      net.supernet(), net.train_set(), net.validation_set(), test, sampled, settings, config.calibration_images,
       [&](int i) {
         if ((i + 1) % 5 == 0 || i + 1 == subnets) std::printf("  measured %d/%d subnets\n", i + 1, subnets), std::fflush(stdout);
       });
@@ -46,7 +45,7 @@ int PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const
   for (double a : f.value().int8_test) lo = std::min(lo, a), hi = std::max(hi, a);
   std::printf("int8 test accuracy of the subnets: %.2f%% .. %.2f%%; %.1f s per subnet (extract, quantize, %zu images); "
               "%.0f s in all\n",
-              100 * lo, 100 * hi, f.value().int8_seconds_per_subnet, test.value().size(),
+              100 * lo, 100 * hi, f.value().int8_seconds_per_subnet, test.size(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return 0;
 }

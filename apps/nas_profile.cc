@@ -176,6 +176,9 @@ static int ToolMain(int argc, char** argv) {
   std::vector<std::string> mode_names = {"per_layer", "inplace", "patch"};
   app.add_option("--hw", hw_path, "hardware profile")->capture_default_str();
   app.add_option("--space", space_name, "search space whose kernel calls are profiled: a built-in name or a space JSON file")->capture_default_str();
+  int classes = 0;
+  app.add_option("--classes", classes, "classes of the data set (for a space file without num_classes)")
+      ->check(CLI::Range(2, 100000));
   app.add_option("--out", out, "LUT (or, with code-size, code size file) to write (default: the profile's)");
   app.add_option("--work-dir", work_dir, "firmware build directory (default out/profile/<mcu>)");
   app.add_option("--validate", validate, "random subnets per mode to validate against whole-network runs (0: none)")
@@ -212,6 +215,10 @@ static int ToolMain(int argc, char** argv) {
   if (*import) return Import(hw.value(), out, keys_path, log_path, board);
   core::Result<core::OfaSpace> space = core::ResolveSpace(space_name);
   if (!space.ok()) return Fail("--space: " + space.error().message);
+  if (classes > 0) space.value().num_classes = classes;
+  if (space.value().num_classes == 0) {
+    return Fail("--space " + space_name + " takes its class count from the data set: pass --classes N");
+  }
   if (*code_size) {
     const std::string path = out == hw.value().latency_lut ? hw.value().code_size : out;
     std::printf("measuring %s code sizes on %d random subnets x 3 modes (firmware builds)...\n", hw.value().core.c_str(),

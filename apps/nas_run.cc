@@ -1,5 +1,5 @@
 // nas_run: runs an existing .kmodel file (from nas_export, nas_search or elsewhere) through the
-// loader's checks, on the host interpreter with one input (a Fashion-MNIST test image or a raw
+// loader's checks, on the host interpreter with one input (a test image of a data set or a raw
 // int8 file), and optionally as firmware in QEMU, checking that both give the same output.
 #include <algorithm>
 #include <filesystem>
@@ -15,7 +15,7 @@
 #include "engine/interpreter.h"
 #include "engine/model_file.h"
 #include "engine/quantizer.h"
-#include "supernet/fashion_mnist.h"
+#include "data/dataset.h"
 #include "supernet/int8_eval.h"
 
 namespace {
@@ -25,9 +25,10 @@ using namespace kilonas;
 int Fail(const std::string& message) { return kilonas::apps::Fail("nas_run", message); }
 
 // The model's int8 input: the raw file's bytes (exactly the input tensor's size), or test image
-// `image` preprocessed as in evaluation.
+// `image` of the data set's test split, normalised as the model's file says (models written before
+// files carried it: Fashion-MNIST's constants) and resized to the model's input.
 core::Result<std::vector<int8_t>> ModelInput(const engine::Model& model, const std::string& raw_path, int image,
-                                             const std::string& data_dir, int* label) {
+                                             const std::string& data, int* label) {
   const core::Shape shape = model.graph.tensor(model.graph.input()).shape;
   if (!raw_path.empty()) {
     core::Result<std::string> bytes = core::ReadTextFile(raw_path);
@@ -38,17 +39,29 @@ core::Result<std::vector<int8_t>> ModelInput(const engine::Model& model, const s
     }
     return std::vector<int8_t>(bytes.value().begin(), bytes.value().end());
   }
-  core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(data_dir, supernet::Split::kTest);
-  if (!test.ok()) return test.error();
-  if (image >= static_cast<int>(test.value().size())) {
-    return core::Error{"--image " + std::to_string(image) + ": the test split has " + std::to_string(test.value().size()) +
-                       " images"};
+  data::DatasetOptions options;
+  options.validation_size = 1;
+  options.channels = shape.c;
+  options.image_side = shape.h;
+  core::Result<data::Dataset> set = data::LoadDataset(data, options);
+  if (!set.ok()) return set.error();
+  data::ImageSet& test = set.value().test;
+  if (image >= static_cast<int>(test.size())) {
+    return core::Error{"--image " + std::to_string(image) + ": the test split of " + set.value().source + " has " +
+                       std::to_string(test.size()) + " images"};
   }
-  if (shape.c != 1 || shape.h != shape.w) {
-    return core::Error{"the model's input is " + shape.ToString() + "; Fashion-MNIST images feed 1-channel square inputs"};
+  if (test.channels != shape.c || shape.h != shape.w) {
+    return core::Error{"the model's input is " + shape.ToString() + "; " + set.value().source + " has " +
+                       std::to_string(test.channels) + "-channel images (square inputs of that many channels)"};
   }
-  *label = test.value().labels[static_cast<size_t>(image)];
-  return engine::QuantizeInput(model, supernet::EngineImage(test.value(), image, shape.h));
+  if (model.input_mean.empty() && shape.c != 1) {
+    return core::Error{"the model file carries no input normalisation (written before files had one; only "
+                       "Fashion-MNIST models are known): give a raw int8 input with --input"};
+  }
+  test.normalization = model.input_mean.empty() ? data::LegacyFashionMnistNormalization()
+                                                : data::Normalization{model.input_mean, model.input_std};
+  *label = test.labels[static_cast<size_t>(image)];
+  return engine::QuantizeInput(model, supernet::EngineImage(test, image, shape.h));
 }
 
 int TopClass(const std::vector<int8_t>& output) {
@@ -59,17 +72,17 @@ int TopClass(const std::vector<int8_t>& output) {
 
 static int ToolMain(int argc, char** argv) {
   CLI::App app{"Run a .kmodel file: loader checks, host interpreter, optionally firmware in QEMU"};
-  std::string model_path, raw_path, data_dir = supernet::kDefaultFashionMnistDir, hw_path = "hw_profiles/stm32f746.json";
+  std::string model_path, raw_path, data = data::kDefaultDataSpec, hw_path = "hw_profiles/stm32f746.json";
   std::string out_dir;
   int image = 0;
   bool firmware = false;
   app.add_option("--model", model_path, "model file (.kmodel)")->required();
   app.add_option("--input", raw_path, "raw int8 input file (HWC bytes of the model's input size)");
-  app.add_option("--image", image, "index of a Fashion-MNIST test image (when no --input)")
+  app.add_option("--image", image, "index of a test image of --data (when no --input)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 30))
       ->excludes("--input");
-  app.add_option("--data-dir", data_dir, "Fashion-MNIST directory")->capture_default_str();
+  app.add_option("--data", data, "data set whose test image is the input: a directory, or format:path")->capture_default_str();
   app.add_flag("--firmware", firmware, "also build the firmware for --hw and run it in QEMU");
   app.add_option("--hw", hw_path, "hardware profile of the firmware")->capture_default_str();
   app.add_option("--out-dir", out_dir, "firmware directory (default out/run/<model file name>)");
@@ -82,7 +95,7 @@ static int ToolMain(int argc, char** argv) {
               graph.ops().size(), graph.tensor(graph.input()).shape.ToString().c_str(),
               static_cast<long long>(graph.TotalMacs()));
   int label = -1;
-  core::Result<std::vector<int8_t>> input = ModelInput(model.value(), raw_path, image, data_dir, &label);
+  core::Result<std::vector<int8_t>> input = ModelInput(model.value(), raw_path, image, data, &label);
   if (!input.ok()) return Fail(input.error().message);
   core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value());
   if (!interpreter.ok()) return Fail(interpreter.error().message);

@@ -37,10 +37,14 @@ using namespace kilonas;
 int Fail(const std::string& message) { return kilonas::apps::Fail("nas_search", message); }
 
 // The trained supernet: resumed or loaded from its checkpoint, trained when there is none.
-core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const search::SearchConfig& config) {
+// `data` and `space` replace the supernet config's when not empty.
+core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const search::SearchConfig& config,
+                                                               const std::string& data, const std::string& space) {
   core::Result<supernet::TrainConfig> train = supernet::LoadTrainConfig(config.supernet_config);
   if (!train.ok()) return train.error();
   train.value().checkpoint_dir = config.supernet_checkpoint_dir;
+  if (!data.empty()) train.value().data = data;
+  if (!space.empty()) train.value().space = space;
   // Held while the supernet may be trained into its directory; afterwards it is only in memory.
   core::Result<core::DirLock> lock = apps::LockDir("nas_search", config.supernet_checkpoint_dir);
   if (!lock.ok()) return lock.error();
@@ -62,6 +66,7 @@ static int ToolMain(int argc, char** argv) {
       "there is none), searches under the profile's budgets and writes to --out-dir (default output_dir/<mcu>):\n"
       "search_state.json (resumed unless --restart), report.md, best_subnet.json, pareto.json, export/ (firmware)."};
   std::string hw_path = "hw_profiles/stm32f746.json", config_path = "configs/search_fmnist_quick.json", out_dir;
+  std::string data, space_path;
   std::optional<double> sram_kb, flash_kb, latency_ms;
   bool no_firmware = false, restart = false;
   std::string baseline;
@@ -72,6 +77,12 @@ static int ToolMain(int argc, char** argv) {
   app.add_option("--flash-kb", flash_kb, "flash budget for the model (default: profile flash - reserved)");
   app.add_option("--latency-ms", latency_ms, "latency budget (default: the config's, if any)");
   app.add_option("--out-dir", out_dir, "output directory (default: the config's output_dir/<mcu>)");
+  app.add_option("--data", data,
+                 "data set instead of the supernet config's: a directory, or format:path (idx, cifar10, cifar100, "
+                 "folder); give it a supernet directory of its own (--supernet-dir)");
+  std::string supernet_dir;
+  app.add_option("--supernet-dir", supernet_dir, "supernet checkpoint directory instead of the config's supernet_checkpoint_dir");
+  app.add_option("--space", space_path, "search space instead of the supernet config's: a built-in name or a space JSON file");
   app.add_flag("--no-firmware", no_firmware, "skip building and running the winner's firmware");
   app.add_flag("--restart", restart, "ignore a saved search state and start over");
   bool pareto = false;
@@ -96,6 +107,7 @@ static int ToolMain(int argc, char** argv) {
   core::Result<core::DirLock> out_lock = apps::LockDir("nas_search", out_dir);
   if (!out_lock.ok()) return Fail(out_lock.error().message);
   if (pareto) config.value().evolution.multi_objective = true;
+  if (!supernet_dir.empty()) config.value().supernet_checkpoint_dir = supernet_dir;
   const core::Result<search::Budgets> budget_values =
       search::BudgetsFor(hw.value(), sram_kb, flash_kb, latency_ms ? latency_ms : config.value().latency_ms);
   if (!budget_values.ok()) return Fail(budget_values.error().message + " (--sram-kb, --flash-kb, --latency-ms)");
@@ -105,7 +117,7 @@ static int ToolMain(int argc, char** argv) {
   core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.value().code_size);
   if (!code.ok()) return Fail(hw_path + ": key 'code_size': " + code.error().message);
 
-  core::Result<std::unique_ptr<supernet::Trainer>> trainer = ReadySupernet(config.value());
+  core::Result<std::unique_ptr<supernet::Trainer>> trainer = ReadySupernet(config.value(), data, space_path);
   if (!trainer.ok()) return Fail(trainer.error().message);
   supernet::Trainer& net = *trainer.value();
   const core::OfaSpace& space = net.space();
@@ -117,7 +129,8 @@ static int ToolMain(int argc, char** argv) {
   char budget_text[128];
   std::snprintf(budget_text, sizeof(budget_text), "%s %lld %lld %.6f", hw.value().name.c_str(),
                 static_cast<long long>(budgets.sram_bytes), static_cast<long long>(budgets.flash_bytes), budgets.latency_ms);
-  const std::string fingerprint = search::SearchConfigToJson(config.value()) + budget_text;
+  const std::string fingerprint = search::SearchConfigToJson(config.value()) + budget_text +
+                                  (data.empty() ? "" : "\ndata " + data) + (space_path.empty() ? "" : "\nspace " + space_path);
   const search::ResourceModel full_model(space, mode, code.value(), predictor);
   std::optional<search::SearchState> saved;
   if (!restart && std::filesystem::exists(state_path)) {
@@ -240,12 +253,11 @@ static int ToolMain(int argc, char** argv) {
   core::Result<engine::Model> model_int8 =
       supernet::QuantizeSubnet(net.supernet(), best.config, net.train_set(), eval, config.value().calibration_images, execution);
   if (!model_int8.ok()) return Fail(model_int8.error().message);
-  core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(net.config().data_dir, supernet::Split::kTest);
-  if (!test.ok()) return Fail(test.error().message);
+  const supernet::ImageSet& test = net.test_set();
   engine::ExportOptions options{out_dir + "/export", best.config.space, KILONAS_SOURCE_DIR, engine::KernelSet::kOptimized,
                                 !no_firmware, false};
   const std::vector<int8_t> test_input =
-      engine::QuantizeInput(model_int8.value(), supernet::EngineImage(test.value(), 0, best.config.resolution));
+      engine::QuantizeInput(model_int8.value(), supernet::EngineImage(test, 0, best.config.resolution));
   core::Result<engine::ExportResult> exported = engine::ExportModel(model_int8.value(), test_input, hw.value(), options);
   if (!exported.ok()) return Fail(exported.error().message);
   report.export_result = exported.value();
@@ -255,11 +267,11 @@ static int ToolMain(int argc, char** argv) {
   // Final numbers on the test set: float supernet subnet and int8 engine.
   supernet::EvalOptions test_eval = eval;
   test_eval.max_images = config.value().test_images;
-  report.float_test_accuracy = supernet::EvaluateSubnet(net.supernet(), best.config, net.train_set(), test.value(), test_eval);
+  report.float_test_accuracy = supernet::EvaluateSubnet(net.supernet(), best.config, net.train_set(), test, test_eval);
   core::Result<double> int8_accuracy =
-      supernet::Int8Accuracy(model_int8.value(), test.value(), best.config.resolution, config.value().test_images);
+      supernet::Int8Accuracy(model_int8.value(), test, best.config.resolution, config.value().test_images);
   if (!int8_accuracy.ok()) return Fail(int8_accuracy.error().message);
-  const int64_t n = std::min<int64_t>(config.value().test_images, static_cast<int64_t>(test.value().size()));
+  const int64_t n = std::min<int64_t>(config.value().test_images, static_cast<int64_t>(test.size()));
   report.int8_test_accuracy = int8_accuracy.value();
   report.test_images = n;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

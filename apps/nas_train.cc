@@ -1,4 +1,4 @@
-// nas_train: trains the once-for-all supernet on Fashion-MNIST (progressive shrinking), resumes
+// nas_train: trains the once-for-all supernet on a data set (progressive shrinking), resumes
 // after an interruption, reports the accuracy of the largest and smallest subnets, and exports a
 // subnet to int8 to compare the engine's accuracy with the float network's on the test set.
 #include <chrono>
@@ -39,7 +39,7 @@ core::Result<core::SubnetConfig> ChooseSubnet(const std::string& which, const co
 
 struct ExportRequest {
   core::SubnetConfig config;
-  std::string data_dir, out_dir;
+  std::string out_dir;
   int test_images = 2000;
   int finetune_epochs = 0;  // > 0: fine-tune the subnet on its own first (FineTuneSubnet)
   double finetune_lr = 0.01;
@@ -49,13 +49,12 @@ struct ExportRequest {
 // engine export, on the test set.
 int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& recipe, const ExportRequest& request,
                      supernet::EvalOptions options) {
-  core::Result<supernet::ImageSet> test = supernet::LoadFashionMnist(request.data_dir, supernet::Split::kTest);
-  if (!test.ok()) return Fail(test.error().message);
+  const supernet::ImageSet& test = trainer.test_set();
   options.max_images = request.test_images;
   const core::SubnetConfig& config = request.config;
   core::Result<engine::FloatModel> float_model = core::Error{"not made"};
   if (request.finetune_epochs > 0) {
-    const double before = supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), test.value(), options);
+    const double before = supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), test, options);
     std::printf("before fine-tuning: float test accuracy %.2f%%; fine-tuning %d epochs from lr %g...\n", 100 * before,
                 request.finetune_epochs, request.finetune_lr);
     std::fflush(stdout);
@@ -67,7 +66,7 @@ int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& re
   if (!float_model.ok()) return Fail(float_model.error().message);
   const supernet::StaticSubnet frozen(float_model.value());
   const double float_accuracy = supernet::TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); },
-                                                         test.value(), config.resolution, options);
+                                                         test, config.resolution, options);
   // Quantized with the same calibration as nas_search (64 training images), inplace plan.
   core::Result<engine::Model> model =
       supernet::QuantizeFloatModel(float_model.value(), trainer.train_set(), config.resolution, 64, {});
@@ -78,9 +77,9 @@ int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& re
     return Fail(s.message());
   }
   core::Result<double> int8_accuracy =
-      supernet::Int8Accuracy(model.value(), test.value(), config.resolution, request.test_images);
+      supernet::Int8Accuracy(model.value(), test, config.resolution, request.test_images);
   if (!int8_accuracy.ok()) return Fail(int8_accuracy.error().message);
-  const int64_t n = request.test_images > 0 ? std::min<int64_t>(request.test_images, test.value().size()) : test.value().size();
+  const int64_t n = request.test_images > 0 ? std::min<int64_t>(request.test_images, test.size()) : test.size();
   std::printf("export %s%s: %.2fM MACs, test accuracy on %lld images: float %.2f%%, int8 engine %.2f%% (%+.2f points)\n",
               path.c_str(), request.finetune_epochs > 0 ? " (fine-tuned)" : "", model.value().graph.TotalMacs() / 1e6,
               static_cast<long long>(n), 100 * float_accuracy, 100 * int8_accuracy.value(),
@@ -91,18 +90,20 @@ int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& re
 }  // namespace
 
 static int ToolMain(int argc, char** argv) {
-  CLI::App app{"Train the once-for-all supernet on Fashion-MNIST"};
-  std::string config_path = "configs/supernet_fmnist_quick.json", checkpoint_dir, export_subnet, out_dir;
+  CLI::App app{"Train the once-for-all supernet on a data set (default: Fashion-MNIST)"};
+  std::string config_path = "configs/supernet_fmnist_quick.json", checkpoint_dir, export_subnet, out_dir, data, space;
   bool resume = false, test = false, evaluate = false;
   int stop_after = -1, threads = 0, test_images = 2000;
   app.add_option("--config", config_path, "training config")->capture_default_str();
   app.add_flag("--resume", resume, "continue from the last checkpoint in the checkpoint directory");
   app.add_option("--checkpoint-dir", checkpoint_dir, "override the config's checkpoint directory");
+  app.add_option("--data", data, "override the config's data set: a directory, or format:path (idx, cifar10, cifar100, folder)");
+  app.add_option("--space", space, "override the config's search space: a built-in name or a space JSON file");
   app.add_option("--threads", threads, "override the config's thread count")->check(CLI::Range(1, 256));
   app.add_option("--stop-after-epochs", stop_after, "train at most this many epochs in this run")->check(CLI::Range(0, 100000));
   app.add_flag("--evaluate", evaluate,
                "report subnet accuracies even when training is unfinished (check a checkpoint: --resume --stop-after-epochs 0)");
-  app.add_flag("--test", test, "also report the largest subnet's test accuracy (final numbers only)");
+  app.add_flag("--test", test, "also report the largest and smallest subnets' test accuracy (final numbers only)");
   CLI::Option* export_option = app.add_option("--export", export_subnet, "largest, smallest or a subnet JSON: int8 export, float vs int8 test accuracy");
   app.add_option("--out-dir", out_dir, "where --export writes (default: <checkpoint dir>/export)");
   app.add_option("--test-images", test_images, "test images for --export (0: all 10,000)")
@@ -124,6 +125,8 @@ static int ToolMain(int argc, char** argv) {
   core::Result<supernet::TrainConfig> config = supernet::LoadTrainConfig(config_path);
   if (!config.ok()) return Fail(config.error().message);
   if (!checkpoint_dir.empty()) config.value().checkpoint_dir = checkpoint_dir;
+  if (!data.empty()) config.value().data = data;
+  if (!space.empty()) config.value().space = space;
   if (threads > 0) config.value().threads = threads;
   core::Result<core::DirLock> lock = apps::LockDir("nas_train", config.value().checkpoint_dir);
   if (!lock.ok()) return Fail(lock.error().message);
@@ -147,18 +150,21 @@ static int ToolMain(int argc, char** argv) {
     std::printf("%-8s subnet: validation accuracy %.2f%% (%zu images, BN recalibrated; %.1f s = %.1f subnets/min)\n", which,
                 100 * accuracy, trainer.validation_set().size(), eval_s, 60.0 / eval_s);
   }
-  if (test) {
-    core::Result<supernet::ImageSet> test_set = supernet::LoadFashionMnist(config.value().data_dir, supernet::Split::kTest);
-    if (!test_set.ok()) return Fail(test_set.error().message);
-    const double accuracy = supernet::EvaluateSubnet(trainer.supernet(), core::LargestSubnet(trainer.space()),
-                                                     trainer.train_set(), test_set.value(), options);
-    std::printf("largest subnet: test accuracy %.2f%%\n", 100 * accuracy);
+  if (test) {  // the figures a checkpoint's provenance records
+    for (const char* which : {"largest", "smallest"}) {
+      const core::SubnetConfig subnet = ChooseSubnet(which, trainer.space()).value();
+      supernet::EvalOptions first = options;
+      first.max_images = 1000;
+      const double all = supernet::EvaluateSubnet(trainer.supernet(), subnet, trainer.train_set(), trainer.test_set(), options);
+      const double head = supernet::EvaluateSubnet(trainer.supernet(), subnet, trainer.train_set(), trainer.test_set(), first);
+      std::printf("%-8s subnet: test accuracy %.2f%% (%zu images), %.2f%% on the first 1000\n", which, 100 * all,
+                  trainer.test_set().size(), 100 * head);
+    }
   }
   if (!export_subnet.empty()) {
     core::Result<core::SubnetConfig> subnet = ChooseSubnet(export_subnet, trainer.space());
     if (!subnet.ok()) return Fail(subnet.error().message);
-    const ExportRequest request{subnet.value(), config.value().data_dir,
-                                out_dir.empty() ? config.value().checkpoint_dir + "/export" : out_dir, test_images,
+    const ExportRequest request{subnet.value(), out_dir.empty() ? config.value().checkpoint_dir + "/export" : out_dir, test_images,
                                 finetune_epochs, finetune_lr};
     return ExportAndCompare(trainer, config.value(), request, options);
   }

@@ -26,7 +26,7 @@ trap cleanup EXIT
 
 cat > "$work/config.json" <<EOF
 {
-  "schema_version": 1, "space": "fmnist", "data_dir": "/usr/share/datasets/fashion-mnist",
+  "schema_version": 1, "space": "fmnist", "data": "/usr/share/datasets/fashion-mnist",
   "validation_size": 10000, "train_images": $((steps * 128)), "batch_size": 128, "threads": 2, "seed": 1,
   "momentum": 0.9, "weight_decay": 3e-05, "sandwich_random_subnets": 1, "distill_weight": 1.0,
   "distill_temperature": 1.0, "augment_shift": 2, "augment_flip": true, "bn_recalibration_batches": 1,

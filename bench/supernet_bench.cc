@@ -129,7 +129,7 @@ std::pair<double, double> MeasurePlainModule(int threads, int steps) {
     std::vector<int64_t> indices(128);
     std::iota(indices.begin(), indices.end(), static_cast<int64_t>(step) * 128);
     *labels = supernet::LabelsTensor(train, indices);
-    return supernet::ToInput(supernet::ImagesTensor(train, indices), train.rows, train.cols, largest.resolution);
+    return supernet::ToInput(train, indices, largest.resolution);
   };
   auto train_epoch = [&] {
     net->train();

@@ -21,7 +21,7 @@ struct OfaStageSpec {
 struct OfaSpace {
   std::string name;
   int in_channels = 3;
-  int num_classes = 1000;
+  int num_classes = 1000;  // 0 in a space file without num_classes: the data set's, set by the trainer
   int stem_channels = 32;
   int stem_stride = 2;
   int first_block_channels = 16;  // fixed k3, expand 1 block after the stem

@@ -40,7 +40,8 @@ OfaSpace FromJson(const nlohmann::json& doc) {
   if (r.Has("description")) (void)r.String("description");
   space.in_channels = r.Int("in_channels");
   if (space.in_channels != 1 && space.in_channels != 3) r.Fail("in_channels", "must be 1 (grayscale) or 3 (RGB)");
-  space.num_classes = r.IntInRange("num_classes", 2, 100000);
+  // Absent: the data set's class count, filled in by the trainer (0 until then).
+  space.num_classes = r.Has("num_classes") ? r.IntInRange("num_classes", 2, 100000) : 0;
   ObjectReader stem(r.Object("stem"), r.PathOf("stem"));
   space.stem_channels = stem.IntInRange("channels", 1, 4096);
   space.stem_stride = stem.IntInRange("stride", 1, 2);

@@ -129,7 +129,11 @@ void SplitOffValidation(const ImageSet& all, int validation_size, ImageSet& trai
   validation = Subset(all, std::vector<size_t>(order.begin() + static_cast<int64_t>(cut), order.end()));
 }
 
-void ChannelStatistics(const ImageSet& set, std::vector<float>& mean, std::vector<float>& std) {
+void Dataset::SetNormalization(const Normalization& n) {
+  for (ImageSet* split : {&train, &validation, &test}) split->normalization = n;
+}
+
+Normalization ChannelStatistics(const ImageSet& set) {
   const int c = set.channels;
   std::vector<double> sum(c, 0), squares(c, 0);
   for (size_t i = 0; i < set.pixels.size(); ++i) {
@@ -138,20 +142,25 @@ void ChannelStatistics(const ImageSet& set, std::vector<float>& mean, std::vecto
     squares[i % c] += v * v;
   }
   const double n = set.pixels.empty() ? 1.0 : static_cast<double>(set.pixels.size() / c);
-  mean.assign(c, 0);
-  std.assign(c, 0);
+  Normalization out{std::vector<float>(c, 0), std::vector<float>(c, 0)};
   for (int k = 0; k < c; ++k) {
     const double m = sum[k] / n;
-    mean[k] = static_cast<float>(m);
-    std[k] = static_cast<float>(std::sqrt(std::max(squares[k] / n - m * m, 1e-12)));
+    out.mean[k] = static_cast<float>(m);
+    out.std[k] = static_cast<float>(std::sqrt(std::max(squares[k] / n - m * m, 1e-12)));
   }
+  return out;
 }
 
 core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions& options) {
   const size_t colon = spec.find(':');
   const bool explicit_format = colon != std::string::npos && spec.find('/') > colon;
   const fs::path dir = explicit_format ? spec.substr(colon + 1) : spec;
-  if (!fs::is_directory(dir)) return core::Error{dir.string() + ": no such data set directory"};
+  if (!fs::is_directory(dir)) {
+    return core::Error{dir.string() + ": no such data set directory" +
+                       (dir.string().find("fashion-mnist") != std::string::npos ? std::string("; Fashion-MNIST comes from the Debian package "
+                                                              "dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
+                                                : std::string())};
+  }
   const std::string format = explicit_format ? spec.substr(0, colon) : DetectFormat(dir);
   core::Result<Parts> parts = ReadParts(format, dir, options);
   if (!parts.ok()) return parts.error();
@@ -179,7 +188,7 @@ core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions&
       if (label >= set.class_names.size()) return core::Error{set.source + ": label " + std::to_string(label) + " out of range"};
     }
   }
-  ChannelStatistics(set.train, set.mean, set.std);
+  set.SetNormalization(ChannelStatistics(set.train));
   return set;
 }
 

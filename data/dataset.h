@@ -27,11 +27,16 @@ struct DatasetOptions {
 struct Dataset {
   std::string source;  // "format:path"
   std::vector<std::string> class_names;
-  ImageSet train, validation, test;
-  std::vector<float> mean, std;  // per channel, pixel values scaled to [0, 1], training split
+  ImageSet train, validation, test;  // each normalised with the training split's statistics
   int channels() const { return train.channels; }
   int num_classes() const { return static_cast<int>(class_names.size()); }
+  const Normalization& normalization() const { return train.normalization; }
+  // Every split normalised with `n` instead (a checkpoint's statistics).
+  void SetNormalization(const Normalization& n);
 };
+
+// Fashion-MNIST as Debian's dataset-fashion-mnist installs it: the default data set.
+inline constexpr const char* kDefaultDataSpec = "/usr/share/datasets/fashion-mnist";
 
 core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions& options = {});
 
@@ -41,6 +46,6 @@ core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions&
 void SplitOffValidation(const ImageSet& all, int validation_size, ImageSet& train, ImageSet& validation);
 
 // Per-channel mean and standard deviation of a set's pixels, scaled to [0, 1].
-void ChannelStatistics(const ImageSet& set, std::vector<float>& mean, std::vector<float>& std);
+Normalization ChannelStatistics(const ImageSet& set);
 
 }  // namespace kilonas::data

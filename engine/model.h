@@ -34,6 +34,9 @@ struct Model {
   core::Graph graph;
   std::vector<OpConstants> constants;  // one per op
   ExecutionConfig execution;
+  // How the float input was made from 8-bit pixels: (pixel / 255 - mean[c]) / std[c] per channel.
+  // Empty in models written before files carried it.
+  std::vector<float> input_mean, input_std;
 };
 
 // Scale and zero point of a quantized tensor.

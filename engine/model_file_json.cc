@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -57,6 +58,26 @@ std::vector<T> Extract(const std::string& payload, core::ObjectReader& r, const 
 
 int32_t Int32(core::ObjectReader& r, const std::string& key) { return r.Int(key); }
 
+// {"mean": [...], "std": [...]}: one finite value per input channel, standard deviations > 0.
+void ReadInputNormalization(const nlohmann::json& doc, Model& model) {
+  core::ObjectReader r(doc, "input_normalization");
+  const int channels = model.graph.tensor(model.graph.input()).shape.c;
+  for (const char* key : {"mean", "std"}) {
+    std::vector<float>& out = std::string(key) == "mean" ? model.input_mean : model.input_std;
+    for (const nlohmann::json& v : r.Array(key)) {
+      if (!v.is_number() || !std::isfinite(v.get<double>())) r.Fail(key, "expected finite numbers");
+      out.push_back(v.get<float>());
+    }
+    if (static_cast<int>(out.size()) != channels) {
+      r.Fail(key, std::to_string(out.size()) + " values for an input of " + std::to_string(channels) + " channel(s)");
+    }
+  }
+  for (float s : model.input_std) {
+    if (!(s > 0)) r.Fail("std", "standard deviations must be > 0");
+  }
+  r.RejectUnknownKeys();
+}
+
 Model ModelFromJson(const nlohmann::json& doc, const std::string& payload) {
   core::ObjectReader root(doc, "");
   Model model;
@@ -96,6 +117,7 @@ Model ModelFromJson(const nlohmann::json& doc, const std::string& payload) {
   model.execution.patches_per_side = e.Int("patches_per_side");
   model.execution.split_op = e.Int("split_op");
   e.RejectUnknownKeys();
+  if (root.Has("input_normalization")) ReadInputNormalization(root.Object("input_normalization"), model);
   const int64_t arena = root.Int64("arena_bytes");
   root.RejectUnknownKeys();
   if (core::Status s = ValidateModel(model); !s.ok()) throw core::JsonError(s.message());
@@ -135,6 +157,7 @@ std::string SerializeModel(const Model& model) {
                       {"input_in_arena", e.input_in_arena},
                       {"patches_per_side", e.patches_per_side},
                       {"split_op", e.split_op}};
+  if (!model.input_mean.empty()) doc["input_normalization"] = {{"mean", model.input_mean}, {"std", model.input_std}};
   core::Result<memory_planner::MemoryPlan> plan = PlanModel(model);
   doc["arena_bytes"] = plan.ok() ? plan.value().arena_bytes : -1;
   const std::string header = doc.dump();

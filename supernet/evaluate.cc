@@ -7,22 +7,6 @@
 
 namespace kilonas::supernet {
 
-torch::Tensor ImagesTensor(const ImageSet& set, const std::vector<int64_t>& indices) {
-  const int64_t image_bytes = static_cast<int64_t>(set.rows) * set.cols;
-  torch::Tensor out = torch::empty({static_cast<int64_t>(indices.size()), image_bytes}, torch::kUInt8);
-  uint8_t* dst = out.data_ptr<uint8_t>();
-  for (size_t i = 0; i < indices.size(); ++i) {
-    std::copy_n(set.pixels.data() + indices[i] * image_bytes, image_bytes, dst + i * image_bytes);
-  }
-  return out;
-}
-
-torch::Tensor LabelsTensor(const ImageSet& set, const std::vector<int64_t>& indices) {
-  torch::Tensor out = torch::empty({static_cast<int64_t>(indices.size())}, torch::kInt64);
-  for (size_t i = 0; i < indices.size(); ++i) out[static_cast<int64_t>(i)] = set.labels[indices[i]];
-  return out;
-}
-
 void RecalibrateBatchNorm(Supernet& net, const ImageSet& calibration, int batches, int batch_size) {
   torch::NoGradGuard no_grad;
   std::vector<ElasticBatchNorm> norms;
@@ -40,7 +24,7 @@ void RecalibrateBatchNorm(Supernet& net, const ImageSet& calibration, int batche
     for (ElasticBatchNorm& bn : norms) bn->momentum = 1.0 / (b + 1);  // cumulative average
     std::vector<int64_t> indices(batch_size);
     for (int i = 0; i < batch_size; ++i) indices[i] = (static_cast<int64_t>(b) * batch_size + i) % total;
-    net->forward(ToInput(ImagesTensor(calibration, indices), calibration.rows, calibration.cols, resolution));
+    net->forward(ToInput(calibration, indices, resolution));
   }
   for (ElasticBatchNorm& bn : norms) bn->momentum = 0.1;
   net->eval();
@@ -54,7 +38,7 @@ double TopOneAccuracy(const std::function<torch::Tensor(const torch::Tensor&)>& 
   for (int64_t first = 0; first < total; first += options.batch_size) {
     std::vector<int64_t> indices(std::min<int64_t>(options.batch_size, total - first));
     std::iota(indices.begin(), indices.end(), first);
-    const torch::Tensor logits = forward(ToInput(ImagesTensor(eval, indices), eval.rows, eval.cols, resolution));
+    const torch::Tensor logits = forward(ToInput(eval, indices, resolution));
     correct += logits.argmax(1).eq(LabelsTensor(eval, indices)).sum().item<int64_t>();
   }
   return total > 0 ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;

@@ -6,15 +6,11 @@
 #include <functional>
 #include <random>
 
-#include "supernet/fashion_mnist.h"
+#include "supernet/input.h"
 #include "engine/float_model.h"
 #include "supernet/supernet.h"
 
 namespace kilonas::supernet {
-
-// Images [first, first + count) of a set as a uint8 tensor [count, rows*cols] and labels.
-torch::Tensor ImagesTensor(const ImageSet& set, const std::vector<int64_t>& indices);
-torch::Tensor LabelsTensor(const ImageSet& set, const std::vector<int64_t>& indices);
 
 // Resets every batch norm's statistics and re-estimates them for the active subnet as the
 // cumulative average over `batches` batches of `calibration` (fixed images: deterministic).

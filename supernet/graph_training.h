@@ -8,7 +8,7 @@
 #include "core/ofa_space.h"
 #include "engine/float_model.h"
 #include "supernet/evaluate.h"
-#include "supernet/fashion_mnist.h"
+#include "supernet/input.h"
 #include "supernet/graph_module.h"
 #include "supernet/train_config.h"
 #include "supernet/trainer.h"

@@ -10,7 +10,7 @@
 namespace kilonas::supernet {
 
 std::vector<float> EngineImage(const ImageSet& set, int64_t i, int resolution) {
-  return ToEngineInput(ToInput(ImagesTensor(set, {i}), set.rows, set.cols, resolution));
+  return ToEngineInput(ToInput(set, {i}, resolution));
 }
 
 core::Result<engine::Model> QuantizeSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
@@ -26,7 +26,12 @@ core::Result<engine::Model> QuantizeFloatModel(const engine::FloatModel& model, 
   std::vector<std::vector<float>> calibration;
   const int64_t n = static_cast<int64_t>(train.size());
   for (int i = 0; i < calibration_images; ++i) calibration.push_back(EngineImage(train, (i * 37) % n, resolution));
-  return engine::Quantize(model, calibration, execution);
+  core::Result<engine::Model> quantized = engine::Quantize(model, calibration, execution);
+  if (quantized.ok()) {
+    quantized.value().input_mean = train.normalization.mean;
+    quantized.value().input_std = train.normalization.std;
+  }
+  return quantized;
 }
 
 core::Result<double> Int8Accuracy(const engine::Model& model, const ImageSet& set, int resolution, int64_t max_images) {
@@ -38,7 +43,7 @@ core::Result<double> Int8Accuracy(const engine::Model& model, const ImageSet& se
   // interpreter on the images in parallel, one interpreter (arena) per thread.
   std::vector<int64_t> indices(static_cast<size_t>(n));
   std::iota(indices.begin(), indices.end(), 0);
-  const torch::Tensor hwc = ToInput(ImagesTensor(set, indices), set.rows, set.cols, resolution).permute({0, 2, 3, 1}).contiguous();
+  const torch::Tensor hwc = ToInput(set, indices, resolution).permute({0, 2, 3, 1}).contiguous();
   const int64_t image_values = hwc[0].numel();
   const float* pixels = hwc.data_ptr<float>();
   int64_t correct = 0;

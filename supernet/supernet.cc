@@ -98,14 +98,4 @@ void SupernetImpl::SortExpandedChannels() {
   for (MbBlock& block : blocks) block->SortExpandedChannels();
 }
 
-torch::Tensor ToInput(const torch::Tensor& images_u8, int rows, int cols, int resolution) {
-  torch::Tensor x = images_u8.to(torch::kFloat32).div(255.0).sub(kPixelMean).div(kPixelStd);
-  x = x.reshape({-1, 1, rows, cols});
-  if (resolution == rows && resolution == cols) return x;
-  return F::interpolate(x, F::InterpolateFuncOptions()
-                               .size(std::vector<int64_t>{resolution, resolution})
-                               .mode(torch::kBilinear)
-                               .align_corners(false));
-}
-
 }  // namespace kilonas::supernet

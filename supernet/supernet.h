@@ -66,9 +66,4 @@ class SupernetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Supernet);
 
-// Input pipeline shared by training, evaluation and export: uint8 images [N, rows*cols] ->
-// normalised float [N, 1, rows, cols] resized (bilinear) to `resolution`.
-torch::Tensor ToInput(const torch::Tensor& images_u8, int rows, int cols, int resolution);
-inline constexpr double kPixelMean = 0.2860, kPixelStd = 0.3530;  // Fashion-MNIST training set
-
 }  // namespace kilonas::supernet

@@ -23,9 +23,10 @@ TrainConfig FromJson(const nlohmann::json& doc) {
   if (const core::Result<core::OfaSpace> space = core::ResolveSpace(c.space); !space.ok()) {
     r.Fail("space", space.error().message);
   }
-  c.data_dir = r.String("data_dir");
+  if (r.Has("data_dir")) r.Fail("data_dir", "is now \"data\": a data set directory, or format:path (docs/data.md)");
+  c.data = r.String("data");
   c.validation_size = r.Int("validation_size");
-  if (c.validation_size < 100 || c.validation_size > 30000) r.Fail("validation_size", "must be in 100..30000");
+  if (c.validation_size < 1 || c.validation_size > 100000) r.Fail("validation_size", "must be in 1..100000");
   c.train_images = r.Int("train_images");
   if (c.train_images < 0) r.Fail("train_images", "must be >= 0 (0: the whole train split)");
   c.batch_size = r.IntInRange("batch_size", 1, 4096);

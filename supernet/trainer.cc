@@ -28,6 +28,16 @@ T Min(const std::vector<T>& v) { return *std::min_element(v.begin(), v.end()); }
 
 std::string CheckpointPath(const TrainConfig& c) { return c.checkpoint_dir + "/checkpoint.pt"; }
 
+// Image folders are decoded to the space's channel count and resized once to its largest
+// resolution; every subnet then resizes from there like from any other data set.
+data::DatasetOptions DatasetOptionsFor(const TrainConfig& c, const core::OfaSpace& space) {
+  data::DatasetOptions options;
+  options.validation_size = c.validation_size;
+  options.channels = space.in_channels;
+  options.image_side = *std::max_element(space.resolution_choices.begin(), space.resolution_choices.end());
+  return options;
+}
+
 // What a checkpoint belongs to, kept in its manifest: the space and the phase schedule.
 core::FileTags CheckpointTags(const TrainConfig& c) {
   std::string phases;
@@ -35,18 +45,57 @@ core::FileTags CheckpointTags(const TrainConfig& c) {
   return {{"kind", "supernet checkpoint"}, {"space", c.space}, {"phases", phases}};
 }
 
+// The input statistics a checkpoint was trained with. Checkpoints from before data sets carried
+// statistics were all Fashion-MNIST, normalised with the published constants.
+data::Normalization CheckpointNormalization(torch::serialize::InputArchive& archive) {
+  torch::Tensor mean, std;
+  if (!archive.try_read("kilonas.input_mean", mean) || !archive.try_read("kilonas.input_std", std)) {
+    return data::LegacyFashionMnistNormalization();
+  }
+  auto values = [](const torch::Tensor& t) {
+    const torch::Tensor c = t.to(torch::kFloat32).contiguous();
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+  };
+  return {values(mean), values(std)};
+}
+
+// A checkpoint normalises with the statistics of the data it was trained on; a data set whose own
+// statistics differ by more than 5% is probably another data set than the checkpoint's.
+void WarnIfOtherStatistics(const data::Normalization& data_set, const data::Normalization& checkpoint,
+                           const std::string& source) {
+  bool differs = data_set.mean.size() != checkpoint.mean.size();
+  for (size_t c = 0; !differs && c < data_set.mean.size(); ++c) {
+    differs = std::abs(data_set.mean[c] - checkpoint.mean[c]) > 0.05f * checkpoint.std[c] ||
+              std::abs(data_set.std[c] - checkpoint.std[c]) > 0.05f * checkpoint.std[c];
+  }
+  if (differs) {
+    auto text = [](const std::vector<float>& v) {
+      std::string out;
+      for (float x : v) out += (out.empty() ? "" : " ") + std::to_string(x);
+      return out;
+    };
+    core::Logger()->warn("{}: pixel statistics differ from those the checkpoint was trained with (mean {} vs {}): "
+                         "is this the data set it was trained on?",
+                         source, text(data_set.mean), text(checkpoint.mean));
+  }
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config, bool resume) {
   core::Result<core::OfaSpace> space = core::ResolveSpace(config.space);
   if (!space.ok()) return space.error();
-  core::Result<ImageSet> train = LoadFashionMnist(config.data_dir, Split::kTrain, config.validation_size);
-  if (!train.ok()) return train.error();
-  core::Result<ImageSet> validation = LoadFashionMnist(config.data_dir, Split::kValidation, config.validation_size);
-  if (!validation.ok()) return validation.error();
-  if (core::Status s = CheckImagesFitSpace(train.value(), space.value(), config.data_dir); !s.ok()) return s.error();
-  if (static_cast<int>(train.value().size()) < config.batch_size) {
-    return core::Error{config.data_dir + ": " + std::to_string(train.value().size()) +
+  core::Result<data::Dataset> data = data::LoadDataset(config.data, DatasetOptionsFor(config, space.value()));
+  if (!data.ok()) return data.error();
+  const std::string source = data.value().source;
+  if (space.value().num_classes == 0) space.value().num_classes = data.value().num_classes();
+  if (data.value().num_classes() != space.value().num_classes) {
+    return core::Error{source + ": " + std::to_string(data.value().num_classes()) + " classes; space '" +
+                       space.value().name + "' classifies " + std::to_string(space.value().num_classes) +
+                       " (its num_classes)"};
+  }
+  if (static_cast<int>(data.value().train.size()) < config.batch_size) {
+    return core::Error{source + ": " + std::to_string(data.value().train.size()) +
                        " training images (after the validation split), fewer than one batch of " +
                        std::to_string(config.batch_size)};
   }
@@ -55,23 +104,22 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
   core::Logger()->info("{} LibTorch threads, OpenMP wait policy {}", config.threads,
                        policy != nullptr ? policy : "unset (libgomp spins idle threads)");
   torch::manual_seed(config.seed);
-  std::unique_ptr<Trainer> trainer(
-      new Trainer(config, space.value(), std::move(train).value(), std::move(validation).value()));
+  std::unique_ptr<Trainer> trainer(new Trainer(config, space.value(), std::move(data).value()));
   if (resume) {
     if (!std::filesystem::exists(CheckpointPath(config))) {
       return core::Error{CheckpointPath(config) + ": no checkpoint to resume from"};
     }
+    const data::Normalization computed = trainer->data_.normalization();
     if (core::Status s = trainer->LoadCheckpoint(); !s.ok()) return s.error();
+    WarnIfOtherStatistics(computed, trainer->data_.normalization(), source);
   }
+  // After the checkpoint: its normalisation is the one the network learned with.
+  if (core::Status s = CheckImagesFitSpace(trainer->data_.train, trainer->space_, source); !s.ok()) return s.error();
   return trainer;
 }
 
-Trainer::Trainer(TrainConfig config, core::OfaSpace space, ImageSet train, ImageSet validation)
-    : config_(std::move(config)),
-      space_(std::move(space)),
-      train_(std::move(train)),
-      validation_(std::move(validation)),
-      net_(space_) {}
+Trainer::Trainer(TrainConfig config, core::OfaSpace space, data::Dataset data)
+    : config_(std::move(config)), space_(std::move(space)), data_(std::move(data)), net_(space_) {}
 
 bool Trainer::Done() const { return phase_ >= static_cast<int>(config_.phases.size()); }
 
@@ -96,7 +144,7 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
   std::mt19937 rng(static_cast<uint32_t>(config_.seed * 1000003u + static_cast<uint64_t>(global_epoch)));
   torch::manual_seed(config_.seed + static_cast<uint64_t>(global_epoch));
 
-  const std::vector<int64_t> order = EpochOrder(train_.size(), rng, config_.train_images);
+  const std::vector<int64_t> order = EpochOrder(data_.train.size(), rng, config_.train_images);
   const int steps = static_cast<int>(order.size()) / config_.batch_size;
   const double total_steps = static_cast<double>(steps) * phase.epochs;
 
@@ -127,9 +175,9 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
                                      order.begin() + static_cast<int64_t>(step + 1) * config_.batch_size);
     const int resolution =
         phase.Has(Elastic::kResolution) ? Pick(space_.resolution_choices, rng) : Max(space_.resolution_choices);
-    const torch::Tensor images = AugmentedBatch(train_, batch, rng, config_);
-    const torch::Tensor x = ToInput(images, train_.rows, train_.cols, resolution);
-    const torch::Tensor y = LabelsTensor(train_, batch);
+    const torch::Tensor images = AugmentedBatch(data_.train, batch, rng, config_);
+    const torch::Tensor x = ToInput(images, data_.train, resolution);
+    const torch::Tensor y = LabelsTensor(data_.train, batch);
 
     // Gradients reset to undefined, not zero: a block this step's subnets skip must not get
     // weight decay or a momentum step, whether or not it had a gradient before (a resumed run
@@ -139,7 +187,7 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
     largest.resolution = phase.largest_at_max_resolution ? Max(space_.resolution_choices) : resolution;
     net_->SetActive(largest);
     const torch::Tensor logits =
-        net_->forward(largest.resolution == resolution ? x : ToInput(images, train_.rows, train_.cols, largest.resolution));
+        net_->forward(largest.resolution == resolution ? x : ToInput(images, data_.train, largest.resolution));
     const torch::Tensor loss = F::cross_entropy(logits, y);
     loss.backward();
     const torch::Tensor soft = torch::softmax(logits.detach() / temperature, 1);
@@ -212,6 +260,8 @@ core::Status Trainer::SaveCheckpoint() const {
     net_->save(archive);
     archive.write("kilonas.phase", torch::tensor(static_cast<int64_t>(phase_)));
     archive.write("kilonas.epochs_done", torch::tensor(static_cast<int64_t>(epochs_done_)));
+    archive.write("kilonas.input_mean", torch::tensor(data_.normalization().mean));
+    archive.write("kilonas.input_std", torch::tensor(data_.normalization().std));
     if (optimizer_ && epochs_done_ > 0) {
       // Momentum buffers by parameter index (a parameter no step has used yet has none).
       const std::vector<torch::Tensor>& momentum = optimizer_->momentum();
@@ -241,6 +291,7 @@ core::Status Trainer::LoadCheckpoint() {
     torch::Tensor phase, epochs;
     archive.read("kilonas.phase", phase);
     archive.read("kilonas.epochs_done", epochs);
+    data_.SetNormalization(CheckpointNormalization(archive));
     phase_ = static_cast<int>(phase.item<int64_t>());
     epochs_done_ = static_cast<int>(epochs.item<int64_t>());
     if (phase_ < 0 || phase_ > static_cast<int>(config_.phases.size()) ||

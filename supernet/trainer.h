@@ -9,7 +9,8 @@
 #include <memory>
 #include <random>
 
-#include "supernet/fashion_mnist.h"
+#include "data/dataset.h"
+#include "supernet/input.h"
 #include "supernet/sgd.h"
 #include "supernet/supernet.h"
 #include "supernet/train_config.h"
@@ -24,7 +25,9 @@ struct EpochReport {
 
 class Trainer {
  public:
-  // Loads the data and, with `resume`, the last checkpoint in config.checkpoint_dir.
+  // Loads the data set and, with `resume`, the last checkpoint in config.checkpoint_dir (whose
+  // input normalisation then replaces the data set's). A space without num_classes takes the
+  // data set's.
   static core::Result<std::unique_ptr<Trainer>> Create(const TrainConfig& config, bool resume);
 
   // Trains until all phases are done or `max_epochs` more epochs ran (-1: no limit).
@@ -33,8 +36,10 @@ class Trainer {
 
   Supernet& supernet() { return net_; }
   const TrainConfig& config() const { return config_; }
-  const ImageSet& train_set() const { return train_; }
-  const ImageSet& validation_set() const { return validation_; }
+  const data::Dataset& data() const { return data_; }
+  const ImageSet& train_set() const { return data_.train; }
+  const ImageSet& validation_set() const { return data_.validation; }
+  const ImageSet& test_set() const { return data_.test; }
   const core::OfaSpace& space() const { return space_; }
   const std::vector<EpochReport>& history() const { return history_; }
 
@@ -43,7 +48,7 @@ class Trainer {
   core::SubnetConfig Sample(const Phase& phase, std::mt19937& rng, int resolution) const;
 
  private:
-  Trainer(TrainConfig config, core::OfaSpace space, ImageSet train, ImageSet validation);
+  Trainer(TrainConfig config, core::OfaSpace space, data::Dataset data);
   EpochReport TrainEpoch(int phase_index, int epoch);
   std::unique_ptr<Sgd> MakeOptimizer(const Phase& phase);
   core::Status SaveCheckpoint() const;
@@ -51,7 +56,7 @@ class Trainer {
 
   TrainConfig config_;
   core::OfaSpace space_;
-  ImageSet train_, validation_;
+  data::Dataset data_;
   Supernet net_;
   std::unique_ptr<Sgd> optimizer_;
   int phase_ = 0;        // current phase

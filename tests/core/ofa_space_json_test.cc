@@ -89,6 +89,20 @@ TEST(SpaceFiles, APathLoadsTheFileAndANameTheBuiltIn) {
       << missing.error().message;
 }
 
+// rgb32 is fmnist for colour images: the same stages and choices, 3 input channels, and no class
+// count of its own (the trainer takes the data set's; 0 until then).
+TEST(SpaceFiles, Rgb32IsTheFashionMnistSpaceWithThreeChannelsAndTheDataSetsClasses) {
+  const Result<OfaSpace> rgb = BuiltinSpace("rgb32");
+  ASSERT_TRUE(rgb.ok()) << rgb.error().message;
+  EXPECT_EQ(rgb.value().in_channels, 3);
+  EXPECT_EQ(rgb.value().num_classes, 0);
+  OfaSpace expected = FormerFashionMnistSpace();
+  expected.name = "rgb32";
+  expected.in_channels = 3;
+  expected.num_classes = 0;
+  ExpectSameSpace(rgb.value(), expected);
+}
+
 // One edit of a valid space per line: each must be refused naming the key.
 TEST(SpaceFiles, EveryBadValueIsRefusedNamingItsKey) {
   const std::string valid = R"({"schema_version": 1, "name": "tiny", "in_channels": 3, "num_classes": 4,

@@ -25,9 +25,9 @@ TEST(Dataset, FashionMnistIsDetectedAsIdxWithTheFixedValidationSplit) {
   EXPECT_EQ(set.value().channels(), 1);
   EXPECT_EQ(set.value().num_classes(), 10);
   // Fashion-MNIST's published statistics: mean 0.2860, std 0.3530 over the 60,000 training images.
-  ASSERT_EQ(set.value().mean.size(), 1u);
-  EXPECT_NEAR(set.value().mean[0], 0.2860, 0.002);
-  EXPECT_NEAR(set.value().std[0], 0.3530, 0.002);
+  ASSERT_EQ(set.value().normalization().mean.size(), 1u);
+  EXPECT_NEAR(set.value().normalization().mean[0], 0.2860, 0.002);
+  EXPECT_NEAR(set.value().normalization().std[0], 0.3530, 0.002);
   // The explicit format gives the same.
   const core::Result<Dataset> again = LoadDataset(std::string("idx:") + kFashionMnist, {});
   ASSERT_TRUE(again.ok());
@@ -89,7 +89,7 @@ TEST(Dataset, CifarDirectoriesAndTheirClassNames) {
   EXPECT_EQ(set.value().train.size(), 15u);
   EXPECT_EQ(set.value().test.size(), 3u);
   EXPECT_EQ(set.value().class_names[9], "truck");
-  EXPECT_EQ(set.value().mean.size(), 3u);
+  EXPECT_EQ(set.value().normalization().mean.size(), 3u);
   std::ofstream(dir / "batches.meta.txt") << "airplane\nautomobile\n";
   const core::Result<Dataset> names = LoadDataset(dir.string(), options);
   ASSERT_FALSE(names.ok());

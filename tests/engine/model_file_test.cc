@@ -100,5 +100,29 @@ TEST(ModelFile, ConsistentChecksumsDoNotLetBadContentThrough) {
   EXPECT_FALSE(ParseModel(SerializeModel(bad), "bad.kmodel").ok());
 }
 
+// The input normalisation travels with the model (nas_run feeds data set images by it); a file
+// without it still loads, and one with a value per channel missing or a zero std is refused.
+TEST(ModelFile, InputNormalisationRoundTripsAndIsChecked) {
+  Model model = SmallModel();
+  EXPECT_TRUE(ParseModel(SerializeModel(model), "old.kmodel").value().input_mean.empty());
+  const int channels = model.graph.tensor(model.graph.input()).shape.c;
+  model.input_mean.assign(channels, 0.25f);
+  model.input_std.assign(channels, 0.5f);
+  core::Result<Model> loaded = ParseModel(SerializeModel(model), "m.kmodel");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().input_mean, model.input_mean);
+  EXPECT_EQ(loaded.value().input_std, model.input_std);
+  Model bad = model;
+  bad.input_mean.push_back(0.1f);
+  core::Result<Model> r = ParseModel(SerializeModel(bad), "bad.kmodel");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("input_normalization.mean"), std::string::npos) << r.error().message;
+  bad = model;
+  bad.input_std[0] = 0;
+  r = ParseModel(SerializeModel(bad), "bad.kmodel");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("must be > 0"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace kilonas::engine

@@ -91,7 +91,7 @@ TEST(Augment, SameSeedSameBatch) {
 namespace kilonas::supernet {
 namespace {
 
-TEST(CheckImagesFitSpace, ImagesOfAnotherChannelCountAreNamed) {
+TEST(CheckImagesFitSpace, ImagesOfAnotherChannelCountOrWithoutStatisticsAreNamed) {
   ImageSet rgb;
   rgb.rows = rgb.cols = 32;
   rgb.channels = 3;
@@ -99,7 +99,46 @@ TEST(CheckImagesFitSpace, ImagesOfAnotherChannelCountAreNamed) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.message(), "cifar10/data_batch_1.bin: images have 3 channel(s); space 'fmnist' takes 1");
   rgb.channels = 1;
+  EXPECT_NE(CheckImagesFitSpace(rgb, core::FashionMnistSpace(), "gray").message().find("normalisation has 0 mean(s)"),
+            std::string::npos);
+  rgb.normalization = {{0.5f}, {0.0f}};
+  EXPECT_NE(CheckImagesFitSpace(rgb, core::FashionMnistSpace(), "gray").message().find("standard deviation is 0"),
+            std::string::npos);
+  rgb.normalization = {{0.5f}, {0.25f}};
   EXPECT_TRUE(CheckImagesFitSpace(rgb, core::FashionMnistSpace(), "gray").ok());
+}
+
+// RGB images: shifting and flipping move whole pixels (the channels of a pixel stay together and
+// in order), and the input is NCHW with each channel normalised by its own statistics.
+TEST(Augment, RgbPixelsMoveWholeAndEachChannelIsNormalisedByItsOwnStatistics) {
+  ImageSet set;
+  set.rows = set.cols = 8;
+  set.channels = 3;
+  std::mt19937 rng(4);
+  for (int i = 0; i < 4 * 64; ++i) {
+    const auto r = static_cast<uint8_t>(1 + rng() % 200);
+    set.pixels.insert(set.pixels.end(), {r, static_cast<uint8_t>(r + 20), static_cast<uint8_t>(r + 40)});
+  }
+  set.labels.assign(4, 0);
+  set.normalization = {{0.1f, 0.2f, 0.3f}, {0.5f, 0.25f, 0.125f}};
+  std::mt19937 augmenting(2);
+  const torch::Tensor out = AugmentedBatch(set, AllIndices(set), augmenting, Augmentation(2, true, 0));
+  const uint8_t* p = out.data_ptr<uint8_t>();
+  int moved = 0;
+  for (int64_t px = 0; px < out.numel() / 3; ++px) {
+    const uint8_t r = p[3 * px], g = p[3 * px + 1], b = p[3 * px + 2];
+    if (r == 0 && g == 0 && b == 0) continue;  // shifted in
+    ASSERT_EQ(g, r + 20) << "pixel " << px;
+    ASSERT_EQ(b, r + 40) << "pixel " << px;
+    moved += r != set.pixels[3 * px];
+  }
+  EXPECT_GT(moved, 0);
+  const torch::Tensor x = ToInput(set, {1}, 8);
+  ASSERT_EQ(x.sizes(), (std::vector<int64_t>{1, 3, 8, 8}));
+  for (int c = 0; c < 3; ++c) {
+    const float pixel = set.pixels[64 * 3 + 5 * 8 * 3 + 6 * 3 + c];  // image 1, y 5, x 6
+    EXPECT_FLOAT_EQ(x[0][c][5][6].item<float>(), (pixel / 255.0f - set.normalization.mean[c]) / set.normalization.std[c]);
+  }
 }
 
 }  // namespace

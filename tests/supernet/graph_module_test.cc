@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/ofa_space.h"
+#include "data/dataset.h"
 #include "supernet/evaluate.h"
 #include "supernet/extract.h"
 #include "supernet/graph_training.h"
@@ -91,9 +92,10 @@ TEST(GraphModule, LoadsAnExtractedSubnetAndGivesItBack) {
 // From scratch on 3 x 6400 Fashion-MNIST images the smallest subnet learns (validation far above
 // chance), and the same seed gives the same weights.
 TEST(TrainGraphModule, LearnsFashionMnistAndRepeatsWithTheSameSeed) {
-  const core::Result<ImageSet> train = LoadFashionMnist(kDefaultFashionMnistDir, Split::kTrain);
-  const core::Result<ImageSet> validation = LoadFashionMnist(kDefaultFashionMnistDir, Split::kValidation);
-  if (!train.ok() || !validation.ok()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const core::Result<data::Dataset> data = data::LoadDataset(data::kDefaultDataSpec);
+  if (!data.ok()) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const ImageSet* train = &data.value().train;
+  const ImageSet* validation = &data.value().validation;
   const core::OfaSpace space = core::BuiltinSpace("fmnist").value();
   const core::Graph graph = GraphOf(core::SmallestSubnet(space), space);
   TrainConfig recipe;
@@ -103,13 +105,13 @@ TEST(TrainGraphModule, LearnsFashionMnistAndRepeatsWithTheSameSeed) {
   for (int run = 0; run < 2; ++run) {
     torch::manual_seed(5);
     GraphModule module(graph);
-    const std::vector<EpochReport> reports = TrainGraphModule(module, train.value(), recipe, 3, 0.05);
+    const std::vector<EpochReport> reports = TrainGraphModule(module, *train, recipe, 3, 0.05);
     ASSERT_EQ(reports.size(), 3u);
     EXPECT_GT(reports[2].accuracy, reports[0].accuracy);
     EvalOptions options;
     options.max_images = 1000;
     const double accuracy = TopOneAccuracy([&](const torch::Tensor& x) { return module->forward(x); },
-                                           validation.value(), graph.tensor(graph.input()).shape.h, options);
+                                           *validation, graph.tensor(graph.input()).shape.h, options);
     EXPECT_GT(accuracy, 0.6);
     if (run == 0) {
       for (const torch::Tensor& p : module->parameters()) first_weights.push_back(p.detach().clone());

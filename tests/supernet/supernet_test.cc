@@ -9,7 +9,8 @@
 #include "supernet/evaluate.h"
 #include "supernet/extract.h"
 #include "supernet/static_subnet.h"
-#include "supernet/fashion_mnist.h"
+#include "data/dataset.h"
+#include "supernet/input.h"
 
 namespace kilonas::supernet {
 namespace {
@@ -27,11 +28,12 @@ void RandomizeBatchNorm(Supernet& net, std::mt19937& rng) {
   }
 }
 
-// A Fashion-MNIST split from the Debian package; nullopt (after a test failure) if missing.
-std::optional<ImageSet> LoadedSplit(Split split) {
-  core::Result<ImageSet> set = LoadFashionMnist(kDefaultFashionMnistDir, split);
+// Fashion-MNIST's train and validation splits from the Debian package, normalised with the
+// training split's statistics; nullopt (after a test failure) if missing.
+std::optional<std::pair<ImageSet, ImageSet>> LoadedTrainAndValidation() {
+  core::Result<data::Dataset> set = data::LoadDataset(data::kDefaultDataSpec);
   if (!set.ok()) return ADD_FAILURE() << set.error().message, std::nullopt;
-  return set.value();
+  return std::make_pair(std::move(set.value().train), std::move(set.value().validation));
 }
 
 TEST(ExtractSubnet, EngineFloatForwardEqualsTheSupernetForRandomSubnets) {
@@ -94,8 +96,9 @@ TEST(Supernet, ChannelsLastComputesWhatNchwComputes) {
 // validation images (0.01 points: at most a near-tie flips).
 TEST(StaticSubnet, EvaluatesLikeTheElasticSupernet) {
   const core::OfaSpace space = core::FashionMnistSpace();
-  const std::optional<ImageSet> train = LoadedSplit(Split::kTrain), validation = LoadedSplit(Split::kValidation);
-  ASSERT_TRUE(train && validation);
+  const auto splits = LoadedTrainAndValidation();
+  ASSERT_TRUE(splits);
+  const ImageSet *train = &splits->first, *validation = &splits->second;
   torch::manual_seed(8);
   Supernet net(space);
   std::mt19937 rng(9);
@@ -109,7 +112,7 @@ TEST(StaticSubnet, EvaluatesLikeTheElasticSupernet) {
     const double elastic = TopOneAccuracy([&](const torch::Tensor& x) { return net->forward(x); }, *validation,
                                           config.resolution, options);
     EXPECT_NEAR(frozen, elastic, 1e-4) << "trial " << trial;
-    const torch::Tensor x = ToInput(ImagesTensor(*validation, {0, 1, 2, 3}), 28, 28, config.resolution);
+    const torch::Tensor x = ToInput(*validation, {0, 1, 2, 3}, config.resolution);
     const torch::Tensor expected = net->forward(x).detach();
     const torch::Tensor got = StaticSubnet(ExtractSubnet(net, config).value()).Forward(x);
     EXPECT_TRUE(torch::allclose(got, expected, 1e-3, 1e-3)) << "trial " << trial;
@@ -138,25 +141,6 @@ TEST(SortExpandedChannels, KeepsTheFunctionOfTheLargestSubnet) {
   const torch::Tensor before = net->forward(x);
   net->SortExpandedChannels();
   EXPECT_TRUE(torch::allclose(net->forward(x), before, 1e-4, 1e-5));
-}
-
-TEST(FashionMnist, SplitsPartitionTheTrainingSetAndTheTestSetIsSeparate) {
-  core::Result<ImageSet> train = LoadFashionMnist(kDefaultFashionMnistDir, Split::kTrain, 10000);
-  ASSERT_TRUE(train.ok()) << train.error().message;
-  core::Result<ImageSet> val = LoadFashionMnist(kDefaultFashionMnistDir, Split::kValidation, 10000);
-  core::Result<ImageSet> test = LoadFashionMnist(kDefaultFashionMnistDir, Split::kTest);
-  ASSERT_TRUE(val.ok() && test.ok());
-  EXPECT_EQ(train.value().size(), 50000u);
-  EXPECT_EQ(val.value().size(), 10000u);
-  EXPECT_EQ(test.value().size(), 10000u);
-  EXPECT_EQ(train.value().rows, 28);
-  EXPECT_EQ(train.value().pixels.size(), 50000u * 784);
-}
-
-TEST(FashionMnist, MissingDataNamesTheDebianPackage) {
-  core::Result<ImageSet> r = LoadFashionMnist("/nonexistent/fmnist", Split::kTrain);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("dataset-fashion-mnist"), std::string::npos);
 }
 
 }  // namespace
@@ -204,8 +188,9 @@ namespace {
 // exactly what one interpreter counts on EngineImage inputs one by one.
 TEST(Int8Accuracy, EqualsTheImageByImageCount) {
   const core::OfaSpace space = core::FashionMnistSpace();
-  const std::optional<ImageSet> train = LoadedSplit(Split::kTrain), validation = LoadedSplit(Split::kValidation);
-  ASSERT_TRUE(train && validation);
+  const auto splits = LoadedTrainAndValidation();
+  ASSERT_TRUE(splits);
+  const ImageSet *train = &splits->first, *validation = &splits->second;
   torch::manual_seed(10);
   Supernet net(space);
   core::SubnetConfig config = core::SmallestSubnet(space);

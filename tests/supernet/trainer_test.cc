@@ -65,6 +65,29 @@ TEST(Trainer, KilledAndResumedRunEqualsTheUninterruptedOne) {
   EXPECT_EQ(FirstDifferentParameter(*full.value(), *resumed), "");
 }
 
+// A checkpoint carries the input statistics it was trained with, and a resumed trainer normalises
+// every split with them, not with statistics recomputed from today's data (here a training split
+// made different by another validation size).
+TEST(Trainer, ResumedTrainerNormalisesWithTheCheckpointsStatistics) {
+  TrainConfig config = TinyConfig("train_statistics");
+  config.phases = {{"largest", 2, 0.05, {Elastic::kResolution}}};
+  auto first = Trainer::Create(config, false);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(first.value()->Run(1).ok());
+  const data::Normalization trained = first.value()->data().normalization();
+  ASSERT_EQ(trained.mean.size(), 1u);
+
+  config.validation_size = 5000;
+  auto fresh = Trainer::Create(config, false);
+  auto resumed = Trainer::Create(config, true);
+  ASSERT_TRUE(fresh.ok() && resumed.ok());
+  ASSERT_NE(fresh.value()->data().normalization().mean, trained.mean);  // else this test proves nothing
+  for (const ImageSet* split : {&resumed.value()->train_set(), &resumed.value()->validation_set(), &resumed.value()->test_set()}) {
+    EXPECT_EQ(split->normalization.mean, trained.mean);
+    EXPECT_EQ(split->normalization.std, trained.std);
+  }
+}
+
 // A phase flagged largest_at_max_resolution changes training from that phase on and no
 // earlier (so a checkpoint from before the flagged phase continues exactly as a fresh run
 // of the config would), and a killed run of it still resumes exactly.
