@@ -36,20 +36,11 @@ std::vector<float> RandomImage(const core::Graph& g, std::mt19937& rng) {
 }
 
 core::Result<engine::ExecutionConfig> ChooseExecution(const core::Graph& g, const std::string& mode, bool input_in_arena) {
-  engine::ExecutionConfig e;
-  e.input_in_arena = input_in_arena;
-  if (mode == "per_layer") {
-    e.mode = memory_planner::PlanMode::kPerLayer;
-  } else if (mode == "inplace") {
-    e.mode = memory_planner::PlanMode::kInPlace;
-  } else {
-    core::Result<memory_planner::MemoryPlan> best = memory_planner::PlanBestPatch(g, {input_in_arena, 4});
-    if (!best.ok()) return best.error();
-    e.mode = memory_planner::PlanMode::kPatch;
-    e.patches_per_side = best.value().patch->patches_per_side;
-    e.split_op = best.value().patch->split_op;
-  }
-  return e;
+  const core::Result<memory_planner::PlanMode> parsed = memory_planner::ParsePlanMode(mode);
+  if (!parsed.ok()) return parsed.error();
+  core::Result<memory_planner::MemoryPlan> plan = memory_planner::PlanForMode(g, parsed.value(), {input_in_arena, 4});
+  if (!plan.ok()) return plan.error();
+  return engine::ExecutionFor(plan.value());
 }
 
 // Per-op instruction counts of a profiled run, and totals per op kind.

@@ -58,11 +58,9 @@ std::vector<std::vector<int>> Graph::Consumers() const {
   return consumers;
 }
 
-int64_t Graph::MacsPerOutputPixel(const Op& op) const {
-  const Shape& in = InputOf(op).shape;
-  const Shape& out = OutputOf(op).shape;
-  const int64_t window = static_cast<int64_t>(op.kernel) * op.kernel;
-  switch (op.kind) {
+int64_t MacsPerOutputPixel(OpKind kind, int kernel, const Shape& in, const Shape& out) {
+  const int64_t window = static_cast<int64_t>(kernel) * kernel;
+  switch (kind) {
     case OpKind::kConv2d:
     case OpKind::kPointwiseConv2d:
       return window * in.c * out.c;
@@ -75,6 +73,10 @@ int64_t Graph::MacsPerOutputPixel(const Op& op) const {
       return 0;
   }
   return 0;
+}
+
+int64_t Graph::MacsPerOutputPixel(const Op& op) const {
+  return core::MacsPerOutputPixel(op.kind, op.kernel, InputOf(op).shape, OutputOf(op).shape);
 }
 
 int64_t Graph::Macs(const Op& op) const {

@@ -53,6 +53,11 @@ struct Op {
   int block = -1;  // inverted-residual block this op belongs to; -1 for stem and head
 };
 
+// Multiply-accumulates per output position of an op of `kind` with a kernel x kernel window, which
+// is also its weight count: conv k*k*Cin*Cout, depthwise k*k*C, fully connected in*out; 0 for ops
+// without weights. The one MACs formula (graphs, LUT keys and benchmarks all call it).
+int64_t MacsPerOutputPixel(OpKind kind, int kernel, const Shape& in, const Shape& out);
+
 class Graph {
  public:
   int AddTensor(Tensor tensor);

@@ -35,8 +35,21 @@ struct NetSpec {
 
 Status ValidateNetSpec(const NetSpec& spec);
 
+// What each op of a built graph is in the NetSpec: the structure that weights are mapped by
+// (supernet extraction), never the ops' names.
+enum class SpecPart { kStem, kExpand, kDepthwise, kProject, kResidualAdd, kHead, kPool, kClassifier };
+struct SpecOp {
+  SpecPart part = SpecPart::kStem;
+  int block = -1;  // index into NetSpec::blocks for the block parts, else -1
+};
+struct BuiltNet {
+  Graph graph;
+  std::vector<SpecOp> parts;  // one per op of graph, in execution order
+};
+
 // Builds the int8 activation graph: stem, blocks (ops tagged with their block index), head 1x1,
 // global average pool, fully connected classifier. Padding is kernel / 2 ("same").
-Result<Graph> BuildGraph(const NetSpec& spec);
+Result<BuiltNet> BuildNet(const NetSpec& spec);
+Result<Graph> BuildGraph(const NetSpec& spec);  // BuildNet's graph
 
 }  // namespace kilonas::core

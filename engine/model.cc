@@ -92,16 +92,11 @@ ExecutionConfig ExecutionFor(const memory_planner::MemoryPlan& plan) {
 
 core::Result<memory_planner::MemoryPlan> PlanModel(const Model& model) {
   const memory_planner::PlanOptions options{model.execution.input_in_arena, 4};
-  switch (model.execution.mode) {
-    case memory_planner::PlanMode::kPerLayer:
-      return memory_planner::PlanPerLayer(model.graph, options);
-    case memory_planner::PlanMode::kInPlace:
-      return memory_planner::PlanInPlace(model.graph, options);
-    case memory_planner::PlanMode::kPatch:
-      return memory_planner::PlanPatch(model.graph,
-                                       {model.execution.patches_per_side, model.execution.split_op}, options);
+  // A patch model runs the patch count and split it was exported with, not a fresh search's.
+  if (model.execution.mode == memory_planner::PlanMode::kPatch) {
+    return memory_planner::PlanPatch(model.graph, {model.execution.patches_per_side, model.execution.split_op}, options);
   }
-  return core::Error{"unknown plan mode"};
+  return memory_planner::PlanForMode(model.graph, model.execution.mode, options);
 }
 
 }  // namespace kilonas::engine

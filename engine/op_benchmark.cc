@@ -85,17 +85,7 @@ std::string ViewText(int h, int w, int c, int y0, int x0) {
   return out.str();
 }
 
-int64_t WeightCount(const OpCase& c) {
-  const int64_t window = static_cast<int64_t>(c.kernel) * c.kernel;
-  switch (c.kind) {
-    case core::OpKind::kDepthwiseConv2d:
-      return window * c.out.c;
-    case core::OpKind::kFullyConnected:
-      return c.in.Elements() * c.out.c;
-    default:
-      return window * c.in.c * c.out.c;
-  }
-}
+int64_t WeightCount(const OpCase& c) { return core::MacsPerOutputPixel(c.kind, c.kernel, c.in, c.out); }
 
 // The benchmark's fixed prologue: counters, pseudo-random data, output helper.
 const char* kPrologue =

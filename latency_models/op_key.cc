@@ -66,19 +66,7 @@ size_t OpKeyHash::operator()(const OpKey& key) const {
 }
 
 int64_t KeyMacs(const OpKey& key) {
-  const int64_t window = static_cast<int64_t>(key.kernel) * key.kernel;
-  const int64_t pixels = static_cast<int64_t>(key.out.h) * key.out.w;
-  switch (key.kind) {
-    case core::OpKind::kConv2d:
-    case core::OpKind::kPointwiseConv2d:
-      return pixels * window * key.in.c * key.out.c;
-    case core::OpKind::kDepthwiseConv2d:
-      return pixels * window * key.out.c;
-    case core::OpKind::kFullyConnected:
-      return key.in.Elements() * key.out.c;
-    default:
-      return 0;
-  }
+  return core::MacsPerOutputPixel(key.kind, key.kernel, key.in, key.out) * key.out.h * key.out.w;
 }
 
 }  // namespace kilonas::latency_models

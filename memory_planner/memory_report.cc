@@ -6,19 +6,6 @@
 namespace kilonas::memory_planner {
 namespace {
 
-core::Result<MemoryPlan> PlanForMode(const core::Graph& graph, PlanMode mode, const PlanOptions& options,
-                                   const PatchSearchOptions& search) {
-  switch (mode) {
-    case PlanMode::kPerLayer:
-      return PlanPerLayer(graph, options);
-    case PlanMode::kInPlace:
-      return PlanInPlace(graph, options);
-    case PlanMode::kPatch:
-      return PlanBestPatch(graph, options, search);
-  }
-  return PlanPerLayer(graph, options);
-}
-
 std::string Pad(const std::string& s, size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }

@@ -142,12 +142,24 @@ core::Result<MemoryPlan> PlanBestPatch(const core::Graph& graph, const PlanOptio
   return std::move(*best);
 }
 
+core::Result<MemoryPlan> PlanForMode(const core::Graph& graph, PlanMode mode, const PlanOptions& options,
+                                     const PatchSearchOptions& search) {
+  switch (mode) {
+    case PlanMode::kPerLayer:
+      return PlanPerLayer(graph, options);
+    case PlanMode::kInPlace:
+      return PlanInPlace(graph, options);
+    case PlanMode::kPatch:
+      return PlanBestPatch(graph, options, search);
+  }
+  return core::Error{"unknown plan mode"};
+}
+
 MemoryPlan PlanDeployed(const core::Graph& graph, PlanMode mode, const PlanOptions& options,
                         const PatchSearchOptions& search) {
-  if (mode == PlanMode::kPerLayer) return PlanPerLayer(graph, options);
+  if (mode != PlanMode::kPatch) return PlanForMode(graph, mode, options, search).value();  // whole-tensor plans cannot fail
   MemoryPlan in_place = PlanInPlace(graph, options);
-  if (mode == PlanMode::kInPlace) return in_place;
-  core::Result<MemoryPlan> patch = PlanBestPatch(graph, options, search);
+  core::Result<MemoryPlan> patch = PlanForMode(graph, mode, options, search);
   if (patch.ok() && patch.value().arena_bytes < in_place.arena_bytes) return std::move(patch).value();
   return in_place;
 }

@@ -39,6 +39,11 @@ struct PatchSearchOptions {
 core::Result<MemoryPlan> PlanBestPatch(const core::Graph& graph, const PlanOptions& options = {},
                                        const PatchSearchOptions& search = {});
 
+// The plan of `mode` as such: per_layer, inplace, or the best patch plan (an error when the graph
+// has no patchable split). The one dispatch over plan modes; reports show these per mode.
+core::Result<MemoryPlan> PlanForMode(const core::Graph& graph, PlanMode mode, const PlanOptions& options = {},
+                                     const PatchSearchOptions& search = {});
+
 // The plan the engine executes a graph with in `mode`: per_layer and inplace as planned; patch the
 // best patch plan when its arena is smaller than the inplace one, else the inplace plan (patching
 // would cost MACs for nothing). The search prices, and the export runs, this one plan.

@@ -18,37 +18,44 @@ void SetBatchNorm(const ElasticBatchNorm& bn, int channels, engine::FloatOpWeigh
 
 core::Result<engine::FloatModel> ExtractSubnet(Supernet& supernet, const core::SubnetConfig& config) {
   if (core::Status s = supernet->SetActive(config); !s.ok()) return s.error();
-  core::Result<core::Graph> graph = core::BuildGraph(supernet->active());
-  if (!graph.ok()) return graph.error();
-  engine::FloatModel model{std::move(graph).value(), {}};
+  core::Result<core::BuiltNet> net = core::BuildNet(supernet->active());
+  if (!net.ok()) return net.error();
+  engine::FloatModel model{std::move(net.value().graph), {}};
   const core::Graph& g = model.graph;
   torch::NoGradGuard no_grad;
-  for (const core::Op& op : g.ops()) {
+  for (size_t i = 0; i < g.ops().size(); ++i) {
+    const core::Op& op = g.op(static_cast<int>(i));
+    const core::SpecOp& spec = net.value().parts[i];
     engine::FloatOpWeights w;
     const int in = g.InputOf(op).shape.c, out = g.OutputOf(op).shape.c;
-    const size_t dot = op.name.find('.');
-    const std::string part = dot == std::string::npos ? op.name : op.name.substr(dot + 1);
-    if (op.name == "stem") {
-      w.weights = ConvToEngine(supernet->stem->Weight(out, in), op);
-      SetBatchNorm(supernet->stem_bn, out, w);
-    } else if (op.name == "head") {
-      w.weights = ConvToEngine(supernet->head->Weight(out, in), op);
-      SetBatchNorm(supernet->head_bn, out, w);
-    } else if (op.name == "classifier") {
-      w.weights = ToVector(supernet->classifier->weight.slice(1, 0, in));
-      w.bias = ToVector(supernet->classifier->bias);
-    } else if (op.block >= 0) {
-      const MbBlock block = supernet->BlockFor(op.block);
-      if (part == "expand") {
-        w.weights = ConvToEngine(block->expand->Weight(out, in), op);
-        SetBatchNorm(block->expand_bn, out, w);
-      } else if (part == "dw") {
-        w.weights = ConvToEngine(block->dw->Kernel(op.kernel, out), op);
-        SetBatchNorm(block->dw_bn, out, w);
-      } else if (part == "project") {
-        w.weights = ConvToEngine(block->project->Weight(out, in), op);
-        SetBatchNorm(block->project_bn, out, w);
-      }
+    switch (spec.part) {
+      case core::SpecPart::kStem:
+        w.weights = ConvToEngine(supernet->stem->Weight(out, in), op);
+        SetBatchNorm(supernet->stem_bn, out, w);
+        break;
+      case core::SpecPart::kHead:
+        w.weights = ConvToEngine(supernet->head->Weight(out, in), op);
+        SetBatchNorm(supernet->head_bn, out, w);
+        break;
+      case core::SpecPart::kClassifier:
+        w.weights = ToVector(supernet->classifier->weight.slice(1, 0, in));
+        w.bias = ToVector(supernet->classifier->bias);
+        break;
+      case core::SpecPart::kExpand:
+        w.weights = ConvToEngine(supernet->BlockFor(spec.block)->expand->Weight(out, in), op);
+        SetBatchNorm(supernet->BlockFor(spec.block)->expand_bn, out, w);
+        break;
+      case core::SpecPart::kDepthwise:
+        w.weights = ConvToEngine(supernet->BlockFor(spec.block)->dw->Kernel(op.kernel, out), op);
+        SetBatchNorm(supernet->BlockFor(spec.block)->dw_bn, out, w);
+        break;
+      case core::SpecPart::kProject:
+        w.weights = ConvToEngine(supernet->BlockFor(spec.block)->project->Weight(out, in), op);
+        SetBatchNorm(supernet->BlockFor(spec.block)->project_bn, out, w);
+        break;
+      case core::SpecPart::kResidualAdd:
+      case core::SpecPart::kPool:
+        break;  // no weights
     }
     model.ops.push_back(std::move(w));
   }

@@ -108,6 +108,47 @@ TEST(BuildGraph, InsertsResidualAddOnlyForStrideOneSameChannelBlocks) {
   EXPECT_EQ(g.value().op(g.value().ops().size() - 1).kind, OpKind::kFullyConnected);
 }
 
+// The parts BuildNet reports are the NetSpec's structure: per block an expand conv exactly when
+// expand > 1, then the depthwise conv with the block's kernel and stride, the project conv to its
+// channels and an add exactly for stride-1 same-channel blocks; stem first, classifier last.
+TEST(BuildNet, PartsFollowTheNetSpecForRandomSpecs) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 50; ++trial) {
+    const NetSpec spec = testing::RandomNetSpec(rng);
+    const Result<BuiltNet> net = BuildNet(spec);
+    ASSERT_TRUE(net.ok()) << net.error().message;
+    const Graph& g = net.value().graph;
+    const std::vector<SpecOp>& parts = net.value().parts;
+    ASSERT_EQ(parts.size(), g.ops().size());
+    EXPECT_EQ(parts.front().part, SpecPart::kStem);
+    EXPECT_EQ(parts.back().part, SpecPart::kClassifier);
+    size_t i = 1;
+    int in_channels = spec.stem_channels;
+    for (size_t b = 0; b < spec.blocks.size(); ++b) {
+      const MbBlockSpec& blk = spec.blocks[b];
+      if (blk.expand != 1) {
+        ASSERT_EQ(parts[i].part, SpecPart::kExpand);
+        EXPECT_EQ(parts[i++].block, static_cast<int>(b));
+      }
+      ASSERT_EQ(parts[i].part, SpecPart::kDepthwise);
+      EXPECT_EQ(g.op(static_cast<int>(i)).kernel, blk.kernel);
+      EXPECT_EQ(g.op(static_cast<int>(i)).stride, blk.stride);
+      EXPECT_EQ(parts[i++].block, static_cast<int>(b));
+      ASSERT_EQ(parts[i].part, SpecPart::kProject);
+      EXPECT_EQ(g.OutputOf(g.op(static_cast<int>(i))).shape.c, blk.out_channels);
+      EXPECT_EQ(parts[i++].block, static_cast<int>(b));
+      if (blk.stride == 1 && in_channels == blk.out_channels) {
+        ASSERT_EQ(parts[i].part, SpecPart::kResidualAdd);
+        EXPECT_EQ(g.op(static_cast<int>(i++)).kind, OpKind::kAdd);
+      }
+      in_channels = blk.out_channels;
+    }
+    if (spec.head_channels > 0) EXPECT_EQ(parts[i++].part, SpecPart::kHead);
+    EXPECT_EQ(parts[i++].part, SpecPart::kPool);
+    EXPECT_EQ(i + 1, parts.size());
+  }
+}
+
 TEST(BuildGraph, RejectsEvenKernels) {
   NetSpec spec;
   spec.name = "bad";
