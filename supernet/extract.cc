@@ -13,6 +13,12 @@ void SetBatchNorm(const ElasticBatchNorm& bn, int channels, engine::FloatOpWeigh
   w.bn_eps = static_cast<float>(bn->eps);
 }
 
+// A convolution with its batch norm (folded later, by the quantizer).
+void SetConv(const torch::Tensor& weight, const ElasticBatchNorm& bn, const core::Op& op, int out,
+             engine::FloatOpWeights& w) {
+  w.weights = ConvToEngine(weight, op);
+  SetBatchNorm(bn, out, w);
+}
 
 }  // namespace
 
@@ -30,28 +36,23 @@ core::Result<engine::FloatModel> ExtractSubnet(Supernet& supernet, const core::S
     const int in = g.InputOf(op).shape.c, out = g.OutputOf(op).shape.c;
     switch (spec.part) {
       case core::SpecPart::kStem:
-        w.weights = ConvToEngine(supernet->stem->Weight(out, in), op);
-        SetBatchNorm(supernet->stem_bn, out, w);
+        SetConv(supernet->stem->Weight(out, in), supernet->stem_bn, op, out, w);
         break;
       case core::SpecPart::kHead:
-        w.weights = ConvToEngine(supernet->head->Weight(out, in), op);
-        SetBatchNorm(supernet->head_bn, out, w);
+        SetConv(supernet->head->Weight(out, in), supernet->head_bn, op, out, w);
         break;
       case core::SpecPart::kClassifier:
         w.weights = ToVector(supernet->classifier->weight.slice(1, 0, in));
         w.bias = ToVector(supernet->classifier->bias);
         break;
       case core::SpecPart::kExpand:
-        w.weights = ConvToEngine(supernet->BlockFor(spec.block)->expand->Weight(out, in), op);
-        SetBatchNorm(supernet->BlockFor(spec.block)->expand_bn, out, w);
+        SetConv(supernet->BlockFor(spec.block)->expand->Weight(out, in), supernet->BlockFor(spec.block)->expand_bn, op, out, w);
         break;
       case core::SpecPart::kDepthwise:
-        w.weights = ConvToEngine(supernet->BlockFor(spec.block)->dw->Kernel(op.kernel, out), op);
-        SetBatchNorm(supernet->BlockFor(spec.block)->dw_bn, out, w);
+        SetConv(supernet->BlockFor(spec.block)->dw->Kernel(op.kernel, out), supernet->BlockFor(spec.block)->dw_bn, op, out, w);
         break;
       case core::SpecPart::kProject:
-        w.weights = ConvToEngine(supernet->BlockFor(spec.block)->project->Weight(out, in), op);
-        SetBatchNorm(supernet->BlockFor(spec.block)->project_bn, out, w);
+        SetConv(supernet->BlockFor(spec.block)->project->Weight(out, in), supernet->BlockFor(spec.block)->project_bn, op, out, w);
         break;
       case core::SpecPart::kResidualAdd:
       case core::SpecPart::kPool:
