@@ -12,13 +12,11 @@
 #include "core/file_io.h"
 #include "core/logging.h"
 #include "core/ofa_space.h"
-#include "engine/interpreter.h"
 #include "engine/model_file.h"
-#include "engine/quantizer.h"
+#include "pipeline/int8_result.h"
+#include "pipeline/supernet_source.h"
 #include "supernet/evaluate.h"
-#include "supernet/int8_eval.h"
 #include "supernet/graph_training.h"
-#include "supernet/static_subnet.h"
 #include "supernet/trainer.h"
 
 namespace {
@@ -46,15 +44,14 @@ struct ExportRequest {
 };
 
 // Float accuracy of the subnet (fine-tuned or as the supernet has it) vs int8 accuracy of its
-// engine export, on the test set.
+// engine export (inplace plan, nas_search's calibration), on the test set.
 int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& recipe, const ExportRequest& request,
                      supernet::EvalOptions options) {
-  const supernet::ImageSet& test = trainer.test_set();
-  options.max_images = request.test_images;
   const core::SubnetConfig& config = request.config;
   core::Result<engine::FloatModel> float_model = core::Error{"not made"};
   if (request.finetune_epochs > 0) {
-    const double before = supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), test, options);
+    options.max_images = request.test_images;
+    const double before = supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), trainer.test_set(), options);
     std::printf("before fine-tuning: float test accuracy %.2f%%; fine-tuning %d epochs from lr %g...\n", 100 * before,
                 request.finetune_epochs, request.finetune_lr);
     std::fflush(stdout);
@@ -64,26 +61,19 @@ int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& re
     float_model = supernet::RecalibratedSubnet(trainer.supernet(), config, trainer.train_set(), options);
   }
   if (!float_model.ok()) return Fail(float_model.error().message);
-  const supernet::StaticSubnet frozen(float_model.value());
-  const double float_accuracy = supernet::TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); },
-                                                         test, config.resolution, options);
-  // Quantized with the same calibration as nas_search (64 training images), inplace plan.
-  core::Result<engine::Model> model =
-      supernet::QuantizeFloatModel(float_model.value(), trainer.train_set(), config.resolution, 64, {});
-  if (!model.ok()) return Fail(model.error().message);
+  core::Result<pipeline::Int8Result> int8 =
+      pipeline::QuantizeAndTest(float_model.value(), trainer, config.resolution, {}, {64, request.test_images});
+  if (!int8.ok()) return Fail(int8.error().message);
+  const pipeline::Int8Result& r = int8.value();
   const std::string path = request.out_dir + "/subnet.kmodel";
-  if (core::Status s = engine::SaveModel(model.value(), path); !s.ok()) return Fail(s.message());
+  if (core::Status s = engine::SaveModel(r.model, path); !s.ok()) return Fail(s.message());
   if (core::Status s = core::WriteFileAtomic(request.out_dir + "/subnet.json", core::SubnetConfigToJson(config)); !s.ok()) {
     return Fail(s.message());
   }
-  core::Result<double> int8_accuracy =
-      supernet::Int8Accuracy(model.value(), test, config.resolution, request.test_images);
-  if (!int8_accuracy.ok()) return Fail(int8_accuracy.error().message);
-  const int64_t n = request.test_images > 0 ? std::min<int64_t>(request.test_images, test.size()) : test.size();
   std::printf("export %s%s: %.2fM MACs, test accuracy on %lld images: float %.2f%%, int8 engine %.2f%% (%+.2f points)\n",
-              path.c_str(), request.finetune_epochs > 0 ? " (fine-tuned)" : "", model.value().graph.TotalMacs() / 1e6,
-              static_cast<long long>(n), 100 * float_accuracy, 100 * int8_accuracy.value(),
-              100 * (int8_accuracy.value() - float_accuracy));
+              path.c_str(), request.finetune_epochs > 0 ? " (fine-tuned)" : "", r.model.graph.TotalMacs() / 1e6,
+              static_cast<long long>(r.test_images), 100 * r.float_test_accuracy, 100 * r.int8_test_accuracy,
+              100 * (r.int8_test_accuracy - r.float_test_accuracy));
   return 0;
 }
 
@@ -122,12 +112,8 @@ static int ToolMain(int argc, char** argv) {
   KILONAS_PARSE(app, argc, argv);
   spdlog::set_pattern("[%H:%M:%S] %v");
 
-  core::Result<supernet::TrainConfig> config = supernet::LoadTrainConfig(config_path);
+  core::Result<supernet::TrainConfig> config = pipeline::TrainConfigFor({config_path, checkpoint_dir, data, space, threads});
   if (!config.ok()) return Fail(config.error().message);
-  if (!checkpoint_dir.empty()) config.value().checkpoint_dir = checkpoint_dir;
-  if (!data.empty()) config.value().data = data;
-  if (!space.empty()) config.value().space = space;
-  if (threads > 0) config.value().threads = threads;
   core::Result<core::DirLock> lock = apps::LockDir("nas_train", config.value().checkpoint_dir);
   if (!lock.ok()) return Fail(lock.error().message);
   core::Result<std::unique_ptr<supernet::Trainer>> created = supernet::Trainer::Create(config.value(), resume);

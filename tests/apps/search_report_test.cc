@@ -1,8 +1,8 @@
-#include "apps/search_report.h"
+#include "pipeline/search_report.h"
 
 #include <gtest/gtest.h>
 
-namespace kilonas::apps {
+namespace kilonas::pipeline {
 namespace {
 
 SearchReport WithFirmwareRun(double budget_ms, uint64_t ticks) {
@@ -39,4 +39,4 @@ TEST(BudgetBrokenInFirmware, AMeasuredLatencyOverTheBudgetIsReportedWithThePredi
 }
 
 }  // namespace
-}  // namespace kilonas::apps
+}  // namespace kilonas::pipeline

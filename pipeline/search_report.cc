@@ -1,10 +1,10 @@
-#include "apps/search_report.h"
+#include "pipeline/search_report.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
 
-namespace kilonas::apps {
+namespace kilonas::pipeline {
 
 std::string FormatSpaceTable(const SearchReport& r) {
   std::ostringstream out;
@@ -88,4 +88,4 @@ std::optional<std::string> BudgetBrokenInFirmware(const SearchReport& r) {
   return std::nullopt;
 }
 
-}  // namespace kilonas::apps
+}  // namespace kilonas::pipeline

@@ -3,13 +3,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "apps/search_report.h"
+#include "pipeline/search_report.h"
 #include "core/file_io.h"
 #include "memory_planner/memory_report.h"
 #include "search/candidate_json.h"
 #include "search/search_config.h"
 
-namespace kilonas::apps {
+namespace kilonas::pipeline {
 namespace {
 
 // Scatter of validation accuracy vs peak SRAM of every evaluated candidate, winner in red.
@@ -121,4 +121,4 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
   return core::Status::Ok();
 }
 
-}  // namespace kilonas::apps
+}  // namespace kilonas::pipeline

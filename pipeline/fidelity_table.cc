@@ -1,15 +1,15 @@
-#include "apps/fidelity_table.h"
+#include "pipeline/fidelity_table.h"
 
 #include <chrono>
 #include <cstdio>
 #include <random>
 
-#include "apps/cli.h"
 #include "supernet/fidelity.h"
 
-namespace kilonas::apps {
+namespace kilonas::pipeline {
 
-int PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const search::SearchConfig& config, int subnets) {
+core::Status PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const search::SearchConfig& config,
+                          int subnets) {
   const auto start = std::chrono::steady_clock::now();
   std::mt19937 rng(static_cast<uint32_t>(config.seed + 2));  // not the evolution's stream
   std::vector<core::SubnetConfig> sampled;
@@ -34,7 +34,7 @@ int PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const
       [&](int i) {
         if ((i + 1) % 5 == 0 || i + 1 == subnets) std::printf("  measured %d/%d subnets\n", i + 1, subnets), std::fflush(stdout);
       });
-  if (!f.ok()) return Fail("nas_search", f.error().message);
+  if (!f.ok()) return core::Status::Fail(f.error().message);
   std::printf("  validation images  bn batches x size  Kendall tau vs int8 test  s per evaluation\n");
   for (size_t i = 0; i < f.value().rows.size(); ++i) {
     const supernet::FidelityRow& r = f.value().rows[i];
@@ -47,7 +47,7 @@ int PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const
               "%.0f s in all\n",
               100 * lo, 100 * hi, f.value().int8_seconds_per_subnet, test.size(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  return 0;
+  return core::Status::Ok();
 }
 
-}  // namespace kilonas::apps
+}  // namespace kilonas::pipeline

@@ -6,9 +6,9 @@
 #include "search/search_config.h"
 #include "supernet/trainer.h"
 
-namespace kilonas::apps {
+namespace kilonas::pipeline {
 
-// Exit status: 0, or 1 after printing the error.
-int PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const search::SearchConfig& config, int subnets);
+core::Status PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const search::SearchConfig& config,
+                          int subnets);
 
-}  // namespace kilonas::apps
+}  // namespace kilonas::pipeline

@@ -13,7 +13,7 @@
 #include "search/surrogate.h"
 #include "search/search_config.h"
 
-namespace kilonas::apps {
+namespace kilonas::pipeline {
 
 struct SearchReport {
   core::HwProfile hw;
@@ -41,4 +41,4 @@ double FirmwareMs(const SearchReport& report);  // measured instructions x cpi /
 
 core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& report);
 
-}  // namespace kilonas::apps
+}  // namespace kilonas::pipeline

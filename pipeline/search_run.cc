@@ -1,0 +1,199 @@
+#include "pipeline/search_run.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <random>
+
+#include "core/logging.h"
+#include "engine/export.h"
+#include "engine/quantizer.h"
+#include "memory_planner/patch_plan.h"
+#include "pipeline/fidelity_table.h"
+#include "pipeline/int8_result.h"
+#include "search/search_state.h"
+#include "search/surrogate.h"
+#include "supernet/accuracy_predictor.h"
+#include "supernet/evaluate.h"
+#include "supernet/int8_eval.h"
+
+namespace kilonas::pipeline {
+namespace {
+
+// What a saved state must match: the config, the board and budgets, and the request's extras.
+std::string Fingerprint(const SearchRequest& r) {
+  char budgets[128];
+  std::snprintf(budgets, sizeof(budgets), "%s %lld %lld %.6f", r.hw.name.c_str(),
+                static_cast<long long>(r.budgets.sram_bytes), static_cast<long long>(r.budgets.flash_bytes),
+                r.budgets.latency_ms);
+  return search::SearchConfigToJson(r.config) + budgets + r.fingerprint_extra;
+}
+
+// The saved state of an interrupted search of the same request, validated; nullopt to start over.
+core::Result<std::optional<search::SearchState>> SavedState(const SearchRequest& r, const std::string& path,
+                                                            const search::ResourceModel& full_model) {
+  if (r.restart || !std::filesystem::exists(path)) return std::optional<search::SearchState>();
+  core::Result<search::SearchState> state = search::LoadSearchState(path);
+  if (!state.ok()) return state.error();
+  if (state.value().fingerprint != Fingerprint(r)) {
+    core::Logger()->info("{} belongs to another config or budget: starting over", path);
+    return std::optional<search::SearchState>();
+  }
+  const core::Status valid =
+      search::ValidateSearchState(state.value(), full_model, r.config.evolution, r.config.stage1_samples);
+  if (!valid.ok()) return core::Error{path + ": " + valid.message() + " (use --restart to start over)"};
+  core::Logger()->info("resuming the search from generation {} ({})", state.value().evolution.generation, path);
+  return std::optional<search::SearchState>(state.value());
+}
+
+// The MobileNetV2-shaped subnet (kernel 3, expand 6, full depth) scaled in width and resolution:
+// the one with the most MACs that fits, as a one-candidate "evolution".
+core::Result<search::EvolutionResult> ScaledMobileNetV2(const core::OfaSpace& space, const search::ResourceModel& model,
+                                                        const search::Budgets& budgets, const search::AccuracyFn& accuracy) {
+  std::optional<search::Candidate> scaled;
+  for (double width : space.width_choices) {
+    for (int resolution : space.resolution_choices) {
+      search::Candidate c;
+      c.config = core::LargestSubnet(space);
+      for (auto& stage : c.config.stages) {
+        for (core::BlockChoice& b : stage) b = {3, 6};
+      }
+      c.config.width_mult = width;
+      c.config.resolution = resolution;
+      c.resources = model.Measure(c.config).value();
+      if (!search::WorstViolation(c.resources, budgets) && (!scaled || c.resources.macs > scaled->resources.macs)) scaled = c;
+    }
+  }
+  if (!scaled) return core::Error{"infeasible budget: no scaled MobileNetV2 of the space fits"};
+  scaled->accuracy = accuracy(scaled->config);
+  search::EvolutionResult result;
+  result.population = {*scaled};
+  result.evaluated = {*scaled};
+  result.log = {{0, scaled->accuracy, scaled->accuracy, *scaled}};
+  return result;
+}
+
+// The winner quantized for its deployed plan, exported (firmware in QEMU on a test image of the
+// data set) and measured on the test split, into `report`.
+core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const latency_models::LatencyPredictor& predictor,
+                          memory_planner::PlanMode mode, const supernet::EvalOptions& bn, SearchReport& report) {
+  const search::Candidate& best = report.evolution.population.front();
+  core::Result<core::Graph> graph = core::BuildSubnetGraph(net.space(), best.config);
+  if (!graph.ok()) return core::Status::Fail(graph.error().message);
+  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph.value(), mode);
+  report.execution = engine::ExecutionFor(plan);
+  report.predicted_latency = predictor.Predict(graph.value(), plan);
+  core::Result<engine::FloatModel> float_model = supernet::RecalibratedSubnet(net.supernet(), best.config, net.train_set(), bn);
+  if (!float_model.ok()) return core::Status::Fail(float_model.error().message);
+  core::Result<Int8Result> int8 = QuantizeAndTest(float_model.value(), net, best.config.resolution, report.execution,
+                                                  {r.config.calibration_images, r.config.test_images});
+  if (!int8.ok()) return core::Status::Fail(int8.error().message);
+  const engine::Model& model = int8.value().model;
+  const std::vector<int8_t> test_input =
+      engine::QuantizeInput(model, supernet::EngineImage(net.test_set(), 0, best.config.resolution));
+  const engine::ExportOptions options{r.out_dir + "/export", best.config.space, r.source_root,
+                                      engine::KernelSet::kOptimized, r.firmware, false};
+  core::Result<engine::ExportResult> exported = engine::ExportModel(model, test_input, r.hw, options);
+  if (!exported.ok()) return core::Status::Fail(exported.error().message);
+  report.export_result = exported.value();
+  report.best_graph = graph.value();
+  report.float_test_accuracy = int8.value().float_test_accuracy;
+  report.int8_test_accuracy = int8.value().int8_test_accuracy;
+  report.test_images = int8.value().test_images;
+  return core::Status::Ok();
+}
+
+}  // namespace
+
+core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& net,
+                                     const latency_models::LatencyLut& lut, const memory_planner::CodeSize& code) {
+  const auto start = std::chrono::steady_clock::now();
+  const core::OfaSpace& space = net.space();
+  const memory_planner::PlanMode mode = memory_planner::ParsePlanMode(r.config.execution_mode).value();
+  const latency_models::LatencyPredictor predictor(lut);
+  const search::ResourceModel full_model(space, mode, code, predictor);
+  const std::string state_path = r.out_dir + "/search_state.json";
+  core::Result<std::optional<search::SearchState>> saved = SavedState(r, state_path, full_model);
+  if (!saved.ok()) return saved.error();
+
+  // Stage 1: the (width, resolution) sub-space with the most fitting MACs.
+  std::mt19937 rng(static_cast<uint32_t>(r.config.seed));
+  const std::vector<search::SpaceChoice> spaces =
+      saved.value() ? saved.value()->spaces : search::RankSpaces(full_model, r.budgets, r.config.stage1_samples, rng);
+  if (saved.value()) rng = search::ParseRngState(saved.value()->evolution.rng).value();  // validated
+  SearchReport report{r.hw, r.budgets, r.config, spaces};
+  std::printf("%s", FormatSpaceTable(report).c_str());
+  std::fflush(stdout);  // before the evolution's log lines (stderr)
+  const search::SpaceChoice* chosen = search::ChooseSpace(spaces);
+  if (!chosen) {  // the resampling names the tightest constraint
+    const auto none = search::DrawFeasible(full_model, r.budgets, 1, r.config.stage1_samples,
+                                           [&] { return core::SampleSubnet(space, rng); });
+    return core::Error{none.ok() ? "infeasible budget" : none.error().message};
+  }
+  std::printf("chosen sub-space: width %.2f, resolution %d\n", chosen->width, chosen->resolution);
+  core::OfaSpace sub = space;
+  sub.width_choices = {chosen->width};
+  sub.resolution_choices = {chosen->resolution};
+  if (r.fidelity_subnets > 0) {
+    if (core::Status s = PrintFidelity(net, sub, r.config, r.fidelity_subnets); !s.ok()) return s.error();
+    return SearchReport{};
+  }
+
+  // Stage 2: accuracy on a fixed validation subset (batch norm recalibrated per subnet), or an
+  // MLP predictor fitted on subnets of the sub-space (drawn from their own random stream, so the
+  // evolution's stream, and resuming, are unaffected).
+  supernet::EvalOptions eval;
+  eval.bn_batches = r.config.bn_batches;
+  eval.bn_batch_size = r.config.bn_batch_size;
+  eval.max_images = r.config.validation_images;
+  int evaluations = 0;
+  const search::AccuracyFn accuracy = [&](const core::SubnetConfig& c) {
+    ++evaluations;
+    return supernet::EvaluateSubnet(net.supernet(), c, net.train_set(), net.validation_set(), eval);
+  };
+  std::mt19937 sample_rng(static_cast<uint32_t>(r.config.seed + 1));
+  supernet::AccuracyPredictor mlp(space, 128, r.config.seed);
+  search::AccuracySource source;
+  source.measure = accuracy;
+  if (r.config.accuracy_source == "predictor" && !r.baseline_mbv2) {
+    source.surrogate = &mlp;
+    source.surrogate_samples = r.config.predictor_samples;
+    source.remeasure_best = r.config.predictor_remeasure_best;
+    source.draw = [&] { return core::SampleSubnet(sub, sample_rng); };
+  }
+  core::Result<search::EvolutionResult> evolved = core::Error{""};
+  if (r.baseline_mbv2) {
+    evolved = ScaledMobileNetV2(space, full_model, r.budgets, accuracy);
+  } else {
+    const search::ResourceModel model(sub, mode, code, predictor);
+    const std::string fingerprint = Fingerprint(r);
+    core::Result<search::SearchOutcome> outcome = search::EvolveWithAccuracy(
+        model, r.budgets, source, r.config.evolution, rng,
+        [&](const search::EvolutionState& state) {
+          const search::GenerationLog& log = state.result.log.back();
+          const core::Status written = search::SaveSearchState(state_path, {fingerprint, spaces, state});
+          if (!written.ok()) core::Logger()->warn("cannot checkpoint the search: {}", written.message());
+          core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} supernet evaluations so far)",
+                               log.generation, r.config.evolution.generations, 100 * log.best_accuracy,
+                               100 * log.mean_accuracy, evaluations);
+        },
+        saved.value() ? &saved.value()->evolution : nullptr);
+    if (!outcome.ok()) return outcome.error();
+    if (const auto& q = outcome.value().surrogate) {
+      std::printf("accuracy predictor: %d subnets, held-out RMSE %.2f points, Kendall tau %.3f on %d held-out subnets\n",
+                  q->fitted, 100 * q->rmse, q->kendall_tau, q->held_out);
+      report.surrogate = *q;
+    }
+    evolved = outcome.value().result;
+  }
+  if (!evolved.ok()) return evolved.error();
+  report.evolution = evolved.value();
+  report.supernet_evaluations = evaluations;
+  if (core::Status s = ExportWinner(r, net, predictor, mode, eval, report); !s.ok()) return s.error();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
+  return report;
+}
+
+}  // namespace kilonas::pipeline

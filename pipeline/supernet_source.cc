@@ -1,0 +1,29 @@
+#include "pipeline/supernet_source.h"
+
+#include <filesystem>
+
+#include "core/logging.h"
+
+namespace kilonas::pipeline {
+
+core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice) {
+  core::Result<supernet::TrainConfig> config = supernet::LoadTrainConfig(choice.config_path);
+  if (!config.ok()) return config;
+  if (!choice.checkpoint_dir.empty()) config.value().checkpoint_dir = choice.checkpoint_dir;
+  if (!choice.data.empty()) config.value().data = choice.data;
+  if (!choice.space.empty()) config.value().space = choice.space;
+  if (choice.threads > 0) config.value().threads = choice.threads;
+  return config;
+}
+
+core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config) {
+  const bool have = std::filesystem::exists(config.checkpoint_dir + "/checkpoint.pt");
+  core::Logger()->info(have ? "supernet: checkpoint in {}" : "supernet: no checkpoint in {}: training one (space {}, data {})",
+                       config.checkpoint_dir, config.space, config.data);
+  core::Result<std::unique_ptr<supernet::Trainer>> trainer = supernet::Trainer::Create(config, have);
+  if (!trainer.ok()) return trainer.error();
+  if (core::Status s = trainer.value()->Run(); !s.ok()) return s.error();
+  return trainer;
+}
+
+}  // namespace kilonas::pipeline

@@ -1,0 +1,28 @@
+// Where a tool's supernet comes from: a training config with the command line's overrides (data
+// set, space, checkpoint directory, threads), and for a search the trained supernet itself.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "supernet/train_config.h"
+#include "supernet/trainer.h"
+
+namespace kilonas::pipeline {
+
+struct SupernetChoice {
+  std::string config_path;  // configs/supernet_*.json
+  // Overrides of the config; empty (0) keeps the config's.
+  std::string checkpoint_dir, data, space;
+  int threads = 0;
+};
+
+core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice);
+
+// The trained supernet a search runs on: its checkpoint loaded, an unfinished training finished,
+// or (no checkpoint) the config trained from scratch. The caller holds the checkpoint
+// directory's lock while this runs.
+core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config);
+
+}  // namespace kilonas::pipeline
