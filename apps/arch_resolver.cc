@@ -7,25 +7,35 @@
 
 namespace kilonas::apps {
 
-core::Result<ResolvedArch> ResolveArch(const std::string& arch, std::optional<int> resolution, int num_classes) {
+core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOptions& options) {
+  const std::optional<int>& resolution = options.resolution;
   const bool is_file = arch.size() > 5 && arch.substr(arch.size() - 5) == ".json";
   if (is_file) {
-    core::Result<core::SubnetConfig> config = core::LoadSubnetConfig(arch);
-    if (!config.ok()) return config.error();
+    std::optional<core::OfaSpace> given;
+    if (!options.space.empty()) {
+      core::Result<core::OfaSpace> space = core::ResolveSpace(options.space);
+      if (!space.ok()) return core::Error{"--space: " + space.error().message};
+      given = space.value();
+    }
+    core::Result<core::SubnetConfig> config = core::LoadSubnetConfig(arch, given ? &*given : nullptr);
+    if (!config.ok()) return core::Error{config.error().message + (given ? "" : " (a space of your own: --space FILE)")};
     core::SubnetConfig subnet = config.value();
     if (resolution) subnet.resolution = *resolution;
-    core::Result<core::OfaSpace> space = core::BuiltinSpace(subnet.space);
+    core::Result<core::OfaSpace> space = given ? core::Result<core::OfaSpace>(*given) : core::BuiltinSpace(subnet.space);
     if (!space.ok()) return core::Error{arch + ": " + space.error().message};
+    if (options.num_classes) space.value().num_classes = *options.num_classes;
+    if (space.value().num_classes == 0) {
+      return core::Error{arch + ": space '" + subnet.space + "' takes its class count from the data set: pass --num-classes"};
+    }
     core::Result<core::NetSpec> spec = core::ToNetSpec(space.value(), subnet);
     if (!spec.ok()) return core::Error{arch + ": " + spec.error().message};
-    spec.value().num_classes = num_classes;
     core::Result<core::Graph> graph = core::BuildGraph(spec.value());
     if (!graph.ok()) return core::Error{arch + ": " + graph.error().message};
     return ResolvedArch{std::filesystem::path(arch).stem().string() + "-r" + std::to_string(subnet.resolution),
                         std::move(graph).value()};
   }
   if (!resolution) return core::Error{"--resolution is required for reference network '" + arch + "'"};
-  core::Result<core::NetSpec> spec = core::ReferenceNet(arch, *resolution, num_classes);
+  core::Result<core::NetSpec> spec = core::ReferenceNet(arch, *resolution, options.num_classes.value_or(options.reference_classes));
   if (!spec.ok()) return spec.error();
   core::Result<core::Graph> graph = core::BuildGraph(spec.value());
   if (!graph.ok()) return graph.error();

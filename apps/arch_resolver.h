@@ -18,8 +18,13 @@ struct ResolvedArch {
   core::Graph graph;
 };
 
-// `resolution` is required for reference networks and overrides a subnet file's resolution.
-core::Result<ResolvedArch> ResolveArch(const std::string& arch, std::optional<int> resolution,
-                                       int num_classes = 1000);
+struct ArchOptions {
+  std::optional<int> resolution;   // required for reference networks; overrides a subnet file's
+  std::optional<int> num_classes;  // default: the subnet's space's, or reference_classes
+  int reference_classes = 1000;
+  std::string space;  // a subnet file's space (name or file) instead of the built-in it names
+};
+
+core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOptions& options);
 
 }  // namespace kilonas::apps

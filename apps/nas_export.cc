@@ -76,7 +76,8 @@ static int ToolMain(int argc, char** argv) {
   std::string arch, hw_path = "hw_profiles/stm32f746.json", mode = "inplace", kernels = "optimized";
   std::string out_dir, source_dir = KILONAS_SOURCE_DIR;
   std::optional<int> resolution;
-  int num_classes = 10;
+  std::optional<int> num_classes;
+  std::string space;
   unsigned seed = 1;
   bool input_excluded = false, no_firmware = false, profile_ops = false;
   app.add_option("--arch", arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())->required();
@@ -85,7 +86,9 @@ static int ToolMain(int argc, char** argv) {
   app.add_option("--hw", hw_path, "hardware profile (budgets, core, QEMU machine)")->capture_default_str();
   app.add_option("--mode", mode, "memory plan mode")->capture_default_str()->check(CLI::IsMember({"per_layer", "inplace", "patch"}));
   app.add_option("--kernels", kernels, "kernel set")->capture_default_str()->check(CLI::IsMember({"optimized", "reference"}));
-  app.add_option("--num-classes", num_classes, "classifier outputs")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--num-classes", num_classes, "classifier outputs (default: the subnet's space's; 10 for reference networks)")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--space", space, "space of a subnet file (a built-in name or a space JSON file; default: the built-in it names)");
   app.add_option("--seed", seed, "seed of the random weights, calibration and test input")->capture_default_str();
   app.add_flag("--input-excluded", input_excluded, "keep the input outside the arena");
   app.add_flag("--no-firmware", no_firmware, "stop after the model file and the generated C");
@@ -97,7 +100,7 @@ static int ToolMain(int argc, char** argv) {
 
   core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
   if (!hw.ok()) return Fail(hw.error().message);
-  core::Result<apps::ResolvedArch> resolved = apps::ResolveArch(arch, resolution, num_classes);
+  core::Result<apps::ResolvedArch> resolved = apps::ResolveArch(arch, {resolution, num_classes, 10, space});
   if (!resolved.ok()) return Fail(resolved.error().message);
   const core::Graph& graph = resolved.value().graph;
   const std::string& name = resolved.value().name;

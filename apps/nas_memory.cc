@@ -30,6 +30,11 @@ static int ToolMain(int argc, char** argv) {
       ->required();
   app.add_option("--resolution", resolution, "input resolution (required for reference networks)")
       ->check(CLI::Range(apps::kMinResolution, apps::kMaxResolution));
+  std::optional<int> num_classes;
+  std::string space;
+  app.add_option("--num-classes", num_classes, "classifier outputs (default: the subnet's space's; 1000 for reference networks)")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--space", space, "space of a subnet file (a built-in name or a space JSON file; default: the built-in it names)");
   app.add_option("--hw", hw_path, "hardware profile JSON (budgets, runtime code size)");
   app.add_option("--out-dir", out_dir, "where <network>_memory.json and .svg are written");
   app.add_option("--max-patches", options.patch_search.max_patches_per_side, "largest p of p x p patches")
@@ -45,7 +50,7 @@ static int ToolMain(int argc, char** argv) {
     if (!loaded.ok()) return Fail(loaded.error().message);
     hw = loaded.value();
   }
-  core::Result<apps::ResolvedArch> resolved = apps::ResolveArch(arch, resolution);
+  core::Result<apps::ResolvedArch> resolved = apps::ResolveArch(arch, {resolution, num_classes, 1000, space});
   if (!resolved.ok()) return Fail(resolved.error().message);
   const core::Graph& graph = resolved.value().graph;
   const std::string& name = resolved.value().name;

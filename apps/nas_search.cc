@@ -26,7 +26,7 @@ struct Flags {
   std::string hw_path = "hw_profiles/stm32f746.json", config_path = "configs/search_fmnist_quick.json", out_dir;
   std::string data, space, supernet_dir, baseline;
   std::optional<double> sram_kb, flash_kb, latency_ms;
-  bool no_firmware = false, restart = false, pareto = false;
+  bool no_firmware = false, restart = false, pareto = false, no_latency = false;
   int fidelity = 0;
 };
 
@@ -35,7 +35,8 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--config", f.config_path, "search config")->capture_default_str();
   app.add_option("--sram-kb", f.sram_kb, "SRAM budget for the arena (default: profile SRAM - reserved)");
   app.add_option("--flash-kb", f.flash_kb, "flash budget for the model (default: profile flash - reserved)");
-  app.add_option("--latency-ms", f.latency_ms, "latency budget (default: the config's, if any)");
+  CLI::Option* latency = app.add_option("--latency-ms", f.latency_ms, "latency budget (default: the config's, if any)");
+  app.add_flag("--no-latency-budget", f.no_latency, "no latency budget, whatever the config says")->excludes(latency);
   app.add_option("--out-dir", f.out_dir, "output directory (default: the config's output_dir/<mcu>)");
   app.add_option("--data", f.data,
                  "data set instead of the supernet config's: a directory, or format:path (idx, cifar10, cifar100, "
@@ -77,8 +78,9 @@ static int ToolMain(int argc, char** argv) {
   request.config = config.value();
   if (f.pareto) request.config.evolution.multi_objective = true;
   if (!f.supernet_dir.empty()) request.config.supernet_checkpoint_dir = f.supernet_dir;
-  const core::Result<search::Budgets> budgets = search::BudgetsFor(
-      request.hw, f.sram_kb, f.flash_kb, f.latency_ms ? f.latency_ms : request.config.latency_ms);
+  const std::optional<double> latency_ms =
+      f.no_latency ? std::nullopt : f.latency_ms ? f.latency_ms : request.config.latency_ms;
+  const core::Result<search::Budgets> budgets = search::BudgetsFor(request.hw, f.sram_kb, f.flash_kb, latency_ms);
   if (!budgets.ok()) return Fail(budgets.error().message + " (--sram-kb, --flash-kb, --latency-ms)");
   request.budgets = budgets.value();
   core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(request.hw);

@@ -32,7 +32,7 @@ core::Result<core::SubnetConfig> ChooseSubnet(const std::string& which, const co
     c.resolution = core::LargestSubnet(space).resolution;  // compared with the largest at its resolution
     return c;
   }
-  return core::LoadSubnetConfig(which);
+  return core::LoadSubnetConfig(which, &space);
 }
 
 struct ExportRequest {

@@ -25,8 +25,8 @@ Status ReplaceDirectory(const std::string& staged, const std::string& target, co
 std::string FreshStagingDirectory(const std::string& target);
 
 // Reads `path` and hands its text to `parse(text, path)`: every file format's Load function.
-template <typename T>
-Result<T> LoadFileWith(const std::string& path, Result<T> (*parse)(const std::string&, const std::string&)) {
+template <typename Parse>
+auto LoadFileWith(const std::string& path, Parse parse) -> decltype(parse(std::string(), path)) {
   Result<std::string> text = ReadTextFile(path);
   if (!text.ok()) return text.error();
   return parse(text.value(), path);

@@ -84,8 +84,13 @@ SubnetConfig SmallestSubnet(const OfaSpace& space);
 SubnetConfig SampleSubnet(const OfaSpace& space, std::mt19937& rng);
 
 // JSON I/O (subnet_config_json.cc). Unknown keys and bad values are errors naming source and key.
-Result<SubnetConfig> ParseSubnetConfig(const std::string& text, const std::string& source);
-Result<SubnetConfig> LoadSubnetConfig(const std::string& path);
+// The subnet is validated against `space` (whose name it must carry) or, without one, against
+// the built-in space it names. Unvalidated: only the file's structure, for callers that check it
+// against their own space.
+Result<SubnetConfig> ParseSubnetConfig(const std::string& text, const std::string& source,
+                                       const OfaSpace* space = nullptr);
+Result<SubnetConfig> ParseSubnetConfigUnvalidated(const std::string& text, const std::string& source);
+Result<SubnetConfig> LoadSubnetConfig(const std::string& path, const OfaSpace* space = nullptr);
 std::string SubnetConfigToJson(const SubnetConfig& config);
 
 }  // namespace kilonas::core

@@ -34,18 +34,29 @@ SubnetConfig FromJson(const nlohmann::json& doc) {
 
 }  // namespace
 
-Result<SubnetConfig> ParseSubnetConfig(const std::string& text, const std::string& source) {
-  Result<SubnetConfig> config = ParseJsonWith<SubnetConfig>(text, source, FromJson);
+Result<SubnetConfig> ParseSubnetConfigUnvalidated(const std::string& text, const std::string& source) {
+  return ParseJsonWith<SubnetConfig>(text, source, FromJson);
+}
+
+Result<SubnetConfig> ParseSubnetConfig(const std::string& text, const std::string& source, const OfaSpace* space) {
+  Result<SubnetConfig> config = ParseSubnetConfigUnvalidated(text, source);
   if (!config.ok()) return config;
-  Result<OfaSpace> space = BuiltinSpace(config.value().space);
-  if (!space.ok()) return Error{source + ": key 'space': " + space.error().message};
-  if (Status s = ValidateSubnet(space.value(), config.value()); !s.ok()) {
+  if (space != nullptr && space->name != config.value().space) {
+    return Error{source + ": key 'space': a subnet of space '" + config.value().space + "', not of '" + space->name + "'"};
+  }
+  Result<OfaSpace> named = space != nullptr ? Result<OfaSpace>(*space) : BuiltinSpace(config.value().space);
+  if (!named.ok()) return Error{source + ": key 'space': " + named.error().message};
+  if (Status s = ValidateSubnet(named.value(), config.value()); !s.ok()) {
     return Error{source + ": " + s.message()};
   }
   return config;
 }
 
-Result<SubnetConfig> LoadSubnetConfig(const std::string& path) { return LoadFileWith(path, ParseSubnetConfig); }
+Result<SubnetConfig> LoadSubnetConfig(const std::string& path, const OfaSpace* space) {
+  return LoadFileWith(path, [&](const std::string& text, const std::string& source) {
+    return ParseSubnetConfig(text, source, space);
+  });
+}
 
 std::string SubnetConfigToJson(const SubnetConfig& config) {
   nlohmann::ordered_json doc;

@@ -1,6 +1,8 @@
 #include "pipeline/search_run.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -47,21 +49,30 @@ core::Result<std::optional<search::SearchState>> SavedState(const SearchRequest&
   return std::optional<search::SearchState>(state.value());
 }
 
-// The MobileNetV2-shaped subnet (kernel 3, expand 6, full depth) scaled in width and resolution:
-// the one with the most MACs that fits, as a one-candidate "evolution".
+// The choice of `choices` nearest to `target` (ties: the smaller).
+int Nearest(const std::vector<int>& choices, int target) {
+  return *std::min_element(choices.begin(), choices.end(), [&](int a, int b) {
+    return std::abs(a - target) < std::abs(b - target) || (std::abs(a - target) == std::abs(b - target) && a < b);
+  });
+}
+
+// The MobileNetV2-shaped subnet (kernel 3, expand 6, full depth; the space's nearest choices
+// where it lacks them) scaled in width and resolution: the one with the most MACs that fits, as
+// a one-candidate "evolution".
 core::Result<search::EvolutionResult> ScaledMobileNetV2(const core::OfaSpace& space, const search::ResourceModel& model,
                                                         const search::Budgets& budgets, const search::AccuracyFn& accuracy) {
+  const core::BlockChoice block{Nearest(space.kernel_choices, 3), Nearest(space.expand_choices, 6)};
   std::optional<search::Candidate> scaled;
   for (double width : space.width_choices) {
     for (int resolution : space.resolution_choices) {
       search::Candidate c;
       c.config = core::LargestSubnet(space);
-      for (auto& stage : c.config.stages) {
-        for (core::BlockChoice& b : stage) b = {3, 6};
-      }
+      for (auto& stage : c.config.stages) std::fill(stage.begin(), stage.end(), block);
       c.config.width_mult = width;
       c.config.resolution = resolution;
-      c.resources = model.Measure(c.config).value();
+      core::Result<search::Resources> resources = model.Measure(c.config);
+      if (!resources.ok()) return resources.error();
+      c.resources = resources.value();
       if (!search::WorstViolation(c.resources, budgets) && (!scaled || c.resources.macs > scaled->resources.macs)) scaled = c;
     }
   }

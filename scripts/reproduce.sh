@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # MCUNet-style result tables on Fashion-MNIST: the searched model vs a scaled MobileNetV2 under
 # several SRAM budgets (and one flash budget), plus the planner's peak-memory table.
-#   scripts/reproduce.sh [search config] [hw profile]
+#   scripts/reproduce.sh [search config] [hw profile] [nas_search options for every run...]
 #   SRAM_KB="8 12 16 32" FLASH_KB=150 scripts/reproduce.sh
+#   scripts/reproduce.sh configs/search_rgb32_quick.json hw_profiles/stm32f746.json \
+#       --data folder:/path/to/images --supernet-dir out/supernet/my_images   # your own data
 # The default budgets suit the Fashion-MNIST space, whose largest subnet needs 28.5 kB of SRAM
 # (MCUNet's 16..128 kB are ImageNet-sized); no latency budget, so SRAM/flash alone decide.
-# Writes out/reproduce/results.md. Takes about 5 minutes per row on 2 cores with the quick
+# Writes out/reproduce/results.md (REPRODUCE_OUT: another directory; NO_BUILD=1: skip the build).
+# Takes about 5 minutes per row on 2 cores with the quick
 # config (plus the supernet training if no checkpoint exists).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-configs/search_fmnist_quick.json}
 hw=${2:-hw_profiles/stm32f746.json}
-out=out/reproduce
+shift $(( $# < 2 ? $# : 2 ))
+extra=("$@")
+out=${REPRODUCE_OUT:-out/reproduce}  # tests write elsewhere
 mkdir -p "$out"
-bash scripts/build.sh > "$out/build.log"
+[ -n "${NO_BUILD:-}" ] || bash scripts/build.sh > "$out/build.log"
 table="$out/results.md"
 {
-  echo "# Fashion-MNIST under SRAM / flash budgets ($hw, config $config)"
+  echo "# Under SRAM / flash budgets ($hw, config $config${extra[*]+, ${extra[*]}})"
   echo
   echo "Accuracy is top-1 on test images; the baseline is the supernet's MobileNetV2-shaped subnet"
   echo "(kernel 3, expand 6, full depth) scaled in width and resolution to fit, evaluated with the"
@@ -29,8 +34,8 @@ row() {  # row <label> <model> <nas_search args...>
   local label=$1 model=$2
   shift 2
   local log="$out/$(echo "$label-$model" | tr ' /' '__').log"
-  if ! ./build/bin/nas_search --hw "$hw" --config "$config" --no-firmware --latency-ms 0 \
-      --out-dir "$out/runs/${label// /_}-$model" "$@" > "$log" 2>&1; then
+  if ! ./build/bin/nas_search --hw "$hw" --config "$config" --no-firmware --no-latency-budget \
+      --out-dir "$out/runs/${label// /_}-$model" "$@" ${extra[@]+"${extra[@]}"} > "$log" 2>&1; then
     echo "| $label | $model | infeasible: $(grep -o 'error: .*' "$log" | head -1 | cut -c8-90) | | | | | |" >> "$table"
     return
   fi

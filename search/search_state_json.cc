@@ -22,7 +22,7 @@ namespace {
 Candidate CandidateFromJson(const nlohmann::json& doc, const std::string& path) {
   core::ObjectReader r(doc, path);
   Candidate c;
-  core::Result<core::SubnetConfig> config = core::ParseSubnetConfig(r.Object("subnet").dump(), path + ".subnet");
+  core::Result<core::SubnetConfig> config = core::ParseSubnetConfigUnvalidated(r.Object("subnet").dump(), path + ".subnet");
   if (!config.ok()) throw core::JsonError(config.error().message);
   c.config = config.value();
   c.accuracy = r.Number("accuracy");

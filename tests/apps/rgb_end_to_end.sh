@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# rgb_end_to_end.sh <make_image_folder> <nas_train> <nas_search> <nas_run>: the whole pipeline on a
+# rgb_end_to_end.sh <make_image_folder> <nas_train> <nas_search> <nas_run> <nas_memory>: the whole pipeline on a
 # generated 3-channel image folder (PNG and JPEG, two sizes, some grayscale) and a space file
 # without num_classes: supernet training, search, int8 export, firmware in QEMU bit-exact with the
-# host on a test image of the data set, and nas_run on the exported model file.
+# host on a test image of the data set, nas_run on the exported model file, the winner's subnet
+# file read back with its space file, and scripts/reproduce.sh on the same data and space.
 set -euo pipefail
-make_folder=$1 nas_train=$2 nas_search=$3 nas_run=$4
+make_folder=$1 nas_train=$2 nas_search=$3 nas_run=$4 nas_memory=$5
 out=build/test_out/rgb
 rm -rf "$out" && mkdir -p "$out"
 "$make_folder" "$out/images" 3 60
@@ -21,4 +22,12 @@ model=$(ls "$out"/search/stm32f746/export/*.kmodel | head -1)
 "$nas_run" --model "$model" --data "folder:$out/images" --image 3 --firmware --out-dir "$out/run" | tee "$out/run.log"
 grep -Eq "input [0-9]+x[0-9]+x3," "$out/run.log" || { echo "rgb: the exported model does not take 3 channels"; exit 1; }
 grep -q "output bit-exact with the host's" "$out/run.log" || { echo "rgb: nas_run firmware not bit-exact"; exit 1; }
+"$nas_memory" --arch "$out/search/stm32f746/best_subnet.json" --space tests/apps/rgb_space.json --num-classes 3 \
+  --out-dir "$out/memory" | grep -E "^network|inplace"
+# The result-table script on the same data and space: searched and baseline rows, none infeasible.
+NO_BUILD=1 REPRODUCE_OUT="$out/reproduce" SRAM_KB=8 FLASH_KB=30 bash scripts/reproduce.sh tests/apps/rgb_search.json \
+  hw_profiles/stm32f746.json --space tests/apps/rgb_space.json > "$out/reproduce.log" 2>&1
+grep -E "^\| (SRAM 8|flash 30) kB \| (searched|mbv2) \| r[0-9]+ w" "$out/reproduce.log"
+[ "$(grep -cE '^\| (SRAM 8|flash 30) kB \| (searched|mbv2) \| r[0-9]+ w' "$out/reproduce.log")" -eq 4 ] ||
+  { cat "$out/reproduce.log"; echo "rgb: reproduce.sh rows missing"; exit 1; }
 echo "rgb end to end: ok"
