@@ -27,7 +27,8 @@ struct Flags {
   std::string data, space, supernet_dir, baseline;
   std::optional<double> sram_kb, flash_kb, latency_ms;
   bool no_firmware = false, restart = false, pareto = false, no_latency = false;
-  int fidelity = 0;
+  int fidelity = 0, finetune_epochs = 0, baseline_epochs = 10;
+  double finetune_lr = 0.01;
 };
 
 void AddFlags(CLI::App& app, Flags& f) {
@@ -47,9 +48,19 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_flag("--restart", f.restart, "ignore a saved search state and start over");
   app.add_flag("--pareto", f.pareto, "multi-objective evolution: parents by Pareto rank over accuracy, latency, SRAM");
   app.add_option("--baseline", f.baseline,
-                 "instead of searching, take the scaled MobileNetV2 (kernel 3, expand 6, full depth) with the most MACs "
-                 "that fits, for comparison tables")
-      ->check(CLI::IsMember({"mbv2"}));
+                 "instead of searching, for comparison tables: mbv2, the scaled MobileNetV2 of the space (kernel 3, "
+                 "expand 6, full depth) with the most MACs that fits; cnn, the plain CNN (3x3 convolutions, pooling, "
+                 "classifier) with the most MACs that fits, trained from scratch")
+      ->check(CLI::IsMember({"mbv2", "cnn"}));
+  app.add_option("--baseline-epochs", f.baseline_epochs, "training epochs of the cnn baseline")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--finetune-epochs", f.finetune_epochs,
+                 "train the winner on its own for this many epochs before quantization (MCUNet's fine-tuning)")
+      ->check(CLI::Range(0, 10000));
+  app.add_option("--finetune-lr", f.finetune_lr, "initial learning rate of the fine-tuning (cosine to 0)")
+      ->capture_default_str()
+      ->check(apps::FiniteRange(1e-6, 10));
   app.add_option("--fidelity", f.fidelity,
                  "instead of searching, measure how the fitness ranks N random subnets of the chosen sub-space "
                  "against their int8 accuracy on the whole test set (Kendall tau per fitness setting)")
@@ -91,8 +102,11 @@ static int ToolMain(int argc, char** argv) {
   request.fingerprint_extra = (f.data.empty() ? "" : "\ndata " + f.data) + (f.space.empty() ? "" : "\nspace " + f.space);
   request.restart = f.restart;
   request.firmware = !f.no_firmware;
-  request.baseline_mbv2 = !f.baseline.empty();
+  request.baseline = f.baseline;
+  request.baseline_epochs = f.baseline_epochs;
   request.fidelity_subnets = f.fidelity;
+  request.finetune_epochs = f.finetune_epochs;
+  request.finetune_lr = f.finetune_lr;
   request.source_root = KILONAS_SOURCE_DIR;
   core::Result<core::DirLock> out_lock = apps::LockDir("nas_search", request.out_dir);
   if (!out_lock.ok()) return Fail(out_lock.error().message);

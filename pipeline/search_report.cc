@@ -33,11 +33,17 @@ std::string FormatSummary(const SearchReport& r) {
                 r.config.execution_mode.c_str(), best.resources.flash_bytes / 1024.0, best.resources.latency_ms,
                 100 * best.accuracy);
   out << line;
-  out << "parent selection: "
-      << (r.config.evolution.multi_objective ? "Pareto rank over accuracy, latency and SRAM (--pareto)" : "accuracy")
-      << "; Pareto front of the scored candidates in pareto.json\n";
-  std::snprintf(line, sizeof(line), "test accuracy on %lld images: float %.2f%%, int8 engine %.2f%%\n",
-                static_cast<long long>(r.test_images), 100 * r.float_test_accuracy, 100 * r.int8_test_accuracy);
+  if (r.plain_cnn) {
+    out << "baseline: plain CNN (3x3 convolutions, pooling, classifier) trained from scratch; graph in best_graph.json\n";
+  } else {
+    out << "parent selection: "
+        << (r.config.evolution.multi_objective ? "Pareto rank over accuracy, latency and SRAM (--pareto)" : "accuracy")
+        << "; Pareto front of the scored candidates in pareto.json\n";
+  }
+  std::snprintf(line, sizeof(line), "test accuracy on %lld images%s: float %.2f%%, int8 engine %.2f%%\n",
+                static_cast<long long>(r.test_images),
+                r.finetune_epochs > 0 ? (" (fine-tuned " + std::to_string(r.finetune_epochs) + " epochs)").c_str() : "",
+                100 * r.float_test_accuracy, 100 * r.int8_test_accuracy);
   out << line;
   if (r.export_result && r.export_result->run) {
     const engine::ExportResult& e = *r.export_result;

@@ -28,6 +28,8 @@ struct SearchReport {
   engine::ExecutionConfig execution;
   latency_models::LatencyPrediction predicted_latency;  // the winner's deployed plan, priced by the LUT
   double float_test_accuracy = 0, int8_test_accuracy = 0;
+  int finetune_epochs = 0;  // the exported winner was fine-tuned this many epochs (0: supernet weights)
+  bool plain_cnn = false;   // the winner is the plain-CNN baseline, not a subnet of the space
   int64_t test_images = 0;
   double seconds = 0;
 };

@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/search_report.h"
+
 #include "core/file_io.h"
+#include "core/graph_json.h"
 #include "memory_planner/memory_report.h"
 #include "search/candidate_json.h"
 #include "search/search_config.h"
@@ -103,8 +105,13 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
      << "![per-layer memory of the winner](winner_memory.svg)\n";
   std::vector<std::pair<std::string, std::string>> files = {
       {"config_used.json", used.dump(2) + "\n"},   {"search_log.json", log.dump(2) + "\n"},
-      {"pareto.json", pareto.dump(2) + "\n"},      {"best_subnet.json", core::SubnetConfigToJson(best.config)},
-      {"accuracy_vs_sram.svg", AccuracySramSvg(r)}};
+      {"pareto.json", pareto.dump(2) + "\n"},      {"accuracy_vs_sram.svg", AccuracySramSvg(r)}};
+  // A subnet of the space as its config; the plain-CNN baseline, which is in no space, as its graph.
+  if (r.plain_cnn && r.best_graph) {
+    files.emplace_back("best_graph.json", core::GraphToJson(*r.best_graph).dump(2) + "\n");
+  } else {
+    files.emplace_back("best_subnet.json", core::SubnetConfigToJson(best.config));
+  }
   if (r.best_graph) {
     core::Result<memory_planner::MemoryReport> memory =
         memory_planner::BuildMemoryReport(*r.best_graph, "winner", r.hw);

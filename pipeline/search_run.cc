@@ -17,7 +17,11 @@
 #include "search/search_state.h"
 #include "search/surrogate.h"
 #include "supernet/accuracy_predictor.h"
+#include "core/plain_cnn.h"
 #include "supernet/evaluate.h"
+#include "supernet/graph_module.h"
+#include "supernet/graph_training.h"
+#include "supernet/static_subnet.h"
 #include "supernet/int8_eval.h"
 
 namespace kilonas::pipeline {
@@ -87,32 +91,91 @@ core::Result<search::EvolutionResult> ScaledMobileNetV2(const core::OfaSpace& sp
 
 // The winner quantized for its deployed plan, exported (firmware in QEMU on a test image of the
 // data set) and measured on the test split, into `report`.
+// A float network of `graph` quantized for its deployed plan, exported (firmware in QEMU on a
+// test image of the data set) and measured on the test split, into `report`.
+core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net, const latency_models::LatencyPredictor& predictor,
+                           memory_planner::PlanMode mode, const core::Graph& graph, const engine::FloatModel& float_model,
+                           const std::string& name, SearchReport& report) {
+  const int resolution = graph.tensor(graph.input()).shape.h;
+  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
+  report.execution = engine::ExecutionFor(plan);
+  report.predicted_latency = predictor.Predict(graph, plan);
+  core::Result<Int8Result> int8 = QuantizeAndTest(float_model, net, resolution, report.execution,
+                                                  {r.config.calibration_images, r.config.test_images});
+  if (!int8.ok()) return core::Status::Fail(int8.error().message);
+  const engine::Model& model = int8.value().model;
+  const std::vector<int8_t> test_input = engine::QuantizeInput(model, supernet::EngineImage(net.test_set(), 0, resolution));
+  const engine::ExportOptions options{r.out_dir + "/export", name, r.source_root, engine::KernelSet::kOptimized,
+                                      r.firmware, false};
+  core::Result<engine::ExportResult> exported = engine::ExportModel(model, test_input, r.hw, options);
+  if (!exported.ok()) return core::Status::Fail(exported.error().message);
+  report.export_result = exported.value();
+  report.best_graph = graph;
+  report.float_test_accuracy = int8.value().float_test_accuracy;
+  report.int8_test_accuracy = int8.value().int8_test_accuracy;
+  report.test_images = int8.value().test_images;
+  return core::Status::Ok();
+}
+
+// The winning subnet with the supernet's weights (batch norm recalibrated) or fine-tuned.
 core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const latency_models::LatencyPredictor& predictor,
                           memory_planner::PlanMode mode, const supernet::EvalOptions& bn, SearchReport& report) {
   const search::Candidate& best = report.evolution.population.front();
   core::Result<core::Graph> graph = core::BuildSubnetGraph(net.space(), best.config);
   if (!graph.ok()) return core::Status::Fail(graph.error().message);
-  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph.value(), mode);
-  report.execution = engine::ExecutionFor(plan);
-  report.predicted_latency = predictor.Predict(graph.value(), plan);
-  core::Result<engine::FloatModel> float_model = supernet::RecalibratedSubnet(net.supernet(), best.config, net.train_set(), bn);
+  core::Result<engine::FloatModel> float_model =
+      r.finetune_epochs > 0 ? supernet::FineTuneSubnet(net.supernet(), best.config, net.train_set(), bn, net.config(),
+                                                       r.finetune_epochs, r.finetune_lr)
+                            : supernet::RecalibratedSubnet(net.supernet(), best.config, net.train_set(), bn);
   if (!float_model.ok()) return core::Status::Fail(float_model.error().message);
-  core::Result<Int8Result> int8 = QuantizeAndTest(float_model.value(), net, best.config.resolution, report.execution,
-                                                  {r.config.calibration_images, r.config.test_images});
-  if (!int8.ok()) return core::Status::Fail(int8.error().message);
-  const engine::Model& model = int8.value().model;
-  const std::vector<int8_t> test_input =
-      engine::QuantizeInput(model, supernet::EngineImage(net.test_set(), 0, best.config.resolution));
-  const engine::ExportOptions options{r.out_dir + "/export", best.config.space, r.source_root,
-                                      engine::KernelSet::kOptimized, r.firmware, false};
-  core::Result<engine::ExportResult> exported = engine::ExportModel(model, test_input, r.hw, options);
-  if (!exported.ok()) return core::Status::Fail(exported.error().message);
-  report.export_result = exported.value();
-  report.best_graph = graph.value();
-  report.float_test_accuracy = int8.value().float_test_accuracy;
-  report.int8_test_accuracy = int8.value().int8_test_accuracy;
-  report.test_images = int8.value().test_images;
-  return core::Status::Ok();
+  report.finetune_epochs = r.finetune_epochs;
+  return ExportNetwork(r, net, predictor, mode, graph.value(), float_model.value(), best.config.space, report);
+}
+
+// The plain CNN (core/plain_cnn.h) with the most MACs that fits, at the widths below and the
+// space's resolutions, trained from scratch for request.baseline_epochs on the supernet's data
+// and recipe, then exported like a winner. Its "candidate" carries width, resolution, resources
+// and validation accuracy; its config names no space.
+core::Status PlainCnnBaseline(const SearchRequest& r, supernet::Trainer& net, const search::ResourceModel& model,
+                              const latency_models::LatencyPredictor& predictor, memory_planner::PlanMode mode,
+                              SearchReport& report) {
+  const core::OfaSpace& space = net.space();
+  std::optional<std::pair<search::Candidate, core::Graph>> best;
+  for (double width : {0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0}) {
+    for (int resolution : space.resolution_choices) {
+      core::Result<core::Graph> graph =
+          core::BuildPlainCnn(core::ScaledPlainCnn(space.in_channels, space.num_classes, width, resolution));
+      if (!graph.ok()) return core::Status::Fail(graph.error().message);
+      core::Result<search::Resources> resources = model.MeasureGraph(graph.value());
+      if (!resources.ok()) return core::Status::Fail(resources.error().message);
+      if (search::WorstViolation(resources.value(), r.budgets)) continue;
+      if (best && resources.value().macs <= best->first.resources.macs) continue;
+      search::Candidate c;
+      c.config.space = "plain_cnn";
+      c.config.width_mult = width;
+      c.config.resolution = resolution;
+      c.resources = resources.value();
+      best = std::make_pair(c, graph.value());
+    }
+  }
+  if (!best) return core::Status::Fail("infeasible budget: no scaled plain CNN fits");
+  auto& [candidate, graph] = *best;
+  std::printf("plain CNN baseline: width %.3f, resolution %d, %.2fM MACs; training from scratch for %d epochs...\n",
+              candidate.config.width_mult, candidate.config.resolution, candidate.resources.macs / 1e6, r.baseline_epochs);
+  std::fflush(stdout);
+  supernet::GraphModule module(graph);
+  supernet::TrainGraphModule(module, net.train_set(), net.config(), r.baseline_epochs, r.baseline_lr);
+  const engine::FloatModel float_model = module->ToFloat();
+  supernet::EvalOptions validation;
+  validation.max_images = r.config.validation_images;
+  const supernet::StaticSubnet frozen(float_model);
+  candidate.accuracy = supernet::TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); },
+                                                net.validation_set(), candidate.config.resolution, validation);
+  report.evolution.population = {candidate};
+  report.evolution.evaluated = {candidate};
+  report.evolution.log = {{0, candidate.accuracy, candidate.accuracy, candidate}};
+  report.plain_cnn = true;
+  return ExportNetwork(r, net, predictor, mode, graph, float_model, "plain_cnn", report);
 }
 
 }  // namespace
@@ -146,6 +209,12 @@ core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& 
   core::OfaSpace sub = space;
   sub.width_choices = {chosen->width};
   sub.resolution_choices = {chosen->resolution};
+  if (r.baseline == "cnn") {
+    if (core::Status s = PlainCnnBaseline(r, net, full_model, predictor, mode, report); !s.ok()) return s.error();
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
+    return report;
+  }
   if (r.fidelity_subnets > 0) {
     if (core::Status s = PrintFidelity(net, sub, r.config, r.fidelity_subnets); !s.ok()) return s.error();
     return SearchReport{};
@@ -167,14 +236,14 @@ core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& 
   supernet::AccuracyPredictor mlp(space, 128, r.config.seed);
   search::AccuracySource source;
   source.measure = accuracy;
-  if (r.config.accuracy_source == "predictor" && !r.baseline_mbv2) {
+  if (r.config.accuracy_source == "predictor" && r.baseline.empty()) {
     source.surrogate = &mlp;
     source.surrogate_samples = r.config.predictor_samples;
     source.remeasure_best = r.config.predictor_remeasure_best;
     source.draw = [&] { return core::SampleSubnet(sub, sample_rng); };
   }
   core::Result<search::EvolutionResult> evolved = core::Error{""};
-  if (r.baseline_mbv2) {
+  if (r.baseline == "mbv2") {
     evolved = ScaledMobileNetV2(space, full_model, r.budgets, accuracy);
   } else {
     const search::ResourceModel model(sub, mode, code, predictor);
@@ -201,6 +270,10 @@ core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& 
   if (!evolved.ok()) return evolved.error();
   report.evolution = evolved.value();
   report.supernet_evaluations = evaluations;
+  if (r.finetune_epochs > 0) {
+    std::printf("fine-tuning the winner for %d epochs from lr %g...\n", r.finetune_epochs, r.finetune_lr);
+    std::fflush(stdout);
+  }
   if (core::Status s = ExportWinner(r, net, predictor, mode, eval, report); !s.ok()) return s.error();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();

@@ -1,7 +1,7 @@
 // nas_search's pipeline after the command line: a saved search state resumed when it belongs to
 // the same request, TinyNAS stage 1 (the sub-space with the most fitting MACs), stage 2 (evolution
 // with supernet accuracy, or the accuracy predictor), or instead the scaled-MobileNetV2 baseline
-// or the fitness-fidelity table; then the winner quantized, exported to firmware and run in QEMU,
+// or the plain-CNN baseline, or the fitness-fidelity table; then the winner quantized, exported to firmware and run in QEMU,
 // measured on the test split, and the output directory written. Progress lines go to stdout and
 // the log as it runs.
 #pragma once
@@ -27,8 +27,17 @@ struct SearchRequest {
   std::string fingerprint_extra;
   bool restart = false;        // ignore a saved state
   bool firmware = true;        // build and run the winner's firmware
-  bool baseline_mbv2 = false;  // the largest fitting scaled MobileNetV2 instead of a search
+  // Instead of a search: "mbv2", the scaled MobileNetV2 of the space with the most MACs that fits
+  // (supernet weights); "cnn", the plain CNN with the most MACs that fits (core/plain_cnn.h),
+  // trained from scratch for baseline_epochs from baseline_lr.
+  std::string baseline;
+  int baseline_epochs = 10;
+  double baseline_lr = 0.05;
   int fidelity_subnets = 0;    // > 0: print the fitness-fidelity table instead of searching
+  // > 0: the winner trained on its own for this many epochs before quantization (MCUNet's
+  // fine-tuning; supernet/graph_training.h), from finetune_lr cosine-annealed to 0.
+  int finetune_epochs = 0;
+  double finetune_lr = 0.01;
   std::string source_root;     // the engine's sources, for the firmware
 };
 

@@ -71,7 +71,10 @@ ResourceModel::ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode
 core::Result<Resources> ResourceModel::Measure(const core::SubnetConfig& config) const {
   core::Result<core::Graph> graph = core::BuildSubnetGraph(space_, config);
   if (!graph.ok()) return graph.error();
-  const core::Graph& g = graph.value();
+  return MeasureGraph(graph.value());
+}
+
+core::Result<Resources> ResourceModel::MeasureGraph(const core::Graph& g) const {
   Resources r;
   r.macs = g.TotalMacs();
   const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(g, mode_);

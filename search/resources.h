@@ -46,6 +46,8 @@ class ResourceModel {
                 std::optional<latency_models::LatencyPredictor> latency);
   // Thread-safe (const, no shared mutable state): called from OpenMP loops.
   core::Result<Resources> Measure(const core::SubnetConfig& config) const;
+  // Any network's resources, priced the same way (the plain-CNN baseline is not in the space).
+  core::Result<Resources> MeasureGraph(const core::Graph& graph) const;
   const core::OfaSpace& space() const { return space_; }
 
  private:
