@@ -1,9 +1,13 @@
 // The supernet committed in supernets/fmnist_full must keep loading whatever changes in the data
 // set, space or checkpoint code: its manifest, its weights and the input statistics it was
-// trained with (from before checkpoints stored them: Fashion-MNIST's constants).
+// trained with (from before checkpoints stored them: Fashion-MNIST's constants). Once the training
+// is finished, provenance.json (scripts/provenance.sh) records the largest subnet's accuracy on
+// the first 1,000 test images, and the checkpoint must reproduce it within 1 point.
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "supernet/evaluate.h"
 #include "supernet/trainer.h"
@@ -31,6 +35,10 @@ TEST(CommittedSupernet, LoadsWithItsTrainingStatisticsAndClassifies) {
   const double accuracy = EvaluateSubnet(trainer.value()->supernet(), core::LargestSubnet(trainer.value()->space()),
                                          trainer.value()->train_set(), trainer.value()->test_set(), options);
   EXPECT_GT(accuracy, 0.90);
+  std::ifstream provenance(std::string(kDir) + "/provenance.json");
+  if (!provenance) return;  // training not finished yet
+  const nlohmann::json doc = nlohmann::json::parse(provenance);
+  EXPECT_NEAR(100 * accuracy, doc.at("largest").at("test_accuracy_first_1000").get<double>(), 1.0);
 }
 
 }  // namespace
