@@ -7,6 +7,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/logging.h"
 #include "data/cifar.h"
 #include "data/idx.h"
 #include "data/image_folder.h"
@@ -177,11 +178,19 @@ core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions&
   } else {
     set.test = std::move(p.test);
   }
-  if (options.validation_size < 0 || static_cast<size_t>(options.validation_size) >= pool.size()) {
-    return core::Error{set.source + ": " + std::to_string(pool.size()) + " training images; validation_size " +
-                       std::to_string(options.validation_size) + " must be in [0, " + std::to_string(pool.size()) + ")"};
+  int validation_size = options.validation_size;
+  const double cap = options.max_validation_fraction * static_cast<double>(pool.size());
+  if (options.max_validation_fraction > 0 && validation_size > cap) {
+    validation_size = std::max(1, static_cast<int>(std::lround(cap)));
+    core::Logger()->info("{}: validation_size {} is more than {:.0f}% of its {} training images: holding out {}",
+                         set.source, options.validation_size, 100 * options.max_validation_fraction, pool.size(),
+                         validation_size);
   }
-  SplitOffValidation(pool, options.validation_size, set.train, set.validation);
+  if (validation_size < 0 || static_cast<size_t>(validation_size) >= pool.size()) {
+    return core::Error{set.source + ": " + std::to_string(pool.size()) + " training images; validation_size " +
+                       std::to_string(validation_size) + " must be in [0, " + std::to_string(pool.size()) + ")"};
+  }
+  SplitOffValidation(pool, validation_size, set.train, set.validation);
   if (set.test.size() == 0) return core::Error{set.source + ": no test images"};
   for (const ImageSet* split : {&set.train, &set.validation, &set.test}) {
     for (uint8_t label : split->labels) {

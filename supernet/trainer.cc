@@ -33,6 +33,7 @@ std::string CheckpointPath(const TrainConfig& c) { return c.checkpoint_dir + "/c
 data::DatasetOptions DatasetOptionsFor(const TrainConfig& c, const core::OfaSpace& space) {
   data::DatasetOptions options;
   options.validation_size = c.validation_size;
+  options.max_validation_fraction = 0.2;  // a folder of a few hundred images under a config made for 60,000
   options.channels = space.in_channels;
   options.image_side = *std::max_element(space.resolution_choices.begin(), space.resolution_choices.end());
   return options;

@@ -90,6 +90,16 @@ TEST(Dataset, CifarDirectoriesAndTheirClassNames) {
   EXPECT_EQ(set.value().test.size(), 3u);
   EXPECT_EQ(set.value().class_names[9], "truck");
   EXPECT_EQ(set.value().normalization().mean.size(), 3u);
+  // A validation size meant for a large data set: refused as given, capped to a share when asked.
+  options.validation_size = 10000;
+  EXPECT_FALSE(LoadDataset(dir.string(), options).ok());
+  options.max_validation_fraction = 0.2;
+  const core::Result<Dataset> capped = LoadDataset(dir.string(), options);
+  ASSERT_TRUE(capped.ok()) << capped.error().message;
+  EXPECT_EQ(capped.value().validation.size(), 4u);  // 20% of 20
+  EXPECT_EQ(capped.value().train.size(), 16u);
+  options = {};
+  options.validation_size = 5;
   std::ofstream(dir / "batches.meta.txt") << "airplane\nautomobile\n";
   const core::Result<Dataset> names = LoadDataset(dir.string(), options);
   ASSERT_FALSE(names.ok());

@@ -23,7 +23,7 @@ idx "$dir/data_1x1" 1200 1 1 1200 01
 idx "$dir/data_huge_header" 3 65536 65536 100 01
 idx "$dir/data_truncated" 100 28 28 5000 01
 idx "$dir/data_bad_label" 100 28 28 78400 0c
-idx "$dir/data_fewer_than_a_batch" 140 28 28 109760 01
+idx "$dir/data_fewer_than_a_batch" 70 28 28 54880 01
 
 # train_<name>.json: the template with its data directory and checkpoint directory.
 config() { sed -e "s|@DATA@|$2|" -e "s|@CKPT@|$3|" -e "s|@EPOCHS@|${4:-1}|" "$src/train_template.json" > "$dir/train_$1.json"; }
