@@ -139,10 +139,13 @@ static int ToolMain(int argc, char** argv) {
   if (test) {  // the figures a checkpoint's provenance records
     for (const char* which : {"largest", "smallest"}) {
       const core::SubnetConfig subnet = ChooseSubnet(which, trainer.space()).value();
+      core::Result<engine::FloatModel> model =
+          supernet::RecalibratedSubnet(trainer.supernet(), subnet, trainer.train_set(), options);
+      if (!model.ok()) return Fail(model.error().message);
       supernet::EvalOptions first = options;
       first.max_images = 1000;
-      const double all = supernet::EvaluateSubnet(trainer.supernet(), subnet, trainer.train_set(), trainer.test_set(), options);
-      const double head = supernet::EvaluateSubnet(trainer.supernet(), subnet, trainer.train_set(), trainer.test_set(), first);
+      const double all = supernet::FloatModelAccuracy(model.value(), trainer.test_set(), subnet.resolution, options);
+      const double head = supernet::FloatModelAccuracy(model.value(), trainer.test_set(), subnet.resolution, first);
       std::printf("%-8s subnet: test accuracy %.2f%% (%zu images), %.2f%% on the first 1000\n", which, 100 * all,
                   trainer.test_set().size(), 100 * head);
     }

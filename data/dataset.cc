@@ -157,10 +157,11 @@ core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions&
   const bool explicit_format = colon != std::string::npos && spec.find('/') > colon;
   const fs::path dir = explicit_format ? spec.substr(colon + 1) : spec;
   if (!fs::is_directory(dir)) {
+    const bool fashion_mnist = dir.string().find("fashion-mnist") != std::string::npos;
     return core::Error{dir.string() + ": no such data set directory" +
-                       (dir.string().find("fashion-mnist") != std::string::npos ? std::string("; Fashion-MNIST comes from the Debian package "
-                                                              "dataset-fashion-mnist (apt-get install dataset-fashion-mnist)")
-                                                : std::string())};
+                       (fashion_mnist ? "; Fashion-MNIST comes from the Debian package dataset-fashion-mnist "
+                                        "(apt-get install dataset-fashion-mnist)"
+                                      : "")};
   }
   const std::string format = explicit_format ? spec.substr(0, colon) : DetectFormat(dir);
   core::Result<Parts> parts = ReadParts(format, dir, options);

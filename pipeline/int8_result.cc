@@ -4,7 +4,6 @@
 
 #include "supernet/evaluate.h"
 #include "supernet/int8_eval.h"
-#include "supernet/static_subnet.h"
 
 namespace kilonas::pipeline {
 
@@ -19,9 +18,7 @@ core::Result<Int8Result> QuantizeAndTest(const engine::FloatModel& float_model, 
   result.test_images = settings.test_images > 0 ? std::min<int64_t>(settings.test_images, test.size()) : test.size();
   supernet::EvalOptions options;
   options.max_images = static_cast<int>(result.test_images);
-  const supernet::StaticSubnet frozen(float_model);
-  result.float_test_accuracy =
-      supernet::TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); }, test, resolution, options);
+  result.float_test_accuracy = supernet::FloatModelAccuracy(float_model, test, resolution, options);
   core::Result<double> int8 = supernet::Int8Accuracy(result.model, test, resolution, result.test_images);
   if (!int8.ok()) return int8.error();
   result.int8_test_accuracy = int8.value();

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "core/logging.h"
+#include "core/plain_cnn.h"
 #include "engine/export.h"
 #include "engine/quantizer.h"
 #include "memory_planner/patch_plan.h"
@@ -17,11 +18,9 @@
 #include "search/search_state.h"
 #include "search/surrogate.h"
 #include "supernet/accuracy_predictor.h"
-#include "core/plain_cnn.h"
 #include "supernet/evaluate.h"
 #include "supernet/graph_module.h"
 #include "supernet/graph_training.h"
-#include "supernet/static_subnet.h"
 #include "supernet/int8_eval.h"
 
 namespace kilonas::pipeline {
@@ -53,6 +52,15 @@ core::Result<std::optional<search::SearchState>> SavedState(const SearchRequest&
   return std::optional<search::SearchState>(state.value());
 }
 
+// A baseline as the report takes a search's result: one candidate, evaluated, one generation.
+search::EvolutionResult OneCandidate(const search::Candidate& c) {
+  search::EvolutionResult result;
+  result.population = {c};
+  result.evaluated = {c};
+  result.log = {{0, c.accuracy, c.accuracy, c}};
+  return result;
+}
+
 // The choice of `choices` nearest to `target` (ties: the smaller).
 int Nearest(const std::vector<int>& choices, int target) {
   return *std::min_element(choices.begin(), choices.end(), [&](int a, int b) {
@@ -82,15 +90,9 @@ core::Result<search::EvolutionResult> ScaledMobileNetV2(const core::OfaSpace& sp
   }
   if (!scaled) return core::Error{"infeasible budget: no scaled MobileNetV2 of the space fits"};
   scaled->accuracy = accuracy(scaled->config);
-  search::EvolutionResult result;
-  result.population = {*scaled};
-  result.evaluated = {*scaled};
-  result.log = {{0, scaled->accuracy, scaled->accuracy, *scaled}};
-  return result;
+  return OneCandidate(*scaled);
 }
 
-// The winner quantized for its deployed plan, exported (firmware in QEMU on a test image of the
-// data set) and measured on the test split, into `report`.
 // A float network of `graph` quantized for its deployed plan, exported (firmware in QEMU on a
 // test image of the data set) and measured on the test split, into `report`.
 core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net, const latency_models::LatencyPredictor& predictor,
@@ -168,12 +170,9 @@ core::Status PlainCnnBaseline(const SearchRequest& r, supernet::Trainer& net, co
   const engine::FloatModel float_model = module->ToFloat();
   supernet::EvalOptions validation;
   validation.max_images = r.config.validation_images;
-  const supernet::StaticSubnet frozen(float_model);
-  candidate.accuracy = supernet::TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); },
-                                                net.validation_set(), candidate.config.resolution, validation);
-  report.evolution.population = {candidate};
-  report.evolution.evaluated = {candidate};
-  report.evolution.log = {{0, candidate.accuracy, candidate.accuracy, candidate}};
+  candidate.accuracy =
+      supernet::FloatModelAccuracy(float_model, net.validation_set(), candidate.config.resolution, validation);
+  report.evolution = OneCandidate(candidate);
   report.plain_cnn = true;
   return ExportNetwork(r, net, predictor, mode, graph, float_model, "plain_cnn", report);
 }

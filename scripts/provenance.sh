@@ -22,6 +22,17 @@ for which in largest smallest; do
   $export_cmd | tee "$out/export_$which.log"
 done
 field() { grep -E "$1" "$2" | head -1 | grep -oE "$3" | grep -oE '[0-9]+\.[0-9]+' | head -1; }
+# subnet_json <largest|smallest>: its figures from the evaluation and its export (percent).
+subnet_json() {
+  local line="^$1 +subnet:"
+  printf '{\n    "validation_accuracy": %s,\n    "test_accuracy": %s,\n    "test_accuracy_first_1000": %s,\n' \
+    "$(field "$line validation" "$out/evaluate.log" 'accuracy [0-9.]+%')" \
+    "$(field "$line test" "$out/evaluate.log" 'accuracy [0-9.]+%')" \
+    "$(field "$line test" "$out/evaluate.log" '[0-9.]+% on the first')"
+  printf '    "float_test_accuracy_export": %s,\n    "int8_test_accuracy": %s\n  }' \
+    "$(field '^export' "$out/export_$1.log" 'float [0-9.]+%')" \
+    "$(field '^export' "$out/export_$1.log" 'int8 engine [0-9.]+%')"
+}
 # Wall time: the span of each run in train.log (from its thread line to its last checkpoint).
 wall_s=$(awk '
   function secs(t) { split(substr(t, 2, 8), a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
@@ -46,20 +57,8 @@ $commits
     "evaluate_command": "$evaluate",
     "export_command": "./build/bin/nas_train --config $config --resume --stop-after-epochs 0 --export {largest,smallest} --test-images 0"
   },
-  "largest": {
-    "validation_accuracy": $(field '^largest +subnet: validation' "$out/evaluate.log" 'accuracy [0-9.]+%'),
-    "test_accuracy": $(field '^largest +subnet: test' "$out/evaluate.log" 'accuracy [0-9.]+%'),
-    "test_accuracy_first_1000": $(field '^largest +subnet: test' "$out/evaluate.log" '[0-9.]+% on the first'),
-    "float_test_accuracy_export": $(field '^export' "$out/export_largest.log" 'float [0-9.]+%'),
-    "int8_test_accuracy": $(field '^export' "$out/export_largest.log" 'int8 engine [0-9.]+%')
-  },
-  "smallest": {
-    "validation_accuracy": $(field '^smallest subnet: validation' "$out/evaluate.log" 'accuracy [0-9.]+%'),
-    "test_accuracy": $(field '^smallest subnet: test' "$out/evaluate.log" 'accuracy [0-9.]+%'),
-    "test_accuracy_first_1000": $(field '^smallest subnet: test' "$out/evaluate.log" '[0-9.]+% on the first'),
-    "float_test_accuracy_export": $(field '^export' "$out/export_smallest.log" 'float [0-9.]+%'),
-    "int8_test_accuracy": $(field '^export' "$out/export_smallest.log" 'int8 engine [0-9.]+%')
-  }
+  "largest": $(subnet_json largest),
+  "smallest": $(subnet_json smallest)
 }
 JSON
 cat "$dir/provenance.json"

@@ -44,6 +44,12 @@ double TopOneAccuracy(const std::function<torch::Tensor(const torch::Tensor&)>& 
   return total > 0 ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
 }
 
+double FloatModelAccuracy(const engine::FloatModel& model, const ImageSet& eval, int resolution,
+                          const EvalOptions& options) {
+  const StaticSubnet frozen(model);
+  return TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); }, eval, resolution, options);
+}
+
 core::Result<engine::FloatModel> RecalibratedSubnet(Supernet& net, const core::SubnetConfig& config,
                                                     const ImageSet& calibration, const EvalOptions& options) {
   if (core::Status s = net->SetActive(config); !s.ok()) return s.error();
@@ -55,8 +61,7 @@ double EvaluateSubnet(Supernet& net, const core::SubnetConfig& config, const Ima
                       const ImageSet& eval, const EvalOptions& options) {
   core::Result<engine::FloatModel> extracted = RecalibratedSubnet(net, config, calibration, options);
   TORCH_CHECK(extracted.ok(), extracted.error().message);
-  const StaticSubnet frozen(extracted.value());
-  return TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); }, eval, config.resolution, options);
+  return FloatModelAccuracy(extracted.value(), eval, config.resolution, options);
 }
 
 }  // namespace kilonas::supernet

@@ -36,6 +36,12 @@ core::Result<engine::FloatModel> RecalibratedSubnet(Supernet& net, const core::S
 double TopOneAccuracy(const std::function<torch::Tensor(const torch::Tensor&)>& forward, const ImageSet& eval,
                       int resolution, const EvalOptions& options);
 
+// Top-1 accuracy in [0, 1] of a float network (extracted, fine-tuned or trained from scratch),
+// frozen (supernet/static_subnet.h) and run at `resolution` on the first options.max_images of
+// `eval`.
+double FloatModelAccuracy(const engine::FloatModel& model, const ImageSet& eval, int resolution,
+                          const EvalOptions& options);
+
 // Top-1 accuracy in [0, 1] of `config` on `eval`: batch norm recalibrated, then the subnet frozen
 // (supernet/static_subnet.h) and run. Leaves the supernet in eval mode with `config` active.
 double EvaluateSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& calibration,
