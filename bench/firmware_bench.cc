@@ -1,14 +1,17 @@
 // Firmware benchmark: instructions per inference and MACs per instruction on the profile's core
 // (default STM32F746, Cortex-M7 in qemu-system-arm -M mps2-an500, -icount shift=0: exact counts),
-// for a pointwise layer, a depthwise layer and a whole network, with the reference and the SMLAD
-// kernel sets. Prints figures; run by scripts, not ctest (each case builds and runs firmware).
+// for single layers of every kernel and whole networks (docs/engine.md), with the reference and
+// the SMLAD kernel sets. Prints figures; run by scripts, not ctest (each case builds and runs
+// firmware). A network that does not fit the profile's SRAM or flash is named and skipped.
 //   firmware_bench [hw_profile.json] [out_dir]
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
 
 #include "core/hw_profile.h"
 #include "core/net_spec.h"
+#include "core/ofa_space.h"
 #include "core/reference_nets.h"
 #include "engine/export.h"
 #include "engine/quantizer.h"
@@ -23,7 +26,7 @@ using namespace kilonas;
 
 // input -> [1x1 expand] -> op under test; the expand makes the depthwise input an arena tensor
 // with one reader, so it runs in place as in a real network.
-core::Graph Layer(core::OpKind kind, int size, int cin, int cout, int kernel) {
+core::Graph Layer(core::OpKind kind, int size, int cin, int cout, int kernel, int stride = 1) {
   core::Graph g;
   int x = g.AddTensor({"input", {size, size, cin}});
   g.SetInput(x);
@@ -32,8 +35,20 @@ core::Graph Layer(core::OpKind kind, int size, int cin, int cout, int kernel) {
     g.AddOp({core::OpKind::kPointwiseConv2d, "expand", {x}, e, 1, 1, 0, core::Activation::kRelu6});
     x = e;
   }
-  const int y = g.AddTensor({"out", {size, size, cout}});
-  g.AddOp({kind, "layer", {x}, y, kernel, 1, kernel / 2, core::Activation::kRelu6});
+  const int out = core::WindowOutputSize(size, kernel, stride, kernel / 2);
+  const int y = g.AddTensor({"out", {out, out, cout}});
+  g.AddOp({kind, "layer", {x}, y, kernel, stride, kernel / 2, core::Activation::kRelu6});
+  g.SetOutput(y);
+  return g;
+}
+
+// input (1 x 1 x in) -> fully connected -> out: a classifier.
+core::Graph Classifier(int in, int out) {
+  core::Graph g;
+  const int x = g.AddTensor({"input", {1, 1, in}});
+  g.SetInput(x);
+  const int y = g.AddTensor({"logits", {1, 1, out}});
+  g.AddOp({core::OpKind::kFullyConnected, "classifier", {x}, y});
   g.SetOutput(y);
   return g;
 }
@@ -44,8 +59,9 @@ struct Figures {
   bool exact = false;
 };
 
-Figures Measure(const core::Graph& graph, int op, const core::HwProfile& hw, engine::KernelSet set,
-                const std::string& dir) {
+// Empty when the firmware does not build (the model exceeds the profile's SRAM or flash).
+std::optional<Figures> Measure(const core::Graph& graph, int op, const core::HwProfile& hw, engine::KernelSet set,
+                               const std::string& dir) {
   std::mt19937 rng(7);
   const engine::FloatModel fm = engine::RandomFloatModel(graph, rng);
   std::vector<float> image(graph.tensor(graph.input()).shape.Elements());
@@ -53,10 +69,7 @@ Figures Measure(const core::Graph& graph, int op, const core::HwProfile& hw, eng
   const engine::Model model = engine::Quantize(fm, {image}, {}).value();
   engine::ExportOptions options{dir, "bench", KILONAS_SOURCE_DIR, set, true, true};
   core::Result<engine::ExportResult> r = engine::ExportModel(model, engine::QuantizeInput(model, image), hw, options);
-  if (!r.ok()) {
-    std::fprintf(stderr, "firmware_bench: %s\n", r.error().message.c_str());
-    std::exit(1);
-  }
+  if (!r.ok()) return std::nullopt;
   Figures f;
   f.exact = r.value().BitExact();
   if (op < 0) {
@@ -70,9 +83,15 @@ Figures Measure(const core::Graph& graph, int op, const core::HwProfile& hw, eng
 }
 
 void Report(const std::string& name, const core::Graph& graph, int op, const core::HwProfile& hw, const std::string& dir) {
-  const Figures ref = Measure(graph, op, hw, engine::KernelSet::kReference, dir);
-  const Figures dsp = Measure(graph, op, hw, engine::KernelSet::kOptimized, dir);
-  std::printf("%-34s %10lld MACs | reference %11llu instr %6.3f MACs/instr | SMLAD %11llu instr %6.3f MACs/instr | %5.2fx%s\n",
+  const std::optional<Figures> measured_ref = Measure(graph, op, hw, engine::KernelSet::kReference, dir);
+  const std::optional<Figures> measured_dsp = Measure(graph, op, hw, engine::KernelSet::kOptimized, dir);
+  if (!measured_ref || !measured_dsp) {
+    std::printf("%-38s does not fit %s (SRAM or flash): skipped\n", name.c_str(), hw.name.c_str());
+    return;
+  }
+  const Figures& ref = *measured_ref;
+  const Figures& dsp = *measured_dsp;
+  std::printf("%-38s %10lld MACs | reference %11llu instr %6.3f MACs/instr | SMLAD %11llu instr %6.3f MACs/instr | %5.2fx%s\n",
               name.c_str(), static_cast<long long>(ref.macs), static_cast<unsigned long long>(ref.instructions),
               static_cast<double>(ref.macs) / static_cast<double>(ref.instructions),
               static_cast<unsigned long long>(dsp.instructions),
@@ -93,12 +112,25 @@ int main(int argc, char** argv) {
   }
   std::printf("firmware_bench on %s (%s, qemu -M %s, instructions = CMSDK ticks x 40)\n", hw.value().name.c_str(),
               hw.value().core.c_str(), hw.value().qemu_machine.c_str());
-  Report("pointwise 16x16, 96 -> 96", Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1), 0, hw.value(), dir);
-  Report("pointwise 32x32, 16 -> 48", Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1), 0, hw.value(), dir);
-  Report("depthwise 3x3 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3), 1, hw.value(), dir);
-  Report("depthwise 7x7 in place 16x16x96", Layer(core::OpKind::kDepthwiseConv2d, 16, 16, 96, 7), 1, hw.value(), dir);
-  Report("conv 3x3 32x32, 3 -> 16", Layer(core::OpKind::kConv2d, 32, 3, 16, 3), 0, hw.value(), dir);
-  const core::Graph net = core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value();
-  Report("network mbv2-w0.35 r96 (10 classes)", net, -1, hw.value(), dir);
+  const core::HwProfile& p = hw.value();
+  Report("pointwise 16x16, 96 -> 96", Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1), 0, p, dir);
+  Report("pointwise 32x32, 16 -> 48", Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1), 0, p, dir);
+  Report("depthwise 3x3 s1 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3), 1, p, dir);
+  Report("depthwise 3x3 s2 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3, 2), 1, p, dir);
+  Report("depthwise 7x7 s1 in place 16x16x96", Layer(core::OpKind::kDepthwiseConv2d, 16, 16, 96, 7), 1, p, dir);
+  Report("conv 3x3 s2 64x64, 3 -> 16 (stem)", Layer(core::OpKind::kConv2d, 64, 3, 16, 3, 2), 0, p, dir);
+  Report("fully connected 448 -> 1000", Classifier(448, 1000), 0, p, dir);
+  Report("network mbv2-w0.35 r96 (10 classes)", core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value(), -1, p, dir);
+  Report("network mbv2-w0.35 r144 (1000 classes)", core::BuildGraph(core::MobileNetV2(0.35, 144, 1000)).value(), -1, p,
+         dir);
+  Report("network proxyless-w0.3 r176 (1000)", core::BuildGraph(core::ProxylessMobile(0.3, 176, 1000)).value(), -1, p, dir);
+  const std::string winner = std::string(KILONAS_SOURCE_DIR) + "/bench/networks/fmnist_default_winner.json";
+  core::Result<core::SubnetConfig> subnet = core::LoadSubnetConfig(winner);
+  if (!subnet.ok()) {
+    std::fprintf(stderr, "firmware_bench: %s\n", subnet.error().message.c_str());
+    return 1;
+  }
+  Report("network fmnist default winner", core::BuildSubnetGraph(core::FashionMnistSpace(), subnet.value()).value(), -1,
+         p, dir);
   return 0;
 }

@@ -2,19 +2,30 @@
 
 namespace kilonas::core {
 
+int ConvBlockPixels(int64_t window) { return window <= 64 ? 4 : 2; }
+
 int64_t ScratchBytes(const Graph& graph, const Op& op, KernelSet kernels, bool depthwise_in_place,
                      int in_h, int in_w) {
+  return ScratchBytes(op.kind, op.kernel, op.padding, kernels, depthwise_in_place, in_h, in_w,
+                      graph.InputOf(op).shape.c);
+}
+
+int64_t ScratchBytes(OpKind kind, int kernel, int padding, KernelSet kernels, bool depthwise_in_place, int in_h,
+                     int in_w, int in_c_int) {
   if (kernels == KernelSet::kReference) return 0;
-  const int64_t in_c = graph.InputOf(op).shape.c;
+  const int64_t in_c = in_c_int;
   const int64_t q15 = 2;
-  switch (op.kind) {
-    case OpKind::kConv2d:
-      return 2 * static_cast<int64_t>(op.kernel) * op.kernel * in_c * q15;
+  switch (kind) {
+    case OpKind::kConv2d: {
+      const int64_t window = static_cast<int64_t>(kernel) * kernel * in_c;
+      const int64_t padded = (window + 3) / 4 * 4;  // columns rounded up to whole words
+      return ConvBlockPixels(window) * padded * q15 + padded;  // + the int8 window they come from
+    }
     case OpKind::kPointwiseConv2d:
-      return 2 * in_c * q15;
+      return 4 * in_c * q15;
     case OpKind::kDepthwiseConv2d:
       if (!depthwise_in_place) return 0;
-      return static_cast<int64_t>(in_h + 2 * op.padding) * (in_w + 2 * op.padding);
+      return static_cast<int64_t>(in_h + 2 * padding) * (in_w + 2 * padding) + 4;  // word reads' slack
     case OpKind::kAdd:
     case OpKind::kGlobalAvgPool:
     case OpKind::kFullyConnected:

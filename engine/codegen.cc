@@ -31,17 +31,30 @@ std::string Address(int64_t offset) {
   return offset == kExternalInput ? "kilonas_external_input" : "a + " + std::to_string(offset);
 }
 
-void ConvBlock(std::ostringstream& out, const Model& model, int i) {
+// The op's constants and parameter struct: bias, multiplier and shift arrays for the reference
+// kernels, or the interleaved channel words for the kernels that read them (same bytes).
+void ConvBlock(std::ostringstream& out, const Model& model, int i, bool channel_words) {
   const std::string n = std::to_string(i);
   const OpConstants& c = model.constants[i];
-  Array(out, "int8_t", "w" + n, c.weights);
-  Array(out, "int32_t", "b" + n, c.bias);
-  Array(out, "int32_t", "m" + n, c.multiplier);
-  Array(out, "int32_t", "s" + n, c.shift);
+  std::vector<int8_t> weights = c.weights;
+  weights.resize((weights.size() + 3) / 4 * 4, 0);  // whole words: the SMLAD kernels read rows by words
+  Array(out, "int8_t", "w" + n, weights);
+  if (channel_words) {
+    Array(out, "int32_t", "ch" + n, ChannelWords(model, i));
+  } else {
+    Array(out, "int32_t", "b" + n, c.bias);
+    Array(out, "int32_t", "m" + n, c.multiplier);
+    Array(out, "int32_t", "s" + n, c.shift);
+  }
   const kilonas_conv_params p = ConvParams(model, i);
-  out << "static const kilonas_conv_params cp" << n << " = {w" << n << ", b" << n << ", m" << n << ", s" << n << ", "
-      << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", " << p.act_max << ", " << p.kernel
-      << ", " << p.stride << ", " << p.pad << ", " << p.in_h << ", " << p.in_w << "};\n";
+  out << "static const kilonas_conv_params cp" << n << " = {w" << n << ", ";
+  if (channel_words) {
+    out << "0, 0, 0, ch" << n;
+  } else {
+    out << "b" << n << ", m" << n << ", s" << n << ", 0";
+  }
+  out << ", " << p.fast_requant << ", " << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", " << p.act_max << ", " << p.kernel
+      << ", " << p.stride << ", " << p.pad << ", " << p.in_h << ", " << p.in_w << ", " << p.block_pixels << "};\n";
 }
 
 void AddBlock(std::ostringstream& out, const std::string& name, const kilonas_add_params& p) {
@@ -56,7 +69,8 @@ void Call(std::ostringstream& out, const Model& model, const Step& s, size_t ste
   const core::Op& op = model.graph.op(s.op);
   const std::string n = std::to_string(s.op);
   out << "  { /* " << op.name << " */\n";
-  if (s.kernel != Kernel::kGlobalAvgPool && s.kernel != Kernel::kFullyConnected) {  // these take plain sizes
+  if (s.kernel != Kernel::kGlobalAvgPool && s.kernel != Kernel::kFullyConnected &&
+      s.kernel != Kernel::kFullyConnectedDsp) {  // these take plain sizes
     out << "    static const kilonas_view iv = " << View(s.in_view) << ", ov = " << View(s.out_view);
     if (s.kernel == Kernel::kAdd) out << ", iv2 = " << View(s.in2_view);
     out << ";\n    static const kilonas_rect r = " << Rect(s.rect) << ";\n";
@@ -92,6 +106,7 @@ std::string KernelCall(Kernel kernel, const CallOperands& o, const kilonas_view&
           << ", &ov, &r, (int16_t*)(" << o.scratch << "));";
       break;
     case Kernel::kDepthwiseInPlace:
+    case Kernel::kDepthwiseInPlaceDsp:
       out << symbol << "(" << o.conv_params << ", " << o.out << ", &iv, &ov, &r, " << o.scratch << ");";
       break;
     case Kernel::kAdd:
@@ -102,6 +117,7 @@ std::string KernelCall(Kernel kernel, const CallOperands& o, const kilonas_view&
           << o.out << ");";
       break;
     case Kernel::kFullyConnected:
+    case Kernel::kFullyConnectedDsp:
       out << symbol << "(" << o.conv_params << ", " << o.in << ", " << in_view.h * in_view.w * in_view.c << ", " << o.out
           << ", " << out_view.c << ");";
       break;
@@ -145,16 +161,17 @@ GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const s
       << "static int8_t kilonas_external_input[KILONAS_MODEL_INPUT_BYTES];\n";
   }
   c << "\n";
-  std::vector<bool> fused_projection(g.ops().size(), false);
+  std::vector<bool> fused_projection(g.ops().size(), false), channel_words(g.ops().size(), false);
   for (const Step& s : schedule.steps) {
     fused_projection[s.op] = s.kernel == Kernel::kPointwiseAddRef || s.kernel == Kernel::kPointwiseAddDsp;
+    channel_words[s.op] = UsesChannelWords(s.kernel);
   }
   for (size_t i = 0; i < g.ops().size(); ++i) {
     const int index = static_cast<int>(i);
     const core::Op& op = g.op(index);
     c << "/* op " << i << " " << op.name << ": " << core::Traits(op.kind).name << " " << g.InputOf(op).shape.ToString()
       << " -> " << g.OutputOf(op).shape.ToString() << " */\n";
-    if (core::Traits(op.kind).has_weights) ConvBlock(c, model, index);
+    if (core::Traits(op.kind).has_weights) ConvBlock(c, model, index, channel_words[i]);
     if (op.kind == core::OpKind::kAdd) AddBlock(c, "ap" + std::to_string(i), AddParams(model, index, op.inputs[0]));
     if (fused_projection[i]) {
       // The add after this projection is computed here, over the residual (input1).

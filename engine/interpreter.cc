@@ -17,9 +17,18 @@ core::Result<Interpreter> Interpreter::Create(const Model& model, KernelSet kern
 Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Schedule schedule)
     : plan_(std::move(plan)), schedule_(std::move(schedule)) {
   const int num_ops = static_cast<int>(model.graph.ops().size());
+  std::vector<Kernel> kernel_of(num_ops, Kernel::kNone);
+  for (const Step& s : schedule_.steps) kernel_of[s.op] = s.kernel;
+  channels_.resize(num_ops);
+  weights_.resize(num_ops);
   for (int i = 0; i < num_ops; ++i) {
     const core::Op& op = model.graph.op(i);
-    conv_.push_back(ConvParams(model, i));
+    if (UsesChannelWords(kernel_of[i])) channels_[i] = ChannelWords(model, i);
+    conv_.push_back(ConvParams(model, i, channels_[i].empty() ? nullptr : channels_[i].data()));
+    // Padded to whole words as in the generated code: the SMLAD kernels read rows by words.
+    weights_[i] = model.constants[i].weights;
+    weights_[i].resize((weights_[i].size() + 3) / 4 * 4, 0);
+    conv_.back().weights = weights_[i].data();
     pool_.push_back(PoolParams(model, i));
     // A fused add's parameters live with the projection before it (residual first).
     if (op.kind == core::OpKind::kAdd) {
@@ -91,6 +100,9 @@ void Interpreter::Run(const Step& s, const int8_t* input) {
     case Kernel::kDepthwiseInPlace:
       kilonas_depthwise_inplace(conv, out, &s.in_view, &s.out_view, &s.rect, scratch);
       break;
+    case Kernel::kDepthwiseInPlaceDsp:
+      kilonas_depthwise_inplace_dsp(conv, out, &s.in_view, &s.out_view, &s.rect, scratch);
+      break;
     case Kernel::kAdd: {
       const int8_t* in2 = s.in2 == kExternalInput ? input : arena + s.in2;
       kilonas_add(&add_[s.op], in, &s.in_view, in2, &s.in2_view, out, &s.out_view, &s.rect);
@@ -101,6 +113,9 @@ void Interpreter::Run(const Step& s, const int8_t* input) {
       break;
     case Kernel::kFullyConnected:
       kilonas_fully_connected(conv, in, s.in_view.h * s.in_view.w * s.in_view.c, out, s.out_view.c);
+      break;
+    case Kernel::kFullyConnectedDsp:
+      kilonas_fully_connected_dsp(conv, in, s.in_view.h * s.in_view.w * s.in_view.c, out, s.out_view.c);
       break;
   }
 }

@@ -34,6 +34,8 @@ class Interpreter {
 
   memory_planner::MemoryPlan plan_;
   Schedule schedule_;
+  std::vector<std::vector<int32_t>> channels_;  // ChannelWords of the ops whose kernel reads them
+  std::vector<std::vector<int8_t>> weights_;    // each op's weights padded to whole words
   std::vector<kilonas_conv_params> conv_;
   std::vector<kilonas_add_params> add_;
   std::vector<kilonas_pool_params> pool_;

@@ -15,11 +15,11 @@ constexpr Row kTable[] = {
     {core::OpKind::kPointwiseConv2d, false, Kernel::kPointwiseRef, Kernel::kPointwiseDsp},
     {core::OpKind::kPointwiseConv2d, true, Kernel::kPointwiseAddRef, Kernel::kPointwiseAddDsp},
     {core::OpKind::kDepthwiseConv2d, false, Kernel::kDepthwiseRef, Kernel::kDepthwiseRef},
-    {core::OpKind::kDepthwiseConv2d, true, Kernel::kDepthwiseInPlace, Kernel::kDepthwiseInPlace},
+    {core::OpKind::kDepthwiseConv2d, true, Kernel::kDepthwiseInPlace, Kernel::kDepthwiseInPlaceDsp},
     {core::OpKind::kAdd, false, Kernel::kAdd, Kernel::kAdd},
     {core::OpKind::kAdd, true, Kernel::kNone, Kernel::kNone},
     {core::OpKind::kGlobalAvgPool, false, Kernel::kGlobalAvgPool, Kernel::kGlobalAvgPool},
-    {core::OpKind::kFullyConnected, false, Kernel::kFullyConnected, Kernel::kFullyConnected},
+    {core::OpKind::kFullyConnected, false, Kernel::kFullyConnected, Kernel::kFullyConnectedDsp},
 };
 
 }  // namespace
@@ -57,14 +57,23 @@ std::string_view KernelSymbol(Kernel kernel) {
       return "kilonas_depthwise_ref";
     case Kernel::kDepthwiseInPlace:
       return "kilonas_depthwise_inplace";
+    case Kernel::kDepthwiseInPlaceDsp:
+      return "kilonas_depthwise_inplace_dsp";
     case Kernel::kAdd:
       return "kilonas_add";
     case Kernel::kGlobalAvgPool:
       return "kilonas_global_avg_pool";
     case Kernel::kFullyConnected:
       return "kilonas_fully_connected";
+    case Kernel::kFullyConnectedDsp:
+      return "kilonas_fully_connected_dsp";
   }
   return "";
+}
+
+bool UsesChannelWords(Kernel kernel) {
+  return kernel == Kernel::kConv2dDsp || kernel == Kernel::kPointwiseDsp || kernel == Kernel::kPointwiseAddDsp ||
+         kernel == Kernel::kDepthwiseInPlaceDsp || kernel == Kernel::kFullyConnectedDsp;
 }
 
 }  // namespace kilonas::engine

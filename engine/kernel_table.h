@@ -20,9 +20,11 @@ enum class Kernel {
   kPointwiseAddDsp,
   kDepthwiseRef,
   kDepthwiseInPlace,
+  kDepthwiseInPlaceDsp,
   kAdd,
   kGlobalAvgPool,
   kFullyConnected,
+  kFullyConnectedDsp,
 };
 
 using KernelSet = core::KernelSet;
@@ -37,5 +39,9 @@ Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& 
                     KernelSet set = KernelSet::kOptimized);
 
 std::string_view KernelSymbol(Kernel kernel);  // C function name in kilonas_runtime.h
+
+// The kernel reads kilonas_conv_params.channels (ChannelWords) instead of bias, multiplier and
+// shift: the generated code stores one or the other.
+bool UsesChannelWords(Kernel kernel);
 
 }  // namespace kilonas::engine

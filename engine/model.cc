@@ -8,7 +8,8 @@ namespace kilonas::engine {
 namespace {
 
 // Every int32 accumulation of the kernels stays in range: per output channel
-// |bias| + 256 * sum|w| (inputs plus offset lie in [-256, 255]) for ops with weights; the add's
+// |bias| + 256 * sum|w| (inputs plus offset lie in [-256, 255]) below 2^30 for ops with weights,
+// so that the optimized kernels can double it (kilonas_requant_doubled); the add's
 // rescaled inputs (255 << left_shift, shrunk by multipliers < 1); the pool's sum over pixels.
 bool AccumulatorsFit(const core::Graph& g, const core::Op& op, const OpConstants& c) {
   const int64_t kMax = INT32_MAX;
@@ -19,6 +20,7 @@ bool AccumulatorsFit(const core::Graph& g, const core::Op& op, const OpConstants
     const core::Shape& in = g.InputOf(op).shape;
     return static_cast<int64_t>(in.h) * in.w * 256 <= kMax;
   }
+  const int64_t kWeightedMax = kMaxAccumulatorBound;
   const size_t channels = c.bias.size();
   if (channels == 0) return true;
   const size_t per_channel = c.weights.size() / channels;
@@ -26,7 +28,7 @@ bool AccumulatorsFit(const core::Graph& g, const core::Op& op, const OpConstants
   for (size_t ch = 0; ch < channels; ++ch) {
     int64_t sum = 0;
     for (size_t j = 0; j < per_channel; ++j) sum += std::abs(c.weights[depthwise ? j * channels + ch : ch * per_channel + j]);
-    if (std::abs(static_cast<int64_t>(c.bias[ch])) + 256 * sum > kMax) return false;
+    if (std::abs(static_cast<int64_t>(c.bias[ch])) + 256 * sum > kWeightedMax) return false;
   }
   return true;
 }
@@ -69,7 +71,7 @@ core::Status ValidateModel(const Model& model) {
     for (int32_t m : {c.input1_multiplier, c.input2_multiplier, c.output_multiplier}) ok = ok && m >= 0;
     if (!ok) return core::Status::Fail("op '" + op.name + "': requantization parameters out of range");
     if (!AccumulatorsFit(g, op, c)) {
-      return core::Status::Fail("op '" + op.name + "': bias and weights can overflow the int32 accumulator");
+      return core::Status::Fail("op '" + op.name + "': bias and weights can overflow the accumulator (|bias| + 256 x sum|w| must stay below 2^30 in every channel)");
     }
   }
   const ExecutionConfig& e = model.execution;

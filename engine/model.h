@@ -12,6 +12,10 @@
 
 namespace kilonas::engine {
 
+// Largest |bias| + 256 x sum|weights| of an output channel (a bound of its accumulator): below
+// 2^30 so that the optimized kernels can double accumulators in int32.
+inline constexpr int64_t kMaxAccumulatorBound = (int64_t{1} << 30) - 1;
+
 struct OpConstants {
   std::vector<int8_t> weights;  // conv [Cout][k][k][Cin], pointwise/FC [Cout][Cin], depthwise [k][k][C]
   std::vector<int32_t> bias, multiplier, shift;  // per output channel

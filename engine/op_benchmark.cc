@@ -1,11 +1,14 @@
 #include "engine/op_benchmark.h"
 
+#include "core/scratch.h"
+
 #include <algorithm>
 #include <optional>
 #include <sstream>
 
 #include "core/file_io.h"
 #include "core/receptive_field.h"
+#include "core/scratch.h"
 #include "engine/codegen.h"
 #include "engine/kernel_table.h"
 
@@ -51,30 +54,20 @@ struct Layout {
 Layout LayoutOf(const OpCase& c, Kernel kernel) {
   Layout l;
   const int64_t in = Align4(c.in.Elements()), out = Align4(c.out.Elements());
-  const int pad = c.kernel / 2;
+  const bool in_place = kernel == Kernel::kDepthwiseInPlace || kernel == Kernel::kDepthwiseInPlaceDsp;
+  const int64_t scratch = Align4(core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h,
+                                                    c.in.w, c.in.c));
   l.out = in;
   l.scratch = in + out;
-  l.total = l.scratch;
-  switch (kernel) {
-    case Kernel::kDepthwiseInPlace:  // output over the input, one padded input channel of scratch
-      l.out = 0;
-      l.scratch = in;
-      l.total = in + Align4(static_cast<int64_t>(c.in.h + 2 * pad) * (c.in.w + 2 * pad));
-      break;
-    case Kernel::kAdd:
-      l.in2 = in;
-      l.out = in + out;
-      l.total = in + 2 * out;
-      break;
-    case Kernel::kConv2dDsp:  // two q15 im2col columns
-      l.total += 4LL * c.kernel * c.kernel * c.in.c;
-      break;
-    case Kernel::kPointwiseDsp:
-    case Kernel::kPointwiseAddDsp:  // two q15 input pixels
-      l.total += 4LL * c.in.c;
-      break;
-    default:
-      break;
+  l.total = l.scratch + scratch;
+  if (in_place) {  // output over the input
+    l.out = 0;
+    l.scratch = in;
+    l.total = in + scratch;
+  } else if (kernel == Kernel::kAdd) {
+    l.in2 = in;
+    l.out = in + out;
+    l.total = in + 2 * out;
   }
   return l;
 }
@@ -131,8 +124,9 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
           << ", iv2 = " << out_view << ", ov = " << out_view << ";\n"
           << "    static const kilonas_rect r = {" << rows->out_begin << ", " << cols->out_begin << ", " << c.out.h << ", "
           << c.out.w << "};\n"
-          << "    const kilonas_conv_params p = {weights, bias, mult, shift, 5, -3, -128, 127, " << c.kernel << ", "
-          << c.stride << ", " << c.kernel / 2 << ", " << rows->whole_in << ", " << cols->whole_in << "};\n"
+          << "    const kilonas_conv_params p = {weights, bias, mult, shift, channels, 1, 5, -3, -128, 127, " << c.kernel << ", "
+          << c.stride << ", " << c.kernel / 2 << ", " << rows->whole_in << ", " << cols->whole_in << ", "
+          << core::ConvBlockPixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
           << "    (void)iv; (void)iv2; (void)ov; (void)r; (void)p;\n"
           << "    fill(a, " << l.total << ", 12345u);\n"
           << "    const uint32_t t0 = tick_start();\n    "
@@ -147,15 +141,17 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
     << first_index + cases.size() - 1 << ". */\n"
     << "#include <stdint.h>\n#include \"kilonas_runtime.h\"\n#include \"cmsdk_timer.h\"\n#include \"semihost.h\"\n\n"
     << "#define CASES " << cases.size() << "\n#define FIRST_INDEX " << first_index << "u\n#define ARENA "
-    << result.arena_bytes << "\n#define WEIGHTS " << max_weights << "\n#define CHANNELS " << max_channels << "\n"
+    << result.arena_bytes << "\n#define WEIGHTS " << (max_weights + 3) / 4 * 4 << "\n#define CHANNELS " << max_channels << "\n"
     << "static int32_t arena_words[(ARENA + 3) / 4];\nstatic int8_t weights[WEIGHTS];\n"
-    << "static int32_t bias[CHANNELS], mult[CHANNELS], shift[CHANNELS];\nstatic uint32_t counts[CASES];\n\n"
+    << "static int32_t bias[CHANNELS], mult[CHANNELS], shift[CHANNELS], channels[3 * CHANNELS];\n"
+    << "static uint32_t counts[CASES];\n\n"
     << kPrologue << "int main(void) {\n  int8_t* const a = (int8_t*)arena_words;\n"
     << "  fill((int8_t*)weights, WEIGHTS, 777u);\n"
     << "  for (int i = 0; i < WEIGHTS; ++i) if (weights[i] == -128) weights[i] = -127;\n"
     << "  seed = 4242u;\n"
     << "  for (int i = 0; i < CHANNELS; ++i) { bias[i] = next_byte() * 64; mult[i] = 1200000000 + next_byte() * 4000000; "
-       "shift[i] = -7; }\n"
+       "shift[i] = -7;\n"
+       "    channels[3 * i] = 2 * bias[i]; channels[3 * i + 1] = mult[i]; channels[3 * i + 2] = shift[i]; }\n"
     << "  const kilonas_add_params add = {3, -5, 7, 1500000000, -1, 1200000000, -1, 1300000000, -19, 20, -128, 127};\n"
     << "  const kilonas_pool_params pool = {4, -2, 1400000000, -6};\n  (void)add; (void)pool;\n"
     << "  counter_start();\n"

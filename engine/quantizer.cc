@@ -45,13 +45,27 @@ void QuantizeWeighted(const core::Graph& g, const core::Op& op, const FloatOpWei
   for (int ch = 0; ch < channels; ++ch) {
     float max_abs = 0.0f;
     for (size_t j = 0; j < per_channel; ++j) max_abs = std::max(max_abs, std::abs(folded.weights[index(ch, j)]));
-    const double w_scale = max_abs > 0 ? max_abs / 127.0 : 1.0;
-    for (size_t j = 0; j < per_channel; ++j) {
-      const double q = std::round(folded.weights[index(ch, j)] / w_scale);
-      c.weights[index(ch, j)] = static_cast<int8_t>(std::clamp(q, -127.0, 127.0));
+    double w_scale = max_abs > 0 ? max_abs / 127.0 : 1.0;
+    // A bias far larger than the weights would overflow the accumulator bound: coarser weight
+    // steps for that channel keep the bias representable (doubling until it fits).
+    double bias_q = 0;
+    for (int attempt = 0;; ++attempt) {
+      int64_t weight_sum = 0;
+      for (size_t j = 0; j < per_channel; ++j) {
+        const double q = std::clamp(std::round(folded.weights[index(ch, j)] / w_scale), -127.0, 127.0);
+        c.weights[index(ch, j)] = static_cast<int8_t>(q);
+        weight_sum += static_cast<int64_t>(std::abs(q));
+      }
+      bias_q = std::round(folded.bias[ch] / (static_cast<double>(in.scale) * w_scale));
+      const double room = static_cast<double>(kMaxAccumulatorBound - 256 * weight_sum);
+      if (std::abs(bias_q) <= room || attempt == 64) {
+        bias_q = std::clamp(bias_q, -std::max(room, 0.0), std::max(room, 0.0));
+        break;
+      }
+      w_scale *= 2;
     }
     const double bias_scale = static_cast<double>(in.scale) * w_scale;
-    c.bias.push_back(static_cast<int32_t>(std::clamp(std::round(folded.bias[ch] / bias_scale), -2147483647.0, 2147483647.0)));
+    c.bias.push_back(static_cast<int32_t>(bias_q));
     const FixedPointMultiplier m = QuantizeMultiplier(bias_scale / out.scale);
     c.multiplier.push_back(m.multiplier);
     c.shift.push_back(m.shift);

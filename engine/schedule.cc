@@ -1,5 +1,7 @@
 #include "engine/schedule.h"
 
+#include "core/scratch.h"
+
 namespace kilonas::engine {
 namespace {
 
@@ -91,7 +93,7 @@ core::Result<Schedule> BuildSchedule(const Model& model, const memory_planner::M
   return Scheduler(model, plan, kernels).Build();
 }
 
-kilonas_conv_params ConvParams(const Model& model, int index) {
+kilonas_conv_params ConvParams(const Model& model, int index, const int32_t* channels) {
   const core::Op& op = model.graph.op(index);
   const OpConstants& c = model.constants.at(index);
   const core::Tensor& in = model.graph.InputOf(op);
@@ -100,6 +102,8 @@ kilonas_conv_params ConvParams(const Model& model, int index) {
   p.bias = c.bias.data();
   p.multiplier = c.multiplier.data();
   p.shift = c.shift.data();
+  p.channels = channels;
+  p.fast_requant = kilonas_fast_requant(c.shift.data(), static_cast<int32_t>(c.shift.size()), c.act_min, c.act_max);
   p.input_offset = -TensorZeroPoint(in);
   p.output_offset = TensorZeroPoint(model.graph.OutputOf(op));
   p.act_min = c.act_min;
@@ -109,7 +113,20 @@ kilonas_conv_params ConvParams(const Model& model, int index) {
   p.pad = op.padding;
   p.in_h = in.shape.h;
   p.in_w = in.shape.w;
+  p.block_pixels = core::ConvBlockPixels(static_cast<int64_t>(op.kernel) * op.kernel * in.shape.c);
   return p;
+}
+
+std::vector<int32_t> ChannelWords(const Model& model, int index) {
+  const core::Op& op = model.graph.op(index);
+  const OpConstants& c = model.constants.at(index);
+  const int32_t channels = static_cast<int32_t>(c.bias.size());
+  if (channels == 0) return {};
+  std::vector<int32_t> words(static_cast<size_t>(channels) * KILONAS_CHANNEL_WORDS);
+  kilonas_channel_words(c.weights.data(), c.bias.data(), c.multiplier.data(), c.shift.data(), channels,
+                        static_cast<int32_t>(c.weights.size()) / channels, op.kind == core::OpKind::kDepthwiseConv2d,
+                        -TensorZeroPoint(model.graph.InputOf(op)), words.data());
+  return words;
 }
 
 kilonas_add_params AddParams(const Model& model, int add_index, int first_input) {

@@ -36,7 +36,12 @@ core::Result<Schedule> BuildSchedule(const Model& model, const memory_planner::M
                                      KernelSet kernels = KernelSet::kOptimized);
 
 // Kernel parameter blocks of op `index`, pointing into model.constants (which must outlive them).
-kilonas_conv_params ConvParams(const Model& model, int index);
+// `channels`: the op's ChannelWords when its kernel reads them (UsesChannelWords), else null.
+kilonas_conv_params ConvParams(const Model& model, int index, const int32_t* channels = nullptr);
+// The optimized kernels' per-output-channel words (kilonas_conv_params.channels,
+// KILONAS_CHANNEL_WORDS each): 2 x (bias + input offset x the channel's weight sum), multiplier,
+// shift. Exact in int32: the model loader bounds |bias| + 256 x sum|w| below 2^30.
+std::vector<int32_t> ChannelWords(const Model& model, int index);
 // Add parameters; for a fused add (kernel kPointwiseAdd*) input1 is the residual.
 kilonas_add_params AddParams(const Model& model, int add_index, int first_input);
 kilonas_pool_params PoolParams(const Model& model, int index);

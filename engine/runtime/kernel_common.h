@@ -3,6 +3,7 @@
 #define KILONAS_KERNEL_COMMON_H_
 
 #include "kilonas_runtime.h"
+#include "kilonas_simd.h"
 
 /* kilonas_requantize, inlined into the kernels. The doubling high multiply with TFLite's nudge
  * and truncating division equals (x * m + 2^30) >> 31 with an arithmetic shift (both round
@@ -34,6 +35,71 @@ static inline int8_t kilonas_add_one(const kilonas_add_params* p, int8_t a, int8
                                        p->input1_multiplier, p->input1_shift);
   const int32_t y = kilonas_requant((int32_t)((uint32_t)(b + p->input2_offset) << p->left_shift),
                                        p->input2_multiplier, p->input2_shift);
+  const int32_t v = kilonas_requant(x + y, p->output_multiplier, p->output_shift) + p->output_offset;
+  return kilonas_clamp8(v, p->act_min, p->act_max);
+}
+
+/* kilonas_requant for a doubled accumulator acc2 = 2 x acc and a right shift r = -shift >= 1,
+ * with round = 2^(r - 1): SMMULR(2 acc, m) is the doubling high multiply (acc x m + 2^30) >> 31,
+ * and (h + round - (h < 0)) >> r is TFLite's rounding divide (ties away from zero). */
+static inline int32_t kilonas_requant_doubled(int32_t acc2, int32_t multiplier, int32_t r, int32_t round) {
+  const int32_t h = kilonas_smmulr(acc2, multiplier);
+  return (h + round + (h >> 31)) >> r;
+}
+
+/* One output of an optimized kernel from its doubled accumulator and the channel's words
+ * {bias, multiplier, shift} (kilonas_conv_params.channels). The general form halves the
+ * accumulator (it is even) and takes the reference path. */
+static inline int8_t kilonas_finish_doubled(const kilonas_conv_params* p, int32_t acc2, const int32_t* ch) {
+  const int32_t v = kilonas_requant(acc2 >> 1, ch[1], ch[2]) + p->output_offset;
+  return kilonas_clamp8(v, p->act_min, p->act_max);
+}
+
+/* kilonas_add_one with its constants prepared once per kernel call (kilonas_add_prepare). The
+ * inputs' requantization is exact for every valid model: (a + offset) << (left_shift + 1) stays
+ * below 2^29, input shifts are <= 0, and a zero shift is a zero mask on the rounding term. The
+ * sum is below 2^29 too; its requantization takes the doubled form when the output shift is
+ * <= 0 and the activation range is all of int8 (`fast_output`), else the reference path. */
+typedef struct {
+  int32_t offset1, offset2, shift_in;
+  int32_t m1, r1, round1, mask1;
+  int32_t m2, r2, round2, mask2;
+  int32_t mo, ro, round_o, mask_o, output_offset, fast_output;
+} kilonas_add_fast;
+
+static inline void kilonas_rounding_of(int32_t shift, int32_t* r, int32_t* round, int32_t* mask) {
+  *r = shift < 0 ? -shift : 0;
+  *round = *r > 0 ? 1 << (*r - 1) : 0;
+  *mask = *r > 0 ? -1 : 0;
+}
+
+static inline void kilonas_add_prepare(const kilonas_add_params* p, kilonas_add_fast* f) {
+  f->offset1 = p->input1_offset;
+  f->offset2 = p->input2_offset;
+  f->shift_in = p->left_shift + 1;
+  f->m1 = p->input1_multiplier;
+  kilonas_rounding_of(p->input1_shift, &f->r1, &f->round1, &f->mask1);
+  f->m2 = p->input2_multiplier;
+  kilonas_rounding_of(p->input2_shift, &f->r2, &f->round2, &f->mask2);
+  f->mo = p->output_multiplier;
+  kilonas_rounding_of(p->output_shift, &f->ro, &f->round_o, &f->mask_o);
+  f->output_offset = p->output_offset;
+  f->fast_output = p->output_shift <= 0 && p->act_min == -128 && p->act_max == 127;
+}
+
+/* TFLite's requantization of a doubled value for a shift <= 0 (r, round, mask from it). */
+static inline int32_t kilonas_requant_doubled_any(int32_t x2, int32_t m, int32_t r, int32_t round, int32_t mask) {
+  const int32_t h = kilonas_smmulr(x2, m);
+  return (h + round + ((h >> 31) & mask)) >> r;
+}
+
+static inline int8_t kilonas_add_one_fast(const kilonas_add_fast* f, const kilonas_add_params* p, int8_t a, int8_t b) {
+  const int32_t x = kilonas_requant_doubled_any((a + f->offset1) << f->shift_in, f->m1, f->r1, f->round1, f->mask1);
+  const int32_t y = kilonas_requant_doubled_any((b + f->offset2) << f->shift_in, f->m2, f->r2, f->round2, f->mask2);
+  if (f->fast_output) {
+    return (int8_t)kilonas_ssat8(kilonas_requant_doubled_any(2 * (x + y), f->mo, f->ro, f->round_o, f->mask_o) +
+                                 f->output_offset);
+  }
   const int32_t v = kilonas_requant(x + y, p->output_multiplier, p->output_shift) + p->output_offset;
   return kilonas_clamp8(v, p->act_min, p->act_max);
 }

@@ -1,159 +1,345 @@
-/* SMLAD kernels. Inputs are widened to q15 (plus the input offset) into a scratch of two columns
- * (one per output pixel, two pixels at a time), stored interleaved so that one aligned stream
- * feeds both: for every group of four inputs x0..x3 the words are
- *   [pixel 0: (x0, x2)] [pixel 0: (x1, x3)] [pixel 1: (x0, x2)] [pixel 1: (x1, x3)]
- * which line up with SXTB16(w) = (w0, w2) and SXTB16(w ror 8) = (w1, w3) of a weight word. The
- * core computes 2 output channels x 2 pixels: per 4 inputs 2 weight loads, 4 SXTB16, 4 column
- * loads and 8 SMLAD for 16 MACs. Leftover inputs (n % 4) follow the groups as plain q15 values,
- * pixel 0's then pixel 1's. Odd pixel or channel counts reuse the core on a duplicate. */
+/* SMLAD kernels. The inputs of P output pixels (P = 4 for pointwise, 2 for conv, whose columns
+ * are k x k times longer) are widened to q15 and doubled into a scratch of P columns; the input
+ * offset is folded into the channel's bias, so a column holds 2 x input and zero padding holds
+ * 2 x the zero point. The columns are interleaved so that one aligned stream feeds all P pixels:
+ * for every group of four inputs x0..x3 there are two words per pixel,
+ *   [pixel 0: (x0, x2)] [pixel 0: (x1, x3)] [pixel 1: (x0, x2)] [pixel 1: (x1, x3)] ...
+ * which line up with SXTB16(w) = (w0, w2) and SXTB16(w ror 8) = (w1, w3) of a weight word (and
+ * are what SXTB16 makes of an input word). The core computes 1 output channel x P pixels: per 4
+ * inputs one weight load, 2 SXTB16, P double-word column loads and 2P SMLAD for 4P MACs, with
+ * every operand in a register. Leftover inputs (n % 4) follow the groups as plain q15 values,
+ * pixel by pixel. A last block of fewer than P pixels repeats its last pixel.
+ *
+ * The accumulators are thus 2 x the reference's (the model loader bounds them below 2^30), which
+ * is what SMMULR needs for TFLite's doubling high multiply; see kilonas_requant_doubled. */
 #include "kernel_common.h"
-#include "kilonas_simd.h"
 
-/* Index (in int16 units) of input i of pixel `px` in a column pair of n inputs. */
-static inline int32_t ColumnIndex(int32_t n, int32_t px, int32_t i) {
-  static const int8_t kLane[4] = {0, 2, 1, 3};
-  const int32_t groups = n / 4;
-  if (i < groups * 4) return (i / 4) * 8 + px * 4 + kLane[i % 4];
-  return groups * 8 + px * (n - groups * 4) + (i - groups * 4);
+#include <string.h>
+
+#define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* Four (or, for P = 2, two) accumulators of one output channel. */
+typedef struct {
+  int32_t a0, a1, a2, a3;
+} Acc;
+
+/* The grouped part of Core: acc += row . pixel p over `groups` groups (>= 1) of the P columns. */
+#if KILONAS_SIMD_NATIVE
+/* One group of 4 inputs: the weight word split into (w0, w2) and (w1, w3)... */
+#define KILONAS_GROUP_HEAD                 \
+  "1:\n\t"                                 \
+  "ldr %[even], [%[w]], #4\n\t"            \
+  "sxtb16 %[odd], %[even], ror #8\n\t"     \
+  "sxtb16 %[even], %[even]\n\t"
+/* ...times one pixel's two column words. */
+#define KILONAS_PIXEL_STEP(a)                         \
+  "ldrd %[c0], %[c1], [%[col]], #8\n\t"               \
+  "smlad %[" #a "], %[even], %[c0], %[" #a "]\n\t"    \
+  "smlad %[" #a "], %[odd], %[c1], %[" #a "]\n\t"
+#define KILONAS_GROUP_TAIL \
+  "cmp %[col], %[end]\n\t" \
+  "bne 1b\n\t"
+KILONAS_ALWAYS_INLINE Acc CoreGroups(const int8_t* w, const uint32_t* col, int32_t groups, Acc acc, const int P) {
+  const uint32_t* const end = col + groups * 2 * P;
+  uint32_t even, odd, c0, c1;
+  if (P > 2) {
+    __asm__ volatile(KILONAS_GROUP_HEAD KILONAS_PIXEL_STEP(a0) KILONAS_PIXEL_STEP(a1) KILONAS_PIXEL_STEP(a2)
+                         KILONAS_PIXEL_STEP(a3) KILONAS_GROUP_TAIL
+                     : [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [a2] "+r"(acc.a2), [a3] "+r"(acc.a3), [w] "+r"(w),
+                       [col] "+r"(col), [even] "=&r"(even), [odd] "=&r"(odd), [c0] "=&r"(c0), [c1] "=&r"(c1)
+                     : [end] "r"(end)
+                     : "cc", "memory");
+  } else {
+    __asm__ volatile(KILONAS_GROUP_HEAD KILONAS_PIXEL_STEP(a0) KILONAS_PIXEL_STEP(a1) KILONAS_GROUP_TAIL
+                     : [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [w] "+r"(w), [col] "+r"(col), [even] "=&r"(even),
+                       [odd] "=&r"(odd), [c0] "=&r"(c0), [c1] "=&r"(c1)
+                     : [end] "r"(end)
+                     : "cc", "memory");
+  }
+  return acc;
+}
+#else
+KILONAS_ALWAYS_INLINE Acc CoreGroups(const int8_t* w, const uint32_t* col, int32_t groups, Acc acc, const int P) {
+  for (int32_t g = 0; g < groups; ++g, w += 4, col += 2 * P) {
+    const uint32_t word = kilonas_load32(w);
+    const uint32_t even = kilonas_sxtb16(word), odd = kilonas_sxtb16_ror8(word);
+    acc.a0 = kilonas_smlad(odd, col[1], kilonas_smlad(even, col[0], acc.a0));
+    acc.a1 = kilonas_smlad(odd, col[3], kilonas_smlad(even, col[2], acc.a1));
+    if (P > 2) {
+      acc.a2 = kilonas_smlad(odd, col[5], kilonas_smlad(even, col[4], acc.a2));
+      acc.a3 = kilonas_smlad(odd, col[7], kilonas_smlad(even, col[6], acc.a3));
+    }
+  }
+  return acc;
+}
+#endif
+
+/* acc + row . pixel p for the P pixels of the columns. */
+KILONAS_ALWAYS_INLINE Acc Core(const int8_t* w, const int16_t* columns, int32_t n, Acc acc, const int P) {
+  const int32_t groups = n / 4, rest = n % 4;
+  if (groups > 0) acc = CoreGroups(w, (const uint32_t*)columns, groups, acc, P); /* the scratch is word aligned */
+  const int16_t* t = columns + groups * 4 * P;
+  w += groups * 4;
+  for (int32_t i = 0; i < rest; ++i, ++t) {
+    acc.a0 += w[i] * t[0];
+    acc.a1 += w[i] * t[rest];
+    if (P > 2) {
+      acc.a2 += w[i] * t[2 * rest];
+      acc.a3 += w[i] * t[3 * rest];
+    }
+  }
+  return acc;
 }
 
-/* acc[0..3] (+)= (row w0 . pixel 0, row w0 . pixel 1, row w1 . pixel 0, row w1 . pixel 1). */
-static inline __attribute__((always_inline)) void Core2x2(const int8_t* w0, const int8_t* w1, const int16_t* columns, int32_t n, int32_t acc[4]) {
-  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-  const uint32_t* col = (const uint32_t*)columns; /* the scratch is word aligned */
-  const int32_t groups = n / 4;
-  int32_t g = 0;
-  for (; g + 1 < groups; g += 2, col += 8, w0 += 8, w1 += 8) {
-    uint32_t wa = kilonas_load32(w0), wb = kilonas_load32(w1);
-    uint32_t wa_e = kilonas_sxtb16(wa), wa_o = kilonas_sxtb16_ror8(wa);
-    uint32_t wb_e = kilonas_sxtb16(wb), wb_o = kilonas_sxtb16_ror8(wb);
-    a00 = kilonas_smlad(wa_o, col[1], kilonas_smlad(wa_e, col[0], a00));
-    a01 = kilonas_smlad(wa_o, col[3], kilonas_smlad(wa_e, col[2], a01));
-    a10 = kilonas_smlad(wb_o, col[1], kilonas_smlad(wb_e, col[0], a10));
-    a11 = kilonas_smlad(wb_o, col[3], kilonas_smlad(wb_e, col[2], a11));
-    wa = kilonas_load32(w0 + 4);
-    wb = kilonas_load32(w1 + 4);
-    wa_e = kilonas_sxtb16(wa);
-    wa_o = kilonas_sxtb16_ror8(wa);
-    wb_e = kilonas_sxtb16(wb);
-    wb_o = kilonas_sxtb16_ror8(wb);
-    a00 = kilonas_smlad(wa_o, col[5], kilonas_smlad(wa_e, col[4], a00));
-    a01 = kilonas_smlad(wa_o, col[7], kilonas_smlad(wa_e, col[6], a01));
-    a10 = kilonas_smlad(wb_o, col[5], kilonas_smlad(wb_e, col[4], a10));
-    a11 = kilonas_smlad(wb_o, col[7], kilonas_smlad(wb_e, col[6], a11));
-  }
-  if (g < groups) {
-    const uint32_t wa = kilonas_load32(w0), wb = kilonas_load32(w1);
-    const uint32_t wa_e = kilonas_sxtb16(wa), wa_o = kilonas_sxtb16_ror8(wa);
-    const uint32_t wb_e = kilonas_sxtb16(wb), wb_o = kilonas_sxtb16_ror8(wb);
-    a00 = kilonas_smlad(wa_o, col[1], kilonas_smlad(wa_e, col[0], a00));
-    a01 = kilonas_smlad(wa_o, col[3], kilonas_smlad(wa_e, col[2], a01));
-    a10 = kilonas_smlad(wb_o, col[1], kilonas_smlad(wb_e, col[0], a10));
-    a11 = kilonas_smlad(wb_o, col[3], kilonas_smlad(wb_e, col[2], a11));
-    w0 += 4;
-    w1 += 4;
-  }
-  const int32_t rest = n - groups * 4;
-  const int16_t* t0 = columns + groups * 8;
-  const int16_t* t1 = t0 + rest;
-  for (int32_t i = 0; i < rest; ++i) {
-    a00 += w0[i] * t0[i];
-    a01 += w0[i] * t1[i];
-    a10 += w1[i] * t0[i];
-    a11 += w1[i] * t1[i];
-  }
-  acc[0] = a00;
-  acc[1] = a01;
-  acc[2] = a10;
-  acc[3] = a11;
+KILONAS_ALWAYS_INLINE int8_t FastOutput(int32_t acc2, int32_t m, int32_t r, int32_t round, int32_t zp) {
+  return (int8_t)kilonas_ssat8(kilonas_requant_doubled(acc2, m, r, round) + zp);
 }
 
-static inline void Store(const kilonas_conv_params* p, const kilonas_add_params* add, int32_t acc, int32_t oc,
-                         int8_t* o) {
-  const int8_t y = kilonas_finish(p, acc, oc);
-  *o = add ? kilonas_add_one(add, *o, y) : y;
-}
+/* Output pixels of a block: a repeated pixel has the last pixel's output (it gets the same value,
+ * and with a fused add every residual is read before any is written). */
+typedef struct {
+  int8_t *o0, *o1, *o2, *o3;
+} Pixels;
 
-/* All output channels of a pixel pair; o1 == 0 when the second pixel is a duplicate. */
-static void Outputs(const kilonas_conv_params* p, const kilonas_add_params* add, const int16_t* columns, int32_t n,
-                    int8_t* o0, int8_t* o1, int32_t cout) {
-  const int8_t* const weights = p->weights;
-  const int32_t* const bias = p->bias;
-  for (int32_t oc = 0; oc < cout; oc += 2) {
-    const int32_t oc1 = oc + 1 < cout ? oc + 1 : oc; /* odd count: the last row twice */
-    int32_t acc[4] = {bias[oc], bias[oc], bias[oc1], bias[oc1]};
-    Core2x2(weights + oc * n, weights + oc1 * n, columns, n, acc);
-    Store(p, add, acc[0], oc, o0 + oc);
-    if (o1) Store(p, add, acc[1], oc, o1 + oc);
-    if (oc1 != oc) {
-      Store(p, add, acc[2], oc1, o0 + oc1);
-      if (o1) Store(p, add, acc[3], oc1, o1 + oc1);
+/* All output channels of a block of P pixels; `fast` and `add` are constants in every
+ * instantiation but the general one. */
+KILONAS_ALWAYS_INLINE void Outputs(const kilonas_conv_params* p, const kilonas_add_params* add,
+                                   const kilonas_add_fast* add_fast, const int16_t* columns, int32_t n, int32_t row,
+                                   Pixels o, int32_t cout, const int P, const int fast) {
+  const int8_t* w = p->weights;
+  const int32_t* ch = p->channels;
+  const int32_t zp = p->output_offset;
+  for (int32_t oc = 0; oc < cout; ++oc, w += row, ch += KILONAS_CHANNEL_WORDS) {
+    Acc acc = {ch[0], ch[0], ch[0], ch[0]};
+    acc = Core(w, columns, n, acc, P);
+    int8_t y0, y1, y2 = 0, y3 = 0;
+    if (fast) {
+      const int32_t m = ch[1], r = -ch[2], round = 1 << (r - 1);
+      y0 = FastOutput(acc.a0, m, r, round, zp);
+      y1 = FastOutput(acc.a1, m, r, round, zp);
+      if (P > 2) {
+        y2 = FastOutput(acc.a2, m, r, round, zp);
+        y3 = FastOutput(acc.a3, m, r, round, zp);
+      }
+    } else {
+      y0 = kilonas_finish_doubled(p, acc.a0, ch);
+      y1 = kilonas_finish_doubled(p, acc.a1, ch);
+      if (P > 2) {
+        y2 = kilonas_finish_doubled(p, acc.a2, ch);
+        y3 = kilonas_finish_doubled(p, acc.a3, ch);
+      }
+    }
+    if (add) {
+      const int8_t r0 = o.o0[oc], r1 = o.o1[oc], r2 = P > 2 ? o.o2[oc] : 0, r3 = P > 2 ? o.o3[oc] : 0;
+      y0 = kilonas_add_one_fast(add_fast, add, r0, y0);
+      y1 = kilonas_add_one_fast(add_fast, add, r1, y1);
+      if (P > 2) {
+        y2 = kilonas_add_one_fast(add_fast, add, r2, y2);
+        y3 = kilonas_add_one_fast(add_fast, add, r3, y3);
+      }
+    }
+    o.o0[oc] = y0;
+    o.o1[oc] = y1;
+    if (P > 2) {
+      o.o2[oc] = y2;
+      o.o3[oc] = y3;
     }
   }
 }
 
-/* Writes the inputs of the output pixel (y, x) as column `px`. */
-typedef void (*FillColumn)(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int32_t y,
-                           int32_t x, int16_t* columns, int32_t n, int32_t px);
+/* n: values per column; row: the weights' row length, n or (conv) up to 3 less: the core reads n
+ * weights per row, and those past a shorter row meet zero columns. Weight arrays are padded to a
+ * multiple of 4 bytes, so the last row's reads stay inside. */
+typedef void (*OutputsFn)(const kilonas_conv_params* p, const kilonas_add_params* add, const kilonas_add_fast* add_fast,
+                          const int16_t* columns, int32_t n, int32_t row, Pixels o, int32_t cout);
 
+#define KILONAS_OUTPUTS(name, P, fast, with_add)                                                                  \
+  static void name(const kilonas_conv_params* p, const kilonas_add_params* add, const kilonas_add_fast* add_fast, \
+                   const int16_t* columns, int32_t n, int32_t row, Pixels o, int32_t cout) {                     \
+    Outputs(p, with_add ? add : 0, add_fast, columns, n, row, o, cout, P, fast);                                 \
+  }
+#if KILONAS_SIMD_NATIVE
+/* kernels_dsp_arm.S: Outputs4Fast for Cin a multiple of 4, every operand in a register. */
+typedef struct {
+  int8_t* o[4];
+  int32_t output_offset;
+  int32_t row_pad; /* n - row: read past each weight row */
+  const int32_t* channels_end;
+} Block4;
+void kilonas_pointwise4_channels(const int8_t* weights, const int32_t* channels, const uint32_t* columns,
+                                 const uint32_t* columns_end, Block4* block);
+#endif
+
+static void Outputs4Fast(const kilonas_conv_params* p, const kilonas_add_params* add, const kilonas_add_fast* add_fast,
+                         const int16_t* columns, int32_t n, int32_t row, Pixels o, int32_t cout) {
+#if KILONAS_SIMD_NATIVE
+  if (n % 4 == 0 && n >= 4) {
+    Block4 block = {{o.o0, o.o1, o.o2, o.o3}, p->output_offset, n - row, p->channels + cout * KILONAS_CHANNEL_WORDS};
+    kilonas_pointwise4_channels(p->weights, p->channels, (const uint32_t*)columns, (const uint32_t*)columns + n / 4 * 8,
+                                &block);
+    return;
+  }
+#endif
+  Outputs(p, 0, add_fast, columns, n, row, o, cout, 4, 1);
+  (void)add;
+}
+
+KILONAS_OUTPUTS(Outputs4FastAdd, 4, 1, 1)
+KILONAS_OUTPUTS(Outputs4General, 4, 0, 1) /* with or without an add */
+KILONAS_OUTPUTS(Outputs2Fast, 2, 1, 0)
+KILONAS_OUTPUTS(Outputs2General, 2, 0, 0)
+
+/* Writes the inputs of the output pixel (y, x) as column `px` of `P`. */
+typedef void (*FillColumn)(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int32_t y,
+                           int32_t x, int16_t* columns, int32_t n, int32_t row, int32_t px, int32_t P);
+
+/* The rect's pixels in blocks of P (the last block repeats its last pixel). */
 static void Run(const kilonas_conv_params* p, const kilonas_add_params* add, const int8_t* in,
                 const kilonas_view* iv, int8_t* out, const kilonas_view* ov, const kilonas_rect* r,
-                int16_t* scratch, int32_t n, FillColumn fill) {
-  const int32_t total = r->h * r->w, rect_w = r->w, y0 = r->y0, x0 = r->x0, cout = ov->c;
-  for (int32_t i = 0; i < total; i += 2) {
-    const int32_t ya = y0 + i / rect_w, xa = x0 + i % rect_w;
-    const int32_t j = i + 1 < total ? i + 1 : i; /* odd count: the last pixel twice */
-    const int32_t yb = y0 + j / rect_w, xb = x0 + j % rect_w;
-    fill(p, in, iv, ya, xa, scratch, n, 0);
-    fill(p, in, iv, yb, xb, scratch, n, 1);
-    Outputs(p, add, scratch, n, out + kilonas_pixel(ov, ya, xa), j != i ? out + kilonas_pixel(ov, yb, xb) : 0, cout);
+                int16_t* scratch, int32_t n, int32_t row, int32_t P, FillColumn fill, OutputsFn outputs) {
+  const int32_t total = r->h * r->w, x_end = r->x0 + r->w;
+  int32_t y = r->y0, x = r->x0;
+  kilonas_add_fast add_fast;
+  if (add) kilonas_add_prepare(add, &add_fast);
+  for (int32_t i = 0; i < total; i += P) {
+    int8_t* o[4];
+    int32_t last_y = y, last_x = x;
+    for (int32_t px = 0; px < P; ++px) {
+      if (i + px < total) {
+        last_y = y;
+        last_x = x;
+        if (++x == x_end) {
+          x = r->x0;
+          ++y;
+        }
+      }
+      o[px] = out + kilonas_pixel(ov, last_y, last_x);
+      fill(p, in, iv, last_y, last_x, scratch, n, row, px, P);
+    }
+    const Pixels pixels = {o[0], o[1], P > 2 ? o[2] : o[1], P > 2 ? o[3] : o[1]};
+    outputs(p, add, &add_fast, scratch, n, row, pixels, ov->c);
   }
+}
+
+/* n int8 inputs, doubled, as column `px` of P: a word of 4 inputs gives the group's two column
+ * words, the n % 4 last ones follow the groups. */
+static void Widen(const int8_t* src, int16_t* columns, int32_t n, int32_t px, int32_t P) {
+  const int32_t groups = n / 4, rest = n % 4;
+  uint32_t* dst = (uint32_t*)columns + px * 2;
+  for (int32_t g = 0; g < groups; ++g, src += 4, dst += 2 * P) {
+    const uint32_t word = kilonas_load32(src);
+    const uint32_t even = kilonas_sxtb16(word), odd = kilonas_sxtb16_ror8(word);
+    dst[0] = kilonas_sadd16(even, even);
+    dst[1] = kilonas_sadd16(odd, odd);
+  }
+  int16_t* tail = columns + groups * 4 * P + px * rest;
+  for (int32_t i = 0; i < rest; ++i) tail[i] = (int16_t)(2 * src[i]);
 }
 
 static void FillPointwise(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int32_t y,
-                          int32_t x, int16_t* columns, int32_t n, int32_t px) {
-  const int8_t* ip = in + kilonas_pixel(iv, y, x);
-  const int32_t offset = p->input_offset, groups = n / 4;
-  int16_t* dst = columns + px * 4;
-  for (int32_t g = 0; g < groups; ++g, ip += 4, dst += 8) {
-    dst[0] = (int16_t)(ip[0] + offset);
-    dst[1] = (int16_t)(ip[2] + offset);
-    dst[2] = (int16_t)(ip[1] + offset);
-    dst[3] = (int16_t)(ip[3] + offset);
-  }
-  for (int32_t i = groups * 4; i < n; ++i, ++ip) columns[ColumnIndex(n, px, i)] = (int16_t)(*ip + offset);
+                          int32_t x, int16_t* columns, int32_t n, int32_t row, int32_t px, int32_t P) {
+  (void)p;
+  (void)row;
+  Widen(in + kilonas_pixel(iv, y, x), columns, n, px, P);
 }
 
-/* im2col of one output pixel: k x k x Cin values in weight order, zero outside the tensor. */
+static void CopyBytes(int8_t* dst, const int8_t* src, int32_t n) {
+  for (; n >= 4; n -= 4, dst += 4, src += 4) {
+    const uint32_t word = kilonas_load32(src);
+    memcpy(dst, &word, 4);
+  }
+  for (; n > 0; --n) *dst++ = *src++;
+}
+
+static void SetBytes(int8_t* dst, int8_t value, int32_t n) {
+  for (; n > 0; --n) *dst++ = value;
+}
+
+/* im2col of one output pixel: its k x k x Cin window (`row` values) in weight order, the zero
+ * point outside the tensor, gathered as int8 after the P columns (row by row: a window row inside
+ * the tensor is k x Cin contiguous bytes), zeros up to n (a multiple of 4), then widened. */
 static void FillConv(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int32_t y, int32_t x,
-                     int16_t* columns, int32_t n, int32_t px) {
-  const int32_t k = p->kernel, cin = iv->c;
-  int32_t i = 0;
-  for (int32_t ky = 0; ky < k; ++ky) {
-    const int32_t iy = y * p->stride - p->pad + ky;
-    for (int32_t kx = 0; kx < k; ++kx) {
-      const int32_t ix = x * p->stride - p->pad + kx;
-      const int inside = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
-      const int8_t* ip = inside ? in + kilonas_pixel(iv, iy, ix) : 0;
-      for (int32_t c = 0; c < cin; ++c, ++i) {
-        columns[ColumnIndex(n, px, i)] = inside ? (int16_t)(ip[c] + p->input_offset) : 0;
+                     int16_t* columns, int32_t n, int32_t row, int32_t px, int32_t P) {
+  const int32_t k = p->kernel, cin = iv->c, in_h = p->in_h, in_w = p->in_w, row_bytes = k * cin;
+  const int32_t iy0 = y * p->stride - p->pad, ix0 = x * p->stride - p->pad;
+  const int8_t zero_point = (int8_t)(-p->input_offset);
+  int8_t* const window = (int8_t*)(columns + P * n);
+  int8_t* t = window;
+  for (int32_t iy = iy0; iy < iy0 + k; ++iy, t += row_bytes) {
+    if (iy < 0 || iy >= in_h) {
+      SetBytes(t, zero_point, row_bytes);
+    } else if (ix0 >= 0 && ix0 + k <= in_w) {
+      CopyBytes(t, in + kilonas_pixel(iv, iy, ix0), row_bytes);
+    } else {
+      for (int32_t kx = 0; kx < k; ++kx) {
+        const int32_t ix = ix0 + kx;
+        if (ix < 0 || ix >= in_w) {
+          SetBytes(t + kx * cin, zero_point, cin);
+        } else {
+          CopyBytes(t + kx * cin, in + kilonas_pixel(iv, iy, ix), cin);
+        }
       }
     }
   }
+  SetBytes(window + row, 0, n - row);
+  Widen(window, columns, n, px, P);
 }
 
 void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                         const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch) {
-  Run(p, 0, in, iv, out, ov, r, scratch, p->kernel * p->kernel * iv->c, FillConv);
+  const int32_t wide = p->block_pixels == 4;
+  const OutputsFn outputs = wide ? (p->fast_requant ? Outputs4Fast : Outputs4General)
+                                 : (p->fast_requant ? Outputs2Fast : Outputs2General);
+  const int32_t window = p->kernel * p->kernel * iv->c;
+  Run(p, 0, in, iv, out, ov, r, scratch, (window + 3) / 4 * 4, window, wide ? 4 : 2, FillConv, outputs);
 }
 
 void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                            const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch) {
-  Run(p, 0, in, iv, out, ov, r, scratch, iv->c, FillPointwise);
+  Run(p, 0, in, iv, out, ov, r, scratch, iv->c, iv->c, 4, FillPointwise, p->fast_requant ? Outputs4Fast : Outputs4General);
 }
 
 void kilonas_pointwise_add_dsp(const kilonas_conv_params* p, const kilonas_add_params* a, const int8_t* in,
                                const kilonas_view* iv, int8_t* residual, const kilonas_view* rv,
                                const kilonas_rect* r, int16_t* scratch) {
-  Run(p, a, in, iv, residual, rv, r, scratch, iv->c, FillPointwise);
+  Run(p, a, in, iv, residual, rv, r, scratch, iv->c, iv->c, 4, FillPointwise,
+      p->fast_requant ? Outputs4FastAdd : Outputs4General);
+}
+
+/* Fully connected, two output channels at a time: per 4 inputs one input word split by SXTB16
+ * (shared by both rows), per row one weight word split likewise and two SMLAD. The inputs are
+ * raw (the input offset is folded into the channel words' bias), so the sums are halved
+ * accumulators until the end. */
+static int32_t DotRest(const int8_t* w, const int8_t* x, int32_t n, int32_t acc) {
+  for (int32_t i = 0; i < n; ++i) acc += w[i] * x[i];
+  return acc;
+}
+
+void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
+                                 int32_t out_n) {
+  const int32_t groups = in_n / 4, rest = in_n % 4, zp = p->output_offset;
+  const int8_t* w0 = p->weights;
+  const int32_t* ch = p->channels;
+  for (int32_t oc = 0; oc < out_n; oc += 2, w0 += 2 * in_n, ch += 2 * KILONAS_CHANNEL_WORDS) {
+    const int pair = oc + 1 < out_n;
+    const int8_t* w1 = pair ? w0 + in_n : w0;
+    const int32_t* ch1 = pair ? ch + KILONAS_CHANNEL_WORDS : ch;
+    int32_t a0 = ch[0] >> 1, a1 = ch1[0] >> 1;
+    const int8_t *x = in, *r0 = w0, *r1 = w1;
+    for (int32_t g = 0; g < groups; ++g, x += 4, r0 += 4, r1 += 4) {
+      const uint32_t xw = kilonas_load32(x), ww0 = kilonas_load32(r0), ww1 = kilonas_load32(r1);
+      const uint32_t xe = kilonas_sxtb16(xw), xo = kilonas_sxtb16_ror8(xw);
+      a0 = kilonas_smlad(kilonas_sxtb16_ror8(ww0), xo, kilonas_smlad(kilonas_sxtb16(ww0), xe, a0));
+      a1 = kilonas_smlad(kilonas_sxtb16_ror8(ww1), xo, kilonas_smlad(kilonas_sxtb16(ww1), xe, a1));
+    }
+    a0 = DotRest(r0, x, rest, a0) * 2;
+    a1 = DotRest(r1, x, rest, a1) * 2;
+    if (p->fast_requant) {
+      out[oc] = (int8_t)kilonas_ssat8(kilonas_requant_doubled(a0, ch[1], -ch[2], 1 << (-ch[2] - 1)) + zp);
+      if (pair) out[oc + 1] = (int8_t)kilonas_ssat8(kilonas_requant_doubled(a1, ch1[1], -ch1[2], 1 << (-ch1[2] - 1)) + zp);
+    } else {
+      out[oc] = kilonas_finish_doubled(p, a0, ch);
+      if (pair) out[oc + 1] = kilonas_finish_doubled(p, a1, ch1);
+    }
+  }
 }

@@ -24,16 +24,25 @@ typedef struct {
   int32_t y0, x0, h, w; /* output pixels to compute, tensor coordinates */
 } kilonas_rect;
 
+/* Per output channel words of the optimized kernels (kilonas_conv_params.channels). */
+#define KILONAS_CHANNEL_WORDS 3
+
 typedef struct {
   const int8_t* weights;     /* conv [Cout][k][k][Cin]; pointwise/FC [Cout][Cin]; depthwise [k][k][C] */
-  const int32_t* bias;       /* [Cout] */
-  const int32_t* multiplier; /* [Cout] */
-  const int32_t* shift;      /* [Cout], > 0 left, < 0 right */
+  const int32_t* bias;       /* [Cout] (reference kernels) */
+  const int32_t* multiplier; /* [Cout] (reference kernels) */
+  const int32_t* shift;      /* [Cout], > 0 left, < 0 right (reference kernels) */
+  /* Optimized kernels: per output channel {2 x (bias + input_offset x sum of the channel's
+   * weights), multiplier, shift}. The input offset folded into the bias lets them multiply raw
+   * inputs (zero padding becomes the zero point), and the doubled accumulator feeds SMMULR. */
+  const int32_t* channels;
+  int32_t fast_requant;      /* every shift < 0 and act_min..act_max is -128..127 */
   int32_t input_offset;      /* minus the input zero point */
   int32_t output_offset;     /* the output zero point */
   int32_t act_min, act_max;  /* fused activation clamp, quantized */
   int32_t kernel, stride, pad;
   int32_t in_h, in_w; /* the whole input tensor: where zero padding starts */
+  int32_t block_pixels; /* conv2d_dsp: output pixels per block, 2 or 4 (its scratch is sized for it) */
 } kilonas_conv_params;
 
 typedef struct {
@@ -52,6 +61,17 @@ typedef struct {
 
 /* TFLite's MultiplyByQuantizedMultiplier: round(x * multiplier * 2^shift / 2^31). */
 int32_t kilonas_requantize(int32_t x, int32_t multiplier, int32_t shift);
+
+/* The optimized kernels' channel words (kilonas_conv_params.channels) of a layer: weights as in
+ * kilonas_conv_params (depthwise: [k][k][C], per_channel = k x k), input_offset minus the input
+ * zero point; writes channels x KILONAS_CHANNEL_WORDS words. Run at export, not on the device. */
+void kilonas_channel_words(const int8_t* weights, const int32_t* bias, const int32_t* multiplier,
+                           const int32_t* shift, int32_t channels, int32_t per_channel, int32_t depthwise,
+                           int32_t input_offset, int32_t* words);
+
+/* kilonas_conv_params.fast_requant of a layer: 1 when every shift is negative and the activation
+ * range is the whole int8 range, which lets the optimized kernels requantize with SMMULR and SSAT. */
+int32_t kilonas_fast_requant(const int32_t* shift, int32_t channels, int32_t act_min, int32_t act_max);
 
 /* ---- Portable reference kernels (always built). Scratch: none. ---- */
 void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
@@ -80,12 +100,20 @@ void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int
                              int32_t out_n);
 
 /* ---- SMLAD kernels (DSP extension of Cortex-M4/M7; portable emulation elsewhere). ---- */
-/* Scratch: 2 x kernel^2 x Cin int16 (two im2col columns). */
+/* Scratch: block_pixels x kernel^2 x Cin int16 (im2col columns), then kernel^2 x Cin int8 rounded
+ * up to 4. */
 void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
                         int8_t* out, const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
-/* Scratch: 2 x Cin int16 (two input pixels). */
+/* Scratch: 4 x Cin int16 (four input pixels). */
 void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
                            int8_t* out, const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
+/* Reads `channels`. Scratch: none. */
+void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
+                                 int32_t out_n);
+/* In place like kilonas_depthwise_inplace (kernel <= 7), reading `channels`. Scratch: that of
+ * kilonas_depthwise_inplace plus 4 bytes. */
+void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
+                                   const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch);
 void kilonas_pointwise_add_dsp(const kilonas_conv_params* p, const kilonas_add_params* a,
                                const int8_t* in, const kilonas_view* iv, int8_t* residual,
                                const kilonas_view* rv, const kilonas_rect* r, int16_t* scratch);

@@ -1,4 +1,4 @@
-/* The three DSP-extension operations the SMLAD kernels use. On Cortex-M4/M7 they are the
+/* The DSP-extension operations the SMLAD kernels use. On Cortex-M4/M7 they are the
  * ACLE intrinsics (single instructions); elsewhere a portable emulation with the same results,
  * so the optimized kernels are also built and tested on the host. Internal to the runtime. */
 #ifndef KILONAS_SIMD_H_
@@ -14,6 +14,13 @@ static inline uint32_t kilonas_sxtb16(uint32_t x) { return (uint32_t)__sxtb16((i
 static inline int32_t kilonas_smlad(uint32_t a, uint32_t b, int32_t acc) {
   return __smlad((int32_t)a, (int32_t)b, acc);
 }
+static inline uint32_t kilonas_sadd16(uint32_t a, uint32_t b) { return (uint32_t)__sadd16((int32_t)a, (int32_t)b); }
+static inline int32_t kilonas_ssat8(int32_t x) { return __ssat(x, 8); }
+static inline int32_t kilonas_smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
 #else
 #define KILONAS_SIMD_NATIVE 0
 /* Sign-extends bytes 0 and 2 into the low and high halfwords. */
@@ -27,6 +34,17 @@ static inline int32_t kilonas_smlad(uint32_t a, uint32_t b, int32_t acc) {
   const int32_t p0 = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
   const int32_t p1 = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
   return (int32_t)((uint32_t)acc + (uint32_t)p0 + (uint32_t)p1);
+}
+/* Lane-wise 16-bit add, wrapping. */
+static inline uint32_t kilonas_sadd16(uint32_t a, uint32_t b) {
+  const uint32_t lo = (a + b) & 0xFFFFu;
+  const uint32_t hi = ((a >> 16) + (b >> 16)) & 0xFFFFu;
+  return lo | (hi << 16);
+}
+static inline int32_t kilonas_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+/* High word of a * b, rounded: (a * b + 2^31) >> 32. */
+static inline int32_t kilonas_smmulr(int32_t a, int32_t b) {
+  return (int32_t)(((int64_t)a * b + (1ll << 31)) >> 32);
 }
 #endif
 

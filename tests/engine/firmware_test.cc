@@ -53,6 +53,34 @@ TEST(Firmware, OutputEqualsTheHostInterpreterOnRandomNetworksAndCores) {
   }
 }
 
+// The optimized kernels' general requantization (a channel with a left shift, an activation
+// clamp narrower than int8) never occurs in the quantizer's models: force it into every layer
+// with weights and compare the firmware with the host on both cores.
+TEST(Firmware, GeneralRequantizationPathsEqualTheHostOnBothCores) {
+  std::mt19937 rng(23);
+  int trial = 0;
+  for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
+    const core::HwProfile hw = core::LoadHwProfile(profile).value();
+    core::Graph g = testing::RandomGraph(rng);
+    while (memory_planner::PlanPerLayer(g).arena_bytes > hw.SramBudget() - 16384) g = testing::RandomGraph(rng);
+    const FloatModel fm = RandomFloatModel(g, rng);
+    std::vector<float> image(g.tensor(g.input()).shape.Elements());
+    for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
+    Model model = Quantize(fm, {image}, {}).value();
+    for (OpConstants& c : model.constants) {
+      if (c.shift.empty()) continue;
+      c.shift[0] = 1;
+      c.act_max = 100;
+    }
+    ASSERT_TRUE(ValidateModel(model).ok());
+    const std::string dir = std::string(KILONAS_TEST_OUT) + "/firmware_general_" + std::to_string(trial++);
+    ExportOptions options{dir, "random", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false};
+    core::Result<ExportResult> r = ExportModel(model, QuantizeInput(model, image), hw, options);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r.value().BitExact()) << profile;
+  }
+}
+
 TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
   const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f412.json").value();
   core::NetSpec spec;  // 96x96x96 expand output alone is 864 kB

@@ -110,3 +110,40 @@ TEST(Interpreter, Int8OutputTracksTheFloatNetwork) {
 
 }  // namespace
 }  // namespace kilonas::engine
+
+namespace kilonas::engine {
+namespace {
+
+// A channel whose bias dwarfs its weights (a nearly dead filter) would need a bias beyond the
+// accumulator bound at the weights' natural scale: the quantizer coarsens that channel's weight
+// step instead, so the model stays valid and the output still tracks the float network.
+TEST(Quantizer, ABiasThatDwarfsItsWeightsStaysWithinTheAccumulatorBound) {
+  core::Graph g;
+  const int x = g.AddTensor({"input", {6, 6, 4}});
+  const int y = g.AddTensor({"y", {6, 6, 3}});
+  g.SetInput(x);
+  g.AddOp({core::OpKind::kPointwiseConv2d, "pw", {x}, y});
+  g.SetOutput(y);
+  std::mt19937 rng(21);
+  FloatModel float_model = RandomFloatModel(g, rng);
+  FloatOpWeights& pw = float_model.ops[0];
+  pw.bn_gamma.clear();  // the weights below are the folded ones
+  pw.bn_beta.clear();
+  pw.bn_mean.clear();
+  pw.bn_var.clear();
+  pw.bias.assign(3, 0.1f);
+  for (int i = 0; i < 4; ++i) pw.weights[4 + i] = 1e-9f;  // channel 1
+  pw.bias[1] = 0.5f;
+  const std::vector<std::vector<float>> images = {RandomImage(g, rng), RandomImage(g, rng)};
+  core::Result<Model> model = Quantize(float_model, images, {});
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  const OpConstants& c = model.value().constants[0];
+  EXPECT_LE(std::abs(static_cast<int64_t>(c.bias[1])), kMaxAccumulatorBound);
+  const std::vector<float> expected = RunFloat(float_model, images[0])[g.output()];
+  const std::vector<float> got =
+      DequantizeOutput(model.value(), RunModel(model.value(), QuantizeInput(model.value(), images[0])));
+  for (size_t i = 1; i < got.size(); i += 3) EXPECT_NEAR(got[i], expected[i], 0.02) << i;
+}
+
+}  // namespace
+}  // namespace kilonas::engine

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/scratch.h"
+#include "kernel_common.h"
 #include "kilonas_runtime.h"
 
 namespace kilonas::engine {
@@ -14,7 +16,7 @@ namespace {
 struct ConvCase {
   int h, w, cin, cout, k, stride;
   std::vector<int8_t> in, weights;
-  std::vector<int32_t> bias, mult, shift;
+  std::vector<int32_t> bias, mult, shift, channels;
   kilonas_conv_params p{};
   int oh() const { return (h + 2 * (k / 2) - k) / stride + 1; }
   int ow() const { return (w + 2 * (k / 2) - k) / stride + 1; }
@@ -32,15 +34,26 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
   for (int i = 0; i < c.h * c.w * c.cin; ++i) c.in.push_back(static_cast<int8_t>(i8(rng)));
   const int weights = depthwise ? k * k * c.cin : c.cout * k * k * c.cin;
   for (int i = 0; i < weights; ++i) c.weights.push_back(static_cast<int8_t>(w8(rng)));
+  c.weights.resize((weights + 3) / 4 * 4, 0);  // weight arrays are padded to whole words, as exported
+  // Mostly right shifts (the optimized kernels' fast requantization); some cases have a channel
+  // with a left or no shift, or a ReLU clamp, which take their general path.
+  const bool some_left_shift = std::bernoulli_distribution(0.2)(rng);
   for (int o = 0; o < c.cout; ++o) {
     c.bias.push_back(std::uniform_int_distribution<int32_t>(-5000, 5000)(rng));
     c.mult.push_back(std::uniform_int_distribution<int32_t>(1 << 30, INT32_MAX)(rng));
-    c.shift.push_back(std::uniform_int_distribution<int32_t>(-12, -6)(rng));
+    c.shift.push_back(some_left_shift && o == c.cout / 2 ? std::uniform_int_distribution<int32_t>(0, 2)(rng)
+                                                         : std::uniform_int_distribution<int32_t>(-12, -6)(rng));
   }
   // Offsets of valid zero points: input_offset = -zero_point in [-127, 128].
-  c.p = {c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), -i8(rng), i8(rng) / 2, -128, 127,
-         k, stride, k / 2, c.h, c.w};
-  if (std::bernoulli_distribution(0.5)(rng)) c.p.act_min = c.p.output_offset;  // a ReLU
+  c.p = {c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), nullptr, 0, -i8(rng), i8(rng) / 2, -128, 127,
+         k, stride, k / 2, c.h, c.w, 0};
+  c.p.block_pixels = static_cast<int32_t>(core::ConvBlockPixels(static_cast<int64_t>(k) * k * c.cin));
+  if (std::bernoulli_distribution(0.3)(rng)) c.p.act_min = c.p.output_offset;  // a ReLU
+  c.channels.resize(static_cast<size_t>(c.cout) * KILONAS_CHANNEL_WORDS);
+  kilonas_channel_words(c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), c.cout, weights / c.cout,
+                        depthwise, c.p.input_offset, c.channels.data());
+  c.p.channels = c.channels.data();
+  c.p.fast_requant = kilonas_fast_requant(c.shift.data(), c.cout, c.p.act_min, c.p.act_max);
   return c;
 }
 
@@ -54,7 +67,9 @@ TEST(DspKernels, ConvMatchesReferenceBitForBit) {
     const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.oh(), c.ow(), c.cout);
     const kilonas_rect r{0, 0, c.oh(), c.ow()};
     std::vector<int8_t> ref(c.oh() * c.ow() * c.cout), dsp(ref.size());
-    std::vector<int16_t> scratch(2 * c.k * c.k * c.cin);
+    const int window = c.k * c.k * c.cin;  // the planned scratch: two q15 columns, the int8 window
+    const int padded = (window + 3) / 4 * 4;
+    std::vector<int16_t> scratch(c.p.block_pixels * padded + padded / 2);
     kilonas_conv2d_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
     kilonas_conv2d_dsp(&c.p, c.in.data(), &iv, dsp.data(), &ov, &r, scratch.data());
     ASSERT_EQ(ref, dsp) << "trial " << trial;
@@ -68,7 +83,7 @@ TEST(DspKernels, PointwiseAndFusedAddMatchReferenceBitForBit) {
     const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.h, c.w, c.cout);
     const kilonas_rect r{0, 0, c.h, c.w};
     std::vector<int8_t> ref(c.h * c.w * c.cout), dsp(ref.size());
-    std::vector<int16_t> scratch(2 * c.cin);
+    std::vector<int16_t> scratch(4 * c.cin);
     kilonas_pointwise_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
     kilonas_pointwise_dsp(&c.p, c.in.data(), &iv, dsp.data(), &ov, &r, scratch.data());
     ASSERT_EQ(ref, dsp) << "trial " << trial;
@@ -86,7 +101,53 @@ TEST(DspKernels, PointwiseAndFusedAddMatchReferenceBitForBit) {
   }
 }
 
-TEST(InPlaceDepthwise, MatchesOutOfPlaceForEveryKernelAndStride) {
+TEST(DspKernels, FullyConnectedMatchesReferenceBitForBit) {
+  std::mt19937 rng(14);
+  for (int trial = 0; trial < 300; ++trial) {
+    ConvCase c = RandomCase(rng, false, 1, 1);
+    const int in_n = c.h * c.w * c.cin;  // the flattened input, weights [cout][in_n]
+    c.weights.resize(static_cast<size_t>(c.cout) * in_n);
+    for (int8_t& w : c.weights) w = static_cast<int8_t>(std::uniform_int_distribution<int>(-127, 127)(rng));
+    c.p.weights = c.weights.data();
+    kilonas_channel_words(c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), c.cout, in_n, 0,
+                          c.p.input_offset, c.channels.data());
+    std::vector<int8_t> ref(c.cout), dsp(c.cout);
+    kilonas_fully_connected(&c.p, c.in.data(), in_n, ref.data(), c.cout);
+    kilonas_fully_connected_dsp(&c.p, c.in.data(), in_n, dsp.data(), c.cout);
+    ASSERT_EQ(ref, dsp) << "trial " << trial;
+  }
+}
+
+// The fused add's prepared form against the reference element for random valid parameters:
+// zero and negative input shifts, output shifts on both sides of zero, narrowed activations.
+TEST(DspKernels, PreparedAddEqualsTheReferenceAdd) {
+  std::mt19937 rng(15);
+  std::uniform_int_distribution<int> i8(-128, 127);
+  std::uniform_int_distribution<int32_t> mult(1 << 30, INT32_MAX);
+  for (int trial = 0; trial < 2000; ++trial) {
+    kilonas_add_params a{};
+    a.input1_offset = -i8(rng);
+    a.input2_offset = -i8(rng);
+    a.output_offset = i8(rng);
+    a.left_shift = std::uniform_int_distribution<int>(0, 20)(rng);
+    a.input1_multiplier = mult(rng);
+    a.input1_shift = std::uniform_int_distribution<int>(-10, 0)(rng);
+    a.input2_multiplier = mult(rng);
+    a.input2_shift = std::uniform_int_distribution<int>(-10, 0)(rng);
+    a.output_multiplier = mult(rng);
+    a.output_shift = std::uniform_int_distribution<int>(-a.left_shift - 6, 2)(rng);
+    a.act_min = trial % 3 == 0 ? std::max(-128, a.output_offset) : -128;
+    a.act_max = trial % 5 == 0 ? 100 : 127;
+    kilonas_add_fast f;
+    kilonas_add_prepare(&a, &f);
+    for (int i = 0; i < 50; ++i) {
+      const int8_t x = static_cast<int8_t>(i8(rng)), y = static_cast<int8_t>(i8(rng));
+      ASSERT_EQ(kilonas_add_one_fast(&f, &a, x, y), kilonas_add_one(&a, x, y)) << "trial " << trial;
+    }
+  }
+}
+
+TEST(InPlaceDepthwise, ReferenceAndSmladMatchOutOfPlaceForEveryKernelAndStride) {
   std::mt19937 rng(3);
   for (int trial = 0; trial < 300; ++trial) {
     const int k = 3 + 2 * (trial % 3), stride = 1 + (trial / 3) % 2;
@@ -99,6 +160,11 @@ TEST(InPlaceDepthwise, MatchesOutOfPlaceForEveryKernelAndStride) {
     std::vector<int8_t> scratch((c.h + 2 * (k / 2)) * (c.w + 2 * (k / 2)));
     kilonas_depthwise_inplace(&c.p, buf.data(), &iv, &ov, &r, scratch.data());
     ASSERT_EQ(std::vector<int8_t>(buf.begin(), buf.begin() + ref.size()), ref) << "trial " << trial;
+    // The SMLAD variant, its scratch exactly as planned (core::ScratchBytes: 4 bytes of slack).
+    buf = c.in;
+    std::vector<int8_t> dsp_scratch(scratch.size() + 4);
+    kilonas_depthwise_inplace_dsp(&c.p, buf.data(), &iv, &ov, &r, dsp_scratch.data());
+    ASSERT_EQ(std::vector<int8_t>(buf.begin(), buf.begin() + ref.size()), ref) << "SMLAD, trial " << trial;
   }
 }
 
@@ -235,6 +301,15 @@ TEST(Requantize, ShiftFormEqualsTflitesDivisionFormOnRandomInputs) {
   for (int i = 0; i < 1000000; ++i) {
     const int32_t x = acc(rng), m = mult(rng), s = shift(rng);
     ASSERT_EQ(kilonas_requantize(x, m, s), TfliteRequantize(x, m, s)) << x << " " << m << " " << s;
+  }
+}
+
+TEST(Requantize, DoubledFormEqualsTflitesForRightShifts) {
+  std::mt19937 rng(13);
+  std::uniform_int_distribution<int32_t> acc(-((1 << 30) - 1), (1 << 30) - 1), mult(0, INT32_MAX), shift(-31, -1);
+  for (int i = 0; i < 1000000; ++i) {
+    const int32_t x = i < 1000 ? acc(rng) % 64 : acc(rng), m = mult(rng), r = -shift(rng);
+    ASSERT_EQ(kilonas_requant_doubled(2 * x, m, r, 1 << (r - 1)), TfliteRequantize(x, m, -r)) << x << " " << m << " " << r;
   }
 }
 

@@ -4,6 +4,7 @@
 #include "engine/op_benchmark.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -59,9 +60,15 @@ TEST(OpBenchmark, CommittedLutEntriesEqualAFreshProfileOfSampledCalls) {
     const core::Result<std::vector<uint64_t>> counts =
         RunOpBenchmark(cases, TargetFor(hw), KILONAS_SOURCE_DIR, std::string(KILONAS_TEST_OUT) + "/fresh_" + mcu);
     ASSERT_TRUE(counts.ok()) << counts.error().message;
+    // Within one timer tick (40 instructions), the counter's resolution: the few instructions
+    // between the tick edge and the call depend on how the compiler lays the case out among the
+    // other cases of its batch.
     for (size_t i = 0; i < keys.size(); ++i) {
-      EXPECT_EQ(counts.value()[i], lut.entries.at(keys[i]).instructions)
-          << mcu << " " << keys[i].ToString() << ": the LUT is stale (re-profile with nas_profile --hw)";
+      const int64_t fresh = static_cast<int64_t>(counts.value()[i]);
+      const int64_t committed = static_cast<int64_t>(lut.entries.at(keys[i]).instructions);
+      EXPECT_LE(std::abs(fresh - committed), 40)
+          << mcu << " " << keys[i].ToString() << ": fresh " << fresh << ", committed " << committed
+          << ": the LUT is stale (re-profile with nas_profile --hw)";
     }
   }
 }

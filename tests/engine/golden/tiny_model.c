@@ -24,16 +24,11 @@ static const int8_t w0[72] = {
   106, -21, 127, 0, -127, 21, -127, 51, -102, 76, -76, 102, -51, 127, -25, 127,
   0, -127, 21, -106, 42, -85, 64, -64,
 };
-static const int32_t b0[8] = {
-  0, 2879, 5757, 0, 2879, 5757, 0, 2879,
+static const int32_t ch0[24] = {
+  3392, 1432318903, -6, 6446, 1432318903, -6, 9466, 1432318903, -6, -400, 1193599039, -6, 7118, 1432318903, -6, 10154,
+  1432318903, -6, 400, 1193599039, -6, 7806, 1432318903, -6,
 };
-static const int32_t m0[8] = {
-  1432318903, 1432318903, 1432318903, 1193599039, 1432318903, 1432318903, 1193599039, 1432318903,
-};
-static const int32_t s0[8] = {
-  -6, -6, -6, -6, -6, -6, -6, -6,
-};
-static const kilonas_conv_params cp0 = {w0, b0, m0, s0, -8, -128, -128, 127, 3, 2, 1, 4, 4};
+static const kilonas_conv_params cp0 = {w0, 0, 0, 0, ch0, 1, -8, -128, -128, 127, 3, 2, 1, 4, 4, 4};
 /* op 1 b0.dw: depthwise_conv2d 2x2x8 -> 2x2x8 */
 static const int8_t w1[72] = {
   -127, 21, -106, 42, -85, 64, -76, 85, -42, 106, -21, 127, 0, -127, 25, -106,
@@ -51,7 +46,7 @@ static const int32_t m1[8] = {
 static const int32_t s1[8] = {
   -6, -6, -6, -6, -6, -6, -7, -6,
 };
-static const kilonas_conv_params cp1 = {w1, b1, m1, s1, 128, -128, -128, 127, 3, 1, 1, 2, 2};
+static const kilonas_conv_params cp1 = {w1, b1, m1, s1, 0, 1, 128, -128, -128, 127, 3, 1, 1, 2, 2, 2};
 /* op 2 b0.project: pointwise_conv2d 2x2x8 -> 2x2x8 */
 static const int8_t w2[64] = {
   -127, 21, -106, 42, -85, 64, -64, 85, -42, 106, -21, 127, 0, -127, 21, -106,
@@ -59,16 +54,11 @@ static const int8_t w2[64] = {
   -64, 85, -42, 106, -21, 127, 0, -127, 25, -127, 51, -102, 76, -76, 102, -51,
   106, -21, 127, 0, -127, 21, -106, 42, -85, 64, -64, 85, -42, 106, -21, 127,
 };
-static const int32_t b2[8] = {
-  0, 10715, 25715, 0, 10715, 25715, 0, 10715,
+static const int32_t ch2[24] = {
+  -43520, 1375608494, -8, 10678, 1375608494, -8, 77542, 1146340366, -8, -16384, 1375608494, -8, 37814, 1375608494, -8, 25318,
+  1146340366, -8, 10752, 1375608494, -8, 64950, 1375608494, -8,
 };
-static const int32_t m2[8] = {
-  1375608494, 1375608494, 1146340366, 1375608494, 1375608494, 1146340366, 1375608494, 1375608494,
-};
-static const int32_t s2[8] = {
-  -8, -8, -8, -8, -8, -8, -8, -8,
-};
-static const kilonas_conv_params cp2 = {w2, b2, m2, s2, 128, -24, -128, 127, 1, 1, 0, 2, 2};
+static const kilonas_conv_params cp2 = {w2, 0, 0, 0, ch2, 1, 128, -24, -128, 127, 1, 1, 0, 2, 2, 4};
 static const kilonas_add_params ap2 = {128, 24, -83, 1919160087, -1, 1073741824, 0, 1272601465, -19, 20, -128, 127};
 /* op 3 b0.add: add 2x2x8 -> 2x2x8 */
 static const kilonas_add_params ap3 = {128, 24, -83, 1919160087, -1, 1073741824, 0, 1272601465, -19, 20, -128, 127};
@@ -78,18 +68,12 @@ static const kilonas_pool_params pp4 = {83, -128, 1294053392, 0};
 static const int8_t w5[16] = {
   -127, 21, -106, 42, -85, 64, -64, 85, -42, 106, -21, 127, 0, -127, 21, -106,
 };
-static const int32_t b5[2] = {
-  0, 8106,
+static const int32_t ch5[6] = {
+  -43520, 1090607663, -5, 5460, 1090607663, -5,
 };
-static const int32_t m5[2] = {
-  1090607663, 1090607663,
-};
-static const int32_t s5[2] = {
-  -5, -5,
-};
-static const kilonas_conv_params cp5 = {w5, b5, m5, s5, 128, 39, -128, 127, 1, 1, 0, 1, 1};
+static const kilonas_conv_params cp5 = {w5, 0, 0, 0, ch5, 1, 128, 39, -128, 127, 1, 1, 0, 1, 1, 4};
 
-int8_t* kilonas_model_input(void) { int8_t* const a = (int8_t*)kilonas_arena; (void)a; return a + 68; }
+int8_t* kilonas_model_input(void) { int8_t* const a = (int8_t*)kilonas_arena; (void)a; return a + 140; }
 const int8_t* kilonas_model_output(void) { return (const int8_t*)kilonas_arena + 8; }
 
 void kilonas_model_invoke(void) {
@@ -98,31 +82,31 @@ void kilonas_model_invoke(void) {
     static const kilonas_view iv = {4, 4, 1, 0, 0}, ov = {2, 2, 8, 0, 0};
     static const kilonas_rect r = {0, 0, 2, 2};
     KILONAS_STEP_BEGIN();
-    kilonas_conv2d_dsp(&cp0, a + 68, &iv, a + 36, &ov, &r, (int16_t*)(a + 0));
+    kilonas_conv2d_dsp(&cp0, a + 140, &iv, a + 108, &ov, &r, (int16_t*)(a + 0));
     KILONAS_STEP_END(0);
   }
   { /* b0.dw */
     static const kilonas_view iv = {2, 2, 8, 0, 0}, ov = {2, 2, 8, 0, 0};
     static const kilonas_rect r = {0, 0, 2, 2};
     KILONAS_STEP_BEGIN();
-    kilonas_depthwise_ref(&cp1, a + 36, &iv, a + 0, &ov, &r);
+    kilonas_depthwise_ref(&cp1, a + 108, &iv, a + 64, &ov, &r);
     KILONAS_STEP_END(1);
   }
   { /* b0.project */
     static const kilonas_view iv = {2, 2, 8, 0, 0}, ov = {2, 2, 8, 0, 0};
     static const kilonas_rect r = {0, 0, 2, 2};
     KILONAS_STEP_BEGIN();
-    kilonas_pointwise_add_dsp(&cp2, &ap2, a + 0, &iv, a + 36, &ov, &r, (int16_t*)(a + 68));
+    kilonas_pointwise_add_dsp(&cp2, &ap2, a + 64, &iv, a + 108, &ov, &r, (int16_t*)(a + 0));
     KILONAS_STEP_END(2);
   }
   { /* pool */
     KILONAS_STEP_BEGIN();
-    kilonas_global_avg_pool(&pp4, a + 36, 4, 8, a + 0);
+    kilonas_global_avg_pool(&pp4, a + 108, 4, 8, a + 0);
     KILONAS_STEP_END(3);
   }
   { /* classifier */
     KILONAS_STEP_BEGIN();
-    kilonas_fully_connected(&cp5, a + 0, 8, a + 8, 2);
+    kilonas_fully_connected_dsp(&cp5, a + 0, 8, a + 8, 2);
     KILONAS_STEP_END(4);
   }
 }
