@@ -24,6 +24,10 @@ struct PlainCnnSpec {
 // 4), strides 1, 2, 2, 2.
 PlainCnnSpec ScaledPlainCnn(int in_channels, int num_classes, double width, int resolution);
 
+// The widths a baseline scales the family to (with a space's resolutions); the latency LUT of a
+// space prices their kernel calls too.
+inline constexpr double kPlainCnnWidths[] = {0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0};
+
 Result<Graph> BuildPlainCnn(const PlainCnnSpec& spec);
 
 }  // namespace kilonas::core

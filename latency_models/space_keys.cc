@@ -3,17 +3,22 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "core/plain_cnn.h"
 #include "memory_planner/patch_plan.h"
 
 namespace kilonas::latency_models {
 namespace {
 
-void AddCalls(const core::OfaSpace& space, const core::SubnetConfig& config, memory_planner::PlanMode mode,
-              std::unordered_set<OpKey, OpKeyHash>& keys) {
-  const core::Result<core::Graph> graph = core::BuildSubnetGraph(space, config);
+void AddGraphCalls(const core::Result<core::Graph>& graph, memory_planner::PlanMode mode,
+                   std::unordered_set<OpKey, OpKeyHash>& keys) {
   if (!graph.ok()) return;
   const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph.value(), mode);
   for (const OpKey& key : ExecutedCalls(graph.value(), plan)) keys.insert(key);
+}
+
+void AddCalls(const core::OfaSpace& space, const core::SubnetConfig& config, memory_planner::PlanMode mode,
+              std::unordered_set<OpKey, OpKeyHash>& keys) {
+  AddGraphCalls(core::BuildSubnetGraph(space, config), mode, keys);
 }
 
 }  // namespace
@@ -37,6 +42,13 @@ std::vector<OpKey> SpaceCallKeys(const core::OfaSpace& space, memory_planner::Pl
           AddCalls(space, config, whole, keys);
         }
       }
+    }
+  }
+  // The plain-CNN baseline of the space's data (nas_search --baseline cnn), deployed in this mode.
+  for (double width : core::kPlainCnnWidths) {
+    for (int resolution : space.resolution_choices) {
+      AddGraphCalls(core::BuildPlainCnn(core::ScaledPlainCnn(space.in_channels, space.num_classes, width, resolution)),
+                    mode, keys);
     }
   }
   if (mode == memory_planner::PlanMode::kPatch) {

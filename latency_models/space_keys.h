@@ -19,6 +19,9 @@ namespace kilonas::latency_models {
 // (p, n) the planner picks, too many combinations to enumerate: `patch_samples` seeded random
 // subnets add theirs (on `fmnist` 5,000 samples find ~2,050 of the ~2,110 keys that 20,000
 // find); the rare rest are priced by the predictor's fallback and counted as misses.
+//
+// Also the calls of the plain-CNN baseline family (core/plain_cnn.h) at every kPlainCnnWidths
+// width and the space's resolutions, so that `nas_search --baseline cnn` is priced by the LUT.
 std::vector<OpKey> SpaceCallKeys(const core::OfaSpace& space, memory_planner::PlanMode mode, int patch_samples = 5000,
                                  uint32_t seed = 1);
 

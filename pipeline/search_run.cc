@@ -143,7 +143,7 @@ core::Status PlainCnnBaseline(const SearchRequest& r, supernet::Trainer& net, co
                               SearchReport& report) {
   const core::OfaSpace& space = net.space();
   std::optional<std::pair<search::Candidate, core::Graph>> best;
-  for (double width : {0.25, 0.375, 0.5, 0.75, 1.0, 1.5, 2.0}) {
+  for (double width : core::kPlainCnnWidths) {
     for (int resolution : space.resolution_choices) {
       core::Result<core::Graph> graph =
           core::BuildPlainCnn(core::ScaledPlainCnn(space.in_channels, space.num_classes, width, resolution));

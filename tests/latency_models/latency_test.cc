@@ -6,6 +6,7 @@
 #include "core/file_io.h"
 #include "core/hw_profile.h"
 #include "core/ofa_space.h"
+#include "core/plain_cnn.h"
 #include "core/reference_nets.h"
 #include "latency_models/predictor.h"
 #include "latency_models/space_keys.h"
@@ -148,6 +149,28 @@ TEST(CommittedLuts, PriceEveryModeOfTheFashionMnistSpaceWithFewMisses) {
       }
       // Whole-tensor modes are enumerated completely; patch calls are sampled (space_keys.h).
       EXPECT_LE(misses * 100, mode == PlanMode::kPatch ? calls : 0) << mcu << " " << memory_planner::PlanModeName(mode);
+    }
+  }
+}
+
+// nas_search --baseline cnn picks a plain CNN of core::kPlainCnnWidths and the space's
+// resolutions: the committed LUTs price every call of every one in every mode, without the
+// fallback model (which overestimated such a network by 132%).
+TEST(CommittedLuts, PriceThePlainCnnBaselineFamilyWithoutMisses) {
+  const core::OfaSpace space = core::FashionMnistSpace();
+  for (const char* mcu : {"stm32f746", "stm32f412", "stm32h743", "nrf52840"}) {
+    const core::HwProfile hw = core::LoadHwProfile(std::string("hw_profiles/") + mcu + ".json").value();
+    const LatencyPredictor predictor(LoadLutFor(hw).value());
+    for (double width : core::kPlainCnnWidths) {
+      for (int resolution : space.resolution_choices) {
+        const core::Graph g =
+            core::BuildPlainCnn(core::ScaledPlainCnn(space.in_channels, space.num_classes, width, resolution)).value();
+        for (PlanMode mode : kModes) {
+          const LatencyPrediction p = predictor.Predict(g, memory_planner::PlanDeployed(g, mode));
+          EXPECT_EQ(p.misses, 0) << mcu << " width " << width << " r" << resolution << " "
+                                 << memory_planner::PlanModeName(mode);
+        }
+      }
     }
   }
 }
