@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job on its default configuration: nas_search for the STM32F746 (trains the quick
-# Fashion-MNIST supernet when no checkpoint exists, TinyNAS stage 1 + evolution under the
+# The main job on its default configuration: nas_search for the STM32F746 (loads the committed,
+# trained Fashion-MNIST supernet in supernets/fmnist_full, TinyNAS stage 1 + evolution under the
 # profile's budgets and a 100 ms latency budget, int8 export to firmware run in QEMU), after the
 # peak-memory reproduction of MobileNetV2 at 224x224 (MCUNetV2 Figure 1).
 set -euo pipefail
