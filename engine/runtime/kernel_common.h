@@ -39,14 +39,6 @@ static inline int8_t kilonas_add_one(const kilonas_add_params* p, int8_t a, int8
   return kilonas_clamp8(v, p->act_min, p->act_max);
 }
 
-/* kilonas_requant for a doubled accumulator acc2 = 2 x acc and a right shift r = -shift >= 1,
- * with round = 2^(r - 1): SMMULR(2 acc, m) is the doubling high multiply (acc x m + 2^30) >> 31,
- * and (h + round - (h < 0)) >> r is TFLite's rounding divide (ties away from zero). */
-static inline int32_t kilonas_requant_doubled(int32_t acc2, int32_t multiplier, int32_t r, int32_t round) {
-  const int32_t h = kilonas_smmulr(acc2, multiplier);
-  return (h + round + (h >> 31)) >> r;
-}
-
 /* One output of an optimized kernel from its doubled accumulator and the channel's words
  * {bias, multiplier, shift} (kilonas_conv_params.channels). The general form halves the
  * accumulator (it is even) and takes the reference path. */
@@ -87,10 +79,25 @@ static inline void kilonas_add_prepare(const kilonas_add_params* p, kilonas_add_
   f->fast_output = p->output_shift <= 0 && p->act_min == -128 && p->act_max == 127;
 }
 
-/* TFLite's requantization of a doubled value for a shift <= 0 (r, round, mask from it). */
+/* TFLite's requantization of a doubled value x2 = 2 x x for a shift <= 0 (r, round and mask from
+ * kilonas_rounding_of): SMMULR(2 x, m) is the doubling high multiply (x m + 2^30) >> 31, and
+ * (h + round - (h < 0)) >> r TFLite's rounding divide (ties away from zero), the sign term off
+ * (mask 0) when r = 0. */
 static inline int32_t kilonas_requant_doubled_any(int32_t x2, int32_t m, int32_t r, int32_t round, int32_t mask) {
   const int32_t h = kilonas_smmulr(x2, m);
   return (h + round + ((h >> 31) & mask)) >> r;
+}
+
+/* kilonas_requant for a doubled accumulator acc2 = 2 x acc and a right shift r = -shift >= 1,
+ * with round = 2^(r - 1): the general form with the rounding term always on. */
+static inline int32_t kilonas_requant_doubled(int32_t acc2, int32_t multiplier, int32_t r, int32_t round) {
+  return kilonas_requant_doubled_any(acc2, multiplier, r, round, -1);
+}
+
+/* One output of an optimized kernel on its fast path (fast_requant): requantized, plus the output
+ * zero point, saturated to int8. */
+static inline int8_t kilonas_output_fast(int32_t acc2, int32_t multiplier, int32_t r, int32_t round, int32_t zp) {
+  return (int8_t)kilonas_ssat8(kilonas_requant_doubled(acc2, multiplier, r, round) + zp);
 }
 
 static inline int8_t kilonas_add_one_fast(const kilonas_add_fast* f, const kilonas_add_params* p, int8_t a, int8_t b) {

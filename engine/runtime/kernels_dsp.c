@@ -91,10 +91,6 @@ KILONAS_ALWAYS_INLINE Acc Core(const int8_t* w, const int16_t* columns, int32_t 
   return acc;
 }
 
-KILONAS_ALWAYS_INLINE int8_t FastOutput(int32_t acc2, int32_t m, int32_t r, int32_t round, int32_t zp) {
-  return (int8_t)kilonas_ssat8(kilonas_requant_doubled(acc2, m, r, round) + zp);
-}
-
 /* Output pixels of a block: a repeated pixel has the last pixel's output (it gets the same value,
  * and with a fused add every residual is read before any is written). */
 typedef struct {
@@ -115,11 +111,11 @@ KILONAS_ALWAYS_INLINE void Outputs(const kilonas_conv_params* p, const kilonas_a
     int8_t y0, y1, y2 = 0, y3 = 0;
     if (fast) {
       const int32_t m = ch[1], r = -ch[2], round = 1 << (r - 1);
-      y0 = FastOutput(acc.a0, m, r, round, zp);
-      y1 = FastOutput(acc.a1, m, r, round, zp);
+      y0 = kilonas_output_fast(acc.a0, m, r, round, zp);
+      y1 = kilonas_output_fast(acc.a1, m, r, round, zp);
       if (P > 2) {
-        y2 = FastOutput(acc.a2, m, r, round, zp);
-        y3 = FastOutput(acc.a3, m, r, round, zp);
+        y2 = kilonas_output_fast(acc.a2, m, r, round, zp);
+        y3 = kilonas_output_fast(acc.a3, m, r, round, zp);
       }
     } else {
       y0 = kilonas_finish_doubled(p, acc.a0, ch);
@@ -335,8 +331,8 @@ void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in,
     a0 = DotRest(r0, x, rest, a0) * 2;
     a1 = DotRest(r1, x, rest, a1) * 2;
     if (p->fast_requant) {
-      out[oc] = (int8_t)kilonas_ssat8(kilonas_requant_doubled(a0, ch[1], -ch[2], 1 << (-ch[2] - 1)) + zp);
-      if (pair) out[oc + 1] = (int8_t)kilonas_ssat8(kilonas_requant_doubled(a1, ch1[1], -ch1[2], 1 << (-ch1[2] - 1)) + zp);
+      out[oc] = kilonas_output_fast(a0, ch[1], -ch[2], 1 << (-ch[2] - 1), zp);
+      if (pair) out[oc + 1] = kilonas_output_fast(a1, ch1[1], -ch1[2], 1 << (-ch1[2] - 1), zp);
     } else {
       out[oc] = kilonas_finish_doubled(p, a0, ch);
       if (pair) out[oc + 1] = kilonas_finish_doubled(p, a1, ch1);

@@ -70,7 +70,7 @@ KILONAS_ALWAYS_INLINE int32_t Window(const int8_t* window, int32_t sw, const uin
 
 KILONAS_ALWAYS_INLINE int8_t Output(const kilonas_conv_params* p, int32_t acc2, const int32_t* words, int32_t r,
                                     int32_t round, int32_t zp, const int fast) {
-  if (fast) return (int8_t)kilonas_ssat8(kilonas_requant_doubled(acc2, words[1], r, round) + zp);
+  if (fast) return kilonas_output_fast(acc2, words[1], r, round, zp);
   return kilonas_finish_doubled(p, acc2, words);
 }
 
