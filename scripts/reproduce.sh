@@ -89,13 +89,19 @@ row() {
   [ "$sram" = - ] || echo "$method $sram $acc" >> "$points"
 }
 
+# The grid's commit and date are those of its first start; a resume at another commit is stated.
+stamp="$out/started.txt"
+[ -f "$stamp" ] || echo "$(date -u +%Y-%m-%d) $(git rev-parse --short HEAD)" > "$stamp"
+read -r started_on started_at < "$stamp"
+now_at=$(git rev-parse --short HEAD)
 table="$out/results.md"
 points="$out/points.txt"
 : > "$points"
 {
   echo "# Accuracy under MCU budgets ($hw, config $config${extra[*]+, ${extra[*]}})"
   echo
-  echo "Printed by \`scripts/reproduce.sh\` on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD)."
+  echo "Printed by \`scripts/reproduce.sh\`, started on $started_on at commit $started_at$( \
+    [ "$now_at" = "$started_at" ] || echo ", finished at commit $now_at (rows resumed)")."
   echo "Methods: searched (evolution on the supernet), mbv2 (the space's MobileNetV2 shape scaled in"
   echo "width and resolution to fit, supernet weights), cnn (plain 3x3-conv CNN, ${BASELINE_EPOCHS:-10} epochs from"
   echo "scratch), finetuned (the searched subnet trained on its own for ${FINETUNE_EPOCHS:-5} epochs). SRAM and flash"
