@@ -13,7 +13,11 @@ std::string FormatSpaceTable(const SearchReport& r) {
   if (r.budgets.latency_ms > 0) std::snprintf(latency, sizeof(latency), "%.1f ms", r.budgets.latency_ms);
   std::snprintf(line, sizeof(line), "stage 1 (TinyNAS): %d samples per sub-space, budgets SRAM %.1f kB, flash %.1f kB, latency %s\n",
                 r.config.stage1_samples, r.budgets.sram_bytes / 1024.0, r.budgets.flash_bytes / 1024.0, latency);
-  out << line << "  width  resolution  fitting  mean MACs of fitting\n";
+  out << line;
+  if (!r.spaces.empty() && r.spaces.front().shrunk) {
+    out << "  no random draw of any sub-space fit: ranked again with each draw shrunk until it fits\n";
+  }
+  out << "  width  resolution  fitting  mean MACs of fitting\n";
   for (const search::SpaceChoice& s : r.spaces) {
     std::snprintf(line, sizeof(line), "  %5.2f  %10d  %3d/%-3d  %8.2fM\n", s.width, s.resolution, s.feasible, s.samples,
                   s.mean_feasible_macs / 1e6);

@@ -16,6 +16,7 @@
 #include "pipeline/fidelity_table.h"
 #include "pipeline/int8_result.h"
 #include "search/search_state.h"
+#include "search/shrink.h"
 #include "search/surrogate.h"
 #include "supernet/accuracy_predictor.h"
 #include "supernet/evaluate.h"
@@ -192,28 +193,30 @@ core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& 
 
   // Stage 1: the (width, resolution) sub-space with the most fitting MACs.
   std::mt19937 rng(static_cast<uint32_t>(r.config.seed));
-  const std::vector<search::SpaceChoice> spaces =
+  std::vector<search::SpaceChoice> spaces =
       saved.value() ? saved.value()->spaces : search::RankSpaces(full_model, r.budgets, r.config.stage1_samples, rng);
+  if (!search::ChooseSpace(spaces)) {  // budgets near the smallest subnet: shrink the draws to fit
+    spaces = search::RankSpaces(full_model, r.budgets, r.config.stage1_samples, rng, /*shrink_to_fit=*/true);
+  }
   if (saved.value()) rng = search::ParseRngState(saved.value()->evolution.rng).value();  // validated
   SearchReport report{r.hw, r.budgets, r.config, spaces};
   std::printf("%s", FormatSpaceTable(report).c_str());
   std::fflush(stdout);  // before the evolution's log lines (stderr)
-  const search::SpaceChoice* chosen = search::ChooseSpace(spaces);
-  if (!chosen) {  // the resampling names the tightest constraint
-    const auto none = search::DrawFeasible(full_model, r.budgets, 1, r.config.stage1_samples,
-                                           [&] { return core::SampleSubnet(space, rng); });
-    return core::Error{none.ok() ? "infeasible budget" : none.error().message};
-  }
-  std::printf("chosen sub-space: width %.2f, resolution %d\n", chosen->width, chosen->resolution);
-  core::OfaSpace sub = space;
-  sub.width_choices = {chosen->width};
-  sub.resolution_choices = {chosen->resolution};
-  if (r.baseline == "cnn") {
+  if (r.baseline == "cnn") {  // not in the space: whether a subnet fits does not matter
     if (core::Status s = PlainCnnBaseline(r, net, full_model, predictor, mode, report); !s.ok()) return s.error();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
     return report;
   }
+  const search::SpaceChoice* chosen = search::ChooseSpace(spaces);
+  if (!chosen) {  // not even the smallest subnet fits: the error names the tightest constraint
+    const core::Status fits = search::SmallestFits(full_model, r.budgets);
+    return core::Error{fits.ok() ? "infeasible budget: no sub-space fits" : fits.message()};
+  }
+  std::printf("chosen sub-space: width %.2f, resolution %d\n", chosen->width, chosen->resolution);
+  core::OfaSpace sub = space;
+  sub.width_choices = {chosen->width};
+  sub.resolution_choices = {chosen->resolution};
   if (r.fidelity_subnets > 0) {
     if (core::Status s = PrintFidelity(net, sub, r.config, r.fidelity_subnets); !s.ok()) return s.error();
     return SearchReport{};

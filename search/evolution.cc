@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include "search/shrink.h"
+
 namespace kilonas::search {
 namespace {
 
@@ -15,12 +17,6 @@ T Pick(const std::vector<T>& v, std::mt19937& rng) {
 }
 
 bool Chance(double p, std::mt19937& rng) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
-
-std::string Kb(int64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f kB", static_cast<double>(bytes) / 1024.0);
-  return text;
-}
 
 }  // namespace
 
@@ -69,12 +65,14 @@ core::SubnetConfig Crossover(const core::OfaSpace& space, const core::SubnetConf
 
 core::Result<std::vector<Candidate>> DrawFeasible(const ResourceModel& model, const Budgets& budgets, int count,
                                                   int attempts, const std::function<core::SubnetConfig()>& draw) {
-  std::vector<Candidate> feasible;
-  std::array<int, 3> violations{};
+  if (core::Status fits = SmallestFits(model, budgets); !fits.ok()) return fits.error();
+  std::vector<Candidate> feasible, violating;
+  const auto wanted = static_cast<size_t>(count);
   int drawn = 0;
   const int batch_size = 32;
-  while (static_cast<int>(feasible.size()) < count && drawn < attempts) {
-    std::vector<Candidate> batch(static_cast<size_t>(std::min(batch_size, attempts - drawn)));
+  // Rejection first; the first violating draws are kept to be shrunk if it does not find enough.
+  while (feasible.size() < wanted && (drawn < attempts || feasible.size() + violating.size() < wanted)) {
+    std::vector<Candidate> batch(static_cast<size_t>(drawn < attempts ? std::min(batch_size, attempts - drawn) : 1));
     for (Candidate& c : batch) c.config = draw();  // sequential: deterministic RNG use
     drawn += static_cast<int>(batch.size());
     std::vector<core::Status> status(batch.size());
@@ -84,40 +82,28 @@ core::Result<std::vector<Candidate>> DrawFeasible(const ResourceModel& model, co
       status[i] = r.status();
       if (r.ok()) batch[i].resources = r.value();
     }
-    for (size_t i = 0; i < batch.size() && static_cast<int>(feasible.size()) < count; ++i) {
+    for (size_t i = 0; i < batch.size() && feasible.size() < wanted; ++i) {
       if (!status[i].ok()) return status[i].error();
-      const std::optional<Constraint> worst = WorstViolation(batch[i].resources, budgets);
-      if (worst) {
-        ++violations[static_cast<size_t>(*worst)];
-      } else {
-        feasible.push_back(batch[i]);
-      }
+      std::vector<Candidate>& into = WorstViolation(batch[i].resources, budgets) ? violating : feasible;
+      if (feasible.size() + violating.size() < wanted || &into == &feasible) into.push_back(batch[i]);
     }
   }
-  if (static_cast<int>(feasible.size()) < count) {
-    const auto tightest = static_cast<Constraint>(std::max_element(violations.begin(), violations.end()) - violations.begin());
-    const Resources smallest = model.Measure(core::SmallestSubnet(model.space())).value();
-    std::string needs;
-    switch (tightest) {
-      case Constraint::kSram:
-        needs = "the smallest subnet needs " + Kb(smallest.sram_bytes) + " of SRAM, budget " + Kb(budgets.sram_bytes);
-        break;
-      case Constraint::kFlash:
-        needs = "the smallest subnet needs " + Kb(smallest.flash_bytes) + " of flash, budget " + Kb(budgets.flash_bytes);
-        break;
-      case Constraint::kLatency:
-        needs = "the smallest subnet needs " + std::to_string(smallest.latency_ms) + " ms, budget " +
-                std::to_string(budgets.latency_ms) + " ms";
-        break;
-    }
-    return core::Error{"infeasible budget: only " + std::to_string(feasible.size()) + " of " + std::to_string(count) +
-                       " subnets of space '" + model.space().name + "' met the budgets in " + std::to_string(drawn) +
-                       " draws; tightest constraint: " + ConstraintName(tightest) + " (" + needs + ")"};
+  if (feasible.size() >= wanted) return feasible;
+  violating.resize(wanted - feasible.size());
+  std::vector<core::Result<std::optional<Candidate>>> shrunk(violating.size(), core::Error{""});
+#pragma omp parallel for schedule(dynamic)
+  for (size_t i = 0; i < violating.size(); ++i) shrunk[i] = ShrinkToFit(model, budgets, violating[i], model.space());
+  for (const auto& s : shrunk) {
+    if (!s.ok()) return s.error();
+    // Cannot happen: the smallest subnet fits and shrinking ends there.
+    if (!s.value()) return core::Error{"a subnet could not be shrunk to fit although the smallest subnet fits"};
+    feasible.push_back(*s.value());
   }
   return feasible;
 }
 
-std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& budgets, int samples, std::mt19937& rng) {
+std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& budgets, int samples, std::mt19937& rng,
+                                    bool shrink_to_fit) {
   const core::OfaSpace& space = model.space();
   std::vector<SpaceChoice> choices;
   for (double width : space.width_choices) {
@@ -131,6 +117,20 @@ std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& b
       }
 #pragma omp parallel for schedule(dynamic)
       for (size_t i = 0; i < drawn.size(); ++i) drawn[i].resources = model.Measure(drawn[i].config).value();
+      if (shrink_to_fit) {
+        core::OfaSpace sub = space;
+        sub.width_choices = {width};
+        sub.resolution_choices = {resolution};
+        choice.shrunk = true;
+        const core::Result<Resources> smallest = model.Measure(core::SmallestSubnet(sub));
+        if (smallest.ok() && !WorstViolation(smallest.value(), budgets)) {
+#pragma omp parallel for schedule(dynamic)
+          for (size_t i = 0; i < drawn.size(); ++i) {
+            const auto fitted = ShrinkToFit(model, budgets, drawn[i], sub);
+            if (fitted.ok() && fitted.value()) drawn[i] = *fitted.value();
+          }
+        }
+      }
       double macs = 0;
       for (const Candidate& c : drawn) {
         if (WorstViolation(c.resources, budgets)) continue;

@@ -4,7 +4,8 @@
 //   MACs that fit means a more capable space).
 //  Stage 2 (Evolve): evolution with a population of feasible subnets; the top parents survive,
 //   children come from mutation and crossover, each resampled until it meets every budget
-//   (bounded; an infeasible budget is an error naming the tightest constraint).
+//   (bounded, then shrunk to fit; a budget not even the smallest subnet meets is an error naming
+//   its tightest constraint).
 // One seeded RNG; resources are measured in parallel (OpenMP) on batches drawn sequentially, so
 // the same seed and config give the same result.
 #pragma once
@@ -36,11 +37,15 @@ struct SpaceChoice {
   int resolution = 0;
   int samples = 0, feasible = 0;
   double mean_feasible_macs = 0;
+  bool shrunk = false;  // ranked by draws shrunk to fit (RankSpaces' fallback)
 };
 
-// Stage 1. Sorted best first (spaces with no feasible sample last).
+// Stage 1. Sorted best first (spaces with no feasible sample last). With `shrink_to_fit` (the
+// fallback when no random draw of any sub-space fits) each draw that violates a budget is shrunk
+// within its sub-space until it fits (search/shrink.h), so a sub-space counts as fitting exactly
+// when its smallest subnet does, and is ranked by the mean MACs of its shrunk draws.
 std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& budgets, int samples_per_space,
-                                    std::mt19937& rng);
+                                    std::mt19937& rng, bool shrink_to_fit = false);
 
 // The best-ranked sub-space in which at least `min_feasible_fraction` of the samples fit (the
 // evolution must be able to seed its population there; TinyNAS only ranks by fitting MACs), or
@@ -83,8 +88,9 @@ struct EvolutionState {
 };
 
 // Feasible subnets drawn by `draw` (restricted to a sub-space if the caller wants), measured in
-// parallel batches. Error when `attempts` draws give fewer than `count`: names the tightest
-// constraint (the one most often violated) and what the smallest subnet needs.
+// parallel batches. When `attempts` draws give fewer than `count`, the first violating draws are
+// shrunk until they fit (search/shrink.h). Error only when not even the smallest subnet of the
+// model's space fits: it names the constraint the smallest violates most and what it needs.
 core::Result<std::vector<Candidate>> DrawFeasible(const ResourceModel& model, const Budgets& budgets, int count,
                                                   int attempts, const std::function<core::SubnetConfig()>& draw);
 

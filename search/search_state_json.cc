@@ -50,7 +50,8 @@ SearchState FromJson(const nlohmann::json& doc) {
   const nlohmann::json& spaces = r.Array("spaces");
   for (size_t i = 0; i < spaces.size(); ++i) {
     core::ObjectReader c(spaces[i], "spaces[" + std::to_string(i) + "]");
-    s.spaces.push_back({c.Number("width"), c.Int("resolution"), c.Int("samples"), c.Int("feasible"), c.Number("mean_feasible_macs")});
+    s.spaces.push_back({c.Number("width"), c.Int("resolution"), c.Int("samples"), c.Int("feasible"), c.Number("mean_feasible_macs"),
+                        c.Has("shrunk") && c.Bool("shrunk")});
     c.RejectUnknownKeys();
   }
   s.evolution.generation = r.Int("generation");
@@ -82,7 +83,7 @@ std::string SearchStateToJson(const SearchState& s) {
   doc["spaces"] = nlohmann::ordered_json::array();
   for (const SpaceChoice& c : s.spaces) {
     doc["spaces"].push_back({{"width", c.width}, {"resolution", c.resolution}, {"samples", c.samples},
-                             {"feasible", c.feasible}, {"mean_feasible_macs", c.mean_feasible_macs}});
+                             {"feasible", c.feasible}, {"mean_feasible_macs", c.mean_feasible_macs}, {"shrunk", c.shrunk}});
   }
   doc["generation"] = s.evolution.generation;
   doc["rng"] = s.evolution.rng;
