@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/cli.h"
+#include "apps/distributed_flags.h"
 #include "core/logging.h"
 #include "pipeline/search_run.h"
 #include "pipeline/supernet_source.h"
@@ -24,10 +25,12 @@ int Fail(const std::string& message) { return kilonas::apps::Fail("nas_search", 
 
 struct Flags {
   std::string hw_path = "hw_profiles/stm32f746.json", config_path = "configs/search_fmnist_quick.json", out_dir;
-  std::string data, space, supernet_dir, baseline;
+  std::string data, space, supernet_dir, baseline, subnet;
   std::optional<double> sram_kb, flash_kb, latency_ms;
   bool no_firmware = false, restart = false, pareto = false, no_latency = false;
-  int fidelity = 0, finetune_epochs = 0, baseline_epochs = 10;
+  int fidelity = 0, finetune_epochs = 0, baseline_epochs = 10, threads = 0;
+  std::string device;
+  supernet::DistributedFlags distributed;
   double finetune_lr = 0.01;
 };
 
@@ -65,6 +68,12 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "instead of searching, measure how the fitness ranks N random subnets of the chosen sub-space "
                  "against their int8 accuracy on the whole test set (Kendall tau per fitness setting)")
       ->check(CLI::Range(2, 100000));
+  app.add_option("--subnet", f.subnet,
+                 "instead of searching, export this subnet JSON (a model of models/) with the supernet's weights, "
+                 "checked against the budgets");
+  app.add_option("--threads", f.threads, "LibTorch threads (default: the supernet config's)")->check(CLI::Range(1, 256));
+  app.add_option("--device", f.device, "device for training a supernet the config lacks: cpu, or cuda (cuda:N)");
+  apps::AddDistributedFlags(app, f.distributed);
 }
 
 }  // namespace
@@ -79,6 +88,11 @@ static int ToolMain(int argc, char** argv) {
   AddFlags(app, f);
   KILONAS_PARSE(app, argc, argv);
   spdlog::set_pattern("[%H:%M:%S] %v");
+  core::Result<supernet::DistributedOptions> ranks = supernet::ResolveDistributed(f.distributed);
+  if (!ranks.ok()) return Fail(ranks.error().message);
+  if (ranks.value().world_size > 1 && (!f.baseline.empty() || f.fidelity > 0 || !f.subnet.empty())) {
+    return Fail("--baseline, --fidelity and --subnet run in one process (--world-size 1)");
+  }
 
   pipeline::SearchRequest request;
   core::Result<core::HwProfile> hw = core::LoadHwProfile(f.hw_path);
@@ -108,23 +122,45 @@ static int ToolMain(int argc, char** argv) {
   request.finetune_epochs = f.finetune_epochs;
   request.finetune_lr = f.finetune_lr;
   request.source_root = KILONAS_SOURCE_DIR;
-  core::Result<core::DirLock> out_lock = apps::LockDir("nas_search", request.out_dir);
-  if (!out_lock.ok()) return Fail(out_lock.error().message);
+  const bool writer = ranks.value().rank == 0;  // the other ranks measure candidates and write nothing
+  std::optional<core::DirLock> out_lock;
+  if (writer) {
+    core::Result<core::DirLock> locked = apps::LockDir("nas_search", request.out_dir);
+    if (!locked.ok()) return Fail(locked.error().message);
+    out_lock.emplace(std::move(locked).value());
+  }
+  core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks.value());
+  if (!collective.ok()) return Fail(collective.error().message);
+  apps::LogAsRank(*collective.value());
+  request.collective = collective.value();
 
   core::Result<supernet::TrainConfig> train = pipeline::TrainConfigFor(
-      {request.config.supernet_config, request.config.supernet_checkpoint_dir, f.data, f.space, 0});
+      {request.config.supernet_config, request.config.supernet_checkpoint_dir, f.data, f.space, f.threads, f.device});
   if (!train.ok()) return Fail(train.error().message);
   std::unique_ptr<supernet::Trainer> net;
   {  // the checkpoint directory is locked while a supernet may be trained into it
-    core::Result<core::DirLock> lock = apps::LockDir("nas_search", train.value().checkpoint_dir);
-    if (!lock.ok()) return Fail(lock.error().message);
-    core::Result<std::unique_ptr<supernet::Trainer>> ready = pipeline::ReadySupernet(train.value());
+    std::optional<core::DirLock> lock;
+    if (writer) {
+      core::Result<core::DirLock> locked = apps::LockDir("nas_search", train.value().checkpoint_dir);
+      if (!locked.ok()) return Fail(locked.error().message);
+      lock.emplace(std::move(locked).value());
+    }
+    core::Result<std::unique_ptr<supernet::Trainer>> ready = pipeline::ReadySupernet(train.value(), collective.value());
     if (!ready.ok()) return Fail(ready.error().message);
     net = std::move(ready).value();
+  }
+  if (!f.subnet.empty()) {
+    core::Result<core::SubnetConfig> subnet = core::LoadSubnetConfig(f.subnet, &net->space());
+    if (!subnet.ok()) return Fail(subnet.error().message);
+    request.subnet = subnet.value();
   }
   core::Result<pipeline::SearchReport> report = pipeline::RunSearch(request, *net, lut.value(), code.value());
   if (!report.ok()) return Fail(report.error().message);
   if (f.fidelity > 0) return 0;
+  if (!writer) {
+    spdlog::warn("done: rank 0 exports the winner");
+    return 0;
+  }
   std::printf("%s", pipeline::FormatSummary(report.value()).c_str());
   if (const std::optional<std::string> broken = pipeline::BudgetBrokenInFirmware(report.value())) return Fail(*broken);
   return 0;

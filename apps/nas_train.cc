@@ -2,6 +2,7 @@
 // after an interruption, reports the accuracy of the largest and smallest subnets, and exports a
 // subnet to int8 to compare the engine's accuracy with the float network's on the test set.
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -9,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "apps/cli.h"
+#include "apps/distributed_flags.h"
 #include "core/file_io.h"
 #include "core/logging.h"
 #include "core/ofa_space.h"
@@ -90,6 +92,8 @@ static int ToolMain(int argc, char** argv) {
   app.add_option("--data", data, "override the config's data set: a directory, or format:path (idx, cifar10, cifar100, folder)");
   app.add_option("--space", space, "override the config's search space: a built-in name or a space JSON file");
   app.add_option("--threads", threads, "override the config's thread count")->check(CLI::Range(1, 256));
+  std::string device;
+  app.add_option("--device", device, "override the config's training device: cpu, or cuda (cuda:N) where LibTorch has CUDA");
   app.add_option("--stop-after-epochs", stop_after, "train at most this many epochs in this run")->check(CLI::Range(0, 100000));
   app.add_flag("--evaluate", evaluate,
                "report subnet accuracies even when training is unfinished (check a checkpoint: --resume --stop-after-epochs 0)");
@@ -109,18 +113,39 @@ static int ToolMain(int argc, char** argv) {
       ->capture_default_str()
       ->check(apps::FiniteRange(1e-6, 10))
       ->needs(export_option);
+  supernet::DistributedFlags distributed;
+  apps::AddDistributedFlags(app, distributed);
   KILONAS_PARSE(app, argc, argv);
   spdlog::set_pattern("[%H:%M:%S] %v");
+  core::Result<supernet::DistributedOptions> ranks = supernet::ResolveDistributed(distributed);
+  if (!ranks.ok()) return Fail(ranks.error().message);
 
-  core::Result<supernet::TrainConfig> config = pipeline::TrainConfigFor({config_path, checkpoint_dir, data, space, threads});
+  core::Result<supernet::TrainConfig> config = pipeline::TrainConfigFor({config_path, checkpoint_dir, data, space, threads, device});
   if (!config.ok()) return Fail(config.error().message);
-  core::Result<core::DirLock> lock = apps::LockDir("nas_train", config.value().checkpoint_dir);
-  if (!lock.ok()) return Fail(lock.error().message);
-  core::Result<std::unique_ptr<supernet::Trainer>> created = supernet::Trainer::Create(config.value(), resume);
+  std::optional<core::DirLock> lock;  // rank 0 writes the checkpoints
+  if (ranks.value().rank == 0) {
+    core::Result<core::DirLock> locked = apps::LockDir("nas_train", config.value().checkpoint_dir);
+    if (!locked.ok()) return Fail(locked.error().message);
+    lock.emplace(std::move(locked).value());
+  }
+  if (ranks.value().world_size > 1) {
+    spdlog::info("rank {} of {}: meeting the others at {}:{}", ranks.value().rank, ranks.value().world_size,
+                 ranks.value().master_addr, ranks.value().master_port);
+  }
+  core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks.value());
+  if (!collective.ok()) return Fail(collective.error().message);
+  apps::LogAsRank(*collective.value());
+  core::Result<std::unique_ptr<supernet::Trainer>> created = supernet::Trainer::Create(config.value(), resume, collective.value());
   if (!created.ok()) return Fail(created.error().message);
   supernet::Trainer& trainer = *created.value();
   const auto start = std::chrono::steady_clock::now();
   if (core::Status s = trainer.Run(stop_after); !s.ok()) return Fail(s.message());
+  if (collective.value()->rank() > 0) return 0;  // rank 0 reports, evaluates and exports
+  if (collective.value()->distributed() && !trainer.history().empty()) {
+    const supernet::EpochReport& last = trainer.history().back();
+    std::printf("data parallel: %d ranks, %.0f images/s in the last epoch, %.1f kB all-reduced per step and rank\n",
+                collective.value()->world_size(), last.images_per_second, last.reduced_bytes_per_step / 1024);
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("trained %zu epochs in %.1f s this run%s\n", trainer.history().size(), seconds,
               trainer.Done() ? " (all phases done)" : "");

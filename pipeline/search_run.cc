@@ -37,8 +37,8 @@ std::string Fingerprint(const SearchRequest& r) {
 }
 
 // The saved state of an interrupted search of the same request, validated; nullopt to start over.
-core::Result<std::optional<search::SearchState>> SavedState(const SearchRequest& r, const std::string& path,
-                                                            const search::ResourceModel& full_model) {
+core::Result<std::optional<search::SearchState>> LocalSavedState(const SearchRequest& r, const std::string& path,
+                                                                 const search::ResourceModel& full_model) {
   if (r.restart || !std::filesystem::exists(path)) return std::optional<search::SearchState>();
   core::Result<search::SearchState> state = search::LoadSearchState(path);
   if (!state.ok()) return state.error();
@@ -51,6 +51,40 @@ core::Result<std::optional<search::SearchState>> SavedState(const SearchRequest&
   if (!valid.ok()) return core::Error{path + ": " + valid.message() + " (use --restart to start over)"};
   core::Logger()->info("resuming the search from generation {} ({})", state.value().evolution.generation, path);
   return std::optional<search::SearchState>(state.value());
+}
+
+// Rank 0's saved state on every rank (its text, or its error, through the rendezvous store).
+core::Result<std::optional<search::SearchState>> SavedState(const SearchRequest& r, const std::string& path,
+                                                            const search::ResourceModel& full_model) {
+  supernet::Collective* ranks = r.collective.get();
+  if (ranks == nullptr || !ranks->distributed()) return LocalSavedState(r, path, full_model);
+  std::string text;
+  if (ranks->rank() == 0) {
+    core::Result<std::optional<search::SearchState>> local = LocalSavedState(r, path, full_model);
+    text = !local.ok() ? "error:" + local.error().message : local.value() ? "state:" + search::SearchStateToJson(*local.value()) : "none:";
+  }
+  text = ranks->BroadcastText(text);
+  if (text.rfind("error:", 0) == 0) return core::Error{text.substr(6)};
+  if (text.rfind("none:", 0) == 0) return std::optional<search::SearchState>();
+  core::Result<search::SearchState> state = search::ParseSearchState(text.substr(6), path + " (from rank 0)");
+  if (!state.ok()) return state.error();
+  return std::optional<search::SearchState>(state.value());
+}
+
+// Subnet i is measured by rank i % world size, and the accuracies are gathered: every rank
+// continues with all of them, as one process would have measured them.
+search::BatchAccuracyFn SplitOverRanks(supernet::Collective& ranks, const search::AccuracyFn& measure, int& evaluations) {
+  return [&ranks, measure, &evaluations](const std::vector<core::SubnetConfig>& configs) {
+    const auto world = static_cast<size_t>(ranks.world_size()), rank = static_cast<size_t>(ranks.rank());
+    const size_t per_rank = (configs.size() + world - 1) / world;
+    std::vector<double> mine(per_rank, 0.0);
+    for (size_t k = 0; k < per_rank && k * world + rank < configs.size(); ++k) mine[k] = measure(configs[k * world + rank]);
+    const std::vector<double> all = ranks.AllGather(mine);  // rank-major
+    std::vector<double> accuracies(configs.size());
+    for (size_t i = 0; i < configs.size(); ++i) accuracies[i] = all[(i % world) * per_rank + i / world];
+    evaluations += static_cast<int>(configs.size() - (configs.size() + world - 1 - rank) / world);  // the others'
+    return accuracies;
+  };
 }
 
 // A baseline as the report takes a search's result: one candidate, evaluated, one generation.
@@ -180,14 +214,49 @@ core::Status PlainCnnBaseline(const SearchRequest& r, supernet::Trainer& net, co
 
 }  // namespace
 
-core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& net,
-                                     const latency_models::LatencyLut& lut, const memory_planner::CodeSize& code) {
+namespace {
+
+// A given subnet as the report takes a search's winner: resources checked against the budgets,
+// validation accuracy from the supernet, then quantized, exported and measured.
+core::Result<SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer& net, const search::ResourceModel& model,
+                                       const latency_models::LatencyPredictor& predictor, memory_planner::PlanMode mode,
+                                       const supernet::EvalOptions& eval, std::chrono::steady_clock::time_point start) {
+  search::Candidate c;
+  c.config = *r.subnet;
+  core::Result<search::Resources> resources = model.Measure(c.config);
+  if (!resources.ok()) return resources.error();
+  c.resources = resources.value();
+  if (const std::optional<search::Constraint> worst = search::WorstViolation(c.resources, r.budgets)) {
+    return core::Error{"the subnet exceeds the " + search::ConstraintName(*worst) + " budget (--sram-kb, --flash-kb, --latency-ms)"};
+  }
+  c.accuracy = supernet::EvaluateSubnet(net.supernet(), c.config, net.train_set(), net.validation_set(), eval);
+  SearchReport report{r.hw, r.budgets, r.config, {}};
+  report.evolution = OneCandidate(c);
+  if (r.finetune_epochs > 0) {
+    std::printf("fine-tuning the subnet for %d epochs from lr %g...\n", r.finetune_epochs, r.finetune_lr);
+    std::fflush(stdout);
+  }
+  if (core::Status s = ExportWinner(r, net, predictor, mode, eval, report); !s.ok()) return s.error();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
+  return report;
+}
+
+// RunSearch without the guard against a failed collective.
+core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Trainer& net,
+                                            const latency_models::LatencyLut& lut, const memory_planner::CodeSize& code) {
   const auto start = std::chrono::steady_clock::now();
+  const bool helper = r.collective && r.collective->rank() > 0;  // measures candidates, writes nothing
   const core::OfaSpace& space = net.space();
   const memory_planner::PlanMode mode = memory_planner::ParsePlanMode(r.config.execution_mode).value();
   const latency_models::LatencyPredictor predictor(lut);
   const search::ResourceModel full_model(space, mode, code, predictor);
   const std::string state_path = r.out_dir + "/search_state.json";
+  supernet::EvalOptions eval;  // supernet accuracy: batch norm recalibrated, validation subset
+  eval.bn_batches = r.config.bn_batches;
+  eval.bn_batch_size = r.config.bn_batch_size;
+  eval.max_images = r.config.validation_images;
+  if (r.subnet) return GivenSubnet(r, net, full_model, predictor, mode, eval, start);
   core::Result<std::optional<search::SearchState>> saved = SavedState(r, state_path, full_model);
   if (!saved.ok()) return saved.error();
 
@@ -225,10 +294,6 @@ core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& 
   // Stage 2: accuracy on a fixed validation subset (batch norm recalibrated per subnet), or an
   // MLP predictor fitted on subnets of the sub-space (drawn from their own random stream, so the
   // evolution's stream, and resuming, are unaffected).
-  supernet::EvalOptions eval;
-  eval.bn_batches = r.config.bn_batches;
-  eval.bn_batch_size = r.config.bn_batch_size;
-  eval.max_images = r.config.validation_images;
   int evaluations = 0;
   const search::AccuracyFn accuracy = [&](const core::SubnetConfig& c) {
     ++evaluations;
@@ -238,6 +303,7 @@ core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& 
   supernet::AccuracyPredictor mlp(space, 128, r.config.seed);
   search::AccuracySource source;
   source.measure = accuracy;
+  if (r.collective && r.collective->distributed()) source.measure_many = SplitOverRanks(*r.collective, accuracy, evaluations);
   if (r.config.accuracy_source == "predictor" && r.baseline.empty()) {
     source.surrogate = &mlp;
     source.surrogate_samples = r.config.predictor_samples;
@@ -254,6 +320,7 @@ core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& 
         model, r.budgets, source, r.config.evolution, rng,
         [&](const search::EvolutionState& state) {
           const search::GenerationLog& log = state.result.log.back();
+          if (helper) return;
           const core::Status written = search::SaveSearchState(state_path, {fingerprint, spaces, state});
           if (!written.ok()) core::Logger()->warn("cannot checkpoint the search: {}", written.message());
           core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} supernet evaluations so far)",
@@ -272,6 +339,7 @@ core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& 
   if (!evolved.ok()) return evolved.error();
   report.evolution = evolved.value();
   report.supernet_evaluations = evaluations;
+  if (helper) return report;
   if (r.finetune_epochs > 0) {
     std::printf("fine-tuning the winner for %d epochs from lr %g...\n", r.finetune_epochs, r.finetune_lr);
     std::fflush(stdout);
@@ -280,6 +348,18 @@ core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& 
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
   return report;
+}
+
+}  // namespace
+
+core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& net,
+                                     const latency_models::LatencyLut& lut, const memory_planner::CodeSize& code) {
+  try {
+    return SearchOrBaseline(r, net, lut, code);
+  } catch (const std::exception& e) {  // a collective of a distributed search failed: a rank is gone
+    const std::string what = e.what();
+    return core::Error{what.substr(0, what.find('\n'))};
+  }
 }
 
 }  // namespace kilonas::pipeline

@@ -6,6 +6,8 @@
 // the log as it runs.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "core/hw_profile.h"
@@ -39,6 +41,13 @@ struct SearchRequest {
   int finetune_epochs = 0;
   double finetune_lr = 0.01;
   std::string source_root;     // the engine's sources, for the firmware
+  // Distributed search (null: one process): every rank runs the same search, the supernet
+  // evaluations of each batch of candidates are split over the ranks and gathered, and rank 0
+  // alone keeps the state and exports; the other ranks return after the evolution.
+  std::shared_ptr<supernet::Collective> collective;
+  // Instead of a search: this subnet (a model of the zoo, models/), checked against the budgets,
+  // then exported like a winner (fine-tuned with finetune_epochs).
+  std::optional<core::SubnetConfig> subnet;
 };
 
 // The report of a finished search; with fidelity_subnets, an empty report after the table.

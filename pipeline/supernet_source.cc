@@ -13,14 +13,21 @@ core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice)
   if (!choice.data.empty()) config.value().data = choice.data;
   if (!choice.space.empty()) config.value().space = choice.space;
   if (choice.threads > 0) config.value().threads = choice.threads;
+  if (!choice.device.empty()) {
+    if (!supernet::IsDeviceName(choice.device)) {
+      return core::Error{"--device '" + choice.device + "': must be cpu or cuda (or cuda:N)"};
+    }
+    config.value().device = choice.device;
+  }
   return config;
 }
 
-core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config) {
+core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config,
+                                                              std::shared_ptr<supernet::Collective> collective) {
   const bool have = std::filesystem::exists(config.checkpoint_dir + "/checkpoint.pt");
   core::Logger()->info(have ? "supernet: checkpoint in {}" : "supernet: no checkpoint in {}: training one (space {}, data {})",
                        config.checkpoint_dir, config.space, config.data);
-  core::Result<std::unique_ptr<supernet::Trainer>> trainer = supernet::Trainer::Create(config, have);
+  core::Result<std::unique_ptr<supernet::Trainer>> trainer = supernet::Trainer::Create(config, have, std::move(collective));
   if (!trainer.ok()) return trainer.error();
   if (core::Status s = trainer.value()->Run(); !s.ok()) return s.error();
   return trainer;

@@ -16,6 +16,7 @@ struct SupernetChoice {
   // Overrides of the config; empty (0) keeps the config's.
   std::string checkpoint_dir, data, space;
   int threads = 0;
+  std::string device;  // training device: cpu, cuda, cuda:N
 };
 
 core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice);
@@ -23,6 +24,8 @@ core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice)
 // The trained supernet a search runs on: its checkpoint loaded, an unfinished training finished,
 // or (no checkpoint) the config trained from scratch. The caller holds the checkpoint
 // directory's lock while this runs.
-core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config);
+// With `collective`, every rank calls this (an unfinished training runs data parallel).
+core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config,
+                                                              std::shared_ptr<supernet::Collective> collective = nullptr);
 
 }  // namespace kilonas::pipeline

@@ -6,7 +6,7 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-  libtorch-dev zlib1g-dev dataset-fashion-mnist libeigen3-dev libstb-dev
+  libtorch-dev libgloo-dev zlib1g-dev dataset-fashion-mnist libeigen3-dev libstb-dev
 )
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -164,16 +164,27 @@ core::Result<std::mt19937> ParseRngState(const std::string& text) {
   return rng;
 }
 
-core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
+BatchAccuracyFn OneByOne(AccuracyFn accuracy) {
+  return [accuracy = std::move(accuracy)](const std::vector<core::SubnetConfig>& configs) {
+    std::vector<double> out;
+    for (const core::SubnetConfig& c : configs) out.push_back(accuracy(c));
+    return out;
+  };
+}
+
+core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const BatchAccuracyFn& accuracy,
                                      const EvolutionConfig& config, std::mt19937& rng,
                                      const std::function<void(const EvolutionState&)>& on_generation,
                                      const EvolutionState* resume) {
   const core::OfaSpace& space = model.space();
   EvolutionResult result;
   auto score = [&](std::vector<Candidate>& candidates) {
-    for (Candidate& c : candidates) {
-      c.accuracy = accuracy(c.config);
-      result.evaluated.push_back(c);
+    std::vector<core::SubnetConfig> configs;
+    for (const Candidate& c : candidates) configs.push_back(c.config);
+    const std::vector<double> accuracies = accuracy(configs);
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      candidates[i].accuracy = accuracies.at(i);
+      result.evaluated.push_back(candidates[i]);
     }
   };
   std::vector<Candidate> population;

@@ -26,6 +26,9 @@ struct Candidate {
 
 // Accuracy of a subnet (supernet with BN recalibration, or a predictor); called sequentially.
 using AccuracyFn = std::function<double(const core::SubnetConfig&)>;
+// Accuracies of several subnets, in order: the unit a distributed search splits over its ranks.
+using BatchAccuracyFn = std::function<std::vector<double>(const std::vector<core::SubnetConfig>&)>;
+BatchAccuracyFn OneByOne(AccuracyFn accuracy);
 
 core::SubnetConfig Mutate(const core::OfaSpace& space, const core::SubnetConfig& parent, double probability,
                           std::mt19937& rng);
@@ -96,10 +99,17 @@ core::Result<std::vector<Candidate>> DrawFeasible(const ResourceModel& model, co
 
 // `on_generation` (optional) sees the state after each generation, e.g. to checkpoint it.
 // With `resume`, continues from that state (rng must hold resume->rng).
-core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
+// Each generation's new candidates are scored in one call of `accuracy`.
+core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const BatchAccuracyFn& accuracy,
                                      const EvolutionConfig& config, std::mt19937& rng,
                                      const std::function<void(const EvolutionState&)>& on_generation = nullptr,
                                      const EvolutionState* resume = nullptr);
+inline core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
+                                            const EvolutionConfig& config, std::mt19937& rng,
+                                            const std::function<void(const EvolutionState&)>& on_generation = nullptr,
+                                            const EvolutionState* resume = nullptr) {
+  return Evolve(model, budgets, OneByOne(accuracy), config, rng, on_generation, resume);
+}
 
 // Candidates not dominated in (accuracy higher, latency lower, SRAM lower); sorted by accuracy.
 std::vector<Candidate> ParetoFront(const std::vector<Candidate>& candidates);

@@ -27,14 +27,11 @@ double KendallTau(const std::vector<double>& a, const std::vector<double>& b) {
   return denominator > 0 ? (concordant - discordant) / denominator : 0.0;
 }
 
-SurrogateQuality FitSurrogate(Surrogate& surrogate, const AccuracyFn& measure, int samples,
+SurrogateQuality FitSurrogate(Surrogate& surrogate, const BatchAccuracyFn& measure, int samples,
                               const std::function<core::SubnetConfig()>& draw) {
   std::vector<core::SubnetConfig> configs;
-  std::vector<double> measured;
-  for (int i = 0; i < samples; ++i) {
-    configs.push_back(draw());
-    measured.push_back(measure(configs.back()));
-  }
+  for (int i = 0; i < samples; ++i) configs.push_back(draw());
+  const std::vector<double> measured = measure(configs);
   SurrogateQuality quality;
   quality.held_out = samples / 5;
   quality.fitted = samples - quality.held_out;
@@ -54,11 +51,14 @@ SurrogateQuality FitSurrogate(Surrogate& surrogate, const AccuracyFn& measure, i
   return quality;
 }
 
-void RemeasureBest(EvolutionResult& result, const AccuracyFn& measure, int count) {
+void RemeasureBest(EvolutionResult& result, const BatchAccuracyFn& measure, int count) {
   const size_t n = std::min(result.population.size(), static_cast<size_t>(std::max(count, 0)));
+  std::vector<core::SubnetConfig> best;
+  for (size_t i = 0; i < n; ++i) best.push_back(result.population[i].config);
+  const std::vector<double> measured = measure(best);
   for (size_t i = 0; i < n; ++i) {
     Candidate& c = result.population[i];
-    c.accuracy = measure(c.config);
+    c.accuracy = measured.at(i);
     for (Candidate& e : result.evaluated) {
       if (e.config == c.config) e.accuracy = c.accuracy;
     }
@@ -73,15 +73,16 @@ core::Result<SearchOutcome> EvolveWithAccuracy(const ResourceModel& model, const
                                                const std::function<void(const EvolutionState&)>& on_generation,
                                                const EvolutionState* resume) {
   SearchOutcome outcome;
-  AccuracyFn fitness = source.measure;
+  const BatchAccuracyFn measure = source.measure_many ? source.measure_many : OneByOne(source.measure);
+  BatchAccuracyFn fitness = measure;
   if (source.surrogate) {
-    outcome.surrogate = FitSurrogate(*source.surrogate, source.measure, source.surrogate_samples, source.draw);
-    fitness = [&source](const core::SubnetConfig& c) { return source.surrogate->Predict(c); };
+    outcome.surrogate = FitSurrogate(*source.surrogate, measure, source.surrogate_samples, source.draw);
+    fitness = OneByOne([&source](const core::SubnetConfig& c) { return source.surrogate->Predict(c); });
   }
   core::Result<EvolutionResult> evolved = Evolve(model, budgets, fitness, config, rng, on_generation, resume);
   if (!evolved.ok()) return evolved.error();
   outcome.result = std::move(evolved).value();
-  if (source.surrogate) RemeasureBest(outcome.result, source.measure, source.remeasure_best);
+  if (source.surrogate) RemeasureBest(outcome.result, measure, source.remeasure_best);
   return outcome;
 }
 

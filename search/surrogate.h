@@ -34,17 +34,18 @@ struct SurrogateQuality {
 // O(n^2).
 double KendallTau(const std::vector<double>& a, const std::vector<double>& b);
 
-// Calls `measure` exactly `samples` times (on subnets from `draw`) and `surrogate.Fit` twice.
-SurrogateQuality FitSurrogate(Surrogate& surrogate, const AccuracyFn& measure, int samples,
+// Measures `samples` subnets from `draw` (one call of `measure`) and calls `surrogate.Fit` twice.
+SurrogateQuality FitSurrogate(Surrogate& surrogate, const BatchAccuracyFn& measure, int samples,
                               const std::function<core::SubnetConfig()>& draw);
 
 // Measures the best `count` candidates of result.population (best first) and sorts those
 // `count` among themselves by measured accuracy (the rest keep predicted figures and places);
 // their entries in result.evaluated get the measured figures too.
-void RemeasureBest(EvolutionResult& result, const AccuracyFn& measure, int count);
+void RemeasureBest(EvolutionResult& result, const BatchAccuracyFn& measure, int count);
 
 struct AccuracySource {
   AccuracyFn measure;              // supernet evaluation: slow, the truth the search can afford
+  BatchAccuracyFn measure_many;    // optional: measures a batch at once (split over ranks)
   Surrogate* surrogate = nullptr;  // when set, the evolution's fitness
   int surrogate_samples = 200;     // measured subnets the surrogate is fitted on
   int remeasure_best = 3;          // candidates measured after the evolution (the winner among them)
@@ -56,8 +57,9 @@ struct SearchOutcome {
   std::optional<SurrogateQuality> surrogate;
 };
 
-// Stage 2 on `source`: with a surrogate, at most surrogate_samples + remeasure_best calls of
-// source.measure; without one, the evolution measures every candidate.
+// Stage 2 on `source`: with a surrogate, surrogate_samples + remeasure_best subnets measured;
+// without one, the evolution measures every candidate. Batches go to source.measure_many when
+// set, else to source.measure one by one.
 core::Result<SearchOutcome> EvolveWithAccuracy(const ResourceModel& model, const Budgets& budgets,
                                                const AccuracySource& source, const EvolutionConfig& config,
                                                std::mt19937& rng,

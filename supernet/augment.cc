@@ -22,8 +22,19 @@ void EraseRandomRectangle(uint8_t* image, int rows, int cols, int channels, std:
   }
 }
 
-torch::Tensor AugmentedBatch(const ImageSet& set, const std::vector<int64_t>& indices, std::mt19937& rng,
-                             const TrainConfig& config) {
+uint64_t AugmentStream(uint64_t seed, int64_t epoch, int64_t step) {
+  return SplitMix64(SplitMix64(SplitMix64(seed) ^ static_cast<uint64_t>(epoch)) ^ static_cast<uint64_t>(step));
+}
+
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+torch::Tensor AugmentedBatch(const ImageSet& set, const std::vector<int64_t>& indices, uint64_t stream,
+                             int64_t first_position, const TrainConfig& config) {
   const int rows = set.rows, cols = set.cols, channels = set.channels;
   const auto bytes = static_cast<int64_t>(set.ImageBytes());
   torch::Tensor out = torch::zeros({static_cast<int64_t>(indices.size()), bytes}, torch::kUInt8);
@@ -31,6 +42,7 @@ torch::Tensor AugmentedBatch(const ImageSet& set, const std::vector<int64_t>& in
   std::uniform_int_distribution<int> offset(-config.augment_shift, config.augment_shift);
   std::uniform_real_distribution<double> unit(0, 1);
   for (size_t i = 0; i < indices.size(); ++i) {
+    std::mt19937 rng(static_cast<uint32_t>(SplitMix64(stream ^ static_cast<uint64_t>(first_position + static_cast<int64_t>(i)))));
     const uint8_t* src = set.pixels.data() + indices[i] * bytes;
     const int dy = offset(rng), dx = offset(rng);
     const bool mirror = config.augment_flip && (rng() & 1u);

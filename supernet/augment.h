@@ -1,6 +1,6 @@
 // Training-time augmentation of uint8 HWC images (1 or 3 channels): random translation (zero
-// fill: black), horizontal flip and random erasing, per image, from the trainer's seeded random
-// stream.
+// fill: black), horizontal flip and random erasing, per image, each image from its own seeded
+// generator.
 #pragma once
 
 #include <torch/torch.h>
@@ -19,9 +19,15 @@ namespace kilonas::supernet {
 // none fits. `image` is HWC.
 void EraseRandomRectangle(uint8_t* image, int rows, int cols, int channels, std::mt19937& rng);
 
-// Images `indices` of `set`, augmented as `config` says, as uint8 [N, ImageBytes()]. With erasing
-// off the random stream is consumed as before erasing existed, so older runs resume bit for bit.
-torch::Tensor AugmentedBatch(const ImageSet& set, const std::vector<int64_t>& indices, std::mt19937& rng,
-                             const TrainConfig& config);
+// Images `indices` of `set`, augmented as `config` says, as uint8 [N, ImageBytes()]. Image i's
+// random draws come from its own generator, seeded by `stream` and its position
+// first_position + i in the global batch: a batch cut into shards (one per rank) is augmented
+// exactly as the whole batch in one process.
+torch::Tensor AugmentedBatch(const ImageSet& set, const std::vector<int64_t>& indices, uint64_t stream,
+                             int64_t first_position, const TrainConfig& config);
+
+// The augmentation stream of a training step (every rank derives the same one).
+uint64_t AugmentStream(uint64_t seed, int64_t epoch, int64_t step);
+uint64_t SplitMix64(uint64_t x);  // a 64-bit mixing function (Steele et al.'s SplitMix)
 
 }  // namespace kilonas::supernet

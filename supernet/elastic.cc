@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "supernet/distributed.h"
+
 namespace kilonas::supernet {
 namespace F = torch::nn::functional;
 
@@ -80,6 +82,7 @@ ElasticBatchNormImpl::ElasticBatchNormImpl(int max_channels) {
 
 torch::Tensor ElasticBatchNormImpl::forward(const torch::Tensor& x) {
   const int64_t c = x.size(1);
+  if (is_training() && sync != nullptr) return SynchronizedForward(x);
   // Slices are views: in training the first c running statistics are updated in place.
   return F::batch_norm(x, running_mean.slice(0, 0, c), running_var.slice(0, 0, c),
                        F::BatchNormFuncOptions()
@@ -88,6 +91,42 @@ torch::Tensor ElasticBatchNormImpl::forward(const torch::Tensor& x) {
                            .training(is_training())
                            .momentum(momentum)
                            .eps(eps));
+}
+
+// Batch statistics over every rank: the per-channel sum and the element count are summed over
+// the ranks for the mean, then the sum of squared deviations from it for the variance (two
+// passes, as LibTorch's kernel: E[x^2] - E[x]^2 loses digits, and its gradient loses them
+// again where a channel's mean is much larger than its spread). The sums are in double, so the
+// float mean and variance do not depend on how the batch was cut: x - mean is then the same
+// on any number of ranks even for a nearly constant channel, whose rounding noise the
+// normalisation would otherwise amplify by up to 1/sqrt(eps). The gradient flows back through
+// both sums (AllReduceSumAutograd). Running statistics as F::batch_norm keeps them: the mean,
+// and the unbiased variance of the whole batch.
+torch::Tensor ElasticBatchNormImpl::SynchronizedForward(const torch::Tensor& x) {
+  const int64_t c = x.size(1);
+  const std::vector<int64_t> dims = {0, 2, 3};
+  const std::vector<int64_t> shape = {1, c, 1, 1};
+  const torch::Tensor sums = AllReduceSumAutograd(
+      torch::cat({x.sum(dims, false, torch::kFloat64), torch::full({1}, static_cast<double>(x.numel() / c), torch::kFloat64)}),
+      sync);
+  const double count = sums[c].item<double>();
+  const torch::Tensor mean = (sums.slice(0, 0, c) / count).to(torch::kFloat32);
+  const torch::Tensor centered = x - mean.view(shape);
+  const torch::Tensor var =
+      (AllReduceSumAutograd((centered * centered).sum(dims, false, torch::kFloat64), sync) / count).to(torch::kFloat32);
+  {
+    torch::NoGradGuard no_grad;
+    running_mean.slice(0, 0, c).mul_(1 - momentum).add_(mean, momentum);
+    running_var.slice(0, 0, c).mul_(1 - momentum).add_(var * static_cast<float>(count / std::max(1.0, count - 1)), momentum);
+  }
+  const torch::Tensor scale = torch::rsqrt(var + eps) * weight.slice(0, 0, c);
+  return centered * scale.view(shape) + bias.slice(0, 0, c).view(shape);
+}
+
+void SynchronizeBatchNorm(torch::nn::Module& net, Collective* collective) {
+  for (const std::shared_ptr<torch::nn::Module>& module : net.modules()) {
+    if (auto bn = std::dynamic_pointer_cast<ElasticBatchNormImpl>(module)) bn->sync = collective;
+  }
 }
 
 ElasticLinearImpl::ElasticLinearImpl(int max_in, int out) {

@@ -40,6 +40,8 @@ class ElasticDepthwiseImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ElasticDepthwise);
 
+class Collective;
+
 class ElasticBatchNormImpl : public torch::nn::Module {
  public:
   explicit ElasticBatchNormImpl(int max_channels);
@@ -47,8 +49,19 @@ class ElasticBatchNormImpl : public torch::nn::Module {
   torch::Tensor weight, bias, running_mean, running_var;
   double momentum = 0.1;  // BN recalibration sets 1 / (batch + 1): a cumulative average
   double eps = 1e-5;
+  // Data-parallel training: batch statistics summed over every rank's shard (synchronized batch
+  // norm), so N ranks normalise as one process with the whole batch would, with the same
+  // arithmetic whatever N (a world of one included). Null: LibTorch's fused batch norm on this
+  // batch (one process by default; evaluation, recalibration, fine-tuning).
+  Collective* sync = nullptr;
+
+ private:
+  torch::Tensor SynchronizedForward(const torch::Tensor& x);
 };
 TORCH_MODULE(ElasticBatchNorm);
+
+// Sets (or clears, with null) `sync` of every ElasticBatchNorm in `net`.
+void SynchronizeBatchNorm(torch::nn::Module& net, Collective* collective);
 
 class ElasticLinearImpl : public torch::nn::Module {
  public:

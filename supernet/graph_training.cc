@@ -29,7 +29,8 @@ std::vector<EpochReport> TrainGraphModule(GraphModule& module, const ImageSet& t
       optimizer->SetLearningRate(CosineRate(learning_rate, (epoch * steps + step) / static_cast<double>(epochs * steps)));
       const std::vector<int64_t> batch(order.begin() + static_cast<int64_t>(step) * recipe.batch_size,
                                        order.begin() + static_cast<int64_t>(step + 1) * recipe.batch_size);
-      const torch::Tensor x = ToInput(AugmentedBatch(train, batch, rng, recipe), train, resolution);
+      const torch::Tensor x =
+          ToInput(AugmentedBatch(train, batch, AugmentStream(recipe.seed, epoch, step), 0, recipe), train, resolution);
       const torch::Tensor y = LabelsTensor(train, batch);
       optimizer->ClearGradients();
       const torch::Tensor logits = module->forward(x);

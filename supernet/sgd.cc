@@ -29,4 +29,10 @@ void Sgd::ClearGradients() {
   for (torch::Tensor& p : parameters_) p.mutable_grad().reset();
 }
 
+void Sgd::MoveMomentumTo(const torch::Device& device) {
+  for (torch::Tensor& m : momentum_) {
+    if (m.defined()) m = m.to(device);
+  }
+}
+
 }  // namespace kilonas::supernet

@@ -30,6 +30,8 @@ class Sgd {
   // Momentum buffer of parameter i; undefined until the parameter's first step.
   const std::vector<torch::Tensor>& momentum() const { return momentum_; }
   void SetMomentum(size_t i, torch::Tensor buffer) { momentum_.at(i) = std::move(buffer); }
+  // Moves the momentum buffers to where the parameters now are (after Module::to).
+  void MoveMomentumTo(const torch::Device& device);
 
  private:
   std::vector<torch::Tensor> parameters_;

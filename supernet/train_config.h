@@ -32,6 +32,13 @@ struct TrainConfig {
   int train_images = 0;  // images per epoch from the train split (0: all 50,000)
   int batch_size = 128;
   int threads = 2;
+  // Where training runs: "cpu", or "cuda" / "cuda:N" where LibTorch has CUDA. Evaluation, search
+  // and export run on the CPU (the network is moved back after training).
+  std::string device = "cpu";
+  // One process trains with the synchronized batch-norm layer that several ranks use, instead of
+  // LibTorch's fused kernel (1.4x faster on 2 CPU threads): its steps then equal those of any number of ranks to
+  // float rounding (docs/distributed.md). Several ranks always synchronize.
+  bool synchronized_batch_norm = false;
   uint64_t seed = 1;
   double momentum = 0.9;
   double weight_decay = 3e-5;
@@ -48,6 +55,9 @@ struct TrainConfig {
   std::string checkpoint_dir = "out/supernet";
   std::vector<Phase> phases;
 };
+
+// "cpu", "cuda" or "cuda:N": what the device key and --device accept.
+bool IsDeviceName(const std::string& name);
 
 core::Result<TrainConfig> ParseTrainConfig(const std::string& text, const std::string& source);
 core::Result<TrainConfig> LoadTrainConfig(const std::string& path);

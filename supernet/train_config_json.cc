@@ -31,6 +31,9 @@ TrainConfig FromJson(const nlohmann::json& doc) {
   if (c.train_images < 0) r.Fail("train_images", "must be >= 0 (0: the whole train split)");
   c.batch_size = r.IntInRange("batch_size", 1, 4096);
   c.threads = r.IntInRange("threads", 1, 256);
+  if (r.Has("device")) c.device = r.String("device");
+  if (r.Has("synchronized_batch_norm")) c.synchronized_batch_norm = r.Bool("synchronized_batch_norm");
+  if (!IsDeviceName(c.device)) r.Fail("device", "must be \"cpu\" or \"cuda\" (or \"cuda:N\")");
   c.seed = static_cast<uint64_t>(r.Int64("seed"));
   c.momentum = r.Number("momentum");
   c.weight_decay = r.Number("weight_decay");
@@ -75,6 +78,12 @@ TrainConfig FromJson(const nlohmann::json& doc) {
 }
 
 }  // namespace
+
+bool IsDeviceName(const std::string& name) {
+  if (name == "cpu" || name == "cuda") return true;
+  if (name.rfind("cuda:", 0) != 0 || name.size() == 5) return false;
+  return std::all_of(name.begin() + 5, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 bool Phase::Has(Elastic e) const { return std::find(elastic.begin(), elastic.end(), e) != elastic.end(); }
 

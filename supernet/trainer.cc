@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <numeric>
 
 #include "core/checked_file.h"
@@ -16,6 +17,13 @@
 namespace kilonas::supernet {
 namespace F = torch::nn::functional;
 namespace {
+
+// One step's inputs on the training device: at the step's resolution, and at the top one (the
+// teacher's when largest_at_max_resolution).
+struct StepBatch {
+  int resolution = 0;
+  torch::Tensor x, x_top, y;
+};
 
 template <typename T>
 T Pick(const std::vector<T>& v, std::mt19937& rng) {
@@ -83,7 +91,9 @@ void WarnIfOtherStatistics(const data::Normalization& data_set, const data::Norm
 
 }  // namespace
 
-core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config, bool resume) {
+core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config, bool resume,
+                                                       std::shared_ptr<Collective> collective) {
+  if (!collective) collective = Collective::Connect(DistributedOptions{}).value();  // world size 1: no group
   core::Result<core::OfaSpace> space = core::ResolveSpace(config.space);
   if (!space.ok()) return space.error();
   core::Result<data::Dataset> data = data::LoadDataset(config.data, DatasetOptionsFor(config, space.value()));
@@ -100,27 +110,67 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
                        " training images (after the validation split), fewer than one batch of " +
                        std::to_string(config.batch_size)};
   }
+  torch::Device device(torch::kCPU);
+  try {
+    device = torch::Device(config.device);
+  } catch (const std::exception&) {
+    return core::Error{"device '" + config.device + "': not a device name (cpu, cuda, cuda:N)"};
+  }
+  if (device.is_cuda() && !torch::cuda::is_available()) {
+    return core::Error{"device '" + config.device + "': this LibTorch has no usable CUDA device (torch::cuda::is_available() "
+                       "is false); train with --device cpu"};
+  }
   torch::set_num_threads(config.threads);
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   core::Logger()->info("{} LibTorch threads, OpenMP wait policy {}", config.threads,
                        policy != nullptr ? policy : "unset (libgomp spins idle threads)");
   torch::manual_seed(config.seed);
-  std::unique_ptr<Trainer> trainer(new Trainer(config, space.value(), std::move(data).value()));
+  std::unique_ptr<Trainer> trainer(new Trainer(config, space.value(), std::move(data).value(), collective));
+  trainer->device_ = device;
+  const std::string rank = collective->distributed() ? "rank " + std::to_string(collective->rank()) + ": " : "";
   if (resume) {
     if (!std::filesystem::exists(CheckpointPath(config))) {
-      return core::Error{CheckpointPath(config) + ": no checkpoint to resume from"};
+      return core::Error{rank + CheckpointPath(config) + ": no checkpoint to resume from" +
+                         (collective->rank() > 0 ? " (every rank reads it: share the directory or copy it)" : "")};
     }
     const data::Normalization computed = trainer->data_.normalization();
     if (core::Status s = trainer->LoadCheckpoint(); !s.ok()) return s.error();
     WarnIfOtherStatistics(computed, trainer->data_.normalization(), source);
   }
+  if (core::Status s = Guard([&] { return trainer->SynchronizeRanks(); }); !s.ok()) return s.error();
   // After the checkpoint: its normalisation is the one the network learned with.
   if (core::Status s = CheckImagesFitSpace(trainer->data_.train, trainer->space_, source); !s.ok()) return s.error();
   return trainer;
 }
 
-Trainer::Trainer(TrainConfig config, core::OfaSpace space, data::Dataset data)
-    : config_(std::move(config)), space_(std::move(space)), data_(std::move(data)), net_(space_) {}
+Trainer::Trainer(TrainConfig config, core::OfaSpace space, data::Dataset data, std::shared_ptr<Collective> collective)
+    : config_(std::move(config)), space_(std::move(space)), data_(std::move(data)), net_(space_),
+      collective_(std::move(collective)) {}
+
+// Every rank starts from rank 0's weights and statistics, at the same point of the schedule.
+core::Status Trainer::SynchronizeRanks() {
+  if (!collective_->distributed()) return core::Status::Ok();
+  const std::vector<double> points = collective_->AllGather({static_cast<double>(phase_), static_cast<double>(epochs_done_)});
+  for (int r = 1; r < collective_->world_size(); ++r) {
+    if (points[2 * r] != points[0] || points[2 * r + 1] != points[1]) {
+      return core::Status::Fail("rank " + std::to_string(r) + " resumed at phase " + std::to_string(static_cast<int>(points[2 * r])) +
+                                " after " + std::to_string(static_cast<int>(points[2 * r + 1])) + " epochs, rank 0 at phase " +
+                                std::to_string(static_cast<int>(points[0])) + " after " + std::to_string(static_cast<int>(points[1])) +
+                                ": the ranks read different checkpoints");
+    }
+  }
+  std::vector<torch::Tensor> state = net_->parameters();
+  for (const torch::Tensor& b : net_->buffers()) state.push_back(b);
+  collective_->Broadcast(state);
+  if (optimizer_) {
+    std::vector<torch::Tensor> momentum;
+    for (const torch::Tensor& m : optimizer_->momentum()) {
+      if (m.defined()) momentum.push_back(m);
+    }
+    collective_->Broadcast(momentum);
+  }
+  return core::Status::Ok();
+}
 
 bool Trainer::Done() const { return phase_ >= static_cast<int>(config_.phases.size()); }
 
@@ -162,23 +212,49 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
   const bool shrinking = phase.Has(Elastic::kKernel) || phase.Has(Elastic::kDepth) || phase.Has(Elastic::kExpand) ||
                          phase.Has(Elastic::kWidth);
 
+  // This rank's shard of every global batch: a contiguous part, sizes differing by at most one.
+  const int ranks = collective_->world_size();
+  const int shard_begin = config_.batch_size / ranks * collective_->rank() + std::min(collective_->rank(), config_.batch_size % ranks);
+  const int shard_size = config_.batch_size / ranks + (collective_->rank() < config_.batch_size % ranks ? 1 : 0);
+  const double shard_weight = static_cast<double>(shard_size) / config_.batch_size;  // loss means over the whole batch
+  const bool synchronized = collective_->distributed() || config_.synchronized_batch_norm;
+  SynchronizeBatchNorm(*net_, synchronized ? collective_.get() : nullptr);
+  const int64_t reduced_before = collective_->bytes_reduced();
+  net_->to(device_);
+  optimizer_->MoveMomentumTo(device_);
+
   net_->train();
-  EpochReport report{phase_index, epoch + 1, 0, 0, 0};
+  EpochReport report{phase_index, epoch + 1, 0, 0, 0, 0};
   double loss_sum = 0;
   int64_t correct = 0, seen = 0;
   const auto start = std::chrono::steady_clock::now();
   const double temperature = config_.distill_temperature;
+  // The next step's batch is made (augmented, resized, normalised, moved to the device) while
+  // this one trains. It draws from its own streams (the resolutions', one per image), not `rng`.
+  std::mt19937 resolution_rng(static_cast<uint32_t>(SplitMix64(config_.seed * 7919u + static_cast<uint64_t>(global_epoch))));
+  const int top_resolution = Max(space_.resolution_choices);
+  auto prepare = [&, shard_begin, shard_size, global_epoch](int step) {
+    StepBatch b;
+    const auto first = order.begin() + static_cast<int64_t>(step) * config_.batch_size + shard_begin;
+    const std::vector<int64_t> batch(first, first + shard_size);
+    b.resolution = phase.Has(Elastic::kResolution) ? Pick(space_.resolution_choices, resolution_rng) : top_resolution;
+    const torch::Tensor images = AugmentedBatch(data_.train, batch, AugmentStream(config_.seed, global_epoch, step), shard_begin, config_);
+    b.x = ToInput(images, data_.train, b.resolution).to(device_);
+    const bool teacher_on_top = phase.largest_at_max_resolution && b.resolution != top_resolution;
+    b.x_top = teacher_on_top ? ToInput(images, data_.train, top_resolution).to(device_) : b.x;
+    b.y = LabelsTensor(data_.train, batch).to(device_);
+    return b;
+  };
+  std::future<StepBatch> next = std::async(std::launch::async, prepare, 0);
   for (int step = 0; step < steps; ++step) {
     const double t = (epoch * steps + step) / total_steps;
     const double lr = CosineRate(phase.learning_rate, t);
     optimizer_->SetLearningRate(lr);
-    const std::vector<int64_t> batch(order.begin() + static_cast<int64_t>(step) * config_.batch_size,
-                                     order.begin() + static_cast<int64_t>(step + 1) * config_.batch_size);
-    const int resolution =
-        phase.Has(Elastic::kResolution) ? Pick(space_.resolution_choices, rng) : Max(space_.resolution_choices);
-    const torch::Tensor images = AugmentedBatch(data_.train, batch, rng, config_);
-    const torch::Tensor x = ToInput(images, data_.train, resolution);
-    const torch::Tensor y = LabelsTensor(data_.train, batch);
+    const StepBatch prepared = next.get();
+    if (step + 1 < steps) next = std::async(std::launch::async, prepare, step + 1);
+    const int resolution = prepared.resolution;
+    const torch::Tensor& x = prepared.x;
+    const torch::Tensor& y = prepared.y;
 
     // Gradients reset to undefined, not zero: a block this step's subnets skip must not get
     // weight decay or a momentum step, whether or not it had a gradient before (a resumed run
@@ -187,10 +263,9 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
     core::SubnetConfig largest = core::LargestSubnet(space_);
     largest.resolution = phase.largest_at_max_resolution ? Max(space_.resolution_choices) : resolution;
     net_->SetActive(largest);
-    const torch::Tensor logits =
-        net_->forward(largest.resolution == resolution ? x : ToInput(images, data_.train, largest.resolution));
+    const torch::Tensor logits = net_->forward(largest.resolution == resolution ? x : prepared.x_top);
     const torch::Tensor loss = F::cross_entropy(logits, y);
-    loss.backward();
+    (loss * shard_weight).backward();
     const torch::Tensor soft = torch::softmax(logits.detach() / temperature, 1);
     if (shrinking) {
       std::vector<core::SubnetConfig> students = {smallest};
@@ -205,29 +280,68 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
                                             F::kl_div(torch::log_softmax(out / temperature, 1), soft,
                                                       F::KLDivFuncOptions().reduction(torch::kBatchMean));
         }
-        student_loss.backward();
+        (student_loss * shard_weight).backward();
       }
+    }
+    if (collective_->distributed()) {  // the parameters this step used: the same on every rank
+      std::vector<torch::Tensor> gradients;
+      for (const torch::Tensor& p : net_->parameters()) {
+        if (p.grad().defined()) gradients.push_back(p.grad());
+      }
+      collective_->AllReduceSum(gradients);
     }
     optimizer_->Step();
 
-    loss_sum += loss.item<double>();
+    loss_sum += loss.item<double>() * shard_size;
     correct += logits.argmax(1).eq(y).sum().item<int64_t>();
-    seen += static_cast<int64_t>(batch.size());
+    seen += shard_size;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if ((step + 1) % config_.progress_every_steps == 0 || step + 1 == steps) {
-      core::Logger()->info("phase {} ({}/{}) epoch {}/{} step {}/{}: loss {:.4f}, train acc {:.2f}%, lr {:.4f}, {:.0f} images/s",
+      const std::vector<double> all = collective_->AllGather({loss_sum, static_cast<double>(correct), static_cast<double>(seen)});
+      double all_loss = 0, all_correct = 0, all_seen = 0;
+      for (size_t r = 0; r < all.size(); r += 3) all_loss += all[r], all_correct += all[r + 1], all_seen += all[r + 2];
+      if (collective_->rank() == 0) {
+        core::Logger()->info("phase {} ({}/{}) epoch {}/{} step {}/{}: loss {:.4f}, train acc {:.2f}%, lr {:.4f}, {:.0f} images/s",
                            phase.name, phase_index + 1, config_.phases.size(), epoch + 1, phase.epochs, step + 1,
-                           steps, loss_sum / (step + 1), 100.0 * correct / seen, lr, seen / seconds);
+                             steps, all_loss / all_seen, 100.0 * all_correct / all_seen, lr, all_seen / seconds);
+      }
+      if (step + 1 == steps) {
+        report.loss = all_loss / all_seen;
+        report.accuracy = all_correct / all_seen;
+        report.images_per_second = all_seen / seconds;
+      }
     }
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  report.loss = steps > 0 ? loss_sum / steps : 0;
-  report.accuracy = seen > 0 ? static_cast<double>(correct) / seen : 0;
-  report.images_per_second = seconds > 0 ? seen / seconds : 0;
+  SynchronizeBatchNorm(*net_, nullptr);  // evaluation normalises each process's own batches
+  net_->to(torch::kCPU);  // where evaluation, search and export (and the checkpoint) want it
+  optimizer_->MoveMomentumTo(torch::kCPU);
+  if (steps > 0) report.reduced_bytes_per_step = static_cast<double>(collective_->bytes_reduced() - reduced_before) / steps;
   return report;
 }
 
 core::Status Trainer::Run(int max_epochs) {
+  // A collective that fails (a rank died or stopped answering) ends every rank's run with its cause.
+  return Guard([&] { return RunEpochs(max_epochs); });
+}
+
+// Every rank holds the same weights after a step (the same summed gradients, applied alike);
+// a difference means the ranks ran different code or data.
+core::Status Trainer::CheckRanksAgree() const {
+  if (!collective_->distributed()) return core::Status::Ok();
+  double sum = 0;
+  for (const torch::Tensor& p : net_->parameters()) sum += p.to(torch::kFloat64).sum().item<double>();
+  const std::vector<double> sums = collective_->AllGather({sum});
+  for (int r = 1; r < collective_->world_size(); ++r) {
+    if (sums[static_cast<size_t>(r)] != sums[0]) {
+      return core::Status::Fail("rank " + std::to_string(r) + "'s weights differ from rank 0's after the epoch (sum " +
+                                std::to_string(sums[static_cast<size_t>(r)]) + " vs " + std::to_string(sums[0]) +
+                                "): do all ranks run the same build, config and data?");
+    }
+  }
+  return core::Status::Ok();
+}
+
+core::Status Trainer::RunEpochs(int max_epochs) {
   for (int ran = 0; !Done() && (max_epochs < 0 || ran < max_epochs); ++ran) {
     const Phase& phase = config_.phases[phase_];
     if (epochs_done_ == 0) {
@@ -241,6 +355,8 @@ core::Status Trainer::Run(int max_epochs) {
       ++phase_;
       epochs_done_ = 0;
     }
+    if (core::Status s = CheckRanksAgree(); !s.ok()) return s;
+    if (collective_->rank() > 0) continue;  // rank 0 writes the checkpoints
     if (core::Status s = SaveCheckpoint(); !s.ok()) return s;
   }
   return core::Status::Ok();

@@ -34,8 +34,7 @@ std::vector<int64_t> AllIndices(const ImageSet& set) {
 
 TEST(Augment, NothingOnLeavesTheImagesAlone) {
   const ImageSet set = RandomImages(16, 28);
-  std::mt19937 rng(1);
-  const torch::Tensor out = AugmentedBatch(set, AllIndices(set), rng, Augmentation(0, false, 0));
+  const torch::Tensor out = AugmentedBatch(set, AllIndices(set), 1, 0, Augmentation(0, false, 0));
   EXPECT_TRUE(std::equal(set.pixels.begin(), set.pixels.end(), out.data_ptr<uint8_t>()));
 }
 
@@ -43,8 +42,7 @@ TEST(Augment, NothingOnLeavesTheImagesAlone) {
 TEST(Augment, ErasingChangesOneRectangleOfTwoToFortyPercentOfEachImage) {
   const int side = 28, count = 200;
   const ImageSet set = RandomImages(count, side);
-  std::mt19937 rng(3);
-  const torch::Tensor out = AugmentedBatch(set, AllIndices(set), rng, Augmentation(0, false, 1.0));
+  const torch::Tensor out = AugmentedBatch(set, AllIndices(set), 3, 0, Augmentation(0, false, 1.0));
   const uint8_t* erased = out.data_ptr<uint8_t>();
   for (int i = 0; i < count; ++i) {
     int top = side, bottom = -1, left = side, right = -1, changed = 0;
@@ -63,26 +61,22 @@ TEST(Augment, ErasingChangesOneRectangleOfTwoToFortyPercentOfEachImage) {
   }
 }
 
-TEST(Augment, ErasingOffDrawsWhatShiftAndFlipAloneDrew) {
-  // Runs from before erasing existed resume bit for bit only if, with erasing off, a batch draws
-  // per image two offsets and one flip bit, nothing more.
+// A batch cut into shards (one per rank) is augmented as the whole batch: each image's draws
+// depend on the stream and its position in the batch only.
+TEST(Augment, ShardsOfABatchAreAugmentedAsTheWholeBatch) {
   const ImageSet set = RandomImages(32, 28);
-  std::mt19937 augmenting(5), reference(5);
-  AugmentedBatch(set, AllIndices(set), augmenting, Augmentation(2, true, 0));
-  std::uniform_int_distribution<int> offset(-2, 2);
-  for (size_t i = 0; i < set.size(); ++i) {
-    offset(reference);
-    offset(reference);
-    reference();
-  }
-  EXPECT_EQ(augmenting(), reference());
+  const std::vector<int64_t> all = AllIndices(set);
+  const TrainConfig config = Augmentation(2, true, 0.5);
+  const torch::Tensor whole = AugmentedBatch(set, all, 11, 0, config);
+  const std::vector<int64_t> head(all.begin(), all.begin() + 13), tail(all.begin() + 13, all.end());
+  EXPECT_TRUE(torch::equal(whole, torch::cat({AugmentedBatch(set, head, 11, 0, config), AugmentedBatch(set, tail, 11, 13, config)})));
+  EXPECT_FALSE(torch::equal(whole, AugmentedBatch(set, all, 12, 0, config)));  // another step: other draws
 }
 
 TEST(Augment, SameSeedSameBatch) {
   const ImageSet set = RandomImages(32, 28);
-  std::mt19937 a(9), b(9);
-  EXPECT_TRUE(torch::equal(AugmentedBatch(set, AllIndices(set), a, Augmentation(2, true, 0.5)),
-                           AugmentedBatch(set, AllIndices(set), b, Augmentation(2, true, 0.5))));
+  EXPECT_TRUE(torch::equal(AugmentedBatch(set, AllIndices(set), 9, 0, Augmentation(2, true, 0.5)),
+                           AugmentedBatch(set, AllIndices(set), 9, 0, Augmentation(2, true, 0.5))));
 }
 
 }  // namespace
@@ -121,8 +115,7 @@ TEST(Augment, RgbPixelsMoveWholeAndEachChannelIsNormalisedByItsOwnStatistics) {
   }
   set.labels.assign(4, 0);
   set.normalization = {{0.1f, 0.2f, 0.3f}, {0.5f, 0.25f, 0.125f}};
-  std::mt19937 augmenting(2);
-  const torch::Tensor out = AugmentedBatch(set, AllIndices(set), augmenting, Augmentation(2, true, 0));
+  const torch::Tensor out = AugmentedBatch(set, AllIndices(set), 2, 0, Augmentation(2, true, 0));
   const uint8_t* p = out.data_ptr<uint8_t>();
   int moved = 0;
   for (int64_t px = 0; px < out.numel() / 3; ++px) {

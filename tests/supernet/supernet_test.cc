@@ -166,7 +166,7 @@ TEST(AccuracyPredictor, LearnsASmoothFunctionOfTheArchitecture) {
   AccuracyPredictor predictor(space);
   size_t next = 0;
   const search::SurrogateQuality quality = search::FitSurrogate(
-      predictor, target, static_cast<int>(configs.size()), [&] { return configs[next++]; });
+      predictor, search::OneByOne(target), static_cast<int>(configs.size()), [&] { return configs[next++]; });
   EXPECT_LT(quality.rmse, 0.02);
   EXPECT_GT(quality.kendall_tau, 0.8);
   const core::SubnetConfig largest = core::LargestSubnet(space), smallest = core::SmallestSubnet(space);
