@@ -1,0 +1,47 @@
+// The model zoo (models/fmnist, scripts/model_zoo.sh): every model is a subnet of the fmnist
+// space that fits the budget its name gives, priced as nas_search prices it.
+#include <filesystem>
+#include <optional>
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "core/hw_profile.h"
+#include "search/resources.h"
+
+namespace kilonas::search {
+namespace {
+
+// Patch plans, the stm32f746 budgets, code sizes and LUT.
+TEST(ModelZoo, EveryModelFitsTheBudgetItIsNamedFor) {
+  const ResourceModel model(core::FashionMnistSpace(), memory_planner::PlanMode::kPatch,
+                            memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
+                            latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
+  const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
+  const std::regex sram_flash("sram([0-9]+)_flash([0-9]+)\\.json"), latency("latency([0-9]+)\\.json");
+  int models = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("models/fmnist")) {
+    const std::string name = entry.path().filename().string();
+    std::smatch m;
+    std::optional<double> sram_kb, flash_kb, latency_ms;  // as nas_search's flags
+    if (std::regex_match(name, m, sram_flash)) {
+      sram_kb = std::stod(m[1]);
+      flash_kb = std::stod(m[2]);
+    } else if (std::regex_match(name, m, latency)) {
+      latency_ms = std::stod(m[1]);
+    } else {
+      continue;
+    }
+    const Budgets budgets = BudgetsFor(hw, sram_kb, flash_kb, latency_ms).value();
+    const auto config = core::LoadSubnetConfig(entry.path().string(), &model.space());
+    ASSERT_TRUE(config.ok()) << config.error().message;
+    const auto resources = model.Measure(config.value());
+    ASSERT_TRUE(resources.ok());
+    EXPECT_FALSE(WorstViolation(resources.value(), budgets).has_value()) << name;
+    ++models;
+  }
+  EXPECT_GT(models, 0);
+}
+
+}  // namespace
+}  // namespace kilonas::search
