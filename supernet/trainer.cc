@@ -94,6 +94,10 @@ void WarnIfOtherStatistics(const data::Normalization& data_set, const data::Norm
 core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config, bool resume,
                                                        std::shared_ptr<Collective> collective) {
   if (!collective) collective = Collective::Connect(DistributedOptions{}).value();  // world size 1: no group
+  if (config.batch_size < collective->world_size()) {
+    return core::Error{"batch_size " + std::to_string(config.batch_size) + " is smaller than the world size " +
+                       std::to_string(collective->world_size()) + ": every rank needs at least one image of each batch"};
+  }
   core::Result<core::OfaSpace> space = core::ResolveSpace(config.space);
   if (!space.ok()) return space.error();
   core::Result<data::Dataset> data = data::LoadDataset(config.data, DatasetOptionsFor(config, space.value()));
