@@ -158,6 +158,10 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
 core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const latency_models::LatencyPredictor& predictor,
                           memory_planner::PlanMode mode, const supernet::EvalOptions& bn, SearchReport& report) {
   const search::Candidate& best = report.evolution.population.front();
+  if (r.finetune_epochs > 0) {
+    std::printf("fine-tuning the winner for %d epochs from lr %g...\n", r.finetune_epochs, r.finetune_lr);
+    std::fflush(stdout);
+  }
   core::Result<core::Graph> graph = core::BuildSubnetGraph(net.space(), best.config);
   if (!graph.ok()) return core::Status::Fail(graph.error().message);
   core::Result<engine::FloatModel> float_model =
@@ -167,6 +171,13 @@ core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const 
   if (!float_model.ok()) return core::Status::Fail(float_model.error().message);
   report.finetune_epochs = r.finetune_epochs;
   return ExportNetwork(r, net, predictor, mode, graph.value(), float_model.value(), best.config.space, report);
+}
+
+// The finished report: its wall time since `start`, and the output directory written.
+core::Result<SearchReport> Finished(const SearchRequest& r, SearchReport report, std::chrono::steady_clock::time_point start) {
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
+  return report;
 }
 
 // The plain CNN (core/plain_cnn.h) with the most MACs that fits, at the widths below and the
@@ -232,14 +243,8 @@ core::Result<SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer
   c.accuracy = supernet::EvaluateSubnet(net.supernet(), c.config, net.train_set(), net.validation_set(), eval);
   SearchReport report{r.hw, r.budgets, r.config, {}};
   report.evolution = OneCandidate(c);
-  if (r.finetune_epochs > 0) {
-    std::printf("fine-tuning the subnet for %d epochs from lr %g...\n", r.finetune_epochs, r.finetune_lr);
-    std::fflush(stdout);
-  }
   if (core::Status s = ExportWinner(r, net, predictor, mode, eval, report); !s.ok()) return s.error();
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
-  return report;
+  return Finished(r, std::move(report), start);
 }
 
 // RunSearch without the guard against a failed collective.
@@ -273,9 +278,7 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   std::fflush(stdout);  // before the evolution's log lines (stderr)
   if (r.baseline == "cnn") {  // not in the space: whether a subnet fits does not matter
     if (core::Status s = PlainCnnBaseline(r, net, full_model, predictor, mode, report); !s.ok()) return s.error();
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
-    return report;
+    return Finished(r, std::move(report), start);
   }
   const search::SpaceChoice* chosen = search::ChooseSpace(spaces);
   if (!chosen) {  // not even the smallest subnet fits: the error names the tightest constraint
@@ -340,14 +343,8 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   report.evolution = evolved.value();
   report.supernet_evaluations = evaluations;
   if (helper) return report;
-  if (r.finetune_epochs > 0) {
-    std::printf("fine-tuning the winner for %d epochs from lr %g...\n", r.finetune_epochs, r.finetune_lr);
-    std::fflush(stdout);
-  }
   if (core::Status s = ExportWinner(r, net, predictor, mode, eval, report); !s.ok()) return s.error();
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
-  return report;
+  return Finished(r, std::move(report), start);
 }
 
 }  // namespace

@@ -265,9 +265,9 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
     // has none), as PyTorch's zero_grad(set_to_none=True).
     optimizer_->ClearGradients();
     core::SubnetConfig largest = core::LargestSubnet(space_);
-    largest.resolution = phase.largest_at_max_resolution ? Max(space_.resolution_choices) : resolution;
+    largest.resolution = phase.largest_at_max_resolution ? top_resolution : resolution;
     net_->SetActive(largest);
-    const torch::Tensor logits = net_->forward(largest.resolution == resolution ? x : prepared.x_top);
+    const torch::Tensor logits = net_->forward(prepared.x_top);  // x itself unless the teacher sees the top resolution
     const torch::Tensor loss = F::cross_entropy(logits, y);
     (loss * shard_weight).backward();
     const torch::Tensor soft = torch::softmax(logits.detach() / temperature, 1);
