@@ -21,7 +21,8 @@ field() { awk -F'|' -v n="$2" '{gsub(/^ +| +$/, "", $(n + 1)); print $(n + 1)}' 
   echo "(\`scripts/reproduce.sh\`, started on $started_on at commit $started_at), copied here by"
   echo "\`bash scripts/model_zoo.sh\`. Figures from that run: int8 accuracy of the engine on all 10,000 test"
   echo "images, with the supernet's weights (batch norm recalibrated) and fine-tuned for 5 epochs;"
-  echo "latency measured in the firmware (QEMU, 216 MHz); peak SRAM of the patch-based plan."
+  echo "latency measured in the firmware (QEMU, 216 MHz) by the engine of that run (later engines may"
+  echo "be faster: export again to measure); peak SRAM of the patch-based plan."
   echo
   echo "Export one to firmware (model file, generated C, firmware run in QEMU, int8 accuracy):"
   echo
