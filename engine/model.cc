@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "kilonas_runtime.h"
 #include "memory_planner/patch_plan.h"
 
 namespace kilonas::engine {
@@ -20,20 +21,18 @@ bool AccumulatorsFit(const core::Graph& g, const core::Op& op, const OpConstants
     const core::Shape& in = g.InputOf(op).shape;
     return static_cast<int64_t>(in.h) * in.w * 256 <= kMax;
   }
-  const int64_t kWeightedMax = kMaxAccumulatorBound;
-  const size_t channels = c.bias.size();
-  if (channels == 0) return true;
-  const size_t per_channel = c.weights.size() / channels;
-  const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d;
-  for (size_t ch = 0; ch < channels; ++ch) {
-    int64_t sum = 0;
-    for (size_t j = 0; j < per_channel; ++j) sum += std::abs(c.weights[depthwise ? j * channels + ch : ch * per_channel + j]);
-    if (std::abs(static_cast<int64_t>(c.bias[ch])) + 256 * sum > kWeightedMax) return false;
-  }
-  return true;
+  return c.bias.empty() || LeftShiftHeadroom(op, c) >= 0;
 }
 
 }  // namespace
+
+int32_t LeftShiftHeadroom(const core::Op& op, const OpConstants& c) {
+  const auto channels = static_cast<int32_t>(c.bias.size());
+  if (channels == 0) return -1;
+  return kilonas_left_shift_headroom(c.weights.data(), c.bias.data(), channels,
+                                     static_cast<int32_t>(c.weights.size()) / channels,
+                                     op.kind == core::OpKind::kDepthwiseConv2d);
+}
 
 float TensorScale(const core::Tensor& tensor) { return tensor.quant.scales.at(0); }
 int32_t TensorZeroPoint(const core::Tensor& tensor) { return tensor.quant.zero_points.at(0); }

@@ -27,6 +27,10 @@ struct OpConstants {
   int32_t output_multiplier = 0, output_shift = 0;  // add and global average pool
 };
 
+// kilonas_left_shift_headroom of an op with weights (-1 without): the largest left shift under which
+// its accumulators, doubled, stay inside int32.
+int32_t LeftShiftHeadroom(const core::Op& op, const OpConstants& c);
+
 struct ExecutionConfig {
   memory_planner::PlanMode mode = memory_planner::PlanMode::kInPlace;
   bool input_in_arena = true;

@@ -97,14 +97,26 @@ typedef struct {
   int8_t *o0, *o1, *o2, *o3;
 } Pixels;
 
+/* kilonas_add_one_fast when the add's output takes the doubled form too (f.fast_output). The
+ * constants come by value: int8 stores cannot alias a local, so they are not reloaded after
+ * every output. */
+KILONAS_ALWAYS_INLINE int8_t AddFastOutput(const kilonas_add_fast f, int8_t a, int8_t b) {
+  const int32_t x = kilonas_requant_doubled_any((a + f.offset1) << f.shift_in, f.m1, f.r1, f.round1, f.mask1);
+  const int32_t y = kilonas_requant_doubled_any((b + f.offset2) << f.shift_in, f.m2, f.r2, f.round2, f.mask2);
+  return (int8_t)kilonas_ssat8(kilonas_requant_doubled_any(2 * (x + y), f.mo, f.ro, f.round_o, f.mask_o) +
+                               f.output_offset);
+}
+
 /* All output channels of a block of P pixels; `fast` and `add` are constants in every
- * instantiation but the general one. */
+ * instantiation but the general one. With `fast` and an add, the add's output is fast too. */
 KILONAS_ALWAYS_INLINE void Outputs(const kilonas_conv_params* p, const kilonas_add_params* add,
                                    const kilonas_add_fast* add_fast, const int16_t* columns, int32_t n, int32_t row,
                                    Pixels o, int32_t cout, const int P, const int fast) {
   const int8_t* w = p->weights;
   const int32_t* ch = p->channels;
   const int32_t zp = p->output_offset;
+  kilonas_add_fast f = {0};
+  if (add) f = *add_fast;
   for (int32_t oc = 0; oc < cout; ++oc, w += row, ch += KILONAS_CHANNEL_WORDS) {
     Acc acc = {ch[0], ch[0], ch[0], ch[0]};
     acc = Core(w, columns, n, acc, P);
@@ -125,13 +137,21 @@ KILONAS_ALWAYS_INLINE void Outputs(const kilonas_conv_params* p, const kilonas_a
         y3 = kilonas_finish_doubled(p, acc.a3, ch);
       }
     }
-    if (add) {
+    if (add && fast) {
       const int8_t r0 = o.o0[oc], r1 = o.o1[oc], r2 = P > 2 ? o.o2[oc] : 0, r3 = P > 2 ? o.o3[oc] : 0;
-      y0 = kilonas_add_one_fast(add_fast, add, r0, y0);
-      y1 = kilonas_add_one_fast(add_fast, add, r1, y1);
+      y0 = AddFastOutput(f, r0, y0);
+      y1 = AddFastOutput(f, r1, y1);
       if (P > 2) {
-        y2 = kilonas_add_one_fast(add_fast, add, r2, y2);
-        y3 = kilonas_add_one_fast(add_fast, add, r3, y3);
+        y2 = AddFastOutput(f, r2, y2);
+        y3 = AddFastOutput(f, r3, y3);
+      }
+    } else if (add) {
+      const int8_t r0 = o.o0[oc], r1 = o.o1[oc], r2 = P > 2 ? o.o2[oc] : 0, r3 = P > 2 ? o.o3[oc] : 0;
+      y0 = kilonas_add_one_fast(&f, add, r0, y0);
+      y1 = kilonas_add_one_fast(&f, add, r1, y1);
+      if (P > 2) {
+        y2 = kilonas_add_one_fast(&f, add, r2, y2);
+        y3 = kilonas_add_one_fast(&f, add, r3, y3);
       }
     }
     o.o0[oc] = y0;
@@ -185,36 +205,28 @@ KILONAS_OUTPUTS(Outputs4General, 4, 0, 1) /* with or without an add */
 KILONAS_OUTPUTS(Outputs2Fast, 2, 1, 0)
 KILONAS_OUTPUTS(Outputs2General, 2, 0, 0)
 
-/* Writes the inputs of the output pixel (y, x) as column `px` of `P`. */
-typedef void (*FillColumn)(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int32_t y,
-                           int32_t x, int16_t* columns, int32_t n, int32_t row, int32_t px, int32_t P);
+/* The pixels of one block: P of the rect's pixels in row-major order from the walk's (y, x),
+ * which advances; a block past the rect's end repeats its last pixel (it gets the same value). */
+typedef struct {
+  int32_t y[4], x[4];
+} Block;
 
-/* The rect's pixels in blocks of P (the last block repeats its last pixel). */
-static void Run(const kilonas_conv_params* p, const kilonas_add_params* add, const int8_t* in,
-                const kilonas_view* iv, int8_t* out, const kilonas_view* ov, const kilonas_rect* r,
-                int16_t* scratch, int32_t n, int32_t row, int32_t P, FillColumn fill, OutputsFn outputs) {
-  const int32_t total = r->h * r->w, x_end = r->x0 + r->w;
-  int32_t y = r->y0, x = r->x0;
-  kilonas_add_fast add_fast;
-  if (add) kilonas_add_prepare(add, &add_fast);
-  for (int32_t i = 0; i < total; i += P) {
-    int8_t* o[4];
-    int32_t last_y = y, last_x = x;
-    for (int32_t px = 0; px < P; ++px) {
-      if (i + px < total) {
-        last_y = y;
-        last_x = x;
-        if (++x == x_end) {
-          x = r->x0;
-          ++y;
-        }
+static Block NextBlock(const kilonas_rect* r, int32_t* y, int32_t* x, int32_t remaining, int32_t P) {
+  Block b;
+  int32_t last_y = *y, last_x = *x;
+  for (int32_t px = 0; px < P; ++px) {
+    if (px < remaining) {
+      last_y = *y;
+      last_x = *x;
+      if (++*x == r->x0 + r->w) {
+        *x = r->x0;
+        ++*y;
       }
-      o[px] = out + kilonas_pixel(ov, last_y, last_x);
-      fill(p, in, iv, last_y, last_x, scratch, n, row, px, P);
     }
-    const Pixels pixels = {o[0], o[1], P > 2 ? o[2] : o[1], P > 2 ? o[3] : o[1]};
-    outputs(p, add, &add_fast, scratch, n, row, pixels, ov->c);
+    b.y[px] = last_y;
+    b.x[px] = last_x;
   }
+  return b;
 }
 
 /* n int8 inputs, doubled, as column `px` of P: a word of 4 inputs gives the group's two column
@@ -232,11 +244,47 @@ static void Widen(const int8_t* src, int16_t* columns, int32_t n, int32_t px, in
   for (int32_t i = 0; i < rest; ++i) tail[i] = (int16_t)(2 * src[i]);
 }
 
-static void FillPointwise(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int32_t y,
-                          int32_t x, int16_t* columns, int32_t n, int32_t row, int32_t px, int32_t P) {
-  (void)p;
-  (void)row;
-  Widen(in + kilonas_pixel(iv, y, x), columns, n, px, P);
+/* Widen of four pixels whose inputs lie one after another (n apart) from src, all four columns in
+ * one pass: one loop instead of four, and no per-pixel call. */
+static void Widen4(const int8_t* src, int16_t* columns, int32_t n) {
+  const int32_t groups = n / 4, rest = n % 4;
+  uint32_t* dst = (uint32_t*)columns;
+  const int8_t* s = src;
+  for (int32_t g = 0; g < groups; ++g, s += 4, dst += 8) {
+#pragma GCC unroll 4
+    for (int32_t px = 0; px < 4; ++px) {
+      const uint32_t word = kilonas_load32(s + px * n);
+      const uint32_t even = kilonas_sxtb16(word), odd = kilonas_sxtb16_ror8(word);
+      dst[2 * px] = kilonas_sadd16(even, even);
+      dst[2 * px + 1] = kilonas_sadd16(odd, odd);
+    }
+  }
+  int16_t* tail = columns + groups * 16;
+  for (int32_t px = 0; px < 4; ++px) {
+    for (int32_t i = 0; i < rest; ++i) *tail++ = (int16_t)(2 * s[px * n + i]);
+  }
+}
+
+/* Pointwise: the rect's pixels in blocks of four, the block's inputs widened by Widen4 when they
+ * are contiguous (always but across a row end of a rect narrower than its tensor). */
+static void RunPointwise(const kilonas_conv_params* p, const kilonas_add_params* add, const kilonas_add_fast* add_fast,
+                         const int8_t* in, const kilonas_view* iv, int8_t* out, const kilonas_view* ov,
+                         const kilonas_rect* r, int16_t* scratch, OutputsFn outputs) {
+  const int32_t n = iv->c, total = r->h * r->w;
+  int32_t y = r->y0, x = r->x0;
+  for (int32_t i = 0; i < total; i += 4) {
+    const Block b = NextBlock(r, &y, &x, total - i, 4);
+    const int8_t* src[4];
+    for (int32_t px = 0; px < 4; ++px) src[px] = in + kilonas_pixel(iv, b.y[px], b.x[px]);
+    if (src[1] == src[0] + n && src[2] == src[1] + n && src[3] == src[2] + n) {
+      Widen4(src[0], scratch, n);
+    } else {
+      for (int32_t px = 0; px < 4; ++px) Widen(src[px], scratch, n, px, 4);
+    }
+    const Pixels pixels = {out + kilonas_pixel(ov, b.y[0], b.x[0]), out + kilonas_pixel(ov, b.y[1], b.x[1]),
+                           out + kilonas_pixel(ov, b.y[2], b.x[2]), out + kilonas_pixel(ov, b.y[3], b.x[3])};
+    outputs(p, add, add_fast, scratch, n, n, pixels, ov->c);
+  }
 }
 
 static void CopyBytes(int8_t* dst, const int8_t* src, int32_t n) {
@@ -283,29 +331,88 @@ static void FillConv(const kilonas_conv_params* p, const int8_t* in, const kilon
 
 void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                         const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch) {
-  const int32_t wide = p->block_pixels == 4;
-  const OutputsFn outputs = wide ? (p->fast_requant ? Outputs4Fast : Outputs4General)
-                                 : (p->fast_requant ? Outputs2Fast : Outputs2General);
-  const int32_t window = p->kernel * p->kernel * iv->c;
-  Run(p, 0, in, iv, out, ov, r, scratch, (window + 3) / 4 * 4, window, wide ? 4 : 2, FillConv, outputs);
+  const int32_t P = p->block_pixels == 4 ? 4 : 2;
+  const OutputsFn outputs = P == 4 ? (p->fast_requant ? Outputs4Fast : Outputs4General)
+                                   : (p->fast_requant ? Outputs2Fast : Outputs2General);
+  const int32_t row = p->kernel * p->kernel * iv->c, n = (row + 3) / 4 * 4;
+  const int32_t total = r->h * r->w;
+  int32_t y = r->y0, x = r->x0;
+  for (int32_t i = 0; i < total; i += P) {
+    const Block b = NextBlock(r, &y, &x, total - i, P);
+    for (int32_t px = 0; px < P; ++px) FillConv(p, in, iv, b.y[px], b.x[px], scratch, n, row, px, P);
+    const int32_t third = P > 2 ? 2 : 1, fourth = P > 2 ? 3 : 1; /* P = 2 uses two */
+    const Pixels pixels = {out + kilonas_pixel(ov, b.y[0], b.x[0]), out + kilonas_pixel(ov, b.y[1], b.x[1]),
+                           out + kilonas_pixel(ov, b.y[third], b.x[third]),
+                           out + kilonas_pixel(ov, b.y[fourth], b.x[fourth])};
+    outputs(p, 0, 0, scratch, n, row, pixels, ov->c);
+  }
 }
 
 void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                            const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch) {
-  Run(p, 0, in, iv, out, ov, r, scratch, iv->c, iv->c, 4, FillPointwise, p->fast_requant ? Outputs4Fast : Outputs4General);
+  RunPointwise(p, 0, 0, in, iv, out, ov, r, scratch, p->fast_requant ? Outputs4Fast : Outputs4General);
 }
 
 void kilonas_pointwise_add_dsp(const kilonas_conv_params* p, const kilonas_add_params* a, const int8_t* in,
                                const kilonas_view* iv, int8_t* residual, const kilonas_view* rv,
                                const kilonas_rect* r, int16_t* scratch) {
-  Run(p, a, in, iv, residual, rv, r, scratch, iv->c, iv->c, 4, FillPointwise,
-      p->fast_requant ? Outputs4FastAdd : Outputs4General);
+  kilonas_add_fast add_fast;
+  kilonas_add_prepare(a, &add_fast);
+  RunPointwise(p, a, &add_fast, in, iv, residual, rv, r, scratch,
+               p->fast_requant && add_fast.fast_output ? Outputs4FastAdd : Outputs4General);
 }
 
-/* Fully connected, two output channels at a time: per 4 inputs one input word split by SXTB16
- * (shared by both rows), per row one weight word split likewise and two SMLAD. The inputs are
- * raw (the input offset is folded into the channel words' bias), so the sums are halved
- * accumulators until the end. */
+/* Fully connected, four output channels (weight rows) at a time: per 4 inputs one input word
+ * split by SXTB16 (shared by the four rows), per row one weight word split likewise and two
+ * SMLAD: 25 instructions per 16 MACs with the loop. The inputs are raw (the input offset is
+ * folded into the channel words' bias), so the sums are halved accumulators until the end.
+ *
+ * A block's rows are p, p + n, q, q + n (n = in_n bytes, or 0). The last block of a layer with
+ * at least four rows is moved back to end at the last row (it recomputes a few rows, with the
+ * same results); fewer than four rows repeat some (1: 0000, 2: 0101, 3: 0112). */
+typedef struct {
+  int32_t a[4];
+} RowSums;
+
+#if KILONAS_SIMD_NATIVE
+#define KILONAS_FC_ROW(load, a)              \
+  load                                       \
+  "sxtb16 %[we], %[w]\n\t"                   \
+  "sxtb16 %[w], %[w], ror #8\n\t"            \
+  "smlad %[" #a "], %[we], %[xe], %[" #a "]\n\t" \
+  "smlad %[" #a "], %[w], %[xo], %[" #a "]\n\t"
+static RowSums DotGroups4(const int8_t* p, const int8_t* q, int32_t n, const int8_t* x, int32_t groups, RowSums s) {
+  const int8_t* const end = x + 4 * groups;
+  uint32_t xe, xo, w, we;
+  __asm__ volatile("1:\n\t"
+                   "ldr %[xe], [%[x]], #4\n\t"
+                   "sxtb16 %[xo], %[xe], ror #8\n\t"
+                   "sxtb16 %[xe], %[xe]\n\t" KILONAS_FC_ROW("ldr %[w], [%[p], %[n]]\n\t", a1)
+                       KILONAS_FC_ROW("ldr %[w], [%[p]], #4\n\t", a0) KILONAS_FC_ROW("ldr %[w], [%[q], %[n]]\n\t", a3)
+                           KILONAS_FC_ROW("ldr %[w], [%[q]], #4\n\t", a2)
+                   "cmp %[x], %[end]\n\t"
+                   "bne 1b\n\t"
+                   : [a0] "+r"(s.a[0]), [a1] "+r"(s.a[1]), [a2] "+r"(s.a[2]), [a3] "+r"(s.a[3]), [x] "+r"(x),
+                     [p] "+r"(p), [q] "+r"(q), [xe] "=&r"(xe), [xo] "=&r"(xo), [w] "=&r"(w), [we] "=&r"(we)
+                   : [n] "r"(n), [end] "r"(end)
+                   : "cc", "memory");
+  return s;
+}
+#else
+static RowSums DotGroups4(const int8_t* p, const int8_t* q, int32_t n, const int8_t* x, int32_t groups, RowSums s) {
+  const int8_t* const rows[4] = {p, p + n, q, q + n};
+  for (int32_t g = 0; g < groups; ++g, x += 4) {
+    const uint32_t xw = kilonas_load32(x);
+    const uint32_t xe = kilonas_sxtb16(xw), xo = kilonas_sxtb16_ror8(xw);
+    for (int32_t r = 0; r < 4; ++r) {
+      const uint32_t w = kilonas_load32(rows[r] + 4 * g);
+      s.a[r] = kilonas_smlad(kilonas_sxtb16_ror8(w), xo, kilonas_smlad(kilonas_sxtb16(w), xe, s.a[r]));
+    }
+  }
+  return s;
+}
+#endif
+
 static int32_t DotRest(const int8_t* w, const int8_t* x, int32_t n, int32_t acc) {
   for (int32_t i = 0; i < n; ++i) acc += w[i] * x[i];
   return acc;
@@ -313,29 +420,29 @@ static int32_t DotRest(const int8_t* w, const int8_t* x, int32_t n, int32_t acc)
 
 void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
                                  int32_t out_n) {
-  const int32_t groups = in_n / 4, rest = in_n % 4, zp = p->output_offset;
-  const int8_t* w0 = p->weights;
-  const int32_t* ch = p->channels;
-  for (int32_t oc = 0; oc < out_n; oc += 2, w0 += 2 * in_n, ch += 2 * KILONAS_CHANNEL_WORDS) {
-    const int pair = oc + 1 < out_n;
-    const int8_t* w1 = pair ? w0 + in_n : w0;
-    const int32_t* ch1 = pair ? ch + KILONAS_CHANNEL_WORDS : ch;
-    int32_t a0 = ch[0] >> 1, a1 = ch1[0] >> 1;
-    const int8_t *x = in, *r0 = w0, *r1 = w1;
-    for (int32_t g = 0; g < groups; ++g, x += 4, r0 += 4, r1 += 4) {
-      const uint32_t xw = kilonas_load32(x), ww0 = kilonas_load32(r0), ww1 = kilonas_load32(r1);
-      const uint32_t xe = kilonas_sxtb16(xw), xo = kilonas_sxtb16_ror8(xw);
-      a0 = kilonas_smlad(kilonas_sxtb16_ror8(ww0), xo, kilonas_smlad(kilonas_sxtb16(ww0), xe, a0));
-      a1 = kilonas_smlad(kilonas_sxtb16_ror8(ww1), xo, kilonas_smlad(kilonas_sxtb16(ww1), xe, a1));
-    }
-    a0 = DotRest(r0, x, rest, a0) * 2;
-    a1 = DotRest(r1, x, rest, a1) * 2;
-    if (p->fast_requant) {
-      out[oc] = kilonas_output_fast(a0, ch[1], -ch[2], 1 << (-ch[2] - 1), zp);
-      if (pair) out[oc + 1] = kilonas_output_fast(a1, ch1[1], -ch1[2], 1 << (-ch1[2] - 1), zp);
+  const int32_t groups = in_n / 4, done = groups * 4, zp = p->output_offset;
+  for (int32_t oc = 0; oc < out_n; oc += 4) {
+    int32_t row[4];
+    if (out_n >= 4) {
+      const int32_t first = oc + 4 <= out_n ? oc : out_n - 4;
+      for (int32_t r = 0; r < 4; ++r) row[r] = first + r;
     } else {
-      out[oc] = kilonas_finish_doubled(p, a0, ch);
-      if (pair) out[oc + 1] = kilonas_finish_doubled(p, a1, ch1);
+      row[0] = 0;
+      row[1] = out_n > 1;
+      row[2] = out_n == 3;
+      row[3] = row[2] + (out_n > 1);
+    }
+    const int8_t* const w = p->weights;
+    RowSums s;
+    for (int32_t r = 0; r < 4; ++r) s.a[r] = p->channels[row[r] * KILONAS_CHANNEL_WORDS] >> 1;
+    if (groups > 0) {
+      s = DotGroups4(w + row[0] * in_n, w + row[2] * in_n, (row[1] - row[0]) * in_n, in, groups, s);
+    }
+    for (int32_t r = 0; r < 4; ++r) {
+      const int32_t* const ch = p->channels + row[r] * KILONAS_CHANNEL_WORDS;
+      const int32_t acc2 = DotRest(w + row[r] * in_n + done, in + done, in_n - done, s.a[r]) * 2;
+      out[row[r]] = p->fast_requant ? kilonas_output_fast(acc2, ch[1], -ch[2], 1 << (-ch[2] - 1), zp)
+                                    : kilonas_finish_doubled(p, acc2, ch);
     }
   }
 }

@@ -14,6 +14,8 @@
  * (core::ScratchBytes); the taps there are 0. */
 #include "kernel_common.h"
 
+#include <string.h>
+
 #define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
 
 #if KILONAS_SIMD_NATIVE
@@ -115,6 +117,37 @@ KILONAS_ALWAYS_INLINE void Pair3x3(const int8_t* window, int32_t sw, const uint3
   *a1 = x1;
 }
 
+#if KILONAS_SIMD_NATIVE
+/* kernels_dsp_arm.S: pairs of fast-requantized 3x3 outputs along one output row. */
+typedef struct {
+  int32_t sw, c, bias, multiplier, r, round, zp;
+  uint32_t taps[6];
+} DwRow;
+void kilonas_dw3x3_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
+void kilonas_dw3x3_s2_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
+#endif
+
+/* The outputs of a fast-path channel with a left shift s >= 0 (kilonas_fast_requant allows them
+ * here when the doubled accumulator shifted by s fits int32): the doubling high multiply of
+ * acc x 2^s is SMMULR of acc2 x 2^s, and no rounding shift follows. Rare (a channel whose
+ * requantization multiplier is 0.5 or more), so plain C over single outputs. */
+static void ChannelLeftShift(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
+                             const kilonas_view* ov, const kilonas_rect* r, const int8_t* scratch, int32_t sw,
+                             const uint32_t* taps, int32_t ch) {
+  const int32_t k = p->kernel, stride = p->stride, c = iv->c, zp = p->output_offset;
+  const int32_t* const words = p->channels + ch * KILONAS_CHANNEL_WORDS;
+  const int32_t bias = words[0], m = words[1], s = words[2];
+  const int32_t row_start = r->x0 * stride - iv->x0, out_start = r->x0 - ov->x0;
+  for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
+    const int8_t* window = scratch + (y * stride - iv->y0) * sw + row_start;
+    int8_t* o = buf + ((y - ov->y0) * ov->w + out_start) * c + ch;
+    for (int32_t n = 0; n < r->w; ++n, window += stride, o += c) {
+      const int32_t acc2 = Window(window, sw, taps, k, bias, 0);
+      *o = (int8_t)kilonas_ssat8(kilonas_smmulr((int32_t)((uint32_t)acc2 << s), m) + zp);
+    }
+  }
+}
+
 /* The outputs of channel ch over the rect, for a kernel of K (0: any). */
 KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
                                    const kilonas_view* ov, const kilonas_rect* r, const int8_t* scratch, int32_t sw,
@@ -124,10 +157,25 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
   const int32_t bias = words[0], rs = fast ? -words[2] : 0, round = fast ? 1 << (rs - 1) : 0;
   const int32_t width = r->w, y_end = r->y0 + r->h, out_w = ov->w;
   const int32_t row_start = r->x0 * stride - iv->x0, out_start = r->x0 - ov->x0;
+#if KILONAS_SIMD_NATIVE
+  DwRow q = {sw, c, bias, fast ? words[1] : 0, rs, round, zp, {0}};
+  if (K == 3 && fast) {
+    for (int32_t i = 0; i < 6; ++i) q.taps[i] = taps[i];
+  }
+#endif
   for (int32_t y = r->y0; y < y_end; ++y) {
     const int8_t* window = scratch + (y * stride - iv->y0) * sw + row_start;
     int8_t* o = buf + ((y - ov->y0) * out_w + out_start) * c + ch;
     int32_t n = 0;
+#if KILONAS_SIMD_NATIVE
+    if (K == 3 && fast && width >= 2 && stride <= 2) {
+      const int32_t pairs = width / 2, step = 2 * stride;
+      (stride == 1 ? kilonas_dw3x3_s1_pairs : kilonas_dw3x3_s2_pairs)(window, o, window + pairs * step, &q);
+      n = 2 * pairs;
+      window += pairs * step;
+      o += 2 * pairs * c;
+    }
+#endif
     if (K && stride == 1) {
       for (; n + 1 < width; n += 2, window += 2, o += 2 * c) {
         int32_t a0, a1;
@@ -170,11 +218,16 @@ static ChannelFn ChannelFor(const kilonas_conv_params* p) {
  * int8 stores may alias the view. */
 static void CopyChannel(const int8_t* buf, int32_t h, int32_t w, int32_t c, int32_t ch, int8_t* scratch, int32_t sw,
                         int32_t pad) {
-  const int8_t* src = buf + ch;
+  const uint8_t* src = (const uint8_t*)buf + ch;
   for (int32_t ly = 0; ly < h; ++ly) {
     int8_t* dst = scratch + (ly + pad) * sw + pad;
-#pragma GCC unroll 4
-    for (int32_t lx = 0; lx < w; ++lx, src += c) dst[lx] = *src;
+    int32_t lx = 0;
+    /* Four pixels gathered into one (unaligned) word store: 4 loads, 3 ORs, 1 store. */
+    for (; lx + 4 <= w; lx += 4, src += 4 * c) {
+      const uint32_t word = src[0] | (uint32_t)src[c] << 8 | (uint32_t)src[2 * c] << 16 | (uint32_t)src[3 * c] << 24;
+      memcpy(dst + lx, &word, 4);
+    }
+    for (; lx < w; ++lx, src += c) dst[lx] = (int8_t)*src;
   }
 }
 
@@ -192,6 +245,7 @@ void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, co
   for (int32_t ch = 0; ch < c; ++ch) {
     CopyChannel(buf, h, w, c, ch, scratch, sw, pad);
     PackTaps(p->weights, k, c, ch, groups, taps);
-    channel(p, buf, iv, ov, r, scratch, sw, taps, ch);
+    const int left_shift = p->fast_requant && p->channels[ch * KILONAS_CHANNEL_WORDS + 2] >= 0;
+    (left_shift ? ChannelLeftShift : channel)(p, buf, iv, ov, r, scratch, sw, taps, ch);
   }
 }

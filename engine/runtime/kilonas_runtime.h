@@ -69,9 +69,19 @@ void kilonas_channel_words(const int8_t* weights, const int32_t* bias, const int
                            const int32_t* shift, int32_t channels, int32_t per_channel, int32_t depthwise,
                            int32_t input_offset, int32_t* words);
 
-/* kilonas_conv_params.fast_requant of a layer: 1 when every shift is negative and the activation
- * range is the whole int8 range, which lets the optimized kernels requantize with SMMULR and SSAT. */
-int32_t kilonas_fast_requant(const int32_t* shift, int32_t channels, int32_t act_min, int32_t act_max);
+/* kilonas_conv_params.fast_requant of a layer: 1 when every shift is at most max_shift and the
+ * activation range is the whole int8 range, which lets the optimized kernels requantize with
+ * SMMULR and SSAT. max_shift is -1 (right shifts only) but for the in-place depthwise kernel,
+ * which shifts a channel's accumulator left itself: there it is the layer's
+ * kilonas_left_shift_headroom. Run at export. */
+int32_t kilonas_fast_requant(const int32_t* shift, int32_t channels, int32_t act_min, int32_t act_max,
+                             int32_t max_shift);
+
+/* The largest s >= 0 with (|bias| + 256 x sum|w|) x 2^s < 2^30 in every channel (weights as in
+ * kilonas_channel_words), or -1 when some channel's bound itself reaches 2^30 (the model loader
+ * rejects such layers): a doubled accumulator shifted left by s stays inside int32. */
+int32_t kilonas_left_shift_headroom(const int8_t* weights, const int32_t* bias, int32_t channels, int32_t per_channel,
+                                    int32_t depthwise);
 
 /* ---- Portable reference kernels (always built). Scratch: none. ---- */
 void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,

@@ -53,7 +53,10 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
   kilonas_channel_words(c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), c.cout, weights / c.cout,
                         depthwise, c.p.input_offset, c.channels.data());
   c.p.channels = c.channels.data();
-  c.p.fast_requant = kilonas_fast_requant(c.shift.data(), c.cout, c.p.act_min, c.p.act_max);
+  // As the exporter decides: the in-place depthwise kernel also takes left shifts within headroom.
+  const int32_t max_shift = depthwise ? kilonas_left_shift_headroom(c.weights.data(), c.bias.data(), c.cout, k * k, 1)
+                                      : -1;
+  c.p.fast_requant = kilonas_fast_requant(c.shift.data(), c.cout, c.p.act_min, c.p.act_max, max_shift);
   return c;
 }
 
