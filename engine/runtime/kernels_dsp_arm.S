@@ -202,4 +202,55 @@ kilonas_dw3x3_s2_pairs:
   bne .Ls2_pair
   pop {r4-r11, pc}
   .size kilonas_dw3x3_s2_pairs, .-kilonas_dw3x3_s2_pairs
+
+/* Stride 1, 5x5: one kernel row at r12, its 4 tap words at lr (advanced by 16): (t0, t2) and
+ * (t1, t3) against x0..x3 (first output) and x1..x4 (second), then t4 against the bytes x4, x5. */
+.macro DW5_ROW
+  ldr r8, [r12]
+  ldrd r10, r11, [lr], #8
+  sxtb16 r9, r8, ror #8
+  sxtb16 r8, r8
+  smlad r6, r8, r10, r6
+  smlad r6, r9, r11, r6
+  ldr r8, [r12, #1]
+  sxtb16 r9, r8, ror #8
+  sxtb16 r8, r8
+  smlad r7, r8, r10, r7
+  smlad r7, r9, r11, r7
+  ldr r10, [lr], #8
+  ldrsb r8, [r12, #4]
+  ldrsb r9, [r12, #5]
+  smlabb r6, r8, r10, r6
+  smlabb r7, r9, r10, r7
+  add r12, r12, r4
+.endm
+
+/* void kilonas_dw5x5_s1_pairs(same arguments): q's `packed` (byte offset 52) points at the
+ * channel's 5 x 4 tap words (PackTaps). */
+  .section .text.kilonas_dw5x5_s1_pairs, "ax", %progbits
+  .global kilonas_dw5x5_s1_pairs
+  .type kilonas_dw5x5_s1_pairs, %function
+  .align 2
+  .thumb_func
+kilonas_dw5x5_s1_pairs:
+  push {r4-r11, lr}
+  ldrd r4, r5, [r3]            /* sw, c */
+.Ls5_pair:
+  ldr r6, [r3, #8]             /* doubled bias */
+  mov r7, r6
+  mov r12, r0
+  ldr lr, [r3, #52]            /* packed taps */
+  DW5_ROW
+  DW5_ROW
+  DW5_ROW
+  DW5_ROW
+  DW5_ROW
+  ldrd r12, lr, [r3, #12]      /* multiplier, r */
+  ldrd r10, r11, [r3, #20]     /* round, zero point */
+  DW_STORE_PAIR
+  adds r0, r0, #2
+  cmp r0, r2
+  bne .Ls5_pair
+  pop {r4-r11, pc}
+  .size kilonas_dw5x5_s1_pairs, .-kilonas_dw5x5_s1_pairs
 #endif

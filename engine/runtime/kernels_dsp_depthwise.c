@@ -14,6 +14,7 @@
  * (core::ScratchBytes); the taps there are 0. */
 #include "kernel_common.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
@@ -121,10 +122,13 @@ KILONAS_ALWAYS_INLINE void Pair3x3(const int8_t* window, int32_t sw, const uint3
 /* kernels_dsp_arm.S: pairs of fast-requantized 3x3 outputs along one output row. */
 typedef struct {
   int32_t sw, c, bias, multiplier, r, round, zp;
-  uint32_t taps[6];
+  uint32_t taps[6];       /* 3x3: the channel's tap words */
+  const uint32_t* packed; /* 5x5: the channel's PackTaps words */
 } DwRow;
 void kilonas_dw3x3_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw3x3_s2_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
+void kilonas_dw5x5_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
+_Static_assert(offsetof(DwRow, taps) == 28 && offsetof(DwRow, packed) == 52, "kernels_dsp_arm.S's offsets into DwRow");
 #endif
 
 /* The outputs of a fast-path channel with a left shift s >= 0 (kilonas_fast_requant allows them
@@ -158,7 +162,7 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
   const int32_t width = r->w, y_end = r->y0 + r->h, out_w = ov->w;
   const int32_t row_start = r->x0 * stride - iv->x0, out_start = r->x0 - ov->x0;
 #if KILONAS_SIMD_NATIVE
-  DwRow q = {sw, c, bias, fast ? words[1] : 0, rs, round, zp, {0}};
+  DwRow q = {sw, c, bias, fast ? words[1] : 0, rs, round, zp, {0}, taps};
   if (K == 3 && fast) {
     for (int32_t i = 0; i < 6; ++i) q.taps[i] = taps[i];
   }
@@ -168,9 +172,10 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
     int8_t* o = buf + ((y - ov->y0) * out_w + out_start) * c + ch;
     int32_t n = 0;
 #if KILONAS_SIMD_NATIVE
-    if (K == 3 && fast && width >= 2 && stride <= 2) {
+    if (fast && width >= 2 && ((K == 3 && stride <= 2) || (K == 5 && stride == 1))) {
       const int32_t pairs = width / 2, step = 2 * stride;
-      (stride == 1 ? kilonas_dw3x3_s1_pairs : kilonas_dw3x3_s2_pairs)(window, o, window + pairs * step, &q);
+      (K == 5 ? kilonas_dw5x5_s1_pairs : stride == 1 ? kilonas_dw3x3_s1_pairs : kilonas_dw3x3_s2_pairs)(
+          window, o, window + pairs * step, &q);
       n = 2 * pairs;
       window += pairs * step;
       o += 2 * pairs * c;
