@@ -1,5 +1,5 @@
 /* Hand-scheduled Cortex-M4/M7 (ARMv7E-M) loop of the SMLAD pointwise kernel: the C function
- * OutputsOf in kernels_dsp.c with P = 4, the fast requantization, no fused add and Cin a
+ * Outputs in kernels_dsp.c with P = 4, the fast requantization, no fused add and Cin a
  * multiple of 4, for every output channel of a block of four pixels. Same arithmetic, same
  * results (the firmware tests compare it with the host's C path bit for bit); here every
  * operand stays in a register.
