@@ -123,12 +123,11 @@ KILONAS_ALWAYS_INLINE void Pair3x3(const int8_t* window, int32_t sw, const uint3
 typedef struct {
   int32_t sw, c, bias, multiplier, r, round, zp;
   uint32_t taps[6];       /* 3x3: the channel's tap words */
-  const uint32_t* packed; /* 5x5, 7x7: the channel's PackTaps words */
+  const uint32_t* packed; /* 5x5: the channel's PackTaps words */
 } DwRow;
 void kilonas_dw3x3_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw3x3_s2_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw5x5_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
-void kilonas_dw7x7_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 _Static_assert(offsetof(DwRow, taps) == 28 && offsetof(DwRow, packed) == 52, "kernels_dsp_arm.S's offsets into DwRow");
 #endif
 
@@ -173,12 +172,10 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
     int8_t* o = buf + ((y - ov->y0) * out_w + out_start) * c + ch;
     int32_t n = 0;
 #if KILONAS_SIMD_NATIVE
-    if (fast && width >= 2 && ((K == 3 && stride <= 2) || ((K == 5 || K == 7) && stride == 1))) {
+    if (fast && width >= 2 && ((K == 3 && stride <= 2) || (K == 5 && stride == 1))) {
       const int32_t pairs = width / 2, step = 2 * stride;
-      (K == 7   ? kilonas_dw7x7_s1_pairs
-       : K == 5 ? kilonas_dw5x5_s1_pairs
-       : stride == 1 ? kilonas_dw3x3_s1_pairs
-                     : kilonas_dw3x3_s2_pairs)(window, o, window + pairs * step, &q);
+      (K == 5 ? kilonas_dw5x5_s1_pairs : stride == 1 ? kilonas_dw3x3_s1_pairs : kilonas_dw3x3_s2_pairs)(
+          window, o, window + pairs * step, &q);
       n = 2 * pairs;
       window += pairs * step;
       o += 2 * pairs * c;
