@@ -1,7 +1,5 @@
 #include "engine/model.h"
 
-#include <cstdlib>
-
 #include "kilonas_runtime.h"
 #include "memory_planner/patch_plan.h"
 

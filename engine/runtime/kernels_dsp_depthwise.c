@@ -119,7 +119,8 @@ KILONAS_ALWAYS_INLINE void Pair3x3(const int8_t* window, int32_t sw, const uint3
 }
 
 #if KILONAS_SIMD_NATIVE
-/* kernels_dsp_arm.S: pairs of fast-requantized 3x3 outputs along one output row. */
+/* kernels_dsp_arm.S: pairs of fast-requantized 3x3 (stride 1 or 2) and 5x5 (stride 1) outputs
+ * along one output row. */
 typedef struct {
   int32_t sw, c, bias, multiplier, r, round, zp;
   uint32_t taps[6];       /* 3x3: the channel's tap words */
