@@ -11,7 +11,7 @@
  * pixel by pixel. A last block of fewer than P pixels repeats its last pixel.
  *
  * The accumulators are thus 2 x the reference's (the model loader bounds them below 2^30), which
- * is what SMMULR needs for TFLite's doubling high multiply; see kilonas_requant_doubled. */
+ * is what SMMULR needs for TFLite's doubling high multiply; see kilonas_output_fast. */
 #include "kernel_common.h"
 
 #include <string.h>
@@ -122,12 +122,12 @@ KILONAS_ALWAYS_INLINE void Outputs(const kilonas_conv_params* p, const kilonas_a
     acc = Core(w, columns, n, acc, P);
     int8_t y0, y1, y2 = 0, y3 = 0;
     if (fast) {
-      const int32_t m = ch[1], r = -ch[2], round = 1 << (r - 1);
-      y0 = kilonas_output_fast(acc.a0, m, r, round, zp);
-      y1 = kilonas_output_fast(acc.a1, m, r, round, zp);
+      const int32_t m = ch[1], r = -ch[2], round_zp = kilonas_round_zp(r, zp);
+      y0 = kilonas_output_fast(acc.a0, m, r, round_zp);
+      y1 = kilonas_output_fast(acc.a1, m, r, round_zp);
       if (P > 2) {
-        y2 = kilonas_output_fast(acc.a2, m, r, round, zp);
-        y3 = kilonas_output_fast(acc.a3, m, r, round, zp);
+        y2 = kilonas_output_fast(acc.a2, m, r, round_zp);
+        y3 = kilonas_output_fast(acc.a3, m, r, round_zp);
       }
     } else {
       y0 = kilonas_finish_doubled(p, acc.a0, ch);
@@ -178,7 +178,7 @@ typedef void (*OutputsFn)(const kilonas_conv_params* p, const kilonas_add_params
 /* kernels_dsp_arm.S: Outputs4Fast for Cin a multiple of 4, every operand in a register. */
 typedef struct {
   int8_t* o[4];
-  int32_t output_offset;
+  int32_t odd_zp; /* 2 x output zero point + 1 (kilonas_round_zp) */
   int32_t row_pad; /* n - row: read past each weight row */
   const int32_t* channels_end;
 } Block4;
@@ -190,7 +190,7 @@ static void Outputs4Fast(const kilonas_conv_params* p, const kilonas_add_params*
                          const int16_t* columns, int32_t n, int32_t row, Pixels o, int32_t cout) {
 #if KILONAS_SIMD_NATIVE
   if (n % 4 == 0 && n >= 4) {
-    Block4 block = {{o.o0, o.o1, o.o2, o.o3}, p->output_offset, n - row, p->channels + cout * KILONAS_CHANNEL_WORDS};
+    Block4 block = {{o.o0, o.o1, o.o2, o.o3}, 2 * p->output_offset + 1, n - row, p->channels + cout * KILONAS_CHANNEL_WORDS};
     kilonas_pointwise4_channels(p->weights, p->channels, (const uint32_t*)columns, (const uint32_t*)columns + n / 4 * 8,
                                 &block);
     return;
@@ -441,7 +441,7 @@ void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in,
     for (int32_t r = 0; r < 4; ++r) {
       const int32_t* const ch = p->channels + row[r] * KILONAS_CHANNEL_WORDS;
       const int32_t acc2 = DotRest(w + row[r] * in_n + done, in + done, in_n - done, s.a[r]) * 2;
-      out[row[r]] = p->fast_requant ? kilonas_output_fast(acc2, ch[1], -ch[2], 1 << (-ch[2] - 1), zp)
+      out[row[r]] = p->fast_requant ? kilonas_output_fast(acc2, ch[1], -ch[2], kilonas_round_zp(-ch[2], zp))
                                     : kilonas_finish_doubled(p, acc2, ch);
     }
   }

@@ -7,13 +7,23 @@
  * void kilonas_pointwise4_channels(const int8_t* weights, const int32_t* channels,
  *                                  const uint32_t* columns, const uint32_t* columns_end,
  *                                  struct block* block);
- * block: {int8_t* o0, o1, o2, o3; int32_t output_offset, row_pad; const int32_t* channels_end};
+ * block: {int8_t* o0, o1, o2, o3; int32_t odd_zp (2 zp + 1), row_pad; const int32_t* channels_end};
  * the o pointers advance by one per channel; a weight row is as long as a column minus row_pad
  * (a conv window rounded up to whole words). */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
   .syntax unified
   .thumb
   .text
+
+/* kilonas_output_fast of the doubled accumulator \acc in place: multiplier \m, right shift \r,
+ * kilonas_round_zp \rz; \t is clobbered. */
+.macro OUTPUT_FAST acc, m=r8, r=r9, rz=r10, t=r2
+  smmlar \t, \acc, \m, \rz
+  add \t, \t, \acc, asr #31
+  asr \t, \t, \r
+  ssat \acc, #8, \t
+.endm
+
   .section .text.kilonas_pointwise4_channels, "ax", %progbits
   .global kilonas_pointwise4_channels
   .type kilonas_pointwise4_channels, %function
@@ -48,37 +58,16 @@ kilonas_pointwise4_channels:
   smlad r7, r9, r11, r7
   cmp r2, r12
   bne .Lgroup
-  ldrd r8, r9, [r1, #-8]       /* multiplier, shift (< 0) */
+  ldrd r8, r9, [r1, #-8]       /* multiplier, shift (-22 ... -1) */
   rsb r9, r9, #0               /* r = -shift */
-  mov r10, #1
-  lsl r10, r10, r9
-  lsr r10, r10, #1             /* round = 2^(r - 1) */
-  ldr r11, [lr, #16]           /* output offset */
-  /* kilonas_requant_doubled + offset + SSAT for the four accumulators */
-  smmulr r4, r4, r8
-  add r2, r4, r10
-  add r4, r2, r4, asr #31
-  asr r4, r4, r9
-  add r4, r4, r11
-  ssat r4, #8, r4
-  smmulr r5, r5, r8
-  add r2, r5, r10
-  add r5, r2, r5, asr #31
-  asr r5, r5, r9
-  add r5, r5, r11
-  ssat r5, #8, r5
-  smmulr r6, r6, r8
-  add r2, r6, r10
-  add r6, r2, r6, asr #31
-  asr r6, r6, r9
-  add r6, r6, r11
-  ssat r6, #8, r6
-  smmulr r7, r7, r8
-  add r2, r7, r10
-  add r7, r2, r7, asr #31
-  asr r7, r7, r9
-  add r7, r7, r11
-  ssat r7, #8, r7
+  ldr r11, [lr, #16]           /* 2 zp + 1 */
+  sub r10, r9, #1
+  lsl r10, r11, r10            /* round_zp = (2 zp + 1) << (r - 1) */
+  /* kilonas_output_fast for the four accumulators */
+  OUTPUT_FAST r4
+  OUTPUT_FAST r5
+  OUTPUT_FAST r6
+  OUTPUT_FAST r7
   ldm lr, {r8, r9, r10, r11}   /* o0..o3 */
   strb r4, [r8], #1
   strb r5, [r9], #1
@@ -101,25 +90,15 @@ kilonas_pointwise4_channels:
  * void kilonas_dw3x3_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end,
  *                             const struct dw_row* q);
  * void kilonas_dw3x3_s2_pairs(same);
- * q: {int32_t sw (scratch row pitch), c (output pixel pitch), bias, multiplier, r, round, zp;
+ * q: {int32_t sw (scratch row pitch), c (output pixel pitch), bias, multiplier, r, round_zp;
  *     uint32_t taps[6] (per kernel row (2 t0, 2 t2), (2 t1, 0))}; the window advances by 2 (s1)
  * or 4 (s2) bytes per pair up to window_end, the output by 2c. */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-/* Requantizes the pair's accumulators r6, r7 (r12 multiplier, lr shift, r10 round, r11 zero
- * point) and stores them at [r1] and [r1 + r5]. */
+/* Requantizes the pair's accumulators r6, r7 (r12 multiplier, lr right shift, r10 round_zp)
+ * and stores them at [r1] and [r1 + r5]. */
 .macro DW_STORE_PAIR
-  smmulr r6, r6, r12
-  add r8, r6, r10
-  add r6, r8, r6, asr #31
-  asr r6, r6, lr
-  add r6, r6, r11
-  ssat r6, #8, r6
-  smmulr r7, r7, r12
-  add r8, r7, r10
-  add r7, r8, r7, asr #31
-  asr r7, r7, lr
-  add r7, r7, r11
-  ssat r7, #8, r7
+  OUTPUT_FAST r6, r12, lr, r10, r8
+  OUTPUT_FAST r7, r12, lr, r10, r8
   strb r6, [r1]
   strb r7, [r1, r5]
   add r1, r1, r5, lsl #1
@@ -151,10 +130,10 @@ kilonas_dw3x3_s1_pairs:
 .Ls1_pair:
   ldr r6, [r3, #8]             /* doubled bias */
   mov r7, r6
-  DW_S1_ROW "[r0]", 28
-  DW_S1_ROW "[r0, r4]", 36
-  DW_S1_ROW "[r0, r4, lsl #1]", 44
-  ldrd r10, r11, [r3, #20]     /* round, zero point */
+  DW_S1_ROW "[r0]", 24
+  DW_S1_ROW "[r0, r4]", 32
+  DW_S1_ROW "[r0, r4, lsl #1]", 40
+  ldr r10, [r3, #20]           /* round_zp */
   DW_STORE_PAIR
   adds r0, r0, #2
   cmp r0, r2
@@ -189,13 +168,13 @@ kilonas_dw3x3_s2_pairs:
   ldr r6, [r3, #8]             /* doubled bias */
   mov r7, r6
   mov r12, r0
-  DW_S2_ROW 28
+  DW_S2_ROW 24
   add r12, r12, r4
-  DW_S2_ROW 36
+  DW_S2_ROW 32
   add r12, r12, r4
-  DW_S2_ROW 44
+  DW_S2_ROW 40
   ldrd r12, lr, [r3, #12]      /* multiplier, r */
-  ldrd r10, r11, [r3, #20]     /* round, zero point */
+  ldr r10, [r3, #20]           /* round_zp */
   DW_STORE_PAIR
   adds r0, r0, #4
   cmp r0, r2
@@ -225,7 +204,7 @@ kilonas_dw3x3_s2_pairs:
   add r12, r12, r4
 .endm
 
-/* void kilonas_dw5x5_s1_pairs(same arguments): q's `packed` (byte offset 52) points at the
+/* void kilonas_dw5x5_s1_pairs(same arguments): q's `packed` (byte offset 48) points at the
  * channel's 5 x 4 tap words (PackTaps). */
   .section .text.kilonas_dw5x5_s1_pairs, "ax", %progbits
   .global kilonas_dw5x5_s1_pairs
@@ -239,14 +218,14 @@ kilonas_dw5x5_s1_pairs:
   ldr r6, [r3, #8]             /* doubled bias */
   mov r7, r6
   mov r12, r0
-  ldr lr, [r3, #52]            /* packed taps */
+  ldr lr, [r3, #48]            /* packed taps */
   DW5_ROW
   DW5_ROW
   DW5_ROW
   DW5_ROW
   DW5_ROW
   ldrd r12, lr, [r3, #12]      /* multiplier, r */
-  ldrd r10, r11, [r3, #20]     /* round, zero point */
+  ldr r10, [r3, #20]           /* round_zp */
   DW_STORE_PAIR
   adds r0, r0, #2
   cmp r0, r2

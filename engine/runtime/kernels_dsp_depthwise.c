@@ -3,7 +3,7 @@
  * channel's bias, so padding needs no test), and its outputs are written over the channel.
  *
  * The channel's taps are packed once per channel into doubled q15 pairs (doubling feeds
- * kilonas_requant_doubled): for every 4 taps t0..t3 of a kernel row the words (2 t0, 2 t2) and
+ * kilonas_output_fast): for every 4 taps t0..t3 of a kernel row the words (2 t0, 2 t2) and
  * (2 t1, 2 t3), missing taps 0. A window row is then read as words of 4 inputs: SXTB16 gives the
  * inputs (x0, x2) and SXTB16 ror 8 gives (x1, x3), one SMLAD each. For 3x3 at stride 1 one word
  * serves two neighbouring outputs: (x0, x2).(t0, t2) + x1 t1 for the first, (x1, x3).(t0, t2) +
@@ -72,8 +72,8 @@ KILONAS_ALWAYS_INLINE int32_t Window(const int8_t* window, int32_t sw, const uin
 }
 
 KILONAS_ALWAYS_INLINE int8_t Output(const kilonas_conv_params* p, int32_t acc2, const int32_t* words, int32_t r,
-                                    int32_t round, int32_t zp, const int fast) {
-  if (fast) return kilonas_output_fast(acc2, words[1], r, round, zp);
+                                    int32_t round_zp, const int fast) {
+  if (fast) return kilonas_output_fast(acc2, words[1], r, round_zp);
   return kilonas_finish_doubled(p, acc2, words);
 }
 
@@ -122,19 +122,19 @@ KILONAS_ALWAYS_INLINE void Pair3x3(const int8_t* window, int32_t sw, const uint3
 /* kernels_dsp_arm.S: pairs of fast-requantized 3x3 (stride 1 or 2) and 5x5 (stride 1) outputs
  * along one output row. */
 typedef struct {
-  int32_t sw, c, bias, multiplier, r, round, zp;
+  int32_t sw, c, bias, multiplier, r, round_zp;
   uint32_t taps[6];       /* 3x3: the channel's tap words */
   const uint32_t* packed; /* 5x5: the channel's PackTaps words */
 } DwRow;
 void kilonas_dw3x3_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw3x3_s2_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw5x5_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
-_Static_assert(offsetof(DwRow, taps) == 28 && offsetof(DwRow, packed) == 52, "kernels_dsp_arm.S's offsets into DwRow");
+_Static_assert(offsetof(DwRow, taps) == 24 && offsetof(DwRow, packed) == 48, "kernels_dsp_arm.S's offsets into DwRow");
 #endif
 
 /* The outputs of a fast-path channel with a left shift s >= 0 (kilonas_fast_requant allows them
  * here when the doubled accumulator shifted by s fits int32): the doubling high multiply of
- * acc x 2^s is SMMULR of acc2 x 2^s, and no rounding shift follows. Rare (a channel whose
+ * acc x 2^s is SMMULR of acc2 x 2^s (SMMLAR adds the zero point), and no rounding shift follows. Rare (a channel whose
  * requantization multiplier is 0.5 or more), so plain C over single outputs. */
 static void ChannelLeftShift(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
                              const kilonas_view* ov, const kilonas_rect* r, const int8_t* scratch, int32_t sw,
@@ -148,7 +148,7 @@ static void ChannelLeftShift(const kilonas_conv_params* p, int8_t* buf, const ki
     int8_t* o = buf + ((y - ov->y0) * ov->w + out_start) * c + ch;
     for (int32_t n = 0; n < r->w; ++n, window += stride, o += c) {
       const int32_t acc2 = Window(window, sw, taps, k, bias, 0);
-      *o = (int8_t)kilonas_ssat8(kilonas_smmulr((int32_t)((uint32_t)acc2 << s), m) + zp);
+      *o = (int8_t)kilonas_ssat8(kilonas_smmlar((int32_t)((uint32_t)acc2 << s), m, zp));
     }
   }
 }
@@ -159,11 +159,11 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
                                    const uint32_t* taps, int32_t ch, const int K, const int fast) {
   const int32_t k = p->kernel, stride = p->stride, c = iv->c, zp = p->output_offset;
   const int32_t* const words = p->channels + ch * KILONAS_CHANNEL_WORDS;
-  const int32_t bias = words[0], rs = fast ? -words[2] : 0, round = fast ? 1 << (rs - 1) : 0;
+  const int32_t bias = words[0], rs = fast ? -words[2] : 0, round_zp = fast ? kilonas_round_zp(rs, zp) : 0;
   const int32_t width = r->w, y_end = r->y0 + r->h, out_w = ov->w;
   const int32_t row_start = r->x0 * stride - iv->x0, out_start = r->x0 - ov->x0;
 #if KILONAS_SIMD_NATIVE
-  DwRow q = {sw, c, bias, fast ? words[1] : 0, rs, round, zp, {0}, taps};
+  DwRow q = {sw, c, bias, fast ? words[1] : 0, rs, round_zp, {0}, taps};
   if (K == 3 && fast) {
     for (int32_t i = 0; i < 6; ++i) q.taps[i] = taps[i];
   }
@@ -190,12 +190,12 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
         } else {
           TwoOutputs(window, sw, taps, bias, &a0, &a1, K);
         }
-        o[0] = Output(p, a0, words, rs, round, zp, fast);
-        o[c] = Output(p, a1, words, rs, round, zp, fast);
+        o[0] = Output(p, a0, words, rs, round_zp, fast);
+        o[c] = Output(p, a1, words, rs, round_zp, fast);
       }
     }
     for (; n < width; ++n, window += stride, o += c) {
-      *o = Output(p, Window(window, sw, taps, k, bias, K), words, rs, round, zp, fast);
+      *o = Output(p, Window(window, sw, taps, k, bias, K), words, rs, round_zp, fast);
     }
   }
 }

@@ -26,6 +26,9 @@ typedef struct {
 
 /* Per output channel words of the optimized kernels (kilonas_conv_params.channels). */
 #define KILONAS_CHANNEL_WORDS 3
+/* The most negative shift (right shift 22) the optimized kernels' fast requantization takes: it
+ * folds the output zero point into the rounding term, zp x 2^r, which must stay inside int32. */
+#define KILONAS_MIN_FAST_SHIFT (-22)
 
 typedef struct {
   const int8_t* weights;     /* conv [Cout][k][k][Cin]; pointwise/FC [Cout][Cin]; depthwise [k][k][C] */
@@ -36,7 +39,7 @@ typedef struct {
    * weights), multiplier, shift}. The input offset folded into the bias lets them multiply raw
    * inputs (zero padding becomes the zero point), and the doubled accumulator feeds SMMULR. */
   const int32_t* channels;
-  int32_t fast_requant;      /* every shift < 0 and act_min..act_max is -128..127 */
+  int32_t fast_requant;      /* kilonas_fast_requant */
   int32_t input_offset;      /* minus the input zero point */
   int32_t output_offset;     /* the output zero point */
   int32_t act_min, act_max;  /* fused activation clamp, quantized */
@@ -69,9 +72,9 @@ void kilonas_channel_words(const int8_t* weights, const int32_t* bias, const int
                            const int32_t* shift, int32_t channels, int32_t per_channel, int32_t depthwise,
                            int32_t input_offset, int32_t* words);
 
-/* kilonas_conv_params.fast_requant of a layer: 1 when every shift is at most max_shift and the
- * activation range is the whole int8 range, which lets the optimized kernels requantize with
- * SMMULR and SSAT. max_shift is -1 (right shifts only) but for the in-place depthwise kernel,
+/* kilonas_conv_params.fast_requant of a layer: 1 when every shift is at most max_shift and at
+ * least KILONAS_MIN_FAST_SHIFT and the activation range is the whole int8 range, which lets the
+ * optimized kernels requantize with SMMLAR and SSAT. max_shift is -1 (right shifts only) but for the in-place depthwise kernel,
  * which shifts a channel's accumulator left itself: there it is the layer's
  * kilonas_left_shift_headroom. Run at export. */
 int32_t kilonas_fast_requant(const int32_t* shift, int32_t channels, int32_t act_min, int32_t act_max,

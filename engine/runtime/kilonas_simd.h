@@ -21,6 +21,11 @@ static inline int32_t kilonas_smmulr(int32_t a, int32_t b) {
   __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
   return r;
 }
+static inline int32_t kilonas_smmlar(int32_t a, int32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
 #else
 #define KILONAS_SIMD_NATIVE 0
 /* Sign-extends bytes 0 and 2 into the low and high halfwords. */
@@ -45,6 +50,11 @@ static inline int32_t kilonas_ssat8(int32_t x) { return x < -128 ? -128 : (x > 1
 /* High word of a * b, rounded: (a * b + 2^31) >> 32. */
 static inline int32_t kilonas_smmulr(int32_t a, int32_t b) {
   return (int32_t)(((int64_t)a * b + (1ll << 31)) >> 32);
+}
+/* acc + the rounded high word of a * b (SMMLAR adds acc x 2^32 before rounding, which cannot
+ * change the rounding), wrapping. */
+static inline int32_t kilonas_smmlar(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)kilonas_smmulr(a, b));
 }
 #endif
 

@@ -1,5 +1,6 @@
 // Runtime kernels: the SMLAD and in-place variants against the reference bit for bit, and the
 // reference against float math on the dequantized operands within one quantization step.
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -38,11 +39,14 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
   // Mostly right shifts (the optimized kernels' fast requantization); some cases have a channel
   // with a left or no shift, or a ReLU clamp, which take their general path.
   const bool some_left_shift = std::bernoulli_distribution(0.2)(rng);
+  const int extreme_shift = std::discrete_distribution<int>({0.8, 0.1, 0.1})(rng);  // 0: none, 1: -22, 2: -23
   for (int o = 0; o < c.cout; ++o) {
     c.bias.push_back(std::uniform_int_distribution<int32_t>(-5000, 5000)(rng));
     c.mult.push_back(std::uniform_int_distribution<int32_t>(1 << 30, INT32_MAX)(rng));
-    c.shift.push_back(some_left_shift && o == c.cout / 2 ? std::uniform_int_distribution<int32_t>(0, 2)(rng)
-                                                         : std::uniform_int_distribution<int32_t>(-12, -6)(rng));
+    // Some cases give channel 0 the fast path's largest right shift, or one more (general path).
+    const int32_t right = extreme_shift && o == 0 ? KILONAS_MIN_FAST_SHIFT - extreme_shift + 1
+                                                  : std::uniform_int_distribution<int32_t>(-12, -6)(rng);
+    c.shift.push_back(some_left_shift && o == c.cout / 2 ? std::uniform_int_distribution<int32_t>(0, 2)(rng) : right);
   }
   // Offsets of valid zero points: input_offset = -zero_point in [-127, 128].
   c.p = {c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), nullptr, 0, -i8(rng), i8(rng) / 2, -128, 127,
@@ -307,13 +311,29 @@ TEST(Requantize, ShiftFormEqualsTflitesDivisionFormOnRandomInputs) {
   }
 }
 
-TEST(Requantize, DoubledFormEqualsTflitesForRightShifts) {
+TEST(Requantize, FastOutputEqualsTflitesPlusZeroPointForRightShiftsTheFastPathTakes) {
   std::mt19937 rng(13);
-  std::uniform_int_distribution<int32_t> acc(-((1 << 30) - 1), (1 << 30) - 1), mult(0, INT32_MAX), shift(-31, -1);
+  std::uniform_int_distribution<int32_t> acc(-((1 << 30) - 1), (1 << 30) - 1), mult(0, INT32_MAX),
+      shift(KILONAS_MIN_FAST_SHIFT, -1), zero_point(-128, 127);
   for (int i = 0; i < 1000000; ++i) {
-    const int32_t x = i < 1000 ? acc(rng) % 64 : acc(rng), m = mult(rng), r = -shift(rng);
-    ASSERT_EQ(kilonas_requant_doubled(2 * x, m, r, 1 << (r - 1)), TfliteRequantize(x, m, -r)) << x << " " << m << " " << r;
+    // Small accumulators too: a negative one whose product rounds to 0 takes the sign-term shortcut.
+    const int32_t x = i < 100000 ? acc(rng) % 64 : acc(rng), m = i % 1000 == 0 ? INT32_MAX : mult(rng);
+    const int32_t r = i % 997 == 0 ? -KILONAS_MIN_FAST_SHIFT : -shift(rng), zp = zero_point(rng);
+    const int32_t expected = std::clamp(TfliteRequantize(x, m, -r) + zp, -128, 127);
+    ASSERT_EQ(kilonas_output_fast(2 * x, m, r, kilonas_round_zp(r, zp)), expected)
+        << x << " " << m << " " << r << " " << zp;
   }
+}
+
+TEST(Requantize, FastPathTakesShiftsFromMinFastShiftToMaxShiftAndTheFullInt8RangeOnly) {
+  const std::vector<int32_t> in_range = {KILONAS_MIN_FAST_SHIFT, -7, -1};
+  EXPECT_EQ(kilonas_fast_requant(in_range.data(), 3, -128, 127, -1), 1);
+  const std::vector<int32_t> too_far_right = {-7, KILONAS_MIN_FAST_SHIFT - 1};
+  EXPECT_EQ(kilonas_fast_requant(too_far_right.data(), 2, -128, 127, -1), 0);
+  const std::vector<int32_t> left = {-7, 0};
+  EXPECT_EQ(kilonas_fast_requant(left.data(), 2, -128, 127, -1), 0);
+  EXPECT_EQ(kilonas_fast_requant(left.data(), 2, -128, 127, 0), 1);
+  EXPECT_EQ(kilonas_fast_requant(in_range.data(), 3, 0, 127, -1), 0);  // a ReLU clamp
 }
 
 TEST(Requantize, RoundsToNearestLikeTflite) {
