@@ -47,16 +47,24 @@ static inline int8_t kilonas_finish_doubled(const kilonas_conv_params* p, int32_
   return kilonas_clamp8(v, p->act_min, p->act_max);
 }
 
+/* The rounding term and output zero point of a fast-path channel with right shift r >= 1 in one
+ * constant: 2^(r - 1) + zp x 2^r = (2 zp + 1) x 2^(r - 1). Adding zp x 2^r before the shift adds
+ * exactly zp after it. */
+static inline int32_t kilonas_round_zp(int32_t r, int32_t zp) {
+  return (int32_t)((uint32_t)(2 * zp + 1) << (r - 1));
+}
+
 /* kilonas_add_one with its constants prepared once per kernel call (kilonas_add_prepare). The
  * inputs' requantization is exact for every valid model: (a + offset) << (left_shift + 1) stays
  * below 2^29, input shifts are <= 0, and a zero shift is a zero mask on the rounding term. The
- * sum is below 2^29 too; its requantization takes the doubled form when the output shift is
- * <= 0 and the activation range is all of int8 (`fast_output`), else the reference path. */
+ * sum is below 2^29 too; its requantization takes the fast form (kilonas_output_fast) when the
+ * output shift is a right shift the fast path takes and the activation range is all of int8
+ * (`fast_output`), else the reference path. */
 typedef struct {
   int32_t offset1, offset2, shift_in;
   int32_t m1, r1, round1, mask1;
   int32_t m2, r2, round2, mask2;
-  int32_t mo, ro, round_o, mask_o, output_offset, fast_output;
+  int32_t mo, ro, round_zp_o, fast_output;
 } kilonas_add_fast;
 
 static inline void kilonas_rounding_of(int32_t shift, int32_t* r, int32_t* round, int32_t* mask) {
@@ -74,9 +82,10 @@ static inline void kilonas_add_prepare(const kilonas_add_params* p, kilonas_add_
   f->m2 = p->input2_multiplier;
   kilonas_rounding_of(p->input2_shift, &f->r2, &f->round2, &f->mask2);
   f->mo = p->output_multiplier;
-  kilonas_rounding_of(p->output_shift, &f->ro, &f->round_o, &f->mask_o);
-  f->output_offset = p->output_offset;
-  f->fast_output = p->output_shift <= 0 && p->act_min == -128 && p->act_max == 127;
+  f->fast_output = p->output_shift <= -1 && p->output_shift >= KILONAS_MIN_FAST_SHIFT && p->act_min == -128 &&
+                   p->act_max == 127;
+  f->ro = f->fast_output ? -p->output_shift : 0;
+  f->round_zp_o = f->fast_output ? kilonas_round_zp(f->ro, p->output_offset) : 0;
 }
 
 /* TFLite's requantization of a doubled value x2 = 2 x x for a shift <= 0 (r, round and mask from
@@ -86,13 +95,6 @@ static inline void kilonas_add_prepare(const kilonas_add_params* p, kilonas_add_
 static inline int32_t kilonas_requant_doubled_any(int32_t x2, int32_t m, int32_t r, int32_t round, int32_t mask) {
   const int32_t h = kilonas_smmulr(x2, m);
   return (h + round + ((h >> 31) & mask)) >> r;
-}
-
-/* The rounding term and output zero point of a fast-path channel with right shift r >= 1 in one
- * constant: 2^(r - 1) + zp x 2^r = (2 zp + 1) x 2^(r - 1). Adding zp x 2^r before the shift adds
- * exactly zp after it. */
-static inline int32_t kilonas_round_zp(int32_t r, int32_t zp) {
-  return (int32_t)((uint32_t)(2 * zp + 1) << (r - 1));
 }
 
 /* One output of an optimized kernel on its fast path (fast_requant): kilonas_requant_doubled_any
@@ -109,8 +111,7 @@ static inline int8_t kilonas_add_one_fast(const kilonas_add_fast* f, const kilon
   const int32_t x = kilonas_requant_doubled_any((a + f->offset1) << f->shift_in, f->m1, f->r1, f->round1, f->mask1);
   const int32_t y = kilonas_requant_doubled_any((b + f->offset2) << f->shift_in, f->m2, f->r2, f->round2, f->mask2);
   if (f->fast_output) {
-    return (int8_t)kilonas_ssat8(kilonas_requant_doubled_any(2 * (x + y), f->mo, f->ro, f->round_o, f->mask_o) +
-                                 f->output_offset);
+    return kilonas_output_fast(2 * (x + y), f->mo, f->ro, f->round_zp_o);
   }
   const int32_t v = kilonas_requant(x + y, p->output_multiplier, p->output_shift) + p->output_offset;
   return kilonas_clamp8(v, p->act_min, p->act_max);
