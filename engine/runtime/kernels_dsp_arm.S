@@ -24,23 +24,9 @@
   ssat \acc, #8, \t
 .endm
 
-  .section .text.kilonas_pointwise4_channels, "ax", %progbits
-  .global kilonas_pointwise4_channels
-  .type kilonas_pointwise4_channels, %function
-  .align 2
-  .thumb_func
-kilonas_pointwise4_channels:
-  push {r4-r11, lr}
-  mov r12, r3                  /* columns_end */
-  ldr lr, [sp, #36]            /* block */
-  mov r3, r2                   /* columns; r2 becomes the column pointer */
-.Lchannel:
-  ldr r4, [r1], #12            /* doubled bias */
-  mov r5, r4
-  mov r6, r4
-  mov r7, r4
-  mov r2, r3
-.Lgroup:
+/* One group of 4 inputs for the block's 4 pixels: the weight word split into (w0, w2) and
+ * (w1, w3), times each pixel's two column words. */
+.macro PW_GROUP
   ldr r8, [r0], #4             /* 4 weights */
   ldrd r10, r11, [r2], #8      /* pixel 0: (x0, x2), (x1, x3) */
   sxtb16 r9, r8, ror #8        /* (w1, w3) */
@@ -56,8 +42,27 @@ kilonas_pointwise4_channels:
   ldrd r10, r11, [r2], #8
   smlad r7, r8, r10, r7
   smlad r7, r9, r11, r7
+.endm
+
+/* The channel loop, its group loop unrolled twice; for an odd number of groups (\odd) the
+ * first group of every channel comes before the loop. */
+.macro PW_CHANNELS odd
+1:
+  ldr r4, [r1], #12            /* doubled bias */
+  mov r5, r4
+  mov r6, r4
+  mov r7, r4
+  mov r2, r3
+  .if \odd
+  PW_GROUP
+  b 3f
+  .endif
+2:
+  PW_GROUP
+  PW_GROUP
+3:
   cmp r2, r12
-  bne .Lgroup
+  bne 2b
   ldrd r8, r9, [r1, #-8]       /* multiplier, shift (-22 ... -1) */
   rsb r9, r9, #0               /* r = -shift */
   ldr r11, [lr, #16]           /* 2 zp + 1 */
@@ -77,8 +82,26 @@ kilonas_pointwise4_channels:
   ldrd r4, r5, [lr, #20]       /* row_pad, channels_end */
   sub r0, r0, r4
   cmp r1, r5
-  bne .Lchannel
+  bne 1b
   pop {r4-r11, pc}
+.endm
+
+  .section .text.kilonas_pointwise4_channels, "ax", %progbits
+  .global kilonas_pointwise4_channels
+  .type kilonas_pointwise4_channels, %function
+  .align 2
+  .thumb_func
+kilonas_pointwise4_channels:
+  push {r4-r11, lr}
+  mov r12, r3                  /* columns_end */
+  ldr lr, [sp, #36]            /* block */
+  sub r4, r3, r2               /* 32 bytes of columns per group */
+  mov r3, r2                   /* columns; r2 becomes the column pointer */
+  tst r4, #32
+  bne .Lodd_groups
+  PW_CHANNELS 0
+.Lodd_groups:
+  PW_CHANNELS 1
   .size kilonas_pointwise4_channels, .-kilonas_pointwise4_channels
 #endif
 

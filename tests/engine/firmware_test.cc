@@ -55,7 +55,8 @@ TEST(Firmware, OutputEqualsTheHostInterpreterOnRandomNetworksAndCores) {
 
 // Every optimized kernel variant in one network, on both cores, in the in-place and patch plans:
 // depthwise 3x3, 5x5 and 7x7 at strides 1 and 2 on maps of odd and even width (the assembly
-// pairs of 3x3 outputs and their single leftovers), pointwise with and without the fused add,
+// pairs of 3x3 outputs and their single leftovers), pointwise with and without the fused add and
+// with odd and even numbers of 4-input groups (4 -> 12 -> 16: 1 and 3 groups),
 // the stem conv, classifiers of 3 and 5 rows (the fully connected kernel's repeated rows), and a
 // left-shifted depthwise channel.
 TEST(Firmware, EveryOptimizedKernelVariantEqualsTheHostOnBothCores) {
@@ -71,7 +72,7 @@ TEST(Firmware, EveryOptimizedKernelVariantEqualsTheHostOnBothCores) {
       spec.num_classes = resolution == 29 ? 3 : 5;
       spec.stem_channels = 16;
       spec.stem_stride = 1;
-      spec.blocks = {{16, 3, 1, 1}, {16, 3, 3, 2}, {16, 3, 4, 1}, {24, 5, 3, 1}, {24, 5, 3, 2},
+      spec.blocks = {{4, 3, 1, 1}, {16, 3, 3, 2}, {16, 3, 4, 1}, {24, 5, 3, 1}, {24, 5, 3, 2},
                      {24, 7, 3, 1}, {32, 7, 3, 2}, {32, 3, 6, 1}, {32, 5, 3, 1}};
       spec.head_channels = 0;
       const core::Graph g = core::BuildGraph(spec).value();
