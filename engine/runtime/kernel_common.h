@@ -117,9 +117,28 @@ static inline int8_t kilonas_add_one_fast(const kilonas_add_fast* f, const kilon
   return kilonas_clamp8(v, p->act_min, p->act_max);
 }
 
+/* Two int16 values in one word (lo in the low half), as SMLAD reads them. */
+static inline uint32_t kilonas_pack_pair(int32_t lo, int32_t hi) {
+  return (uint16_t)(int16_t)lo | ((uint32_t)(uint16_t)(int16_t)hi << 16);
+}
+
 /* Address of tensor pixel (y, x) in a view. */
 static inline int32_t kilonas_pixel(const kilonas_view* v, int32_t y, int32_t x) {
   return ((y - v->y0) * v->w + (x - v->x0)) * v->c;
 }
+
+/* kernels_dsp_depthwise_s2.c, for kilonas_depthwise_inplace_dsp (3x3, stride 2, fast
+ * requantization): whether the call's views let outputs be written over the buffer in order
+ * without a channel copy, and the outputs of channels ch..ch + 3 (right shifts only) that way. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+int32_t kilonas_dw3x3_s2_direct_safe(const kilonas_conv_params* p, const kilonas_view* iv, const kilonas_view* ov,
+                                     const kilonas_rect* r);
+void kilonas_dw3x3_s2_quad(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv, const kilonas_view* ov,
+                           const kilonas_rect* r, int32_t ch);
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* KILONAS_KERNEL_COMMON_H_ */

@@ -256,3 +256,82 @@ kilonas_dw5x5_s1_pairs:
   pop {r4-r11, pc}
   .size kilonas_dw5x5_s1_pairs, .-kilonas_dw5x5_s1_pairs
 #endif
+
+/* Stride-2 3x3 depthwise straight from the HWC tensor, four channels per output
+ * (kernels_dsp_depthwise_s2.c, windows inside the tensor): the C loop of InsideOutputs.
+ *
+ * void kilonas_dw3x3_s2_quads(const int8_t* window, int8_t* out, const int8_t* out_end,
+ *                             const struct quad* q);
+ * q: {int32_t c, pitch, step; int32_t bias[4]; uint32_t taps[3][6]; int32_t requant[4][3]}. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* One kernel row at r0 (r12 = c): pixels P0, P1, P2 of channels c0..c3. SXTB16 makes (c0, c2)
+ * and, rotated, (c1, c3) of a pixel; PKHBT / PKHTB pair P0's and P1's value of one channel for
+ * SMLAD with the taps (w0, w1); P2 takes the third taps by SMLABB / SMLATT. */
+.macro QUAD_ROW taps
+  ldr r8, [r0]
+  ldr r9, [r0, r12]
+  sxtb16 r10, r8
+  sxtb16 r11, r9
+  pkhbt lr, r10, r11, lsl #16
+  pkhtb r10, r11, r10, asr #16
+  ldr r11, [r3, #\taps]
+  smlad r4, lr, r11, r4
+  ldr r11, [r3, #\taps + 8]
+  smlad r6, r10, r11, r6
+  sxtb16 r8, r8, ror #8
+  sxtb16 r9, r9, ror #8
+  pkhbt lr, r8, r9, lsl #16
+  pkhtb r8, r9, r8, asr #16
+  ldr r11, [r3, #\taps + 4]
+  smlad r5, lr, r11, r5
+  ldr r11, [r3, #\taps + 12]
+  smlad r7, r8, r11, r7
+  ldr r8, [r0, r12, lsl #1]
+  ldr r11, [r3, #\taps + 16]
+  sxtb16 r9, r8
+  smlabb r4, r9, r11, r4
+  smlatt r6, r9, r11, r6
+  sxtb16 r9, r8, ror #8
+  ldr r11, [r3, #\taps + 20]
+  smlabb r5, r9, r11, r5
+  smlatt r7, r9, r11, r7
+.endm
+
+/* Channel \byte's output: requantized by q's requant[\byte], stored at [r1 + \byte]. */
+.macro QUAD_OUT acc, byte
+  ldrd r8, r9, [r3, #100 + 12 * \byte]
+  ldr r10, [r3, #108 + 12 * \byte]
+  OUTPUT_FAST \acc, r8, r9, r10, r11
+  strb \acc, [r1, #\byte]
+.endm
+
+  .section .text.kilonas_dw3x3_s2_quads, "ax", %progbits
+  .global kilonas_dw3x3_s2_quads
+  .type kilonas_dw3x3_s2_quads, %function
+  .align 2
+  .thumb_func
+kilonas_dw3x3_s2_quads:
+  push {r4-r11, lr}
+  ldr r12, [r3]                /* c */
+.Lquad:
+  ldrd r4, r5, [r3, #12]       /* doubled biases */
+  ldrd r6, r7, [r3, #20]
+  QUAD_ROW 28
+  ldr r8, [r3, #4]             /* pitch */
+  add r0, r0, r8
+  QUAD_ROW 52
+  ldr r8, [r3, #4]
+  add r0, r0, r8
+  QUAD_ROW 76
+  ldr r8, [r3, #8]             /* step: the next window */
+  add r0, r0, r8
+  QUAD_OUT r4, 0
+  QUAD_OUT r5, 1
+  QUAD_OUT r6, 2
+  QUAD_OUT r7, 3
+  add r1, r1, r12
+  cmp r1, r2
+  bne .Lquad
+  pop {r4-r11, pc}
+  .size kilonas_dw3x3_s2_quads, .-kilonas_dw3x3_s2_quads
+#endif

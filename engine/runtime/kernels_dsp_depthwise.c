@@ -19,21 +19,7 @@
 
 #define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
 
-#if KILONAS_SIMD_NATIVE
-static inline int32_t Smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
-static inline int32_t Smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb((int32_t)a, (int32_t)b, acc); }
-#else
-static inline int32_t Smlabb(uint32_t a, uint32_t b, int32_t acc) {
-  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu)));
-}
-static inline int32_t Smlatb(uint32_t a, uint32_t b, int32_t acc) {
-  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int16_t)(b & 0xFFFFu)));
-}
-#endif
-
 enum { kMaxKernel = 7, kMaxGroups = (kMaxKernel + 3) / 4 };
-
-static uint32_t PackPair(int32_t lo, int32_t hi) { return (uint16_t)(int16_t)lo | ((uint32_t)(uint16_t)(int16_t)hi << 16); }
 
 /* Channel ch's taps as doubled pairs: row ky, group g at taps[(ky * groups + g) * 2 + {0, 1}].
  * The channel's taps lie c bytes apart in the [k][k][C] weights. */
@@ -44,8 +30,8 @@ static void PackTaps(const int8_t* weights, int32_t k, int32_t c, int32_t ch, in
       int32_t t[4] = {0, 0, 0, 0};
       const int32_t in_group = k - 4 * g < 4 ? k - 4 * g : 4;
       for (int32_t j = 0; j < in_group; ++j, w += c) t[j] = 2 * *w;
-      taps[0] = PackPair(t[0], t[2]);
-      taps[1] = PackPair(t[1], t[3]);
+      taps[0] = kilonas_pack_pair(t[0], t[2]);
+      taps[1] = kilonas_pack_pair(t[1], t[3]);
     }
   }
 }
@@ -60,7 +46,7 @@ KILONAS_ALWAYS_INLINE int32_t Window(const int8_t* window, int32_t sw, const uin
 #pragma GCC unroll 2
     for (int32_t g = 0; g < groups; ++g, taps += 2) {
       if (K && 4 * g + 1 == K) {
-        acc = Smlabb((uint32_t)(int32_t)window[4 * g], taps[0], acc);
+        acc = kilonas_smlabb((uint32_t)(int32_t)window[4 * g], taps[0], acc);
         continue;
       }
       const uint32_t word = kilonas_load32(window + 4 * g);
@@ -89,8 +75,8 @@ KILONAS_ALWAYS_INLINE void TwoOutputs(const int8_t* window, int32_t sw, const ui
     for (int32_t g = 0; g < groups; ++g, taps += 2) {
       const uint32_t t02 = taps[0];
       if (4 * g + 1 == K) {
-        x0 = Smlabb((uint32_t)(int32_t)window[4 * g], t02, x0);
-        x1 = Smlabb((uint32_t)(int32_t)window[4 * g + 1], t02, x1);
+        x0 = kilonas_smlabb((uint32_t)(int32_t)window[4 * g], t02, x0);
+        x1 = kilonas_smlabb((uint32_t)(int32_t)window[4 * g + 1], t02, x1);
         continue;
       }
       const uint32_t t13 = taps[1];
@@ -111,8 +97,8 @@ KILONAS_ALWAYS_INLINE void Pair3x3(const int8_t* window, int32_t sw, const uint3
   for (int32_t ky = 0; ky < 3; ++ky, window += sw) {
     const uint32_t word = kilonas_load32(window);
     const uint32_t even = kilonas_sxtb16(word), odd = kilonas_sxtb16_ror8(word);
-    x0 = Smlabb(odd, taps[2 * ky + 1], kilonas_smlad(even, taps[2 * ky], x0));
-    x1 = Smlatb(even, taps[2 * ky + 1], kilonas_smlad(odd, taps[2 * ky], x1));
+    x0 = kilonas_smlabb(odd, taps[2 * ky + 1], kilonas_smlad(even, taps[2 * ky], x0));
+    x1 = kilonas_smlatb(even, taps[2 * ky + 1], kilonas_smlad(odd, taps[2 * ky], x1));
   }
   *a0 = x0;
   *a1 = x1;
@@ -237,6 +223,13 @@ static void CopyChannel(const int8_t* buf, int32_t h, int32_t w, int32_t c, int3
   }
 }
 
+static int RightShiftsOnly(const kilonas_conv_params* p, int32_t ch, int32_t n) {
+  for (int32_t j = ch; j < ch + n; ++j) {
+    if (p->channels[j * KILONAS_CHANNEL_WORDS + 2] >= 0) return 0;
+  }
+  return 1;
+}
+
 void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
                                    const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch) {
   const int32_t k = p->kernel, c = iv->c, pad = p->pad, groups = (k + 3) / 4;
@@ -248,7 +241,13 @@ void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, co
   for (int32_t y = pad; y < sh - pad; ++y) {
     for (int32_t x = 0; x < pad; ++x) scratch[y * sw + x] = scratch[y * sw + sw - 1 - x] = zero_point;
   }
+  const int direct = p->fast_requant && k == 3 && p->stride == 2 && kilonas_dw3x3_s2_direct_safe(p, iv, ov, r);
   for (int32_t ch = 0; ch < c; ++ch) {
+    if (direct && ch + 4 <= c && RightShiftsOnly(p, ch, 4)) {
+      kilonas_dw3x3_s2_quad(p, buf, iv, ov, r, ch);
+      ch += 3;
+      continue;
+    }
     CopyChannel(buf, h, w, c, ch, scratch, sw, pad);
     PackTaps(p->weights, k, c, ch, groups, taps);
     const int left_shift = p->fast_requant && p->channels[ch * KILONAS_CHANNEL_WORDS + 2] >= 0;

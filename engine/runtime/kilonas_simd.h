@@ -26,6 +26,20 @@ static inline int32_t kilonas_smmlar(int32_t a, int32_t b, int32_t acc) {
   __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
+static inline int32_t kilonas_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t kilonas_smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t kilonas_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt((int32_t)a, (int32_t)b, acc); }
+/* (low: a's low half, high: b's low half) and (low: b's high half, high: a's high half). */
+static inline uint32_t kilonas_pkhbt16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline uint32_t kilonas_pkhtb16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
 #else
 #define KILONAS_SIMD_NATIVE 0
 /* Sign-extends bytes 0 and 2 into the low and high halfwords. */
@@ -56,6 +70,21 @@ static inline int32_t kilonas_smmulr(int32_t a, int32_t b) {
 static inline int32_t kilonas_smmlar(int32_t a, int32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)kilonas_smmulr(a, b));
 }
+static inline int32_t kilonas_half_lo(uint32_t x) { return (int16_t)(x & 0xFFFFu); }
+static inline int32_t kilonas_half_hi(uint32_t x) { return (int16_t)(x >> 16); }
+/* acc + a.x * b.y of the signed halfwords (x, y: b bottom, t top), wrapping. */
+static inline int32_t kilonas_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(kilonas_half_lo(a) * kilonas_half_lo(b)));
+}
+static inline int32_t kilonas_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(kilonas_half_hi(a) * kilonas_half_lo(b)));
+}
+static inline int32_t kilonas_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(kilonas_half_hi(a) * kilonas_half_hi(b)));
+}
+/* (low: a's low half, high: b's low half) and (low: b's high half, high: a's high half). */
+static inline uint32_t kilonas_pkhbt16(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
+static inline uint32_t kilonas_pkhtb16(uint32_t a, uint32_t b) { return (a & 0xFFFF0000u) | (b >> 16); }
 #endif
 
 static inline uint32_t kilonas_ror8(uint32_t x) { return (x >> 8) | (x << 24); }

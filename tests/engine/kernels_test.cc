@@ -154,6 +154,64 @@ TEST(DspKernels, PreparedAddEqualsTheReferenceAdd) {
   }
 }
 
+// As a patch stage calls it: the input view holds only the rows and columns an output rect's
+// windows reach (inside the tensor), the rect's outputs are written over it from its start.
+TEST(InPlaceDepthwise, SmladMatchesTheReferenceOnPatchViews) {
+  std::mt19937 rng(31);
+  for (int trial = 0; trial < 400; ++trial) {
+    const int k = 3 + 2 * (trial % 3), stride = 1 + (trial / 3) % 2, pad = k / 2;
+    ConvCase c = RandomCase(rng, true, k, stride);
+    const int oh = c.oh(), ow = c.ow();
+    std::uniform_int_distribution<int> oy(0, oh - 1), ox(0, ow - 1);
+    int y0 = oy(rng), y1 = oy(rng), x0 = ox(rng), x1 = ox(rng);
+    if (y0 > y1) std::swap(y0, y1);
+    if (x0 > x1) std::swap(x0, x1);
+    const kilonas_rect r{y0, x0, y1 - y0 + 1, x1 - x0 + 1};
+    const int iy0 = std::max(y0 * stride - pad, 0), iy1 = std::min(y1 * stride - pad + k - 1, c.h - 1);
+    const int ix0 = std::max(x0 * stride - pad, 0), ix1 = std::min(x1 * stride - pad + k - 1, c.w - 1);
+    const kilonas_view iv{iy1 - iy0 + 1, ix1 - ix0 + 1, c.cin, iy0, ix0};
+    const kilonas_view ov{r.h, r.w, c.cin, y0, x0};
+    std::vector<int8_t> buf(static_cast<size_t>(iv.h) * iv.w * c.cin);
+    for (int y = 0; y < iv.h; ++y) {
+      for (int x = 0; x < iv.w; ++x) {
+        for (int ch = 0; ch < c.cin; ++ch) {
+          buf[(y * iv.w + x) * c.cin + ch] = c.in[((y + iy0) * c.w + x + ix0) * c.cin + ch];
+        }
+      }
+    }
+    std::vector<int8_t> ref(static_cast<size_t>(r.h) * r.w * c.cin);
+    const kilonas_view full = View(c.h, c.w, c.cin);
+    kilonas_depthwise_ref(&c.p, c.in.data(), &full, ref.data(), &ov, &r);
+    std::vector<int8_t> scratch((iv.h + 2 * pad) * (iv.w + 2 * pad) + 4);
+    kilonas_depthwise_inplace_dsp(&c.p, buf.data(), &iv, &ov, &r, scratch.data());
+    ASSERT_EQ(std::vector<int8_t>(buf.begin(), buf.begin() + ref.size()), ref) << "trial " << trial;
+  }
+}
+
+// The direct stride-2 path writes output pixel q over input pixel q: safe while no later output
+// reads there, which a whole tensor or a patch always allows, an output view placed further
+// into the buffer does not.
+TEST(InPlaceDepthwise, DirectStride2PathOnlyWhereNoLaterOutputReadsAWrittenPixel) {
+  kilonas_conv_params p{};
+  p.kernel = 3;
+  p.stride = 2;
+  p.pad = 1;
+  p.in_h = 8;
+  p.in_w = 8;
+  const kilonas_view iv{8, 8, 4, 0, 0};
+  const kilonas_rect r{0, 0, 4, 4};
+  const kilonas_view ov{4, 4, 4, 0, 0};
+  EXPECT_EQ(kilonas_dw3x3_s2_direct_safe(&p, &iv, &ov, &r), 1);
+  // Output (0, 0) written at pixel 8 = input (1, 0), which output (1, 0) reads.
+  const kilonas_view ov_later{6, 4, 4, -2, 0};
+  EXPECT_EQ(kilonas_dw3x3_s2_direct_safe(&p, &iv, &ov_later, &r), 0);
+  // Stride 1 pitch (output view as wide as the input): output (0, 1) at pixel 1, which (1, 0) reads.
+  p.stride = 1;
+  const kilonas_rect r1{0, 0, 8, 8};
+  const kilonas_view ov1{8, 8, 4, 0, 0};
+  EXPECT_EQ(kilonas_dw3x3_s2_direct_safe(&p, &iv, &ov1, &r1), 0);
+}
+
 TEST(InPlaceDepthwise, ReferenceAndSmladMatchOutOfPlaceForEveryKernelAndStride) {
   std::mt19937 rng(3);
   for (int trial = 0; trial < 300; ++trial) {

@@ -1,0 +1,153 @@
+/* Stride-2 3x3 in-place depthwise straight from the HWC buffer, four channels per pass, for
+ * kilonas_depthwise_inplace_dsp. At stride 2 the outputs, written in order over the buffer, only
+ * overwrite input pixels no later output reads (an output's pixel index grows half as fast as
+ * its window's), so the channel copy of the stride-1 scheme is not needed; the caller checks it
+ * for the call's views (kilonas_dw3x3_s2_direct_safe) and otherwise takes the copy path.
+ *
+ * One word load gives a pixel's four channels c0..c3; SXTB16 splits it into (c0, c2) and, with
+ * ROR 8, (c1, c3). Two neighbouring pixels' halves are paired per channel by PKHBT / PKHTB, so
+ * one SMLAD takes the first two taps of a kernel row and SMLABB / SMLATT the third. Pixels
+ * outside the tensor read as the zero point (whose product the bias's folded input offset
+ * cancels). */
+#include "kernel_common.h"
+
+#include <stddef.h>
+
+#define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* Four channels' constants and the walk's pitches. Per kernel row: the doubled tap pairs
+ * (w0, w1) of c0..c3, then the third taps (w2 of c0, w2 of c2) and (w2 of c1, w2 of c3).
+ * kernels_dsp_arm.S reads it by these offsets (asserted below). */
+typedef struct {
+  int32_t c, pitch, step; /* pixel and row pitch of the input; window advance: 2c - 2 pitch */
+  int32_t bias[4];
+  uint32_t taps[3][6];
+  int32_t requant[4][3]; /* multiplier, r, round_zp */
+} Quad;
+
+static void PackQuad(const kilonas_conv_params* p, const kilonas_view* iv, int32_t ch, Quad* q) {
+  const int32_t c = iv->c;
+  q->c = c;
+  q->pitch = iv->w * c;
+  q->step = 2 * c - 2 * q->pitch;
+  for (int32_t ky = 0; ky < 3; ++ky) {
+    const int8_t* w = p->weights + ky * 3 * c + ch; /* [3][3][C] */
+    for (int32_t j = 0; j < 4; ++j) q->taps[ky][j] = kilonas_pack_pair(2 * w[j], 2 * w[c + j]);
+    q->taps[ky][4] = kilonas_pack_pair(2 * w[2 * c], 2 * w[2 * c + 2]);
+    q->taps[ky][5] = kilonas_pack_pair(2 * w[2 * c + 1], 2 * w[2 * c + 3]);
+  }
+  for (int32_t j = 0; j < 4; ++j) {
+    const int32_t* words = p->channels + (ch + j) * KILONAS_CHANNEL_WORDS;
+    q->bias[j] = words[0];
+    q->requant[j][0] = words[1];
+    q->requant[j][1] = -words[2];
+    q->requant[j][2] = kilonas_round_zp(-words[2], p->output_offset);
+  }
+}
+
+#if KILONAS_SIMD_NATIVE
+/* kernels_dsp_arm.S: the outputs from `out` to `out_end` (c apart) of windows inside the tensor,
+ * the first at `window` (its top-left pixel, channel ch). */
+void kilonas_dw3x3_s2_quads(const int8_t* window, int8_t* out, const int8_t* out_end, const Quad* q);
+_Static_assert(offsetof(Quad, bias) == 12 && offsetof(Quad, taps) == 28 && offsetof(Quad, requant) == 100,
+               "kernels_dsp_arm.S's offsets into Quad");
+#endif
+
+/* One kernel row: the words of its three pixels (four channels each) into the accumulators. */
+KILONAS_ALWAYS_INLINE void QuadRow(uint32_t p0, uint32_t p1, uint32_t p2, const uint32_t* t, int32_t* a) {
+  const uint32_t e0 = kilonas_sxtb16(p0), o0 = kilonas_sxtb16_ror8(p0);
+  const uint32_t e1 = kilonas_sxtb16(p1), o1 = kilonas_sxtb16_ror8(p1);
+  const uint32_t e2 = kilonas_sxtb16(p2), o2 = kilonas_sxtb16_ror8(p2);
+  a[0] = kilonas_smlabb(e2, t[4], kilonas_smlad(kilonas_pkhbt16(e0, e1), t[0], a[0]));
+  a[1] = kilonas_smlabb(o2, t[5], kilonas_smlad(kilonas_pkhbt16(o0, o1), t[1], a[1]));
+  a[2] = kilonas_smlatt(e2, t[4], kilonas_smlad(kilonas_pkhtb16(e1, e0), t[2], a[2]));
+  a[3] = kilonas_smlatt(o2, t[5], kilonas_smlad(kilonas_pkhtb16(o1, o0), t[3], a[3]));
+}
+
+int32_t kilonas_dw3x3_s2_direct_safe(const kilonas_conv_params* p, const kilonas_view* iv, const kilonas_view* ov,
+                                     const kilonas_rect* r) {
+  /* Backwards over the outputs: every output's pixel must precede the first pixel (the window's
+   * first inside the tensor) of every later output. */
+  int32_t first_later = INT32_MAX;
+  for (int32_t y = r->y0 + r->h - 1; y >= r->y0; --y) {
+    for (int32_t x = r->x0 + r->w - 1; x >= r->x0; --x) {
+      const int32_t written = (y - ov->y0) * ov->w + (x - ov->x0);
+      if (written >= first_later) return 0;
+      const int32_t iy = p->stride * y - p->pad, ix = p->stride * x - p->pad;
+      const int32_t first = ((iy < 0 ? 0 : iy) - iv->y0) * iv->w + ((ix < 0 ? 0 : ix) - iv->x0);
+      if (first < first_later) first_later = first;
+    }
+  }
+  return 1;
+}
+
+/* The outputs from `out` to `out_end` (q->c apart), the first window at `window`, every window
+ * inside its buffer. */
+static void Quads(const int8_t* window, int8_t* out, const int8_t* out_end, const Quad* q) {
+#if KILONAS_SIMD_NATIVE
+  kilonas_dw3x3_s2_quads(window, out, out_end, q);
+#else
+  for (; out != out_end; window += 2 * q->c, out += q->c) {
+    int32_t a[4] = {q->bias[0], q->bias[1], q->bias[2], q->bias[3]};
+    const int8_t* s = window;
+    for (int32_t ky = 0; ky < 3; ++ky, s += q->pitch) {
+      QuadRow(kilonas_load32(s), kilonas_load32(s + q->c), kilonas_load32(s + 2 * q->c), q->taps[ky], a);
+    }
+    for (int32_t j = 0; j < 4; ++j) {
+      out[j] = kilonas_output_fast(a[j], q->requant[j][0], q->requant[j][1], q->requant[j][2]);
+    }
+  }
+#endif
+}
+
+/* Output (y, x), its window partly outside the tensor: the window gathered into a 3 x 3 x 4
+ * buffer, the zero point outside, and computed by Quads with `border` (q with that buffer's
+ * pitches). */
+static void BorderOutput(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv, const kilonas_view* ov,
+                         int32_t ch, int32_t y, int32_t x, const Quad* border) {
+  const uint32_t zero_point4 = (uint8_t)(-p->input_offset) * 0x01010101u;
+  const int32_t c = iv->c, ix0 = 2 * x - p->pad;
+  int32_t column[3]; /* byte offset of the window's pixel kx in its row, or -1 outside */
+  for (int32_t kx = 0; kx < 3; ++kx) {
+    const int32_t ix = ix0 + kx;
+    column[kx] = ix >= 0 && ix < p->in_w ? (ix - iv->x0) * c + ch : -1;
+  }
+  uint32_t window[9];
+  for (int32_t ky = 0; ky < 3; ++ky) {
+    const int32_t iy = 2 * y - p->pad + ky;
+    const int row_inside = iy >= 0 && iy < p->in_h;
+    const int32_t row = (iy - iv->y0) * iv->w * c;
+    for (int32_t kx = 0; kx < 3; ++kx) {
+      window[ky * 3 + kx] = row_inside && column[kx] >= 0 ? kilonas_load32(buf + row + column[kx]) : zero_point4;
+    }
+  }
+  int8_t* o = buf + kilonas_pixel(ov, y, x) + ch;
+  Quads((const int8_t*)window, o, o + 4, border);
+}
+
+void kilonas_dw3x3_s2_quad(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv, const kilonas_view* ov,
+                           const kilonas_rect* r, int32_t ch) {
+  Quad q;
+  PackQuad(p, iv, ch, &q);
+  Quad border = q;
+  border.c = 4;
+  border.pitch = 12;
+  /* Columns whose windows lie inside the tensor: 2x - pad >= 0 and 2x - pad + 2 < in_w. */
+  const int32_t x_end = r->x0 + r->w;
+  const int32_t last = p->in_w - 3 + p->pad; /* 2x at most this */
+  int32_t inside0 = (p->pad + 1) / 2, inside1 = last < 0 ? 0 : last / 2 + 1;
+  inside0 = inside0 < r->x0 ? r->x0 : inside0;
+  inside1 = inside1 > x_end ? x_end : inside1;
+  for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
+    const int32_t iy = 2 * y - p->pad;
+    const int rows_inside = iy >= 0 && iy + 2 < p->in_h;
+    if (!rows_inside || inside0 >= inside1) {
+      for (int32_t x = r->x0; x < x_end; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
+      continue;
+    }
+    for (int32_t x = r->x0; x < inside0; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
+    int8_t* o = buf + kilonas_pixel(ov, y, inside0) + ch;
+    Quads(buf + kilonas_pixel(iv, iy, 2 * inside0 - p->pad) + ch, o, o + (inside1 - inside0) * q.c, &q);
+    for (int32_t x = inside1; x < x_end; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
+  }
+}
