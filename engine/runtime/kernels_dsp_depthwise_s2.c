@@ -25,16 +25,20 @@ typedef struct {
   int32_t requant[4][3]; /* multiplier, r, round_zp */
 } Quad;
 
-static void PackQuad(const kilonas_conv_params* p, const kilonas_view* iv, int32_t ch, Quad* q) {
+/* The doubled taps of channels ch..ch + 3: t[ky][kx][j]. */
+typedef struct {
+  int32_t t[3][3][4];
+} QuadTaps;
+
+static void PackQuad(const kilonas_conv_params* p, const kilonas_view* iv, int32_t ch, QuadTaps* taps, Quad* q) {
   const int32_t c = iv->c;
   q->c = c;
   q->pitch = iv->w * c;
   q->step = 2 * c - 2 * q->pitch;
   for (int32_t ky = 0; ky < 3; ++ky) {
-    const int8_t* w = p->weights + ky * 3 * c + ch; /* [3][3][C] */
-    for (int32_t j = 0; j < 4; ++j) q->taps[ky][j] = kilonas_pack_pair(2 * w[j], 2 * w[c + j]);
-    q->taps[ky][4] = kilonas_pack_pair(2 * w[2 * c], 2 * w[2 * c + 2]);
-    q->taps[ky][5] = kilonas_pack_pair(2 * w[2 * c + 1], 2 * w[2 * c + 3]);
+    for (int32_t kx = 0; kx < 3; ++kx) {
+      for (int32_t j = 0; j < 4; ++j) taps->t[ky][kx][j] = 2 * p->weights[(ky * 3 + kx) * c + ch + j]; /* [3][3][C] */
+    }
   }
   for (int32_t j = 0; j < 4; ++j) {
     const int32_t* words = p->channels + (ch + j) * KILONAS_CHANNEL_WORDS;
@@ -43,6 +47,36 @@ static void PackQuad(const kilonas_conv_params* p, const kilonas_view* iv, int32
     q->requant[j][1] = -words[2];
     q->requant[j][2] = kilonas_round_zp(-words[2], p->output_offset);
   }
+}
+
+static void PackQuadTaps(const QuadTaps* taps, Quad* q) {
+  const int32_t(*t)[3][4] = taps->t;
+  for (int32_t ky = 0; ky < 3; ++ky) {
+    for (int32_t j = 0; j < 4; ++j) q->taps[ky][j] = kilonas_pack_pair(t[ky][0][j], t[ky][1][j]);
+    q->taps[ky][4] = kilonas_pack_pair(t[ky][2][0], t[ky][2][2]);
+    q->taps[ky][5] = kilonas_pack_pair(t[ky][2][1], t[ky][2][3]);
+  }
+}
+
+/* q for windows whose top row (drop_row) and/or left column (drop_col) lies in the padding: those
+ * taps' products with the input zero point go into the bias, the other taps move up / left so
+ * that the window starts one row lower / one pixel further right, and the row / column this
+ * window then reads past the original one gets zero taps. */
+static void DroppedQuad(const Quad* q, const QuadTaps* taps, int32_t zero_point, int drop_row, int drop_col,
+                        Quad* d) {
+  const int32_t(*t)[3][4] = taps->t;
+  QuadTaps u;
+  *d = *q;
+  for (int32_t ky = 0; ky < 3; ++ky) {
+    for (int32_t kx = 0; kx < 3; ++kx) {
+      const int32_t sy = ky + drop_row, sx = kx + drop_col;
+      for (int32_t j = 0; j < 4; ++j) {
+        u.t[ky][kx][j] = sy < 3 && sx < 3 ? t[sy][sx][j] : 0;
+        if ((drop_row && ky == 0) || (drop_col && kx == 0)) d->bias[j] += zero_point * t[ky][kx][j];
+      }
+    }
+  }
+  PackQuadTaps(&u, d);
 }
 
 #if KILONAS_SIMD_NATIVE
@@ -127,27 +161,47 @@ static void BorderOutput(const kilonas_conv_params* p, int8_t* buf, const kilona
 
 void kilonas_dw3x3_s2_quad(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv, const kilonas_view* ov,
                            const kilonas_rect* r, int32_t ch) {
-  Quad q;
-  PackQuad(p, iv, ch, &q);
-  Quad border = q;
+  QuadTaps t;
+  Quad q, border, top, left, corner;
+  PackQuad(p, iv, ch, &t, &q);
+  PackQuadTaps(&t, &q);
+  border = q;
   border.c = 4;
   border.pitch = 12;
   /* Columns whose windows lie inside the tensor: 2x - pad >= 0 and 2x - pad + 2 < in_w. */
-  const int32_t x_end = r->x0 + r->w;
+  const int32_t x_end = r->x0 + r->w, y_end = r->y0 + r->h;
   const int32_t last = p->in_w - 3 + p->pad; /* 2x at most this */
   int32_t inside0 = (p->pad + 1) / 2, inside1 = last < 0 ? 0 : last / 2 + 1;
   inside0 = inside0 < r->x0 ? r->x0 : inside0;
   inside1 = inside1 > x_end ? x_end : inside1;
-  for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
+  /* A window one row (column) into the top (left) padding: the dropped-tap forms, when the row
+   * (column) they read instead, the third of the tensor, is in the view. */
+  const int32_t zero_point = -p->input_offset;
+  const int top_row = 2 * r->y0 - p->pad == -1 && p->in_h >= 3 && iv->y0 == 0 && iv->h >= 3;
+  const int left_column = 2 * r->x0 - p->pad == -1 && p->in_w >= 3 && iv->x0 == 0 && iv->w >= 3;
+  if (top_row) DroppedQuad(&q, &t, zero_point, 1, 0, &top);
+  if (left_column) DroppedQuad(&q, &t, zero_point, 0, 1, &left);
+  if (top_row && left_column) DroppedQuad(&q, &t, zero_point, 1, 1, &corner);
+  for (int32_t y = r->y0; y < y_end; ++y) {
     const int32_t iy = 2 * y - p->pad;
-    const int rows_inside = iy >= 0 && iy + 2 < p->in_h;
-    if (!rows_inside || inside0 >= inside1) {
-      for (int32_t x = r->x0; x < x_end; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
+    const int dropped_row = top_row && y == r->y0;
+    const int32_t wy = dropped_row ? 0 : iy; /* the window's first row */
+    int32_t x = r->x0;
+    if (!dropped_row && !(iy >= 0 && iy + 2 < p->in_h)) {
+      for (; x < x_end; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
       continue;
     }
-    for (int32_t x = r->x0; x < inside0; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
-    int8_t* o = buf + kilonas_pixel(ov, y, inside0) + ch;
-    Quads(buf + kilonas_pixel(iv, iy, 2 * inside0 - p->pad) + ch, o, o + (inside1 - inside0) * q.c, &q);
-    for (int32_t x = inside1; x < x_end; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
+    int8_t* o = buf + kilonas_pixel(ov, y, x) + ch;
+    if (left_column) {
+      Quads(buf + kilonas_pixel(iv, wy, 0) + ch, o, o + q.c, dropped_row ? &corner : &left);
+      ++x;
+    }
+    for (; x < inside0; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
+    if (x < inside1) {
+      o = buf + kilonas_pixel(ov, y, x) + ch;
+      Quads(buf + kilonas_pixel(iv, wy, 2 * x - p->pad) + ch, o, o + (inside1 - x) * q.c, dropped_row ? &top : &q);
+      x = inside1;
+    }
+    for (; x < x_end; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
   }
 }
