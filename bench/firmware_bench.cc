@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
   Report("pointwise 32x32, 16 -> 48", Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1), 0, p, dir);
   Report("depthwise 3x3 s1 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3), 1, p, dir);
   Report("depthwise 3x3 s2 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3, 2), 1, p, dir);
+  Report("depthwise 3x3 s1 in place 5x5x336", Layer(core::OpKind::kDepthwiseConv2d, 5, 16, 336, 3), 1, p, dir);
   Report("depthwise 7x7 s1 in place 16x16x96", Layer(core::OpKind::kDepthwiseConv2d, 16, 16, 96, 7), 1, p, dir);
   Report("conv 3x3 s2 64x64, 3 -> 16 (stem)", Layer(core::OpKind::kConv2d, 64, 3, 16, 3, 2), 0, p, dir);
   Report("fully connected 448 -> 1000", Classifier(448, 1000), 0, p, dir);

@@ -114,7 +114,8 @@ kilonas_pointwise4_channels:
  *                             const struct dw_row* q);
  * void kilonas_dw3x3_s2_pairs(same);
  * q: {int32_t sw (scratch row pitch), c (output pixel pitch), bias, multiplier, r, round_zp;
- *     uint32_t taps[6] (per kernel row (2 t0, 2 t2), (2 t1, 0))}; the window advances by 2 (s1)
+ *     uint32_t taps[6] (per kernel row (2 t0, 2 t2), (2 t1, 0)); const uint32_t* packed;
+ *     int32_t single (stride 1: one more output after the last pair)}; the window advances by 2 (s1)
  * or 4 (s2) bytes per pair up to window_end, the output by 2c. */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 /* Requantizes the pair's accumulators r6, r7 (r12 multiplier, lr right shift, r10 round_zp)
@@ -140,6 +141,16 @@ kilonas_pointwise4_channels:
   smlatb r7, r8, r11, r7
 .endm
 
+/* The first output alone: (x0, x2).(t0, t2) + x1 t1 into r6. */
+.macro DW_S1_SINGLE addr, taps
+  ldr r8, \addr
+  ldrd r10, r11, [r3, #\taps]
+  sxtb16 r9, r8, ror #8
+  sxtb16 r8, r8
+  smlad r6, r8, r10, r6
+  smlabb r6, r9, r11, r6
+.endm
+
   .section .text.kilonas_dw3x3_s1_pairs, "ax", %progbits
   .global kilonas_dw3x3_s1_pairs
   .type kilonas_dw3x3_s1_pairs, %function
@@ -161,6 +172,16 @@ kilonas_dw3x3_s1_pairs:
   adds r0, r0, #2
   cmp r0, r2
   bne .Ls1_pair
+  ldr r6, [r3, #52]            /* single: one more output */
+  cbz r6, .Ls1_done
+  ldr r6, [r3, #8]
+  DW_S1_SINGLE "[r0]", 24
+  DW_S1_SINGLE "[r0, r4]", 32
+  DW_S1_SINGLE "[r0, r4, lsl #1]", 40
+  ldr r10, [r3, #20]
+  OUTPUT_FAST r6, r12, lr, r10, r8
+  strb r6, [r1]
+.Ls1_done:
   pop {r4-r11, pc}
   .size kilonas_dw3x3_s1_pairs, .-kilonas_dw3x3_s1_pairs
 

@@ -25,6 +25,13 @@ enum { kMaxKernel = 7, kMaxGroups = (kMaxKernel + 3) / 4 };
  * The channel's taps lie c bytes apart in the [k][k][C] weights. */
 static void PackTaps(const int8_t* weights, int32_t k, int32_t c, int32_t ch, int32_t groups, uint32_t* taps) {
   const int8_t* w = weights + ch;
+  if (k == 3) { /* the common case, unrolled: (2 t0, 2 t2), (2 t1, 0) per row */
+    for (int32_t ky = 0; ky < 3; ++ky, w += 3 * c, taps += 2) {
+      taps[0] = kilonas_pack_pair(2 * w[0], 2 * w[2 * c]);
+      taps[1] = kilonas_pack_pair(2 * w[c], 0);
+    }
+    return;
+  }
   for (int32_t ky = 0; ky < k; ++ky) {
     for (int32_t g = 0; g < groups; ++g, taps += 2) {
       int32_t t[4] = {0, 0, 0, 0};
@@ -111,11 +118,13 @@ typedef struct {
   int32_t sw, c, bias, multiplier, r, round_zp;
   uint32_t taps[6];       /* 3x3: the channel's tap words */
   const uint32_t* packed; /* 5x5: the channel's PackTaps words */
+  int32_t single;         /* 3x3 stride 1: one more output after the pairs */
 } DwRow;
 void kilonas_dw3x3_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw3x3_s2_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw5x5_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
-_Static_assert(offsetof(DwRow, taps) == 24 && offsetof(DwRow, packed) == 48, "kernels_dsp_arm.S's offsets into DwRow");
+_Static_assert(offsetof(DwRow, taps) == 24 && offsetof(DwRow, packed) == 48 && offsetof(DwRow, single) == 52,
+               "kernels_dsp_arm.S's offsets into DwRow");
 #endif
 
 /* The outputs of a fast-path channel with a left shift s >= 0 (kilonas_fast_requant allows them
@@ -149,7 +158,9 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
   const int32_t width = r->w, y_end = r->y0 + r->h, out_w = ov->w;
   const int32_t row_start = r->x0 * stride - iv->x0, out_start = r->x0 - ov->x0;
 #if KILONAS_SIMD_NATIVE
-  DwRow q = {sw, c, bias, fast ? words[1] : 0, rs, round_zp, {0}, taps};
+  /* The 3x3 stride-1 pairs also take an odd row's last output. */
+  const int32_t single = K == 3 && stride == 1 ? width % 2 : 0;
+  DwRow q = {sw, c, bias, fast ? words[1] : 0, rs, round_zp, {0}, taps, single};
   if (K == 3 && fast) {
     for (int32_t i = 0; i < 6; ++i) q.taps[i] = taps[i];
   }
@@ -163,7 +174,7 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
       const int32_t pairs = width / 2, step = 2 * stride;
       (K == 5 ? kilonas_dw5x5_s1_pairs : stride == 1 ? kilonas_dw3x3_s1_pairs : kilonas_dw3x3_s2_pairs)(
           window, o, window + pairs * step, &q);
-      n = 2 * pairs;
+      n = 2 * pairs + single;
       window += pairs * step;
       o += 2 * pairs * c;
     }
