@@ -276,6 +276,51 @@ kilonas_dw5x5_s1_pairs:
   bne .Ls5_pair
   pop {r4-r11, pc}
   .size kilonas_dw5x5_s1_pairs, .-kilonas_dw5x5_s1_pairs
+
+/* One tap group of a 7x7 row: the tap words at lr (advanced by 8) against the words at
+ * r12 + \off (first output) and r12 + \off + 1 (second). */
+.macro DW7_GROUP off
+  ldrd r10, r11, [lr], #8
+  ldr r8, [r12, #\off]
+  sxtb16 r9, r8, ror #8
+  sxtb16 r8, r8
+  smlad r6, r8, r10, r6
+  smlad r6, r9, r11, r6
+  ldr r8, [r12, #\off + 1]
+  sxtb16 r9, r8, ror #8
+  sxtb16 r8, r8
+  smlad r7, r8, r10, r7
+  smlad r7, r9, r11, r7
+.endm
+
+/* void kilonas_dw7x7_s1_pairs(same arguments): 7 rows of two tap groups, (t0..t3) and
+ * (t4, t5, t6, 0); the second output's last word reads x8, against a zero tap. */
+  .section .text.kilonas_dw7x7_s1_pairs, "ax", %progbits
+  .global kilonas_dw7x7_s1_pairs
+  .type kilonas_dw7x7_s1_pairs, %function
+  .align 2
+  .thumb_func
+kilonas_dw7x7_s1_pairs:
+  push {r4-r11, lr}
+  ldrd r4, r5, [r3]            /* sw, c */
+.Ls7_pair:
+  ldr r6, [r3, #8]             /* doubled bias */
+  mov r7, r6
+  mov r12, r0
+  ldr lr, [r3, #48]            /* packed taps */
+  .rept 7
+  DW7_GROUP 0
+  DW7_GROUP 4
+  add r12, r12, r4
+  .endr
+  ldrd r12, lr, [r3, #12]      /* multiplier, r */
+  ldr r10, [r3, #20]           /* round_zp */
+  DW_STORE_PAIR
+  adds r0, r0, #2
+  cmp r0, r2
+  bne .Ls7_pair
+  pop {r4-r11, pc}
+  .size kilonas_dw7x7_s1_pairs, .-kilonas_dw7x7_s1_pairs
 #endif
 
 /* Stride-2 3x3 depthwise straight from the HWC tensor, four channels per output

@@ -112,17 +112,18 @@ KILONAS_ALWAYS_INLINE void Pair3x3(const int8_t* window, int32_t sw, const uint3
 }
 
 #if KILONAS_SIMD_NATIVE
-/* kernels_dsp_arm.S: pairs of fast-requantized 3x3 (stride 1 or 2) and 5x5 (stride 1) outputs
+/* kernels_dsp_arm.S: pairs of fast-requantized 3x3 (stride 1 or 2), 5x5 and 7x7 (stride 1) outputs
  * along one output row. */
 typedef struct {
   int32_t sw, c, bias, multiplier, r, round_zp;
   uint32_t taps[6];       /* 3x3: the channel's tap words */
-  const uint32_t* packed; /* 5x5: the channel's PackTaps words */
+  const uint32_t* packed; /* 5x5, 7x7: the channel's PackTaps words */
   int32_t single;         /* 3x3 stride 1: one more output after the pairs */
 } DwRow;
 void kilonas_dw3x3_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw3x3_s2_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw5x5_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
+void kilonas_dw7x7_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 _Static_assert(offsetof(DwRow, taps) == 24 && offsetof(DwRow, packed) == 48 && offsetof(DwRow, single) == 52,
                "kernels_dsp_arm.S's offsets into DwRow");
 #endif
@@ -170,10 +171,12 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
     int8_t* o = buf + ((y - ov->y0) * out_w + out_start) * c + ch;
     int32_t n = 0;
 #if KILONAS_SIMD_NATIVE
-    if (fast && width >= 2 && ((K == 3 && stride <= 2) || (K == 5 && stride == 1))) {
+    if (fast && width >= 2 && ((K == 3 && stride <= 2) || ((K == 5 || K == 7) && stride == 1))) {
       const int32_t pairs = width / 2, step = 2 * stride;
-      (K == 5 ? kilonas_dw5x5_s1_pairs : stride == 1 ? kilonas_dw3x3_s1_pairs : kilonas_dw3x3_s2_pairs)(
-          window, o, window + pairs * step, &q);
+      (K == 7   ? kilonas_dw7x7_s1_pairs
+       : K == 5 ? kilonas_dw5x5_s1_pairs
+       : stride == 1 ? kilonas_dw3x3_s1_pairs
+                     : kilonas_dw3x3_s2_pairs)(window, o, window + pairs * step, &q);
       n = 2 * pairs + single;
       window += pairs * step;
       o += 2 * pairs * c;
