@@ -128,27 +128,6 @@ _Static_assert(offsetof(DwRow, taps) == 24 && offsetof(DwRow, packed) == 48 && o
                "kernels_dsp_arm.S's offsets into DwRow");
 #endif
 
-/* The outputs of a fast-path channel with a left shift s >= 0 (kilonas_fast_requant allows them
- * here when the doubled accumulator shifted by s fits int32): the doubling high multiply of
- * acc x 2^s is SMMULR of acc2 x 2^s (SMMLAR adds the zero point), and no rounding shift follows. Rare (a channel whose
- * requantization multiplier is 0.5 or more), so plain C over single outputs. */
-static void ChannelLeftShift(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
-                             const kilonas_view* ov, const kilonas_rect* r, const int8_t* scratch, int32_t sw,
-                             const uint32_t* taps, int32_t ch) {
-  const int32_t k = p->kernel, stride = p->stride, c = iv->c, zp = p->output_offset;
-  const int32_t* const words = p->channels + ch * KILONAS_CHANNEL_WORDS;
-  const int32_t bias = words[0], m = words[1], s = words[2];
-  const int32_t row_start = r->x0 * stride - iv->x0, out_start = r->x0 - ov->x0;
-  for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
-    const int8_t* window = scratch + (y * stride - iv->y0) * sw + row_start;
-    int8_t* o = buf + ((y - ov->y0) * ov->w + out_start) * c + ch;
-    for (int32_t n = 0; n < r->w; ++n, window += stride, o += c) {
-      const int32_t acc2 = Window(window, sw, taps, k, bias, 0);
-      *o = (int8_t)kilonas_ssat8(kilonas_smmlar((int32_t)((uint32_t)acc2 << s), m, zp));
-    }
-  }
-}
-
 /* The outputs of channel ch over the rect, for a kernel of K (0: any). */
 KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
                                    const kilonas_view* ov, const kilonas_rect* r, const int8_t* scratch, int32_t sw,
@@ -182,7 +161,8 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
       o += 2 * pairs * c;
     }
 #endif
-    if (K && stride == 1) {
+    /* On Cortex-M the assembly took every pair of a fast channel: no C pair code there. */
+    if (K && stride == 1 && !(KILONAS_SIMD_NATIVE && fast)) {
       for (; n + 1 < width; n += 2, window += 2, o += 2 * c) {
         int32_t a0, a1;
         if (K == 3) {
@@ -264,7 +244,9 @@ void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, co
     }
     CopyChannel(buf, h, w, c, ch, scratch, sw, pad);
     PackTaps(p->weights, k, c, ch, groups, taps);
+    /* A channel with a left shift (kilonas_fast_requant lets a layer keep its fast path with
+     * some, within headroom) takes the general requantization; rare: a multiplier of 0.5 or more. */
     const int left_shift = p->fast_requant && p->channels[ch * KILONAS_CHANNEL_WORDS + 2] >= 0;
-    (left_shift ? ChannelLeftShift : channel)(p, buf, iv, ov, r, scratch, sw, taps, ch);
+    (left_shift ? ChannelAny : channel)(p, buf, iv, ov, r, scratch, sw, taps, ch);
   }
 }
