@@ -27,13 +27,13 @@ grep -q "output bit-exact with the host's" "$out/run.log" || { echo "rgb: nas_ru
 # The result-table script on the same data and space: one budget, every method (one epoch each
 # for the from-scratch CNN and the fine-tuning, which resumes the searched run), none infeasible,
 # and the accuracy-vs-SRAM plot.
-NO_BUILD=1 REPRODUCE_OUT="$out/reproduce" SRAM_KB=8 FLASH_KB=30 LATENCY_MS="" BASELINE_EPOCHS=1 FINETUNE_EPOCHS=1 \
+NO_BUILD=1 REPRODUCE_OUT="$out/reproduce" SRAM_KB=8 FLASH_KB=32 LATENCY_MS="" BASELINE_EPOCHS=1 FINETUNE_EPOCHS=1 \
   bash scripts/reproduce.sh tests/apps/rgb_search.json hw_profiles/stm32f746.json --space tests/apps/rgb_space.json \
   > "$out/reproduce.log" 2>&1 || { cat "$out/reproduce.log"; echo "rgb: reproduce.sh failed"; exit 1; }
-rows='^\| SRAM 8 kB, flash 30 kB \| (searched|mbv2|cnn|finetuned) \| r[0-9]+ w'
+rows='^\| SRAM 8 kB, flash 32 kB \| (searched|mbv2|cnn|finetuned) \| r[0-9]+ w'
 grep -E "$rows" "$out/reproduce.log"
 [ "$(grep -cE "$rows" "$out/reproduce.log")" -eq 4 ] || { cat "$out/reproduce.log"; echo "rgb: reproduce.sh rows missing"; exit 1; }
-grep -q "resuming the search" "$out/reproduce/logs/SRAM_8_kB__flash_30_kB-finetuned.log" ||
+grep -q "resuming the search" "$out/reproduce/logs/SRAM_8_kB__flash_32_kB-finetuned.log" ||
   { echo "rgb: the fine-tuned row searched again instead of resuming the searched run"; exit 1; }
 [ "$(grep -c "<polyline" "$out/reproduce/accuracy_vs_sram.svg")" -eq 4 ] || { echo "rgb: plot lines missing"; exit 1; }
 echo "rgb end to end: ok"
