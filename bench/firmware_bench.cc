@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
               hw.value().core.c_str(), hw.value().qemu_machine.c_str());
   const core::HwProfile& p = hw.value();
   Report("pointwise 16x16, 96 -> 96", Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1), 0, p, dir);
+  Report("pointwise 14x14, 16 -> 8", Layer(core::OpKind::kPointwiseConv2d, 14, 16, 8, 1), 0, p, dir);
   Report("pointwise 32x32, 16 -> 48", Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1), 0, p, dir);
   Report("depthwise 3x3 s1 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3), 1, p, dir);
   Report("depthwise 3x3 s2 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3, 2), 1, p, dir);

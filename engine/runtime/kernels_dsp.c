@@ -265,13 +265,26 @@ static void Widen4(const int8_t* src, int16_t* columns, int32_t n) {
 }
 
 /* Pointwise: the rect's pixels in blocks of four, the block's inputs widened by Widen4 when they
- * are contiguous (always but across a row end of a rect narrower than its tensor). */
+ * are contiguous (always but across a row end of a rect narrower than its view); a rect of whole
+ * view rows is walked by pointers alone, the last partial block by NextBlock. */
 static void RunPointwise(const kilonas_conv_params* p, const kilonas_add_params* add, const kilonas_add_fast* add_fast,
                          const int8_t* in, const kilonas_view* iv, int8_t* out, const kilonas_view* ov,
                          const kilonas_rect* r, int16_t* scratch, OutputsFn outputs) {
   const int32_t n = iv->c, total = r->h * r->w;
-  int32_t y = r->y0, x = r->x0;
-  for (int32_t i = 0; i < total; i += 4) {
+  int32_t i = 0;
+  if (r->x0 == iv->x0 && r->w == iv->w && r->x0 == ov->x0 && r->w == ov->w) {
+    /* Whole rows of both views: the rect's pixels lie one after another, block after block. */
+    const int32_t cout = ov->c;
+    const int8_t* src = in + kilonas_pixel(iv, r->y0, r->x0);
+    int8_t* dst = out + kilonas_pixel(ov, r->y0, r->x0);
+    for (; i + 4 <= total; i += 4, src += 4 * n, dst += 4 * cout) {
+      Widen4(src, scratch, n);
+      const Pixels pixels = {dst, dst + cout, dst + 2 * cout, dst + 3 * cout};
+      outputs(p, add, add_fast, scratch, n, n, pixels, cout);
+    }
+  }
+  int32_t y = r->y0 + i / r->w, x = r->x0 + i % r->w;
+  for (; i < total; i += 4) {
     const Block b = NextBlock(r, &y, &x, total - i, 4);
     const int8_t* src[4];
     for (int32_t px = 0; px < 4; ++px) src[px] = in + kilonas_pixel(iv, b.y[px], b.x[px]);
