@@ -105,18 +105,17 @@ kilonas_pointwise4_channels:
   .size kilonas_pointwise4_channels, .-kilonas_pointwise4_channels
 #endif
 
-/* Hand-scheduled pairs of 3x3 in-place depthwise outputs (kernels_dsp_depthwise.c, fast
- * requantization): the C paths Pair3x3 (stride 1) and Window (stride 2) for the pairs of one
+/* Hand-scheduled pairs of stride-1 in-place depthwise outputs (kernels_dsp_depthwise.c, fast
+ * requantization): the C path Pair3x3 (3x3; TwoOutputs for 5x5 and 7x7) for the pairs of one
  * output row of one channel, with the tap pairs read by LDRD and no spill. Same arithmetic as the
  * C paths, bit for bit (the firmware tests compare with the host).
  *
  * void kilonas_dw3x3_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end,
  *                             const struct dw_row* q);
- * void kilonas_dw3x3_s2_pairs(same);
  * q: {int32_t sw (scratch row pitch), c (output pixel pitch), bias, multiplier, r, round_zp;
  *     uint32_t taps[6] (per kernel row (2 t0, 2 t2), (2 t1, 0)); const uint32_t* packed;
- *     int32_t single (stride 1: one more output after the last pair)}; the window advances by 2 (s1)
- * or 4 (s2) bytes per pair up to window_end, the output by 2c. */
+ *     int32_t single (3x3: one more output after the last pair)}; the window advances by 2 bytes
+ * per pair up to window_end, the output by 2c. */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 /* Requantizes the pair's accumulators r6, r7 (r12 multiplier, lr right shift, r10 round_zp)
  * and stores them at [r1] and [r1 + r5]. */
@@ -184,47 +183,6 @@ kilonas_dw3x3_s1_pairs:
 .Ls1_done:
   pop {r4-r11, pc}
   .size kilonas_dw3x3_s1_pairs, .-kilonas_dw3x3_s1_pairs
-
-/* Stride 2, kernel row at r12: x0..x3 and x4; (x0, x2).(t0, t2) + x1 t1 into r6 and
- * x2 t0 + x3 t1 + x4 t2 into r7. */
-.macro DW_S2_ROW taps
-  ldr r8, [r12]
-  ldrsb lr, [r12, #4]
-  ldrd r10, r11, [r3, #\taps]
-  sxtb16 r9, r8, ror #8
-  sxtb16 r8, r8
-  smlad r6, r8, r10, r6
-  smlabb r6, r9, r11, r6
-  smlatb r7, r8, r10, r7
-  smlatb r7, r9, r11, r7
-  smlabt r7, lr, r10, r7
-.endm
-
-  .section .text.kilonas_dw3x3_s2_pairs, "ax", %progbits
-  .global kilonas_dw3x3_s2_pairs
-  .type kilonas_dw3x3_s2_pairs, %function
-  .align 2
-  .thumb_func
-kilonas_dw3x3_s2_pairs:
-  push {r4-r11, lr}
-  ldrd r4, r5, [r3]            /* sw, c */
-.Ls2_pair:
-  ldr r6, [r3, #8]             /* doubled bias */
-  mov r7, r6
-  mov r12, r0
-  DW_S2_ROW 24
-  add r12, r12, r4
-  DW_S2_ROW 32
-  add r12, r12, r4
-  DW_S2_ROW 40
-  ldrd r12, lr, [r3, #12]      /* multiplier, r */
-  ldr r10, [r3, #20]           /* round_zp */
-  DW_STORE_PAIR
-  adds r0, r0, #4
-  cmp r0, r2
-  bne .Ls2_pair
-  pop {r4-r11, pc}
-  .size kilonas_dw3x3_s2_pairs, .-kilonas_dw3x3_s2_pairs
 
 /* Stride 1, 5x5: one kernel row at r12, its 4 tap words at lr (advanced by 16): (t0, t2) and
  * (t1, t3) against x0..x3 (first output) and x1..x4 (second), then t4 against the bytes x4, x5. */

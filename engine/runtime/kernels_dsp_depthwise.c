@@ -112,7 +112,7 @@ KILONAS_ALWAYS_INLINE void Pair3x3(const int8_t* window, int32_t sw, const uint3
 }
 
 #if KILONAS_SIMD_NATIVE
-/* kernels_dsp_arm.S: pairs of fast-requantized 3x3 (stride 1 or 2), 5x5 and 7x7 (stride 1) outputs
+/* kernels_dsp_arm.S: pairs of fast-requantized 3x3, 5x5 and 7x7 stride-1 outputs
  * along one output row. */
 typedef struct {
   int32_t sw, c, bias, multiplier, r, round_zp;
@@ -121,7 +121,6 @@ typedef struct {
   int32_t single;         /* 3x3 stride 1: one more output after the pairs */
 } DwRow;
 void kilonas_dw3x3_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
-void kilonas_dw3x3_s2_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw5x5_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 void kilonas_dw7x7_s1_pairs(const int8_t* window, int8_t* out, const int8_t* window_end, const DwRow* q);
 _Static_assert(offsetof(DwRow, taps) == 24 && offsetof(DwRow, packed) == 48 && offsetof(DwRow, single) == 52,
@@ -150,14 +149,12 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
     int8_t* o = buf + ((y - ov->y0) * out_w + out_start) * c + ch;
     int32_t n = 0;
 #if KILONAS_SIMD_NATIVE
-    if (fast && width >= 2 && ((K == 3 && stride <= 2) || ((K == 5 || K == 7) && stride == 1))) {
-      const int32_t pairs = width / 2, step = 2 * stride;
-      (K == 7   ? kilonas_dw7x7_s1_pairs
-       : K == 5 ? kilonas_dw5x5_s1_pairs
-       : stride == 1 ? kilonas_dw3x3_s1_pairs
-                     : kilonas_dw3x3_s2_pairs)(window, o, window + pairs * step, &q);
+    if (fast && width >= 2 && stride == 1 && K) {
+      const int32_t pairs = width / 2;
+      (K == 7 ? kilonas_dw7x7_s1_pairs : K == 5 ? kilonas_dw5x5_s1_pairs : kilonas_dw3x3_s1_pairs)(
+          window, o, window + 2 * pairs, &q);
       n = 2 * pairs + single;
-      window += pairs * step;
+      window += 2 * pairs;
       o += 2 * pairs * c;
     }
 #endif
