@@ -88,7 +88,10 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
   cmd
       << " -I. -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T link.ld";
   for (const char* f : {"startup.c", "semihost.c"}) cmd << " " << Quote(firmware + "/" + f);
-  for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "kernels_dsp_depthwise.c", "kernels_dsp_depthwise_s2.c", "kernels_dsp_arm.S", "requantize.c"}) cmd << " " << Quote(runtime + "/" + f);
+  for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "kernels_dsp_depthwise.c", "kernels_dsp_depthwise_s2.c",
+                        "kernels_dsp_arm.S", "requantize.c"}) {
+    cmd << " " << Quote(runtime + "/" + f);
+  }
   const std::vector<std::string> app =
       app_sources.empty() ? std::vector<std::string>{firmware + "/main.c", "model.c"} : app_sources;
   for (const std::string& f : app) cmd << " " << Quote(app_sources.empty() ? f : std::filesystem::absolute(f).string());
