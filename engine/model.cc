@@ -8,7 +8,7 @@ namespace {
 
 // Every int32 accumulation of the kernels stays in range: per output channel
 // |bias| + 256 * sum|w| (inputs plus offset lie in [-256, 255]) below 2^30 for ops with weights,
-// so that the optimized kernels can double it (kilonas_requant_doubled); the add's
+// so that the optimized kernels can double it (kilonas_output_fast); the add's
 // rescaled inputs (255 << left_shift, shrunk by multipliers < 1); the pool's sum over pixels.
 bool AccumulatorsFit(const core::Graph& g, const core::Op& op, const OpConstants& c) {
   const int64_t kMax = INT32_MAX;

@@ -103,7 +103,8 @@ kilonas_conv_params ConvParams(const Model& model, int index, const int32_t* cha
   p.multiplier = c.multiplier.data();
   p.shift = c.shift.data();
   p.channels = channels;
-  // The in-place depthwise kernel also takes channels with a left shift on its fast path.
+  // The in-place depthwise kernel keeps a layer with left-shifted channels fast (those channels take its
+  // general loop) when they have headroom.
   const int32_t max_shift = op.kind == core::OpKind::kDepthwiseConv2d ? LeftShiftHeadroom(op, c) : -1;
   p.fast_requant =
       kilonas_fast_requant(c.shift.data(), static_cast<int32_t>(c.shift.size()), c.act_min, c.act_max, max_shift);

@@ -74,9 +74,10 @@ void kilonas_channel_words(const int8_t* weights, const int32_t* bias, const int
 
 /* kilonas_conv_params.fast_requant of a layer: 1 when every shift is at most max_shift and at
  * least KILONAS_MIN_FAST_SHIFT and the activation range is the whole int8 range, which lets the
- * optimized kernels requantize with SMMLAR and SSAT. max_shift is -1 (right shifts only) but for the in-place depthwise kernel,
- * which shifts a channel's accumulator left itself: there it is the layer's
- * kilonas_left_shift_headroom. Run at export. */
+ * optimized kernels requantize with SMMLAR and SSAT. max_shift is -1 (right shifts only) but for
+ * the in-place depthwise kernel, which sends left-shifted channels through its general channel
+ * loop and keeps the rest of the layer fast: there it is the layer's kilonas_left_shift_headroom
+ * (a conservative bound: the general loop would not need it). Run at export. */
 int32_t kilonas_fast_requant(const int32_t* shift, int32_t channels, int32_t act_min, int32_t act_max,
                              int32_t max_shift);
 
