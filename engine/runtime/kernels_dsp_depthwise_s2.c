@@ -30,7 +30,9 @@ typedef struct {
   int32_t t[3][3][4];
 } QuadTaps;
 
-static void PackQuad(const kilonas_conv_params* p, const kilonas_view* iv, int32_t ch, QuadTaps* taps, Quad* q) {
+/* The quad's doubled taps (unpacked, for PackQuadTaps and DroppedQuad), pitches, biases and
+ * requantization constants. */
+static void QuadConstants(const kilonas_conv_params* p, const kilonas_view* iv, int32_t ch, QuadTaps* taps, Quad* q) {
   const int32_t c = iv->c;
   q->c = c;
   q->pitch = iv->w * c;
@@ -163,7 +165,7 @@ void kilonas_dw3x3_s2_quad(const kilonas_conv_params* p, int8_t* buf, const kilo
                            const kilonas_rect* r, int32_t ch) {
   QuadTaps t;
   Quad q, border, top, left, corner;
-  PackQuad(p, iv, ch, &t, &q);
+  QuadConstants(p, iv, ch, &t, &q);
   PackQuadTaps(&t, &q);
   border = q;
   border.c = 4;
