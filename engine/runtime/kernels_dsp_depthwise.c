@@ -1,6 +1,7 @@
 /* In-place depthwise with SMLAD. As kilonas_depthwise_inplace, one channel at a time is copied
  * into the int8 scratch with a ring of the zero point (the input offset is folded into the
- * channel's bias, so padding needs no test), and its outputs are written over the channel.
+ * channel's bias, so padding needs no test), and its outputs are written over the channel; 3x3
+ * at stride 2 needs no copy and takes four channels per pass (kernels_dsp_depthwise_s2.c).
  *
  * The channel's taps are packed once per channel into doubled q15 pairs (doubling feeds
  * kilonas_output_fast): for every 4 taps t0..t3 of a kernel row the words (2 t0, 2 t2) and
