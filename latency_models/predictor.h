@@ -3,7 +3,8 @@
 // shapes, reference kernels in per_layer mode, fused adds free). Calls missing from the LUT fall
 // back to a linear model of their group (op kind, kernel, stride, kernel set, writes over; or a
 // coarser group when that has few entries): least squares on (MACs, output elements, input
-// elements, 1) over the group's LUT entries (Eigen); fallback uses are counted.
+// elements, output pixels, output rows x channels, channels, 1) over the group's LUT entries
+// (Eigen); fallback uses are counted.
 // Cost: one hash lookup per call, microseconds per network.
 #pragma once
 
@@ -15,6 +16,9 @@
 #include "latency_models/lut.h"
 
 namespace kilonas::latency_models {
+
+constexpr int kFeatures = 7;  // of the fallback model: FeaturesOf in predictor.cc
+using Features = std::array<double, kFeatures>;
 
 struct LatencyPrediction {
   double cycles = 0;
@@ -35,7 +39,7 @@ class LatencyPredictor {
 
  private:
   LatencyLut lut_;
-  std::unordered_map<std::string, std::array<double, 4>> coefficients_;  // per fallback group
+  std::unordered_map<std::string, Features> coefficients_;  // per fallback group
 };
 
 }  // namespace kilonas::latency_models

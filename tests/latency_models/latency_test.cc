@@ -82,25 +82,32 @@ TEST(SpaceCallKeys, EveryWholeTensorCallOfRandomSubnetsIsEnumerated) {
   }
 }
 
+// A kernel's cost per MAC, per output element, per output pixel, per output row and channel, per
+// channel and per call: what the fallback model's features span.
+double SyntheticCycles(const OpKey& key) {
+  return 3.0 * KeyMacs(key) + 2.0 * key.out.Elements() + 5.0 * key.out.h * key.out.w + 7.0 * key.out.h * key.out.c +
+         40.0 * key.out.c + 100;
+}
+
 LatencyLut SyntheticLut() {
-  // cycles = 3 * MACs + 2 * output elements + 100, on the fmnist space's pointwise keys only.
+  // SyntheticCycles on the fmnist space's pointwise keys only.
   LatencyLut lut;
   lut.mcu = "test";
   lut.provenance = {"0", "qemu-icount", "2026-01-01T00:00:00Z", "cortex-m7", "test", 1.0, 100.0, ""};
   for (const OpKey& key : SpaceCallKeys(core::FashionMnistSpace(), PlanMode::kInPlace)) {
     if (key.kind != core::OpKind::kPointwiseConv2d || key.writes_over) continue;
-    lut.entries[key] = {1, 3.0 * KeyMacs(key) + 2.0 * key.out.Elements() + 100};
+    lut.entries[key] = {1, SyntheticCycles(key)};
   }
   return lut;
 }
 
-TEST(LatencyPredictor, FallbackModelRecoversALinearCostAndCountsMisses) {
+TEST(LatencyPredictor, FallbackModelRecoversPerMacOutputPixelRowChannelAndCallCostsAndCountsMisses) {
   const LatencyPredictor predictor(SyntheticLut());
   const OpKey unseen{core::OpKind::kPointwiseConv2d, 1, 1, {7, 7, 40}, {7, 7, 200}};
   bool miss = false;
   const double cycles = predictor.Cycles(unseen, &miss);
   EXPECT_TRUE(miss);
-  EXPECT_NEAR(cycles, 3.0 * KeyMacs(unseen) + 2.0 * 49 * 200 + 100, 1.0);
+  EXPECT_NEAR(cycles, SyntheticCycles(unseen), 1.0);
   const OpKey seen = predictor.lut().entries.begin()->first;
   EXPECT_DOUBLE_EQ(predictor.Cycles(seen, &miss), predictor.lut().entries.begin()->second.cycles);
   EXPECT_FALSE(miss);
@@ -226,3 +233,4 @@ TEST(LutFile, RoundTripAndClearErrors) {
 
 }  // namespace
 }  // namespace kilonas::latency_models
+
