@@ -206,34 +206,11 @@ kilonas_dw3x3_s1_pairs:
   add r12, r12, r4
 .endm
 
-/* void kilonas_dw5x5_s1_pairs(same arguments): q's `packed` (byte offset 48) points at the
- * channel's 5 x 4 tap words (PackTaps). */
-  .section .text.kilonas_dw5x5_s1_pairs, "ax", %progbits
-  .global kilonas_dw5x5_s1_pairs
-  .type kilonas_dw5x5_s1_pairs, %function
-  .align 2
-  .thumb_func
-kilonas_dw5x5_s1_pairs:
-  push {r4-r11, lr}
-  ldrd r4, r5, [r3]            /* sw, c */
-.Ls5_pair:
-  ldr r6, [r3, #8]             /* doubled bias */
-  mov r7, r6
-  mov r12, r0
-  ldr lr, [r3, #48]            /* packed taps */
+.macro DW5_ROWS
+  .rept 5
   DW5_ROW
-  DW5_ROW
-  DW5_ROW
-  DW5_ROW
-  DW5_ROW
-  ldrd r12, lr, [r3, #12]      /* multiplier, r */
-  ldr r10, [r3, #20]           /* round_zp */
-  DW_STORE_PAIR
-  adds r0, r0, #2
-  cmp r0, r2
-  bne .Ls5_pair
-  pop {r4-r11, pc}
-  .size kilonas_dw5x5_s1_pairs, .-kilonas_dw5x5_s1_pairs
+  .endr
+.endm
 
 /* One tap group of a 7x7 row: the tap words at lr (advanced by 8) against the words at
  * r12 + \off (first output) and r12 + \off + 1 (second). */
@@ -251,34 +228,46 @@ kilonas_dw5x5_s1_pairs:
   smlad r7, r9, r11, r7
 .endm
 
-/* void kilonas_dw7x7_s1_pairs(same arguments): 7 rows of two tap groups, (t0..t3) and
- * (t4, t5, t6, 0); the second output's last word reads x8, against a zero tap. */
-  .section .text.kilonas_dw7x7_s1_pairs, "ax", %progbits
-  .global kilonas_dw7x7_s1_pairs
-  .type kilonas_dw7x7_s1_pairs, %function
-  .align 2
-  .thumb_func
-kilonas_dw7x7_s1_pairs:
-  push {r4-r11, lr}
-  ldrd r4, r5, [r3]            /* sw, c */
-.Ls7_pair:
-  ldr r6, [r3, #8]             /* doubled bias */
-  mov r7, r6
-  mov r12, r0
-  ldr lr, [r3, #48]            /* packed taps */
+/* 7 rows of two tap groups, (t0..t3) and (t4, t5, t6, 0); the second output's last word reads
+ * x8, against a zero tap. */
+.macro DW7_ROWS
   .rept 7
   DW7_GROUP 0
   DW7_GROUP 4
   add r12, r12, r4
   .endr
+.endm
+
+/* A pairs function of a kernel whose taps are q's `packed` words (byte offset 48; PackTaps):
+ * \rows accumulates a pair's kernel rows from r12 (the window) and lr (the taps). */
+.macro DW_PACKED_PAIRS name, rows
+  .section .text.\name, "ax", %progbits
+  .global \name
+  .type \name, %function
+  .align 2
+  .thumb_func
+\name:
+  push {r4-r11, lr}
+  ldrd r4, r5, [r3]            /* sw, c */
+1:
+  ldr r6, [r3, #8]             /* doubled bias */
+  mov r7, r6
+  mov r12, r0
+  ldr lr, [r3, #48]            /* packed taps */
+  \rows
   ldrd r12, lr, [r3, #12]      /* multiplier, r */
   ldr r10, [r3, #20]           /* round_zp */
   DW_STORE_PAIR
   adds r0, r0, #2
   cmp r0, r2
-  bne .Ls7_pair
+  bne 1b
   pop {r4-r11, pc}
-  .size kilonas_dw7x7_s1_pairs, .-kilonas_dw7x7_s1_pairs
+  .size \name, .-\name
+.endm
+
+/* void kilonas_dw5x5_s1_pairs(same arguments), void kilonas_dw7x7_s1_pairs(same arguments). */
+  DW_PACKED_PAIRS kilonas_dw5x5_s1_pairs, DW5_ROWS
+  DW_PACKED_PAIRS kilonas_dw7x7_s1_pairs, DW7_ROWS
 #endif
 
 /* Stride-2 3x3 depthwise straight from the HWC tensor, four channels per output
