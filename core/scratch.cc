@@ -26,9 +26,10 @@ int64_t ScratchBytes(OpKind kind, int kernel, int padding, KernelSet kernels, bo
     case OpKind::kDepthwiseConv2d:
       if (!depthwise_in_place) return 0;
       return static_cast<int64_t>(in_h + 2 * padding) * (in_w + 2 * padding) + 4;  // word reads' slack
+    case OpKind::kFullyConnected:
+      return static_cast<int64_t>(in_h) * in_w * in_c / 4 * 8;  // two words per group of four inputs
     case OpKind::kAdd:
     case OpKind::kGlobalAvgPool:
-    case OpKind::kFullyConnected:
       return 0;
   }
   return 0;

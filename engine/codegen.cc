@@ -33,14 +33,14 @@ std::string Address(int64_t offset) {
 
 // The op's constants and parameter struct: bias, multiplier and shift arrays for the reference
 // kernels, or the interleaved channel words for the kernels that read them (same bytes).
-void ConvBlock(std::ostringstream& out, const Model& model, int i, bool channel_words) {
+void ConvBlock(std::ostringstream& out, const Model& model, int i, Kernel kernel) {
   const std::string n = std::to_string(i);
   const OpConstants& c = model.constants[i];
-  std::vector<int8_t> weights = c.weights;
-  weights.resize((weights.size() + 3) / 4 * 4, 0);  // whole words: the SMLAD kernels read rows by words
-  Array(out, "int8_t", "w" + n, weights);
+  const KernelConstants k = ConstantsFor(model, i, kernel);
+  const bool channel_words = UsesChannelWords(kernel);
+  Array(out, "int8_t", "w" + n, k.weights);
   if (channel_words) {
-    Array(out, "int32_t", "ch" + n, ChannelWords(model, i));
+    Array(out, "int32_t", "ch" + n, k.channels);
   } else {
     Array(out, "int32_t", "b" + n, c.bias);
     Array(out, "int32_t", "m" + n, c.multiplier);
@@ -117,9 +117,12 @@ std::string KernelCall(Kernel kernel, const CallOperands& o, const kilonas_view&
           << o.out << ");";
       break;
     case Kernel::kFullyConnected:
-    case Kernel::kFullyConnectedDsp:
       out << symbol << "(" << o.conv_params << ", " << o.in << ", " << in_view.h * in_view.w * in_view.c << ", " << o.out
           << ", " << out_view.c << ");";
+      break;
+    case Kernel::kFullyConnectedDsp:
+      out << symbol << "(" << o.conv_params << ", " << o.in << ", " << in_view.h * in_view.w * in_view.c << ", " << o.out
+          << ", " << out_view.c << ", (int16_t*)(" << o.scratch << "));";
       break;
     case Kernel::kNone:
       break;
@@ -161,17 +164,18 @@ GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const s
       << "static int8_t kilonas_external_input[KILONAS_MODEL_INPUT_BYTES];\n";
   }
   c << "\n";
-  std::vector<bool> fused_projection(g.ops().size(), false), channel_words(g.ops().size(), false);
+  std::vector<bool> fused_projection(g.ops().size(), false);
+  std::vector<Kernel> kernel_of(g.ops().size(), Kernel::kNone);
   for (const Step& s : schedule.steps) {
     fused_projection[s.op] = s.kernel == Kernel::kPointwiseAddRef || s.kernel == Kernel::kPointwiseAddDsp;
-    channel_words[s.op] = UsesChannelWords(s.kernel);
+    kernel_of[s.op] = s.kernel;
   }
   for (size_t i = 0; i < g.ops().size(); ++i) {
     const int index = static_cast<int>(i);
     const core::Op& op = g.op(index);
     c << "/* op " << i << " " << op.name << ": " << core::Traits(op.kind).name << " " << g.InputOf(op).shape.ToString()
       << " -> " << g.OutputOf(op).shape.ToString() << " */\n";
-    if (core::Traits(op.kind).has_weights) ConvBlock(c, model, index, channel_words[i]);
+    if (core::Traits(op.kind).has_weights) ConvBlock(c, model, index, kernel_of[i]);
     if (op.kind == core::OpKind::kAdd) AddBlock(c, "ap" + std::to_string(i), AddParams(model, index, op.inputs[0]));
     if (fused_projection[i]) {
       // The add after this projection is computed here, over the residual (input1).

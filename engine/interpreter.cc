@@ -23,11 +23,10 @@ Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Sc
   weights_.resize(num_ops);
   for (int i = 0; i < num_ops; ++i) {
     const core::Op& op = model.graph.op(i);
-    if (UsesChannelWords(kernel_of[i])) channels_[i] = ChannelWords(model, i);
+    KernelConstants k = ConstantsFor(model, i, kernel_of[i]);  // as the generated code stores them
+    channels_[i] = std::move(k.channels);
+    weights_[i] = std::move(k.weights);
     conv_.push_back(ConvParams(model, i, channels_[i].empty() ? nullptr : channels_[i].data()));
-    // Padded to whole words as in the generated code: the SMLAD kernels read rows by words.
-    weights_[i] = model.constants[i].weights;
-    weights_[i].resize((weights_[i].size() + 3) / 4 * 4, 0);
     conv_.back().weights = weights_[i].data();
     pool_.push_back(PoolParams(model, i));
     // A fused add's parameters live with the projection before it (residual first).
@@ -115,7 +114,7 @@ void Interpreter::Run(const Step& s, const int8_t* input) {
       kilonas_fully_connected(conv, in, s.in_view.h * s.in_view.w * s.in_view.c, out, s.out_view.c);
       break;
     case Kernel::kFullyConnectedDsp:
-      kilonas_fully_connected_dsp(conv, in, s.in_view.h * s.in_view.w * s.in_view.c, out, s.out_view.c);
+      kilonas_fully_connected_dsp(conv, in, s.in_view.h * s.in_view.w * s.in_view.c, out, s.out_view.c, scratch16);
       break;
   }
 }

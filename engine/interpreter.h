@@ -34,8 +34,8 @@ class Interpreter {
 
   memory_planner::MemoryPlan plan_;
   Schedule schedule_;
-  std::vector<std::vector<int32_t>> channels_;  // ChannelWords of the ops whose kernel reads them
-  std::vector<std::vector<int8_t>> weights_;    // each op's weights padded to whole words
+  std::vector<std::vector<int32_t>> channels_;  // ConstantsFor: channel words where the kernel reads them
+  std::vector<std::vector<int8_t>> weights_;    // ConstantsFor: the weights as the kernel reads them
   std::vector<kilonas_conv_params> conv_;
   std::vector<kilonas_add_params> add_;
   std::vector<kilonas_pool_params> pool_;

@@ -121,16 +121,23 @@ kilonas_conv_params ConvParams(const Model& model, int index, const int32_t* cha
   return p;
 }
 
-std::vector<int32_t> ChannelWords(const Model& model, int index) {
+KernelConstants ConstantsFor(const Model& model, int index, Kernel kernel) {
   const core::Op& op = model.graph.op(index);
   const OpConstants& c = model.constants.at(index);
+  KernelConstants k;
+  k.weights = c.weights;
+  k.weights.resize((k.weights.size() + 3) / 4 * 4, 0);
   const int32_t channels = static_cast<int32_t>(c.bias.size());
-  if (channels == 0) return {};
-  std::vector<int32_t> words(static_cast<size_t>(channels) * KILONAS_CHANNEL_WORDS);
-  kilonas_channel_words(c.weights.data(), c.bias.data(), c.multiplier.data(), c.shift.data(), channels,
-                        static_cast<int32_t>(c.weights.size()) / channels, op.kind == core::OpKind::kDepthwiseConv2d,
-                        -TensorZeroPoint(model.graph.InputOf(op)), words.data());
-  return words;
+  if (!UsesChannelWords(kernel) || channels == 0) return k;
+  const int32_t per_channel = static_cast<int32_t>(c.weights.size()) / channels;
+  k.channels.resize(static_cast<size_t>(channels) * KILONAS_CHANNEL_WORDS);
+  kilonas_channel_words(c.weights.data(), c.bias.data(), c.multiplier.data(), c.shift.data(), channels, per_channel,
+                        op.kind == core::OpKind::kDepthwiseConv2d, -TensorZeroPoint(model.graph.InputOf(op)),
+                        k.channels.data());
+  if (kernel == Kernel::kFullyConnectedDsp) {
+    kilonas_fully_connected_dsp_constants(k.weights.data(), channels, per_channel, k.channels.data());
+  }
+  return k;
 }
 
 kilonas_add_params AddParams(const Model& model, int add_index, int first_input) {

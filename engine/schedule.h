@@ -38,10 +38,18 @@ core::Result<Schedule> BuildSchedule(const Model& model, const memory_planner::M
 // Kernel parameter blocks of op `index`, pointing into model.constants (which must outlive them).
 // `channels`: the op's ChannelWords when its kernel reads them (UsesChannelWords), else null.
 kilonas_conv_params ConvParams(const Model& model, int index, const int32_t* channels = nullptr);
-// The optimized kernels' per-output-channel words (kilonas_conv_params.channels,
-// KILONAS_CHANNEL_WORDS each): 2 x (bias + input offset x the channel's weight sum), multiplier,
-// shift. Exact in int32: the model loader bounds |bias| + 256 x sum|w| below 2^30.
-std::vector<int32_t> ChannelWords(const Model& model, int index);
+// The constants `kernel` reads for op `index`, as the generated code stores them and the
+// interpreter passes them: the weights padded to whole words (the SMLAD kernels read rows by
+// words) and, for the kernels that read them (UsesChannelWords), the per-output-channel words
+// (kilonas_conv_params.channels, KILONAS_CHANNEL_WORDS each): 2 x (bias + input offset x the
+// channel's weight sum), multiplier, shift, exact in int32 (the model loader bounds |bias| +
+// 256 x sum|w| below 2^30). The fully connected SMLAD kernel gets both in its own layout
+// (kilonas_fully_connected_dsp_constants).
+struct KernelConstants {
+  std::vector<int8_t> weights;
+  std::vector<int32_t> channels;  // empty unless the kernel reads them
+};
+KernelConstants ConstantsFor(const Model& model, int index, Kernel kernel);
 // Add parameters; for a fused add (kernel kPointwiseAdd*) input1 is the residual.
 kilonas_add_params AddParams(const Model& model, int add_index, int first_input);
 kilonas_pool_params PoolParams(const Model& model, int index);

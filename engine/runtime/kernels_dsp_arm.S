@@ -348,3 +348,53 @@ kilonas_dw3x3_s2_quads:
   pop {r4-r11, pc}
   .size kilonas_dw3x3_s2_quads, .-kilonas_dw3x3_s2_quads
 #endif
+
+/* The groups of one block of four fully connected rows (kernels_dsp.c, kilonas_fully_connected_dsp):
+ * per group of four inputs the input words A, B, and per row one weight word W used as it is
+ * against A and, after SXTB16(W ror 8), against B; two groups per pass.
+ *
+ * void kilonas_fc4_groups(const uint32_t* pairs, const uint32_t* pairs_end, struct fc_block* b);
+ * b: {const int8_t* p, q; int32_t n; int32_t a[4]}: rows p, p + n, q, q + n, their sums a. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* Row \acc's weight word in r11 against A (r9) and B (r10). */
+.macro FC_ROW acc
+  smlad \acc, r11, r9, \acc
+  sxtb16 r11, r11, ror #8
+  smlad \acc, r11, r10, \acc
+.endm
+
+.macro FC_GROUP
+  ldrd r9, r10, [r0], #8       /* A, B */
+  ldr r11, [r2, r4]            /* row p + n */
+  FC_ROW r6
+  ldr r11, [r2], #4            /* row p */
+  FC_ROW r5
+  ldr r11, [r3, r4]            /* row q + n */
+  FC_ROW r8
+  ldr r11, [r3], #4            /* row q */
+  FC_ROW r7
+.endm
+
+  .section .text.kilonas_fc4_groups, "ax", %progbits
+  .global kilonas_fc4_groups
+  .type kilonas_fc4_groups, %function
+  .align 2
+  .thumb_func
+kilonas_fc4_groups:
+  push {r4-r11, lr}
+  mov r12, r2                  /* block */
+  ldm r12, {r2-r8}             /* p, q, n, a0..a3 */
+  sub lr, r1, r0
+  tst lr, #8                   /* an odd number of groups starts with the second of the pair */
+  bne 2f
+1:
+  FC_GROUP
+2:
+  FC_GROUP
+  cmp r0, r1
+  bne 1b
+  add r12, r12, #12
+  stm r12, {r5-r8}
+  pop {r4-r11, pc}
+  .size kilonas_fc4_groups, .-kilonas_fc4_groups
+#endif

@@ -121,9 +121,16 @@ void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const ki
 /* Scratch: 4 x Cin int16 (four input pixels). */
 void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
                            int8_t* out, const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
-/* Reads `channels`. Scratch: none. */
+/* Reads `channels` and weights in the layout kilonas_fully_connected_dsp_constants makes.
+ * Scratch: in_n / 4 x 8 bytes (two words per group of four inputs). */
 void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
-                                 int32_t out_n);
+                                 int32_t out_n, int16_t* scratch);
+/* Turns a fully connected layer's plain weights ([rows][in_n]) and channel words
+ * (kilonas_channel_words) into the ones kilonas_fully_connected_dsp reads, in place: in every whole
+ * group of four inputs of a row, weights 0 and 2 are stored plus 128 (the byte xor 0x80), and
+ * the row's doubled bias gains 2 x 128 x the row's weights 1 and 3 of those groups. Run at
+ * export, not on the device. */
+void kilonas_fully_connected_dsp_constants(int8_t* weights, int32_t rows, int32_t in_n, int32_t* words);
 /* In place like kilonas_depthwise_inplace (kernel <= 7), reading `channels`. Scratch: that of
  * kilonas_depthwise_inplace plus 4 bytes. */
 void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,

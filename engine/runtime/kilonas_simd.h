@@ -15,6 +15,7 @@ static inline int32_t kilonas_smlad(uint32_t a, uint32_t b, int32_t acc) {
   return __smlad((int32_t)a, (int32_t)b, acc);
 }
 static inline uint32_t kilonas_sadd16(uint32_t a, uint32_t b) { return (uint32_t)__sadd16((int32_t)a, (int32_t)b); }
+static inline uint32_t kilonas_ssub16(uint32_t a, uint32_t b) { return (uint32_t)__ssub16((int32_t)a, (int32_t)b); }
 static inline int32_t kilonas_ssat8(int32_t x) { return __ssat(x, 8); }
 static inline int32_t kilonas_smmulr(int32_t a, int32_t b) {
   int32_t r;
@@ -58,6 +59,12 @@ static inline int32_t kilonas_smlad(uint32_t a, uint32_t b, int32_t acc) {
 static inline uint32_t kilonas_sadd16(uint32_t a, uint32_t b) {
   const uint32_t lo = (a + b) & 0xFFFFu;
   const uint32_t hi = ((a >> 16) + (b >> 16)) & 0xFFFFu;
+  return lo | (hi << 16);
+}
+/* Lane-wise 16-bit subtract, wrapping. */
+static inline uint32_t kilonas_ssub16(uint32_t a, uint32_t b) {
+  const uint32_t lo = (a - b) & 0xFFFFu;
+  const uint32_t hi = ((a >> 16) - (b >> 16)) & 0xFFFFu;
   return lo | (hi << 16);
 }
 static inline int32_t kilonas_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }

@@ -108,19 +108,35 @@ TEST(DspKernels, PointwiseAndFusedAddMatchReferenceBitForBit) {
   }
 }
 
+// With the weights and channel words in the SMLAD kernel's layout (kilonas_fully_connected_dsp_
+// constants) and the planned scratch; every tenth case at the ends of the int8 ranges, where the
+// input pairs' halfwords x1 - 256 x0 - 128 reach -32768 and 32767.
 TEST(DspKernels, FullyConnectedMatchesReferenceBitForBit) {
   std::mt19937 rng(14);
   for (int trial = 0; trial < 300; ++trial) {
     ConvCase c = RandomCase(rng, false, 1, 1);
     const int in_n = c.h * c.w * c.cin;  // the flattened input, weights [cout][in_n]
+    const bool extreme = trial % 10 == 0;
     c.weights.resize(static_cast<size_t>(c.cout) * in_n);
-    for (int8_t& w : c.weights) w = static_cast<int8_t>(std::uniform_int_distribution<int>(-127, 127)(rng));
+    for (int8_t& w : c.weights) {
+      w = static_cast<int8_t>(extreme ? (std::bernoulli_distribution(0.5)(rng) ? 127 : -128)
+                                      : std::uniform_int_distribution<int>(-127, 127)(rng));
+    }
+    if (extreme) {
+      for (int i = 0; i < in_n; ++i) c.in[i] = static_cast<int8_t>((i + trial / 10) % 2 ? 127 : -128);
+    }
     c.p.weights = c.weights.data();
     kilonas_channel_words(c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), c.cout, in_n, 0,
                           c.p.input_offset, c.channels.data());
     std::vector<int8_t> ref(c.cout), dsp(c.cout);
     kilonas_fully_connected(&c.p, c.in.data(), in_n, ref.data(), c.cout);
-    kilonas_fully_connected_dsp(&c.p, c.in.data(), in_n, dsp.data(), c.cout);
+    std::vector<int8_t> weights = c.weights;
+    weights.resize((weights.size() + 3) / 4 * 4, 0);
+    kilonas_fully_connected_dsp_constants(weights.data(), c.cout, in_n, c.channels.data());
+    c.p.weights = weights.data();
+    std::vector<int16_t> scratch(core::ScratchBytes(core::OpKind::kFullyConnected, 1, 0, core::KernelSet::kOptimized,
+                                                    false, c.h, c.w, c.cin) / 2);
+    kilonas_fully_connected_dsp(&c.p, c.in.data(), in_n, dsp.data(), c.cout, scratch.data());
     ASSERT_EQ(ref, dsp) << "trial " << trial;
   }
 }

@@ -66,15 +66,15 @@ static const kilonas_add_params ap3 = {128, 24, -83, 1919160087, -1, 1073741824,
 static const kilonas_pool_params pp4 = {83, -128, 1294053392, 0};
 /* op 5 classifier: fully_connected 1x1x8 -> 1x1x2 */
 static const int8_t w5[16] = {
-  -127, 21, -106, 42, -85, 64, -64, 85, -42, 106, -21, 127, 0, -127, 21, -106,
+  1, 21, 22, 42, 43, 64, 64, 85, 86, 106, 107, 127, -128, -127, -107, -106,
 };
 static const int32_t ch5[6] = {
-  -43520, 1090607663, -5, 5460, 1090607663, -5,
+  10752, 1090607663, -5, 5460, 1090607663, -5,
 };
 static const kilonas_conv_params cp5 = {w5, 0, 0, 0, ch5, 1, 128, 39, -128, 127, 1, 1, 0, 1, 1, 4};
 
 int8_t* kilonas_model_input(void) { int8_t* const a = (int8_t*)kilonas_arena; (void)a; return a + 140; }
-const int8_t* kilonas_model_output(void) { return (const int8_t*)kilonas_arena + 8; }
+const int8_t* kilonas_model_output(void) { return (const int8_t*)kilonas_arena + 24; }
 
 void kilonas_model_invoke(void) {
   int8_t* const a = (int8_t*)kilonas_arena;
@@ -101,12 +101,12 @@ void kilonas_model_invoke(void) {
   }
   { /* pool */
     KILONAS_STEP_BEGIN();
-    kilonas_global_avg_pool(&pp4, a + 108, 4, 8, a + 0);
+    kilonas_global_avg_pool(&pp4, a + 108, 4, 8, a + 16);
     KILONAS_STEP_END(3);
   }
   { /* classifier */
     KILONAS_STEP_BEGIN();
-    kilonas_fully_connected_dsp(&cp5, a + 0, 8, a + 8, 2);
+    kilonas_fully_connected_dsp(&cp5, a + 16, 8, a + 24, 2, (int16_t*)(a + 0));
     KILONAS_STEP_END(4);
   }
 }
