@@ -2,10 +2,10 @@
 // (default STM32F746, Cortex-M7 in qemu-system-arm -M mps2-an500, -icount shift=0: exact counts),
 // for single layers of every kernel and whole networks (docs/engine.md), with the reference and
 // the SMLAD kernel sets. Prints figures; run by scripts, not ctest (each case builds and runs
-// firmware). A network that does not fit the profile's SRAM or flash is named and skipped.
-//   firmware_bench [hw_profile.json] [out_dir]
+// firmware). A case whose firmware does not build (a network over the profile's SRAM or flash)
+// is named with the reason and skipped. `only` runs the cases whose name contains it.
+//   firmware_bench [hw_profile.json] [out_dir] [only]
 #include <cstdio>
-#include <optional>
 #include <random>
 #include <string>
 
@@ -59,8 +59,9 @@ struct Figures {
   bool exact = false;
 };
 
-// Empty when the firmware does not build (the model exceeds the profile's SRAM or flash).
-std::optional<Figures> Measure(const core::Graph& graph, int op, const core::HwProfile& hw, engine::KernelSet set,
+// The export's error when the firmware does not build or run (e.g. the model exceeds the
+// profile's SRAM or flash).
+core::Result<Figures> Measure(const core::Graph& graph, int op, const core::HwProfile& hw, engine::KernelSet set,
                                const std::string& dir) {
   std::mt19937 rng(7);
   const engine::FloatModel fm = engine::RandomFloatModel(graph, rng);
@@ -69,7 +70,7 @@ std::optional<Figures> Measure(const core::Graph& graph, int op, const core::HwP
   const engine::Model model = engine::Quantize(fm, {image}, {}).value();
   engine::ExportOptions options{dir, "bench", KILONAS_SOURCE_DIR, set, true, true};
   core::Result<engine::ExportResult> r = engine::ExportModel(model, engine::QuantizeInput(model, image), hw, options);
-  if (!r.ok()) return std::nullopt;
+  if (!r.ok()) return r.error();
   Figures f;
   f.exact = r.value().BitExact();
   if (op < 0) {
@@ -83,14 +84,18 @@ std::optional<Figures> Measure(const core::Graph& graph, int op, const core::HwP
 }
 
 void Report(const std::string& name, const core::Graph& graph, int op, const core::HwProfile& hw, const std::string& dir) {
-  const std::optional<Figures> measured_ref = Measure(graph, op, hw, engine::KernelSet::kReference, dir);
-  const std::optional<Figures> measured_dsp = Measure(graph, op, hw, engine::KernelSet::kOptimized, dir);
-  if (!measured_ref || !measured_dsp) {
-    std::printf("%-38s does not fit %s (SRAM or flash): skipped\n", name.c_str(), hw.name.c_str());
+  const core::Result<Figures> measured_ref = Measure(graph, op, hw, engine::KernelSet::kReference, dir);
+  const core::Result<Figures> measured_dsp = Measure(graph, op, hw, engine::KernelSet::kOptimized, dir);
+  if (!measured_ref.ok() || !measured_dsp.ok()) {
+    const std::string why = (measured_ref.ok() ? measured_dsp.error() : measured_ref.error()).message;
+    const size_t overflow = why.find("overflowed");  // the linker's line says by how much
+    const size_t line = overflow == std::string::npos ? 0 : why.rfind('\n', overflow) + 1;
+    std::printf("%-38s skipped on %s: %s\n", name.c_str(), hw.name.c_str(),
+                why.substr(line, why.find('\n', line) - line).c_str());
     return;
   }
-  const Figures& ref = *measured_ref;
-  const Figures& dsp = *measured_dsp;
+  const Figures& ref = measured_ref.value();
+  const Figures& dsp = measured_dsp.value();
   std::printf("%-38s %10lld MACs | reference %11llu instr %6.3f MACs/instr | SMLAD %11llu instr %6.3f MACs/instr | %5.2fx%s\n",
               name.c_str(), static_cast<long long>(ref.macs), static_cast<unsigned long long>(ref.instructions),
               static_cast<double>(ref.macs) / static_cast<double>(ref.instructions),
@@ -112,27 +117,29 @@ int main(int argc, char** argv) {
   }
   std::printf("firmware_bench on %s (%s, qemu -M %s, instructions = CMSDK ticks x 40)\n", hw.value().name.c_str(),
               hw.value().core.c_str(), hw.value().qemu_machine.c_str());
-  const core::HwProfile& p = hw.value();
-  Report("pointwise 16x16, 96 -> 96", Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1), 0, p, dir);
-  Report("pointwise 14x14, 16 -> 8", Layer(core::OpKind::kPointwiseConv2d, 14, 16, 8, 1), 0, p, dir);
-  Report("pointwise 32x32, 16 -> 48", Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1), 0, p, dir);
-  Report("depthwise 3x3 s1 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3), 1, p, dir);
-  Report("depthwise 3x3 s2 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3, 2), 1, p, dir);
-  Report("depthwise 3x3 s1 in place 5x5x336", Layer(core::OpKind::kDepthwiseConv2d, 5, 16, 336, 3), 1, p, dir);
-  Report("depthwise 7x7 s1 in place 16x16x96", Layer(core::OpKind::kDepthwiseConv2d, 16, 16, 96, 7), 1, p, dir);
-  Report("conv 3x3 s2 64x64, 3 -> 16 (stem)", Layer(core::OpKind::kConv2d, 64, 3, 16, 3, 2), 0, p, dir);
-  Report("fully connected 448 -> 1000", Classifier(448, 1000), 0, p, dir);
-  Report("network mbv2-w0.35 r96 (10 classes)", core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value(), -1, p, dir);
-  Report("network mbv2-w0.35 r144 (1000 classes)", core::BuildGraph(core::MobileNetV2(0.35, 144, 1000)).value(), -1, p,
-         dir);
-  Report("network proxyless-w0.3 r176 (1000)", core::BuildGraph(core::ProxylessMobile(0.3, 176, 1000)).value(), -1, p, dir);
+  const core::HwProfile& hw_profile = hw.value();
+  const std::string only = argc > 3 ? argv[3] : "";
+  const auto report = [&](const std::string& name, const core::Graph& graph, int op) {
+    if (name.find(only) != std::string::npos) Report(name, graph, op, hw_profile, dir);
+  };
+  report("pointwise 16x16, 96 -> 96", Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1), 0);
+  report("pointwise 14x14, 16 -> 8", Layer(core::OpKind::kPointwiseConv2d, 14, 16, 8, 1), 0);
+  report("pointwise 32x32, 16 -> 48", Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1), 0);
+  report("depthwise 3x3 s1 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3), 1);
+  report("depthwise 3x3 s2 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3, 2), 1);
+  report("depthwise 3x3 s1 in place 5x5x336", Layer(core::OpKind::kDepthwiseConv2d, 5, 16, 336, 3), 1);
+  report("depthwise 7x7 s1 in place 16x16x96", Layer(core::OpKind::kDepthwiseConv2d, 16, 16, 96, 7), 1);
+  report("conv 3x3 s2 64x64, 3 -> 16 (stem)", Layer(core::OpKind::kConv2d, 64, 3, 16, 3, 2), 0);
+  report("fully connected 448 -> 1000", Classifier(448, 1000), 0);
+  report("network mbv2-w0.35 r96 (10 classes)", core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value(), -1);
+  report("network mbv2-w0.35 r144 (1000 classes)", core::BuildGraph(core::MobileNetV2(0.35, 144, 1000)).value(), -1);
+  report("network proxyless-w0.3 r176 (1000)", core::BuildGraph(core::ProxylessMobile(0.3, 176, 1000)).value(), -1);
   const std::string winner = std::string(KILONAS_SOURCE_DIR) + "/bench/networks/fmnist_default_winner.json";
   core::Result<core::SubnetConfig> subnet = core::LoadSubnetConfig(winner);
   if (!subnet.ok()) {
     std::fprintf(stderr, "firmware_bench: %s\n", subnet.error().message.c_str());
     return 1;
   }
-  Report("network fmnist default winner", core::BuildSubnetGraph(core::FashionMnistSpace(), subnet.value()).value(), -1,
-         p, dir);
+  report("network fmnist default winner", core::BuildSubnetGraph(core::FashionMnistSpace(), subnet.value()).value(), -1);
   return 0;
 }
