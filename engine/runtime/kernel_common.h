@@ -47,6 +47,14 @@ static inline int8_t kilonas_finish_doubled(const kilonas_conv_params* p, int32_
   return kilonas_clamp8(v, p->act_min, p->act_max);
 }
 
+/* Whether an output with this shift and activation range takes the fast requantization
+ * (kilonas_output_fast): a right shift of 1 .. -KILONAS_MIN_FAST_SHIFT (or, for the in-place
+ * depthwise kernel's layer test, a shift up to max_shift) and no clamp inside the int8 range.
+ * The one rule behind kilonas_fast_requant and the fused add's fast_output. */
+static inline int32_t kilonas_takes_fast_output(int32_t shift, int32_t max_shift, int32_t act_min, int32_t act_max) {
+  return shift <= max_shift && shift >= KILONAS_MIN_FAST_SHIFT && act_min == -128 && act_max == 127;
+}
+
 /* The rounding term and output zero point of a fast-path channel with right shift r >= 1 in one
  * constant: 2^(r - 1) + zp x 2^r = (2 zp + 1) x 2^(r - 1). Adding zp x 2^r before the shift adds
  * exactly zp after it. */
@@ -82,8 +90,7 @@ static inline void kilonas_add_prepare(const kilonas_add_params* p, kilonas_add_
   f->m2 = p->input2_multiplier;
   kilonas_rounding_of(p->input2_shift, &f->r2, &f->round2, &f->mask2);
   f->mo = p->output_multiplier;
-  f->fast_output = p->output_shift <= -1 && p->output_shift >= KILONAS_MIN_FAST_SHIFT && p->act_min == -128 &&
-                   p->act_max == 127;
+  f->fast_output = kilonas_takes_fast_output(p->output_shift, -1, p->act_min, p->act_max);
   f->ro = f->fast_output ? -p->output_shift : 0;
   f->round_zp_o = f->fast_output ? kilonas_round_zp(f->ro, p->output_offset) : 0;
 }

@@ -244,7 +244,7 @@ void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, co
     PackTaps(p->weights, k, c, ch, groups, taps);
     /* A channel with a left shift (kilonas_fast_requant lets a layer keep its fast path with
      * some, within headroom) takes the general requantization; rare: a multiplier of 0.5 or more. */
-    const int left_shift = p->fast_requant && p->channels[ch * KILONAS_CHANNEL_WORDS + 2] >= 0;
+    const int left_shift = p->fast_requant && !RightShiftsOnly(p, ch, 1);
     (left_shift ? ChannelAny : channel)(p, buf, iv, ov, r, scratch, sw, taps, ch);
   }
 }

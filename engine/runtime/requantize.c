@@ -18,8 +18,8 @@ void kilonas_channel_words(const int8_t* weights, const int32_t* bias, const int
 
 int32_t kilonas_fast_requant(const int32_t* shift, int32_t channels, int32_t act_min, int32_t act_max,
                              int32_t max_shift) {
-  int32_t fast = act_min == -128 && act_max == 127;
-  for (int32_t ch = 0; ch < channels; ++ch) fast = fast && shift[ch] <= max_shift && shift[ch] >= KILONAS_MIN_FAST_SHIFT;
+  int32_t fast = 1;
+  for (int32_t ch = 0; ch < channels; ++ch) fast = fast && kilonas_takes_fast_output(shift[ch], max_shift, act_min, act_max);
   return fast;
 }
 
