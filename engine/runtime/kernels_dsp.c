@@ -432,8 +432,8 @@ static int32_t DotRest(const int8_t* w, const int8_t* x, int32_t n, int32_t acc)
 void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
                                  int32_t out_n, int16_t* scratch) {
   const int32_t groups = in_n / 4, done = groups * 4, zp = p->output_offset;
-  const uint32_t* const pairs = (const uint32_t*)scratch; /* word aligned */
-  const int32_t even = groups > 0 ? FcPairs(in, groups, (uint32_t*)scratch) : 0;
+  uint32_t* const pairs = (uint32_t*)scratch; /* word aligned */
+  const int32_t even = groups > 0 ? FcPairs(in, groups, pairs) : 0;
   for (int32_t oc = 0; oc < out_n; oc += 4) {
     int32_t row[4];
     if (out_n >= 4) {

@@ -127,20 +127,8 @@ kilonas_pointwise4_channels:
   add r1, r1, r5, lsl #1
 .endm
 
-/* Stride 1, kernel row at \addr, taps at [r3 + \taps]: (x0, x2).(t0, t2) + x1 t1 into r6 and
- * (x1, x3).(t0, t2) + x2 t1 into r7. */
-.macro DW_S1_ROW addr, taps
-  ldr r8, \addr
-  ldrd r10, r11, [r3, #\taps]
-  sxtb16 r9, r8, ror #8
-  sxtb16 r8, r8
-  smlad r6, r8, r10, r6
-  smlabb r6, r9, r11, r6
-  smlad r7, r9, r10, r7
-  smlatb r7, r8, r11, r7
-.endm
-
-/* The first output alone: (x0, x2).(t0, t2) + x1 t1 into r6. */
+/* Stride 1, kernel row at \addr, taps at [r3 + \taps], the first output alone:
+ * (x0, x2).(t0, t2) + x1 t1 into r6 (the row's words stay in r8..r11). */
 .macro DW_S1_SINGLE addr, taps
   ldr r8, \addr
   ldrd r10, r11, [r3, #\taps]
@@ -148,6 +136,13 @@ kilonas_pointwise4_channels:
   sxtb16 r8, r8
   smlad r6, r8, r10, r6
   smlabb r6, r9, r11, r6
+.endm
+
+/* Both outputs of a pair: the first as DW_S1_SINGLE, and (x1, x3).(t0, t2) + x2 t1 into r7. */
+.macro DW_S1_ROW addr, taps
+  DW_S1_SINGLE "\addr", \taps
+  smlad r7, r9, r10, r7
+  smlatb r7, r8, r11, r7
 .endm
 
   .section .text.kilonas_dw3x3_s1_pairs, "ax", %progbits
