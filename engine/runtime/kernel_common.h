@@ -114,13 +114,17 @@ static inline int8_t kilonas_output_fast(int32_t acc2, int32_t multiplier, int32
   return (int8_t)kilonas_ssat8((kilonas_smmlar(acc2, multiplier, round_zp) + (acc2 >> 31)) >> r);
 }
 
-static inline int8_t kilonas_add_one_fast(const kilonas_add_fast* f, const kilonas_add_params* p, int8_t a, int8_t b) {
+/* The sum of the add's two rescaled inputs, before the output's requantization. */
+static inline int32_t kilonas_add_sum(const kilonas_add_fast* f, int8_t a, int8_t b) {
   const int32_t x = kilonas_requant_doubled_any((a + f->offset1) << f->shift_in, f->m1, f->r1, f->round1, f->mask1);
   const int32_t y = kilonas_requant_doubled_any((b + f->offset2) << f->shift_in, f->m2, f->r2, f->round2, f->mask2);
-  if (f->fast_output) {
-    return kilonas_output_fast(2 * (x + y), f->mo, f->ro, f->round_zp_o);
-  }
-  const int32_t v = kilonas_requant(x + y, p->output_multiplier, p->output_shift) + p->output_offset;
+  return x + y;
+}
+
+static inline int8_t kilonas_add_one_fast(const kilonas_add_fast* f, const kilonas_add_params* p, int8_t a, int8_t b) {
+  const int32_t sum = kilonas_add_sum(f, a, b);
+  if (f->fast_output) return kilonas_output_fast(2 * sum, f->mo, f->ro, f->round_zp_o);
+  const int32_t v = kilonas_requant(sum, p->output_multiplier, p->output_shift) + p->output_offset;
   return kilonas_clamp8(v, p->act_min, p->act_max);
 }
 

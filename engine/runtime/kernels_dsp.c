@@ -101,9 +101,7 @@ typedef struct {
  * constants come by value: int8 stores cannot alias a local, so they are not reloaded after
  * every output. */
 KILONAS_ALWAYS_INLINE int8_t AddFastOutput(const kilonas_add_fast f, int8_t a, int8_t b) {
-  const int32_t x = kilonas_requant_doubled_any((a + f.offset1) << f.shift_in, f.m1, f.r1, f.round1, f.mask1);
-  const int32_t y = kilonas_requant_doubled_any((b + f.offset2) << f.shift_in, f.m2, f.r2, f.round2, f.mask2);
-  return kilonas_output_fast(2 * (x + y), f.mo, f.ro, f.round_zp_o);
+  return kilonas_output_fast(2 * kilonas_add_sum(&f, a, b), f.mo, f.ro, f.round_zp_o);
 }
 
 /* All output channels of a block of P pixels; `fast` and `add` are constants in every
