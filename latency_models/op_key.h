@@ -46,7 +46,7 @@ struct OpKeyHash {
   size_t operator()(const OpKey& key) const;
 };
 
-// MACs, input and output elements of a key: the fallback model's features.
+// A key's MACs (one of the fallback model's features, FeaturesOf in predictor.cc).
 int64_t KeyMacs(const OpKey& key);
 
 }  // namespace kilonas::latency_models

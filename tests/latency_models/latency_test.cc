@@ -233,4 +233,3 @@ TEST(LutFile, RoundTripAndClearErrors) {
 
 }  // namespace
 }  // namespace kilonas::latency_models
-
