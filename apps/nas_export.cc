@@ -2,6 +2,7 @@
 // firmware with arm-none-eabi-gcc, runs it in qemu-system-arm and checks it against the host
 // interpreter bit for bit. Until the supernet hands real weights over, weights are random
 // (seeded) and calibration images are random.
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <random>
@@ -15,6 +16,7 @@
 #include "core/reference_nets.h"
 #include "engine/export.h"
 #include "engine/quantizer.h"
+#include "latency_models/weight_layouts.h"
 #include "memory_planner/flash.h"
 #include "memory_planner/patch_plan.h"
 
@@ -41,6 +43,24 @@ core::Result<engine::ExecutionConfig> ChooseExecution(const core::Graph& g, cons
   core::Result<memory_planner::MemoryPlan> plan = memory_planner::PlanForMode(g, parsed.value(), {input_in_arena, 4});
   if (!plan.ok()) return plan.error();
   return engine::ExecutionFor(plan.value());
+}
+
+// The graph with the weight layouts `weights` names: "int8" everywhere, "wide" for every
+// pointwise layer, or "auto", as nas_search exports: chosen by the profile's LUT within its flash
+// budget (latency_models::ChooseWeightLayouts).
+core::Result<core::Graph> WithWeightLayouts(core::Graph graph, const std::string& weights, const core::HwProfile& hw,
+                                            const std::string& mode) {
+  for (int i = 0; i < static_cast<int>(graph.ops().size()); ++i) {
+    const bool wide = weights == "wide" && graph.op(i).kind == core::OpKind::kPointwiseConv2d;
+    graph.mutable_op(i).weights = wide ? core::WeightLayout::kWide : core::WeightLayout::kInt8;
+  }
+  if (weights != "auto") return graph;
+  core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(hw);
+  if (!lut.ok()) return lut.error();
+  core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.code_size);
+  if (!code.ok()) return core::Error{hw.name + ": key 'code_size': " + code.error().message};
+  return latency_models::ChooseWeightLayouts(std::move(graph), memory_planner::ParsePlanMode(mode).value(), code.value(),
+                                             latency_models::LatencyPredictor(lut.value()), hw.FlashBudget());
 }
 
 // Per-op instruction counts of a profiled run, and totals per op kind.
@@ -73,7 +93,7 @@ void PrintProfile(const core::Graph& graph, const engine::ExportResult& result) 
 
 static int ToolMain(int argc, char** argv) {
   CLI::App app{"Export a network as int8: model file, generated C, firmware run in QEMU"};
-  std::string arch, hw_path = "hw_profiles/stm32f746.json", mode = "inplace", kernels = "optimized";
+  std::string arch, hw_path = "hw_profiles/stm32f746.json", mode = "inplace", kernels = "optimized", weights = "auto";
   std::string out_dir, source_dir = KILONAS_SOURCE_DIR;
   std::optional<int> resolution;
   std::optional<int> num_classes;
@@ -86,6 +106,11 @@ static int ToolMain(int argc, char** argv) {
   app.add_option("--hw", hw_path, "hardware profile (budgets, core, QEMU machine)")->capture_default_str();
   app.add_option("--mode", mode, "memory plan mode")->capture_default_str()->check(CLI::IsMember({"per_layer", "inplace", "patch"}));
   app.add_option("--kernels", kernels, "kernel set")->capture_default_str()->check(CLI::IsMember({"optimized", "reference"}));
+  app.add_option("--weights", weights,
+                 "pointwise weight layout: auto (wide where the LUT says it pays, within the flash budget, as "
+                 "nas_search exports), int8, or wide (every pointwise layer)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "int8", "wide"}));
   app.add_option("--num-classes", num_classes, "classifier outputs (default: the subnet's space's; 10 for reference networks)")
       ->check(CLI::Range(1, 100000));
   app.add_option("--space", space, "space of a subnet file (a built-in name or a space JSON file; default: the built-in it names)");
@@ -102,7 +127,9 @@ static int ToolMain(int argc, char** argv) {
   if (!hw.ok()) return Fail(hw.error().message);
   core::Result<apps::ResolvedArch> resolved = apps::ResolveArch(arch, {resolution, num_classes, 10, space});
   if (!resolved.ok()) return Fail(resolved.error().message);
-  const core::Graph& graph = resolved.value().graph;
+  core::Result<core::Graph> laid_out = WithWeightLayouts(resolved.value().graph, weights, hw.value(), mode);
+  if (!laid_out.ok()) return Fail(laid_out.error().message);
+  const core::Graph& graph = laid_out.value();
   const std::string& name = resolved.value().name;
   if (out_dir.empty()) out_dir = "out/export/" + name;
   core::Result<core::DirLock> lock = apps::LockDir("nas_export", out_dir);
@@ -140,6 +167,10 @@ static int ToolMain(int argc, char** argv) {
     plan += " " + std::to_string(e.patches_per_side) + "x" + std::to_string(e.patches_per_side) +
             " patches, stage ops 0.." + std::to_string(e.split_op - 1);
   }
+  std::printf("weights         %d of %d pointwise layers wide (--weights %s)\n", latency_models::CountWideLayers(graph),
+              static_cast<int>(std::count_if(graph.ops().begin(), graph.ops().end(),
+                                             [](const core::Op& op) { return op.kind == core::OpKind::kPointwiseConv2d; })),
+              weights.c_str());
   std::printf("plan            %s, arena %lld bytes (%.1f kB), input %s\n", plan.c_str(),
               static_cast<long long>(result.arena_bytes), result.arena_bytes / 1024.0,
               input_excluded ? "outside the arena" : "in the arena");

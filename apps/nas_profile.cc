@@ -22,6 +22,7 @@
 #include "latency_models/board_import.h"
 #include "latency_models/predictor.h"
 #include "latency_models/space_keys.h"
+#include "latency_models/weight_layouts.h"
 #include "memory_planner/patch_plan.h"
 
 #ifndef KILONAS_SOURCE_DIR
@@ -51,16 +52,20 @@ struct ModeValidation {
 };
 
 // Predicted vs measured whole-network instructions of `count` random subnets run with the plan
-// the search deploys in `mode`.
+// the search deploys in `mode`: every other one with int8 weights, the rest with the weight
+// layouts the search would give it (ChooseWeightLayouts within the profile's flash budget).
 core::Result<ModeValidation> ValidateMode(const latency_models::LatencyPredictor& predictor, const core::OfaSpace& space,
                                           const core::HwProfile& hw, PlanMode mode, int count,
                                           const std::string& work_dir) {
+  core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.code_size);
+  if (!code.ok()) return code.error();
   std::mt19937 rng(2024);
   ModeValidation v;
   const std::string name(memory_planner::PlanModeName(mode));
   for (int i = 0; i < count; ++i) {
     const core::SubnetConfig config = core::SampleSubnet(space, rng);
-    const core::Graph graph = core::BuildSubnetGraph(space, config).value();
+    core::Graph graph = core::BuildSubnetGraph(space, config).value();
+    if (i % 2 == 1) graph = latency_models::ChooseWeightLayouts(graph, mode, code.value(), predictor, hw.FlashBudget());
     const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
     const latency_models::LatencyPrediction p = predictor.Predict(graph, plan);
     const double predicted = p.cycles / hw.cpi;  // back to instructions
@@ -74,8 +79,9 @@ core::Result<ModeValidation> ValidateMode(const latency_models::LatencyPredictor
     v.mean_error += error / count;
     v.max_error = std::max(v.max_error, error);
     v.misses += p.misses;
-    std::printf("  %s subnet %d: r%d w%.2f, %.2fM MACs, %s: predicted %llu, measured %llu instructions (%+.2f%%)\n",
+    std::printf("  %s subnet %d: r%d w%.2f, %.2fM MACs, %d wide, %s: predicted %llu, measured %llu instructions (%+.2f%%)\n",
                 name.c_str(), i, config.resolution, config.width_mult, graph.TotalMacs() / 1e6,
+                latency_models::CountWideLayers(graph),
                 plan.patch ? ("patch " + std::to_string(plan.patch->patches_per_side) + "x" +
                               std::to_string(plan.patch->patches_per_side) + " to op " + std::to_string(plan.patch->split_op))
                                  .c_str()
@@ -124,7 +130,7 @@ core::Result<latency_models::LatencyLut> Profile(const core::HwProfile& hw, cons
   std::ostringstream key_list;
   for (size_t i = 0; i < keys.size(); ++i) {
     cases.push_back({keys[i].kind, keys[i].kernel, keys[i].stride, keys[i].in, keys[i].out, keys[i].kernels,
-                     keys[i].writes_over});
+                     keys[i].writes_over, keys[i].wide});
     key_list << i << "\t" << keys[i].ToString() << "\n";
   }
   core::Result<std::vector<uint64_t>> instructions =

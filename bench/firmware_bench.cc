@@ -42,6 +42,14 @@ core::Graph Layer(core::OpKind kind, int size, int cin, int cout, int kernel, in
   return g;
 }
 
+// The graph with every pointwise layer's weights stored wide (the wide-weight kernel).
+core::Graph WithWideWeights(core::Graph g) {
+  for (int i = 0; i < static_cast<int>(g.ops().size()); ++i) {
+    if (g.op(i).kind == core::OpKind::kPointwiseConv2d) g.mutable_op(i).weights = core::WeightLayout::kWide;
+  }
+  return g;
+}
+
 // input (1 x 1 x in) -> fully connected -> out: a classifier.
 core::Graph Classifier(int in, int out) {
   core::Graph g;
@@ -123,8 +131,10 @@ int main(int argc, char** argv) {
     if (name.find(only) != std::string::npos) Report(name, graph, op, hw_profile, dir);
   };
   report("pointwise 16x16, 96 -> 96", Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1), 0);
+  report("pointwise 16x16, 96 -> 96, wide weights", WithWideWeights(Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1)), 0);
   report("pointwise 14x14, 16 -> 8", Layer(core::OpKind::kPointwiseConv2d, 14, 16, 8, 1), 0);
   report("pointwise 32x32, 16 -> 48", Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1), 0);
+  report("pointwise 32x32, 16 -> 48, wide weights", WithWideWeights(Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1)), 0);
   report("depthwise 3x3 s1 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3), 1);
   report("depthwise 3x3 s2 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3, 2), 1);
   report("depthwise 3x3 s1 in place 5x5x336", Layer(core::OpKind::kDepthwiseConv2d, 5, 16, 336, 3), 1);
@@ -133,6 +143,8 @@ int main(int argc, char** argv) {
   report("fully connected 448 -> 1000", Classifier(448, 1000), 0);
   report("network mbv2-w0.35 r96 (10 classes)", core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value(), -1);
   report("network mbv2-w0.35 r144 (1000 classes)", core::BuildGraph(core::MobileNetV2(0.35, 144, 1000)).value(), -1);
+  report("network mbv2-w0.35 r144, all wide", WithWideWeights(core::BuildGraph(core::MobileNetV2(0.35, 144, 1000)).value()),
+         -1);  // twice the pointwise weights: over the F746's flash, inside the H743's
   report("network proxyless-w0.3 r176 (1000)", core::BuildGraph(core::ProxylessMobile(0.3, 176, 1000)).value(), -1);
   const std::string winner = std::string(KILONAS_SOURCE_DIR) + "/bench/networks/fmnist_default_winner.json";
   core::Result<core::SubnetConfig> subnet = core::LoadSubnetConfig(winner);
@@ -140,6 +152,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "firmware_bench: %s\n", subnet.error().message.c_str());
     return 1;
   }
-  report("network fmnist default winner", core::BuildSubnetGraph(core::FashionMnistSpace(), subnet.value()).value(), -1);
+  const core::Graph winner_graph = core::BuildSubnetGraph(core::FashionMnistSpace(), subnet.value()).value();
+  report("network fmnist default winner", winner_graph, -1);
+  report("network fmnist default winner, all wide", WithWideWeights(winner_graph), -1);
   return 0;
 }

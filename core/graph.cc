@@ -27,6 +27,8 @@ std::string_view DTypeName(DType dtype) {
   return "int8";
 }
 
+std::string_view WeightLayoutName(WeightLayout layout) { return layout == WeightLayout::kWide ? "wide" : "int8"; }
+
 std::string Shape::ToString() const {
   std::ostringstream out;
   out << h << "x" << w << "x" << c;
@@ -133,6 +135,9 @@ Status Graph::ValidateOp(size_t index) const {
   }
   if (op.output < 0 || op.output >= num_tensors) return fail("output tensor id out of range");
   if (op.output == input_) return fail("writes the graph input");
+  if (op.weights == WeightLayout::kWide && op.kind != OpKind::kPointwiseConv2d) {
+    return fail("only a pointwise op can store its weights wide");
+  }
   for (size_t j = 0; j < index; ++j) {
     if (ops_[j].output == op.output) return fail("output tensor already written by op " + ops_[j].name);
   }

@@ -41,6 +41,12 @@ struct Tensor {
   int64_t Bytes() const { return shape.Elements() * BytesPerElement(dtype); }
 };
 
+// How an op's weights are stored. kWide (pointwise only, optimized kernels): sign-extended to
+// int16 in the order the wide SMLAD kernel reads them (kernels_dsp_wide.c): twice the flash of
+// int8, fewer instructions. Chosen per layer against the flash budget (ChooseWeightLayouts).
+enum class WeightLayout { kInt8, kWide };
+std::string_view WeightLayoutName(WeightLayout layout);  // "int8", "wide"
+
 struct Op {
   OpKind kind = OpKind::kConv2d;
   std::string name;
@@ -51,6 +57,7 @@ struct Op {
   int padding = 0;  // symmetric zero padding
   Activation activation = Activation::kNone;
   int block = -1;  // inverted-residual block this op belongs to; -1 for stem and head
+  WeightLayout weights = WeightLayout::kInt8;
 };
 
 // Multiply-accumulates per output position of an op of `kind` with a kernel x kernel window, which
@@ -70,6 +77,7 @@ class Graph {
   const Tensor& tensor(int id) const { return tensors_.at(id); }
   Tensor& mutable_tensor(int id) { return tensors_.at(id); }
   const Op& op(int index) const { return ops_.at(index); }
+  Op& mutable_op(int index) { return ops_.at(index); }  // e.g. to choose its weight layout
   int input() const { return input_; }
   int output() const { return output_; }
   const Tensor& InputOf(const Op& op, int i = 0) const { return tensors_.at(op.inputs.at(i)); }

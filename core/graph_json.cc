@@ -52,7 +52,8 @@ nlohmann::ordered_json GraphToJson(const Graph& graph) {
                           {"stride", op.stride},
                           {"padding", op.padding},
                           {"activation", ActivationName(op.activation)},
-                          {"block", op.block}});
+                          {"block", op.block},
+                          {"weights", WeightLayoutName(op.weights)}});
   }
   return doc;
 }
@@ -108,6 +109,15 @@ Graph GraphFromJson(const nlohmann::json& doc, const std::string& path) {
     if (!act) o.Fail("activation", "unknown activation");
     op.activation = *act;
     op.block = o.Int("block");
+    if (o.Has("weights")) {  // absent in files written before the wide layout existed
+      const std::string layout = o.String("weights");
+      if (layout == WeightLayoutName(WeightLayout::kWide)) {
+        if (op.kind != OpKind::kPointwiseConv2d) o.Fail("weights", "only a pointwise op can store its weights wide");
+        op.weights = WeightLayout::kWide;
+      } else if (layout != WeightLayoutName(WeightLayout::kInt8)) {
+        o.Fail("weights", "expected \"int8\" or \"wide\"");
+      }
+    }
     o.RejectUnknownKeys();
     graph.AddOp(std::move(op));
   }

@@ -7,11 +7,11 @@ int ConvBlockPixels(int64_t window) { return window <= 64 ? 4 : 2; }
 int64_t ScratchBytes(const Graph& graph, const Op& op, KernelSet kernels, bool depthwise_in_place,
                      int in_h, int in_w) {
   return ScratchBytes(op.kind, op.kernel, op.padding, kernels, depthwise_in_place, in_h, in_w,
-                      graph.InputOf(op).shape.c);
+                      graph.InputOf(op).shape.c, op.weights);
 }
 
 int64_t ScratchBytes(OpKind kind, int kernel, int padding, KernelSet kernels, bool depthwise_in_place, int in_h,
-                     int in_w, int in_c_int) {
+                     int in_w, int in_c_int, WeightLayout weights) {
   if (kernels == KernelSet::kReference) return 0;
   const int64_t in_c = in_c_int;
   const int64_t q15 = 2;
@@ -22,6 +22,7 @@ int64_t ScratchBytes(OpKind kind, int kernel, int padding, KernelSet kernels, bo
       return ConvBlockPixels(window) * padded * q15 + padded;  // + the int8 window they come from
     }
     case OpKind::kPointwiseConv2d:
+      if (weights == WeightLayout::kWide) return 2 * ((in_c + 3) / 4 * 4) * q15;  // two pixels, whole groups
       return 4 * in_c * q15;
     case OpKind::kDepthwiseConv2d:
       if (!depthwise_in_place) return 0;

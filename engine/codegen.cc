@@ -6,8 +6,10 @@ namespace kilonas::engine {
 namespace {
 
 template <typename T>
-void Array(std::ostringstream& out, const char* type, const std::string& name, const std::vector<T>& values) {
-  out << "static const " << type << " " << name << "[" << std::max<size_t>(values.size(), 1) << "] = {";
+void Array(std::ostringstream& out, const char* type, const std::string& name, const std::vector<T>& values,
+           bool word_aligned = false) {
+  out << "static const " << type << " " << name << "[" << std::max<size_t>(values.size(), 1) << "]"
+      << (word_aligned ? " __attribute__((aligned(4)))" : "") << " = {";
   for (size_t i = 0; i < values.size(); ++i) {
     out << (i % 16 == 0 ? "\n  " : " ") << static_cast<int64_t>(values[i]) << ",";
   }
@@ -38,7 +40,9 @@ void ConvBlock(std::ostringstream& out, const Model& model, int i, Kernel kernel
   const OpConstants& c = model.constants[i];
   const KernelConstants k = ConstantsFor(model, i, kernel);
   const bool channel_words = UsesChannelWords(kernel);
-  Array(out, "int8_t", "w" + n, k.weights);
+  // The wide kernel reads its int16 weights by LDRD, which needs word alignment.
+  Array(out, "int8_t", "w" + n, k.weights,
+        kernel == Kernel::kPointwiseWideDsp || kernel == Kernel::kPointwiseAddWideDsp);
   if (channel_words) {
     Array(out, "int32_t", "ch" + n, k.channels);
   } else {
@@ -95,6 +99,7 @@ std::string KernelCall(Kernel kernel, const CallOperands& o, const kilonas_view&
       break;
     case Kernel::kConv2dDsp:
     case Kernel::kPointwiseDsp:
+    case Kernel::kPointwiseWideDsp:
       out << symbol << "(" << o.conv_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r, (int16_t*)("
           << o.scratch << "));";
       break;
@@ -102,6 +107,7 @@ std::string KernelCall(Kernel kernel, const CallOperands& o, const kilonas_view&
       out << symbol << "(" << o.conv_params << ", " << o.add_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r);";
       break;
     case Kernel::kPointwiseAddDsp:
+    case Kernel::kPointwiseAddWideDsp:
       out << symbol << "(" << o.conv_params << ", " << o.add_params << ", " << o.in << ", &iv, " << o.out
           << ", &ov, &r, (int16_t*)(" << o.scratch << "));";
       break;
@@ -167,7 +173,7 @@ GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const s
   std::vector<bool> fused_projection(g.ops().size(), false);
   std::vector<Kernel> kernel_of(g.ops().size(), Kernel::kNone);
   for (const Step& s : schedule.steps) {
-    fused_projection[s.op] = s.kernel == Kernel::kPointwiseAddRef || s.kernel == Kernel::kPointwiseAddDsp;
+    fused_projection[s.op] = FusesAdd(s.kernel);
     kernel_of[s.op] = s.kernel;
   }
   for (size_t i = 0; i < g.ops().size(); ++i) {

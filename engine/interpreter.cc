@@ -93,6 +93,12 @@ void Interpreter::Run(const Step& s, const int8_t* input) {
     case Kernel::kPointwiseAddDsp:
       kilonas_pointwise_add_dsp(conv, &add_[s.op], in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
       break;
+    case Kernel::kPointwiseWideDsp:
+      kilonas_pointwise_wide_dsp(conv, in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
+      break;
+    case Kernel::kPointwiseAddWideDsp:
+      kilonas_pointwise_add_wide_dsp(conv, &add_[s.op], in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
+      break;
     case Kernel::kDepthwiseRef:
       kilonas_depthwise_ref(conv, in, &s.in_view, out, &s.out_view, &s.rect);
       break;

@@ -24,7 +24,10 @@ constexpr Row kTable[] = {
 
 }  // namespace
 
-Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set) {
+Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set, core::WeightLayout weights) {
+  if (kind == core::OpKind::kPointwiseConv2d && set == KernelSet::kOptimized && weights == core::WeightLayout::kWide) {
+    return writes_over ? Kernel::kPointwiseAddWideDsp : Kernel::kPointwiseWideDsp;
+  }
   for (const Row& row : kTable) {
     if (row.kind == kind && row.writes_over == writes_over) return set == KernelSet::kReference ? row.reference : row.optimized;
   }
@@ -33,8 +36,9 @@ Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set) {
 
 Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& plan, int index, KernelSet set) {
   const bool reference = set == KernelSet::kReference || memory_planner::KernelsOf(plan.mode) == KernelSet::kReference;
-  return KernelFor(graph.op(index).kind, plan.op_writes_over.at(index) >= 0,
-                   reference ? KernelSet::kReference : KernelSet::kOptimized);
+  const core::Op& op = graph.op(index);
+  return KernelFor(op.kind, plan.op_writes_over.at(index) >= 0, reference ? KernelSet::kReference : KernelSet::kOptimized,
+                   op.weights);
 }
 
 std::string_view KernelSymbol(Kernel kernel) {
@@ -53,6 +57,10 @@ std::string_view KernelSymbol(Kernel kernel) {
       return "kilonas_pointwise_add_ref";
     case Kernel::kPointwiseAddDsp:
       return "kilonas_pointwise_add_dsp";
+    case Kernel::kPointwiseWideDsp:
+      return "kilonas_pointwise_wide_dsp";
+    case Kernel::kPointwiseAddWideDsp:
+      return "kilonas_pointwise_add_wide_dsp";
     case Kernel::kDepthwiseRef:
       return "kilonas_depthwise_ref";
     case Kernel::kDepthwiseInPlace:
@@ -73,7 +81,12 @@ std::string_view KernelSymbol(Kernel kernel) {
 
 bool UsesChannelWords(Kernel kernel) {
   return kernel == Kernel::kConv2dDsp || kernel == Kernel::kPointwiseDsp || kernel == Kernel::kPointwiseAddDsp ||
+         kernel == Kernel::kPointwiseWideDsp || kernel == Kernel::kPointwiseAddWideDsp ||
          kernel == Kernel::kDepthwiseInPlaceDsp || kernel == Kernel::kFullyConnectedDsp;
+}
+
+bool FusesAdd(Kernel kernel) {
+  return kernel == Kernel::kPointwiseAddRef || kernel == Kernel::kPointwiseAddDsp || kernel == Kernel::kPointwiseAddWideDsp;
 }
 
 }  // namespace kilonas::engine

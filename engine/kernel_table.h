@@ -18,6 +18,8 @@ enum class Kernel {
   kPointwiseDsp,
   kPointwiseAddRef,  // pointwise writing x + conv over the residual x
   kPointwiseAddDsp,
+  kPointwiseWideDsp,  // wide (q15) weights: core::WeightLayout::kWide
+  kPointwiseAddWideDsp,
   kDepthwiseRef,
   kDepthwiseInPlace,
   kDepthwiseInPlaceDsp,
@@ -29,8 +31,11 @@ enum class Kernel {
 
 using KernelSet = core::KernelSet;
 
-// The kernel for an op of `kind` that does (or does not) write over another tensor's buffer.
-Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set);
+// The kernel for an op of `kind` that does (or does not) write over another tensor's buffer, its
+// weights stored as `weights` (the wide layout only has optimized pointwise kernels: the
+// reference kernels read the int8 weights).
+Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set,
+                 core::WeightLayout weights = core::WeightLayout::kInt8);
 
 // The plan's mode fixes the kernels (memory_planner::KernelsOf: per_layer reserves no scratch,
 // so it runs the reference kernels); `set` kReference forces them in the other modes too (to
@@ -43,5 +48,8 @@ std::string_view KernelSymbol(Kernel kernel);  // C function name in kilonas_run
 // The kernel reads kilonas_conv_params.channels (ChannelWords) instead of bias, multiplier and
 // shift: the generated code stores one or the other.
 bool UsesChannelWords(Kernel kernel);
+
+// A pointwise kernel writing x + conv over the residual x (the add fused into it).
+bool FusesAdd(Kernel kernel);
 
 }  // namespace kilonas::engine

@@ -51,12 +51,14 @@ struct Layout {
   int64_t in = 0, in2 = 0, out = 0, scratch = 0, total = 0;
 };
 
+core::WeightLayout WeightsOf(const OpCase& c) { return c.wide ? core::WeightLayout::kWide : core::WeightLayout::kInt8; }
+
 Layout LayoutOf(const OpCase& c, Kernel kernel) {
   Layout l;
   const int64_t in = Align4(c.in.Elements()), out = Align4(c.out.Elements());
   const bool in_place = kernel == Kernel::kDepthwiseInPlace || kernel == Kernel::kDepthwiseInPlaceDsp;
   const int64_t scratch = Align4(core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h,
-                                                    c.in.w, c.in.c));
+                                                    c.in.w, c.in.c, WeightsOf(c)));
   l.out = in;
   l.scratch = in + out;
   l.total = l.scratch + scratch;
@@ -78,7 +80,11 @@ std::string ViewText(int h, int w, int c, int y0, int x0) {
   return out.str();
 }
 
-int64_t WeightCount(const OpCase& c) { return core::MacsPerOutputPixel(c.kind, c.kernel, c.in, c.out); }
+// Bytes of the case's weights as its kernel reads them (wide: int16, whole groups of 4 inputs).
+int64_t WeightBytes(const OpCase& c) {
+  if (c.wide) return static_cast<int64_t>(c.out.c) * Align4(c.in.c) * 2;
+  return core::MacsPerOutputPixel(c.kind, c.kernel, c.in, c.out);
+}
 
 // The benchmark's fixed prologue: counters, pseudo-random data, output helper.
 const char* kPrologue =
@@ -109,7 +115,7 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
   std::ostringstream calls;
   for (size_t i = 0; i < cases.size(); ++i) {
     const OpCase& c = cases[i];
-    const Kernel kernel = KernelFor(c.kind, c.writes_over, c.kernels);
+    const Kernel kernel = KernelFor(c.kind, c.writes_over, c.kernels, WeightsOf(c));
     const std::optional<AxisPlacement> rows = PlaceAxis(c, c.in.h, c.out.h), cols = PlaceAxis(c, c.in.w, c.out.w);
     if (kernel == Kernel::kNone || !rows || !cols) {
       return core::Error{"op benchmark: no kernel call reads " + c.in.ToString() + " and computes " + c.out.ToString() +
@@ -118,11 +124,11 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
     }
     const Layout l = LayoutOf(c, kernel);
     result.arena_bytes = std::max(result.arena_bytes, l.total);
-    const bool in_ram = WeightCount(c) <= kRamWeights;
+    const bool in_ram = WeightBytes(c) <= kRamWeights;
     if (in_ram) {
-      max_weights = std::max(max_weights, WeightCount(c));
+      max_weights = std::max(max_weights, WeightBytes(c));
     } else {
-      max_flash_weights = std::max(max_flash_weights, WeightCount(c));
+      max_flash_weights = std::max(max_flash_weights, WeightBytes(c));
     }
     max_channels = std::max<int64_t>(max_channels, c.out.c);
     const std::string out_view = ViewText(c.out.h, c.out.w, c.out.c, rows->out_begin, cols->out_begin);
@@ -133,7 +139,8 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
           << "    static const kilonas_rect r = {" << rows->out_begin << ", " << cols->out_begin << ", " << c.out.h << ", "
           << c.out.w << "};\n"
           << "    const kilonas_conv_params p = {" << (in_ram ? "weights" : "flash_weights")
-          << ", bias, mult, shift, channels, 1, 5, -3, -128, 127, " << c.kernel << ", "
+          << ", bias, mult, shift, " << (c.wide ? "wide_records" : "channels") << ", 1, 5, -3, -128, 127, "
+          << c.kernel << ", "
           << c.stride << ", " << c.kernel / 2 << ", " << rows->whole_in << ", " << cols->whole_in << ", "
           << core::ConvBlockPixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
           << "    (void)iv; (void)iv2; (void)ov; (void)r; (void)p;\n"
@@ -151,14 +158,15 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
     << "#include <stdint.h>\n#include \"kilonas_runtime.h\"\n#include \"cmsdk_timer.h\"\n#include \"semihost.h\"\n\n"
     << "#define CASES " << cases.size() << "\n#define FIRST_INDEX " << first_index << "u\n#define ARENA "
     << result.arena_bytes << "\n#define WEIGHTS " << (max_weights + 3) / 4 * 4 << "\n#define CHANNELS " << max_channels << "\n"
-    << "static int32_t arena_words[(ARENA + 3) / 4];\nstatic int8_t weights[WEIGHTS];\n";
+    << "static int32_t arena_words[(ARENA + 3) / 4];\nstatic int8_t weights[WEIGHTS] __attribute__((aligned(4)));\n";
   if (max_flash_weights > 0) {
     s << "/* Layers with more weights than fit the RAM read zeros from flash (the reference kernels'\n"
       << " * clamps make their counts depend a little on the values: about 0.05%). */\n"
       << "static const int8_t flash_weights[" << (max_flash_weights + 3) / 4 * 4
-      << "] __attribute__((section(\".rodata.weights\")));\n";
+      << "] __attribute__((section(\".rodata.weights\"), aligned(4)));\n";
   }
   s << "static int32_t bias[CHANNELS], mult[CHANNELS], shift[CHANNELS], channels[3 * CHANNELS];\n"
+    << "static int32_t wide_records[KILONAS_WIDE_RECORD * CHANNELS]; /* the wide kernel's, right shift 7 */\n"
     << "static uint32_t counts[CASES];\n\n"
     << kPrologue << "int main(void) {\n  int8_t* const a = (int8_t*)arena_words;\n"
     << "  fill((int8_t*)weights, WEIGHTS, 777u);\n"
@@ -166,7 +174,10 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
     << "  seed = 4242u;\n"
     << "  for (int i = 0; i < CHANNELS; ++i) { bias[i] = next_byte() * 64; mult[i] = 1200000000 + next_byte() * 4000000; "
        "shift[i] = -7;\n"
-       "    channels[3 * i] = 2 * bias[i]; channels[3 * i + 1] = mult[i]; channels[3 * i + 2] = shift[i]; }\n"
+       "    channels[3 * i] = 2 * bias[i]; channels[3 * i + 1] = mult[i]; channels[3 * i + 2] = shift[i];\n"
+       "    int32_t* const w = wide_records + KILONAS_WIDE_RECORD * i;\n"
+       "    w[0] = mult[i]; w[1] = 7; w[2] = (2 * -3 + 1) * 64; w[3] = 2 * bias[i]; }\n"
+    << "  (void)wide_records;\n"
     << "  const kilonas_add_params add = {3, -5, 7, 1500000000, -1, 1200000000, -1, 1300000000, -19, 20, -128, 127};\n"
     << "  const kilonas_pool_params pool = {4, -2, 1400000000, -6};\n  (void)add; (void)pool;\n"
     << "  counter_start();\n"

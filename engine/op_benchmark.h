@@ -27,6 +27,7 @@ struct OpCase {
   core::Shape in, out;
   core::KernelSet kernels = core::KernelSet::kOptimized;
   bool writes_over = false;
+  bool wide = false;  // wide (q15) weights: the wide pointwise kernel
 };
 
 struct OpBenchmarkSource {

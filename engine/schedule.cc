@@ -1,5 +1,7 @@
 #include "engine/schedule.h"
 
+#include <cstring>
+
 #include "core/scratch.h"
 
 namespace kilonas::engine {
@@ -71,7 +73,7 @@ class Scheduler {
     step.rect = regions ? kilonas_rect{(*regions)[op.output].rows.begin, (*regions)[op.output].cols.begin,
                                        (*regions)[op.output].rows.size(), (*regions)[op.output].cols.size()}
                         : kilonas_rect{0, 0, out.h, out.w};
-    if (step.kernel == Kernel::kPointwiseAddRef || step.kernel == Kernel::kPointwiseAddDsp) {
+    if (FusesAdd(step.kernel)) {
       // The projection writes x + y over the residual x: its output buffer is x's.
       const int residual = plan_.op_writes_over.at(index);
       step.out = Offset(residual);
@@ -136,6 +138,16 @@ KernelConstants ConstantsFor(const Model& model, int index, Kernel kernel) {
                         k.channels.data());
   if (kernel == Kernel::kFullyConnectedDsp) {
     kilonas_fully_connected_dsp_constants(k.weights.data(), channels, per_channel, k.channels.data());
+  }
+  if (kernel == Kernel::kPointwiseWideDsp || kernel == Kernel::kPointwiseAddWideDsp) {
+    std::vector<int16_t> wide(static_cast<size_t>(channels) * ((per_channel + 3) / 4) * 4);
+    std::vector<int32_t> records(static_cast<size_t>(channels) * KILONAS_WIDE_RECORD);
+    const kilonas_conv_params p = ConvParams(model, index);
+    kilonas_pointwise_wide_constants(c.weights.data(), channels, per_channel, k.channels.data(), p.output_offset,
+                                     p.fast_requant, wide.data(), records.data());
+    k.weights.resize(wide.size() * 2);
+    std::memcpy(k.weights.data(), wide.data(), k.weights.size());  // little-endian int16, as on the device
+    k.channels = std::move(records);
   }
   return k;
 }

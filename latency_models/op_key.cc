@@ -11,17 +11,19 @@ namespace kilonas::latency_models {
 std::string OpKey::ToString() const {
   std::ostringstream text;
   text << core::Traits(kind).name << " k" << kernel << " s" << stride << " " << in.ToString() << " -> " << out.ToString();
-  const std::string tokens = memory_planner::VariantTokens(kind, kernels, writes_over);
+  const std::string tokens = memory_planner::VariantTokens(kind, kernels, writes_over, wide);
   if (!tokens.empty()) text << " " << tokens;
   return text.str();
 }
 
+OpKey KeyOf(const core::Graph& graph, const memory_planner::PlannedCall& c) {
+  const core::Op& op = graph.op(c.op);
+  return {op.kind, op.kernel, op.stride, c.in, c.out, c.kernels, c.writes_over, c.wide};
+}
+
 std::vector<OpKey> ExecutedCalls(const core::Graph& graph, const memory_planner::MemoryPlan& plan) {
   std::vector<OpKey> keys;
-  for (const memory_planner::PlannedCall& c : memory_planner::PlanCalls(graph, plan)) {
-    const core::Op& op = graph.op(c.op);
-    keys.push_back({op.kind, op.kernel, op.stride, c.in, c.out, c.kernels, c.writes_over});
-  }
+  for (const memory_planner::PlannedCall& c : memory_planner::PlanCalls(graph, plan)) keys.push_back(KeyOf(graph, c));
   return keys;
 }
 
@@ -35,7 +37,7 @@ core::Result<OpKey> ParseOpKey(const std::string& text) {
   auto bad = [&] {
     return core::Error{"bad op key '" + text +
                        "' (expected e.g. 'depthwise_conv2d k3 s2 16x16x48 -> 8x8x48 in_place'; optional tokens: ref, "
-                       "in_place for depthwise, fused_add for pointwise)"};
+                       "or wide for pointwise; in_place for depthwise, fused_add for pointwise)"};
   };
   if (n != 9 || !k || key.kernel < 1 || key.stride < 1 || key.in.Elements() <= 0 || key.out.Elements() <= 0) return bad();
   key.kind = *k;
@@ -45,6 +47,9 @@ core::Result<OpKey> ParseOpKey(const std::string& text) {
   size_t at = 0;
   if (at < rest.size() && rest[at] == "ref") {
     key.kernels = core::KernelSet::kReference;
+    ++at;
+  } else if (at < rest.size() && rest[at] == "wide" && key.kind == core::OpKind::kPointwiseConv2d) {
+    key.wide = true;
     ++at;
   }
   const bool can_write_over = key.kind == core::OpKind::kDepthwiseConv2d || key.kind == core::OpKind::kPointwiseConv2d;
@@ -59,7 +64,7 @@ core::Result<OpKey> ParseOpKey(const std::string& text) {
 size_t OpKeyHash::operator()(const OpKey& key) const {
   size_t h = static_cast<size_t>(key.kind);
   for (int v : {key.kernel, key.stride, key.in.h, key.in.w, key.in.c, key.out.h, key.out.w, key.out.c,
-                static_cast<int>(key.kernels), static_cast<int>(key.writes_over)}) {
+                static_cast<int>(key.kernels), static_cast<int>(key.writes_over), static_cast<int>(key.wide)}) {
     h = h * 1000003u ^ std::hash<int>()(v);
   }
   return h;

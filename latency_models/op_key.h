@@ -13,6 +13,7 @@
 #include "core/graph.h"
 #include "core/scratch.h"
 #include "memory_planner/memory_plan.h"
+#include "memory_planner/plan_calls.h"
 
 namespace kilonas::latency_models {
 
@@ -24,15 +25,20 @@ struct OpKey {
   core::Shape out;  // region computed
   core::KernelSet kernels = core::KernelSet::kOptimized;
   bool writes_over = false;
+  bool wide = false;  // the wide-weight pointwise kernel (core::WeightLayout::kWide)
   bool operator==(const OpKey& o) const {
     return kind == o.kind && kernel == o.kernel && stride == o.stride && in == o.in && out == o.out &&
-           kernels == o.kernels && writes_over == o.writes_over;
+           kernels == o.kernels && writes_over == o.writes_over && wide == o.wide;
   }
   bool operator<(const OpKey& o) const { return ToString() < o.ToString(); }
   // Stable text form, also the LUT's JSON key: "depthwise_conv2d k3 s2 16x16x48 -> 8x8x48 in_place",
-  // "pointwise_conv2d k1 s1 8x8x96 -> 8x8x24 ref fused_add" (tokens: ref, in_place, fused_add).
+  // "pointwise_conv2d k1 s1 8x8x96 -> 8x8x24 ref fused_add" (tokens: ref or wide, then in_place or
+  // fused_add).
   std::string ToString() const;
 };
+
+// The key of one planned call.
+OpKey KeyOf(const core::Graph& graph, const memory_planner::PlannedCall& call);
 
 // One key per kernel call of the plan, in execution order (the patch stage once per patch at
 // that patch's regions; no call for an add computed by its producer). Matches engine::BuildSchedule

@@ -20,11 +20,12 @@ Features FeaturesOf(const OpKey& key) {
 }
 
 // The fallback groups of a key, most specific first: (kind, kernel, stride, kernel set, writes
-// over), then (kind, kernel set, writes over), then the kind alone. A miss is priced by the most
+// over, wide), then (kind, kernel set, writes over, wide), then the kind alone. A miss is priced by the most
 // specific group that has at least 8 LUT entries.
 std::array<std::string, 3> Groups(const OpKey& key) {
   const std::string kind(core::Traits(key.kind).name);
-  const std::string variant = std::to_string(static_cast<int>(key.kernels)) + (key.writes_over ? "w" : "-");
+  const std::string variant =
+      std::to_string(static_cast<int>(key.kernels)) + (key.writes_over ? "w" : "-") + (key.wide ? "q" : "");
   return {kind + " k" + std::to_string(key.kernel) + " s" + std::to_string(key.stride) + " " + variant,
           kind + " " + variant, kind};
 }

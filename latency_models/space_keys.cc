@@ -13,7 +13,14 @@ void AddGraphCalls(const core::Result<core::Graph>& graph, memory_planner::PlanM
                    std::unordered_set<OpKey, OpKeyHash>& keys) {
   if (!graph.ok()) return;
   const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph.value(), mode);
-  for (const OpKey& key : ExecutedCalls(graph.value(), plan)) keys.insert(key);
+  for (OpKey key : ExecutedCalls(graph.value(), plan)) {
+    keys.insert(key);
+    // Every optimized pointwise call may also run with wide weights (ChooseWeightLayouts).
+    if (key.kind == core::OpKind::kPointwiseConv2d && key.kernels == core::KernelSet::kOptimized) {
+      key.wide = true;
+      keys.insert(key);
+    }
+  }
 }
 
 void AddCalls(const core::OfaSpace& space, const core::SubnetConfig& config, memory_planner::PlanMode mode,

@@ -1,5 +1,5 @@
 // Every distinct kernel call a search space can make in an execution mode: the LUT must price
-// each of them.
+// each of them. Each optimized pointwise call comes twice, with int8 and with wide weights.
 #pragma once
 
 #include <vector>

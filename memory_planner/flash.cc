@@ -14,11 +14,16 @@ int64_t Align4(int64_t v) { return (v + 3) / 4 * 4; }
 FlashEstimate EstimateDataFlash(const core::Graph& graph) {
   FlashEstimate flash;
   for (const core::Op& op : graph.ops()) {
-    flash.weight_bytes += Align4(graph.WeightCount(op));
+    const bool wide = op.weights == core::WeightLayout::kWide;
+    flash.weight_bytes += wide ? WideWeightBytes(graph, op) : Align4(graph.WeightCount(op));
     flash.bias_bytes += graph.BiasCount(op) * 4;
-    flash.requant_bytes += graph.BiasCount(op) * kRequantBytesPerChannel;
+    flash.requant_bytes += graph.BiasCount(op) * (kRequantBytesPerChannel + (wide ? kWideRecordExtraBytes : 0));
   }
   return flash;
+}
+
+int64_t WideWeightBytes(const core::Graph& graph, const core::Op& op) {
+  return static_cast<int64_t>(graph.OutputOf(op).shape.c) * Align4(graph.InputOf(op).shape.c) * 2;
 }
 
 core::Result<FlashEstimate> EstimateFlash(const core::Graph& graph, const MemoryPlan& plan, const CodeSize& code) {
@@ -33,7 +38,7 @@ core::Result<FlashEstimate> EstimateFlash(const core::Graph& graph, const Memory
   std::set<std::string> variants;
   for (const PlannedCall& call : PlanCalls(graph, plan)) {
     flash.graph_code_bytes += code.call_bytes;
-    variants.insert(KernelVariantName(graph.op(call.op).kind, call.kernels, call.writes_over));
+    variants.insert(KernelVariantName(graph.op(call.op).kind, call.kernels, call.writes_over, call.wide));
   }
   std::set<std::string> functions;
   for (const std::string& variant : variants) {

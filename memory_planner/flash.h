@@ -19,6 +19,8 @@ namespace kilonas::memory_planner {
 
 // Per output channel: int32 multiplier + int32 shift (fixed-point requantization).
 inline constexpr int64_t kRequantBytesPerChannel = 8;
+// Wide weights' channel records hold one word more (the rounding term with the zero point).
+inline constexpr int64_t kWideRecordExtraBytes = 4;
 
 struct CodeSize {
   std::string core;    // -mcpu the figures were measured for
@@ -37,7 +39,7 @@ struct CodeSize {
 };
 
 struct FlashEstimate {
-  int64_t weight_bytes = 0;   // int8 weights, each array padded to 4 bytes
+  int64_t weight_bytes = 0;   // int8 weights, each array padded to 4 bytes (wide: int16)
   int64_t bias_bytes = 0;     // int32 per output channel
   int64_t requant_bytes = 0;  // per-channel multiplier + shift
   int64_t graph_code_bytes = 0;
@@ -47,8 +49,11 @@ struct FlashEstimate {
   }
 };
 
-// The constants alone (weights, bias, requantization parameters): what any engine must store.
+// The constants alone (weights, bias, requantization parameters): what any engine must store,
+// wide weights (core::WeightLayout::kWide) as stored.
 FlashEstimate EstimateDataFlash(const core::Graph& graph);
+// A pointwise op's weights stored wide: int16, Cin rounded up to whole groups of four.
+int64_t WideWeightBytes(const core::Graph& graph, const core::Op& op);
 // Errors name a kernel variant the plan calls that `code` has no figure for.
 core::Result<FlashEstimate> EstimateFlash(const core::Graph& graph, const MemoryPlan& plan, const CodeSize& code);
 

@@ -13,7 +13,8 @@ std::vector<PlannedCall> PlanCalls(const core::Graph& graph, const MemoryPlan& p
   auto call = [&](int index, const std::vector<core::Region>* regions) {
     if (plan.op_fused.at(index)) return;  // computed by the projection before it
     const core::Op& op = graph.op(index);
-    PlannedCall c{index, graph.InputOf(op).shape, graph.OutputOf(op).shape, kernels, plan.op_writes_over.at(index) >= 0};
+    PlannedCall c{index, graph.InputOf(op).shape, graph.OutputOf(op).shape, kernels, plan.op_writes_over.at(index) >= 0,
+                  RunsWide(op, kernels)};
     if (regions) {
       c.in = RegionShape((*regions)[op.inputs[0]], c.in.c);
       c.out = RegionShape((*regions)[op.output], c.out.c);
@@ -31,8 +32,13 @@ std::vector<PlannedCall> PlanCalls(const core::Graph& graph, const MemoryPlan& p
   return calls;
 }
 
-std::string VariantTokens(core::OpKind kind, core::KernelSet kernels, bool writes_over) {
-  std::string tokens = kernels == core::KernelSet::kReference ? "ref" : "";
+bool RunsWide(const core::Op& op, core::KernelSet kernels) {
+  return op.kind == core::OpKind::kPointwiseConv2d && kernels == core::KernelSet::kOptimized &&
+         op.weights == core::WeightLayout::kWide;
+}
+
+std::string VariantTokens(core::OpKind kind, core::KernelSet kernels, bool writes_over, bool wide) {
+  std::string tokens = kernels == core::KernelSet::kReference ? "ref" : (wide ? "wide" : "");
   if (writes_over) {
     if (!tokens.empty()) tokens += " ";
     tokens += kind == core::OpKind::kDepthwiseConv2d ? "in_place" : "fused_add";
@@ -40,8 +46,8 @@ std::string VariantTokens(core::OpKind kind, core::KernelSet kernels, bool write
   return tokens;
 }
 
-std::string KernelVariantName(core::OpKind kind, core::KernelSet kernels, bool writes_over) {
-  const std::string tokens = VariantTokens(kind, kernels, writes_over);
+std::string KernelVariantName(core::OpKind kind, core::KernelSet kernels, bool writes_over, bool wide) {
+  const std::string tokens = VariantTokens(kind, kernels, writes_over, wide);
   return std::string(core::Traits(kind).name) + (tokens.empty() ? "" : " " + tokens);
 }
 

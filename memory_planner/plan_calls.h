@@ -21,14 +21,21 @@ struct PlannedCall {
   core::Shape out;  // region computed
   core::KernelSet kernels = core::KernelSet::kOptimized;
   bool writes_over = false;  // in-place depthwise, or projection writing x + conv over x
+  bool wide = false;         // optimized pointwise with wide weights (core::WeightLayout::kWide)
 };
 
 std::vector<PlannedCall> PlanCalls(const core::Graph& graph, const MemoryPlan& plan);
 
-// Text tokens of a variant after the op kind: "ref" for reference kernels, then "in_place"
-// (depthwise) or "fused_add" (pointwise) when it writes over; "" for a plain optimized kernel.
-std::string VariantTokens(core::OpKind kind, core::KernelSet kernels, bool writes_over);
-// "depthwise_conv2d in_place", "pointwise_conv2d ref fused_add", "conv2d": the variant's name.
-std::string KernelVariantName(core::OpKind kind, core::KernelSet kernels, bool writes_over);
+// Whether op's calls in a plan with `kernels` run the wide-weight kernel: an optimized pointwise
+// op whose weights are stored wide (the reference kernels read int8 weights).
+bool RunsWide(const core::Op& op, core::KernelSet kernels);
+
+// Text tokens of a variant after the op kind: "ref" for reference kernels or "wide" for the
+// wide-weight pointwise kernel, then "in_place" (depthwise) or "fused_add" (pointwise) when it
+// writes over; "" for a plain optimized kernel.
+std::string VariantTokens(core::OpKind kind, core::KernelSet kernels, bool writes_over, bool wide = false);
+// "depthwise_conv2d in_place", "pointwise_conv2d ref fused_add", "pointwise_conv2d wide",
+// "conv2d": the variant's name.
+std::string KernelVariantName(core::OpKind kind, core::KernelSet kernels, bool writes_over, bool wide = false);
 
 }  // namespace kilonas::memory_planner

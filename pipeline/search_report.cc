@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "latency_models/weight_layouts.h"
+
 namespace kilonas::pipeline {
 
 std::string FormatSpaceTable(const SearchReport& r) {
@@ -49,6 +51,14 @@ std::string FormatSummary(const SearchReport& r) {
                 r.finetune_epochs > 0 ? (" (fine-tuned " + std::to_string(r.finetune_epochs) + " epochs)").c_str() : "",
                 100 * r.float_test_accuracy, 100 * r.int8_test_accuracy);
   out << line;
+  if (r.best_graph) {
+    const core::Graph& g = *r.best_graph;
+    const auto pointwise = std::count_if(g.ops().begin(), g.ops().end(),
+                                         [](const core::Op& op) { return op.kind == core::OpKind::kPointwiseConv2d; });
+    std::snprintf(line, sizeof(line), "weights: %d of %d pointwise layers stored wide (within the flash budget)\n",
+                  latency_models::CountWideLayers(g), static_cast<int>(pointwise));
+    out << line;
+  }
   if (r.export_result && r.export_result->run) {
     const engine::ExportResult& e = *r.export_result;
     std::snprintf(line, sizeof(line),

@@ -128,15 +128,24 @@ core::Result<search::EvolutionResult> ScaledMobileNetV2(const core::OfaSpace& sp
   return OneCandidate(*scaled);
 }
 
-// A float network of `graph` quantized for its deployed plan, exported (firmware in QEMU on a
-// test image of the data set) and measured on the test split, into `report`.
-core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net, const latency_models::LatencyPredictor& predictor,
-                           memory_planner::PlanMode mode, const core::Graph& graph, const engine::FloatModel& float_model,
-                           const std::string& name, SearchReport& report) {
+// A float network of `graph` quantized for its deployed plan (with the weight layouts the
+// search priced it with), exported (firmware in QEMU on a test image of the data set) and
+// measured on the test split, into `report`.
+core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net, const search::ResourceModel& model_of,
+                           const latency_models::LatencyPredictor& predictor, memory_planner::PlanMode mode,
+                           const core::Graph& graph, engine::FloatModel float_model, const std::string& name,
+                           SearchReport& report) {
   const int resolution = graph.tensor(graph.input()).shape.h;
-  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
+  const core::Graph deployed = model_of.Deployed(graph);
+  if (deployed.ops().size() != float_model.graph.ops().size()) {
+    return core::Status::Fail("export: the float model's graph does not match the winner's");
+  }
+  for (int i = 0; i < static_cast<int>(deployed.ops().size()); ++i) {
+    float_model.graph.mutable_op(i).weights = deployed.op(i).weights;
+  }
+  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(deployed, mode);
   report.execution = engine::ExecutionFor(plan);
-  report.predicted_latency = predictor.Predict(graph, plan);
+  report.predicted_latency = predictor.Predict(deployed, plan);
   core::Result<Int8Result> int8 = QuantizeAndTest(float_model, net, resolution, report.execution,
                                                   {r.config.calibration_images, r.config.test_images});
   if (!int8.ok()) return core::Status::Fail(int8.error().message);
@@ -147,7 +156,7 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
   core::Result<engine::ExportResult> exported = engine::ExportModel(model, test_input, r.hw, options);
   if (!exported.ok()) return core::Status::Fail(exported.error().message);
   report.export_result = exported.value();
-  report.best_graph = graph;
+  report.best_graph = deployed;
   report.float_test_accuracy = int8.value().float_test_accuracy;
   report.int8_test_accuracy = int8.value().int8_test_accuracy;
   report.test_images = int8.value().test_images;
@@ -155,7 +164,8 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
 }
 
 // The winning subnet with the supernet's weights (batch norm recalibrated) or fine-tuned.
-core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const latency_models::LatencyPredictor& predictor,
+core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const search::ResourceModel& model,
+                          const latency_models::LatencyPredictor& predictor,
                           memory_planner::PlanMode mode, const supernet::EvalOptions& bn, SearchReport& report) {
   const search::Candidate& best = report.evolution.population.front();
   if (r.finetune_epochs > 0) {
@@ -170,7 +180,7 @@ core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const 
                             : supernet::RecalibratedSubnet(net.supernet(), best.config, net.train_set(), bn);
   if (!float_model.ok()) return core::Status::Fail(float_model.error().message);
   report.finetune_epochs = r.finetune_epochs;
-  return ExportNetwork(r, net, predictor, mode, graph.value(), float_model.value(), best.config.space, report);
+  return ExportNetwork(r, net, model, predictor, mode, graph.value(), float_model.value(), best.config.space, report);
 }
 
 // The finished report: its wall time since `start`, and the output directory written.
@@ -220,7 +230,7 @@ core::Status PlainCnnBaseline(const SearchRequest& r, supernet::Trainer& net, co
       supernet::FloatModelAccuracy(float_model, net.validation_set(), candidate.config.resolution, validation);
   report.evolution = OneCandidate(candidate);
   report.plain_cnn = true;
-  return ExportNetwork(r, net, predictor, mode, graph, float_model, "plain_cnn", report);
+  return ExportNetwork(r, net, model, predictor, mode, graph, float_model, "plain_cnn", report);
 }
 
 }  // namespace
@@ -243,7 +253,7 @@ core::Result<SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer
   c.accuracy = supernet::EvaluateSubnet(net.supernet(), c.config, net.train_set(), net.validation_set(), eval);
   SearchReport report{r.hw, r.budgets, r.config, {}};
   report.evolution = OneCandidate(c);
-  if (core::Status s = ExportWinner(r, net, predictor, mode, eval, report); !s.ok()) return s.error();
+  if (core::Status s = ExportWinner(r, net, model, predictor, mode, eval, report); !s.ok()) return s.error();
   return Finished(r, std::move(report), start);
 }
 
@@ -255,7 +265,7 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   const core::OfaSpace& space = net.space();
   const memory_planner::PlanMode mode = memory_planner::ParsePlanMode(r.config.execution_mode).value();
   const latency_models::LatencyPredictor predictor(lut);
-  const search::ResourceModel full_model(space, mode, code, predictor);
+  const search::ResourceModel full_model(space, mode, code, predictor, r.budgets.flash_bytes);
   const std::string state_path = r.out_dir + "/search_state.json";
   supernet::EvalOptions eval;  // supernet accuracy: batch norm recalibrated, validation subset
   eval.bn_batches = r.config.bn_batches;
@@ -317,7 +327,7 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   if (r.baseline == "mbv2") {
     evolved = ScaledMobileNetV2(space, full_model, r.budgets, accuracy);
   } else {
-    const search::ResourceModel model(sub, mode, code, predictor);
+    const search::ResourceModel model(sub, mode, code, predictor, r.budgets.flash_bytes);
     const std::string fingerprint = Fingerprint(r);
     core::Result<search::SearchOutcome> outcome = search::EvolveWithAccuracy(
         model, r.budgets, source, r.config.evolution, rng,
@@ -343,7 +353,7 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   report.evolution = evolved.value();
   report.supernet_evaluations = evaluations;
   if (helper) return report;
-  if (core::Status s = ExportWinner(r, net, predictor, mode, eval, report); !s.ok()) return s.error();
+  if (core::Status s = ExportWinner(r, net, full_model, predictor, mode, eval, report); !s.ok()) return s.error();
   return Finished(r, std::move(report), start);
 }
 

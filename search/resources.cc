@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <tuple>
 
+#include "latency_models/weight_layouts.h"
 #include "memory_planner/flash.h"
 #include "memory_planner/patch_plan.h"
 
@@ -65,8 +66,17 @@ std::optional<Constraint> WorstViolation(const Resources& r, const Budgets& b) {
 }
 
 ResourceModel::ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode, memory_planner::CodeSize code,
-                             std::optional<latency_models::LatencyPredictor> latency)
-    : space_(std::move(space)), mode_(mode), code_(std::move(code)), latency_(std::move(latency)) {}
+                             std::optional<latency_models::LatencyPredictor> latency, int64_t wide_flash_budget)
+    : space_(std::move(space)),
+      mode_(mode),
+      code_(std::move(code)),
+      latency_(std::move(latency)),
+      wide_flash_budget_(wide_flash_budget) {}
+
+core::Graph ResourceModel::Deployed(core::Graph graph) const {
+  if (!latency_ || wide_flash_budget_ <= 0) return graph;
+  return latency_models::ChooseWeightLayouts(std::move(graph), mode_, code_, *latency_, wide_flash_budget_);
+}
 
 core::Result<Resources> ResourceModel::Measure(const core::SubnetConfig& config) const {
   core::Result<core::Graph> graph = core::BuildSubnetGraph(space_, config);
@@ -74,7 +84,8 @@ core::Result<Resources> ResourceModel::Measure(const core::SubnetConfig& config)
   return MeasureGraph(graph.value());
 }
 
-core::Result<Resources> ResourceModel::MeasureGraph(const core::Graph& g) const {
+core::Result<Resources> ResourceModel::MeasureGraph(const core::Graph& graph) const {
+  const core::Graph g = Deployed(graph);
   Resources r;
   r.macs = g.TotalMacs();
   const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(g, mode_);

@@ -40,14 +40,18 @@ std::string ConstraintName(Constraint c);
 std::optional<Constraint> WorstViolation(const Resources& r, const Budgets& b);
 double Ratio(const Resources& r, const Budgets& b, Constraint c);  // used / budget
 
+// A network is priced as it is deployed: with the weight layouts ChooseWeightLayouts picks for
+// its plan, the LUT and `wide_flash_budget` (0: int8 weights everywhere; without a LUT too).
 class ResourceModel {
  public:
   ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode, memory_planner::CodeSize code,
-                std::optional<latency_models::LatencyPredictor> latency);
+                std::optional<latency_models::LatencyPredictor> latency, int64_t wide_flash_budget = 0);
   // Thread-safe (const, no shared mutable state): called from OpenMP loops.
   core::Result<Resources> Measure(const core::SubnetConfig& config) const;
   // Any network's resources, priced the same way (the plain-CNN baseline is not in the space).
   core::Result<Resources> MeasureGraph(const core::Graph& graph) const;
+  // `graph` with the weight layouts it is priced and exported with.
+  core::Graph Deployed(core::Graph graph) const;
   const core::OfaSpace& space() const { return space_; }
 
  private:
@@ -55,6 +59,7 @@ class ResourceModel {
   memory_planner::PlanMode mode_;
   memory_planner::CodeSize code_;
   std::optional<latency_models::LatencyPredictor> latency_;
+  int64_t wide_flash_budget_ = 0;
 };
 
 }  // namespace kilonas::search

@@ -5,6 +5,9 @@
 #include "kilonas_runtime.h"
 #include "kilonas_simd.h"
 
+/* A helper the compiler must inline (its constant arguments select code paths). */
+#define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
+
 /* kilonas_requantize, inlined into the kernels. The doubling high multiply with TFLite's nudge
  * and truncating division equals (x * m + 2^30) >> 31 with an arithmetic shift (both round
  * ties toward +infinity), which costs a multiply-long, an add and a shift. Multipliers are
@@ -119,6 +122,13 @@ static inline int32_t kilonas_add_sum(const kilonas_add_fast* f, int8_t a, int8_
   const int32_t x = kilonas_requant_doubled_any((a + f->offset1) << f->shift_in, f->m1, f->r1, f->round1, f->mask1);
   const int32_t y = kilonas_requant_doubled_any((b + f->offset2) << f->shift_in, f->m2, f->r2, f->round2, f->mask2);
   return x + y;
+}
+
+/* kilonas_add_one_fast when the add's output takes the doubled form too (f.fast_output). The
+ * constants come by value: int8 stores cannot alias a local, so they are not reloaded after
+ * every output. */
+KILONAS_ALWAYS_INLINE int8_t kilonas_add_fast_output(const kilonas_add_fast f, int8_t a, int8_t b) {
+  return kilonas_output_fast(2 * kilonas_add_sum(&f, a, b), f.mo, f.ro, f.round_zp_o);
 }
 
 static inline int8_t kilonas_add_one_fast(const kilonas_add_fast* f, const kilonas_add_params* p, int8_t a, int8_t b) {

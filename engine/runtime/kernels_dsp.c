@@ -16,8 +16,6 @@
 
 #include <string.h>
 
-#define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
-
 /* Four (or, for P = 2, two) accumulators of one output channel. */
 typedef struct {
   int32_t a0, a1, a2, a3;
@@ -97,13 +95,6 @@ typedef struct {
   int8_t *o0, *o1, *o2, *o3;
 } Pixels;
 
-/* kilonas_add_one_fast when the add's output takes the doubled form too (f.fast_output). The
- * constants come by value: int8 stores cannot alias a local, so they are not reloaded after
- * every output. */
-KILONAS_ALWAYS_INLINE int8_t AddFastOutput(const kilonas_add_fast f, int8_t a, int8_t b) {
-  return kilonas_output_fast(2 * kilonas_add_sum(&f, a, b), f.mo, f.ro, f.round_zp_o);
-}
-
 /* All output channels of a block of P pixels; `fast` and `add` are constants in every
  * instantiation but the general one. With `fast` and an add, the add's output is fast too. */
 KILONAS_ALWAYS_INLINE void Outputs(const kilonas_conv_params* p, const kilonas_add_params* add,
@@ -136,11 +127,11 @@ KILONAS_ALWAYS_INLINE void Outputs(const kilonas_conv_params* p, const kilonas_a
     }
     if (add && fast) {
       const int8_t r0 = o.o0[oc], r1 = o.o1[oc], r2 = P > 2 ? o.o2[oc] : 0, r3 = P > 2 ? o.o3[oc] : 0;
-      y0 = AddFastOutput(f, r0, y0);
-      y1 = AddFastOutput(f, r1, y1);
+      y0 = kilonas_add_fast_output(f, r0, y0);
+      y1 = kilonas_add_fast_output(f, r1, y1);
       if (P > 2) {
-        y2 = AddFastOutput(f, r2, y2);
-        y3 = AddFastOutput(f, r3, y3);
+        y2 = kilonas_add_fast_output(f, r2, y2);
+        y3 = kilonas_add_fast_output(f, r3, y3);
       }
     } else if (add) {
       const int8_t r0 = o.o0[oc], r1 = o.o1[oc], r2 = P > 2 ? o.o2[oc] : 0, r3 = P > 2 ? o.o3[oc] : 0;

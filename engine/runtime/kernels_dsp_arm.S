@@ -15,6 +15,17 @@
   .thumb
   .text
 
+/* The start of a global Thumb function in its own section (--gc-sections drops it unless the
+ * model calls it). */
+.macro FUNCTION_BEGIN name
+  .section .text.\name, "ax", %progbits
+  .global \name
+  .type \name, %function
+  .align 2
+  .thumb_func
+\name:
+.endm
+
 /* kilonas_output_fast of the doubled accumulator \acc in place: multiplier \m, right shift \r,
  * kilonas_round_zp \rz; \t is clobbered. */
 .macro OUTPUT_FAST acc, m=r8, r=r9, rz=r10, t=r2
@@ -86,12 +97,7 @@
   pop {r4-r11, pc}
 .endm
 
-  .section .text.kilonas_pointwise4_channels, "ax", %progbits
-  .global kilonas_pointwise4_channels
-  .type kilonas_pointwise4_channels, %function
-  .align 2
-  .thumb_func
-kilonas_pointwise4_channels:
+  FUNCTION_BEGIN kilonas_pointwise4_channels
   push {r4-r11, lr}
   mov r12, r3                  /* columns_end */
   ldr lr, [sp, #36]            /* block */
@@ -145,12 +151,7 @@ kilonas_pointwise4_channels:
   smlatb r7, r8, r11, r7
 .endm
 
-  .section .text.kilonas_dw3x3_s1_pairs, "ax", %progbits
-  .global kilonas_dw3x3_s1_pairs
-  .type kilonas_dw3x3_s1_pairs, %function
-  .align 2
-  .thumb_func
-kilonas_dw3x3_s1_pairs:
+  FUNCTION_BEGIN kilonas_dw3x3_s1_pairs
   push {r4-r11, lr}
   ldrd r4, r5, [r3]            /* sw, c */
   ldr r12, [r3, #12]           /* multiplier */
@@ -236,12 +237,7 @@ kilonas_dw3x3_s1_pairs:
 /* A pairs function of a kernel whose taps are q's `packed` words (byte offset 48; PackTaps):
  * \rows accumulates a pair's kernel rows from r12 (the window) and lr (the taps). */
 .macro DW_PACKED_PAIRS name, rows
-  .section .text.\name, "ax", %progbits
-  .global \name
-  .type \name, %function
-  .align 2
-  .thumb_func
-\name:
+  FUNCTION_BEGIN \name
   push {r4-r11, lr}
   ldrd r4, r5, [r3]            /* sw, c */
 1:
@@ -313,12 +309,7 @@ kilonas_dw3x3_s1_pairs:
   strb \acc, [r1, #\byte]
 .endm
 
-  .section .text.kilonas_dw3x3_s2_quads, "ax", %progbits
-  .global kilonas_dw3x3_s2_quads
-  .type kilonas_dw3x3_s2_quads, %function
-  .align 2
-  .thumb_func
-kilonas_dw3x3_s2_quads:
+  FUNCTION_BEGIN kilonas_dw3x3_s2_quads
   push {r4-r11, lr}
   ldr r12, [r3]                /* c */
 .Lquad:
@@ -370,12 +361,7 @@ kilonas_dw3x3_s2_quads:
   FC_ROW r7
 .endm
 
-  .section .text.kilonas_fc4_groups, "ax", %progbits
-  .global kilonas_fc4_groups
-  .type kilonas_fc4_groups, %function
-  .align 2
-  .thumb_func
-kilonas_fc4_groups:
+  FUNCTION_BEGIN kilonas_fc4_groups
   push {r4-r11, lr}
   mov r12, r2                  /* block */
   ldm r12, {r2-r8}             /* p, q, n, a0..a3 */
@@ -392,4 +378,94 @@ kilonas_fc4_groups:
   stm r12, {r5-r8}
   pop {r4-r11, pc}
   .size kilonas_fc4_groups, .-kilonas_fc4_groups
+#endif
+
+/* The wide-weight pointwise kernel (kernels_dsp_wide.c, WideChannels for the whole channel pairs
+ * of a fast layer without an add): 2 channels x 2 pixels per pass, the weights already q15, so a
+ * group of 4 inputs is 2 + 2 double-word loads and 8 SMLAD. The group loop is unrolled 8 times
+ * and entered where the remaining groups (G mod 8) begin, through an address computed once per
+ * call: one LDR to PC per channel pair instead of a test.
+ *
+ * void kilonas_pointwise_wide_pairs(const uint32_t* weights, const uint32_t* columns,
+ *                                   const uint32_t* columns_end, struct wide_block* block);
+ * block: {int8_t* o0, o1; const int32_t* channels, channels_end; const uint32_t* columns;
+ *         uint32_t entry}; records {multiplier, r, round_zp, doubled bias}. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+/* One group: channel 0's weight pairs r8, r9 and channel 1's r10, r11 against pixel 0's and then
+ * pixel 1's column words (r1, r3); accumulators r4 (c0 p0), r5 (c0 p1), r6 (c1 p0), r7 (c1 p1).
+ * Every instruction is 32 bits wide: 48 bytes per group (checked below). */
+.macro WIDE_GROUP
+  ldrd r8, r9, [r0], #8
+  ldrd r10, r11, [r0], #8
+  ldrd r1, r3, [r2], #8
+  smlad r4, r8, r1, r4
+  smlad r4, r9, r3, r4
+  smlad r6, r10, r1, r6
+  smlad r6, r11, r3, r6
+  ldrd r1, r3, [r2], #8
+  smlad r5, r8, r1, r5
+  smlad r5, r9, r3, r5
+  smlad r7, r10, r1, r7
+  smlad r7, r11, r3, r7
+.endm
+
+  FUNCTION_BEGIN kilonas_pointwise_wide_pairs
+  push {r4-r11, lr}
+  mov lr, r3                   /* block */
+  mov r12, r2                  /* columns_end */
+  str r1, [lr, #16]
+  sub r4, r2, r1               /* 16 bytes per group */
+  lsr r4, r4, #4
+  neg r4, r4
+  and r4, r4, #7               /* groups skipped on entry: (8 - G mod 8) mod 8 */
+  mov r5, #48
+  adr.w r6, .Lwide_groups
+  mla r6, r4, r5, r6
+  orr r6, r6, #1               /* a Thumb address */
+  str r6, [lr, #20]
+.Lwide_pair:
+  ldr r1, [lr, #8]             /* the pair's records */
+  ldr r4, [r1, #12]            /* doubled bias, channel 0 */
+  ldr r6, [r1, #28]            /* channel 1 */
+  mov r5, r4
+  mov r7, r6
+  ldr r2, [lr, #16]
+  ldr pc, [lr, #20]
+  .align 2
+.Lwide_groups:
+  WIDE_GROUP
+.Lwide_group_end:
+  WIDE_GROUP
+  WIDE_GROUP
+  WIDE_GROUP
+  WIDE_GROUP
+  WIDE_GROUP
+  WIDE_GROUP
+  WIDE_GROUP
+  cmp r2, r12
+  bne .Lwide_groups
+  ldr r1, [lr, #8]
+  ldm r1!, {r8-r11}            /* channel 0: multiplier, r, round_zp (and the bias) */
+  OUTPUT_FAST r4, r8, r9, r10, r2
+  OUTPUT_FAST r5, r8, r9, r10, r2
+  ldm r1!, {r8-r11}            /* channel 1 */
+  OUTPUT_FAST r6, r8, r9, r10, r2
+  OUTPUT_FAST r7, r8, r9, r10, r2
+  str r1, [lr, #8]
+  ldrd r8, r9, [lr]            /* o0, o1 */
+  strb r4, [r8]
+  strb r6, [r8, #1]
+  strb r5, [r9]
+  strb r7, [r9, #1]
+  add r8, r8, #2
+  add r9, r9, #2
+  strd r8, r9, [lr]
+  ldr r8, [lr, #12]            /* channels_end */
+  cmp r1, r8
+  bne .Lwide_pair
+  pop {r4-r11, pc}
+  .if .Lwide_group_end - .Lwide_groups != 48
+  .error "WIDE_GROUP is not 48 bytes: the entry address computation is wrong"
+  .endif
+  .size kilonas_pointwise_wide_pairs, .-kilonas_pointwise_wide_pairs
 #endif

@@ -18,8 +18,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
-
 enum { kMaxKernel = 7, kMaxGroups = (kMaxKernel + 3) / 4 };
 
 /* Channel ch's taps as doubled pairs: row ky, group g at taps[(ky * groups + g) * 2 + {0, 1}].

@@ -13,8 +13,6 @@
 
 #include <stddef.h>
 
-#define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
-
 /* Four channels' constants and the walk's pitches. Per kernel row: the doubled tap pairs
  * (w0, w1) of c0..c3, then the third taps (w2 of c0, w2 of c2) and (w2 of c1, w2 of c3).
  * kernels_dsp_arm.S reads it by these offsets (asserted below). */

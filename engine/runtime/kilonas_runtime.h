@@ -139,6 +139,24 @@ void kilonas_pointwise_add_dsp(const kilonas_conv_params* p, const kilonas_add_p
                                const int8_t* in, const kilonas_view* iv, int8_t* residual,
                                const kilonas_view* rv, const kilonas_rect* r, int16_t* scratch);
 
+/* Pointwise with wide weights (kernels_dsp_wide.c), faster for twice the weights' flash: reads
+ * `weights` (int16, word aligned) and `channels` (KILONAS_WIDE_RECORD words per channel) in the
+ * layout kilonas_pointwise_wide_constants makes. Scratch: 2 x ceil(Cin / 4) x 8 bytes (two
+ * pixels' q15 inputs). */
+#define KILONAS_WIDE_RECORD 4
+void kilonas_pointwise_wide_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
+                                int8_t* out, const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
+void kilonas_pointwise_add_wide_dsp(const kilonas_conv_params* p, const kilonas_add_params* a,
+                                    const int8_t* in, const kilonas_view* iv, int8_t* residual,
+                                    const kilonas_view* rv, const kilonas_rect* r, int16_t* scratch);
+/* A pointwise layer's plain weights ([cout][cin]) and channel words (kilonas_channel_words) as
+ * the wide kernel reads them: `wide` gets cout x ceil(cin / 4) x 4 int16, the weights doubled
+ * (per pair of channels and group of four inputs, each channel's (w0, w2), (w1, w3); an odd last
+ * channel alone; the last group zero-padded), `records` cout x KILONAS_WIDE_RECORD words {multiplier, -shift, round_zp
+ * (kilonas_round_zp when `fast`, else 0), doubled bias}. Run at export, not on the device. */
+void kilonas_pointwise_wide_constants(const int8_t* weights, int32_t cout, int32_t cin, const int32_t* words,
+                                      int32_t output_offset, int32_t fast, int16_t* wide, int32_t* records);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/graph_json.h"
 #include "core/net_spec.h"
 #include "tests/support/random_graphs.h"
 
@@ -69,6 +70,35 @@ TEST(GraphValidate, RejectsAddOfDifferentShapes) {
   g.AddOp({OpKind::kAdd, "add", {in, a}, b});
   g.SetOutput(b);
   EXPECT_NE(g.Validate().message().find("operand shapes differ"), std::string::npos);
+}
+
+// The weight layout is part of the IR: saved, loaded (files without the key read as int8), and
+// only a pointwise op may store its weights wide.
+TEST(GraphWeightLayout, RoundTripsThroughJsonAndOnlyPointwiseMayBeWide) {
+  Graph g;
+  const int in = g.AddTensor({"in", {4, 4, 8}});
+  const int a = g.AddTensor({"a", {4, 4, 16}});
+  g.SetInput(in);
+  g.AddOp({OpKind::kPointwiseConv2d, "pw", {in}, a});
+  g.SetOutput(a);
+  g.mutable_op(0).weights = WeightLayout::kWide;
+  ASSERT_TRUE(g.Validate().ok());
+  nlohmann::json doc = GraphToJson(g);
+  EXPECT_EQ(GraphFromJson(doc, "g.json").op(0).weights, WeightLayout::kWide);
+  doc["ops"][0].erase("weights");
+  EXPECT_EQ(GraphFromJson(doc, "g.json").op(0).weights, WeightLayout::kInt8);
+  doc["ops"][0]["weights"] = "q15";
+  try {
+    GraphFromJson(doc, "g.json");
+    ADD_FAILURE() << "accepted weights \"q15\"";
+  } catch (const JsonError& e) {
+    EXPECT_NE(std::string(e.what()).find("weights"), std::string::npos) << e.what();
+  }
+  Graph dw = TwoConvChain();
+  dw.mutable_op(1).weights = WeightLayout::kWide;
+  EXPECT_NE(dw.Validate().message().find("only a pointwise op"), std::string::npos);
+  doc = GraphToJson(dw);
+  EXPECT_THROW(GraphFromJson(doc, "g.json"), JsonError);
 }
 
 TEST(GraphMacs, CountsMultiplyAccumulatesPerOpKind) {

@@ -108,6 +108,54 @@ TEST(DspKernels, PointwiseAndFusedAddMatchReferenceBitForBit) {
   }
 }
 
+// The wide-weight kernel through its export-side layout (kilonas_pointwise_wide_constants) and
+// the planned scratch, on rects inside larger views (odd pixel counts repeat the last pixel),
+// odd channel counts (the last channel alone) and Cin not a multiple of 4 (a zero-padded group);
+// every tenth case with int8 extremes in inputs and weights.
+TEST(DspKernels, WidePointwiseAndFusedAddMatchReferenceBitForBit) {
+  std::mt19937 rng(16);
+  for (int trial = 0; trial < 300; ++trial) {
+    ConvCase c = RandomCase(rng, false, 1, 1);
+    if (trial % 10 == 0) {
+      for (int8_t& v : c.in) v = static_cast<int8_t>(std::bernoulli_distribution(0.5)(rng) ? 127 : -128);
+      for (int8_t& w : c.weights) w = static_cast<int8_t>(std::bernoulli_distribution(0.5)(rng) ? 127 : -127);
+      kilonas_channel_words(c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), c.cout, c.cin, 0,
+                            c.p.input_offset, c.channels.data());
+    }
+    std::uniform_int_distribution<int> oy(0, c.h - 1), ox(0, c.w - 1);
+    int y0 = oy(rng), y1 = oy(rng), x0 = ox(rng), x1 = ox(rng);
+    if (y0 > y1) std::swap(y0, y1);
+    if (x0 > x1) std::swap(x0, x1);
+    const kilonas_rect r{y0, x0, y1 - y0 + 1, x1 - x0 + 1};
+    const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.h, c.w, c.cout);
+    std::vector<int8_t> ref(c.h * c.w * c.cout, 7), wide(ref.size(), 7);
+    const int groups = (c.cin + 3) / 4;
+    std::vector<int16_t> weights(static_cast<size_t>(c.cout) * groups * 4 + 1);  // + 1: not word-sized
+    std::vector<int32_t> records(static_cast<size_t>(c.cout) * KILONAS_WIDE_RECORD);
+    int16_t* const aligned = weights.data() + (reinterpret_cast<uintptr_t>(weights.data()) % 4 ? 1 : 0);
+    kilonas_pointwise_wide_constants(c.weights.data(), c.cout, c.cin, c.channels.data(), c.p.output_offset,
+                                     c.p.fast_requant, aligned, records.data());
+    kilonas_conv_params wp = c.p;
+    wp.weights = reinterpret_cast<const int8_t*>(aligned);
+    wp.channels = records.data();
+    std::vector<int32_t> scratch_words(core::ScratchBytes(core::OpKind::kPointwiseConv2d, 1, 0,
+                                                          core::KernelSet::kOptimized, false, c.h, c.w, c.cin,
+                                                          core::WeightLayout::kWide) / 4);
+    int16_t* const scratch = reinterpret_cast<int16_t*>(scratch_words.data());
+    kilonas_pointwise_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
+    kilonas_pointwise_wide_dsp(&wp, c.in.data(), &iv, wide.data(), &ov, &r, scratch);
+    ASSERT_EQ(ref, wide) << "trial " << trial;
+
+    std::vector<int8_t> residual(ref.size());
+    for (int8_t& v : residual) v = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
+    const kilonas_add_params a{5, -3, 7, 1 << 30, -1, 1 << 30, -2, 1 << 30, -19, 20, -128, 127};
+    std::vector<int8_t> fused_ref = residual, fused_wide = residual;
+    kilonas_pointwise_add_ref(&c.p, &a, c.in.data(), &iv, fused_ref.data(), &ov, &r);
+    kilonas_pointwise_add_wide_dsp(&wp, &a, c.in.data(), &iv, fused_wide.data(), &ov, &r, scratch);
+    ASSERT_EQ(fused_ref, fused_wide) << "fused, trial " << trial;
+  }
+}
+
 // With the weights and channel words in the SMLAD kernel's layout (kilonas_fully_connected_dsp_
 // constants) and the planned scratch; every tenth case at the ends of the int8 ranges, where the
 // input pairs' halfwords x1 - 256 x0 - 128 reach -32768 and 32767.

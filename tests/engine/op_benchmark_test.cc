@@ -37,7 +37,7 @@ TEST(ExecutedCalls, AreTheSchedulesStepsInEveryModeOnRandomGraphs) {
         const Step& step = schedule.steps[i];
         const latency_models::OpKey& key = calls[i];
         EXPECT_EQ(key.kind, g.op(step.op).kind);
-        EXPECT_EQ(KernelFor(key.kind, key.writes_over, key.kernels), step.kernel) << key.ToString();
+        EXPECT_EQ(KernelFor(key.kind, key.writes_over, key.kernels, key.wide ? core::WeightLayout::kWide : core::WeightLayout::kInt8), step.kernel) << key.ToString();
         EXPECT_EQ(key.out.h, step.rect.h) << key.ToString();
         EXPECT_EQ(key.out.w, step.rect.w) << key.ToString();
       }
@@ -56,7 +56,7 @@ TEST(OpBenchmark, CommittedLutEntriesEqualAFreshProfileOfSampledCalls) {
     std::shuffle(keys.begin(), keys.end(), rng);
     keys.resize(12);
     std::vector<OpCase> cases;
-    for (const auto& k : keys) cases.push_back({k.kind, k.kernel, k.stride, k.in, k.out, k.kernels, k.writes_over});
+    for (const auto& k : keys) cases.push_back({k.kind, k.kernel, k.stride, k.in, k.out, k.kernels, k.writes_over, k.wide});
     const core::Result<std::vector<uint64_t>> counts =
         RunOpBenchmark(cases, TargetFor(hw), KILONAS_SOURCE_DIR, std::string(KILONAS_TEST_OUT) + "/fresh_" + mcu);
     ASSERT_TRUE(counts.ok()) << counts.error().message;

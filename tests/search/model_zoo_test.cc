@@ -12,11 +12,11 @@
 namespace kilonas::search {
 namespace {
 
-// Patch plans, the stm32f746 budgets, code sizes and LUT.
+// Patch plans, the stm32f746 budgets, code sizes and LUT, weight layouts chosen within each
+// model's flash budget.
 TEST(ModelZoo, EveryModelFitsTheBudgetItIsNamedFor) {
-  const ResourceModel model(core::FashionMnistSpace(), memory_planner::PlanMode::kPatch,
-                            memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
-                            latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
+  const auto code = memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value();
+  const latency_models::LatencyPredictor predictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value());
   const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
   const std::regex sram_flash("sram([0-9]+)_flash([0-9]+)\\.json"), latency("latency([0-9]+)\\.json");
   int models = 0;
@@ -33,6 +33,8 @@ TEST(ModelZoo, EveryModelFitsTheBudgetItIsNamedFor) {
       continue;
     }
     const Budgets budgets = BudgetsFor(hw, sram_kb, flash_kb, latency_ms).value();
+    const ResourceModel model(core::FashionMnistSpace(), memory_planner::PlanMode::kPatch, code, predictor,
+                              budgets.flash_bytes);
     const auto config = core::LoadSubnetConfig(entry.path().string(), &model.space());
     ASSERT_TRUE(config.ok()) << config.error().message;
     const auto resources = model.Measure(config.value());

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "latency_models/weight_layouts.h"
 #include "tests/search/fmnist_resource_model.h"
 
 namespace kilonas::search {
@@ -30,6 +31,32 @@ TEST(Operators, MutationAndCrossoverAlwaysStayInTheSpace) {
   const core::SubnetConfig a = core::SampleSubnet(space, rng);
   EXPECT_EQ(Mutate(space, a, 0.0, rng), a);
   EXPECT_EQ(Crossover(space, a, a, rng), a);
+}
+
+// With flash to spare the search prices a candidate with the wide layouts it would export:
+// faster, more flash, never over the budget, the same SRAM or less; Deployed is that graph.
+TEST(ResourceModel, PricesCandidatesWithTheWeightLayoutsTheFlashBudgetAllows) {
+  const ResourceModel int8 = testing::FmnistResourceModel();
+  std::mt19937 rng(8);
+  int faster = 0;
+  for (int trial = 0; trial < 10; ++trial) {
+    const core::SubnetConfig config = core::SampleSubnet(int8.space(), rng);
+    const Resources plain = int8.Measure(config).value();
+    const int64_t budget = plain.flash_bytes + 40 * 1024;
+    const ResourceModel wide(int8.space(), memory_planner::PlanMode::kInPlace,
+                             memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
+                             latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()),
+                             budget);
+    const Resources priced = wide.Measure(config).value();
+    EXPECT_LE(priced.flash_bytes, budget);
+    EXPECT_GE(priced.flash_bytes, plain.flash_bytes);
+    EXPECT_LE(priced.latency_ms, plain.latency_ms);
+    EXPECT_LE(priced.sram_bytes, plain.sram_bytes);
+    const core::Graph deployed = wide.Deployed(core::BuildSubnetGraph(int8.space(), config).value());
+    EXPECT_EQ(latency_models::CountWideLayers(deployed) > 0, priced.latency_ms < plain.latency_ms);
+    faster += priced.latency_ms < plain.latency_ms;
+  }
+  EXPECT_GT(faster, 5);
 }
 
 TEST(DrawFeasible, EveryCandidateMeetsEveryBudget) {

@@ -1,0 +1,99 @@
+#include "latency_models/weight_layouts.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "core/scratch.h"
+#include "memory_planner/patch_plan.h"
+#include "memory_planner/plan_calls.h"
+
+namespace kilonas::latency_models {
+namespace {
+
+struct Candidate {
+  int op = 0;
+  double cycles_saved = 0;
+  int64_t extra_bytes = 0;
+};
+
+core::Graph WithWide(core::Graph graph, const std::vector<Candidate>& candidates, size_t count) {
+  for (size_t i = 0; i < count; ++i) graph.mutable_op(candidates[i].op).weights = core::WeightLayout::kWide;
+  return graph;
+}
+
+// Pointwise ops whose wide calls the LUT prices cheaper than their int8 ones, best first.
+std::vector<Candidate> Candidates(const core::Graph& graph, const memory_planner::MemoryPlan& plan,
+                                  const LatencyPredictor& predictor) {
+  std::map<int, double> saved;
+  std::set<int> unpriced;
+  for (const memory_planner::PlannedCall& call : memory_planner::PlanCalls(graph, plan)) {
+    if (graph.op(call.op).kind != core::OpKind::kPointwiseConv2d) continue;
+    OpKey key = KeyOf(graph, call);
+    bool int8_miss = false, wide_miss = false;
+    const double int8 = predictor.Cycles(key, &int8_miss);
+    key.wide = true;
+    const double wide = predictor.Cycles(key, &wide_miss);
+    if (int8_miss || wide_miss) unpriced.insert(call.op);
+    saved[call.op] += int8 - wide;
+  }
+  std::vector<Candidate> candidates;
+  for (const auto& [index, cycles] : saved) {
+    if (unpriced.count(index) || cycles <= 0) continue;
+    const core::Op& op = graph.op(index);
+    const int cin = graph.InputOf(op).shape.c;
+    const auto scratch = [&](core::WeightLayout layout) {
+      return core::ScratchBytes(op.kind, 1, 0, core::KernelSet::kOptimized, false, 1, 1, cin, layout);
+    };
+    if (scratch(core::WeightLayout::kWide) > scratch(core::WeightLayout::kInt8)) continue;  // never more SRAM
+    const int64_t extra = memory_planner::WideWeightBytes(graph, op) - (graph.WeightCount(op) + 3) / 4 * 4 +
+                          graph.BiasCount(op) * memory_planner::kWideRecordExtraBytes;
+    candidates.push_back({index, cycles, extra});
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return a.cycles_saved * static_cast<double>(b.extra_bytes) > b.cycles_saved * static_cast<double>(a.extra_bytes);
+  });
+  return candidates;
+}
+
+}  // namespace
+
+core::Graph ChooseWeightLayouts(core::Graph graph, memory_planner::PlanMode mode, const memory_planner::CodeSize& code,
+                                const LatencyPredictor& predictor, int64_t flash_budget) {
+  for (int i = 0; i < static_cast<int>(graph.ops().size()); ++i) graph.mutable_op(i).weights = core::WeightLayout::kInt8;
+  if (memory_planner::KernelsOf(mode) == core::KernelSet::kReference) return graph;
+  // Layouts change scratch sizes, not the calls: one plan prices and counts every choice.
+  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
+  const std::vector<Candidate> candidates = Candidates(graph, plan, predictor);
+  const auto fits = [&](size_t count) {
+    const core::Result<memory_planner::FlashEstimate> flash =
+        memory_planner::EstimateFlash(WithWide(graph, candidates, count), plan, code);
+    return flash.ok() && flash.value().Total() <= flash_budget;
+  };
+  // The flash grows with every layer taken: the longest prefix that fits, by bisection.
+  size_t lo = 0, hi = candidates.size();
+  while (lo < hi) {
+    const size_t mid = (lo + hi + 1) / 2;
+    if (fits(mid)) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  // A plan of the chosen layouts may differ (patch sizes follow scratch sizes): check with it.
+  for (; lo > 0; --lo) {
+    core::Graph chosen = WithWide(graph, candidates, lo);
+    const core::Result<memory_planner::FlashEstimate> flash =
+        memory_planner::EstimateFlash(chosen, memory_planner::PlanDeployed(chosen, mode), code);
+    if (flash.ok() && flash.value().Total() <= flash_budget) return chosen;
+  }
+  return graph;
+}
+
+int CountWideLayers(const core::Graph& graph) {
+  return static_cast<int>(std::count_if(graph.ops().begin(), graph.ops().end(),
+                                        [](const core::Op& op) { return op.weights == core::WeightLayout::kWide; }));
+}
+
+}  // namespace kilonas::latency_models
