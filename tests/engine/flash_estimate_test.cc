@@ -1,6 +1,8 @@
 // The flash estimate the search budgets with bounds what the firmware links: for random subnets
 // in every execution mode on both cores, estimate >= the model's linked flash (firmware minus
-// the harness alone) and within 3% of it. Builds firmware (no QEMU run).
+// the harness alone) and within 3% of it; the second subnet of each core has every other
+// pointwise layer's weights wide in the modes that run the SMLAD kernels. Builds firmware (no
+// QEMU run).
 #include <random>
 
 #include <gtest/gtest.h>
@@ -21,9 +23,16 @@ TEST(FlashEstimate, BoundsTheLinkedModelFlashWithin3PercentInEveryModeAndCore) {
     const core::HwProfile hw = core::LoadHwProfile(profile).value();
     const memory_planner::CodeSize code = memory_planner::LoadCodeSize(hw.code_size).value();
     for (int i = 0; i < 2; ++i) {
-      const core::Graph graph = core::BuildSubnetGraph(space, core::SampleSubnet(space, rng)).value();
+      const core::Graph int8 = core::BuildSubnetGraph(space, core::SampleSubnet(space, rng)).value();
+      core::Graph wide = int8;
+      for (int op = 0, pointwise = 0; op < static_cast<int>(wide.ops().size()); ++op) {
+        if (wide.op(op).kind == core::OpKind::kPointwiseConv2d && pointwise++ % 2 == 0) {
+          wide.mutable_op(op).weights = core::WeightLayout::kWide;
+        }
+      }
       for (memory_planner::PlanMode mode : {memory_planner::PlanMode::kPerLayer, memory_planner::PlanMode::kInPlace,
                                             memory_planner::PlanMode::kPatch}) {
+        const core::Graph& graph = i == 1 && mode != memory_planner::PlanMode::kPerLayer ? wide : int8;
         const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
         const std::string dir = std::string(KILONAS_TEST_OUT) + "/flash_estimate";
         const ExportOptions options{dir, "flash", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false, false};
