@@ -2,9 +2,9 @@
  * sign-extended to 16 bits in the order the SMLAD loop reads them
  * (kilonas_pointwise_wide_constants), twice the flash of int8 weights, so the loop has no SXTB16
  * at all and the inputs are widened without doubling (the accumulators are doubled as in
- * kernels_dsp.c all the same). It computes 2 output channels x 2
- * pixels per pass: per group of 4 inputs two double-word weight loads, two double-word column
- * loads and 8 SMLAD for 16 MACs (the int8 kernel of kernels_dsp.c: 15 instructions).
+ * kernels_dsp.c all the same). It computes 2 output channels x 2 pixels per pass: per group of
+ * 4 inputs two double-word weight loads, two double-word column loads and 8 SMLAD for 16 MACs
+ * (the int8 kernel of kernels_dsp.c: 15 instructions).
  *
  * Layouts, with G = ceil(Cin / 4) groups (the last one zero-padded):
  *   weights (2 w), per pair of channels c, c + 1 and group g: [c: (w0, w2), (w1, w3)]
@@ -45,7 +45,7 @@ static void WidenPair(const int8_t* src0, const int8_t* src1, uint32_t* columns,
 /* acc[r][px] += row r . pixel px for the `rows` (1 or 2) channels whose weights start at w. */
 static void WideCore(const uint32_t* w, const uint32_t* col, int32_t groups, int32_t rows, int32_t acc[2][2]) {
 #if KILONAS_SIMD_NATIVE
-  if (rows == 2) { /* the assembly's group, for the paths it does not take (the fused add) */
+  if (rows == 2) { /* the assembly's group, for the paths it does not take (fused add, general) */
     const uint32_t* const end = col + groups * kGroupWords;
     int32_t a00 = acc[0][0], a01 = acc[0][1], a10 = acc[1][0], a11 = acc[1][1];
     uint32_t w0, w1, w2, w3, c0, c1;
