@@ -60,7 +60,8 @@ core::Result<core::Graph> WithWeightLayouts(core::Graph graph, const std::string
   core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.code_size);
   if (!code.ok()) return core::Error{hw.name + ": key 'code_size': " + code.error().message};
   return latency_models::ChooseWeightLayouts(std::move(graph), memory_planner::ParsePlanMode(mode).value(), code.value(),
-                                             latency_models::LatencyPredictor(lut.value()), hw.FlashBudget());
+                                             latency_models::LatencyPredictor(lut.value()), hw.FlashBudget())
+      .graph;
 }
 
 // Per-op instruction counts of a profiled run, and totals per op kind.

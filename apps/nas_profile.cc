@@ -65,7 +65,7 @@ core::Result<ModeValidation> ValidateMode(const latency_models::LatencyPredictor
   for (int i = 0; i < count; ++i) {
     const core::SubnetConfig config = core::SampleSubnet(space, rng);
     core::Graph graph = core::BuildSubnetGraph(space, config).value();
-    if (i % 2 == 1) graph = latency_models::ChooseWeightLayouts(graph, mode, code.value(), predictor, hw.FlashBudget());
+    if (i % 2 == 1) graph = latency_models::ChooseWeightLayouts(graph, mode, code.value(), predictor, hw.FlashBudget()).graph;
     const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
     const latency_models::LatencyPrediction p = predictor.Predict(graph, plan);
     const double predicted = p.cycles / hw.cpi;  // back to instructions

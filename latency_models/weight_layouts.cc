@@ -59,12 +59,12 @@ std::vector<Candidate> Candidates(const core::Graph& graph, const memory_planner
 
 }  // namespace
 
-core::Graph ChooseWeightLayouts(core::Graph graph, memory_planner::PlanMode mode, const memory_planner::CodeSize& code,
-                                const LatencyPredictor& predictor, int64_t flash_budget) {
+LaidOutGraph ChooseWeightLayouts(core::Graph graph, memory_planner::PlanMode mode, const memory_planner::CodeSize& code,
+                                 const LatencyPredictor& predictor, int64_t flash_budget) {
   for (int i = 0; i < static_cast<int>(graph.ops().size()); ++i) graph.mutable_op(i).weights = core::WeightLayout::kInt8;
-  if (memory_planner::KernelsOf(mode) == core::KernelSet::kReference) return graph;
   // Layouts change scratch sizes, not the calls: one plan prices and counts every choice.
-  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
+  memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
+  if (memory_planner::KernelsOf(mode) == core::KernelSet::kReference) return {std::move(graph), std::move(plan)};
   const std::vector<Candidate> candidates = Candidates(graph, plan, predictor);
   const auto fits = [&](size_t count) {
     const core::Result<memory_planner::FlashEstimate> flash =
@@ -84,11 +84,11 @@ core::Graph ChooseWeightLayouts(core::Graph graph, memory_planner::PlanMode mode
   // A plan of the chosen layouts may differ (patch sizes follow scratch sizes): check with it.
   for (; lo > 0; --lo) {
     core::Graph chosen = WithWide(graph, candidates, lo);
-    const core::Result<memory_planner::FlashEstimate> flash =
-        memory_planner::EstimateFlash(chosen, memory_planner::PlanDeployed(chosen, mode), code);
-    if (flash.ok() && flash.value().Total() <= flash_budget) return chosen;
+    memory_planner::MemoryPlan chosen_plan = memory_planner::PlanDeployed(chosen, mode);
+    const core::Result<memory_planner::FlashEstimate> flash = memory_planner::EstimateFlash(chosen, chosen_plan, code);
+    if (flash.ok() && flash.value().Total() <= flash_budget) return {std::move(chosen), std::move(chosen_plan)};
   }
-  return graph;
+  return {std::move(graph), std::move(plan)};
 }
 
 int CountWideLayers(const core::Graph& graph) {

@@ -16,11 +16,17 @@
 
 namespace kilonas::latency_models {
 
+// A graph with its weight layouts chosen, and its deployed plan (PlanDeployed in the mode).
+struct LaidOutGraph {
+  core::Graph graph;
+  memory_planner::MemoryPlan plan;
+};
+
 // `graph` with every op's weights int8 but those chosen wide. Layers whose int8 or wide calls the
 // LUT does not price (fallback misses) stay int8, and so does everything in a mode that runs the
 // reference kernels, or when `code` has no figure for the wide kernel. Deterministic.
-core::Graph ChooseWeightLayouts(core::Graph graph, memory_planner::PlanMode mode, const memory_planner::CodeSize& code,
-                                const LatencyPredictor& predictor, int64_t flash_budget);
+LaidOutGraph ChooseWeightLayouts(core::Graph graph, memory_planner::PlanMode mode, const memory_planner::CodeSize& code,
+                                 const LatencyPredictor& predictor, int64_t flash_budget);
 
 // The number of ops whose weights are stored wide.
 int CountWideLayers(const core::Graph& graph);

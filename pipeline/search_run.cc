@@ -136,7 +136,7 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
                            const core::Graph& graph, engine::FloatModel float_model, const std::string& name,
                            SearchReport& report) {
   const int resolution = graph.tensor(graph.input()).shape.h;
-  const core::Graph deployed = model_of.Deployed(graph);
+  const core::Graph deployed = model_of.Deployed(graph).graph;
   if (deployed.ops().size() != float_model.graph.ops().size()) {
     return core::Status::Fail("export: the float model's graph does not match the winner's");
   }

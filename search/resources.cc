@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <tuple>
 
-#include "latency_models/weight_layouts.h"
 #include "memory_planner/flash.h"
 #include "memory_planner/patch_plan.h"
 
@@ -73,9 +72,12 @@ ResourceModel::ResourceModel(core::OfaSpace space, memory_planner::PlanMode mode
       latency_(std::move(latency)),
       wide_flash_budget_(wide_flash_budget) {}
 
-core::Graph ResourceModel::Deployed(core::Graph graph) const {
-  if (!latency_ || wide_flash_budget_ <= 0) return graph;
-  return latency_models::ChooseWeightLayouts(std::move(graph), mode_, code_, *latency_, wide_flash_budget_);
+latency_models::LaidOutGraph ResourceModel::Deployed(core::Graph graph) const {
+  if (latency_ && wide_flash_budget_ > 0) {
+    return latency_models::ChooseWeightLayouts(std::move(graph), mode_, code_, *latency_, wide_flash_budget_);
+  }
+  memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode_);
+  return {std::move(graph), std::move(plan)};
 }
 
 core::Result<Resources> ResourceModel::Measure(const core::SubnetConfig& config) const {
@@ -85,10 +87,11 @@ core::Result<Resources> ResourceModel::Measure(const core::SubnetConfig& config)
 }
 
 core::Result<Resources> ResourceModel::MeasureGraph(const core::Graph& graph) const {
-  const core::Graph g = Deployed(graph);
+  const latency_models::LaidOutGraph deployed = Deployed(graph);
+  const core::Graph& g = deployed.graph;
+  const memory_planner::MemoryPlan& plan = deployed.plan;
   Resources r;
   r.macs = g.TotalMacs();
-  const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(g, mode_);
   const core::Result<memory_planner::FlashEstimate> flash = memory_planner::EstimateFlash(g, plan, code_);
   if (!flash.ok()) return flash.error();
   r.flash_bytes = flash.value().Total();

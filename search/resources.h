@@ -9,6 +9,7 @@
 #include "core/hw_profile.h"
 #include "core/ofa_space.h"
 #include "latency_models/predictor.h"
+#include "latency_models/weight_layouts.h"
 #include "memory_planner/flash.h"
 #include "memory_planner/memory_plan.h"
 
@@ -50,8 +51,8 @@ class ResourceModel {
   core::Result<Resources> Measure(const core::SubnetConfig& config) const;
   // Any network's resources, priced the same way (the plain-CNN baseline is not in the space).
   core::Result<Resources> MeasureGraph(const core::Graph& graph) const;
-  // `graph` with the weight layouts it is priced and exported with.
-  core::Graph Deployed(core::Graph graph) const;
+  // `graph` with the weight layouts it is priced and exported with, and its deployed plan.
+  latency_models::LaidOutGraph Deployed(core::Graph graph) const;
   const core::OfaSpace& space() const { return space_; }
 
  private:

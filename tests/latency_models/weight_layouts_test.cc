@@ -50,7 +50,10 @@ TEST_F(ChooseWeightLayoutsTest, StaysWithinTheBudgetAndTakesOnlyLayersThatGain) 
     const PlanMode mode = trial % 2 ? PlanMode::kInPlace : PlanMode::kPatch;
     const core::Graph g = core::BuildSubnetGraph(space, core::SampleSubnet(space, rng)).value();
     const int64_t int8 = Flash(g, mode, code);
-    const core::Graph everything = ChooseWeightLayouts(g, mode, code, predictor, int64_t{1} << 40);
+    const LaidOutGraph laid_out = ChooseWeightLayouts(g, mode, code, predictor, int64_t{1} << 40);
+    const core::Graph& everything = laid_out.graph;
+    // The plan returned is the chosen graph's deployed plan.
+    EXPECT_EQ(laid_out.plan.arena_bytes, memory_planner::PlanDeployed(everything, mode).arena_bytes);
     const int64_t most = Flash(everything, mode, code);
     // Pointwise layers with 16 inputs or more whose int8 and wide calls the LUT all prices (a
     // patch-stage call can miss it).
@@ -76,12 +79,12 @@ TEST_F(ChooseWeightLayoutsTest, StaysWithinTheBudgetAndTakesOnlyLayersThatGain) 
     all_wide += eligible > 0;
     // A budget in between: within it, and one layer more would not be.
     const int64_t budget = int8 + (most - int8) / 2;
-    const core::Graph some = ChooseWeightLayouts(g, mode, code, predictor, budget);
+    const core::Graph some = ChooseWeightLayouts(g, mode, code, predictor, budget).graph;
     EXPECT_LE(Flash(some, mode, code), budget);
     EXPECT_LE(CountWideLayers(some), CountWideLayers(everything));
     some_wide += CountWideLayers(some) > 0 && CountWideLayers(some) < CountWideLayers(everything);
     // At the int8 model's own flash nothing fits.
-    EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, mode, code, predictor, int8)), 0);
+    EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, mode, code, predictor, int8).graph), 0);
   }
   EXPECT_GT(all_wide, 10);
   EXPECT_GT(some_wide, 5);
@@ -92,13 +95,13 @@ TEST_F(ChooseWeightLayoutsTest, NothingWithReferenceKernelsUnpricedWideCallsOrNo
   const core::OfaSpace space = core::FashionMnistSpace();
   const core::Graph g = core::BuildSubnetGraph(space, core::SampleSubnet(space, rng)).value();
   const int64_t unlimited = int64_t{1} << 40;
-  EXPECT_GT(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kInPlace, code, predictor, unlimited)), 0);
-  EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kPerLayer, code, predictor, unlimited)), 0);
-  EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kInPlace, code, LatencyPredictor(Lut(false)), unlimited)), 0);
+  EXPECT_GT(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kInPlace, code, predictor, unlimited).graph), 0);
+  EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kPerLayer, code, predictor, unlimited).graph), 0);
+  EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kInPlace, code, LatencyPredictor(Lut(false)), unlimited).graph), 0);
   memory_planner::CodeSize old = code;
   old.kernel_functions.erase("pointwise_conv2d wide");
   old.kernel_functions.erase("pointwise_conv2d wide fused_add");
-  EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kInPlace, old, predictor, unlimited)), 0);
+  EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kInPlace, old, predictor, unlimited).graph), 0);
 }
 
 }  // namespace

@@ -52,7 +52,7 @@ TEST(ResourceModel, PricesCandidatesWithTheWeightLayoutsTheFlashBudgetAllows) {
     EXPECT_GE(priced.flash_bytes, plain.flash_bytes);
     EXPECT_LE(priced.latency_ms, plain.latency_ms);
     EXPECT_LE(priced.sram_bytes, plain.sram_bytes);
-    const core::Graph deployed = wide.Deployed(core::BuildSubnetGraph(int8.space(), config).value());
+    const core::Graph deployed = wide.Deployed(core::BuildSubnetGraph(int8.space(), config).value()).graph;
     EXPECT_EQ(latency_models::CountWideLayers(deployed) > 0, priced.latency_ms < plain.latency_ms);
     faster += priced.latency_ms < plain.latency_ms;
   }
