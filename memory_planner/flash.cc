@@ -11,10 +11,10 @@ int64_t Align4(int64_t v) { return (v + 3) / 4 * 4; }
 
 }  // namespace
 
-FlashEstimate EstimateDataFlash(const core::Graph& graph) {
+FlashEstimate EstimateDataFlash(const core::Graph& graph, core::KernelSet kernels) {
   FlashEstimate flash;
   for (const core::Op& op : graph.ops()) {
-    const bool wide = op.weights == core::WeightLayout::kWide;
+    const bool wide = RunsWide(op, kernels);
     flash.weight_bytes += wide ? WideWeightBytes(graph, op) : Align4(graph.WeightCount(op));
     flash.bias_bytes += graph.BiasCount(op) * 4;
     flash.requant_bytes += graph.BiasCount(op) * (kRequantBytesPerChannel + (wide ? kWideRecordExtraBytes : 0));
@@ -27,7 +27,7 @@ int64_t WideWeightBytes(const core::Graph& graph, const core::Op& op) {
 }
 
 core::Result<FlashEstimate> EstimateFlash(const core::Graph& graph, const MemoryPlan& plan, const CodeSize& code) {
-  FlashEstimate flash = EstimateDataFlash(graph);
+  FlashEstimate flash = EstimateDataFlash(graph, KernelsOf(plan.mode));
   flash.graph_code_bytes = code.model_base_bytes;
   for (const core::Op& op : graph.ops()) {
     if (core::Traits(op.kind).has_weights) flash.graph_code_bytes += code.conv_params_bytes;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/graph.h"
+#include "core/scratch.h"
 #include "core/status.h"
 #include "memory_planner/memory_plan.h"
 
@@ -50,8 +51,9 @@ struct FlashEstimate {
 };
 
 // The constants alone (weights, bias, requantization parameters): what any engine must store,
-// wide weights (core::WeightLayout::kWide) as stored.
-FlashEstimate EstimateDataFlash(const core::Graph& graph);
+// wide weights (core::WeightLayout::kWide) as stored where `kernels` run them (the reference
+// kernels read int8 weights).
+FlashEstimate EstimateDataFlash(const core::Graph& graph, core::KernelSet kernels = core::KernelSet::kOptimized);
 // A pointwise op's weights stored wide: int16, Cin rounded up to whole groups of four.
 int64_t WideWeightBytes(const core::Graph& graph, const core::Op& op);
 // Errors name a kernel variant the plan calls that `code` has no figure for.

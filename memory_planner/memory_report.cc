@@ -45,7 +45,7 @@ core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std
     core::Result<MemoryPlan> excluded = PlanForMode(graph, mode, without_input, options.patch_search);
     if (!excluded.ok()) return excluded.error();
     ModeResult result{std::move(counted).value(), excluded.value().arena_bytes, std::nullopt};
-    result.flash = EstimateDataFlash(graph);
+    result.flash = EstimateDataFlash(graph, KernelsOf(mode));
     if (code) {
       core::Result<FlashEstimate> flash = EstimateFlash(graph, result.plan, *code);
       if (!flash.ok()) return flash.error();
