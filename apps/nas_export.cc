@@ -2,7 +2,6 @@
 // firmware with arm-none-eabi-gcc, runs it in qemu-system-arm and checks it against the host
 // interpreter bit for bit. Until the supernet hands real weights over, weights are random
 // (seeded) and calibration images are random.
-#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <random>
@@ -50,11 +49,10 @@ core::Result<engine::ExecutionConfig> ChooseExecution(const core::Graph& g, cons
 // budget (latency_models::ChooseWeightLayouts).
 core::Result<core::Graph> WithWeightLayouts(core::Graph graph, const std::string& weights, const core::HwProfile& hw,
                                             const std::string& mode) {
-  for (int i = 0; i < static_cast<int>(graph.ops().size()); ++i) {
-    const bool wide = weights == "wide" && graph.op(i).kind == core::OpKind::kPointwiseConv2d;
-    graph.mutable_op(i).weights = wide ? core::WeightLayout::kWide : core::WeightLayout::kInt8;
+  if (weights != "auto") {
+    return core::WithPointwiseWeights(std::move(graph), weights == "wide" ? core::WeightLayout::kWide
+                                                                          : core::WeightLayout::kInt8);
   }
-  if (weights != "auto") return graph;
   core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(hw);
   if (!lut.ok()) return lut.error();
   core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.code_size);
@@ -168,10 +166,8 @@ static int ToolMain(int argc, char** argv) {
     plan += " " + std::to_string(e.patches_per_side) + "x" + std::to_string(e.patches_per_side) +
             " patches, stage ops 0.." + std::to_string(e.split_op - 1);
   }
-  std::printf("weights         %d of %d pointwise layers wide (--weights %s)\n", latency_models::CountWideLayers(graph),
-              static_cast<int>(std::count_if(graph.ops().begin(), graph.ops().end(),
-                                             [](const core::Op& op) { return op.kind == core::OpKind::kPointwiseConv2d; })),
-              weights.c_str());
+  std::printf("weights         %d of %d pointwise layers wide (--weights %s)\n", core::CountWideLayers(graph),
+              core::CountOps(graph, core::OpKind::kPointwiseConv2d), weights.c_str());
   std::printf("plan            %s, arena %lld bytes (%.1f kB), input %s\n", plan.c_str(),
               static_cast<long long>(result.arena_bytes), result.arena_bytes / 1024.0,
               input_excluded ? "outside the arena" : "in the arena");

@@ -81,7 +81,7 @@ core::Result<ModeValidation> ValidateMode(const latency_models::LatencyPredictor
     v.misses += p.misses;
     std::printf("  %s subnet %d: r%d w%.2f, %.2fM MACs, %d wide, %s: predicted %llu, measured %llu instructions (%+.2f%%)\n",
                 name.c_str(), i, config.resolution, config.width_mult, graph.TotalMacs() / 1e6,
-                latency_models::CountWideLayers(graph),
+                core::CountWideLayers(graph),
                 plan.patch ? ("patch " + std::to_string(plan.patch->patches_per_side) + "x" +
                               std::to_string(plan.patch->patches_per_side) + " to op " + std::to_string(plan.patch->split_op))
                                  .c_str()

@@ -43,12 +43,7 @@ core::Graph Layer(core::OpKind kind, int size, int cin, int cout, int kernel, in
 }
 
 // The graph with every pointwise layer's weights stored wide (the wide-weight kernel).
-core::Graph WithWideWeights(core::Graph g) {
-  for (int i = 0; i < static_cast<int>(g.ops().size()); ++i) {
-    if (g.op(i).kind == core::OpKind::kPointwiseConv2d) g.mutable_op(i).weights = core::WeightLayout::kWide;
-  }
-  return g;
-}
+core::Graph WithWideWeights(core::Graph g) { return core::WithPointwiseWeights(std::move(g), core::WeightLayout::kWide); }
 
 // input (1 x 1 x in) -> fully connected -> out: a classifier.
 core::Graph Classifier(int in, int out) {

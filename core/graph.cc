@@ -1,5 +1,6 @@
 #include "core/graph.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace kilonas::core {
@@ -180,6 +181,23 @@ Status Graph::ValidateOp(size_t index) const {
       break;
   }
   return Status::Ok();
+}
+
+Graph WithPointwiseWeights(Graph graph, WeightLayout layout) {
+  for (int i = 0; i < static_cast<int>(graph.ops().size()); ++i) {
+    if (graph.op(i).kind == OpKind::kPointwiseConv2d) graph.mutable_op(i).weights = layout;
+  }
+  return graph;
+}
+
+int CountOps(const Graph& graph, OpKind kind) {
+  return static_cast<int>(
+      std::count_if(graph.ops().begin(), graph.ops().end(), [kind](const Op& op) { return op.kind == kind; }));
+}
+
+int CountWideLayers(const Graph& graph) {
+  return static_cast<int>(std::count_if(graph.ops().begin(), graph.ops().end(),
+                                        [](const Op& op) { return op.weights == WeightLayout::kWide; }));
 }
 
 }  // namespace kilonas::core

@@ -107,4 +107,9 @@ class Graph {
   int output_ = -1;
 };
 
+// `graph` with every pointwise op's weights stored as `layout` (the other ops' are always int8).
+Graph WithPointwiseWeights(Graph graph, WeightLayout layout);
+int CountOps(const Graph& graph, OpKind kind);
+int CountWideLayers(const Graph& graph);  // ops whose weights are stored wide
+
 }  // namespace kilonas::core

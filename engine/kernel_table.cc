@@ -8,28 +8,31 @@ struct Row {
   bool writes_over;  // the plan shares a buffer: in-place depthwise, fused residual add
   Kernel reference;
   Kernel optimized;
+  Kernel optimized_wide;  // with wide weights (core::WeightLayout::kWide): pointwise has its own
 };
 
 constexpr Row kTable[] = {
-    {core::OpKind::kConv2d, false, Kernel::kConv2dRef, Kernel::kConv2dDsp},
-    {core::OpKind::kPointwiseConv2d, false, Kernel::kPointwiseRef, Kernel::kPointwiseDsp},
-    {core::OpKind::kPointwiseConv2d, true, Kernel::kPointwiseAddRef, Kernel::kPointwiseAddDsp},
-    {core::OpKind::kDepthwiseConv2d, false, Kernel::kDepthwiseRef, Kernel::kDepthwiseRef},
-    {core::OpKind::kDepthwiseConv2d, true, Kernel::kDepthwiseInPlace, Kernel::kDepthwiseInPlaceDsp},
-    {core::OpKind::kAdd, false, Kernel::kAdd, Kernel::kAdd},
-    {core::OpKind::kAdd, true, Kernel::kNone, Kernel::kNone},
-    {core::OpKind::kGlobalAvgPool, false, Kernel::kGlobalAvgPool, Kernel::kGlobalAvgPool},
-    {core::OpKind::kFullyConnected, false, Kernel::kFullyConnected, Kernel::kFullyConnectedDsp},
+    {core::OpKind::kConv2d, false, Kernel::kConv2dRef, Kernel::kConv2dDsp, Kernel::kConv2dDsp},
+    {core::OpKind::kPointwiseConv2d, false, Kernel::kPointwiseRef, Kernel::kPointwiseDsp, Kernel::kPointwiseWideDsp},
+    {core::OpKind::kPointwiseConv2d, true, Kernel::kPointwiseAddRef, Kernel::kPointwiseAddDsp,
+     Kernel::kPointwiseAddWideDsp},
+    {core::OpKind::kDepthwiseConv2d, false, Kernel::kDepthwiseRef, Kernel::kDepthwiseRef, Kernel::kDepthwiseRef},
+    {core::OpKind::kDepthwiseConv2d, true, Kernel::kDepthwiseInPlace, Kernel::kDepthwiseInPlaceDsp,
+     Kernel::kDepthwiseInPlaceDsp},
+    {core::OpKind::kAdd, false, Kernel::kAdd, Kernel::kAdd, Kernel::kAdd},
+    {core::OpKind::kAdd, true, Kernel::kNone, Kernel::kNone, Kernel::kNone},
+    {core::OpKind::kGlobalAvgPool, false, Kernel::kGlobalAvgPool, Kernel::kGlobalAvgPool, Kernel::kGlobalAvgPool},
+    {core::OpKind::kFullyConnected, false, Kernel::kFullyConnected, Kernel::kFullyConnectedDsp,
+     Kernel::kFullyConnectedDsp},
 };
 
 }  // namespace
 
 Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set, core::WeightLayout weights) {
-  if (kind == core::OpKind::kPointwiseConv2d && set == KernelSet::kOptimized && weights == core::WeightLayout::kWide) {
-    return writes_over ? Kernel::kPointwiseAddWideDsp : Kernel::kPointwiseWideDsp;
-  }
   for (const Row& row : kTable) {
-    if (row.kind == kind && row.writes_over == writes_over) return set == KernelSet::kReference ? row.reference : row.optimized;
+    if (row.kind != kind || row.writes_over != writes_over) continue;
+    if (set == KernelSet::kReference) return row.reference;
+    return weights == core::WeightLayout::kWide ? row.optimized_wide : row.optimized;
   }
   return Kernel::kNone;  // unreachable for plans made by the memory planner
 }

@@ -11,6 +11,7 @@
 #include "core/scratch.h"
 #include "engine/codegen.h"
 #include "engine/kernel_table.h"
+#include "memory_planner/flash.h"
 
 namespace kilonas::engine {
 namespace {
@@ -82,7 +83,7 @@ std::string ViewText(int h, int w, int c, int y0, int x0) {
 
 // Bytes of the case's weights as its kernel reads them (wide: int16, whole groups of 4 inputs).
 int64_t WeightBytes(const OpCase& c) {
-  if (c.wide) return static_cast<int64_t>(c.out.c) * Align4(c.in.c) * 2;
+  if (c.wide) return memory_planner::WideWeightBytes(c.in.c, c.out.c);
   return core::MacsPerOutputPixel(c.kind, c.kernel, c.in, c.out);
 }
 

@@ -47,8 +47,8 @@ std::vector<Candidate> Candidates(const core::Graph& graph, const memory_planner
       return core::ScratchBytes(op.kind, 1, 0, core::KernelSet::kOptimized, false, 1, 1, cin, layout);
     };
     if (scratch(core::WeightLayout::kWide) > scratch(core::WeightLayout::kInt8)) continue;  // never more SRAM
-    const int64_t extra = memory_planner::WideWeightBytes(graph, op) - (graph.WeightCount(op) + 3) / 4 * 4 +
-                          graph.BiasCount(op) * memory_planner::kWideRecordExtraBytes;
+    const int64_t extra = memory_planner::OpDataFlash(graph, op, true).Total() -
+                          memory_planner::OpDataFlash(graph, op, false).Total();
     candidates.push_back({index, cycles, extra});
   }
   std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
@@ -61,7 +61,7 @@ std::vector<Candidate> Candidates(const core::Graph& graph, const memory_planner
 
 LaidOutGraph ChooseWeightLayouts(core::Graph graph, memory_planner::PlanMode mode, const memory_planner::CodeSize& code,
                                  const LatencyPredictor& predictor, int64_t flash_budget) {
-  for (int i = 0; i < static_cast<int>(graph.ops().size()); ++i) graph.mutable_op(i).weights = core::WeightLayout::kInt8;
+  graph = core::WithPointwiseWeights(std::move(graph), core::WeightLayout::kInt8);
   // Layouts change scratch sizes, not the calls: one plan prices and counts every choice.
   memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
   if (memory_planner::KernelsOf(mode) == core::KernelSet::kReference) return {std::move(graph), std::move(plan)};
@@ -89,11 +89,6 @@ LaidOutGraph ChooseWeightLayouts(core::Graph graph, memory_planner::PlanMode mod
     if (flash.ok() && flash.value().Total() <= flash_budget) return {std::move(chosen), std::move(chosen_plan)};
   }
   return {std::move(graph), std::move(plan)};
-}
-
-int CountWideLayers(const core::Graph& graph) {
-  return static_cast<int>(std::count_if(graph.ops().begin(), graph.ops().end(),
-                                        [](const core::Op& op) { return op.weights == core::WeightLayout::kWide; }));
 }
 
 }  // namespace kilonas::latency_models

@@ -28,7 +28,4 @@ struct LaidOutGraph {
 LaidOutGraph ChooseWeightLayouts(core::Graph graph, memory_planner::PlanMode mode, const memory_planner::CodeSize& code,
                                  const LatencyPredictor& predictor, int64_t flash_budget);
 
-// The number of ops whose weights are stored wide.
-int CountWideLayers(const core::Graph& graph);
-
 }  // namespace kilonas::latency_models

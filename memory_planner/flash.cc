@@ -11,19 +11,29 @@ int64_t Align4(int64_t v) { return (v + 3) / 4 * 4; }
 
 }  // namespace
 
+FlashEstimate OpDataFlash(const core::Graph& graph, const core::Op& op, bool wide) {
+  constexpr int64_t kWideRecordExtraBytes = 4;
+  FlashEstimate flash;
+  flash.weight_bytes = wide ? WideWeightBytes(graph.InputOf(op).shape.c, graph.OutputOf(op).shape.c)
+                            : Align4(graph.WeightCount(op));
+  flash.bias_bytes = graph.BiasCount(op) * 4;
+  flash.requant_bytes = graph.BiasCount(op) * (kRequantBytesPerChannel + (wide ? kWideRecordExtraBytes : 0));
+  return flash;
+}
+
 FlashEstimate EstimateDataFlash(const core::Graph& graph, core::KernelSet kernels) {
   FlashEstimate flash;
   for (const core::Op& op : graph.ops()) {
-    const bool wide = RunsWide(op, kernels);
-    flash.weight_bytes += wide ? WideWeightBytes(graph, op) : Align4(graph.WeightCount(op));
-    flash.bias_bytes += graph.BiasCount(op) * 4;
-    flash.requant_bytes += graph.BiasCount(op) * (kRequantBytesPerChannel + (wide ? kWideRecordExtraBytes : 0));
+    const FlashEstimate part = OpDataFlash(graph, op, RunsWide(op, kernels));
+    flash.weight_bytes += part.weight_bytes;
+    flash.bias_bytes += part.bias_bytes;
+    flash.requant_bytes += part.requant_bytes;
   }
   return flash;
 }
 
-int64_t WideWeightBytes(const core::Graph& graph, const core::Op& op) {
-  return static_cast<int64_t>(graph.OutputOf(op).shape.c) * Align4(graph.InputOf(op).shape.c) * 2;
+int64_t WideWeightBytes(int in_channels, int out_channels) {
+  return static_cast<int64_t>(out_channels) * Align4(in_channels) * 2;
 }
 
 core::Result<FlashEstimate> EstimateFlash(const core::Graph& graph, const MemoryPlan& plan, const CodeSize& code) {

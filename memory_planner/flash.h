@@ -20,8 +20,6 @@ namespace kilonas::memory_planner {
 
 // Per output channel: int32 multiplier + int32 shift (fixed-point requantization).
 inline constexpr int64_t kRequantBytesPerChannel = 8;
-// Wide weights' channel records hold one word more (the rounding term with the zero point).
-inline constexpr int64_t kWideRecordExtraBytes = 4;
 
 struct CodeSize {
   std::string core;    // -mcpu the figures were measured for
@@ -54,8 +52,11 @@ struct FlashEstimate {
 // wide weights (core::WeightLayout::kWide) as stored where `kernels` run them (the reference
 // kernels read int8 weights).
 FlashEstimate EstimateDataFlash(const core::Graph& graph, core::KernelSet kernels = core::KernelSet::kOptimized);
-// A pointwise op's weights stored wide: int16, Cin rounded up to whole groups of four.
-int64_t WideWeightBytes(const core::Graph& graph, const core::Op& op);
+// One op's part of it, its weights stored wide or not; wide channel records hold one word more
+// (the rounding term with the zero point).
+FlashEstimate OpDataFlash(const core::Graph& graph, const core::Op& op, bool wide);
+// Pointwise weights stored wide: int16, Cin rounded up to whole groups of four.
+int64_t WideWeightBytes(int in_channels, int out_channels);
 // Errors name a kernel variant the plan calls that `code` has no figure for.
 core::Result<FlashEstimate> EstimateFlash(const core::Graph& graph, const MemoryPlan& plan, const CodeSize& code);
 

@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <sstream>
 
-#include "latency_models/weight_layouts.h"
-
 namespace kilonas::pipeline {
 
 std::string FormatSpaceTable(const SearchReport& r) {
@@ -53,10 +51,8 @@ std::string FormatSummary(const SearchReport& r) {
   out << line;
   if (r.best_graph) {
     const core::Graph& g = *r.best_graph;
-    const auto pointwise = std::count_if(g.ops().begin(), g.ops().end(),
-                                         [](const core::Op& op) { return op.kind == core::OpKind::kPointwiseConv2d; });
     std::snprintf(line, sizeof(line), "weights: %d of %d pointwise layers stored wide (within the flash budget)\n",
-                  latency_models::CountWideLayers(g), static_cast<int>(pointwise));
+                  core::CountWideLayers(g), core::CountOps(g, core::OpKind::kPointwiseConv2d));
     out << line;
   }
   if (r.export_result && r.export_result->run) {

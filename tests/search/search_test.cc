@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include "latency_models/weight_layouts.h"
 #include "tests/search/fmnist_resource_model.h"
 
 namespace kilonas::search {
@@ -53,7 +52,7 @@ TEST(ResourceModel, PricesCandidatesWithTheWeightLayoutsTheFlashBudgetAllows) {
     EXPECT_LE(priced.latency_ms, plain.latency_ms);
     EXPECT_LE(priced.sram_bytes, plain.sram_bytes);
     const core::Graph deployed = wide.Deployed(core::BuildSubnetGraph(int8.space(), config).value()).graph;
-    EXPECT_EQ(latency_models::CountWideLayers(deployed) > 0, priced.latency_ms < plain.latency_ms);
+    EXPECT_EQ(core::CountWideLayers(deployed) > 0, priced.latency_ms < plain.latency_ms);
     faster += priced.latency_ms < plain.latency_ms;
   }
   EXPECT_GT(faster, 5);
