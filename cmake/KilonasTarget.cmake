@@ -1,9 +1,12 @@
 # kilonas_library(<name> SOURCES ... [DEPS ...]) creates kilonas_<name> with the alias kilonas::<name>.
 # Every library is compiled with the same warning set; include paths are rooted at the repository so
-# headers are included as "core/graph.h".
+# headers are included as "core/graph.h". A switch that misses an enumerator (a new op kind, call
+# shape or kernel-constants layout) and a dropped core::Status / core::Result are errors: they are
+# where a new op or kernel would otherwise be silently half-wired.
 function(kilonas_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
-                                           -Wno-missing-field-initializers)
+                                           -Wno-missing-field-initializers
+                                           -Werror=switch -Werror=unused-result)
 endfunction()
 
 function(kilonas_library name)

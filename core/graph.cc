@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "core/kernel_registry.h"
+
 namespace kilonas::core {
 
 int BytesPerElement(DType dtype) {
@@ -136,7 +138,7 @@ Status Graph::ValidateOp(size_t index) const {
   }
   if (op.output < 0 || op.output >= num_tensors) return fail("output tensor id out of range");
   if (op.output == input_) return fail("writes the graph input");
-  if (op.weights == WeightLayout::kWide && op.kind != OpKind::kPointwiseConv2d) {
+  if (op.weights == WeightLayout::kWide && !HasWideKernel(op.kind, KernelSet::kOptimized)) {
     return fail("only a pointwise op can store its weights wide");
   }
   for (size_t j = 0; j < index; ++j) {
@@ -185,7 +187,7 @@ Status Graph::ValidateOp(size_t index) const {
 
 Graph WithPointwiseWeights(Graph graph, WeightLayout layout) {
   for (int i = 0; i < static_cast<int>(graph.ops().size()); ++i) {
-    if (graph.op(i).kind == OpKind::kPointwiseConv2d) graph.mutable_op(i).weights = layout;
+    if (HasWideKernel(graph.op(i).kind, KernelSet::kOptimized)) graph.mutable_op(i).weights = layout;
   }
   return graph;
 }

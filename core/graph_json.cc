@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "core/kernel_registry.h"
+
 namespace kilonas::core {
 namespace {
 
@@ -112,7 +114,7 @@ Graph GraphFromJson(const nlohmann::json& doc, const std::string& path) {
     if (o.Has("weights")) {  // absent in files written before the wide layout existed
       const std::string layout = o.String("weights");
       if (layout == WeightLayoutName(WeightLayout::kWide)) {
-        if (op.kind != OpKind::kPointwiseConv2d) o.Fail("weights", "only a pointwise op can store its weights wide");
+        if (!HasWideKernel(op.kind, KernelSet::kOptimized)) o.Fail("weights", "only a pointwise op can store its weights wide");
         op.weights = WeightLayout::kWide;
       } else if (layout != WeightLayoutName(WeightLayout::kInt8)) {
         o.Fail("weights", "expected \"int8\" or \"wide\"");

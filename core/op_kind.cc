@@ -3,15 +3,12 @@
 namespace kilonas::core {
 namespace {
 
-// Indexed by OpKind; the order must follow the enum.
+// Indexed by OpKind: the same list in the same order.
 constexpr std::array<OpKindTraits, kAllOpKinds.size()> kTraits = {{
-    // name, inputs, weights, in place, spatially local, window, absorbs add
-    {"conv2d", 1, true, false, true, true, false},
-    {"depthwise_conv2d", 1, true, true, true, true, false},
-    {"pointwise_conv2d", 1, true, false, true, true, true},
-    {"add", 2, false, false, true, false, false},
-    {"global_avg_pool", 1, false, false, false, false, false},
-    {"fully_connected", 1, true, false, false, false, false},
+#define KILONAS_OP_TRAITS(id, name, inputs, weights, in_place, local, window, absorbs_add, params) \
+  {name, inputs, weights, in_place, local, window, absorbs_add, ParamBlock::params},
+    KILONAS_OP_KINDS(KILONAS_OP_TRAITS)
+#undef KILONAS_OP_TRAITS
 }};
 
 }  // namespace

@@ -1,5 +1,7 @@
-// The list of operator kinds of the Graph IR, in one place, with the traits the planner and the
-// engine consult. Code never switches on op names; it asks these traits.
+// The operator kinds of the Graph IR and their traits, listed once (KILONAS_OP_KINDS). Code asks
+// these traits instead of listing kinds; where an op kind needs its own code (the float and
+// int8 math, the supernet's torch layers, shape rules) it is an exhaustive switch, which the
+// build turns into an error when a kind is missing (-Werror=switch).
 #pragma once
 
 #include <array>
@@ -8,27 +10,50 @@
 
 namespace kilonas::core {
 
-enum class OpKind {
-  kConv2d,           // dense k x k convolution (the stem)
-  kDepthwiseConv2d,  // one k x k filter per channel
-  kPointwiseConv2d,  // 1 x 1 convolution (expand / project / head)
-  kAdd,              // element-wise residual add
-  kGlobalAvgPool,    // H x W x C -> 1 x 1 x C
-  kFullyConnected,   // 1 x 1 x Cin -> 1 x 1 x Cout
+// The parameter block the engine's kernels of a kind take (kilonas_runtime.h).
+enum class ParamBlock {
+  kNone,
+  kConv,  // kilonas_conv_params: window, offsets, clamp, and the constants when it has weights
+  kAdd,   // kilonas_add_params
+  kPool,  // kilonas_pool_params
 };
 
-inline constexpr std::array<OpKind, 6> kAllOpKinds = {
-    OpKind::kConv2d, OpKind::kDepthwiseConv2d, OpKind::kPointwiseConv2d,
-    OpKind::kAdd,    OpKind::kGlobalAvgPool,   OpKind::kFullyConnected};
+// X(enumerator, name, inputs, weights, in place, spatially local, window, absorbs add, params)
+//   name             stable, used in JSON, LUT keys and reports
+//   weights          int8 weights + int32 bias + per-channel requant params in flash
+//   in place         output may overwrite its input channel by channel
+//   spatially local  an output pixel depends on a bounded input window: can run per patch
+//   window           kernel/stride/padding describe a sliding window over the input
+//   absorbs add      can add a residual to its output while writing over that residual
+#define KILONAS_OP_KINDS(X)                                                                  \
+  X(Conv2d, "conv2d", 1, true, false, true, true, false, kConv)                  /* k x k */ \
+  X(DepthwiseConv2d, "depthwise_conv2d", 1, true, true, true, true, false, kConv) /* per channel */ \
+  X(PointwiseConv2d, "pointwise_conv2d", 1, true, false, true, true, true, kConv) /* 1 x 1 */ \
+  X(Add, "add", 2, false, false, true, false, false, kAdd)                        /* residual */ \
+  X(GlobalAvgPool, "global_avg_pool", 1, false, false, false, false, false, kPool) /* -> 1x1xC */ \
+  X(FullyConnected, "fully_connected", 1, true, false, false, false, false, kConv) /* 1x1xCin -> 1x1xCout */
+
+enum class OpKind {
+#define KILONAS_OP_ENUMERATOR(id, ...) k##id,
+  KILONAS_OP_KINDS(KILONAS_OP_ENUMERATOR)
+#undef KILONAS_OP_ENUMERATOR
+};
+
+inline constexpr std::array kAllOpKinds = {
+#define KILONAS_OP_ENUMERATOR(id, ...) OpKind::k##id,
+    KILONAS_OP_KINDS(KILONAS_OP_ENUMERATOR)
+#undef KILONAS_OP_ENUMERATOR
+};
 
 struct OpKindTraits {
-  std::string_view name;  // stable, used in JSON and reports
+  std::string_view name;
   int num_inputs;
-  bool has_weights;       // int8 weights + int32 bias + per-channel requant params in flash
-  bool in_place_capable;  // output may overwrite its input channel by channel
-  bool spatially_local;   // an output pixel depends on a bounded input window: can run per patch
-  bool window;            // kernel/stride/padding describe a sliding window over the input
-  bool absorbs_add;       // can add a residual to its output while writing over that residual
+  bool has_weights;
+  bool in_place_capable;
+  bool spatially_local;
+  bool window;
+  bool absorbs_add;
+  ParamBlock params;
 };
 
 const OpKindTraits& Traits(OpKind kind);

@@ -59,25 +59,17 @@ core::Status MeasureKernels(const std::string& stub_dir, const FirmwareTarget& t
                             CodeSize& code) {
   core::Result<std::map<std::string, int64_t>> base = StubSymbols(stub_dir, target, source_root, "");
   if (!base.ok()) return base.error();
-  for (core::OpKind kind : core::kAllOpKinds) {
-    for (core::KernelSet set : {core::KernelSet::kReference, core::KernelSet::kOptimized}) {
-      for (const auto& [writes_over, layout] :
-           {std::pair{false, core::WeightLayout::kInt8}, std::pair{true, core::WeightLayout::kInt8},
-            std::pair{false, core::WeightLayout::kWide}, std::pair{true, core::WeightLayout::kWide}}) {
-        const Kernel kernel = KernelFor(kind, writes_over, set, layout);
-        const bool wide = kernel != KernelFor(kind, writes_over, set);
-        if (kernel == Kernel::kNone || (layout == core::WeightLayout::kWide && !wide)) continue;
-        core::Result<std::map<std::string, int64_t>> kept =
-            StubSymbols(stub_dir, target, source_root, std::string(KernelSymbol(kernel)));
-        if (!kept.ok()) return kept.error();
-        std::vector<std::string>& functions =
-            code.kernel_functions[memory_planner::KernelVariantName(kind, set, writes_over, wide)];
-        for (const auto& [name, bytes] : kept.value()) {
-          if (base.value().count(name)) continue;
-          functions.push_back(name);
-          code.function_bytes[name] = bytes;
-        }
-      }
+  for (const core::CallVariant& v : core::AllCallVariants()) {
+    const Kernel kernel =
+        KernelFor(v.kind, v.writes_over, v.kernels, v.wide ? core::WeightLayout::kWide : core::WeightLayout::kInt8);
+    core::Result<std::map<std::string, int64_t>> kept =
+        StubSymbols(stub_dir, target, source_root, std::string(KernelSymbol(kernel)));
+    if (!kept.ok()) return kept.error();
+    std::vector<std::string>& functions = code.kernel_functions[v.Name()];
+    for (const auto& [name, bytes] : kept.value()) {
+      if (base.value().count(name)) continue;
+      functions.push_back(name);
+      code.function_bytes[name] = bytes;
     }
   }
   return core::Status::Ok();

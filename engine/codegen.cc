@@ -42,7 +42,7 @@ void ConvBlock(std::ostringstream& out, const Model& model, int i, Kernel kernel
   const bool channel_words = UsesChannelWords(kernel);
   // The wide kernel reads its int16 weights by LDRD, which needs word alignment.
   Array(out, "int8_t", "w" + n, k.weights,
-        kernel == Kernel::kPointwiseWideDsp || kernel == Kernel::kPointwiseAddWideDsp);
+        kernel != Kernel::kNone && core::KernelInfo(kernel).constants == core::KernelConstants::kWide);
   if (channel_words) {
     Array(out, "int32_t", "ch" + n, k.channels);
   } else {
@@ -68,15 +68,20 @@ void AddBlock(std::ostringstream& out, const std::string& name, const kilonas_ad
       << ", " << p.act_min << ", " << p.act_max << "};\n";
 }
 
+// Whether a call of `kernel` takes views and a rect (else plain sizes).
+bool TakesViews(Kernel kernel) {
+  const CallShape shape = FunctionOf(kernel).shape;
+  return shape != CallShape::kPool && shape != CallShape::kDense && shape != CallShape::kDenseScratch;
+}
+
 // The kernel call of one step, with its views as static consts.
 void Call(std::ostringstream& out, const Model& model, const Step& s, size_t step_index) {
   const core::Op& op = model.graph.op(s.op);
   const std::string n = std::to_string(s.op);
   out << "  { /* " << op.name << " */\n";
-  if (s.kernel != Kernel::kGlobalAvgPool && s.kernel != Kernel::kFullyConnected &&
-      s.kernel != Kernel::kFullyConnectedDsp) {  // these take plain sizes
+  if (TakesViews(s.kernel)) {
     out << "    static const kilonas_view iv = " << View(s.in_view) << ", ov = " << View(s.out_view);
-    if (s.kernel == Kernel::kAdd) out << ", iv2 = " << View(s.in2_view);
+    if (FunctionOf(s.kernel).shape == CallShape::kAdd) out << ", iv2 = " << View(s.in2_view);
     out << ";\n    static const kilonas_rect r = " << Rect(s.rect) << ";\n";
   }
   const CallOperands operands{"&cp" + n,      "&ap" + n,       "&pp" + n,
@@ -89,50 +94,42 @@ void Call(std::ostringstream& out, const Model& model, const Step& s, size_t ste
 }  // namespace
 
 std::string KernelCall(Kernel kernel, const CallOperands& o, const kilonas_view& in_view, const kilonas_view& out_view) {
+  if (kernel == Kernel::kNone) return "";
   const std::string symbol(KernelSymbol(kernel));
+  const std::string scratch16 = "(int16_t*)(" + o.scratch + ")";
+  const int64_t in_n = static_cast<int64_t>(in_view.h) * in_view.w * in_view.c;
   std::ostringstream out;
-  switch (kernel) {
-    case Kernel::kConv2dRef:
-    case Kernel::kPointwiseRef:
-    case Kernel::kDepthwiseRef:
-      out << symbol << "(" << o.conv_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r);";
+  out << symbol << "(";
+  switch (FunctionOf(kernel).shape) {
+    case CallShape::kView:
+      out << o.conv_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r";
       break;
-    case Kernel::kConv2dDsp:
-    case Kernel::kPointwiseDsp:
-    case Kernel::kPointwiseWideDsp:
-      out << symbol << "(" << o.conv_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r, (int16_t*)("
-          << o.scratch << "));";
+    case CallShape::kViewScratch:
+      out << o.conv_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r, " << scratch16;
       break;
-    case Kernel::kPointwiseAddRef:
-      out << symbol << "(" << o.conv_params << ", " << o.add_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r);";
+    case CallShape::kFusedAdd:
+      out << o.conv_params << ", " << o.add_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r";
       break;
-    case Kernel::kPointwiseAddDsp:
-    case Kernel::kPointwiseAddWideDsp:
-      out << symbol << "(" << o.conv_params << ", " << o.add_params << ", " << o.in << ", &iv, " << o.out
-          << ", &ov, &r, (int16_t*)(" << o.scratch << "));";
+    case CallShape::kFusedAddScratch:
+      out << o.conv_params << ", " << o.add_params << ", " << o.in << ", &iv, " << o.out << ", &ov, &r, " << scratch16;
       break;
-    case Kernel::kDepthwiseInPlace:
-    case Kernel::kDepthwiseInPlaceDsp:
-      out << symbol << "(" << o.conv_params << ", " << o.out << ", &iv, &ov, &r, " << o.scratch << ");";
+    case CallShape::kInPlace:
+      out << o.conv_params << ", " << o.out << ", &iv, &ov, &r, " << o.scratch;
       break;
-    case Kernel::kAdd:
-      out << symbol << "(" << o.add_params << ", " << o.in << ", &iv, " << o.in2 << ", &iv2, " << o.out << ", &ov, &r);";
+    case CallShape::kAdd:
+      out << o.add_params << ", " << o.in << ", &iv, " << o.in2 << ", &iv2, " << o.out << ", &ov, &r";
       break;
-    case Kernel::kGlobalAvgPool:
-      out << symbol << "(" << o.pool_params << ", " << o.in << ", " << in_view.h * in_view.w << ", " << in_view.c << ", "
-          << o.out << ");";
+    case CallShape::kPool:
+      out << o.pool_params << ", " << o.in << ", " << in_view.h * in_view.w << ", " << in_view.c << ", " << o.out;
       break;
-    case Kernel::kFullyConnected:
-      out << symbol << "(" << o.conv_params << ", " << o.in << ", " << in_view.h * in_view.w * in_view.c << ", " << o.out
-          << ", " << out_view.c << ");";
+    case CallShape::kDense:
+      out << o.conv_params << ", " << o.in << ", " << in_n << ", " << o.out << ", " << out_view.c;
       break;
-    case Kernel::kFullyConnectedDsp:
-      out << symbol << "(" << o.conv_params << ", " << o.in << ", " << in_view.h * in_view.w * in_view.c << ", " << o.out
-          << ", " << out_view.c << ", (int16_t*)(" << o.scratch << "));";
-      break;
-    case Kernel::kNone:
+    case CallShape::kDenseScratch:
+      out << o.conv_params << ", " << o.in << ", " << in_n << ", " << o.out << ", " << out_view.c << ", " << scratch16;
       break;
   }
+  out << ");";
   return out.str();
 }
 
@@ -181,16 +178,25 @@ GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const s
     const core::Op& op = g.op(index);
     c << "/* op " << i << " " << op.name << ": " << core::Traits(op.kind).name << " " << g.InputOf(op).shape.ToString()
       << " -> " << g.OutputOf(op).shape.ToString() << " */\n";
-    if (core::Traits(op.kind).has_weights) ConvBlock(c, model, index, kernel_of[i]);
-    if (op.kind == core::OpKind::kAdd) AddBlock(c, "ap" + std::to_string(i), AddParams(model, index, op.inputs[0]));
+    switch (core::Traits(op.kind).params) {
+      case core::ParamBlock::kConv:
+        ConvBlock(c, model, index, kernel_of[i]);
+        break;
+      case core::ParamBlock::kAdd:
+        AddBlock(c, "ap" + std::to_string(i), AddParams(model, index, op.inputs[0]));
+        break;
+      case core::ParamBlock::kPool: {
+        const kilonas_pool_params p = PoolParams(model, index);
+        c << "static const kilonas_pool_params pp" << i << " = {" << p.input_offset << ", " << p.output_offset << ", "
+          << p.multiplier << ", " << p.shift << "};\n";
+        break;
+      }
+      case core::ParamBlock::kNone:
+        break;
+    }
     if (fused_projection[i]) {
       // The add after this projection is computed here, over the residual (input1).
       AddBlock(c, "ap" + std::to_string(i), FusedAddParams(model, index));
-    }
-    if (op.kind == core::OpKind::kGlobalAvgPool) {
-      const kilonas_pool_params p = PoolParams(model, index);
-      c << "static const kilonas_pool_params pp" << i << " = {" << p.input_offset << ", " << p.output_offset << ", "
-        << p.multiplier << ", " << p.shift << "};\n";
     }
   }
   const std::string in = Address(schedule.input_offset);

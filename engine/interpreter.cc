@@ -30,7 +30,7 @@ Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Sc
     conv_.back().weights = weights_[i].data();
     pool_.push_back(PoolParams(model, i));
     // A fused add's parameters live with the projection before it (residual first).
-    if (op.kind == core::OpKind::kAdd) {
+    if (core::Traits(op.kind).params == core::ParamBlock::kAdd) {
       add_.push_back(AddParams(model, i, op.inputs[0]));
     } else if (i + 1 < num_ops && plan_.op_fused[i + 1]) {
       add_.push_back(FusedAddParams(model, i));
@@ -66,63 +66,21 @@ std::vector<int8_t> Interpreter::Invoke(const std::vector<int8_t>& input) {
 }
 
 void Interpreter::Run(const Step& s, const int8_t* input) {
+  if (s.kernel == Kernel::kNone) return;
   int8_t* arena = reinterpret_cast<int8_t*>(arena_words_.data());
-  const int8_t* in = s.in == kExternalInput ? input : arena + s.in;
-  int8_t* out = arena + s.out;
-  int8_t* scratch = s.scratch >= 0 ? arena + s.scratch : nullptr;
-  int16_t* scratch16 = reinterpret_cast<int16_t*>(scratch);
-  const kilonas_conv_params* conv = &conv_[s.op];
-  switch (s.kernel) {
-    case Kernel::kNone:
-      break;
-    case Kernel::kConv2dRef:
-      kilonas_conv2d_ref(conv, in, &s.in_view, out, &s.out_view, &s.rect);
-      break;
-    case Kernel::kConv2dDsp:
-      kilonas_conv2d_dsp(conv, in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
-      break;
-    case Kernel::kPointwiseRef:
-      kilonas_pointwise_ref(conv, in, &s.in_view, out, &s.out_view, &s.rect);
-      break;
-    case Kernel::kPointwiseDsp:
-      kilonas_pointwise_dsp(conv, in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
-      break;
-    case Kernel::kPointwiseAddRef:
-      kilonas_pointwise_add_ref(conv, &add_[s.op], in, &s.in_view, out, &s.out_view, &s.rect);
-      break;
-    case Kernel::kPointwiseAddDsp:
-      kilonas_pointwise_add_dsp(conv, &add_[s.op], in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
-      break;
-    case Kernel::kPointwiseWideDsp:
-      kilonas_pointwise_wide_dsp(conv, in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
-      break;
-    case Kernel::kPointwiseAddWideDsp:
-      kilonas_pointwise_add_wide_dsp(conv, &add_[s.op], in, &s.in_view, out, &s.out_view, &s.rect, scratch16);
-      break;
-    case Kernel::kDepthwiseRef:
-      kilonas_depthwise_ref(conv, in, &s.in_view, out, &s.out_view, &s.rect);
-      break;
-    case Kernel::kDepthwiseInPlace:
-      kilonas_depthwise_inplace(conv, out, &s.in_view, &s.out_view, &s.rect, scratch);
-      break;
-    case Kernel::kDepthwiseInPlaceDsp:
-      kilonas_depthwise_inplace_dsp(conv, out, &s.in_view, &s.out_view, &s.rect, scratch);
-      break;
-    case Kernel::kAdd: {
-      const int8_t* in2 = s.in2 == kExternalInput ? input : arena + s.in2;
-      kilonas_add(&add_[s.op], in, &s.in_view, in2, &s.in2_view, out, &s.out_view, &s.rect);
-      break;
-    }
-    case Kernel::kGlobalAvgPool:
-      kilonas_global_avg_pool(&pool_[s.op], in, s.in_view.h * s.in_view.w, s.in_view.c, out);
-      break;
-    case Kernel::kFullyConnected:
-      kilonas_fully_connected(conv, in, s.in_view.h * s.in_view.w * s.in_view.c, out, s.out_view.c);
-      break;
-    case Kernel::kFullyConnectedDsp:
-      kilonas_fully_connected_dsp(conv, in, s.in_view.h * s.in_view.w * s.in_view.c, out, s.out_view.c, scratch16);
-      break;
-  }
+  KernelArgs args;
+  args.conv = &conv_[s.op];
+  args.add = &add_[s.op];
+  args.pool = &pool_[s.op];
+  args.in = s.in == kExternalInput ? input : arena + s.in;
+  args.in_view = &s.in_view;
+  args.in2 = s.in2 == kExternalInput ? input : arena + s.in2;
+  args.in2_view = &s.in2_view;
+  args.out = arena + s.out;
+  args.out_view = &s.out_view;
+  args.rect = &s.rect;
+  args.scratch = s.scratch >= 0 ? arena + s.scratch : nullptr;
+  CallKernel(s.kernel, args);
 }
 
 }  // namespace kilonas::engine

@@ -1,40 +1,104 @@
 #include "engine/kernel_table.h"
 
+#include <vector>
+
 namespace kilonas::engine {
 namespace {
 
-struct Row {
-  core::OpKind kind;
-  bool writes_over;  // the plan shares a buffer: in-place depthwise, fused residual add
-  Kernel reference;
-  Kernel optimized;
-  Kernel optimized_wide;  // with wide weights (core::WeightLayout::kWide): pointwise has its own
-};
+// One overload per call shape: the function's signature picks its shape.
+KernelFunction Bind(decltype(KernelFunction::view) f) { return {CallShape::kView, f}; }
+KernelFunction Bind(decltype(KernelFunction::view_scratch) f) {
+  KernelFunction k{CallShape::kViewScratch};
+  k.view_scratch = f;
+  return k;
+}
+KernelFunction Bind(decltype(KernelFunction::fused_add) f) {
+  KernelFunction k{CallShape::kFusedAdd};
+  k.fused_add = f;
+  return k;
+}
+KernelFunction Bind(decltype(KernelFunction::fused_add_scratch) f) {
+  KernelFunction k{CallShape::kFusedAddScratch};
+  k.fused_add_scratch = f;
+  return k;
+}
+KernelFunction Bind(decltype(KernelFunction::in_place) f) {
+  KernelFunction k{CallShape::kInPlace};
+  k.in_place = f;
+  return k;
+}
+KernelFunction Bind(decltype(KernelFunction::add) f) {
+  KernelFunction k{CallShape::kAdd};
+  k.add = f;
+  return k;
+}
+KernelFunction Bind(decltype(KernelFunction::pool) f) {
+  KernelFunction k{CallShape::kPool};
+  k.pool = f;
+  return k;
+}
+KernelFunction Bind(decltype(KernelFunction::dense) f) {
+  KernelFunction k{CallShape::kDense};
+  k.dense = f;
+  return k;
+}
+KernelFunction Bind(decltype(KernelFunction::dense_scratch) f) {
+  KernelFunction k{CallShape::kDenseScratch};
+  k.dense_scratch = f;
+  return k;
+}
 
-constexpr Row kTable[] = {
-    {core::OpKind::kConv2d, false, Kernel::kConv2dRef, Kernel::kConv2dDsp, Kernel::kConv2dDsp},
-    {core::OpKind::kPointwiseConv2d, false, Kernel::kPointwiseRef, Kernel::kPointwiseDsp, Kernel::kPointwiseWideDsp},
-    {core::OpKind::kPointwiseConv2d, true, Kernel::kPointwiseAddRef, Kernel::kPointwiseAddDsp,
-     Kernel::kPointwiseAddWideDsp},
-    {core::OpKind::kDepthwiseConv2d, false, Kernel::kDepthwiseRef, Kernel::kDepthwiseRef, Kernel::kDepthwiseRef},
-    {core::OpKind::kDepthwiseConv2d, true, Kernel::kDepthwiseInPlace, Kernel::kDepthwiseInPlaceDsp,
-     Kernel::kDepthwiseInPlaceDsp},
-    {core::OpKind::kAdd, false, Kernel::kAdd, Kernel::kAdd, Kernel::kAdd},
-    {core::OpKind::kAdd, true, Kernel::kNone, Kernel::kNone, Kernel::kNone},
-    {core::OpKind::kGlobalAvgPool, false, Kernel::kGlobalAvgPool, Kernel::kGlobalAvgPool, Kernel::kGlobalAvgPool},
-    {core::OpKind::kFullyConnected, false, Kernel::kFullyConnected, Kernel::kFullyConnectedDsp,
-     Kernel::kFullyConnectedDsp},
-};
+const std::vector<KernelFunction>& Functions() {
+  static const std::vector<KernelFunction> kFunctions = {
+#define KILONAS_KERNEL(id, function, ...) Bind(&function),
+#include "kilonas_kernels.inc"
+#undef KILONAS_KERNEL
+  };
+  return kFunctions;
+}
 
 }  // namespace
 
-Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set, core::WeightLayout weights) {
-  for (const Row& row : kTable) {
-    if (row.kind != kind || row.writes_over != writes_over) continue;
-    if (set == KernelSet::kReference) return row.reference;
-    return weights == core::WeightLayout::kWide ? row.optimized_wide : row.optimized;
+const KernelFunction& FunctionOf(Kernel kernel) { return Functions().at(static_cast<size_t>(kernel) - 1); }
+
+void CallKernel(Kernel kernel, const KernelArgs& a) {
+  const KernelFunction& f = FunctionOf(kernel);
+  int16_t* const scratch16 = reinterpret_cast<int16_t*>(a.scratch);
+  const kilonas_view& iv = *a.in_view;
+  const int32_t in_n = iv.h * iv.w * iv.c;
+  switch (f.shape) {
+    case CallShape::kView:
+      f.view(a.conv, a.in, a.in_view, a.out, a.out_view, a.rect);
+      break;
+    case CallShape::kViewScratch:
+      f.view_scratch(a.conv, a.in, a.in_view, a.out, a.out_view, a.rect, scratch16);
+      break;
+    case CallShape::kFusedAdd:
+      f.fused_add(a.conv, a.add, a.in, a.in_view, a.out, a.out_view, a.rect);
+      break;
+    case CallShape::kFusedAddScratch:
+      f.fused_add_scratch(a.conv, a.add, a.in, a.in_view, a.out, a.out_view, a.rect, scratch16);
+      break;
+    case CallShape::kInPlace:
+      f.in_place(a.conv, a.out, a.in_view, a.out_view, a.rect, a.scratch);
+      break;
+    case CallShape::kAdd:
+      f.add(a.add, a.in, a.in_view, a.in2, a.in2_view, a.out, a.out_view, a.rect);
+      break;
+    case CallShape::kPool:
+      f.pool(a.pool, a.in, iv.h * iv.w, iv.c, a.out);
+      break;
+    case CallShape::kDense:
+      f.dense(a.conv, a.in, in_n, a.out, a.out_view->c);
+      break;
+    case CallShape::kDenseScratch:
+      f.dense_scratch(a.conv, a.in, in_n, a.out, a.out_view->c, scratch16);
+      break;
   }
-  return Kernel::kNone;  // unreachable for plans made by the memory planner
+}
+
+Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set, core::WeightLayout weights) {
+  return core::FindKernel(kind, set, writes_over, weights);
 }
 
 Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& plan, int index, KernelSet set) {
@@ -45,51 +109,27 @@ Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& 
 }
 
 std::string_view KernelSymbol(Kernel kernel) {
-  switch (kernel) {
-    case Kernel::kNone:
-      return "";
-    case Kernel::kConv2dRef:
-      return "kilonas_conv2d_ref";
-    case Kernel::kConv2dDsp:
-      return "kilonas_conv2d_dsp";
-    case Kernel::kPointwiseRef:
-      return "kilonas_pointwise_ref";
-    case Kernel::kPointwiseDsp:
-      return "kilonas_pointwise_dsp";
-    case Kernel::kPointwiseAddRef:
-      return "kilonas_pointwise_add_ref";
-    case Kernel::kPointwiseAddDsp:
-      return "kilonas_pointwise_add_dsp";
-    case Kernel::kPointwiseWideDsp:
-      return "kilonas_pointwise_wide_dsp";
-    case Kernel::kPointwiseAddWideDsp:
-      return "kilonas_pointwise_add_wide_dsp";
-    case Kernel::kDepthwiseRef:
-      return "kilonas_depthwise_ref";
-    case Kernel::kDepthwiseInPlace:
-      return "kilonas_depthwise_inplace";
-    case Kernel::kDepthwiseInPlaceDsp:
-      return "kilonas_depthwise_inplace_dsp";
-    case Kernel::kAdd:
-      return "kilonas_add";
-    case Kernel::kGlobalAvgPool:
-      return "kilonas_global_avg_pool";
-    case Kernel::kFullyConnected:
-      return "kilonas_fully_connected";
-    case Kernel::kFullyConnectedDsp:
-      return "kilonas_fully_connected_dsp";
-  }
-  return "";
+  return kernel == Kernel::kNone ? std::string_view() : core::KernelInfo(kernel).symbol;
 }
 
 bool UsesChannelWords(Kernel kernel) {
-  return kernel == Kernel::kConv2dDsp || kernel == Kernel::kPointwiseDsp || kernel == Kernel::kPointwiseAddDsp ||
-         kernel == Kernel::kPointwiseWideDsp || kernel == Kernel::kPointwiseAddWideDsp ||
-         kernel == Kernel::kDepthwiseInPlaceDsp || kernel == Kernel::kFullyConnectedDsp;
+  if (kernel == Kernel::kNone) return false;
+  switch (core::KernelInfo(kernel).constants) {
+    case core::KernelConstants::kChannelWords:
+    case core::KernelConstants::kFullyConnectedDsp:
+    case core::KernelConstants::kWide:
+      return true;
+    case core::KernelConstants::kNone:
+    case core::KernelConstants::kPlain:
+      return false;
+  }
+  return false;
 }
 
 bool FusesAdd(Kernel kernel) {
-  return kernel == Kernel::kPointwiseAddRef || kernel == Kernel::kPointwiseAddDsp || kernel == Kernel::kPointwiseAddWideDsp;
+  if (kernel == Kernel::kNone) return false;
+  const CallShape shape = FunctionOf(kernel).shape;
+  return shape == CallShape::kFusedAdd || shape == CallShape::kFusedAddScratch;
 }
 
 }  // namespace kilonas::engine

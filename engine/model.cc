@@ -1,5 +1,6 @@
 #include "engine/model.h"
 
+#include "core/kernel_registry.h"
 #include "kilonas_runtime.h"
 #include "memory_planner/patch_plan.h"
 
@@ -20,6 +21,22 @@ bool AccumulatorsFit(const core::Graph& g, const core::Op& op, const OpConstants
     return static_cast<int64_t>(in.h) * in.w * 256 <= kMax;
   }
   return c.bias.empty() || LeftShiftHeadroom(op, c) >= 0;
+}
+
+// Every kernel of the op's kind computes its window and stride (the registry's claims): the
+// model can run in any mode.
+core::Status KernelsCompute(const core::Op& op) {
+  const std::string kind(core::Traits(op.kind).name);
+  const int max_kernel = core::MaxKernelOf(op.kind), max_stride = core::MaxStrideOf(op.kind);
+  if (max_kernel > 0 && op.kernel > max_kernel) {
+    return core::Status::Fail("op '" + op.name + "': " + kind + " kernels larger than " + std::to_string(max_kernel) +
+                              " are not supported");
+  }
+  if (max_stride > 0 && op.stride > max_stride) {
+    return core::Status::Fail("op '" + op.name + "': " + kind + " strides larger than " + std::to_string(max_stride) +
+                              " are not supported");
+  }
+  return core::Status::Ok();
 }
 
 }  // namespace
@@ -54,9 +71,7 @@ core::Status ValidateModel(const Model& model) {
         c.multiplier.size() != channels || c.shift.size() != channels) {
       return core::Status::Fail("op '" + op.name + "': constants do not match its shapes");
     }
-    if (op.kind == core::OpKind::kDepthwiseConv2d && op.kernel > 7) {
-      return core::Status::Fail("op '" + op.name + "': depthwise kernels larger than 7 are not supported");
-    }
+    if (core::Status s = KernelsCompute(op); !s.ok()) return s;
     if (c.act_min < -128 || c.act_max > 127 || c.act_min > c.act_max) {
       return core::Status::Fail("op '" + op.name + "': bad activation range");
     }

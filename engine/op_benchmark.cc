@@ -1,14 +1,12 @@
 #include "engine/op_benchmark.h"
 
-#include "core/scratch.h"
-
 #include <algorithm>
 #include <optional>
 #include <sstream>
 
 #include "core/file_io.h"
 #include "core/receptive_field.h"
-#include "core/scratch.h"
+#include "core/kernel_registry.h"
 #include "engine/codegen.h"
 #include "engine/kernel_table.h"
 #include "memory_planner/flash.h"
@@ -57,7 +55,7 @@ core::WeightLayout WeightsOf(const OpCase& c) { return c.wide ? core::WeightLayo
 Layout LayoutOf(const OpCase& c, Kernel kernel) {
   Layout l;
   const int64_t in = Align4(c.in.Elements()), out = Align4(c.out.Elements());
-  const bool in_place = kernel == Kernel::kDepthwiseInPlace || kernel == Kernel::kDepthwiseInPlaceDsp;
+  const bool in_place = FunctionOf(kernel).shape == CallShape::kInPlace;
   const int64_t scratch = Align4(core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h,
                                                     c.in.w, c.in.c, WeightsOf(c)));
   l.out = in;
@@ -67,7 +65,7 @@ Layout LayoutOf(const OpCase& c, Kernel kernel) {
     l.out = 0;
     l.scratch = in;
     l.total = in + scratch;
-  } else if (kernel == Kernel::kAdd) {
+  } else if (FunctionOf(kernel).shape == CallShape::kAdd) {
     l.in2 = in;
     l.out = in + out;
     l.total = in + 2 * out;
@@ -143,7 +141,7 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
           << ", bias, mult, shift, " << (c.wide ? "wide_records" : "channels") << ", 1, 5, -3, -128, 127, "
           << c.kernel << ", "
           << c.stride << ", " << c.kernel / 2 << ", " << rows->whole_in << ", " << cols->whole_in << ", "
-          << core::ConvBlockPixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
+          << kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
           << "    (void)iv; (void)iv2; (void)ov; (void)r; (void)p;\n"
           << "    fill(a, " << l.total << ", 12345u);\n"
           << "    const uint32_t t0 = tick_start();\n    "

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/graph.h"
-#include "core/scratch.h"
+#include "core/kernel_registry.h"
 #include "core/status.h"
 #include "engine/firmware_build.h"
 

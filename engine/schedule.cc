@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "core/scratch.h"
+#include "core/kernel_registry.h"
 
 namespace kilonas::engine {
 namespace {
@@ -119,7 +119,7 @@ kilonas_conv_params ConvParams(const Model& model, int index, const int32_t* cha
   p.pad = op.padding;
   p.in_h = in.shape.h;
   p.in_w = in.shape.w;
-  p.block_pixels = core::ConvBlockPixels(static_cast<int64_t>(op.kernel) * op.kernel * in.shape.c);
+  p.block_pixels = kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(op.kernel) * op.kernel * in.shape.c);
   return p;
 }
 
@@ -136,10 +136,11 @@ KernelConstants ConstantsFor(const Model& model, int index, Kernel kernel) {
   kilonas_channel_words(c.weights.data(), c.bias.data(), c.multiplier.data(), c.shift.data(), channels, per_channel,
                         op.kind == core::OpKind::kDepthwiseConv2d, -TensorZeroPoint(model.graph.InputOf(op)),
                         k.channels.data());
-  if (kernel == Kernel::kFullyConnectedDsp) {
+  const core::KernelConstants layout = core::KernelInfo(kernel).constants;
+  if (layout == core::KernelConstants::kFullyConnectedDsp) {
     kilonas_fully_connected_dsp_constants(k.weights.data(), channels, per_channel, k.channels.data());
   }
-  if (kernel == Kernel::kPointwiseWideDsp || kernel == Kernel::kPointwiseAddWideDsp) {
+  if (layout == core::KernelConstants::kWide) {
     std::vector<int16_t> wide(static_cast<size_t>(channels) * ((per_channel + 3) / 4) * 4);
     std::vector<int32_t> records(static_cast<size_t>(channels) * KILONAS_WIDE_RECORD);
     const kilonas_conv_params p = ConvParams(model, index);

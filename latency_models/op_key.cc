@@ -11,7 +11,7 @@ namespace kilonas::latency_models {
 std::string OpKey::ToString() const {
   std::ostringstream text;
   text << core::Traits(kind).name << " k" << kernel << " s" << stride << " " << in.ToString() << " -> " << out.ToString();
-  const std::string tokens = memory_planner::VariantTokens(kind, kernels, writes_over, wide);
+  const std::string tokens = core::CallVariant{kind, kernels, writes_over, wide}.Tokens();
   if (!tokens.empty()) text << " " << tokens;
   return text.str();
 }
@@ -36,28 +36,20 @@ core::Result<OpKey> ParseOpKey(const std::string& text) {
   const std::optional<core::OpKind> k = core::OpKindFromName(kind);
   auto bad = [&] {
     return core::Error{"bad op key '" + text +
-                       "' (expected e.g. 'depthwise_conv2d k3 s2 16x16x48 -> 8x8x48 in_place'; optional tokens: ref, "
-                       "or wide for pointwise; in_place for depthwise, fused_add for pointwise)"};
+                       "' (expected e.g. 'depthwise_conv2d k3 s2 16x16x48 -> 8x8x48 in_place'; the tokens after the "
+                       "shapes name a kernel variant: ref or wide, then in_place or fused_add)"};
   };
   if (n != 9 || !k || key.kernel < 1 || key.stride < 1 || key.in.Elements() <= 0 || key.out.Elements() <= 0) return bad();
   key.kind = *k;
-  std::istringstream tokens(text.substr(static_cast<size_t>(consumed)));
-  std::vector<std::string> rest;
-  for (std::string token; tokens >> token;) rest.push_back(token);
-  size_t at = 0;
-  if (at < rest.size() && rest[at] == "ref") {
-    key.kernels = core::KernelSet::kReference;
-    ++at;
-  } else if (at < rest.size() && rest[at] == "wide" && key.kind == core::OpKind::kPointwiseConv2d) {
-    key.wide = true;
-    ++at;
-  }
-  const bool can_write_over = key.kind == core::OpKind::kDepthwiseConv2d || key.kind == core::OpKind::kPointwiseConv2d;
-  if (at < rest.size() && can_write_over && rest[at] == memory_planner::VariantTokens(key.kind, core::KernelSet::kOptimized, true)) {
-    key.writes_over = true;
-    ++at;
-  }
-  if (at != rest.size()) return bad();
+  // The tokens must name a variant of the kernel registry, in its one spelling.
+  std::istringstream words(text.substr(static_cast<size_t>(consumed)));
+  std::string tokens;
+  for (std::string word; words >> word;) tokens += (tokens.empty() ? "" : " ") + word;
+  const std::optional<core::CallVariant> variant = core::FindCallVariant(key.kind, tokens);
+  if (!variant) return bad();
+  key.kernels = variant->kernels;
+  key.writes_over = variant->writes_over;
+  key.wide = variant->wide;
   return key;
 }
 

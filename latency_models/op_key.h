@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/graph.h"
-#include "core/scratch.h"
+#include "core/kernel_registry.h"
 #include "memory_planner/memory_plan.h"
 #include "memory_planner/plan_calls.h"
 

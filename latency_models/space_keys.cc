@@ -15,8 +15,8 @@ void AddGraphCalls(const core::Result<core::Graph>& graph, memory_planner::PlanM
   const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph.value(), mode);
   for (OpKey key : ExecutedCalls(graph.value(), plan)) {
     keys.insert(key);
-    // Every optimized pointwise call may also run with wide weights (ChooseWeightLayouts).
-    if (key.kind == core::OpKind::kPointwiseConv2d && key.kernels == core::KernelSet::kOptimized) {
+    // A call whose kind has a wide-weight kernel may also run with wide weights (ChooseWeightLayouts).
+    if (core::HasWideKernel(key.kind, key.kernels)) {
       key.wide = true;
       keys.insert(key);
     }

@@ -5,7 +5,7 @@
 #include <set>
 #include <vector>
 
-#include "core/scratch.h"
+#include "core/kernel_registry.h"
 #include "memory_planner/patch_plan.h"
 #include "memory_planner/plan_calls.h"
 
@@ -29,7 +29,7 @@ std::vector<Candidate> Candidates(const core::Graph& graph, const memory_planner
   std::map<int, double> saved;
   std::set<int> unpriced;
   for (const memory_planner::PlannedCall& call : memory_planner::PlanCalls(graph, plan)) {
-    if (graph.op(call.op).kind != core::OpKind::kPointwiseConv2d) continue;
+    if (!core::HasWideKernel(graph.op(call.op).kind, call.kernels)) continue;
     OpKey key = KeyOf(graph, call);
     bool int8_miss = false, wide_miss = false;
     const double int8 = predictor.Cycles(key, &int8_miss);

@@ -9,6 +9,22 @@ namespace {
 
 int64_t Align4(int64_t v) { return (v + 3) / 4 * 4; }
 
+// The parameter struct the generated code stores for an op (an add's lives with the add, or with
+// the projection it is fused into).
+int64_t ParamBlockBytes(core::ParamBlock block, const CodeSize& code) {
+  switch (block) {
+    case core::ParamBlock::kConv:
+      return code.conv_params_bytes;
+    case core::ParamBlock::kAdd:
+      return code.add_params_bytes;
+    case core::ParamBlock::kPool:
+      return code.pool_params_bytes;
+    case core::ParamBlock::kNone:
+      return 0;
+  }
+  return 0;
+}
+
 }  // namespace
 
 FlashEstimate OpDataFlash(const core::Graph& graph, const core::Op& op, bool wide) {
@@ -40,15 +56,12 @@ core::Result<FlashEstimate> EstimateFlash(const core::Graph& graph, const Memory
   FlashEstimate flash = EstimateDataFlash(graph, KernelsOf(plan.mode));
   flash.graph_code_bytes = code.model_base_bytes;
   for (const core::Op& op : graph.ops()) {
-    if (core::Traits(op.kind).has_weights) flash.graph_code_bytes += code.conv_params_bytes;
-    if (op.kind == core::OpKind::kGlobalAvgPool) flash.graph_code_bytes += code.pool_params_bytes;
-    // An add's parameters live with the add, or with the projection it is fused into.
-    if (op.kind == core::OpKind::kAdd) flash.graph_code_bytes += code.add_params_bytes;
+    flash.graph_code_bytes += ParamBlockBytes(core::Traits(op.kind).params, code);
   }
   std::set<std::string> variants;
   for (const PlannedCall& call : PlanCalls(graph, plan)) {
     flash.graph_code_bytes += code.call_bytes;
-    variants.insert(KernelVariantName(graph.op(call.op).kind, call.kernels, call.writes_over, call.wide));
+    variants.insert(VariantOf(graph, call).Name());
   }
   std::set<std::string> functions;
   for (const std::string& variant : variants) {

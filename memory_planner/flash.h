@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/graph.h"
-#include "core/scratch.h"
+#include "core/kernel_registry.h"
 #include "core/status.h"
 #include "memory_planner/memory_plan.h"
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/graph.h"
-#include "core/scratch.h"
+#include "core/kernel_registry.h"
 #include "memory_planner/arena_planner.h"
 #include "memory_planner/lifetimes.h"
 

@@ -33,22 +33,11 @@ std::vector<PlannedCall> PlanCalls(const core::Graph& graph, const MemoryPlan& p
 }
 
 bool RunsWide(const core::Op& op, core::KernelSet kernels) {
-  return op.kind == core::OpKind::kPointwiseConv2d && kernels == core::KernelSet::kOptimized &&
-         op.weights == core::WeightLayout::kWide;
+  return op.weights == core::WeightLayout::kWide && core::HasWideKernel(op.kind, kernels);
 }
 
-std::string VariantTokens(core::OpKind kind, core::KernelSet kernels, bool writes_over, bool wide) {
-  std::string tokens = kernels == core::KernelSet::kReference ? "ref" : (wide ? "wide" : "");
-  if (writes_over) {
-    if (!tokens.empty()) tokens += " ";
-    tokens += kind == core::OpKind::kDepthwiseConv2d ? "in_place" : "fused_add";
-  }
-  return tokens;
-}
-
-std::string KernelVariantName(core::OpKind kind, core::KernelSet kernels, bool writes_over, bool wide) {
-  const std::string tokens = VariantTokens(kind, kernels, writes_over, wide);
-  return std::string(core::Traits(kind).name) + (tokens.empty() ? "" : " " + tokens);
+core::CallVariant VariantOf(const core::Graph& graph, const PlannedCall& call) {
+  return {graph.op(call.op).kind, call.kernels, call.writes_over, call.wide};
 }
 
 }  // namespace kilonas::memory_planner

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/graph.h"
-#include "core/scratch.h"
+#include "core/kernel_registry.h"
 #include "memory_planner/memory_plan.h"
 
 namespace kilonas::memory_planner {
@@ -26,16 +26,11 @@ struct PlannedCall {
 
 std::vector<PlannedCall> PlanCalls(const core::Graph& graph, const MemoryPlan& plan);
 
-// Whether op's calls in a plan with `kernels` run the wide-weight kernel: an optimized pointwise
-// op whose weights are stored wide (the reference kernels read int8 weights).
+// Whether op's calls in a plan with `kernels` run a wide-weight kernel: its weights are stored
+// wide and the set has a wide kernel for its kind (the reference kernels read int8 weights).
 bool RunsWide(const core::Op& op, core::KernelSet kernels);
 
-// Text tokens of a variant after the op kind: "ref" for reference kernels or "wide" for the
-// wide-weight pointwise kernel, then "in_place" (depthwise) or "fused_add" (pointwise) when it
-// writes over; "" for a plain optimized kernel.
-std::string VariantTokens(core::OpKind kind, core::KernelSet kernels, bool writes_over, bool wide = false);
-// "depthwise_conv2d in_place", "pointwise_conv2d ref fused_add", "pointwise_conv2d wide",
-// "conv2d": the variant's name.
-std::string KernelVariantName(core::OpKind kind, core::KernelSet kernels, bool writes_over, bool wide = false);
+// The call's variant as LUT keys and code sizes name it (core::CallVariant).
+core::CallVariant VariantOf(const core::Graph& graph, const PlannedCall& call);
 
 }  // namespace kilonas::memory_planner

@@ -12,19 +12,14 @@ StaticSubnet::StaticSubnet(const engine::FloatModel& model) : graph_(model.graph
     const core::Op& op = graph_.op(static_cast<int>(i));
     Step step{op, {}, {}, 1};
     const int in = graph_.InputOf(op).shape.c, out = graph_.OutputOf(op).shape.c;
-    const bool has_weights = op.kind != core::OpKind::kAdd && op.kind != core::OpKind::kGlobalAvgPool;
-    if (has_weights) {
+    if (core::Traits(op.kind).has_weights) {
       const engine::FloatOpWeights w = engine::FoldBatchNorm(graph_, op, model.ops[i]);
       step.bias = FromVector(w.bias, {static_cast<int64_t>(w.bias.size())});
-      switch (op.kind) {
-        case core::OpKind::kConv2d:
-        case core::OpKind::kPointwiseConv2d:
-        case core::OpKind::kDepthwiseConv2d:
-          step.weight = ChannelsLast(ConvFromEngine(w.weights, op, in, out));
-          step.groups = op.kind == core::OpKind::kDepthwiseConv2d ? out : 1;
-          break;
-        default:  // fully connected [out][in]
-          step.weight = FromVector(w.weights, {out, in});
+      if (core::Traits(op.kind).window) {  // a convolution
+        step.weight = ChannelsLast(ConvFromEngine(w.weights, op, in, out));
+        step.groups = op.kind == core::OpKind::kDepthwiseConv2d ? out : 1;
+      } else {  // fully connected [out][in]
+        step.weight = FromVector(w.weights, {out, in});
       }
     }
     steps_.push_back(std::move(step));

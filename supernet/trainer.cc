@@ -192,6 +192,11 @@ core::SubnetConfig Trainer::Sample(const Phase& phase, std::mt19937& rng, int re
   return c;
 }
 
+// Subnets drawn from the trainer's own space always have a network: a failure here is a bug.
+void Trainer::ActivateSampled(const core::SubnetConfig& config) {
+  if (core::Status s = net_->SetActive(config); !s.ok()) throw std::logic_error("trainer: " + s.message());
+}
+
 EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
   const Phase& phase = config_.phases[phase_index];
   int global_epoch = epoch;
@@ -266,7 +271,7 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
     optimizer_->ClearGradients();
     core::SubnetConfig largest = core::LargestSubnet(space_);
     largest.resolution = phase.largest_at_max_resolution ? top_resolution : resolution;
-    net_->SetActive(largest);
+    ActivateSampled(largest);
     const torch::Tensor logits = net_->forward(prepared.x_top);  // x itself unless the teacher sees the top resolution
     const torch::Tensor loss = F::cross_entropy(logits, y);
     (loss * shard_weight).backward();
@@ -276,7 +281,7 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
       students.back().resolution = resolution;
       for (int i = 0; i < config_.sandwich_random_subnets; ++i) students.push_back(Sample(phase, rng, resolution));
       for (const core::SubnetConfig& student : students) {
-        net_->SetActive(student);
+        ActivateSampled(student);
         const torch::Tensor out = net_->forward(x);
         torch::Tensor student_loss = F::cross_entropy(out, y);
         if (config_.distill_weight > 0) {

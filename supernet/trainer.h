@@ -65,6 +65,7 @@ class Trainer {
   core::Status RunEpochs(int max_epochs);
   core::Status CheckRanksAgree() const;
   EpochReport TrainEpoch(int phase_index, int epoch);
+  void ActivateSampled(const core::SubnetConfig& config);
   std::unique_ptr<Sgd> MakeOptimizer(const Phase& phase);
   core::Status SaveCheckpoint() const;
   core::Status LoadCheckpoint();

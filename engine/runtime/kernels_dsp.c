@@ -458,3 +458,21 @@ void kilonas_fully_connected_dsp_constants(int8_t* weights, int32_t rows, int32_
     words[0] += 2 * 128 * odd;
   }
 }
+
+int32_t kilonas_conv2d_dsp_block_pixels(int64_t window) { return window <= 64 ? 4 : 2; }
+
+/* A block of q15 im2col columns (block pixels x the window rounded up to whole words, 2 bytes
+ * each) and the int8 window they are widened from (rounded up to a word). */
+int64_t kilonas_conv2d_dsp_scratch(const kilonas_scratch_query* q) {
+  const int64_t window = (int64_t)q->kernel * q->kernel * q->in_c;
+  const int64_t padded = (window + 3) / 4 * 4;
+  return kilonas_conv2d_dsp_block_pixels(window) * padded * 2 + padded;
+}
+
+/* Four q15 input pixels. */
+int64_t kilonas_pointwise_dsp_scratch(const kilonas_scratch_query* q) { return 4 * (int64_t)q->in_c * 2; }
+
+/* Two words per whole group of four inputs (the input pairs the weights are multiplied with). */
+int64_t kilonas_fully_connected_dsp_scratch(const kilonas_scratch_query* q) {
+  return (int64_t)q->in_h * q->in_w * q->in_c / 4 * 8;
+}

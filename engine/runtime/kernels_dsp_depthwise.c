@@ -246,3 +246,8 @@ void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, co
     (left_shift ? ChannelAny : channel)(p, buf, iv, ov, r, scratch, sw, taps, ch);
   }
 }
+
+/* That of kilonas_depthwise_inplace plus 4 bytes: the SMLAD loops read whole words. */
+int64_t kilonas_depthwise_inplace_dsp_scratch(const kilonas_scratch_query* q) {
+  return kilonas_depthwise_inplace_scratch(q) + 4;
+}

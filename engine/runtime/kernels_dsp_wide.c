@@ -232,3 +232,8 @@ void kilonas_pointwise_wide_constants(const int8_t* weights, int32_t cout, int32
     records[3] = words[0];
   }
 }
+
+/* Two pixels' q15 inputs, each padded to whole groups of four. */
+int64_t kilonas_pointwise_wide_dsp_scratch(const kilonas_scratch_query* q) {
+  return 2 * (((int64_t)q->in_c + 3) / 4 * 4) * 2;
+}

@@ -161,3 +161,13 @@ void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int
     out[o] = kilonas_finish(p, acc, o);
   }
 }
+
+int64_t kilonas_no_scratch(const kilonas_scratch_query* q) {
+  (void)q;
+  return 0;
+}
+
+/* One input channel with its zero-point ring. */
+int64_t kilonas_depthwise_inplace_scratch(const kilonas_scratch_query* q) {
+  return (int64_t)(q->in_h + 2 * q->pad) * (q->in_w + 2 * q->pad);
+}

@@ -62,6 +62,28 @@ typedef struct {
   int32_t multiplier, shift; /* input scale / (output scale x pixels) */
 } kilonas_pool_params;
 
+/* Scratch sizes, one function beside each kernel that needs scratch (CMSIS-NN's
+ * *_get_buffer_size pattern): the bytes the kernel uses besides its input and output tensors when
+ * it reads an in_h x in_w x in_c input region (a whole tensor or a patch) with a kernel x kernel
+ * window padded by `pad`. The memory planner reserves exactly this much in the arena; the kernel
+ * list (kilonas_kernels.inc) names each kernel's function. */
+typedef struct {
+  int32_t kernel, pad;
+  int32_t in_h, in_w, in_c;
+} kilonas_scratch_query;
+typedef int64_t (*kilonas_scratch_fn)(const kilonas_scratch_query* q);
+int64_t kilonas_no_scratch(const kilonas_scratch_query* q);
+/* Output pixels per block of kilonas_conv2d_dsp (kilonas_conv_params.block_pixels): 4 for an
+ * im2col window (kernel^2 x Cin values) of at most 64, where the per-channel work is large next to
+ * the MACs and the scratch small, else 2. */
+int32_t kilonas_conv2d_dsp_block_pixels(int64_t window);
+int64_t kilonas_conv2d_dsp_scratch(const kilonas_scratch_query* q);
+int64_t kilonas_pointwise_dsp_scratch(const kilonas_scratch_query* q);
+int64_t kilonas_pointwise_wide_dsp_scratch(const kilonas_scratch_query* q);
+int64_t kilonas_depthwise_inplace_scratch(const kilonas_scratch_query* q);
+int64_t kilonas_depthwise_inplace_dsp_scratch(const kilonas_scratch_query* q);
+int64_t kilonas_fully_connected_dsp_scratch(const kilonas_scratch_query* q);
+
 /* TFLite's MultiplyByQuantizedMultiplier: round(x * multiplier * 2^shift / 2^31). */
 int32_t kilonas_requantize(int32_t x, int32_t multiplier, int32_t shift);
 

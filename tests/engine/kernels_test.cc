@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/scratch.h"
+#include "core/kernel_registry.h"
 #include "kernel_common.h"
 #include "kilonas_runtime.h"
 
@@ -51,7 +51,7 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
   // Offsets of valid zero points: input_offset = -zero_point in [-127, 128].
   c.p = {c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), nullptr, 0, -i8(rng), i8(rng) / 2, -128, 127,
          k, stride, k / 2, c.h, c.w, 0};
-  c.p.block_pixels = static_cast<int32_t>(core::ConvBlockPixels(static_cast<int64_t>(k) * k * c.cin));
+  c.p.block_pixels = static_cast<int32_t>(kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(k) * k * c.cin));
   if (std::bernoulli_distribution(0.3)(rng)) c.p.act_min = c.p.output_offset;  // a ReLU
   c.channels.resize(static_cast<size_t>(c.cout) * KILONAS_CHANNEL_WORDS);
   kilonas_channel_words(c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), c.cout, weights / c.cout,
