@@ -5,8 +5,8 @@ namespace {
 
 // Indexed by OpKind: the same list in the same order.
 constexpr std::array<OpKindTraits, kAllOpKinds.size()> kTraits = {{
-#define KILONAS_OP_TRAITS(id, name, inputs, weights, in_place, local, window, absorbs_add, params) \
-  {name, inputs, weights, in_place, local, window, absorbs_add, ParamBlock::params},
+#define KILONAS_OP_TRAITS(id, name, inputs, weights, in_place, local, window, absorbs_add, keeps_quant, params) \
+  {name, inputs, weights, in_place, local, window, absorbs_add, keeps_quant, ParamBlock::params},
     KILONAS_OP_KINDS(KILONAS_OP_TRAITS)
 #undef KILONAS_OP_TRAITS
 }};

@@ -18,20 +18,23 @@ enum class ParamBlock {
   kPool,  // kilonas_pool_params
 };
 
-// X(enumerator, name, inputs, weights, in place, spatially local, window, absorbs add, params)
+// X(enumerator, name, inputs, weights, in place, spatially local, window, absorbs add, keeps quant,
+//   params)
 //   name             stable, used in JSON, LUT keys and reports
 //   weights          int8 weights + int32 bias + per-channel requant params in flash
 //   in place         output may overwrite its input channel by channel
 //   spatially local  an output pixel depends on a bounded input window: can run per patch
 //   window           kernel/stride/padding describe a sliding window over the input
 //   absorbs add      can add a residual to its output while writing over that residual
+//   keeps quant      the output has the input's scale and zero point (its kernel works on raw
+//                    values: pooling, as TFLite requires)
 #define KILONAS_OP_KINDS(X)                                                                  \
-  X(Conv2d, "conv2d", 1, true, false, true, true, false, kConv)                  /* k x k */ \
-  X(DepthwiseConv2d, "depthwise_conv2d", 1, true, true, true, true, false, kConv) /* per channel */ \
-  X(PointwiseConv2d, "pointwise_conv2d", 1, true, false, true, true, true, kConv) /* 1 x 1 */ \
-  X(Add, "add", 2, false, false, true, false, false, kAdd)                        /* residual */ \
-  X(GlobalAvgPool, "global_avg_pool", 1, false, false, false, false, false, kPool) /* -> 1x1xC */ \
-  X(FullyConnected, "fully_connected", 1, true, false, false, false, false, kConv) /* 1x1xCin -> 1x1xCout */
+  X(Conv2d, "conv2d", 1, true, false, true, true, false, false, kConv)                  /* k x k */ \
+  X(DepthwiseConv2d, "depthwise_conv2d", 1, true, true, true, true, false, false, kConv) /* per channel */ \
+  X(PointwiseConv2d, "pointwise_conv2d", 1, true, false, true, true, true, false, kConv) /* 1 x 1 */ \
+  X(Add, "add", 2, false, false, true, false, false, false, kAdd)                        /* residual */ \
+  X(GlobalAvgPool, "global_avg_pool", 1, false, false, false, false, false, false, kPool) /* -> 1x1xC */ \
+  X(FullyConnected, "fully_connected", 1, true, false, false, false, false, false, kConv) /* 1x1xCin -> 1x1xCout */
 
 enum class OpKind {
 #define KILONAS_OP_ENUMERATOR(id, ...) k##id,
@@ -53,6 +56,7 @@ struct OpKindTraits {
   bool spatially_local;
   bool window;
   bool absorbs_add;
+  bool keeps_quant;
   ParamBlock params;
 };
 

@@ -34,9 +34,17 @@ std::string Address(int64_t offset) {
 }
 
 // The op's constants and parameter struct: bias, multiplier and shift arrays for the reference
-// kernels, or the interleaved channel words for the kernels that read them (same bytes).
+// kernels, or the interleaved channel words for the kernels that read them (same bytes); an op
+// without weights (a pooling window) has the struct alone.
 void ConvBlock(std::ostringstream& out, const Model& model, int i, Kernel kernel) {
   const std::string n = std::to_string(i);
+  if (!core::Traits(model.graph.op(i).kind).has_weights) {
+    const kilonas_conv_params p = ConvParams(model, i);
+    out << "static const kilonas_conv_params cp" << n << " = {0, 0, 0, 0, 0, " << p.fast_requant << ", "
+        << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", " << p.act_max << ", " << p.kernel
+        << ", " << p.stride << ", " << p.pad << ", " << p.in_h << ", " << p.in_w << ", " << p.block_pixels << "};\n";
+    return;
+  }
   const OpConstants& c = model.constants[i];
   const KernelConstants k = ConstantsFor(model, i, kernel);
   const bool channel_words = UsesChannelWords(kernel);

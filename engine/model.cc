@@ -72,6 +72,11 @@ core::Status ValidateModel(const Model& model) {
       return core::Status::Fail("op '" + op.name + "': constants do not match its shapes");
     }
     if (core::Status s = KernelsCompute(op); !s.ok()) return s;
+    const core::QuantParams &in_quant = g.InputOf(op).quant, &out_quant = g.OutputOf(op).quant;
+    if (core::Traits(op.kind).keeps_quant &&
+        (in_quant.scales != out_quant.scales || in_quant.zero_points != out_quant.zero_points)) {
+      return core::Status::Fail("op '" + op.name + "': its output must keep the input's scale and zero point");
+    }
     if (c.act_min < -128 || c.act_max > 127 || c.act_min > c.act_max) {
       return core::Status::Fail("op '" + op.name + "': bad activation range");
     }

@@ -114,6 +114,10 @@ core::Result<Model> Quantize(const FloatModel& float_model, const std::vector<st
     OpConstants c;
     const ActivationQuant& in = quant[op.inputs[0]];
     const ActivationQuant& out = quant[op.output];
+    if (core::Traits(op.kind).keeps_quant) {  // the kernel works on raw values
+      quant[op.output] = in;
+      model.graph.mutable_tensor(op.output).quant = {{in.scale}, {in.zero_point}};
+    }
     switch (op.kind) {
       case core::OpKind::kConv2d:
       case core::OpKind::kPointwiseConv2d:

@@ -17,28 +17,20 @@ GraphModuleImpl::GraphModuleImpl(const core::Graph& graph) : graph_(graph) {
     const core::Op& op = graph_.op(static_cast<int>(i));
     const int in = graph_.InputOf(op).shape.c, out = graph_.OutputOf(op).shape.c;
     const std::string name = "op" + std::to_string(i);
-    switch (op.kind) {
-      case core::OpKind::kConv2d:
-      case core::OpKind::kPointwiseConv2d:
-      case core::OpKind::kDepthwiseConv2d: {
-        const int groups = op.kind == core::OpKind::kDepthwiseConv2d ? out : 1;
-        convs_[i] = register_module(name, torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, op.kernel)
-                                                                 .stride(op.stride)
-                                                                 .padding(op.padding)
-                                                                 .groups(groups)
-                                                                 .bias(false)));
-        // As PyTorch's model.to(memory_format=channels_last), with the explicit copy that
-        // tensors of one input channel need (elastic.h).
-        convs_[i]->weight.set_data(ChannelsLast(convs_[i]->weight.detach()));
-        norms_[i] = register_module(name + "_bn", torch::nn::BatchNorm2d(out));
-        break;
-      }
-      case core::OpKind::kFullyConnected:
-        linears_[i] = register_module(name, torch::nn::Linear(in, out));
-        break;
-      case core::OpKind::kAdd:
-      case core::OpKind::kGlobalAvgPool:
-        break;
+    const core::OpKindTraits& traits = core::Traits(op.kind);
+    if (traits.has_weights && traits.window) {  // a convolution with batch norm
+      const int groups = op.kind == core::OpKind::kDepthwiseConv2d ? out : 1;
+      convs_[i] = register_module(name, torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, op.kernel)
+                                                               .stride(op.stride)
+                                                               .padding(op.padding)
+                                                               .groups(groups)
+                                                               .bias(false)));
+      // As PyTorch's model.to(memory_format=channels_last), with the explicit copy that
+      // tensors of one input channel need (elastic.h).
+      convs_[i]->weight.set_data(ChannelsLast(convs_[i]->weight.detach()));
+      norms_[i] = register_module(name + "_bn", torch::nn::BatchNorm2d(out));
+    } else if (traits.has_weights) {  // fully connected
+      linears_[i] = register_module(name, torch::nn::Linear(in, out));
     }
   }
 }
