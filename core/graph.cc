@@ -75,6 +75,7 @@ int64_t MacsPerOutputPixel(OpKind kind, int kernel, const Shape& in, const Shape
       return static_cast<int64_t>(in.Elements()) * out.c;
     case OpKind::kAdd:
     case OpKind::kGlobalAvgPool:
+    case OpKind::kAvgPool2d:
       return 0;
   }
   return 0;
@@ -168,6 +169,7 @@ Status Graph::ValidateOp(size_t index) const {
       if (op.kernel != 1 || op.stride != 1 || op.padding != 0) return fail("must be 1x1, stride 1");
       break;
     case OpKind::kDepthwiseConv2d:
+    case OpKind::kAvgPool2d:
       if (in.c != out.c) return fail("channel count changes");
       break;
     case OpKind::kAdd:

@@ -18,6 +18,21 @@ float Activate(float v, core::Activation act) {
   return v;
 }
 
+// Channel c at (y, x) of an average pool: the mean over the window's pixels inside the input
+// (padding is not counted, as in TFLite).
+float WindowMean(const core::Graph& g, const core::Op& op, const std::vector<float>& in, int y, int x, int c) {
+  const core::Shape& is = g.InputOf(op).shape;
+  double sum = 0;
+  int count = 0;
+  for (int iy = std::max(y * op.stride - op.padding, 0); iy < std::min(y * op.stride - op.padding + op.kernel, is.h); ++iy) {
+    for (int ix = std::max(x * op.stride - op.padding, 0); ix < std::min(x * op.stride - op.padding + op.kernel, is.w); ++ix) {
+      sum += in[(static_cast<size_t>(iy) * is.w + ix) * is.c + c];
+      ++count;
+    }
+  }
+  return static_cast<float>(count > 0 ? sum / count : 0.0);
+}
+
 // Output channel oc at (y, x) of a windowed op (conv, pointwise, depthwise).
 float WindowValue(const core::Graph& g, const core::Op& op, const FloatOpWeights& w, const std::vector<float>& in,
                   int y, int x, int oc) {
@@ -114,6 +129,15 @@ std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vec
         for (float& v : out) v /= static_cast<float>(pixels);
         break;
       }
+      case core::OpKind::kAvgPool2d:
+        for (int y = 0; y < os.h; ++y) {
+          for (int x = 0; x < os.w; ++x) {
+            for (int oc = 0; oc < os.c; ++oc) {
+              out[(static_cast<size_t>(y) * os.w + x) * os.c + oc] = Activate(WindowMean(g, op, in, y, x, oc), op.activation);
+            }
+          }
+        }
+        break;
       case core::OpKind::kFullyConnected:
         for (int o = 0; o < os.c; ++o) {
           double acc = w.bias[o];

@@ -31,7 +31,8 @@ void SetActivationRange(const core::Op& op, const ActivationQuant& out, OpConsta
   c.act_max = 127;
   if (op.activation != core::Activation::kNone) c.act_min = std::max<int32_t>(-128, out.zero_point);
   if (op.activation == core::Activation::kRelu6) {
-    c.act_max = std::min<int32_t>(127, out.zero_point + static_cast<int32_t>(std::lround(6.0 / out.scale)));
+    // In int64: a dead output (every calibration value 0) has a tiny scale and 6 / scale beyond int32.
+    c.act_max = static_cast<int32_t>(std::min<int64_t>(127, out.zero_point + std::llround(6.0 / out.scale)));
   }
 }
 
@@ -127,6 +128,9 @@ core::Result<Model> Quantize(const FloatModel& float_model, const std::vector<st
         break;
       case core::OpKind::kAdd:
         QuantizeAdd(op, in, quant[op.inputs[1]], out, c);
+        break;
+      case core::OpKind::kAvgPool2d:  // the input's quantization (keeps_quant); only the clamp
+        SetActivationRange(op, out, c);
         break;
       case core::OpKind::kGlobalAvgPool: {
         const double pixels = static_cast<double>(fg.InputOf(op).shape.h) * fg.InputOf(op).shape.w;

@@ -27,6 +27,9 @@ torch::Tensor ForwardGraph(const core::Graph& graph, const torch::Tensor& x,
       case core::OpKind::kGlobalAvgPool:
         y = in.mean({2, 3}, /*keepdim=*/true);
         break;
+      case core::OpKind::kAvgPool2d:
+        y = torch::avg_pool2d(in, op.kernel, op.stride, op.padding, /*ceil_mode=*/false, /*count_include_pad=*/false);
+        break;
       case core::OpKind::kFullyConnected:
         y = weighted(i, in.flatten(1));
         break;

@@ -130,6 +130,12 @@ void kilonas_add(const kilonas_add_params* p, const int8_t* a, const kilonas_vie
 void kilonas_pointwise_add_ref(const kilonas_conv_params* p, const kilonas_add_params* a,
                                const int8_t* in, const kilonas_view* iv, int8_t* residual,
                                const kilonas_view* rv, const kilonas_rect* r);
+/* TFLite's int8 average pool over a kernel x kernel window at `stride`, padded by `pad`: the mean
+ * of the raw values of the window's pixels inside the input (padding not counted), rounded half
+ * away from zero, clamped to [act_min, act_max]. The output keeps the input's scale and zero
+ * point, so no offsets or multipliers are read. */
+void kilonas_avg_pool_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                          const kilonas_view* ov, const kilonas_rect* r);
 void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels,
                              int32_t channels, int8_t* out);
 void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,

@@ -1,0 +1,145 @@
+// The average pool op (avg_pool2d: kernel, stride, padding) end to end: its reference kernel is
+// TFLite's rounded mean over the window's pixels inside the input, the host runs a network with
+// it identically in every plan mode (patches included), and the firmware gives the host's bytes.
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "core/graph_builder.h"
+#include "core/hw_profile.h"
+#include "engine/export.h"
+#include "engine/interpreter.h"
+#include "engine/quantizer.h"
+#include "kilonas_runtime.h"
+#include "memory_planner/patch_plan.h"
+
+namespace kilonas::engine {
+namespace {
+
+int Pick(std::mt19937& rng, int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
+
+// The mean of the window's pixels inside the input, rounded half away from zero, as a real
+// number: the definition the integer kernel implements.
+int ExpectedMean(const std::vector<int8_t>& in, int h, int w, int c, int k, int stride, int pad, int y, int x,
+                 int ch) {
+  double sum = 0;
+  int count = 0;
+  for (int iy = y * stride - pad; iy < y * stride - pad + k; ++iy) {
+    for (int ix = x * stride - pad; ix < x * stride - pad + k; ++ix) {
+      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+      sum += in[(static_cast<size_t>(iy) * w + ix) * c + ch];
+      ++count;
+    }
+  }
+  const double mean = sum / count;
+  return static_cast<int>(mean >= 0 ? std::floor(mean + 0.5) : -std::floor(-mean + 0.5));
+}
+
+TEST(AvgPool, ReferenceKernelIsTheRoundedMeanOfTheWindowInsideTheInput) {
+  std::mt19937 rng(41);
+  for (int trial = 0; trial < 400; ++trial) {
+    const int k = Pick(rng, 1, 7), stride = Pick(rng, 1, 3), pad = Pick(rng, 0, k / 2);
+    const int h = Pick(rng, k, 12), w = Pick(rng, k, 12), c = Pick(rng, 1, 9);
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    std::vector<int8_t> in(static_cast<size_t>(h) * w * c);
+    for (int8_t& v : in) v = static_cast<int8_t>(Pick(rng, -128, 127));
+    kilonas_conv_params p{};
+    p.kernel = k;
+    p.stride = stride;
+    p.pad = pad;
+    p.in_h = h;
+    p.in_w = w;
+    p.act_min = trial % 3 == 0 ? Pick(rng, -128, 0) : -128;
+    p.act_max = trial % 3 == 0 ? Pick(rng, 1, 127) : 127;
+    const kilonas_view iv{h, w, c, 0, 0}, ov{oh, ow, c, 0, 0};
+    const kilonas_rect r{0, 0, oh, ow};
+    std::vector<int8_t> out(static_cast<size_t>(oh) * ow * c);
+    kilonas_avg_pool_ref(&p, in.data(), &iv, out.data(), &ov, &r);
+    for (int y = 0; y < oh; ++y) {
+      for (int x = 0; x < ow; ++x) {
+        for (int ch = 0; ch < c; ++ch) {
+          const int expected = std::clamp(ExpectedMean(in, h, w, c, k, stride, pad, y, x, ch), p.act_min, p.act_max);
+          ASSERT_EQ(out[(static_cast<size_t>(y) * ow + x) * c + ch], expected)
+              << "trial " << trial << " k" << k << " s" << stride << " pad " << pad << " at " << y << "," << x;
+        }
+      }
+    }
+  }
+}
+
+// stem -> pool 3x3 s2 -> pointwise -> depthwise -> pool 2x2 s2 (no padding) -> head: the pools
+// inside the patch stage and after it.
+core::Graph PoolNetwork() {
+  core::GraphBuilder b({20, 20, 3});
+  int x = b.Window(core::OpKind::kConv2d, "stem", b.graph().input(), 8, 3, 1, core::Activation::kRelu6, -1);
+  x = b.Window(core::OpKind::kAvgPool2d, "pool1", x, 8, 3, 2, core::Activation::kNone, -1);
+  x = b.Window(core::OpKind::kPointwiseConv2d, "expand", x, 16, 1, 1, core::Activation::kRelu6, -1);
+  x = b.Window(core::OpKind::kDepthwiseConv2d, "dw", x, 16, 3, 1, core::Activation::kRelu6, -1);
+  x = b.Append({core::OpKind::kAvgPool2d, "pool2", {x}, -1, 2, 2, 0, core::Activation::kNone, -1},
+               core::Shape{5, 5, 16});
+  x = b.Append({core::OpKind::kGlobalAvgPool, "gap", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
+               core::Shape{1, 1, 16});
+  x = b.Append({core::OpKind::kFullyConnected, "fc", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
+               core::Shape{1, 1, 5});
+  return b.Finish(x);
+}
+
+std::vector<float> RandomImage(std::mt19937& rng) {
+  std::vector<float> image(20 * 20 * 3);
+  for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
+  return image;
+}
+
+TEST(AvgPool, EveryPlanModeAndKernelSetGivesTheSameBitsAndFollowsTheFloatNetwork) {
+  std::mt19937 rng(42);
+  const core::Graph g = PoolNetwork();
+  ASSERT_TRUE(g.Validate().ok());
+  const FloatModel fm = RandomFloatModel(g, rng);
+  std::vector<std::vector<float>> calibration;
+  for (int i = 0; i < 8; ++i) calibration.push_back(RandomImage(rng));
+  core::Result<Model> model = Quantize(fm, calibration, {memory_planner::PlanMode::kPerLayer});
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  const std::vector<float> image = RandomImage(rng);
+  const std::vector<int8_t> input = QuantizeInput(model.value(), image);
+  const std::vector<int8_t> expected = Interpreter::Create(model.value()).value().Invoke(input);
+  // The int8 network follows the float one (the pools add no error of their own beyond rounding).
+  const std::vector<float> real = RunFloat(fm, image)[g.output()];
+  const std::vector<float> dequantized = DequantizeOutput(model.value(), expected);
+  const float scale = TensorScale(model.value().graph.tensor(g.output()));
+  for (size_t i = 0; i < real.size(); ++i) EXPECT_NEAR(dequantized[i], real[i], 0.1 + 4 * scale) << i;
+  Model m = model.value();
+  m.execution = {memory_planner::PlanMode::kInPlace, true, 0, 0};
+  EXPECT_EQ(Interpreter::Create(m).value().Invoke(input), expected);
+  EXPECT_EQ(Interpreter::Create(m, KernelSet::kReference).value().Invoke(input), expected);
+  for (int split : memory_planner::PatchSplitCandidates(g)) {
+    for (int patches : {2, 3}) {
+      m.execution = {memory_planner::PlanMode::kPatch, true, patches, split};
+      if (!PlanModel(m).ok()) continue;
+      EXPECT_EQ(Interpreter::Create(m).value().Invoke(input), expected) << "patch " << patches << " split " << split;
+    }
+  }
+}
+
+TEST(AvgPool, FirmwareOutputEqualsTheHostInPlaceAndPatchModes) {
+  std::mt19937 rng(43);
+  const core::Graph g = PoolNetwork();
+  const FloatModel fm = RandomFloatModel(g, rng);
+  const std::vector<float> image = RandomImage(rng);
+  const core::HwProfile hw = core::LoadHwProfile(std::string(KILONAS_SOURCE_DIR) + "/hw_profiles/stm32f746.json").value();
+  for (const ExecutionConfig& execution :
+       {ExecutionConfig{memory_planner::PlanMode::kInPlace, true, 0, 0},
+        ExecutionConfig{memory_planner::PlanMode::kPatch, true, 2, memory_planner::PatchSplitCandidates(g).back()}}) {
+    core::Result<Model> model = Quantize(fm, {image}, execution);
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    const std::string dir = std::string(KILONAS_TEST_OUT) + "/avg_pool_" +
+                            std::string(memory_planner::PlanModeName(execution.mode));
+    ExportOptions options{dir, "avg_pool", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false};
+    core::Result<ExportResult> r = ExportModel(model.value(), QuantizeInput(model.value(), image), hw, options);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r.value().BitExact()) << memory_planner::PlanModeName(execution.mode);
+  }
+}
+
+}  // namespace
+}  // namespace kilonas::engine
