@@ -1,5 +1,7 @@
 #include "core/graph_json.h"
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include "core/kernel_registry.h"
@@ -60,6 +62,17 @@ nlohmann::ordered_json GraphToJson(const Graph& graph) {
   return doc;
 }
 
+// A tensor or op name: 1 to 128 characters of letters, digits and _ . : - (names end up in
+// generated C and reports; a file from elsewhere must not bring code or markup with them).
+std::string SafeName(ObjectReader& reader) {
+  const std::string name = reader.String("name");
+  const bool safe = !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '-';
+  });
+  if (!safe) reader.Fail("name", "expected 1 to 128 characters of letters, digits and _ . : -");
+  return name;
+}
+
 Graph GraphFromJson(const nlohmann::json& doc, const std::string& path) {
   ObjectReader root(doc, path);
   Graph graph;
@@ -67,7 +80,7 @@ Graph GraphFromJson(const nlohmann::json& doc, const std::string& path) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     ObjectReader t(tensors[i], root.PathOf("tensors") + "[" + std::to_string(i) + "]");
     Tensor tensor;
-    tensor.name = t.String("name");
+    tensor.name = SafeName(t);
     const std::vector<int> shape = IntArray(t.Array("shape"), t.PathOf("shape"));
     if (shape.size() != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[0] > 65535 ||
         shape[1] > 65535 || shape[2] > 65535) {
@@ -94,7 +107,7 @@ Graph GraphFromJson(const nlohmann::json& doc, const std::string& path) {
     const std::optional<OpKind> kind = OpKindFromName(o.String("kind"));
     if (!kind) o.Fail("kind", "unknown op kind");
     op.kind = *kind;
-    op.name = o.String("name");
+    op.name = SafeName(o);
     op.inputs = IntArray(o.Array("inputs"), o.PathOf("inputs"));
     op.output = o.Int("output");
     for (int t : op.inputs) {

@@ -1,5 +1,5 @@
 // The registry of runtime kernel variants: the facts of every line of
-// engine/runtime/kilonas_kernels.inc (op kind, kernel sets, whether it writes over another
+// runtime/kilonas_kernels.inc (op kind, kernel sets, whether it writes over another
 // tensor's buffer, weight layout, constants layout, scratch size) and the one rule that names a
 // variant in LUT keys and code sizes. The planner sizes scratch, the LUT keys and the code-size
 // measurement name calls, and the engine picks kernels through it; nothing else lists kernels.

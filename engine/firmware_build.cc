@@ -73,7 +73,7 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
   // The build runs in `dir` with paths relative to it (sources of the tree absolute), so that the
   // directory can be moved as a whole (exports are staged, then renamed) and build.sh still works.
   const std::string root = std::filesystem::absolute(source_root).lexically_normal().string();
-  const std::string runtime = root + "/engine/runtime", firmware = root + "/engine/firmware";
+  const std::string runtime = root + "/runtime", firmware = root + "/engine/firmware";
   core::Result<std::string> linker = LinkerScript(target, root);
   if (!linker.ok()) return linker.error();
   if (core::Status s = core::WriteFileAtomic(dir + "/link.ld", linker.value()); !s.ok()) return s.error();

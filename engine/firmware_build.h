@@ -40,7 +40,7 @@ struct FirmwareBuild {
 };
 
 // `dir` holds model.h, model.c and test_input.h; `source_root` is the kilonas source tree (for
-// engine/runtime and engine/firmware). `app_sources` replaces firmware/main.c + dir/model.c
+// runtime/ and engine/firmware). `app_sources` replaces firmware/main.c + dir/model.c
 // (the op benchmark brings its own main; relative paths are from the working directory). The
 // build runs inside `dir` with paths relative to it, so the directory may be moved afterwards.
 // Errors carry the compiler's output.

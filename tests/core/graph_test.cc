@@ -101,6 +101,24 @@ TEST(GraphWeightLayout, RoundTripsThroughJsonAndOnlyPointwiseMayBeWide) {
   EXPECT_THROW(GraphFromJson(doc, "g.json"), JsonError);
 }
 
+// Names reach generated C and reports: a file from elsewhere may only use a safe alphabet.
+TEST(GraphJson, NamesOutsideTheSafeAlphabetAreRefusedNamingTheKey) {
+  const nlohmann::json good = GraphToJson(TwoConvChain());
+  EXPECT_NO_THROW(GraphFromJson(good, "g.json"));
+  for (const std::string& name : std::vector<std::string>{"x */ #include <stdio.h> /*", "a b", "", "line\nbreak", std::string(129, 'a')}) {
+    for (const char* part : {"ops", "tensors"}) {
+      nlohmann::json doc = good;
+      doc[part][0]["name"] = name;
+      try {
+        GraphFromJson(doc, "g.json");
+        ADD_FAILURE() << part << " accepted name '" << name << "'";
+      } catch (const JsonError& e) {
+        EXPECT_NE(std::string(e.what()).find(std::string(part) + "[0].name"), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
 TEST(GraphMacs, CountsMultiplyAccumulatesPerOpKind) {
   const Graph g = TwoConvChain();
   EXPECT_EQ(g.Macs(g.op(0)), 4 * 4 * 16 * 3 * 3 * 3);

@@ -50,6 +50,25 @@ TEST(Codegen, TinyModelMatchesTheGoldenSource) {
   EXPECT_EQ(sources.source, golden.value());
 }
 
+// Names from a model file made elsewhere never close a comment or open a directive in the
+// generated C, even where the loader's alphabet check was bypassed.
+TEST(Codegen, HostileNamesAreEscapedInTheGeneratedSource) {
+  Model model = TinyModel();
+  const std::string hostile = "x */ #include <stdio.h> int evil; /*";
+  for (int i = 0; i < static_cast<int>(model.graph.ops().size()); ++i) model.graph.mutable_op(i).name = hostile;
+  const Interpreter interpreter = Interpreter::Create(model).value();
+  const GeneratedSources sources = GenerateC(model, interpreter.schedule(), "net */ #define X");
+  for (const std::string& text : {sources.source, sources.header}) {
+    EXPECT_EQ(text.find("#include <stdio.h>"), std::string::npos);
+    EXPECT_EQ(text.find("int evil"), std::string::npos);
+    EXPECT_EQ(text.find("#define X"), std::string::npos);
+    size_t opened = 0, closed = 0;
+    for (size_t at = text.find("/*"); at != std::string::npos; at = text.find("/*", at + 2)) ++opened;
+    for (size_t at = text.find("*/"); at != std::string::npos; at = text.find("*/", at + 2)) ++closed;
+    EXPECT_EQ(opened, closed);
+  }
+}
+
 TEST(Codegen, ArenaIsDeclaredWithThePlannedSizeAndEveryStepIsCalled) {
   const Model model = TinyModel();
   const Interpreter interpreter = Interpreter::Create(model).value();
