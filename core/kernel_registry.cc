@@ -4,7 +4,8 @@ namespace kilonas::core {
 
 const std::vector<KernelVariant>& AllKernels() {
   static const std::vector<KernelVariant> kKernels = {
-#define KILONAS_KERNEL(id, function, op, ref, opt, writes_over, weights, constants, scratch, max_kernel, max_stride) \
+#define KILONAS_KERNEL(id, function, op, ref, opt, writes_over, weights, constants, word_rows, scratch, max_kernel, \
+                       max_stride)                                                                               \
   {KernelId::k##id,                                                                                                 \
    #function,                                                                                                       \
    OpKind::k##op,                                                                                                   \
@@ -13,6 +14,7 @@ const std::vector<KernelVariant>& AllKernels() {
    writes_over != 0,                                                                                                \
    WeightLayout::k##weights,                                                                                        \
    KernelConstants::k##constants,                                                                                   \
+   word_rows != 0,                                                                                                  \
    &scratch,                                                                                                        \
    max_kernel,                                                                                                      \
    max_stride},
@@ -32,6 +34,13 @@ KernelId FindKernel(OpKind kind, KernelSet set, bool writes_over, WeightLayout w
     }
   }
   return KernelId::kNone;
+}
+
+int64_t StoredWeightBytes(KernelId kernel, int64_t weights, int64_t rows) {
+  const auto align4 = [](int64_t v) { return (v + 3) / 4 * 4; };
+  if (kernel == KernelId::kNone || !KernelInfo(kernel).word_rows || rows <= 0) return align4(weights);
+  const int64_t row = weights / rows;
+  return align4(weights - row + align4(row));
 }
 
 namespace {

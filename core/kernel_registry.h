@@ -39,6 +39,7 @@ struct KernelVariant {
   bool writes_over = false;
   WeightLayout weights = WeightLayout::kInt8;
   KernelConstants constants = KernelConstants::kNone;
+  bool word_rows = false;  // reads every weight row in whole words
   kilonas_scratch_fn scratch = nullptr;
   int max_kernel = 0, max_stride = 0;  // the largest window and stride it computes; 0: any
   bool RunsIn(KernelSet set) const { return set == KernelSet::kReference ? reference : optimized; }
@@ -53,6 +54,11 @@ const KernelVariant& KernelInfo(KernelId id);  // id != kNone
 // layout, and a kind without a kernel for the layout runs its int8 one. kNone when there is no
 // call (an add fused into the op before it).
 KernelId FindKernel(OpKind kind, KernelSet set, bool writes_over, WeightLayout weights = WeightLayout::kInt8);
+
+// The bytes the exporter stores for `weights` int8 weights in `rows` rows of op `kernel`: whole
+// words, and for a kernel that reads rows in whole words enough that the last row's read stays
+// inside (kNone: the plain int8 count in whole words).
+int64_t StoredWeightBytes(KernelId kernel, int64_t weights, int64_t rows);
 
 // The largest kernel size and stride every kernel of `kind` computes (0: any): an op beyond them
 // could not run in some mode, so the model loader refuses it.

@@ -47,8 +47,8 @@ std::vector<Candidate> Candidates(const core::Graph& graph, const memory_planner
       return core::ScratchBytes(op.kind, 1, 0, core::KernelSet::kOptimized, false, 1, 1, cin, layout);
     };
     if (scratch(core::WeightLayout::kWide) > scratch(core::WeightLayout::kInt8)) continue;  // never more SRAM
-    const int64_t extra = memory_planner::OpDataFlash(graph, op, true).Total() -
-                          memory_planner::OpDataFlash(graph, op, false).Total();
+    const int64_t extra = memory_planner::OpDataFlash(graph, op, core::KernelSet::kOptimized, true).Total() -
+                          memory_planner::OpDataFlash(graph, op, core::KernelSet::kOptimized, false).Total();
     candidates.push_back({index, cycles, extra});
   }
   std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {

@@ -27,11 +27,12 @@ int64_t ParamBlockBytes(core::ParamBlock block, const CodeSize& code) {
 
 }  // namespace
 
-FlashEstimate OpDataFlash(const core::Graph& graph, const core::Op& op, bool wide) {
+FlashEstimate OpDataFlash(const core::Graph& graph, const core::Op& op, core::KernelSet kernels, bool wide) {
   constexpr int64_t kWideRecordExtraBytes = 4;
   FlashEstimate flash;
   flash.weight_bytes = wide ? WideWeightBytes(graph.InputOf(op).shape.c, graph.OutputOf(op).shape.c)
-                            : Align4(graph.WeightCount(op));
+                            : core::StoredWeightBytes(core::FindKernel(op.kind, kernels, false), graph.WeightCount(op),
+                                                      graph.BiasCount(op));
   flash.bias_bytes = graph.BiasCount(op) * 4;
   flash.requant_bytes = graph.BiasCount(op) * (kRequantBytesPerChannel + (wide ? kWideRecordExtraBytes : 0));
   return flash;
@@ -40,7 +41,7 @@ FlashEstimate OpDataFlash(const core::Graph& graph, const core::Op& op, bool wid
 FlashEstimate EstimateDataFlash(const core::Graph& graph, core::KernelSet kernels) {
   FlashEstimate flash;
   for (const core::Op& op : graph.ops()) {
-    const FlashEstimate part = OpDataFlash(graph, op, RunsWide(op, kernels));
+    const FlashEstimate part = OpDataFlash(graph, op, kernels, RunsWide(op, kernels));
     flash.weight_bytes += part.weight_bytes;
     flash.bias_bytes += part.bias_bytes;
     flash.requant_bytes += part.requant_bytes;

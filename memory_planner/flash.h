@@ -54,7 +54,7 @@ struct FlashEstimate {
 FlashEstimate EstimateDataFlash(const core::Graph& graph, core::KernelSet kernels = core::KernelSet::kOptimized);
 // One op's part of it, its weights stored wide or not; wide channel records hold one word more
 // (the rounding term with the zero point).
-FlashEstimate OpDataFlash(const core::Graph& graph, const core::Op& op, bool wide);
+FlashEstimate OpDataFlash(const core::Graph& graph, const core::Op& op, core::KernelSet kernels, bool wide);
 // Pointwise weights stored wide: int16, Cin rounded up to whole groups of four.
 int64_t WideWeightBytes(int in_channels, int out_channels);
 // Errors name a kernel variant the plan calls that `code` has no figure for.

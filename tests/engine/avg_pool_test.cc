@@ -1,18 +1,16 @@
-// The average pool op (avg_pool2d: kernel, stride, padding) end to end: its reference kernel is
-// TFLite's rounded mean over the window's pixels inside the input, the host runs a network with
-// it identically in every plan mode (patches included), and the firmware gives the host's bytes.
+// The average pool op (avg_pool2d: kernel, stride, padding): its reference kernel is TFLite's
+// rounded mean over the window's pixels inside the input, and the host runs a network with it
+// identically in every plan mode, patches included (firmware == host: firmware_test.cc).
 #include <cmath>
 #include <random>
 
 #include <gtest/gtest.h>
 
-#include "core/graph_builder.h"
-#include "core/hw_profile.h"
-#include "engine/export.h"
 #include "engine/interpreter.h"
 #include "engine/quantizer.h"
 #include "kilonas_runtime.h"
 #include "memory_planner/patch_plan.h"
+#include "tests/support/random_graphs.h"
 
 namespace kilonas::engine {
 namespace {
@@ -68,23 +66,6 @@ TEST(AvgPool, ReferenceKernelIsTheRoundedMeanOfTheWindowInsideTheInput) {
   }
 }
 
-// stem -> pool 3x3 s2 -> pointwise -> depthwise -> pool 2x2 s2 (no padding) -> head: the pools
-// inside the patch stage and after it.
-core::Graph PoolNetwork() {
-  core::GraphBuilder b({20, 20, 3});
-  int x = b.Window(core::OpKind::kConv2d, "stem", b.graph().input(), 8, 3, 1, core::Activation::kRelu6, -1);
-  x = b.Window(core::OpKind::kAvgPool2d, "pool1", x, 8, 3, 2, core::Activation::kNone, -1);
-  x = b.Window(core::OpKind::kPointwiseConv2d, "expand", x, 16, 1, 1, core::Activation::kRelu6, -1);
-  x = b.Window(core::OpKind::kDepthwiseConv2d, "dw", x, 16, 3, 1, core::Activation::kRelu6, -1);
-  x = b.Append({core::OpKind::kAvgPool2d, "pool2", {x}, -1, 2, 2, 0, core::Activation::kNone, -1},
-               core::Shape{5, 5, 16});
-  x = b.Append({core::OpKind::kGlobalAvgPool, "gap", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
-               core::Shape{1, 1, 16});
-  x = b.Append({core::OpKind::kFullyConnected, "fc", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
-               core::Shape{1, 1, 5});
-  return b.Finish(x);
-}
-
 std::vector<float> RandomImage(std::mt19937& rng) {
   std::vector<float> image(20 * 20 * 3);
   for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
@@ -93,7 +74,7 @@ std::vector<float> RandomImage(std::mt19937& rng) {
 
 TEST(AvgPool, EveryPlanModeAndKernelSetGivesTheSameBitsAndFollowsTheFloatNetwork) {
   std::mt19937 rng(42);
-  const core::Graph g = PoolNetwork();
+  const core::Graph g = testing::PoolNetwork();
   ASSERT_TRUE(g.Validate().ok());
   const FloatModel fm = RandomFloatModel(g, rng);
   std::vector<std::vector<float>> calibration;
@@ -118,26 +99,6 @@ TEST(AvgPool, EveryPlanModeAndKernelSetGivesTheSameBitsAndFollowsTheFloatNetwork
       if (!PlanModel(m).ok()) continue;
       EXPECT_EQ(Interpreter::Create(m).value().Invoke(input), expected) << "patch " << patches << " split " << split;
     }
-  }
-}
-
-TEST(AvgPool, FirmwareOutputEqualsTheHostInPlaceAndPatchModes) {
-  std::mt19937 rng(43);
-  const core::Graph g = PoolNetwork();
-  const FloatModel fm = RandomFloatModel(g, rng);
-  const std::vector<float> image = RandomImage(rng);
-  const core::HwProfile hw = core::LoadHwProfile(std::string(KILONAS_SOURCE_DIR) + "/hw_profiles/stm32f746.json").value();
-  for (const ExecutionConfig& execution :
-       {ExecutionConfig{memory_planner::PlanMode::kInPlace, true, 0, 0},
-        ExecutionConfig{memory_planner::PlanMode::kPatch, true, 2, memory_planner::PatchSplitCandidates(g).back()}}) {
-    core::Result<Model> model = Quantize(fm, {image}, execution);
-    ASSERT_TRUE(model.ok()) << model.error().message;
-    const std::string dir = std::string(KILONAS_TEST_OUT) + "/avg_pool_" +
-                            std::string(memory_planner::PlanModeName(execution.mode));
-    ExportOptions options{dir, "avg_pool", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false};
-    core::Result<ExportResult> r = ExportModel(model.value(), QuantizeInput(model.value(), image), hw, options);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_TRUE(r.value().BitExact()) << memory_planner::PlanModeName(execution.mode);
   }
 }
 

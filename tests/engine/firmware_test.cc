@@ -158,5 +158,32 @@ TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
   EXPECT_NE(r.error().message.find("exceed the SRAM budget"), std::string::npos) << r.error().message;
 }
 
+std::vector<float> RandomPoolImage(std::mt19937& rng) {
+  std::vector<float> image(20 * 20 * 3);
+  for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
+  return image;
+}
+
+// The average pool (avg_pool2d) inside the patch stage and after it.
+TEST(Firmware, AveragePoolNetworkEqualsTheHostInPlaceAndPatchModes) {
+  std::mt19937 rng(43);
+  const core::Graph g = testing::PoolNetwork();
+  const FloatModel fm = RandomFloatModel(g, rng);
+  const std::vector<float> image = RandomPoolImage(rng);
+  const core::HwProfile hw = core::LoadHwProfile(std::string(KILONAS_SOURCE_DIR) + "/hw_profiles/stm32f746.json").value();
+  for (const ExecutionConfig& execution :
+       {ExecutionConfig{memory_planner::PlanMode::kInPlace, true, 0, 0},
+        ExecutionConfig{memory_planner::PlanMode::kPatch, true, 2, memory_planner::PatchSplitCandidates(g).back()}}) {
+    core::Result<Model> model = Quantize(fm, {image}, execution);
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    const std::string dir = std::string(KILONAS_TEST_OUT) + "/avg_pool_" +
+                            std::string(memory_planner::PlanModeName(execution.mode));
+    ExportOptions options{dir, "avg_pool", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false};
+    core::Result<ExportResult> r = ExportModel(model.value(), QuantizeInput(model.value(), image), hw, options);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r.value().BitExact()) << memory_planner::PlanModeName(execution.mode);
+  }
+}
+
 }  // namespace
 }  // namespace kilonas::engine

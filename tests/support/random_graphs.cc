@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/graph_builder.h"
+
 namespace kilonas::testing {
 namespace {
 
@@ -40,6 +42,21 @@ core::Graph RandomGraph(std::mt19937& rng) {
   core::Result<core::Graph> graph = core::BuildGraph(RandomNetSpec(rng));
   EXPECT_TRUE(graph.ok()) << (graph.ok() ? "" : graph.error().message);
   return std::move(graph).value();
+}
+
+core::Graph PoolNetwork() {
+  core::GraphBuilder b({20, 20, 3});
+  int x = b.Window(core::OpKind::kConv2d, "stem", b.graph().input(), 8, 3, 1, core::Activation::kRelu6, -1);
+  x = b.Window(core::OpKind::kAvgPool2d, "pool1", x, 8, 3, 2, core::Activation::kNone, -1);
+  x = b.Window(core::OpKind::kPointwiseConv2d, "expand", x, 16, 1, 1, core::Activation::kRelu6, -1);
+  x = b.Window(core::OpKind::kDepthwiseConv2d, "dw", x, 16, 3, 1, core::Activation::kRelu6, -1);
+  x = b.Append({core::OpKind::kAvgPool2d, "pool2", {x}, -1, 2, 2, 0, core::Activation::kNone, -1},
+               core::Shape{5, 5, 16});
+  x = b.Append({core::OpKind::kGlobalAvgPool, "gap", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
+               core::Shape{1, 1, 16});
+  x = b.Append({core::OpKind::kFullyConnected, "fc", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
+               core::Shape{1, 1, 5});
+  return b.Finish(x);
 }
 
 }  // namespace kilonas::testing

@@ -11,4 +11,8 @@ namespace kilonas::testing {
 core::NetSpec RandomNetSpec(std::mt19937& rng);
 core::Graph RandomGraph(std::mt19937& rng);  // BuildGraph(RandomNetSpec(rng)), checked valid
 
+// A fixed 20x20x3 network with average pools inside the patch stage and after it: stem -> pool
+// 3x3 s2 -> pointwise -> depthwise -> pool 2x2 s2 (no padding) -> global pool -> classifier.
+core::Graph PoolNetwork();
+
 }  // namespace kilonas::testing
