@@ -2,21 +2,26 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 
 namespace kilonas::core {
 namespace {
 
+// The owner line a kilonas tool wrote ("nas_search (pid 123)"), or "" when the file holds
+// anything else: a lock file is not ours to echo.
 std::string ReadOwner(int fd) {
-  char text[256] = {0};
+  char text[128] = {0};
   const ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
   std::string owner = n > 0 ? std::string(text, static_cast<size_t>(n)) : "";
   while (!owner.empty() && (owner.back() == '\n' || owner.back() == ' ')) owner.pop_back();
-  return owner;
+  static const std::regex kOwner("nas_[a-z_]+ \\(pid [0-9]{1,10}\\)");
+  return std::regex_match(owner, kOwner) ? owner : "";
 }
 
 }  // namespace
@@ -25,8 +30,17 @@ Result<DirLock> DirLock::Acquire(const std::string& dir, const std::string& tool
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const std::string path = dir + "/.kilonas.lock";
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // Never through a symbolic link (it would truncate its target) and never blocking on a FIFO.
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+  if (fd < 0 && errno == ELOOP) {
+    return Error{path + ": is a symbolic link; a lock file must be a plain file (remove it)"};
+  }
   if (fd < 0) return Error{path + ": cannot open the lock file: " + std::strerror(errno)};
+  struct stat info {};
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    close(fd);
+    return Error{path + ": is not a plain file; a lock file must be one (remove it)"};
+  }
   const std::string previous = ReadOwner(fd);
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
