@@ -277,20 +277,22 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
 
   // Stage 1: the (width, resolution) sub-space with the most fitting MACs.
   std::mt19937 rng(static_cast<uint32_t>(r.config.seed));
-  std::vector<search::SpaceChoice> spaces =
+  core::Result<std::vector<search::SpaceChoice>> spaces =
       saved.value() ? saved.value()->spaces : search::RankSpaces(full_model, r.budgets, r.config.stage1_samples, rng);
-  if (!search::ChooseSpace(spaces)) {  // budgets near the smallest subnet: shrink the draws to fit
+  if (spaces.ok() && !search::ChooseSpace(spaces.value())) {  // budgets near the smallest subnet: shrink the draws
     spaces = search::RankSpaces(full_model, r.budgets, r.config.stage1_samples, rng, /*shrink_to_fit=*/true);
   }
+  if (!spaces.ok()) return spaces.error();
+  const std::vector<search::SpaceChoice> ranked = std::move(spaces).value();
   if (saved.value()) rng = search::ParseRngState(saved.value()->evolution.rng).value();  // validated
-  SearchReport report{r.hw, r.budgets, r.config, spaces};
+  SearchReport report{r.hw, r.budgets, r.config, ranked};
   std::printf("%s", FormatSpaceTable(report).c_str());
   std::fflush(stdout);  // before the evolution's log lines (stderr)
   if (r.baseline == "cnn") {  // not in the space: whether a subnet fits does not matter
     if (core::Status s = PlainCnnBaseline(r, net, full_model, predictor, mode, report); !s.ok()) return s.error();
     return Finished(r, std::move(report), start);
   }
-  const search::SpaceChoice* chosen = search::ChooseSpace(spaces);
+  const search::SpaceChoice* chosen = search::ChooseSpace(ranked);
   if (!chosen) {  // not even the smallest subnet fits: the error names the tightest constraint
     const core::Status fits = search::SmallestFits(full_model, r.budgets);
     return core::Error{fits.ok() ? "infeasible budget: no sub-space fits" : fits.message()};
@@ -334,7 +336,7 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
         [&](const search::EvolutionState& state) {
           const search::GenerationLog& log = state.result.log.back();
           if (helper) return;
-          const core::Status written = search::SaveSearchState(state_path, {fingerprint, spaces, state});
+          const core::Status written = search::SaveSearchState(state_path, {fingerprint, ranked, state});
           if (!written.ok()) core::Logger()->warn("cannot checkpoint the search: {}", written.message());
           core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} supernet evaluations so far)",
                                log.generation, r.config.evolution.generations, 100 * log.best_accuracy,

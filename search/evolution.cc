@@ -102,8 +102,8 @@ core::Result<std::vector<Candidate>> DrawFeasible(const ResourceModel& model, co
   return feasible;
 }
 
-std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& budgets, int samples, std::mt19937& rng,
-                                    bool shrink_to_fit) {
+core::Result<std::vector<SpaceChoice>> RankSpaces(const ResourceModel& model, const Budgets& budgets, int samples,
+                                                  std::mt19937& rng, bool shrink_to_fit) {
   const core::OfaSpace& space = model.space();
   std::vector<SpaceChoice> choices;
   for (double width : space.width_choices) {
@@ -115,8 +115,17 @@ std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& b
         c.config.width_mult = width;
         c.config.resolution = resolution;
       }
+      // Statuses collected: nothing may throw out of the parallel loop.
+      std::vector<core::Status> status(drawn.size());
 #pragma omp parallel for schedule(dynamic)
-      for (size_t i = 0; i < drawn.size(); ++i) drawn[i].resources = model.Measure(drawn[i].config).value();
+      for (size_t i = 0; i < drawn.size(); ++i) {
+        core::Result<Resources> r = model.Measure(drawn[i].config);
+        status[i] = r.status();
+        if (r.ok()) drawn[i].resources = r.value();
+      }
+      for (const core::Status& s : status) {
+        if (!s.ok()) return s.error();
+      }
       if (shrink_to_fit) {
         core::OfaSpace sub = space;
         sub.width_choices = {width};

@@ -47,8 +47,9 @@ struct SpaceChoice {
 // fallback when no random draw of any sub-space fits) each draw that violates a budget is shrunk
 // within its sub-space until it fits (search/shrink.h), so a sub-space counts as fitting exactly
 // when its smallest subnet does, and is ranked by the mean MACs of its shrunk draws.
-std::vector<SpaceChoice> RankSpaces(const ResourceModel& model, const Budgets& budgets, int samples_per_space,
-                                    std::mt19937& rng, bool shrink_to_fit = false);
+// Errors: the first subnet the resource model could not measure.
+core::Result<std::vector<SpaceChoice>> RankSpaces(const ResourceModel& model, const Budgets& budgets,
+                                                  int samples_per_space, std::mt19937& rng, bool shrink_to_fit = false);
 
 // The best-ranked sub-space in which at least `min_feasible_fraction` of the samples fit (the
 // evolution must be able to seed its population there; TinyNAS only ranks by fitting MACs), or

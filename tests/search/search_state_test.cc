@@ -32,7 +32,7 @@ Fixture RealState() {
   const Budgets budgets{32 * 1024, 400 * 1024, 0};
   std::mt19937 rng(3);
   f.state.fingerprint = "test";
-  f.state.spaces = RankSpaces(f.model, budgets, kStage1Samples, rng);
+  f.state.spaces = RankSpaces(f.model, budgets, kStage1Samples, rng).value();
   const SpaceChoice* chosen = ChooseSpace(f.state.spaces);
   core::OfaSpace sub = f.model.space();
   sub.width_choices = {chosen->width};

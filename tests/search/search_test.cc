@@ -120,7 +120,7 @@ TEST(Evolve, SameSeedSameResultAndEveryCandidateFits) {
 TEST(RankSpaces, PrefersTheSubSpaceWithMostFittingMacs) {
   const ResourceModel model = Model();
   std::mt19937 rng(4);
-  const std::vector<SpaceChoice> ranked = RankSpaces(model, {10 * 1024, 1 << 30, 0}, 12, rng);
+  const std::vector<SpaceChoice> ranked = RankSpaces(model, {10 * 1024, 1 << 30, 0}, 12, rng).value();
   ASSERT_EQ(ranked.size(), 15u);
   EXPECT_GT(ranked.front().feasible, 0);
   for (size_t i = 1; i < ranked.size(); ++i) EXPECT_GE(ranked[i - 1].mean_feasible_macs, ranked[i].mean_feasible_macs);

@@ -92,7 +92,7 @@ TEST(RankSpaces, ShrinkingFallbackFitsExactlyTheSubSpacesWhoseSmallestFits) {
   const Resources smallest = model.Measure(core::SmallestSubnet(model.space())).value();
   const Budgets budgets{1 << 30, smallest.flash_bytes + 4096, 0};
   std::mt19937 rng(3);
-  const std::vector<SpaceChoice> ranked = RankSpaces(model, budgets, 8, rng, /*shrink_to_fit=*/true);
+  const std::vector<SpaceChoice> ranked = RankSpaces(model, budgets, 8, rng, /*shrink_to_fit=*/true).value();
   int fitting_spaces = 0;
   for (const SpaceChoice& s : ranked) {
     core::OfaSpace sub = model.space();
