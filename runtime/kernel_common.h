@@ -119,8 +119,11 @@ static inline int8_t kilonas_output_fast(int32_t acc2, int32_t multiplier, int32
 
 /* The sum of the add's two rescaled inputs, before the output's requantization. */
 static inline int32_t kilonas_add_sum(const kilonas_add_fast* f, int8_t a, int8_t b) {
-  const int32_t x = kilonas_requant_doubled_any((a + f->offset1) << f->shift_in, f->m1, f->r1, f->round1, f->mask1);
-  const int32_t y = kilonas_requant_doubled_any((b + f->offset2) << f->shift_in, f->m2, f->r2, f->round2, f->mask2);
+  /* Shifted as unsigned: a negative value shifted left is undefined in C (the same instruction). */
+  const int32_t x = kilonas_requant_doubled_any((int32_t)((uint32_t)(a + f->offset1) << f->shift_in), f->m1, f->r1,
+                                                f->round1, f->mask1);
+  const int32_t y = kilonas_requant_doubled_any((int32_t)((uint32_t)(b + f->offset2) << f->shift_in), f->m2, f->r2,
+                                                f->round2, f->mask2);
   return x + y;
 }
 

@@ -35,7 +35,11 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
   for (int i = 0; i < c.h * c.w * c.cin; ++i) c.in.push_back(static_cast<int8_t>(i8(rng)));
   const int weights = depthwise ? k * k * c.cin : c.cout * k * k * c.cin;
   for (int i = 0; i < weights; ++i) c.weights.push_back(static_cast<int8_t>(w8(rng)));
-  c.weights.resize((weights + 3) / 4 * 4, 0);  // weight arrays are padded to whole words, as exported
+  // Padded as exported: whole words, and for the SMLAD conv the last row's word reads.
+  c.weights.resize(static_cast<size_t>(
+                       core::StoredWeightBytes(depthwise ? core::KernelId::kNone : core::KernelId::kConv2dDsp, weights,
+                                               depthwise ? 1 : c.cout)),
+                   0);
   // Mostly right shifts (the optimized kernels' fast requantization); some cases have a channel
   // with a left or no shift, or a ReLU clamp, which take their general path.
   const bool some_left_shift = std::bernoulli_distribution(0.2)(rng);
