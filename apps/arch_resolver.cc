@@ -18,14 +18,17 @@ core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOption
       given = space.value();
     }
     core::Result<core::SubnetConfig> config = core::LoadSubnetConfig(arch, given ? &*given : nullptr);
-    if (!config.ok()) return core::Error{config.error().message + (given ? "" : " (a space of your own: --space FILE)")};
+    if (!config.ok())
+      return core::Error{config.error().message + (given ? "" : " (a space of your own: --space FILE)")};
     core::SubnetConfig subnet = config.value();
     if (resolution) subnet.resolution = *resolution;
-    core::Result<core::OfaSpace> space = given ? core::Result<core::OfaSpace>(*given) : core::BuiltinSpace(subnet.space);
+    core::Result<core::OfaSpace> space =
+        given ? core::Result<core::OfaSpace>(*given) : core::BuiltinSpace(subnet.space);
     if (!space.ok()) return core::Error{arch + ": " + space.error().message};
     if (options.num_classes) space.value().num_classes = *options.num_classes;
     if (space.value().num_classes == 0) {
-      return core::Error{arch + ": space '" + subnet.space + "' takes its class count from the data set: pass --num-classes"};
+      return core::Error{arch + ": space '" + subnet.space +
+                         "' takes its class count from the data set: pass --num-classes"};
     }
     core::Result<core::NetSpec> spec = core::ToNetSpec(space.value(), subnet);
     if (!spec.ok()) return core::Error{arch + ": " + spec.error().message};
@@ -35,7 +38,8 @@ core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOption
                         std::move(graph).value()};
   }
   if (!resolution) return core::Error{"--resolution is required for reference network '" + arch + "'"};
-  core::Result<core::NetSpec> spec = core::ReferenceNet(arch, *resolution, options.num_classes.value_or(options.reference_classes));
+  core::Result<core::NetSpec> spec =
+      core::ReferenceNet(arch, *resolution, options.num_classes.value_or(options.reference_classes));
   if (!spec.ok()) return spec.error();
   core::Result<core::Graph> graph = core::BuildGraph(spec.value());
   if (!graph.ok()) return graph.error();

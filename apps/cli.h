@@ -2,6 +2,9 @@
 // and how it claims an output directory (core/dir_lock.h) before writing into it.
 #pragma once
 
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -10,24 +13,20 @@
 #include <exception>
 #include <string>
 
-#include <unistd.h>
-
-#include <CLI/CLI.hpp>
-
 #include "core/dir_lock.h"
 
 namespace kilonas::apps {
 
 // CLI11_PARSE, except that every command-line error exits with status 2 (CLI11 uses 100-120
 // by kind); --help and --version still exit 0.
-#define KILONAS_PARSE(app, argc, argv)                  \
-  do {                                                  \
-    try {                                               \
-      (app).parse((argc), (argv));                      \
-    } catch (const CLI::ParseError& e) {                \
-      const int shown = (app).exit(e);                  \
-      return shown == 0 ? 0 : 2;                        \
-    }                                                   \
+#define KILONAS_PARSE(app, argc, argv)   \
+  do {                                   \
+    try {                                \
+      (app).parse((argc), (argv));       \
+    } catch (const CLI::ParseError& e) { \
+      const int shown = (app).exit(e);   \
+      return shown == 0 ? 0 : 2;         \
+    }                                    \
   } while (false)
 
 // CLI::Range for real-valued flags that also refuses nan and inf (nan passes every comparison, so

@@ -3,10 +3,10 @@
 // process. scripts/launch_local.sh sets the environment for N ranks on this machine.
 #pragma once
 
-#include <string>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
+#include <string>
 
 #include "supernet/distributed.h"
 
@@ -17,8 +17,10 @@ inline void AddDistributedFlags(CLI::App& app, supernet::DistributedFlags& flags
       ->check(CLI::Range(1, 4096));
   app.add_option("--rank", flags.rank, "this process's rank, 0 to world size - 1 (default: $RANK, else 0)")
       ->check(CLI::Range(0, 4095));
-  app.add_option("--master-addr", flags.master_addr, "address of rank 0, which serves the rendezvous (default: $MASTER_ADDR, else 127.0.0.1)");
-  app.add_option("--master-port", flags.master_port, "port of the rendezvous on rank 0 (default: $MASTER_PORT, else 29500)")
+  app.add_option("--master-addr", flags.master_addr,
+                 "address of rank 0, which serves the rendezvous (default: $MASTER_ADDR, else 127.0.0.1)");
+  app.add_option("--master-port", flags.master_port,
+                 "port of the rendezvous on rank 0 (default: $MASTER_PORT, else 29500)")
       ->check(CLI::Range(1, 65535));
   app.add_option("--dist-timeout", flags.timeout_seconds,
                  "seconds to wait for the other ranks at the rendezvous and in every exchange (default 300)")

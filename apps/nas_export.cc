@@ -2,15 +2,14 @@
 // firmware with arm-none-eabi-gcc, runs it in qemu-system-arm and checks it against the host
 // interpreter bit for bit. Until the supernet hands real weights over, weights are random
 // (seeded) and calibration images are random.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
 #include <random>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
-#include "apps/cli.h"
 #include "apps/arch_resolver.h"
+#include "apps/cli.h"
 #include "core/hw_profile.h"
 #include "core/reference_nets.h"
 #include "engine/export.h"
@@ -36,7 +35,8 @@ std::vector<float> RandomImage(const core::Graph& g, std::mt19937& rng) {
   return image;
 }
 
-core::Result<engine::ExecutionConfig> ChooseExecution(const core::Graph& g, const std::string& mode, bool input_in_arena) {
+core::Result<engine::ExecutionConfig> ChooseExecution(const core::Graph& g, const std::string& mode,
+                                                      bool input_in_arena) {
   const core::Result<memory_planner::PlanMode> parsed = memory_planner::ParsePlanMode(mode);
   if (!parsed.ok()) return parsed.error();
   core::Result<memory_planner::MemoryPlan> plan = memory_planner::PlanForMode(g, parsed.value(), {input_in_arena, 4});
@@ -50,15 +50,16 @@ core::Result<engine::ExecutionConfig> ChooseExecution(const core::Graph& g, cons
 core::Result<core::Graph> WithWeightLayouts(core::Graph graph, const std::string& weights, const core::HwProfile& hw,
                                             const std::string& mode) {
   if (weights != "auto") {
-    return core::WithPointwiseWeights(std::move(graph), weights == "wide" ? core::WeightLayout::kWide
-                                                                          : core::WeightLayout::kInt8);
+    return core::WithPointwiseWeights(std::move(graph),
+                                      weights == "wide" ? core::WeightLayout::kWide : core::WeightLayout::kInt8);
   }
   core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(hw);
   if (!lut.ok()) return lut.error();
   core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.code_size);
   if (!code.ok()) return core::Error{hw.name + ": key 'code_size': " + code.error().message};
-  return latency_models::ChooseWeightLayouts(std::move(graph), memory_planner::ParsePlanMode(mode).value(), code.value(),
-                                             latency_models::LatencyPredictor(lut.value()), hw.FlashBudget())
+  return latency_models::ChooseWeightLayouts(std::move(graph), memory_planner::ParsePlanMode(mode).value(),
+                                             code.value(), latency_models::LatencyPredictor(lut.value()),
+                                             hw.FlashBudget())
       .graph;
 }
 
@@ -82,8 +83,9 @@ void PrintProfile(const core::Graph& graph, const engine::ExportResult& result) 
   for (core::OpKind kind : core::kAllOpKinds) {
     const auto& [macs, instructions] = per_kind[static_cast<size_t>(kind)];
     if (!instructions) continue;
-    std::printf("  %-18s %12lld MACs %14llu instructions %8.3f MACs/instr\n", std::string(core::Traits(kind).name).c_str(),
-                static_cast<long long>(macs), static_cast<unsigned long long>(instructions),
+    std::printf("  %-18s %12lld MACs %14llu instructions %8.3f MACs/instr\n",
+                std::string(core::Traits(kind).name).c_str(), static_cast<long long>(macs),
+                static_cast<unsigned long long>(instructions),
                 static_cast<double>(macs) / static_cast<double>(instructions));
   }
 }
@@ -103,23 +105,30 @@ static int ToolMain(int argc, char** argv) {
   app.add_option("--resolution", resolution, "input resolution (required for reference networks)")
       ->check(CLI::Range(apps::kMinResolution, apps::kMaxResolution));
   app.add_option("--hw", hw_path, "hardware profile (budgets, core, QEMU machine)")->capture_default_str();
-  app.add_option("--mode", mode, "memory plan mode")->capture_default_str()->check(CLI::IsMember({"per_layer", "inplace", "patch"}));
-  app.add_option("--kernels", kernels, "kernel set")->capture_default_str()->check(CLI::IsMember({"optimized", "reference"}));
+  app.add_option("--mode", mode, "memory plan mode")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"per_layer", "inplace", "patch"}));
+  app.add_option("--kernels", kernels, "kernel set")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"optimized", "reference"}));
   app.add_option("--weights", weights,
                  "pointwise weight layout: auto (wide where the LUT says it pays, within the flash budget, as "
                  "nas_search exports), int8, or wide (every pointwise layer)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "int8", "wide"}));
-  app.add_option("--num-classes", num_classes, "classifier outputs (default: the subnet's space's; 10 for reference networks)")
+  app.add_option("--num-classes", num_classes,
+                 "classifier outputs (default: the subnet's space's; 10 for reference networks)")
       ->check(CLI::Range(1, 100000));
-  app.add_option("--space", space, "space of a subnet file (a built-in name or a space JSON file; default: the built-in it names)");
+  app.add_option("--space", space,
+                 "space of a subnet file (a built-in name or a space JSON file; default: the built-in it names)");
   app.add_option("--seed", seed, "seed of the random weights, calibration and test input")->capture_default_str();
   app.add_flag("--input-excluded", input_excluded, "keep the input outside the arena");
   app.add_flag("--no-firmware", no_firmware, "stop after the model file and the generated C");
   app.add_flag("--profile-ops", profile_ops, "time every kernel call in the firmware and print per-op figures")
       ->excludes("--no-firmware");
   app.add_option("--out-dir", out_dir, "output directory (default out/export/<network>)");
-  app.add_option("--source-dir", source_dir, "kilonas source tree (runtime and firmware sources)")->capture_default_str();
+  app.add_option("--source-dir", source_dir, "kilonas source tree (runtime and firmware sources)")
+      ->capture_default_str();
   KILONAS_PARSE(app, argc, argv);
 
   core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
@@ -154,8 +163,9 @@ static int ToolMain(int argc, char** argv) {
   options.profile_steps = profile_ops;
   options.measure_model_flash = !no_firmware;
   const std::vector<int8_t> input = engine::QuantizeInput(quantized.value(), RandomImage(graph, rng));
-  if (!no_firmware) std::printf("building firmware for %s (%s) and running it in qemu-system-arm -M %s...\n",
-                                hw.value().name.c_str(), hw.value().core.c_str(), hw.value().qemu_machine.c_str());
+  if (!no_firmware)
+    std::printf("building firmware for %s (%s) and running it in qemu-system-arm -M %s...\n", hw.value().name.c_str(),
+                hw.value().core.c_str(), hw.value().qemu_machine.c_str());
   core::Result<engine::ExportResult> exported = engine::ExportModel(quantized.value(), input, hw.value(), options);
   if (!exported.ok()) return Fail(exported.error().message);
   const engine::ExportResult& result = exported.value();
@@ -175,9 +185,11 @@ static int ToolMain(int argc, char** argv) {
   if (!code.ok()) return Fail(hw_path + ": key 'code_size': " + code.error().message);
   core::Result<memory_planner::MemoryPlan> deployed = engine::PlanModel(quantized.value());
   if (!deployed.ok()) return Fail(deployed.error().message);
-  const core::Result<memory_planner::FlashEstimate> flash = memory_planner::EstimateFlash(graph, deployed.value(), code.value());
+  const core::Result<memory_planner::FlashEstimate> flash =
+      memory_planner::EstimateFlash(graph, deployed.value(), code.value());
   if (!flash.ok()) return Fail(flash.error().message);
-  std::printf("flash estimate  %.1f kB (model: constants, graph code, runtime kernels it calls)\n", flash.value().Total() / 1024.0);
+  std::printf("flash estimate  %.1f kB (model: constants, graph code, runtime kernels it calls)\n",
+              flash.value().Total() / 1024.0);
   if (no_firmware) return 0;
   const int64_t linked = *result.model_flash_bytes;
   std::printf("model flash     %.1f kB linked (firmware minus the harness alone), estimate %+.2f%%\n", linked / 1024.0,
@@ -190,7 +202,8 @@ static int ToolMain(int argc, char** argv) {
               result.host_output.size());
   std::printf("instructions    %llu per inference (%llu timer ticks x 40)\n",
               static_cast<unsigned long long>(r.Instructions()), static_cast<unsigned long long>(r.ticks));
-  std::printf("MACs/instr      %.3f (%lld MACs)\n", static_cast<double>(graph.TotalMacs()) / static_cast<double>(r.Instructions()),
+  std::printf("MACs/instr      %.3f (%lld MACs)\n",
+              static_cast<double>(graph.TotalMacs()) / static_cast<double>(r.Instructions()),
               static_cast<long long>(graph.TotalMacs()));
   std::printf("sections        .text %lld  .rodata %lld  .data %lld  .bss %lld bytes\n", static_cast<long long>(b.text),
               static_cast<long long>(b.rodata), static_cast<long long>(b.data), static_cast<long long>(b.bss));
@@ -204,6 +217,4 @@ static int ToolMain(int argc, char** argv) {
   return equal ? 0 : 2;
 }
 
-int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_export", argc, argv, ToolMain);
-}
+int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_export", argc, argv, ToolMain); }

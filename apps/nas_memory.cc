@@ -1,12 +1,11 @@
 // nas_memory: peak SRAM (three planner modes) and flash of one network, as a table, JSON and SVG.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
-#include "apps/cli.h"
 #include "apps/arch_resolver.h"
+#include "apps/cli.h"
 #include "core/file_io.h"
 #include "core/hw_profile.h"
 #include "core/reference_nets.h"
@@ -26,15 +25,16 @@ static int ToolMain(int argc, char** argv) {
   std::string hw_path;
   std::string out_dir = "out/memory";
   memory_planner::ReportOptions options;
-  app.add_option("--arch", arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())
-      ->required();
+  app.add_option("--arch", arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())->required();
   app.add_option("--resolution", resolution, "input resolution (required for reference networks)")
       ->check(CLI::Range(apps::kMinResolution, apps::kMaxResolution));
   std::optional<int> num_classes;
   std::string space;
-  app.add_option("--num-classes", num_classes, "classifier outputs (default: the subnet's space's; 1000 for reference networks)")
+  app.add_option("--num-classes", num_classes,
+                 "classifier outputs (default: the subnet's space's; 1000 for reference networks)")
       ->check(CLI::Range(1, 100000));
-  app.add_option("--space", space, "space of a subnet file (a built-in name or a space JSON file; default: the built-in it names)");
+  app.add_option("--space", space,
+                 "space of a subnet file (a built-in name or a space JSON file; default: the built-in it names)");
   app.add_option("--hw", hw_path, "hardware profile JSON (budgets, runtime code size)");
   app.add_option("--out-dir", out_dir, "where <network>_memory.json and .svg are written");
   app.add_option("--max-patches", options.patch_search.max_patches_per_side, "largest p of p x p patches")
@@ -57,8 +57,7 @@ static int ToolMain(int argc, char** argv) {
 
   core::Result<core::DirLock> lock = apps::LockDir("nas_memory", out_dir);
   if (!lock.ok()) return Fail(lock.error().message);
-  core::Result<memory_planner::MemoryReport> report =
-      memory_planner::BuildMemoryReport(graph, name, hw, options);
+  core::Result<memory_planner::MemoryReport> report = memory_planner::BuildMemoryReport(graph, name, hw, options);
   if (!report.ok()) return Fail(report.error().message);
   std::fputs(memory_planner::FormatMemoryTable(graph, report.value()).c_str(), stdout);
 
@@ -72,6 +71,4 @@ static int ToolMain(int argc, char** argv) {
   return 0;
 }
 
-int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_memory", argc, argv, ToolMain);
-}
+int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_memory", argc, argv, ToolMain); }

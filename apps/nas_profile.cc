@@ -3,14 +3,13 @@
 // profiling firmware under qemu-system-arm -icount (instructions x the profile's CPI = cycles),
 // validates the LUT's predictions per mode against whole-network firmware runs of random
 // subnets, and imports DWT cycle logs from a real board into the LUT.
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <random>
 #include <sstream>
-
-#include <CLI/CLI.hpp>
 
 #include "apps/cli.h"
 #include "core/file_io.h"
@@ -54,9 +53,9 @@ struct ModeValidation {
 // Predicted vs measured whole-network instructions of `count` random subnets run with the plan
 // the search deploys in `mode`: every other one with int8 weights, the rest with the weight
 // layouts the search would give it (ChooseWeightLayouts within the profile's flash budget).
-core::Result<ModeValidation> ValidateMode(const latency_models::LatencyPredictor& predictor, const core::OfaSpace& space,
-                                          const core::HwProfile& hw, PlanMode mode, int count,
-                                          const std::string& work_dir) {
+core::Result<ModeValidation> ValidateMode(const latency_models::LatencyPredictor& predictor,
+                                          const core::OfaSpace& space, const core::HwProfile& hw, PlanMode mode,
+                                          int count, const std::string& work_dir) {
   core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.code_size);
   if (!code.ok()) return code.error();
   std::mt19937 rng(2024);
@@ -65,12 +64,13 @@ core::Result<ModeValidation> ValidateMode(const latency_models::LatencyPredictor
   for (int i = 0; i < count; ++i) {
     const core::SubnetConfig config = core::SampleSubnet(space, rng);
     core::Graph graph = core::BuildSubnetGraph(space, config).value();
-    if (i % 2 == 1) graph = latency_models::ChooseWeightLayouts(graph, mode, code.value(), predictor, hw.FlashBudget()).graph;
+    if (i % 2 == 1)
+      graph = latency_models::ChooseWeightLayouts(graph, mode, code.value(), predictor, hw.FlashBudget()).graph;
     const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
     const latency_models::LatencyPrediction p = predictor.Predict(graph, plan);
     const double predicted = p.cycles / hw.cpi;  // back to instructions
     const engine::ExportOptions options{work_dir + "/validate_" + name, "validate", KILONAS_SOURCE_DIR,
-                                        engine::KernelSet::kOptimized, true, false};
+                                        engine::KernelSet::kOptimized,  true,       false};
     core::Result<engine::ExportResult> r = engine::ExportRandomNetwork(graph, plan, hw, options, rng);
     if (!r.ok()) return r.error();
     if (!r.value().BitExact()) return core::Error{"validation subnet " + std::to_string(i) + ": firmware != host"};
@@ -79,15 +79,15 @@ core::Result<ModeValidation> ValidateMode(const latency_models::LatencyPredictor
     v.mean_error += error / count;
     v.max_error = std::max(v.max_error, error);
     v.misses += p.misses;
-    std::printf("  %s subnet %d: r%d w%.2f, %.2fM MACs, %d wide, %s: predicted %llu, measured %llu instructions (%+.2f%%)\n",
-                name.c_str(), i, config.resolution, config.width_mult, graph.TotalMacs() / 1e6,
-                core::CountWideLayers(graph),
-                plan.patch ? ("patch " + std::to_string(plan.patch->patches_per_side) + "x" +
-                              std::to_string(plan.patch->patches_per_side) + " to op " + std::to_string(plan.patch->split_op))
-                                 .c_str()
-                           : std::string(memory_planner::PlanModeName(plan.mode)).c_str(),
-                static_cast<unsigned long long>(predicted), static_cast<unsigned long long>(measured),
-                100 * (predicted - measured) / measured);
+    std::printf(
+        "  %s subnet %d: r%d w%.2f, %.2fM MACs, %d wide, %s: predicted %llu, measured %llu instructions (%+.2f%%)\n",
+        name.c_str(), i, config.resolution, config.width_mult, graph.TotalMacs() / 1e6, core::CountWideLayers(graph),
+        plan.patch ? ("patch " + std::to_string(plan.patch->patches_per_side) + "x" +
+                      std::to_string(plan.patch->patches_per_side) + " to op " + std::to_string(plan.patch->split_op))
+                         .c_str()
+                   : std::string(memory_planner::PlanModeName(plan.mode)).c_str(),
+        static_cast<unsigned long long>(predicted), static_cast<unsigned long long>(measured),
+        100 * (predicted - measured) / measured);
     std::fflush(stdout);
   }
   return v;
@@ -101,10 +101,11 @@ int Validate(const latency_models::LatencyPredictor& predictor, const core::OfaS
     core::Result<ModeValidation> v = ValidateMode(predictor, space, hw, mode, count, work_dir);
     if (!v.ok()) return Fail(v.error().message);
     char line[240];
-    std::snprintf(line, sizeof(line),
-                  "validation %-9s on %d random subnets of '%s' (%s): mean abs error %.2f%%, max %.2f%%, LUT misses %d\n",
-                  std::string(memory_planner::PlanModeName(mode)).c_str(), count, space.name.c_str(), hw.name.c_str(),
-                  100 * v.value().mean_error, 100 * v.value().max_error, v.value().misses);
+    std::snprintf(
+        line, sizeof(line),
+        "validation %-9s on %d random subnets of '%s' (%s): mean abs error %.2f%%, max %.2f%%, LUT misses %d\n",
+        std::string(memory_planner::PlanModeName(mode)).c_str(), count, space.name.c_str(), hw.name.c_str(),
+        100 * v.value().mean_error, 100 * v.value().max_error, v.value().misses);
     summary << line;
     within = within && 100 * v.value().max_error <= max_error_percent;
   }
@@ -139,10 +140,16 @@ core::Result<latency_models::LatencyLut> Profile(const core::HwProfile& hw, cons
   if (core::Status s = core::WriteFileAtomic(work_dir + "/keys.txt", key_list.str()); !s.ok()) return s.error();
   latency_models::LatencyLut lut;
   lut.mcu = hw.name;
-  lut.provenance = {KILONAS_VERSION, "qemu-icount", UtcNow(), hw.core, "qemu-system-arm -M " + hw.qemu_machine,
-                    hw.cpi, hw.clock_mhz,
+  lut.provenance = {KILONAS_VERSION,
+                    "qemu-icount",
+                    UtcNow(),
+                    hw.core,
+                    "qemu-system-arm -M " + hw.qemu_machine,
+                    hw.cpi,
+                    hw.clock_mhz,
                     "instructions from the CMSDK timer under -icount shift=0 (40 per tick, +-40); cycles = "
-                    "instructions x cpi" + std::string(hw.cpi_measured ? "" : " (cpi assumed, not measured)") +
+                    "instructions x cpi" +
+                        std::string(hw.cpi_measured ? "" : " (cpi assumed, not measured)") +
                         "; kernel calls of every execution mode, patch calls from " + std::to_string(patch_samples) +
                         " sampled subnets"};
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -181,7 +188,9 @@ static int ToolMain(int argc, char** argv) {
   double max_error = 5.0;
   std::vector<std::string> mode_names = {"per_layer", "inplace", "patch"};
   app.add_option("--hw", hw_path, "hardware profile")->capture_default_str();
-  app.add_option("--space", space_name, "search space whose kernel calls are profiled: a built-in name or a space JSON file")->capture_default_str();
+  app.add_option("--space", space_name,
+                 "search space whose kernel calls are profiled: a built-in name or a space JSON file")
+      ->capture_default_str();
   int classes = 0;
   app.add_option("--classes", classes, "classes of the data set (for a space file without num_classes)")
       ->check(CLI::Range(2, 100000));
@@ -200,7 +209,8 @@ static int ToolMain(int argc, char** argv) {
       ->check(CLI::Range(0, 1000000))
       ->capture_default_str();
   app.add_option("--lut", lut_path, "validate this existing LUT instead of profiling");
-  CLI::App* code_size = app.add_subcommand("code-size", "measure the flash estimate's code figures of the profile's core");
+  CLI::App* code_size =
+      app.add_subcommand("code-size", "measure the flash estimate's code figures of the profile's core");
   int code_samples = 6;
   code_size->add_option("--samples", code_samples, "random subnets (x 3 modes) the per-call bytes are fitted on")
       ->check(CLI::Range(2, 1000))
@@ -227,8 +237,8 @@ static int ToolMain(int argc, char** argv) {
   }
   if (*code_size) {
     const std::string path = out == hw.value().latency_lut ? hw.value().code_size : out;
-    std::printf("measuring %s code sizes on %d random subnets x 3 modes (firmware builds)...\n", hw.value().core.c_str(),
-                code_samples);
+    std::printf("measuring %s code sizes on %d random subnets x 3 modes (firmware builds)...\n",
+                hw.value().core.c_str(), code_samples);
     std::fflush(stdout);
     core::Result<memory_planner::CodeSize> code =
         engine::MeasureCodeSize(hw.value(), space.value(), code_samples, KILONAS_SOURCE_DIR, work_dir + "/code_size");
@@ -253,20 +263,21 @@ static int ToolMain(int argc, char** argv) {
     lut = loaded.value();
   } else {
     const auto start = std::chrono::steady_clock::now();
-    core::Result<latency_models::LatencyLut> profiled = Profile(hw.value(), space.value(), modes, patch_samples, work_dir);
+    core::Result<latency_models::LatencyLut> profiled =
+        Profile(hw.value(), space.value(), modes, patch_samples, work_dir);
     if (!profiled.ok()) return Fail(profiled.error().message);
     lut = profiled.value();
     if (core::Status s = latency_models::SaveLut(lut, out); !s.ok()) return Fail(s.message());
-    std::printf("wrote %s (%zu kernel calls, %.1f s); board firmware: %s/batch*/op_benchmark.c (-DKILONAS_DWT), keys "
-                "%s/keys.txt\n",
-                out.c_str(), lut.entries.size(),
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), work_dir.c_str(),
-                work_dir.c_str());
+    std::printf(
+        "wrote %s (%zu kernel calls, %.1f s); board firmware: %s/batch*/op_benchmark.c (-DKILONAS_DWT), keys "
+        "%s/keys.txt\n",
+        out.c_str(), lut.entries.size(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), work_dir.c_str(),
+        work_dir.c_str());
   }
   if (validate == 0) return 0;
-  return Validate(latency_models::LatencyPredictor(lut), space.value(), hw.value(), modes, validate, max_error, work_dir);
+  return Validate(latency_models::LatencyPredictor(lut), space.value(), hw.value(), modes, validate, max_error,
+                  work_dir);
 }
 
-int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_profile", argc, argv, ToolMain);
-}
+int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_profile", argc, argv, ToolMain); }

@@ -1,21 +1,20 @@
 // nas_run: runs an existing .kmodel file (from nas_export, nas_search or elsewhere) through the
 // loader's checks, on the host interpreter with one input (a test image of a data set or a raw
 // int8 file), and optionally as firmware in QEMU, checking that both give the same output.
-#include <algorithm>
-#include <filesystem>
-#include <cstdio>
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
 
 #include "apps/cli.h"
 #include "core/file_io.h"
 #include "core/hw_profile.h"
+#include "data/dataset.h"
 #include "engine/export.h"
 #include "engine/interpreter.h"
 #include "engine/model_file.h"
 #include "engine/quantizer.h"
-#include "data/dataset.h"
 #include "supernet/int8_eval.h"
 
 namespace {
@@ -55,8 +54,9 @@ core::Result<std::vector<int8_t>> ModelInput(const engine::Model& model, const s
                        std::to_string(test.channels) + "-channel images (square inputs of that many channels)"};
   }
   if (model.input_mean.empty() && shape.c != 1) {
-    return core::Error{"the model file carries no input normalisation (written before files had one; only "
-                       "Fashion-MNIST models are known): give a raw int8 input with --input"};
+    return core::Error{
+        "the model file carries no input normalisation (written before files had one; only "
+        "Fashion-MNIST models are known): give a raw int8 input with --input"};
   }
   test.normalization = model.input_mean.empty() ? data::LegacyFashionMnistNormalization()
                                                 : data::Normalization{model.input_mean, model.input_std};
@@ -82,7 +82,8 @@ static int ToolMain(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 30))
       ->excludes("--input");
-  app.add_option("--data", data, "data set whose test image is the input: a directory, or format:path")->capture_default_str();
+  app.add_option("--data", data, "data set whose test image is the input: a directory, or format:path")
+      ->capture_default_str();
   app.add_flag("--firmware", firmware, "also build the firmware for --hw and run it in QEMU");
   app.add_option("--hw", hw_path, "hardware profile of the firmware")->capture_default_str();
   app.add_option("--out-dir", out_dir, "firmware directory (default out/run/<model file name>)");
@@ -100,8 +101,9 @@ static int ToolMain(int argc, char** argv) {
   core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value());
   if (!interpreter.ok()) return Fail(interpreter.error().message);
   const std::vector<int8_t> host = interpreter.value().Invoke(input.value());
-  std::printf("host            class %d (score %d)%s\n", TopClass(host), host[static_cast<size_t>(TopClass(host))],
-              label >= 0 ? (", test image " + std::to_string(image) + " is labelled " + std::to_string(label)).c_str() : "");
+  std::printf(
+      "host            class %d (score %d)%s\n", TopClass(host), host[static_cast<size_t>(TopClass(host))],
+      label >= 0 ? (", test image " + std::to_string(image) + " is labelled " + std::to_string(label)).c_str() : "");
   if (!firmware) return 0;
 
   core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
@@ -123,6 +125,4 @@ static int ToolMain(int argc, char** argv) {
   return run.value().BitExact() ? 0 : 1;
 }
 
-int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_run", argc, argv, ToolMain);
-}
+int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_run", argc, argv, ToolMain); }

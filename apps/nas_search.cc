@@ -2,10 +2,9 @@
 // (TinyNAS stage 1), evolves subnets under the MCU's SRAM / flash / latency budgets with
 // supernet accuracy (stage 2), and exports the winner to int8 firmware run in QEMU, with a report.
 // The flags only; the pipeline is pipeline/search_run.h.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
-
-#include <CLI/CLI.hpp>
 
 #include "apps/cli.h"
 #include "apps/distributed_flags.h"
@@ -45,8 +44,10 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--data", f.data,
                  "data set instead of the supernet config's: a directory, or format:path (idx, cifar10, cifar100, "
                  "folder); give it a supernet directory of its own (--supernet-dir)");
-  app.add_option("--space", f.space, "search space instead of the supernet config's: a built-in name or a space JSON file");
-  app.add_option("--supernet-dir", f.supernet_dir, "supernet checkpoint directory instead of the config's supernet_checkpoint_dir");
+  app.add_option("--space", f.space,
+                 "search space instead of the supernet config's: a built-in name or a space JSON file");
+  app.add_option("--supernet-dir", f.supernet_dir,
+                 "supernet checkpoint directory instead of the config's supernet_checkpoint_dir");
   app.add_flag("--no-firmware", f.no_firmware, "skip building and running the winner's firmware");
   app.add_flag("--restart", f.restart, "ignore a saved search state and start over");
   app.add_flag("--pareto", f.pareto, "multi-objective evolution: parents by Pareto rank over accuracy, latency, SRAM");
@@ -71,7 +72,8 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--subnet", f.subnet,
                  "instead of searching, export this subnet JSON (a model of models/) with the supernet's weights, "
                  "checked against the budgets");
-  app.add_option("--threads", f.threads, "LibTorch threads (default: the supernet config's)")->check(CLI::Range(1, 256));
+  app.add_option("--threads", f.threads, "LibTorch threads (default: the supernet config's)")
+      ->check(CLI::Range(1, 256));
   app.add_option("--device", f.device, "device for training a supernet the config lacks: cpu, or cuda (cuda:N)");
   apps::AddDistributedFlags(app, f.distributed);
 }
@@ -103,8 +105,9 @@ static int ToolMain(int argc, char** argv) {
   request.config = config.value();
   if (f.pareto) request.config.evolution.multi_objective = true;
   if (!f.supernet_dir.empty()) request.config.supernet_checkpoint_dir = f.supernet_dir;
-  const std::optional<double> latency_ms =
-      f.no_latency ? std::nullopt : f.latency_ms ? f.latency_ms : request.config.latency_ms;
+  const std::optional<double> latency_ms = f.no_latency   ? std::nullopt
+                                           : f.latency_ms ? f.latency_ms
+                                                          : request.config.latency_ms;
   const core::Result<search::Budgets> budgets = search::BudgetsFor(request.hw, f.sram_kb, f.flash_kb, latency_ms);
   if (!budgets.ok()) return Fail(budgets.error().message + " (--sram-kb, --flash-kb, --latency-ms)");
   request.budgets = budgets.value();
@@ -113,7 +116,8 @@ static int ToolMain(int argc, char** argv) {
   core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(request.hw.code_size);
   if (!code.ok()) return Fail(f.hw_path + ": key 'code_size': " + code.error().message);
   request.out_dir = f.out_dir.empty() ? request.config.output_dir + "/" + request.hw.name : f.out_dir;
-  request.fingerprint_extra = (f.data.empty() ? "" : "\ndata " + f.data) + (f.space.empty() ? "" : "\nspace " + f.space);
+  request.fingerprint_extra =
+      (f.data.empty() ? "" : "\ndata " + f.data) + (f.space.empty() ? "" : "\nspace " + f.space);
   request.restart = f.restart;
   request.firmware = !f.no_firmware;
   request.baseline = f.baseline;
@@ -166,6 +170,4 @@ static int ToolMain(int argc, char** argv) {
   return 0;
 }
 
-int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_search", argc, argv, ToolMain);
-}
+int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_search", argc, argv, ToolMain); }

@@ -1,13 +1,12 @@
 // nas_train: trains the once-for-all supernet on a data set (progressive shrinking), resumes
 // after an interruption, reports the accuracy of the largest and smallest subnets, and exports a
 // subnet to int8 to compare the engine's accuracy with the float network's on the test set.
+#include <CLI/CLI.hpp>
 #include <chrono>
-#include <optional>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "apps/cli.h"
 #include "apps/distributed_flags.h"
@@ -53,7 +52,8 @@ int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& re
   core::Result<engine::FloatModel> float_model = core::Error{"not made"};
   if (request.finetune_epochs > 0) {
     options.max_images = request.test_images;
-    const double before = supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), trainer.test_set(), options);
+    const double before =
+        supernet::EvaluateSubnet(trainer.supernet(), config, trainer.train_set(), trainer.test_set(), options);
     std::printf("before fine-tuning: float test accuracy %.2f%%; fine-tuning %d epochs from lr %g...\n", 100 * before,
                 request.finetune_epochs, request.finetune_lr);
     std::fflush(stdout);
@@ -69,13 +69,15 @@ int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& re
   const pipeline::Int8Result& r = int8.value();
   const std::string path = request.out_dir + "/subnet.kmodel";
   if (core::Status s = engine::SaveModel(r.model, path); !s.ok()) return Fail(s.message());
-  if (core::Status s = core::WriteFileAtomic(request.out_dir + "/subnet.json", core::SubnetConfigToJson(config)); !s.ok()) {
+  if (core::Status s = core::WriteFileAtomic(request.out_dir + "/subnet.json", core::SubnetConfigToJson(config));
+      !s.ok()) {
     return Fail(s.message());
   }
-  std::printf("export %s%s: %.2fM MACs, test accuracy on %lld images: float %.2f%%, int8 engine %.2f%% (%+.2f points)\n",
-              path.c_str(), request.finetune_epochs > 0 ? " (fine-tuned)" : "", r.model.graph.TotalMacs() / 1e6,
-              static_cast<long long>(r.test_images), 100 * r.float_test_accuracy, 100 * r.int8_test_accuracy,
-              100 * (r.int8_test_accuracy - r.float_test_accuracy));
+  std::printf(
+      "export %s%s: %.2fM MACs, test accuracy on %lld images: float %.2f%%, int8 engine %.2f%% (%+.2f points)\n",
+      path.c_str(), request.finetune_epochs > 0 ? " (fine-tuned)" : "", r.model.graph.TotalMacs() / 1e6,
+      static_cast<long long>(r.test_images), 100 * r.float_test_accuracy, 100 * r.int8_test_accuracy,
+      100 * (r.int8_test_accuracy - r.float_test_accuracy));
   return 0;
 }
 
@@ -89,16 +91,21 @@ static int ToolMain(int argc, char** argv) {
   app.add_option("--config", config_path, "training config")->capture_default_str();
   app.add_flag("--resume", resume, "continue from the last checkpoint in the checkpoint directory");
   app.add_option("--checkpoint-dir", checkpoint_dir, "override the config's checkpoint directory");
-  app.add_option("--data", data, "override the config's data set: a directory, or format:path (idx, cifar10, cifar100, folder)");
+  app.add_option("--data", data,
+                 "override the config's data set: a directory, or format:path (idx, cifar10, cifar100, folder)");
   app.add_option("--space", space, "override the config's search space: a built-in name or a space JSON file");
   app.add_option("--threads", threads, "override the config's thread count")->check(CLI::Range(1, 256));
   std::string device;
-  app.add_option("--device", device, "override the config's training device: cpu, or cuda (cuda:N) where LibTorch has CUDA");
-  app.add_option("--stop-after-epochs", stop_after, "train at most this many epochs in this run")->check(CLI::Range(0, 100000));
-  app.add_flag("--evaluate", evaluate,
-               "report subnet accuracies even when training is unfinished (check a checkpoint: --resume --stop-after-epochs 0)");
+  app.add_option("--device", device,
+                 "override the config's training device: cpu, or cuda (cuda:N) where LibTorch has CUDA");
+  app.add_option("--stop-after-epochs", stop_after, "train at most this many epochs in this run")
+      ->check(CLI::Range(0, 100000));
+  app.add_flag(
+      "--evaluate", evaluate,
+      "report subnet accuracies even when training is unfinished (check a checkpoint: --resume --stop-after-epochs 0)");
   app.add_flag("--test", test, "also report the largest and smallest subnets' test accuracy (final numbers only)");
-  CLI::Option* export_option = app.add_option("--export", export_subnet, "largest, smallest or a subnet JSON: int8 export, float vs int8 test accuracy");
+  CLI::Option* export_option = app.add_option(
+      "--export", export_subnet, "largest, smallest or a subnet JSON: int8 export, float vs int8 test accuracy");
   app.add_option("--out-dir", out_dir, "where --export writes (default: <checkpoint dir>/export)");
   app.add_option("--test-images", test_images, "test images for --export (0: all 10,000)")
       ->capture_default_str()
@@ -120,7 +127,8 @@ static int ToolMain(int argc, char** argv) {
   core::Result<supernet::DistributedOptions> ranks = supernet::ResolveDistributed(distributed);
   if (!ranks.ok()) return Fail(ranks.error().message);
 
-  core::Result<supernet::TrainConfig> config = pipeline::TrainConfigFor({config_path, checkpoint_dir, data, space, threads, device});
+  core::Result<supernet::TrainConfig> config =
+      pipeline::TrainConfigFor({config_path, checkpoint_dir, data, space, threads, device});
   if (!config.ok()) return Fail(config.error().message);
   std::optional<core::DirLock> lock;  // rank 0 writes the checkpoints
   if (ranks.value().rank == 0) {
@@ -135,7 +143,8 @@ static int ToolMain(int argc, char** argv) {
   core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks.value());
   if (!collective.ok()) return Fail(collective.error().message);
   apps::LogAsRank(*collective.value());
-  core::Result<std::unique_ptr<supernet::Trainer>> created = supernet::Trainer::Create(config.value(), resume, collective.value());
+  core::Result<std::unique_ptr<supernet::Trainer>> created =
+      supernet::Trainer::Create(config.value(), resume, collective.value());
   if (!created.ok()) return Fail(created.error().message);
   supernet::Trainer& trainer = *created.value();
   const auto start = std::chrono::steady_clock::now();
@@ -156,10 +165,11 @@ static int ToolMain(int argc, char** argv) {
   for (const char* which : {"largest", "smallest"}) {
     const core::SubnetConfig subnet = ChooseSubnet(which, trainer.space()).value();
     const auto t0 = std::chrono::steady_clock::now();
-    const double accuracy = supernet::EvaluateSubnet(trainer.supernet(), subnet, trainer.train_set(), trainer.validation_set(), options);
+    const double accuracy =
+        supernet::EvaluateSubnet(trainer.supernet(), subnet, trainer.train_set(), trainer.validation_set(), options);
     const double eval_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%-8s subnet: validation accuracy %.2f%% (%zu images, BN recalibrated; %.1f s = %.1f subnets/min)\n", which,
-                100 * accuracy, trainer.validation_set().size(), eval_s, 60.0 / eval_s);
+    std::printf("%-8s subnet: validation accuracy %.2f%% (%zu images, BN recalibrated; %.1f s = %.1f subnets/min)\n",
+                which, 100 * accuracy, trainer.validation_set().size(), eval_s, 60.0 / eval_s);
   }
   if (test) {  // the figures a checkpoint's provenance records
     for (const char* which : {"largest", "smallest"}) {
@@ -178,13 +188,11 @@ static int ToolMain(int argc, char** argv) {
   if (!export_subnet.empty()) {
     core::Result<core::SubnetConfig> subnet = ChooseSubnet(export_subnet, trainer.space());
     if (!subnet.ok()) return Fail(subnet.error().message);
-    const ExportRequest request{subnet.value(), out_dir.empty() ? config.value().checkpoint_dir + "/export" : out_dir, test_images,
-                                finetune_epochs, finetune_lr};
+    const ExportRequest request{subnet.value(), out_dir.empty() ? config.value().checkpoint_dir + "/export" : out_dir,
+                                test_images, finetune_epochs, finetune_lr};
     return ExportAndCompare(trainer, config.value(), request, options);
   }
   return 0;
 }
 
-int main(int argc, char** argv) {
-  return kilonas::apps::RunTool("nas_train", argc, argv, ToolMain);
-}
+int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_train", argc, argv, ToolMain); }

@@ -43,7 +43,9 @@ core::Graph Layer(core::OpKind kind, int size, int cin, int cout, int kernel, in
 }
 
 // The graph with every pointwise layer's weights stored wide (the wide-weight kernel).
-core::Graph WithWideWeights(core::Graph g) { return core::WithPointwiseWeights(std::move(g), core::WeightLayout::kWide); }
+core::Graph WithWideWeights(core::Graph g) {
+  return core::WithPointwiseWeights(std::move(g), core::WeightLayout::kWide);
+}
 
 // input (1 x 1 x in) -> fully connected -> out: a classifier.
 core::Graph Classifier(int in, int out) {
@@ -65,7 +67,7 @@ struct Figures {
 // The export's error when the firmware does not build or run (e.g. the model exceeds the
 // profile's SRAM or flash).
 core::Result<Figures> Measure(const core::Graph& graph, int op, const core::HwProfile& hw, engine::KernelSet set,
-                               const std::string& dir) {
+                              const std::string& dir) {
   std::mt19937 rng(7);
   const engine::FloatModel fm = engine::RandomFloatModel(graph, rng);
   std::vector<float> image(graph.tensor(graph.input()).shape.Elements());
@@ -86,7 +88,8 @@ core::Result<Figures> Measure(const core::Graph& graph, int op, const core::HwPr
   return f;
 }
 
-void Report(const std::string& name, const core::Graph& graph, int op, const core::HwProfile& hw, const std::string& dir) {
+void Report(const std::string& name, const core::Graph& graph, int op, const core::HwProfile& hw,
+            const std::string& dir) {
   const core::Result<Figures> measured_ref = Measure(graph, op, hw, engine::KernelSet::kReference, dir);
   const core::Result<Figures> measured_dsp = Measure(graph, op, hw, engine::KernelSet::kOptimized, dir);
   if (!measured_ref.ok() || !measured_dsp.ok()) {
@@ -99,13 +102,14 @@ void Report(const std::string& name, const core::Graph& graph, int op, const cor
   }
   const Figures& ref = measured_ref.value();
   const Figures& dsp = measured_dsp.value();
-  std::printf("%-38s %10lld MACs | reference %11llu instr %6.3f MACs/instr | SMLAD %11llu instr %6.3f MACs/instr | %5.2fx%s\n",
-              name.c_str(), static_cast<long long>(ref.macs), static_cast<unsigned long long>(ref.instructions),
-              static_cast<double>(ref.macs) / static_cast<double>(ref.instructions),
-              static_cast<unsigned long long>(dsp.instructions),
-              static_cast<double>(dsp.macs) / static_cast<double>(dsp.instructions),
-              static_cast<double>(ref.instructions) / static_cast<double>(dsp.instructions),
-              ref.exact && dsp.exact ? "" : "  OUTPUT MISMATCH");
+  std::printf(
+      "%-38s %10lld MACs | reference %11llu instr %6.3f MACs/instr | SMLAD %11llu instr %6.3f MACs/instr | %5.2fx%s\n",
+      name.c_str(), static_cast<long long>(ref.macs), static_cast<unsigned long long>(ref.instructions),
+      static_cast<double>(ref.macs) / static_cast<double>(ref.instructions),
+      static_cast<unsigned long long>(dsp.instructions),
+      static_cast<double>(dsp.macs) / static_cast<double>(dsp.instructions),
+      static_cast<double>(ref.instructions) / static_cast<double>(dsp.instructions),
+      ref.exact && dsp.exact ? "" : "  OUTPUT MISMATCH");
 }
 
 }  // namespace
@@ -126,10 +130,12 @@ int main(int argc, char** argv) {
     if (name.find(only) != std::string::npos) Report(name, graph, op, hw_profile, dir);
   };
   report("pointwise 16x16, 96 -> 96", Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1), 0);
-  report("pointwise 16x16, 96 -> 96, wide weights", WithWideWeights(Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1)), 0);
+  report("pointwise 16x16, 96 -> 96, wide weights",
+         WithWideWeights(Layer(core::OpKind::kPointwiseConv2d, 16, 96, 96, 1)), 0);
   report("pointwise 14x14, 16 -> 8", Layer(core::OpKind::kPointwiseConv2d, 14, 16, 8, 1), 0);
   report("pointwise 32x32, 16 -> 48", Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1), 0);
-  report("pointwise 32x32, 16 -> 48, wide weights", WithWideWeights(Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1)), 0);
+  report("pointwise 32x32, 16 -> 48, wide weights",
+         WithWideWeights(Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1)), 0);
   report("depthwise 3x3 s1 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3), 1);
   report("depthwise 3x3 s2 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3, 2), 1);
   report("depthwise 3x3 s1 in place 5x5x336", Layer(core::OpKind::kDepthwiseConv2d, 5, 16, 336, 3), 1);
@@ -138,7 +144,8 @@ int main(int argc, char** argv) {
   report("fully connected 448 -> 1000", Classifier(448, 1000), 0);
   report("network mbv2-w0.35 r96 (10 classes)", core::BuildGraph(core::MobileNetV2(0.35, 96, 10)).value(), -1);
   report("network mbv2-w0.35 r144 (1000 classes)", core::BuildGraph(core::MobileNetV2(0.35, 144, 1000)).value(), -1);
-  report("network mbv2-w0.35 r144, all wide", WithWideWeights(core::BuildGraph(core::MobileNetV2(0.35, 144, 1000)).value()),
+  report("network mbv2-w0.35 r144, all wide",
+         WithWideWeights(core::BuildGraph(core::MobileNetV2(0.35, 144, 1000)).value()),
          -1);  // twice the pointwise weights: over the F746's flash, inside the H743's
   report("network proxyless-w0.3 r176 (1000)", core::BuildGraph(core::ProxylessMobile(0.3, 176, 1000)).value(), -1);
   const std::string winner = std::string(KILONAS_SOURCE_DIR) + "/bench/networks/fmnist_default_winner.json";

@@ -123,7 +123,8 @@ std::pair<double, double> MeasurePlainModule(int threads, int steps) {
   const supernet::Trainer& t = *trainer.value();
   const core::SubnetConfig largest = core::LargestSubnet(t.space());
   supernet::GraphModule net(core::BuildSubnetGraph(t.space(), largest).value());
-  torch::optim::SGD sgd(net->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(3e-5).nesterov(true));
+  torch::optim::SGD sgd(net->parameters(),
+                        torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(3e-5).nesterov(true));
   const supernet::ImageSet& train = t.train_set();
   auto batch_input = [&](int step, torch::Tensor* labels) {
     std::vector<int64_t> indices(128);
@@ -181,18 +182,23 @@ int BenchMain(int argc, char** argv) {
   CLI::App app{"Supernet training and evaluation throughput: NCHW vs channels-last"};
   int threads = 2, steps = 10;
   app.add_option("--threads", threads, "LibTorch intra-op threads")->capture_default_str()->check(CLI::Range(1, 256));
-  app.add_option("--steps", steps, "training steps (batch 128) per epoch")->capture_default_str()->check(CLI::Range(1, 1000));
+  app.add_option("--steps", steps, "training steps (batch 128) per epoch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   KILONAS_PARSE(app, argc, argv);
   const char* policy = std::getenv("OMP_WAIT_POLICY");
-  std::printf("supernet_bench: fmnist space, %d threads (OpenMP wait policy %s), batch 128, %d steps per epoch, "
-              "Fashion-MNIST data\n",
-              threads, policy != nullptr ? policy : "unset", steps);
+  std::printf(
+      "supernet_bench: fmnist space, %d threads (OpenMP wait policy %s), batch 128, %d steps per epoch, "
+      "Fashion-MNIST data\n",
+      threads, policy != nullptr ? policy : "unset", steps);
   std::fflush(stdout);
   const Figures nchw = Measure(false, threads, steps);
   const Figures last = Measure(true, threads, steps);
   std::printf("%-40s %12s %14s %8s\n", "", "before", "after", "ratio");
   std::printf("(before: NCHW activations, eager elastic evaluation; after: channels-last, frozen evaluation)\n");
-  auto row = [](const char* name, double a, double b) { std::printf("%-40s %12.1f %14.1f %7.2fx\n", name, a, b, b / a); };
+  auto row = [](const char* name, double a, double b) {
+    std::printf("%-40s %12.1f %14.1f %7.2fx\n", name, a, b, b / a);
+  };
   row("train, largest step (images/s)", nchw.largest_images_per_s, last.largest_images_per_s);
   row("train, sandwich step (images/s)", nchw.sandwich_images_per_s, last.sandwich_images_per_s);
   row("evaluate largest r32 (subnets/min)", nchw.largest_subnets_per_min, last.largest_subnets_per_min);

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "core/crc32.h"
@@ -119,15 +118,16 @@ Result<std::string> ReadChecked(const std::string& path, const FileTags& expecte
   const Digest actual = DigestOf(content.value());
   const Manifest& m = manifest.value();
   if (!(actual == m.file) && !(actual == m.replaces)) {
-    return Error{path + ": corrupt or modified: " + std::to_string(actual.bytes) + " bytes with CRC-32 " + Hex(actual.crc) +
-                 ", its manifest says " + std::to_string(m.file.bytes) + " bytes with CRC-32 " + Hex(m.file.crc) + "; " +
-                 remedy};
+    return Error{path + ": corrupt or modified: " + std::to_string(actual.bytes) + " bytes with CRC-32 " +
+                 Hex(actual.crc) + ", its manifest says " + std::to_string(m.file.bytes) + " bytes with CRC-32 " +
+                 Hex(m.file.crc) + "; " + remedy};
   }
   for (const auto& [key, want] : expected) {
     auto it = m.tags.find(key);
     const std::string have = it == m.tags.end() ? "(none)" : it->second;
     if (have != want) {
-      return Error{path + ": belongs to " + key + " '" + have + "', this run's " + key + " is '" + want + "'; " + remedy};
+      return Error{path + ": belongs to " + key + " '" + have + "', this run's " + key + " is '" + want + "'; " +
+                   remedy};
     }
   }
   return content;

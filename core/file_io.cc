@@ -1,15 +1,15 @@
 #include "core/file_io.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
-
-#include <fcntl.h>
-#include <stdio.h>
-#include <unistd.h>
 
 namespace kilonas::core {
 namespace {
@@ -86,8 +86,9 @@ Status ReplaceDirectory(const std::string& staged, const std::string& target, co
       for (const fs::directory_entry& entry : fs::directory_iterator(target, ec)) {
         const std::string name = entry.path().filename().string();
         if (name != ".kilonas.lock") {
-          return Status::Fail(target + ": holds '" + name + "' but no " + marker +
-                              ", so it is not an earlier output of this kind; not replacing it (choose another directory)");
+          return Status::Fail(
+              target + ": holds '" + name + "' but no " + marker +
+              ", so it is not an earlier output of this kind; not replacing it (choose another directory)");
         }
       }
     }

@@ -96,9 +96,7 @@ int64_t Graph::WeightCount(const Op& op) const {
   return Traits(op.kind).has_weights ? MacsPerOutputPixel(op) : 0;
 }
 
-int64_t Graph::BiasCount(const Op& op) const {
-  return Traits(op.kind).has_weights ? OutputOf(op).shape.c : 0;
-}
+int64_t Graph::BiasCount(const Op& op) const { return Traits(op.kind).has_weights ? OutputOf(op).shape.c : 0; }
 
 int64_t Graph::TotalMacs() const {
   int64_t total = 0;
@@ -129,13 +127,12 @@ Status Graph::ValidateOp(size_t index) const {
   const Op& op = ops_[index];
   const OpKindTraits& traits = Traits(op.kind);
   auto fail = [&](const std::string& what) {
-    return Status::Fail("graph: op " + std::to_string(index) + " '" + op.name + "' (" +
-                        std::string(traits.name) + "): " + what);
+    return Status::Fail("graph: op " + std::to_string(index) + " '" + op.name + "' (" + std::string(traits.name) +
+                        "): " + what);
   };
   const int num_tensors = static_cast<int>(tensors_.size());
   if (static_cast<int>(op.inputs.size()) != traits.num_inputs) {
-    return fail("expects " + std::to_string(traits.num_inputs) + " inputs, has " +
-                std::to_string(op.inputs.size()));
+    return fail("expects " + std::to_string(traits.num_inputs) + " inputs, has " + std::to_string(op.inputs.size()));
   }
   if (op.output < 0 || op.output >= num_tensors) return fail("output tensor id out of range");
   if (op.output == input_) return fail("writes the graph input");

@@ -17,12 +17,11 @@ class GraphBuilder {
   }
 
   // Appends a window op reading `from` and returns its output tensor.
-  int Window(OpKind kind, const std::string& name, int from, int channels, int kernel, int stride,
-             Activation act, int block) {
+  int Window(OpKind kind, const std::string& name, int from, int channels, int kernel, int stride, Activation act,
+             int block) {
     const Shape& in = graph_.tensor(from).shape;
     const int pad = kernel / 2;
-    Shape out{WindowOutputSize(in.h, kernel, stride, pad), WindowOutputSize(in.w, kernel, stride, pad),
-              channels};
+    Shape out{WindowOutputSize(in.h, kernel, stride, pad), WindowOutputSize(in.w, kernel, stride, pad), channels};
     return Append({kind, name, {from}, -1, kernel, stride, pad, act, block}, out);
   }
 

@@ -82,8 +82,8 @@ Graph GraphFromJson(const nlohmann::json& doc, const std::string& path) {
     Tensor tensor;
     tensor.name = SafeName(t);
     const std::vector<int> shape = IntArray(t.Array("shape"), t.PathOf("shape"));
-    if (shape.size() != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[0] > 65535 ||
-        shape[1] > 65535 || shape[2] > 65535) {
+    if (shape.size() != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[0] > 65535 || shape[1] > 65535 ||
+        shape[2] > 65535) {
       t.Fail("shape", "expected [h, w, c] with each in 1..65535");
     }
     tensor.shape = {shape[0], shape[1], shape[2]};
@@ -127,7 +127,8 @@ Graph GraphFromJson(const nlohmann::json& doc, const std::string& path) {
     if (o.Has("weights")) {  // absent in files written before the wide layout existed
       const std::string layout = o.String("weights");
       if (layout == WeightLayoutName(WeightLayout::kWide)) {
-        if (!HasWideKernel(op.kind, KernelSet::kOptimized)) o.Fail("weights", "only a pointwise op can store its weights wide");
+        if (!HasWideKernel(op.kind, KernelSet::kOptimized))
+          o.Fail("weights", "only a pointwise op can store its weights wide");
         op.weights = WeightLayout::kWide;
       } else if (layout != WeightLayoutName(WeightLayout::kInt8)) {
         o.Fail("weights", "expected \"int8\" or \"wide\"");

@@ -4,17 +4,14 @@
 
 namespace kilonas::core {
 
-ObjectReader::ObjectReader(const nlohmann::json& object, std::string path)
-    : object_(object), path_(std::move(path)) {
+ObjectReader::ObjectReader(const nlohmann::json& object, std::string path) : object_(object), path_(std::move(path)) {
   if (!object_.is_object()) {
-    throw JsonError((path_.empty() ? std::string("document") : "key '" + path_ + "'") +
-                    ": expected an object, got " + JsonTypeName(object_));
+    throw JsonError((path_.empty() ? std::string("document") : "key '" + path_ + "'") + ": expected an object, got " +
+                    JsonTypeName(object_));
   }
 }
 
-std::string ObjectReader::PathOf(const std::string& key) const {
-  return path_.empty() ? key : path_ + "." + key;
-}
+std::string ObjectReader::PathOf(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
 void ObjectReader::Fail(const std::string& key, const std::string& problem) const {
   throw JsonError("key '" + PathOf(key) + "': " + problem);
@@ -84,8 +81,8 @@ const nlohmann::json& ObjectReader::Object(const std::string& key) {
 void ObjectReader::RequireSchemaVersion(int expected) {
   const int version = Int("schema_version");
   if (version != expected) {
-    Fail("schema_version", "unsupported version " + std::to_string(version) + " (expected " +
-                               std::to_string(expected) + ")");
+    Fail("schema_version",
+         "unsupported version " + std::to_string(version) + " (expected " + std::to_string(expected) + ")");
   }
 }
 

@@ -2,12 +2,11 @@
 // rejected, and every error names the source file and the key path. Include only from *_json.cc.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/file_io.h"
 #include "core/status.h"

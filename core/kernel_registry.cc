@@ -5,7 +5,7 @@ namespace kilonas::core {
 const std::vector<KernelVariant>& AllKernels() {
   static const std::vector<KernelVariant> kKernels = {
 #define KILONAS_KERNEL(id, function, op, ref, opt, writes_over, weights, constants, word_rows, scratch, max_kernel, \
-                       max_stride)                                                                               \
+                       max_stride)                                                                                  \
   {KernelId::k##id,                                                                                                 \
    #function,                                                                                                       \
    OpKind::k##op,                                                                                                   \

@@ -1,9 +1,9 @@
 // The one kilonas logger. Libraries log through it and never configure sinks; apps do.
 #pragma once
 
-#include <memory>
-
 #include <spdlog/spdlog.h>
+
+#include <memory>
 
 namespace kilonas::core {
 

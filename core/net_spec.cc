@@ -14,10 +14,8 @@ Status ValidateNetSpec(const NetSpec& spec) {
   if (spec.head_channels < 0) return fail("head_channels must be >= 0");
   for (size_t i = 0; i < spec.blocks.size(); ++i) {
     const MbBlockSpec& b = spec.blocks[i];
-    if (b.out_channels < 1 || b.kernel < 1 || b.kernel % 2 == 0 || b.expand < 1 || b.stride < 1 ||
-        b.stride > 2) {
-      return fail("block " + std::to_string(i) +
-                  ": needs out_channels >= 1, odd kernel, expand >= 1, stride 1 or 2");
+    if (b.out_channels < 1 || b.kernel < 1 || b.kernel % 2 == 0 || b.expand < 1 || b.stride < 1 || b.stride > 2) {
+      return fail("block " + std::to_string(i) + ": needs out_channels >= 1, odd kernel, expand >= 1, stride 1 or 2");
     }
   }
   return Status::Ok();
@@ -42,10 +40,12 @@ Result<BuiltNet> BuildNet(const NetSpec& spec) {
       y = part(SpecPart::kExpand, block,
                b.Window(OpKind::kPointwiseConv2d, prefix + "expand", y, mid, 1, 1, Activation::kRelu6, block));
     }
-    y = part(SpecPart::kDepthwise, block,
-             b.Window(OpKind::kDepthwiseConv2d, prefix + "dw", y, mid, blk.kernel, blk.stride, Activation::kRelu6, block));
-    y = part(SpecPart::kProject, block,
-             b.Window(OpKind::kPointwiseConv2d, prefix + "project", y, blk.out_channels, 1, 1, Activation::kNone, block));
+    y = part(
+        SpecPart::kDepthwise, block,
+        b.Window(OpKind::kDepthwiseConv2d, prefix + "dw", y, mid, blk.kernel, blk.stride, Activation::kRelu6, block));
+    y = part(
+        SpecPart::kProject, block,
+        b.Window(OpKind::kPointwiseConv2d, prefix + "project", y, blk.out_channels, 1, 1, Activation::kNone, block));
     if (blk.stride == 1 && in_channels == blk.out_channels) {
       const Shape shape = b.graph().tensor(y).shape;
       y = part(SpecPart::kResidualAdd, block,

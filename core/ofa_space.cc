@@ -36,15 +36,12 @@ OfaSpace McunetImageNetSpace() { return BuiltinSpace("mcunet-imagenet").value();
 OfaSpace FashionMnistSpace() { return BuiltinSpace("fmnist").value(); }
 
 Status ValidateSubnet(const OfaSpace& space, const SubnetConfig& config) {
-  auto fail = [&](const std::string& what) {
-    return Status::Fail("subnet in space '" + space.name + "': " + what);
-  };
+  auto fail = [&](const std::string& what) { return Status::Fail("subnet in space '" + space.name + "': " + what); };
   if (config.space != space.name) {
     return fail("config names space '" + config.space + "'");
   }
   if (!Contains(space.resolution_choices, config.resolution)) {
-    return fail("resolution " + std::to_string(config.resolution) + " not in " +
-                Join(space.resolution_choices));
+    return fail("resolution " + std::to_string(config.resolution) + " not in " + Join(space.resolution_choices));
   }
   if (!ContainsWidth(space.width_choices, config.width_mult)) {
     std::ostringstream w;
@@ -65,12 +62,10 @@ Status ValidateSubnet(const OfaSpace& space, const SubnetConfig& config) {
     for (size_t b = 0; b < blocks.size(); ++b) {
       const std::string block = where + " block " + std::to_string(b);
       if (!Contains(space.kernel_choices, blocks[b].kernel)) {
-        return fail(block + ": kernel " + std::to_string(blocks[b].kernel) + " not in " +
-                    Join(space.kernel_choices));
+        return fail(block + ": kernel " + std::to_string(blocks[b].kernel) + " not in " + Join(space.kernel_choices));
       }
       if (!Contains(space.expand_choices, blocks[b].expand)) {
-        return fail(block + ": expand " + std::to_string(blocks[b].expand) + " not in " +
-                    Join(space.expand_choices));
+        return fail(block + ": expand " + std::to_string(blocks[b].expand) + " not in " + Join(space.expand_choices));
       }
     }
   }

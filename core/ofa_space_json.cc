@@ -54,15 +54,20 @@ OfaSpace FromJson(const nlohmann::json& doc) {
     OfaStageSpec stage;
     stage.channels = s.IntInRange("channels", 1, 4096);
     stage.stride = s.IntInRange("stride", 1, 2);
-    stage.depth_choices = Choices<int>(s, "depth_choices", 1, 32, [](int) { return true; }, "in 1..32");
+    stage.depth_choices = Choices<int>(
+        s, "depth_choices", 1, 32, [](int) { return true; }, "in 1..32");
     s.RejectUnknownKeys();
     space.stages.push_back(std::move(stage));
   }
   space.head_channels = r.IntInRange("head_channels", 0, 16384);  // 0: no 1x1 head before pooling
-  space.kernel_choices = Choices<int>(r, "kernel_choices", 1, 11, [](int k) { return k % 2 == 1; }, "odd, in 1..11");
-  space.expand_choices = Choices<int>(r, "expand_choices", 1, 16, [](int) { return true; }, "in 1..16");
-  space.width_choices = Choices<double>(r, "width_choices", 0.05, 4.0, [](double) { return true; }, "in 0.05..4");
-  space.resolution_choices = Choices<int>(r, "resolution_choices", 8, 1024, [](int) { return true; }, "in 8..1024");
+  space.kernel_choices = Choices<int>(
+      r, "kernel_choices", 1, 11, [](int k) { return k % 2 == 1; }, "odd, in 1..11");
+  space.expand_choices = Choices<int>(
+      r, "expand_choices", 1, 16, [](int) { return true; }, "in 1..16");
+  space.width_choices = Choices<double>(
+      r, "width_choices", 0.05, 4.0, [](double) { return true; }, "in 0.05..4");
+  space.resolution_choices = Choices<int>(
+      r, "resolution_choices", 8, 1024, [](int) { return true; }, "in 8..1024");
   const std::string rounding = r.String("channel_rounding");
   if (rounding == "nearest") {
     space.rounding = ChannelRounding::kNearest;

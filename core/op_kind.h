@@ -28,14 +28,14 @@ enum class ParamBlock {
 //   absorbs add      can add a residual to its output while writing over that residual
 //   keeps quant      the output has the input's scale and zero point (its kernel works on raw
 //                    values: pooling, as TFLite requires)
-#define KILONAS_OP_KINDS(X)                                                                  \
-  X(Conv2d, "conv2d", 1, true, false, true, true, false, false, kConv)                  /* k x k */ \
-  X(DepthwiseConv2d, "depthwise_conv2d", 1, true, true, true, true, false, false, kConv) /* per channel */ \
-  X(PointwiseConv2d, "pointwise_conv2d", 1, true, false, true, true, true, false, kConv) /* 1 x 1 */ \
-  X(Add, "add", 2, false, false, true, false, false, false, kAdd)                        /* residual */ \
-  X(GlobalAvgPool, "global_avg_pool", 1, false, false, false, false, false, false, kPool) /* -> 1x1xC */ \
+#define KILONAS_OP_KINDS(X)                                                                                         \
+  X(Conv2d, "conv2d", 1, true, false, true, true, false, false, kConv)                    /* k x k */               \
+  X(DepthwiseConv2d, "depthwise_conv2d", 1, true, true, true, true, false, false, kConv)  /* per channel */         \
+  X(PointwiseConv2d, "pointwise_conv2d", 1, true, false, true, true, true, false, kConv)  /* 1 x 1 */               \
+  X(Add, "add", 2, false, false, true, false, false, false, kAdd)                         /* residual */            \
+  X(GlobalAvgPool, "global_avg_pool", 1, false, false, false, false, false, false, kPool) /* -> 1x1xC */            \
   X(FullyConnected, "fully_connected", 1, true, false, false, false, false, false, kConv) /* 1x1xCin -> 1x1xCout */ \
-  X(AvgPool2d, "avg_pool2d", 1, false, false, true, true, false, true, kConv)  /* k x k mean, padding not counted */
+  X(AvgPool2d, "avg_pool2d", 1, false, false, true, true, false, true, kConv) /* k x k mean, padding not counted */
 
 enum class OpKind {
 #define KILONAS_OP_ENUMERATOR(id, ...) k##id,

@@ -27,7 +27,8 @@ Result<Graph> BuildPlainCnn(const PlainCnnSpec& spec) {
     if (spec.channels[i] < 1 || spec.strides[i] < 1 || spec.strides[i] > 2) {
       return Error{"plain CNN: convolution " + std::to_string(i) + " needs channels >= 1 and stride 1 or 2"};
     }
-    x = b.Window(OpKind::kConv2d, "conv" + std::to_string(i), x, spec.channels[i], 3, spec.strides[i], Activation::kRelu6, -1);
+    x = b.Window(OpKind::kConv2d, "conv" + std::to_string(i), x, spec.channels[i], 3, spec.strides[i],
+                 Activation::kRelu6, -1);
   }
   const int channels = b.graph().tensor(x).shape.c;
   x = b.Append({OpKind::kGlobalAvgPool, "pool", {x}, -1, 1, 1, 0, Activation::kNone, -1}, Shape{1, 1, channels});

@@ -21,9 +21,7 @@ Interval Hull(Interval a, Interval b) {
   return {std::min(a.begin, b.begin), std::max(a.end, b.end)};
 }
 
-Region Hull(const Region& a, const Region& b) {
-  return {Hull(a.rows, b.rows), Hull(a.cols, b.cols)};
-}
+Region Hull(const Region& a, const Region& b) { return {Hull(a.rows, b.rows), Hull(a.cols, b.cols)}; }
 
 Interval SplitEvenly(int size, int parts, int index) {
   const int64_t begin = static_cast<int64_t>(size) * index / parts;

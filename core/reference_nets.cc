@@ -35,8 +35,7 @@ NetSpec Scaled(std::string name, double width, int resolution, int num_classes, 
   spec.stem_channels = MakeDivisible(32 * width, 8, rounding);
   spec.blocks.push_back({MakeDivisible(first_block_channels * width, 8, rounding), 3, 1, 1});
   for (const Row& row : rows) {
-    spec.blocks.push_back({MakeDivisible(row.channels * width, 8, rounding), row.kernel, row.expand,
-                           row.stride});
+    spec.blocks.push_back({MakeDivisible(row.channels * width, 8, rounding), row.kernel, row.expand, row.stride});
   }
   spec.head_channels = MakeDivisible(1280 * width, 8, rounding);
   return spec;
@@ -46,8 +45,7 @@ NetSpec Scaled(std::string name, double width, int resolution, int num_classes, 
 
 NetSpec MobileNetV2(double width, int resolution, int num_classes) {
   // (t, c, n, s) from the MobileNetV2 paper, after the first t=1 block.
-  const int table[][4] = {{6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2},
-                          {6, 320, 1, 1}};
+  const int table[][4] = {{6, 24, 2, 2}, {6, 32, 3, 2}, {6, 64, 4, 2}, {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
   std::vector<Row> rows;
   for (const auto& t : table) {
     for (int i = 0; i < t[2]; ++i) rows.push_back({t[0], t[1], 3, i == 0 ? t[3] : 1});
@@ -60,11 +58,10 @@ NetSpec MobileNetV2(double width, int resolution, int num_classes) {
 NetSpec ProxylessMobile(double width, int resolution, int num_classes) {
   // ProxylessNAS-Mobile as published: (expand, channels, kernel, stride) per block; the two
   // "zero" blocks of the 32-channel stage are absent.
-  const std::vector<Row> rows = {
-      {3, 32, 5, 2},  {3, 32, 3, 1},  {3, 40, 7, 2},  {3, 40, 3, 1},  {3, 40, 5, 1},
-      {3, 40, 5, 1},  {6, 80, 7, 2},  {3, 80, 5, 1},  {3, 80, 5, 1},  {3, 80, 5, 1},
-      {6, 96, 5, 1},  {3, 96, 5, 1},  {3, 96, 5, 1},  {3, 96, 5, 1},  {6, 192, 7, 2},
-      {6, 192, 7, 1}, {3, 192, 7, 1}, {3, 192, 7, 1}, {6, 320, 7, 1}};
+  const std::vector<Row> rows = {{3, 32, 5, 2},  {3, 32, 3, 1},  {3, 40, 7, 2},  {3, 40, 3, 1}, {3, 40, 5, 1},
+                                 {3, 40, 5, 1},  {6, 80, 7, 2},  {3, 80, 5, 1},  {3, 80, 5, 1}, {3, 80, 5, 1},
+                                 {6, 96, 5, 1},  {3, 96, 5, 1},  {3, 96, 5, 1},  {3, 96, 5, 1}, {6, 192, 7, 2},
+                                 {6, 192, 7, 1}, {3, 192, 7, 1}, {3, 192, 7, 1}, {6, 320, 7, 1}};
   char name[64];
   std::snprintf(name, sizeof(name), "proxyless-w%g-r%d", width, resolution);
   return Scaled(name, width, resolution, num_classes, ChannelRounding::kUp, 16, rows);
@@ -83,8 +80,7 @@ Result<NetSpec> ReferenceNet(std::string_view name, int resolution, int num_clas
     return Error{"network '" + std::string(name) + "': bad width multiplier '" + width_text + "'"};
   }
   if (resolution < 8) {
-    return Error{"network '" + std::string(name) + "': resolution must be >= 8, got " +
-                 std::to_string(resolution)};
+    return Error{"network '" + std::string(name) + "': resolution must be >= 8, got " + std::to_string(resolution)};
   }
   if (family == "mbv2") return MobileNetV2(width, resolution, num_classes);
   if (family == "proxyless") return ProxylessMobile(width, resolution, num_classes);

@@ -17,8 +17,7 @@ SubnetConfig FromJson(const nlohmann::json& doc) {
   for (size_t s = 0; s < stages.size(); ++s) {
     const std::string stage_path = root.PathOf("stages") + "[" + std::to_string(s) + "]";
     if (!stages[s].is_array()) {
-      throw JsonError("key '" + stage_path + "': expected an array of blocks, got " +
-                      JsonTypeName(stages[s]));
+      throw JsonError("key '" + stage_path + "': expected an array of blocks, got " + JsonTypeName(stages[s]));
     }
     std::vector<BlockChoice> blocks;
     for (size_t b = 0; b < stages[s].size(); ++b) {
@@ -42,7 +41,8 @@ Result<SubnetConfig> ParseSubnetConfig(const std::string& text, const std::strin
   Result<SubnetConfig> config = ParseSubnetConfigUnvalidated(text, source);
   if (!config.ok()) return config;
   if (space != nullptr && space->name != config.value().space) {
-    return Error{source + ": key 'space': a subnet of space '" + config.value().space + "', not of '" + space->name + "'"};
+    return Error{source + ": key 'space': a subnet of space '" + config.value().space + "', not of '" + space->name +
+                 "'"};
   }
   Result<OfaSpace> named = space != nullptr ? Result<OfaSpace>(*space) : BuiltinSpace(config.value().space);
   if (!named.ok()) return Error{source + ": key 'space': " + named.error().message};
@@ -53,9 +53,8 @@ Result<SubnetConfig> ParseSubnetConfig(const std::string& text, const std::strin
 }
 
 Result<SubnetConfig> LoadSubnetConfig(const std::string& path, const OfaSpace* space) {
-  return LoadFileWith(path, [&](const std::string& text, const std::string& source) {
-    return ParseSubnetConfig(text, source, space);
-  });
+  return LoadFileWith(
+      path, [&](const std::string& text, const std::string& source) { return ParseSubnetConfig(text, source, space); });
 }
 
 std::string SubnetConfigToJson(const SubnetConfig& config) {

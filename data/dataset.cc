@@ -78,9 +78,11 @@ core::Result<Parts> ReadParts(const std::string& format, const fs::path& dir, co
   Parts parts;
   if (format == "idx") {
     const int classes = 10;
-    core::Result<ImageSet> train = ReadIdxPair(IdxFile(dir, "train-images-idx3-ubyte"), IdxFile(dir, "train-labels-idx1-ubyte"), classes);
+    core::Result<ImageSet> train =
+        ReadIdxPair(IdxFile(dir, "train-images-idx3-ubyte"), IdxFile(dir, "train-labels-idx1-ubyte"), classes);
     if (!train.ok()) return train.error();
-    core::Result<ImageSet> test = ReadIdxPair(IdxFile(dir, "t10k-images-idx3-ubyte"), IdxFile(dir, "t10k-labels-idx1-ubyte"), classes);
+    core::Result<ImageSet> test =
+        ReadIdxPair(IdxFile(dir, "t10k-images-idx3-ubyte"), IdxFile(dir, "t10k-labels-idx1-ubyte"), classes);
     if (!test.ok()) return test.error();
     parts.all_train = std::move(train).value();
     parts.test = std::move(test).value();
@@ -172,7 +174,8 @@ core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions&
   set.class_names = std::move(p.class_names);
   ImageSet pool = std::move(p.all_train);
   if (!p.has_test) {  // a seeded share of each folder's images held out for test
-    const auto held_out = static_cast<int>(std::lround(options.folder_test_fraction * static_cast<double>(pool.size())));
+    const auto held_out =
+        static_cast<int>(std::lround(options.folder_test_fraction * static_cast<double>(pool.size())));
     ImageSet rest;
     SplitOffValidation(pool, held_out, rest, set.test);
     pool = std::move(rest);
@@ -195,7 +198,8 @@ core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions&
   if (set.test.size() == 0) return core::Error{set.source + ": no test images"};
   for (const ImageSet* split : {&set.train, &set.validation, &set.test}) {
     for (uint8_t label : split->labels) {
-      if (label >= set.class_names.size()) return core::Error{set.source + ": label " + std::to_string(label) + " out of range"};
+      if (label >= set.class_names.size())
+        return core::Error{set.source + ": label " + std::to_string(label) + " out of range"};
     }
   }
   set.SetNormalization(ChannelStatistics(set.train));

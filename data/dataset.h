@@ -18,9 +18,9 @@
 namespace kilonas::data {
 
 struct DatasetOptions {
-  int validation_size = 10000;  // taken from the training images with a fixed permutation
-  int channels = 0;             // image folders: 1 or 3 (0: 3); other formats have theirs
-  int image_side = 32;          // image folders: every image resized to this square
+  int validation_size = 10000;        // taken from the training images with a fixed permutation
+  int channels = 0;                   // image folders: 1 or 3 (0: 3); other formats have theirs
+  int image_side = 32;                // image folders: every image resized to this square
   double folder_test_fraction = 0.2;  // image folders without test/: the share held out for test
   // When validation_size is more than this share of the training images (a small folder under a
   // config sized for 60,000 images), this share is held out instead, and the log says so. 0: the

@@ -37,8 +37,10 @@ core::Result<ImageSet> ReadIdxPair(const std::string& images_path, const std::st
   if (!labels.ok()) return labels.error();
   const std::vector<uint8_t>& im = images.value();
   const std::vector<uint8_t>& lb = labels.value();
-  if (im.size() < 16 || BigEndian(im, 0) != 0x803) return core::Error{images_path + ": not an IDX image file (bad magic)"};
-  if (lb.size() < 8 || BigEndian(lb, 0) != 0x801) return core::Error{labels_path + ": not an IDX label file (bad magic)"};
+  if (im.size() < 16 || BigEndian(im, 0) != 0x803)
+    return core::Error{images_path + ": not an IDX image file (bad magic)"};
+  if (lb.size() < 8 || BigEndian(lb, 0) != 0x801)
+    return core::Error{labels_path + ": not an IDX label file (bad magic)"};
   const uint32_t count = BigEndian(im, 4), rows = BigEndian(im, 8), cols = BigEndian(im, 12);
   if (count == 0) return core::Error{images_path + ": declares 0 images"};
   if (rows == 0 || cols == 0 || rows > kMaxImageSide || cols > kMaxImageSide) {

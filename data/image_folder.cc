@@ -68,7 +68,8 @@ core::Result<ImageSet> ReadSplit(const fs::path& dir, const std::vector<std::str
 
 }  // namespace
 
-std::vector<uint8_t> ResizeBilinear(const uint8_t* pixels, int rows, int cols, int channels, int out_rows, int out_cols) {
+std::vector<uint8_t> ResizeBilinear(const uint8_t* pixels, int rows, int cols, int channels, int out_rows,
+                                    int out_cols) {
   std::vector<uint8_t> out(static_cast<size_t>(out_rows) * out_cols * channels);
   const double sy = static_cast<double>(rows) / out_rows, sx = static_cast<double>(cols) / out_cols;
   for (int y = 0; y < out_rows; ++y) {
@@ -81,7 +82,8 @@ std::vector<uint8_t> ResizeBilinear(const uint8_t* pixels, int rows, int cols, i
       const double wx = fx - x0;
       for (int c = 0; c < channels; ++c) {
         auto at = [&](int yy, int xx) { return pixels[(static_cast<size_t>(yy) * cols + xx) * channels + c]; };
-        const double v = (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x1)) + wy * ((1 - wx) * at(y1, x0) + wx * at(y1, x1));
+        const double v =
+            (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x1)) + wy * ((1 - wx) * at(y1, x0) + wx * at(y1, x1));
         out[(static_cast<size_t>(y) * out_cols + x) * channels + c] = static_cast<uint8_t>(std::lround(v));
       }
     }
@@ -97,7 +99,8 @@ core::Result<ImageFolder> ReadImageFolder(const std::string& root, int channels,
   const fs::path train_dir = split ? fs::path(root) / "train" : fs::path(root);
   ImageFolder folder;
   folder.class_names = ClassNames(train_dir);
-  if (folder.class_names.empty()) return core::Error{train_dir.string() + ": no class folders (<root>/<class>/<image>)"};
+  if (folder.class_names.empty())
+    return core::Error{train_dir.string() + ": no class folders (<root>/<class>/<image>)"};
   if (folder.class_names.size() > 256) {
     return core::Error{train_dir.string() + ": " + std::to_string(folder.class_names.size()) + " classes, at most 256"};
   }

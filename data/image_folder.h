@@ -26,6 +26,7 @@ struct ImageFolder {
 core::Result<ImageFolder> ReadImageFolder(const std::string& root, int channels, int side);
 
 // Bilinear resize (pixel centres aligned, as torch's align_corners=false) of an HWC image.
-std::vector<uint8_t> ResizeBilinear(const uint8_t* pixels, int rows, int cols, int channels, int out_rows, int out_cols);
+std::vector<uint8_t> ResizeBilinear(const uint8_t* pixels, int rows, int cols, int channels, int out_rows,
+                                    int out_cols);
 
 }  // namespace kilonas::data

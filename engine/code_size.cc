@@ -1,9 +1,9 @@
 #include "engine/code_size.h"
 
 #include <chrono>
-#include <map>
 #include <cmath>
 #include <ctime>
+#include <map>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -28,7 +28,8 @@ core::Result<int64_t> SymbolSize(const std::string& elf, const std::string& patt
   for (std::string line; std::getline(lines, line);) {
     std::istringstream fields(line);
     std::string address, size, type, symbol;
-    if (fields >> address >> size >> type >> symbol && std::regex_match(symbol, name)) return std::stoll(size, nullptr, 16);
+    if (fields >> address >> size >> type >> symbol && std::regex_match(symbol, name))
+      return std::stoll(size, nullptr, 16);
   }
   return core::Error{elf + ": no symbol matching " + pattern};
 }
@@ -41,7 +42,8 @@ core::Result<std::map<std::string, int64_t>> StubSymbols(const std::string& dir,
   core::Result<FirmwareBuild> build = BuildStubFirmware(dir, target, source_root);
   if (!build.ok()) return build.error();
   std::string out;
-  if (RunCommand("arm-none-eabi-nm -S '" + build.value().elf + "'", out) != 0) return core::Error{"arm-none-eabi-nm failed:\n" + out};
+  if (RunCommand("arm-none-eabi-nm -S '" + build.value().elf + "'", out) != 0)
+    return core::Error{"arm-none-eabi-nm failed:\n" + out};
   std::map<std::string, int64_t> symbols;
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) {
@@ -90,8 +92,8 @@ core::Result<CodeSize> MeasureCodeSize(const core::HwProfile& hw, const core::Of
   char date[32];
   std::strftime(date, sizeof(date), "%Y-%m-%d", std::gmtime(&now));
   code.source = std::string("nas_profile code-size on ") + date + ": arm-none-eabi-gcc -mcpu=" + hw.core +
-                " -O2 -ffunction-sections -fdata-sections, --gc-sections; " + std::to_string(samples) +
-                " random '" + space.name + "' subnets x 3 modes";
+                " -O2 -ffunction-sections -fdata-sections, --gc-sections; " + std::to_string(samples) + " random '" +
+                space.name + "' subnets x 3 modes";
   const FirmwareTarget target = TargetFor(hw);
   std::mt19937 rng(11);
   std::vector<Sample> fit;
@@ -105,9 +107,9 @@ core::Result<CodeSize> MeasureCodeSize(const core::HwProfile& hw, const core::Of
       core::Result<ExportResult> exported = ExportRandomNetwork(graph, plan, hw, options, rng);
       if (!exported.ok()) return exported.error();
       if (i == 0 && mode == modes[0]) {  // the parameter structs and the kernels, once
-        for (auto [field, pattern] : {std::pair{&code.conv_params_bytes, "cp[0-9]+"},
-                                      std::pair{&code.add_params_bytes, "ap[0-9]+"},
-                                      std::pair{&code.pool_params_bytes, "pp[0-9]+"}}) {
+        for (auto [field, pattern] :
+             {std::pair{&code.conv_params_bytes, "cp[0-9]+"}, std::pair{&code.add_params_bytes, "ap[0-9]+"},
+              std::pair{&code.pool_params_bytes, "pp[0-9]+"}}) {
           core::Result<int64_t> size = SymbolSize(exported.value().build->elf, pattern);
           if (!size.ok()) return size.error();
           *field = size.value();
@@ -127,12 +129,14 @@ core::Result<CodeSize> MeasureCodeSize(const core::HwProfile& hw, const core::Of
       without_calls.model_base_bytes = 0;
       core::Result<memory_planner::FlashEstimate> known = memory_planner::EstimateFlash(graph, plan, without_calls);
       if (!known.ok()) return known.error();
-      fit.push_back({static_cast<int64_t>(memory_planner::PlanCalls(graph, plan).size()), linked.value() - known.value().Total()});
+      fit.push_back({static_cast<int64_t>(memory_planner::PlanCalls(graph, plan).size()),
+                     linked.value() - known.value().Total()});
     }
   }
   // Least-squares slope, rounded up; the intercept is the largest residual, so no sample exceeds.
   double mean_calls = 0, mean_rest = 0;
-  for (const Sample& s : fit) mean_calls += static_cast<double>(s.calls) / fit.size(), mean_rest += static_cast<double>(s.rest) / fit.size();
+  for (const Sample& s : fit)
+    mean_calls += static_cast<double>(s.calls) / fit.size(), mean_rest += static_cast<double>(s.rest) / fit.size();
   double covariance = 0, variance = 0;
   for (const Sample& s : fit) {
     covariance += (s.calls - mean_calls) * (s.rest - mean_rest);
@@ -140,7 +144,8 @@ core::Result<CodeSize> MeasureCodeSize(const core::HwProfile& hw, const core::Of
   }
   code.call_bytes = static_cast<int64_t>(std::ceil(variance > 0 ? covariance / variance : 0));
   code.model_base_bytes = 0;
-  for (const Sample& s : fit) code.model_base_bytes = std::max(code.model_base_bytes, s.rest - code.call_bytes * s.calls);
+  for (const Sample& s : fit)
+    code.model_base_bytes = std::max(code.model_base_bytes, s.rest - code.call_bytes * s.calls);
   return code;
 }
 

@@ -76,15 +76,16 @@ void ConvBlock(std::ostringstream& out, const Model& model, int i, Kernel kernel
   } else {
     out << "b" << n << ", m" << n << ", s" << n << ", 0";
   }
-  out << ", " << p.fast_requant << ", " << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", " << p.act_max << ", " << p.kernel
-      << ", " << p.stride << ", " << p.pad << ", " << p.in_h << ", " << p.in_w << ", " << p.block_pixels << "};\n";
+  out << ", " << p.fast_requant << ", " << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", "
+      << p.act_max << ", " << p.kernel << ", " << p.stride << ", " << p.pad << ", " << p.in_h << ", " << p.in_w << ", "
+      << p.block_pixels << "};\n";
 }
 
 void AddBlock(std::ostringstream& out, const std::string& name, const kilonas_add_params& p) {
   out << "static const kilonas_add_params " << name << " = {" << p.input1_offset << ", " << p.input2_offset << ", "
-      << p.output_offset << ", " << p.input1_multiplier << ", " << p.input1_shift << ", " << p.input2_multiplier
-      << ", " << p.input2_shift << ", " << p.output_multiplier << ", " << p.output_shift << ", " << p.left_shift
-      << ", " << p.act_min << ", " << p.act_max << "};\n";
+      << p.output_offset << ", " << p.input1_multiplier << ", " << p.input1_shift << ", " << p.input2_multiplier << ", "
+      << p.input2_shift << ", " << p.output_multiplier << ", " << p.output_shift << ", " << p.left_shift << ", "
+      << p.act_min << ", " << p.act_max << "};\n";
 }
 
 // Whether a call of `kernel` takes views and a rect (else plain sizes).
@@ -103,8 +104,12 @@ void Call(std::ostringstream& out, const Model& model, const Step& s, size_t ste
     if (FunctionOf(s.kernel).shape == CallShape::kAdd) out << ", iv2 = " << View(s.in2_view);
     out << ";\n    static const kilonas_rect r = " << Rect(s.rect) << ";\n";
   }
-  const CallOperands operands{"&cp" + n,      "&ap" + n,       "&pp" + n,
-                              Address(s.in),  Address(s.in2),  Address(s.out),
+  const CallOperands operands{"&cp" + n,
+                              "&ap" + n,
+                              "&pp" + n,
+                              Address(s.in),
+                              Address(s.in2),
+                              Address(s.out),
                               s.scratch >= 0 ? "a + " + std::to_string(s.scratch) : "0"};
   out << "    KILONAS_STEP_BEGIN();\n    " << KernelCall(s.kernel, operands, s.in_view, s.out_view)
       << "\n    KILONAS_STEP_END(" << step_index << ");\n  }\n";
@@ -112,7 +117,8 @@ void Call(std::ostringstream& out, const Model& model, const Step& s, size_t ste
 
 }  // namespace
 
-std::string KernelCall(Kernel kernel, const CallOperands& o, const kilonas_view& in_view, const kilonas_view& out_view) {
+std::string KernelCall(Kernel kernel, const CallOperands& o, const kilonas_view& in_view,
+                       const kilonas_view& out_view) {
   if (kernel == Kernel::kNone) return "";
   const std::string symbol(KernelSymbol(kernel));
   const std::string scratch16 = "(int16_t*)(" + o.scratch + ")";
@@ -163,9 +169,11 @@ GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const s
     << "#define KILONAS_MODEL_OUTPUT_BYTES " << schedule.output_bytes << "\n"
     << "#define KILONAS_MODEL_MACS " << g.TotalMacs() << "\n"
     << "#define KILONAS_MODEL_STEPS " << schedule.steps.size() << "\n\n"
-    << "#ifdef KILONAS_PROFILE_STEPS\n/* Timer ticks of every kernel call of the last invoke (40 instructions per tick under\n"
+    << "#ifdef KILONAS_PROFILE_STEPS\n/* Timer ticks of every kernel call of the last invoke (40 instructions per tick "
+       "under\n"
     << " * qemu -icount shift=0) and the op each call belongs to. */\n"
-    << "extern uint32_t kilonas_step_ticks[KILONAS_MODEL_STEPS];\nextern const int16_t kilonas_step_op[KILONAS_MODEL_STEPS];\n#endif\n\n"
+    << "extern uint32_t kilonas_step_ticks[KILONAS_MODEL_STEPS];\nextern const int16_t "
+       "kilonas_step_op[KILONAS_MODEL_STEPS];\n#endif\n\n"
     << "/* Where the caller writes the int8 HWC input before invoking. */\n"
     << "int8_t* kilonas_model_input(void);\nconst int8_t* kilonas_model_output(void);\n"
     << "void kilonas_model_invoke(void);\n\n#endif\n";
@@ -195,8 +203,8 @@ GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const s
   for (size_t i = 0; i < g.ops().size(); ++i) {
     const int index = static_cast<int>(i);
     const core::Op& op = g.op(index);
-    c << "/* op " << i << " " << CommentText(op.name) << ": " << core::Traits(op.kind).name << " " << g.InputOf(op).shape.ToString()
-      << " -> " << g.OutputOf(op).shape.ToString() << " */\n";
+    c << "/* op " << i << " " << CommentText(op.name) << ": " << core::Traits(op.kind).name << " "
+      << g.InputOf(op).shape.ToString() << " -> " << g.OutputOf(op).shape.ToString() << " */\n";
     switch (core::Traits(op.kind).params) {
       case core::ParamBlock::kConv:
         ConvBlock(c, model, index, kernel_of[i]);
@@ -219,8 +227,8 @@ GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const s
     }
   }
   const std::string in = Address(schedule.input_offset);
-  c << "\nint8_t* kilonas_model_input(void) { int8_t* const a = (int8_t*)kilonas_arena; (void)a; return "
-    << in << "; }\n"
+  c << "\nint8_t* kilonas_model_input(void) { int8_t* const a = (int8_t*)kilonas_arena; (void)a; return " << in
+    << "; }\n"
     << "const int8_t* kilonas_model_output(void) { return (const int8_t*)kilonas_arena + " << schedule.output_offset
     << "; }\n\nvoid kilonas_model_invoke(void) {\n  int8_t* const a = (int8_t*)kilonas_arena;\n";
   for (size_t i = 0; i < schedule.steps.size(); ++i) Call(c, model, schedule.steps[i], i);

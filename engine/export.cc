@@ -34,9 +34,9 @@ core::Result<ExportResult> ExportInto(const Model& quantized, const std::vector<
   result.host_output = interpreter.value().Invoke(input);
 
   const GeneratedSources sources = GenerateC(model.value(), interpreter.value().schedule(), options.network);
-  for (const auto& [file, text] : {std::pair{std::string("model.h"), sources.header},
-                                   std::pair{std::string("model.c"), sources.source},
-                                   std::pair{std::string("test_input.h"), GenerateTestInput(input)}}) {
+  for (const auto& [file, text] :
+       {std::pair{std::string("model.h"), sources.header}, std::pair{std::string("model.c"), sources.source},
+        std::pair{std::string("test_input.h"), GenerateTestInput(input)}}) {
     if (core::Status s = core::WriteFileAtomic(options.out_dir + "/" + file, text); !s.ok()) return s.error();
   }
   core::Result<std::string> board_linker = LinkerScript(BoardTargetFor(hw), options.source_root);
@@ -75,8 +75,8 @@ core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector
   ExportOptions staged = options;
   staged.out_dir = core::FreshStagingDirectory(options.out_dir);
   core::Result<ExportResult> result = ExportInto(quantized, input, hw, staged);
-  core::Status committed = result.ok() ? core::ReplaceDirectory(staged.out_dir, options.out_dir, "model.kmodel")
-                                       : result.status();
+  core::Status committed =
+      result.ok() ? core::ReplaceDirectory(staged.out_dir, options.out_dir, "model.kmodel") : result.status();
   std::error_code ec;
   std::filesystem::remove_all(staged.out_dir, ec);
   if (!committed.ok()) return committed.error();

@@ -21,7 +21,7 @@ struct ExportOptions {
   KernelSet kernels = KernelSet::kOptimized;
   bool build_firmware = true;
   bool profile_steps = false;
-  bool run_firmware = true;  // false: build only (sizes without the QEMU run)
+  bool run_firmware = true;          // false: build only (sizes without the QEMU run)
   bool measure_model_flash = false;  // after the run: the model's linked flash (MeasureModelFlash)
 };
 
@@ -41,8 +41,8 @@ struct ExportResult {
 // model.c and test_input.h, and (unless disabled) builds and runs the firmware. All of it is
 // written into a staging directory that replaces out_dir as a whole when everything succeeded
 // (core::ReplaceDirectory: out_dir must be empty or an earlier export).
-core::Result<ExportResult> ExportModel(const Model& model, const std::vector<int8_t>& input,
-                                       const core::HwProfile& hw, const ExportOptions& options);
+core::Result<ExportResult> ExportModel(const Model& model, const std::vector<int8_t>& input, const core::HwProfile& hw,
+                                       const ExportOptions& options);
 
 // A graph with seeded random weights and a random input, quantized to run with `plan`, exported
 // and run in the firmware: what latency validation and benchmarks measure whole networks with.

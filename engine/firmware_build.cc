@@ -1,11 +1,12 @@
 #include "engine/firmware_build.h"
 
+#include <sys/wait.h>
+
 #include <array>
-#include <filesystem>
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
-#include <sys/wait.h>
 
 #include "core/file_io.h"
 
@@ -85,8 +86,7 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
       << " -ffunction-sections -fdata-sections -nostartfiles --specs=nano.specs -Wl,--gc-sections"
       << (target.profile_steps ? " -DKILONAS_PROFILE_STEPS" : "");
   for (const std::string& define : target.defines) cmd << " " << Quote("-D" + define);
-  cmd
-      << " -I. -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T link.ld";
+  cmd << " -I. -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T link.ld";
   for (const char* f : {"startup.c", "semihost.c"}) cmd << " " << Quote(firmware + "/" + f);
   for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "kernels_dsp_depthwise.c", "kernels_dsp_depthwise_s2.c",
                         "kernels_dsp_wide.c", "kernels_dsp_arm.S", "requantize.c"}) {
@@ -100,9 +100,11 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
   if (core::Status s = core::WriteFileAtomic(dir + "/build.sh", build.build_script); !s.ok()) return s.error();
 
   std::string log;
-  if (RunCommand("cd " + Quote(dir) + " && " + cmd.str(), log) != 0) return core::Error{"firmware build failed:\n" + log};
+  if (RunCommand("cd " + Quote(dir) + " && " + cmd.str(), log) != 0)
+    return core::Error{"firmware build failed:\n" + log};
   std::string sizes;
-  if (RunCommand("arm-none-eabi-size -A " + Quote(build.elf), sizes) != 0) return core::Error{"arm-none-eabi-size failed:\n" + sizes};
+  if (RunCommand("arm-none-eabi-size -A " + Quote(build.elf), sizes) != 0)
+    return core::Error{"arm-none-eabi-size failed:\n" + sizes};
   std::istringstream lines(sizes);
   std::string name;
   int64_t size = 0, address = 0;
@@ -137,7 +139,8 @@ core::Result<QemuRun> RunInQemu(const FirmwareBuild& build, const FirmwareTarget
     for (size_t i = out_at + 15; i < ticks_at; ++i) {
       if (std::isxdigit(static_cast<unsigned char>(run.log[i]))) hex += run.log[i];
     }
-    for (size_t i = 0; i + 1 < hex.size(); i += 2) run.output.push_back(static_cast<int8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    for (size_t i = 0; i + 1 < hex.size(); i += 2)
+      run.output.push_back(static_cast<int8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
     run.ticks = std::stoull(run.log.substr(ticks_at + 14));
   }
   std::istringstream lines(run.log);

@@ -16,10 +16,10 @@ struct FirmwareTarget {
   std::string qemu_machine;  // -M value
   int64_t flash_bytes = 0;   // linker script limits (the device totals)
   int64_t ram_bytes = 0;
-  int64_t flash_origin = 0;           // memory map: QEMU's MPS2 boards put code at 0x0 and RAM at
-  int64_t ram_origin = 0x20000000;    // 0x20000000; a real MCU's come from its profile
+  int64_t flash_origin = 0;         // memory map: QEMU's MPS2 boards put code at 0x0 and RAM at
+  int64_t ram_origin = 0x20000000;  // 0x20000000; a real MCU's come from its profile
   int64_t stack_bytes = 8192;
-  bool profile_steps = false;  // time every kernel call (KILONAS_PROFILE_STEPS)
+  bool profile_steps = false;        // time every kernel call (KILONAS_PROFILE_STEPS)
   std::vector<std::string> defines;  // extra -D NAME=VALUE
 };
 

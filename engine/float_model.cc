@@ -24,8 +24,10 @@ float WindowMean(const core::Graph& g, const core::Op& op, const std::vector<flo
   const core::Shape& is = g.InputOf(op).shape;
   double sum = 0;
   int count = 0;
-  for (int iy = std::max(y * op.stride - op.padding, 0); iy < std::min(y * op.stride - op.padding + op.kernel, is.h); ++iy) {
-    for (int ix = std::max(x * op.stride - op.padding, 0); ix < std::min(x * op.stride - op.padding + op.kernel, is.w); ++ix) {
+  for (int iy = std::max(y * op.stride - op.padding, 0); iy < std::min(y * op.stride - op.padding + op.kernel, is.h);
+       ++iy) {
+    for (int ix = std::max(x * op.stride - op.padding, 0); ix < std::min(x * op.stride - op.padding + op.kernel, is.w);
+         ++ix) {
       sum += in[(static_cast<size_t>(iy) * is.w + ix) * is.c + c];
       ++count;
     }
@@ -68,8 +70,8 @@ core::Status ValidateFloatModel(const FloatModel& model) {
     const FloatOpWeights& w = model.ops[i];
     const auto channels = static_cast<size_t>(model.graph.BiasCount(op));
     auto sized = [&](const std::vector<float>& v) { return v.empty() || v.size() == channels; };
-    if (w.weights.size() != static_cast<size_t>(model.graph.WeightCount(op)) || !sized(w.bias) ||
-        !sized(w.bn_gamma) || !sized(w.bn_beta) || !sized(w.bn_mean) || !sized(w.bn_var)) {
+    if (w.weights.size() != static_cast<size_t>(model.graph.WeightCount(op)) || !sized(w.bias) || !sized(w.bn_gamma) ||
+        !sized(w.bn_beta) || !sized(w.bn_mean) || !sized(w.bn_var)) {
       return core::Status::Fail("float model: op '" + op.name + "' arrays do not match its shapes");
     }
   }
@@ -113,7 +115,8 @@ std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vec
         for (int y = 0; y < os.h; ++y) {
           for (int x = 0; x < os.w; ++x) {
             for (int oc = 0; oc < os.c; ++oc) {
-              out[(static_cast<size_t>(y) * os.w + x) * os.c + oc] = Activate(WindowValue(g, op, w, in, y, x, oc), op.activation);
+              out[(static_cast<size_t>(y) * os.w + x) * os.c + oc] =
+                  Activate(WindowValue(g, op, w, in, y, x, oc), op.activation);
             }
           }
         }
@@ -133,7 +136,8 @@ std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vec
         for (int y = 0; y < os.h; ++y) {
           for (int x = 0; x < os.w; ++x) {
             for (int oc = 0; oc < os.c; ++oc) {
-              out[(static_cast<size_t>(y) * os.w + x) * os.c + oc] = Activate(WindowMean(g, op, in, y, x, oc), op.activation);
+              out[(static_cast<size_t>(y) * os.w + x) * os.c + oc] =
+                  Activate(WindowMean(g, op, in, y, x, oc), op.activation);
             }
           }
         }

@@ -42,7 +42,8 @@ Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Sc
   // kCanaryBytes more, is a canary.
   arena_words_.assign(static_cast<size_t>((schedule_.arena_bytes + kCanaryBytes + 3) / 4), 0);
   int8_t* bytes = reinterpret_cast<int8_t*>(arena_words_.data());
-  std::memset(bytes + schedule_.arena_bytes, kCanary, arena_words_.size() * 4 - static_cast<size_t>(schedule_.arena_bytes));
+  std::memset(bytes + schedule_.arena_bytes, kCanary,
+              arena_words_.size() * 4 - static_cast<size_t>(schedule_.arena_bytes));
 }
 
 bool Interpreter::ArenaIntact() const {

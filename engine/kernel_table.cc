@@ -104,8 +104,8 @@ Kernel KernelFor(core::OpKind kind, bool writes_over, KernelSet set, core::Weigh
 Kernel SelectKernel(const core::Graph& graph, const memory_planner::MemoryPlan& plan, int index, KernelSet set) {
   const bool reference = set == KernelSet::kReference || memory_planner::KernelsOf(plan.mode) == KernelSet::kReference;
   const core::Op& op = graph.op(index);
-  return KernelFor(op.kind, plan.op_writes_over.at(index) >= 0, reference ? KernelSet::kReference : KernelSet::kOptimized,
-                   op.weights);
+  return KernelFor(op.kind, plan.op_writes_over.at(index) >= 0,
+                   reference ? KernelSet::kReference : KernelSet::kOptimized, op.weights);
 }
 
 std::string_view KernelSymbol(Kernel kernel) {

@@ -36,13 +36,12 @@ struct KernelFunction {
                const kilonas_rect*) = nullptr;
   void (*view_scratch)(const kilonas_conv_params*, const int8_t*, const kilonas_view*, int8_t*, const kilonas_view*,
                        const kilonas_rect*, int16_t*) = nullptr;
-  void (*fused_add)(const kilonas_conv_params*, const kilonas_add_params*, const int8_t*, const kilonas_view*,
-                    int8_t*, const kilonas_view*, const kilonas_rect*) = nullptr;
-  void (*fused_add_scratch)(const kilonas_conv_params*, const kilonas_add_params*, const int8_t*,
-                            const kilonas_view*, int8_t*, const kilonas_view*, const kilonas_rect*,
-                            int16_t*) = nullptr;
-  void (*in_place)(const kilonas_conv_params*, int8_t*, const kilonas_view*, const kilonas_view*,
-                   const kilonas_rect*, int8_t*) = nullptr;
+  void (*fused_add)(const kilonas_conv_params*, const kilonas_add_params*, const int8_t*, const kilonas_view*, int8_t*,
+                    const kilonas_view*, const kilonas_rect*) = nullptr;
+  void (*fused_add_scratch)(const kilonas_conv_params*, const kilonas_add_params*, const int8_t*, const kilonas_view*,
+                            int8_t*, const kilonas_view*, const kilonas_rect*, int16_t*) = nullptr;
+  void (*in_place)(const kilonas_conv_params*, int8_t*, const kilonas_view*, const kilonas_view*, const kilonas_rect*,
+                   int8_t*) = nullptr;
   void (*add)(const kilonas_add_params*, const int8_t*, const kilonas_view*, const int8_t*, const kilonas_view*,
               int8_t*, const kilonas_view*, const kilonas_rect*) = nullptr;
   void (*pool)(const kilonas_pool_params*, const int8_t*, int32_t, int32_t, int8_t*) = nullptr;

@@ -88,7 +88,9 @@ core::Status ValidateModel(const Model& model) {
     for (int32_t m : {c.input1_multiplier, c.input2_multiplier, c.output_multiplier}) ok = ok && m >= 0;
     if (!ok) return core::Status::Fail("op '" + op.name + "': requantization parameters out of range");
     if (!AccumulatorsFit(g, op, c)) {
-      return core::Status::Fail("op '" + op.name + "': bias and weights can overflow the accumulator (|bias| + 256 x sum|w| must stay below 2^30 in every channel)");
+      return core::Status::Fail("op '" + op.name +
+                                "': bias and weights can overflow the accumulator (|bias| + 256 x sum|w| must stay "
+                                "below 2^30 in every channel)");
     }
   }
   const ExecutionConfig& e = model.execution;
@@ -113,7 +115,8 @@ core::Result<memory_planner::MemoryPlan> PlanModel(const Model& model) {
   const memory_planner::PlanOptions options{model.execution.input_in_arena, 4};
   // A patch model runs the patch count and split it was exported with, not a fresh search's.
   if (model.execution.mode == memory_planner::PlanMode::kPatch) {
-    return memory_planner::PlanPatch(model.graph, {model.execution.patches_per_side, model.execution.split_op}, options);
+    return memory_planner::PlanPatch(model.graph, {model.execution.patches_per_side, model.execution.split_op},
+                                     options);
   }
   return memory_planner::PlanForMode(model.graph, model.execution.mode, options);
 }

@@ -43,7 +43,8 @@ std::vector<T> Extract(const std::string& payload, core::ObjectReader& r, const 
     r.Fail(key, "expected [offset, count]");
   }
   const uint64_t offset = ref[0].get<uint64_t>(), count = ref[1].get<uint64_t>();
-  if (offset > payload.size() || count > (payload.size() - offset) / sizeof(T)) r.Fail(key, "range outside the payload");
+  if (offset > payload.size() || count > (payload.size() - offset) / sizeof(T))
+    r.Fail(key, "range outside the payload");
   std::vector<T> values(count);
   for (uint64_t i = 0; i < count; ++i) {
     const uint64_t raw = GetLE(payload, offset + i * sizeof(T), sizeof(T));
@@ -105,8 +106,8 @@ Model ModelFromJson(const nlohmann::json& doc, const std::string& payload) {
   core::ObjectReader e(root.Object("execution"), "execution");
   const std::string mode = e.String("mode");
   bool known = false;
-  for (memory_planner::PlanMode m : {memory_planner::PlanMode::kPerLayer, memory_planner::PlanMode::kInPlace,
-                                     memory_planner::PlanMode::kPatch}) {
+  for (memory_planner::PlanMode m :
+       {memory_planner::PlanMode::kPerLayer, memory_planner::PlanMode::kInPlace, memory_planner::PlanMode::kPatch}) {
     if (memory_planner::PlanModeName(m) == mode) {
       model.execution.mode = m;
       known = true;
@@ -188,9 +189,12 @@ core::Result<Model> ParseModel(const std::string& bytes, const std::string& sour
   if (header_size + payload_size != available) return fail("trailing bytes after the payload");
   const std::string header = bytes.substr(kPreamble, header_size);
   const std::string payload = bytes.substr(kPreamble + header_size);
-  if (core::Crc32(header.data(), header.size()) != GetLE(bytes, 24, 4)) return fail("header checksum mismatch (corrupted)");
-  if (core::Crc32(payload.data(), payload.size()) != GetLE(bytes, 28, 4)) return fail("payload checksum mismatch (corrupted)");
-  return core::ParseJsonWith<Model>(header, source, [&](const nlohmann::json& doc) { return ModelFromJson(doc, payload); });
+  if (core::Crc32(header.data(), header.size()) != GetLE(bytes, 24, 4))
+    return fail("header checksum mismatch (corrupted)");
+  if (core::Crc32(payload.data(), payload.size()) != GetLE(bytes, 28, 4))
+    return fail("payload checksum mismatch (corrupted)");
+  return core::ParseJsonWith<Model>(header, source,
+                                    [&](const nlohmann::json& doc) { return ModelFromJson(doc, payload); });
 }
 
 core::Status SaveModel(const Model& model, const std::string& path) {

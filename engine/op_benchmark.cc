@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "core/file_io.h"
-#include "core/receptive_field.h"
 #include "core/kernel_registry.h"
+#include "core/receptive_field.h"
 #include "engine/codegen.h"
 #include "engine/kernel_table.h"
 #include "memory_planner/flash.h"
@@ -56,8 +56,8 @@ Layout LayoutOf(const OpCase& c, Kernel kernel) {
   Layout l;
   const int64_t in = Align4(c.in.Elements()), out = Align4(c.out.Elements());
   const bool in_place = FunctionOf(kernel).shape == CallShape::kInPlace;
-  const int64_t scratch = Align4(core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h,
-                                                    c.in.w, c.in.c, WeightsOf(c)));
+  const int64_t scratch = Align4(
+      core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h, c.in.w, c.in.c, WeightsOf(c)));
   l.out = in;
   l.scratch = in + out;
   l.total = l.scratch + scratch;
@@ -99,7 +99,8 @@ const char* kPrologue =
     "/* Each case sees the same data wherever it sits in whichever batch, and starts on a timer tick:\n"
     " * its count does not depend on its neighbours. */\n"
     "static void fill(int8_t* at, int n, uint32_t s) { seed = s; for (int i = 0; i < n; ++i) at[i] = next_byte(); }\n"
-    "static uint32_t tick_start(void) { const uint32_t s = counter(); uint32_t t; while ((t = counter()) == s) {} return t; }\n\n"
+    "static uint32_t tick_start(void) { const uint32_t s = counter(); uint32_t t; while ((t = counter()) == s) {} "
+    "return t; }\n\n"
     "static char* put_u32(char* at, uint32_t v) {\n  char d[10];\n  int n = 0;\n"
     "  do { d[n++] = (char)('0' + v % 10u); v /= 10u; } while (v);\n  while (n) *at++ = d[--n];\n  return at;\n}\n\n";
 
@@ -135,12 +136,11 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
           << " -> " << c.out.ToString() << " " << KernelSymbol(kernel) << " */\n"
           << "    static const kilonas_view iv = " << ViewText(c.in.h, c.in.w, c.in.c, rows->in_begin, cols->in_begin)
           << ", iv2 = " << out_view << ", ov = " << out_view << ";\n"
-          << "    static const kilonas_rect r = {" << rows->out_begin << ", " << cols->out_begin << ", " << c.out.h << ", "
-          << c.out.w << "};\n"
-          << "    const kilonas_conv_params p = {" << (in_ram ? "weights" : "flash_weights")
-          << ", bias, mult, shift, " << (c.wide ? "wide_records" : "channels") << ", 1, 5, -3, -128, 127, "
-          << c.kernel << ", "
-          << c.stride << ", " << c.kernel / 2 << ", " << rows->whole_in << ", " << cols->whole_in << ", "
+          << "    static const kilonas_rect r = {" << rows->out_begin << ", " << cols->out_begin << ", " << c.out.h
+          << ", " << c.out.w << "};\n"
+          << "    const kilonas_conv_params p = {" << (in_ram ? "weights" : "flash_weights") << ", bias, mult, shift, "
+          << (c.wide ? "wide_records" : "channels") << ", 1, 5, -3, -128, 127, " << c.kernel << ", " << c.stride << ", "
+          << c.kernel / 2 << ", " << rows->whole_in << ", " << cols->whole_in << ", "
           << kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
           << "    (void)iv; (void)iv2; (void)ov; (void)r; (void)p;\n"
           << "    fill(a, " << l.total << ", 12345u);\n"
@@ -156,7 +156,8 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
     << first_index + cases.size() - 1 << ". */\n"
     << "#include <stdint.h>\n#include \"kilonas_runtime.h\"\n#include \"cmsdk_timer.h\"\n#include \"semihost.h\"\n\n"
     << "#define CASES " << cases.size() << "\n#define FIRST_INDEX " << first_index << "u\n#define ARENA "
-    << result.arena_bytes << "\n#define WEIGHTS " << (max_weights + 3) / 4 * 4 << "\n#define CHANNELS " << max_channels << "\n"
+    << result.arena_bytes << "\n#define WEIGHTS " << (max_weights + 3) / 4 * 4 << "\n#define CHANNELS " << max_channels
+    << "\n"
     << "static int32_t arena_words[(ARENA + 3) / 4];\nstatic int8_t weights[WEIGHTS] __attribute__((aligned(4)));\n";
   if (max_flash_weights > 0) {
     s << "/* Layers with more weights than fit the RAM read zeros from flash (the reference kernels'\n"
@@ -171,7 +172,8 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
     << "  fill((int8_t*)weights, WEIGHTS, 777u);\n"
     << "  for (int i = 0; i < WEIGHTS; ++i) if (weights[i] == -128) weights[i] = -127;\n"
     << "  seed = 4242u;\n"
-    << "  for (int i = 0; i < CHANNELS; ++i) { bias[i] = next_byte() * 64; mult[i] = 1200000000 + next_byte() * 4000000; "
+    << "  for (int i = 0; i < CHANNELS; ++i) { bias[i] = next_byte() * 64; mult[i] = 1200000000 + next_byte() * "
+       "4000000; "
        "shift[i] = -7;\n"
        "    channels[3 * i] = 2 * bias[i]; channels[3 * i + 1] = mult[i]; channels[3 * i + 2] = shift[i];\n"
        "    int32_t* const w = wide_records + KILONAS_WIDE_RECORD * i;\n"
@@ -180,8 +182,7 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
     << "  const kilonas_add_params add = {3, -5, 7, 1500000000, -1, 1200000000, -1, 1300000000, -19, 20, -128, 127};\n"
     << "  const kilonas_pool_params pool = {4, -2, 1400000000, -6};\n  (void)add; (void)pool;\n"
     << "  counter_start();\n"
-    << calls.str()
-    << "  for (int i = 0; i < CASES; ++i) {\n    char line[40];\n    char* at = line;\n"
+    << calls.str() << "  for (int i = 0; i < CASES; ++i) {\n    char line[40];\n    char* at = line;\n"
     << "    const char* tag = \"KILONAS_OP \";\n    while (*tag) *at++ = *tag++;\n"
     << "    at = put_u32(at, FIRST_INDEX + (uint32_t)i);\n    *at++ = ' ';\n    at = put_u32(at, counts[i]);\n"
     << "    *at++ = '\\n';\n    *at = '\\0';\n    kilonas_semihost_write0(line);\n  }\n  return 0;\n}\n";
@@ -199,7 +200,8 @@ core::Result<std::vector<uint64_t>> RunOpBenchmark(const std::vector<OpCase>& ca
     const core::Result<OpBenchmarkSource> source = GenerateOpBenchmark(batch, first);
     if (!source.ok()) return source.error();
     const std::string dir = out_dir + "/batch" + std::to_string(first / kBatch);
-    if (core::Status s = core::WriteFileAtomic(dir + "/op_benchmark.c", source.value().c_source); !s.ok()) return s.error();
+    if (core::Status s = core::WriteFileAtomic(dir + "/op_benchmark.c", source.value().c_source); !s.ok())
+      return s.error();
     core::Result<FirmwareBuild> build = BuildFirmware(dir, target, source_root, {dir + "/op_benchmark.c"});
     if (!build.ok()) return build.error();
     core::Result<QemuRun> run = RunInQemu(build.value(), target, 600, "KILONAS_OP");

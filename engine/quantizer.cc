@@ -36,8 +36,8 @@ void SetActivationRange(const core::Op& op, const ActivationQuant& out, OpConsta
   }
 }
 
-void QuantizeWeighted(const core::Graph& g, const core::Op& op, const FloatOpWeights& folded,
-                      const ActivationQuant& in, const ActivationQuant& out, OpConstants& c) {
+void QuantizeWeighted(const core::Graph& g, const core::Op& op, const FloatOpWeights& folded, const ActivationQuant& in,
+                      const ActivationQuant& out, OpConstants& c) {
   const int channels = static_cast<int>(g.BiasCount(op));
   const size_t per_channel = folded.weights.size() / channels;
   const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d;
@@ -80,7 +80,8 @@ void QuantizeAdd(const core::Op& op, const ActivationQuant& a, const ActivationQ
   const double twice_max = 2.0 * std::max(a.scale, b.scale);
   const FixedPointMultiplier m1 = QuantizeMultiplier(a.scale / twice_max);
   const FixedPointMultiplier m2 = QuantizeMultiplier(b.scale / twice_max);
-  const FixedPointMultiplier mo = QuantizeMultiplier(twice_max / ((1 << c.left_shift) * static_cast<double>(out.scale)));
+  const FixedPointMultiplier mo =
+      QuantizeMultiplier(twice_max / ((1 << c.left_shift) * static_cast<double>(out.scale)));
   c.input1_multiplier = m1.multiplier;
   c.input1_shift = m1.shift;
   c.input2_multiplier = m2.multiplier;

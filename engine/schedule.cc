@@ -129,7 +129,8 @@ KernelConstants ConstantsFor(const Model& model, int index, Kernel kernel) {
   KernelConstants k;
   const int32_t channels = static_cast<int32_t>(c.bias.size());
   k.weights = c.weights;
-  k.weights.resize(static_cast<size_t>(core::StoredWeightBytes(kernel, static_cast<int64_t>(c.weights.size()), channels)), 0);
+  k.weights.resize(
+      static_cast<size_t>(core::StoredWeightBytes(kernel, static_cast<int64_t>(c.weights.size()), channels)), 0);
   if (!UsesChannelWords(kernel) || channels == 0) return k;
   const int32_t per_channel = static_cast<int32_t>(c.weights.size()) / channels;
   k.channels.resize(static_cast<size_t>(channels) * KILONAS_CHANNEL_WORDS);

@@ -25,8 +25,9 @@ core::Result<std::vector<OpKey>> ParseKeyList(const std::string& text, const std
   return keys;
 }
 
-core::Result<ImportSummary> ImportBoardCycles(LatencyLut& lut, const std::vector<OpKey>& keys, const std::string& log_text,
-                                              const std::string& log_name, const std::string& board) {
+core::Result<ImportSummary> ImportBoardCycles(LatencyLut& lut, const std::vector<OpKey>& keys,
+                                              const std::string& log_text, const std::string& log_name,
+                                              const std::string& board) {
   std::map<size_t, uint64_t> cycles;  // by key index
   std::istringstream lines(log_text);
   int line_number = 0;
@@ -59,8 +60,8 @@ core::Result<ImportSummary> ImportBoardCycles(LatencyLut& lut, const std::vector
   bool all_board = true;
   for (const auto& [key, entry] : lut.entries) all_board = all_board && entry.instructions == 0;
   lut.provenance.method = all_board ? "dwt" : "qemu-icount+dwt";
-  lut.provenance.notes += "; " + std::to_string(cycles.size()) + " entries: DWT CYCCNT on " + board + " from " + log_name +
-                          " (entries with instructions 0)";
+  lut.provenance.notes += "; " + std::to_string(cycles.size()) + " entries: DWT CYCCNT on " + board + " from " +
+                          log_name + " (entries with instructions 0)";
   return summary;
 }
 

@@ -23,7 +23,8 @@ struct ImportSummary {
 // reported twice with different counts, or a log without KILONAS_OP lines; they name the log's
 // line. Other lines (boot messages) are skipped. Provenance: method "dwt" when every entry is
 // a board figure, else "qemu-icount+dwt"; `board` and the log named in the notes.
-core::Result<ImportSummary> ImportBoardCycles(LatencyLut& lut, const std::vector<OpKey>& keys, const std::string& log_text,
-                                              const std::string& log_name, const std::string& board);
+core::Result<ImportSummary> ImportBoardCycles(LatencyLut& lut, const std::vector<OpKey>& keys,
+                                              const std::string& log_text, const std::string& log_name,
+                                              const std::string& board);
 
 }  // namespace kilonas::latency_models

@@ -61,7 +61,8 @@ core::Result<LatencyLut> LoadLut(const std::string& path) {
   if (path.empty()) return core::Error{"latency LUT: empty path"};
   core::Result<LatencyLut> lut = core::LoadFileWith(path, ParseLut);
   if (!lut.ok() && lut.error().message.find("schema_version") != std::string::npos) {
-    return core::Error{lut.error().message + " (LUTs of schema 1 keyed ops, not kernel calls: rebuild it with nas_profile)"};
+    return core::Error{lut.error().message +
+                       " (LUTs of schema 1 keyed ops, not kernel calls: rebuild it with nas_profile)"};
   }
   return lut;
 }
@@ -70,7 +71,8 @@ core::Status CheckLutMatches(const LatencyLut& lut, const core::HwProfile& hw, c
   auto fail = [&](const std::string& what) {
     return core::Status::Fail(path + ": " + what + " (build this MCU's LUT with nas_profile --hw <profile>)");
   };
-  if (lut.entries.empty()) return fail("no entries: every kernel call would cost 0 ms and no latency budget would bind");
+  if (lut.entries.empty())
+    return fail("no entries: every kernel call would cost 0 ms and no latency budget would bind");
   if (lut.mcu != hw.name) return fail("measured for mcu '" + lut.mcu + "', the profile is '" + hw.name + "'");
   if (lut.provenance.core != hw.core) {
     return fail("provenance core '" + lut.provenance.core + "' is not the profile's '" + hw.core + "'");
@@ -80,7 +82,8 @@ core::Status CheckLutMatches(const LatencyLut& lut, const core::HwProfile& hw, c
                 std::to_string(hw.clock_mhz) + " MHz");
   }
   if (lut.provenance.method != "dwt" && std::abs(lut.provenance.cpi - hw.cpi) > 1e-9) {
-    return fail("provenance cpi " + std::to_string(lut.provenance.cpi) + " is not the profile's " + std::to_string(hw.cpi));
+    return fail("provenance cpi " + std::to_string(lut.provenance.cpi) + " is not the profile's " +
+                std::to_string(hw.cpi));
   }
   return core::Status::Ok();
 }
@@ -97,9 +100,9 @@ std::string LutToJson(const LatencyLut& lut) {
   doc["schema_version"] = kLutSchemaVersion;
   doc["mcu"] = lut.mcu;
   const Provenance& p = lut.provenance;
-  doc["provenance"] = {{"engine_version", p.engine_version}, {"method", p.method},        {"date", p.date},
-                       {"core", p.core},                     {"measured_on", p.measured_on}, {"cpi", p.cpi},
-                       {"clock_mhz", p.clock_mhz},           {"notes", p.notes}};
+  doc["provenance"] = {
+      {"engine_version", p.engine_version}, {"method", p.method}, {"date", p.date},           {"core", p.core},
+      {"measured_on", p.measured_on},       {"cpi", p.cpi},       {"clock_mhz", p.clock_mhz}, {"notes", p.notes}};
   std::vector<std::pair<std::string, LutEntry>> sorted;
   for (const auto& [key, entry] : lut.entries) sorted.emplace_back(key.ToString(), entry);
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -113,6 +116,8 @@ std::string LutToJson(const LatencyLut& lut) {
   return doc.dump(1) + "\n";
 }
 
-core::Status SaveLut(const LatencyLut& lut, const std::string& path) { return core::WriteFileAtomic(path, LutToJson(lut)); }
+core::Status SaveLut(const LatencyLut& lut, const std::string& path) {
+  return core::WriteFileAtomic(path, LutToJson(lut));
+}
 
 }  // namespace kilonas::latency_models

@@ -10,7 +10,8 @@ namespace kilonas::latency_models {
 
 std::string OpKey::ToString() const {
   std::ostringstream text;
-  text << core::Traits(kind).name << " k" << kernel << " s" << stride << " " << in.ToString() << " -> " << out.ToString();
+  text << core::Traits(kind).name << " k" << kernel << " s" << stride << " " << in.ToString() << " -> "
+       << out.ToString();
   const std::string tokens = core::CallVariant{kind, kernels, writes_over, wide}.Tokens();
   if (!tokens.empty()) text << " " << tokens;
   return text.str();
@@ -31,15 +32,16 @@ core::Result<OpKey> ParseOpKey(const std::string& text) {
   char kind[64] = {0};
   OpKey key;
   int consumed = 0;
-  const int n = std::sscanf(text.c_str(), "%63s k%d s%d %dx%dx%d -> %dx%dx%d%n", kind, &key.kernel, &key.stride, &key.in.h,
-                            &key.in.w, &key.in.c, &key.out.h, &key.out.w, &key.out.c, &consumed);
+  const int n = std::sscanf(text.c_str(), "%63s k%d s%d %dx%dx%d -> %dx%dx%d%n", kind, &key.kernel, &key.stride,
+                            &key.in.h, &key.in.w, &key.in.c, &key.out.h, &key.out.w, &key.out.c, &consumed);
   const std::optional<core::OpKind> k = core::OpKindFromName(kind);
   auto bad = [&] {
     return core::Error{"bad op key '" + text +
                        "' (expected e.g. 'depthwise_conv2d k3 s2 16x16x48 -> 8x8x48 in_place'; the tokens after the "
                        "shapes name a kernel variant: ref or wide, then in_place or fused_add)"};
   };
-  if (n != 9 || !k || key.kernel < 1 || key.stride < 1 || key.in.Elements() <= 0 || key.out.Elements() <= 0) return bad();
+  if (n != 9 || !k || key.kernel < 1 || key.stride < 1 || key.in.Elements() <= 0 || key.out.Elements() <= 0)
+    return bad();
   key.kind = *k;
   // The tokens must name a variant of the kernel registry, in its one spelling.
   std::istringstream words(text.substr(static_cast<size_t>(consumed)));

@@ -7,9 +7,7 @@
 namespace kilonas::memory_planner {
 namespace {
 
-int64_t AlignUp(int64_t value, int64_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
-}
+int64_t AlignUp(int64_t value, int64_t alignment) { return (value + alignment - 1) / alignment * alignment; }
 
 }  // namespace
 
@@ -37,7 +35,7 @@ int64_t BufferRequest::MaxSizeDuring(int from, int to) const {
 
 // First fit of each request, in `order`, below or between the already placed ones.
 static ArenaLayout PlaceInOrder(const std::vector<BufferRequest>& requests, const std::vector<size_t>& order,
-                         int64_t alignment) {
+                                int64_t alignment) {
   const size_t n = requests.size();
   ArenaLayout layout;
   layout.offsets.assign(n, 0);
@@ -70,8 +68,7 @@ static ArenaLayout PlaceInOrder(const std::vector<BufferRequest>& requests, cons
   return layout;
 }
 
-ArenaLayout PlanArena(const std::vector<BufferRequest>& requests, int64_t alignment,
-                      ArenaStrategy strategy) {
+ArenaLayout PlanArena(const std::vector<BufferRequest>& requests, int64_t alignment, ArenaStrategy strategy) {
   std::vector<size_t> order(requests.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -88,8 +85,7 @@ ArenaLayout PlanArena(const std::vector<BufferRequest>& requests, int64_t alignm
   return by_first_use.arena_bytes < best.arena_bytes ? by_first_use : best;
 }
 
-core::Status CheckNoOverlap(const std::vector<BufferRequest>& requests,
-                            const std::vector<int64_t>& offsets) {
+core::Status CheckNoOverlap(const std::vector<BufferRequest>& requests, const std::vector<int64_t>& offsets) {
   if (offsets.size() != requests.size()) return core::Status::Fail("offset count != request count");
   for (size_t i = 0; i < requests.size(); ++i) {
     if (offsets[i] < 0) return core::Status::Fail("buffer " + std::to_string(i) + " has a negative offset");

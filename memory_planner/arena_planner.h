@@ -23,7 +23,7 @@ struct BufferRequest {
   std::vector<Segment> segments;
 
   bool LiveTogether(const BufferRequest& o) const { return first <= o.last && o.first <= last; }
-  int64_t SizeAt(int op) const;                // 0 outside the lifetime
+  int64_t SizeAt(int op) const;                   // 0 outside the lifetime
   int64_t MaxSizeDuring(int from, int to) const;  // largest size at ops [from, to]
 };
 
@@ -47,8 +47,7 @@ ArenaLayout PlanArena(const std::vector<BufferRequest>& requests, int64_t alignm
 
 // The invariant, checked op by op with exact sizes: buffers live at the same op never share a
 // byte. The error names the pair and the op.
-core::Status CheckNoOverlap(const std::vector<BufferRequest>& requests,
-                            const std::vector<int64_t>& offsets);
+core::Status CheckNoOverlap(const std::vector<BufferRequest>& requests, const std::vector<int64_t>& offsets);
 
 // Sum of the sizes of the requests live at each op (a lower bound on any arena).
 std::vector<int64_t> LiveBytesPerOp(const std::vector<BufferRequest>& requests, int num_ops);

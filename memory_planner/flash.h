@@ -43,9 +43,7 @@ struct FlashEstimate {
   int64_t requant_bytes = 0;  // per-channel multiplier + shift
   int64_t graph_code_bytes = 0;
   int64_t runtime_code_bytes = 0;  // functions of the kernels the plan calls
-  int64_t Total() const {
-    return weight_bytes + bias_bytes + requant_bytes + graph_code_bytes + runtime_code_bytes;
-  }
+  int64_t Total() const { return weight_bytes + bias_bytes + requant_bytes + graph_code_bytes + runtime_code_bytes; }
 };
 
 // The constants alone (weights, bias, requantization parameters): what any engine must store,

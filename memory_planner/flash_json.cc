@@ -14,7 +14,8 @@ CodeSize FromJson(const nlohmann::json& doc) {
   c.source = r.String("source");
   const nlohmann::json& functions = r.Object("function_bytes");
   core::ObjectReader f(functions, "function_bytes");
-  for (auto it = functions.begin(); it != functions.end(); ++it) c.function_bytes[it.key()] = f.IntInRange(it.key(), 1, 1 << 20);
+  for (auto it = functions.begin(); it != functions.end(); ++it)
+    c.function_bytes[it.key()] = f.IntInRange(it.key(), 1, 1 << 20);
   const nlohmann::json& kernels = r.Object("kernel_functions");
   core::ObjectReader k(kernels, "kernel_functions");
   for (auto it = kernels.begin(); it != kernels.end(); ++it) {

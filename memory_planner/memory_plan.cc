@@ -134,8 +134,7 @@ void SetSegments(const std::vector<int>& members, const PlanSizing& sizing, Buff
 
 }  // namespace
 
-MemoryPlan AssemblePlan(const core::Graph& graph, PlanMode mode, const PlanOptions& options,
-                        const PlanSizing& sizing) {
+MemoryPlan AssemblePlan(const core::Graph& graph, PlanMode mode, const PlanOptions& options, const PlanSizing& sizing) {
   const int num_tensors = static_cast<int>(graph.tensors().size());
   const int num_ops = static_cast<int>(graph.ops().size());
   std::vector<int> parent(num_tensors);
@@ -218,8 +217,7 @@ core::Status CheckPlan(const core::Graph& graph, const MemoryPlan& plan) {
     const core::Op& op = graph.op(static_cast<int>(i));
     for (int t : op.inputs) {
       if (plan.tensor_buffer[t] < 0 && !(t == graph.input() && !plan.options.count_input)) {
-        return core::Status::Fail("tensor '" + graph.tensor(t).name + "' read by op '" + op.name +
-                                  "' has no buffer");
+        return core::Status::Fail("tensor '" + graph.tensor(t).name + "' read by op '" + op.name + "' has no buffer");
       }
     }
     if (plan.tensor_buffer[op.output] < 0) {

@@ -58,9 +58,7 @@ struct PatchPlan {
   int64_t patched_stage_macs = 0;  // summed over patches: overlapping halos are recomputed
   int64_t network_macs = 0;
   int64_t ExtraMacs() const { return patched_stage_macs - stage_macs; }
-  double ExtraMacFraction() const {
-    return network_macs > 0 ? static_cast<double>(ExtraMacs()) / network_macs : 0.0;
-  }
+  double ExtraMacFraction() const { return network_macs > 0 ? static_cast<double>(ExtraMacs()) / network_macs : 0.0; }
 };
 
 struct MemoryPlan {
@@ -112,7 +110,6 @@ PlanSizing WholeTensorSizing(const core::Graph& graph, bool in_place);
 void Unshare(const core::Graph& graph, PlanSizing& sizing, int index);
 
 // Merges aliased tensors into buffers, adds scratch buffers and packs them into the arena.
-MemoryPlan AssemblePlan(const core::Graph& graph, PlanMode mode, const PlanOptions& options,
-                        const PlanSizing& sizing);
+MemoryPlan AssemblePlan(const core::Graph& graph, PlanMode mode, const PlanOptions& options, const PlanSizing& sizing);
 
 }  // namespace kilonas::memory_planner

@@ -23,8 +23,7 @@ std::string KiB(int64_t bytes) {
 }
 
 core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std::string& network,
-                                             const std::optional<core::HwProfile>& hw,
-                                             const ReportOptions& options) {
+                                             const std::optional<core::HwProfile>& hw, const ReportOptions& options) {
   MemoryReport report;
   report.network = network;
   report.input = graph.tensor(graph.input()).shape;
@@ -63,8 +62,8 @@ core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std
 
 std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& report) {
   std::ostringstream out;
-  out << "network " << report.network << "  input " << report.input.ToString() << "  MACs "
-      << report.macs / 1e6 << "M  params " << report.params / 1e6 << "M\n";
+  out << "network " << report.network << "  input " << report.input.ToString() << "  MACs " << report.macs / 1e6
+      << "M  params " << report.params / 1e6 << "M\n";
   out << Pad("#", 4) << Pad("layer", 16) << Pad("kind", 18) << Pad("output", 14) << PadLeft("MACs", 11);
   for (PlanMode mode : kAllPlanModes) out << PadLeft(std::string(PlanModeName(mode)), 13);
   out << "\n";
@@ -79,8 +78,8 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
     out << "\n";
   }
   out << "\nPeak SRAM for activations (arena; kB = 1024 B):\n";
-  out << Pad("mode", 11) << PadLeft("input counted", 15) << PadLeft("input excluded", 16)
-      << PadLeft("max live", 12) << "  notes\n";
+  out << Pad("mode", 11) << PadLeft("input counted", 15) << PadLeft("input excluded", 16) << PadLeft("max live", 12)
+      << "  notes\n";
   for (const ModeResult& m : report.modes) {
     out << Pad(std::string(PlanModeName(m.plan.mode)), 11) << PadLeft(KiB(m.plan.arena_bytes), 15)
         << PadLeft(KiB(m.arena_without_input), 16) << PadLeft(KiB(m.plan.MaxLiveBytes()), 12);
@@ -88,9 +87,8 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
       const PatchPlan& p = *m.plan.patch;
       char note[200];
       std::snprintf(note, sizeof(note), "  %dx%d patches, stage = ops 0..%d (ends '%s' %s), +%.1f%% MACs",
-                    p.patches_per_side, p.patches_per_side, p.split_op - 1,
-                    graph.op(p.split_op - 1).name.c_str(), graph.tensor(p.stage_output).shape.ToString().c_str(),
-                    100.0 * p.ExtraMacFraction());
+                    p.patches_per_side, p.patches_per_side, p.split_op - 1, graph.op(p.split_op - 1).name.c_str(),
+                    graph.tensor(p.stage_output).shape.ToString().c_str(), 100.0 * p.ExtraMacFraction());
       out << note;
       if (m.patch_without_input) {
         char excluded[120];
@@ -105,9 +103,10 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
   const int64_t per_layer = report.modes.front().plan.arena_bytes;
   const int64_t patch = report.modes.back().plan.arena_bytes;
   char ratio[160];
-  std::snprintf(ratio, sizeof(ratio), "per_layer / patch = %.2fx (input counted), %.2fx (input excluded)\n",
-                static_cast<double>(per_layer) / patch,
-                static_cast<double>(report.modes.front().arena_without_input) / report.modes.back().arena_without_input);
+  std::snprintf(
+      ratio, sizeof(ratio), "per_layer / patch = %.2fx (input counted), %.2fx (input excluded)\n",
+      static_cast<double>(per_layer) / patch,
+      static_cast<double>(report.modes.front().arena_without_input) / report.modes.back().arena_without_input);
   out << ratio;
   const FlashEstimate& data = report.modes.front().flash;
   out << "\nFlash: weights " << KiB(data.weight_bytes) << " + bias " << KiB(data.bias_bytes) << " + requant "
@@ -123,8 +122,8 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
   }
   if (report.hw) {
     const core::HwProfile& hw = *report.hw;
-    out << "Budgets of " << hw.name << ": SRAM " << KiB(hw.SramBudget()) << " (" << KiB(hw.sram_bytes)
-        << " - " << KiB(hw.reserved_sram_bytes) << " reserved), flash " << KiB(hw.FlashBudget()) << "\n";
+    out << "Budgets of " << hw.name << ": SRAM " << KiB(hw.SramBudget()) << " (" << KiB(hw.sram_bytes) << " - "
+        << KiB(hw.reserved_sram_bytes) << " reserved), flash " << KiB(hw.FlashBudget()) << "\n";
     for (const ModeResult& m : report.modes) {
       out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10)
           << (m.plan.arena_bytes <= hw.SramBudget() ? "fits SRAM" : "exceeds SRAM") << ", "

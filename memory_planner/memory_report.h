@@ -16,12 +16,11 @@
 
 namespace kilonas::memory_planner {
 
-inline constexpr std::array<PlanMode, 3> kAllPlanModes = {PlanMode::kPerLayer, PlanMode::kInPlace,
-                                                          PlanMode::kPatch};
+inline constexpr std::array<PlanMode, 3> kAllPlanModes = {PlanMode::kPerLayer, PlanMode::kInPlace, PlanMode::kPatch};
 
 struct ModeResult {
-  MemoryPlan plan;                   // input counted: the arena the engine allocates
-  int64_t arena_without_input = 0;   // the same mode planned with the input outside the arena
+  MemoryPlan plan;                                 // input counted: the arena the engine allocates
+  int64_t arena_without_input = 0;                 // the same mode planned with the input outside the arena
   std::optional<PatchConfig> patch_without_input;  // patch mode may pick another (p, n) then
   double extra_mac_fraction_without_input = 0;
   FlashEstimate flash;  // with code only when the report has a profile (its core's code sizes)

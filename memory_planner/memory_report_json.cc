@@ -66,10 +66,12 @@ std::string MemoryReportToJson(const core::Graph& graph, const MemoryReport& rep
   nlohmann::ordered_json flash = nlohmann::ordered_json::object();
   for (const ModeResult& m : report.modes) {
     const FlashEstimate& f = m.flash;
-    flash[std::string(PlanModeName(m.plan.mode))] = {
-        {"weight_bytes", f.weight_bytes},         {"bias_bytes", f.bias_bytes},
-        {"requant_bytes", f.requant_bytes},       {"graph_code_bytes", f.graph_code_bytes},
-        {"runtime_code_bytes", f.runtime_code_bytes}, {"total_bytes", f.Total()}};
+    flash[std::string(PlanModeName(m.plan.mode))] = {{"weight_bytes", f.weight_bytes},
+                                                     {"bias_bytes", f.bias_bytes},
+                                                     {"requant_bytes", f.requant_bytes},
+                                                     {"graph_code_bytes", f.graph_code_bytes},
+                                                     {"runtime_code_bytes", f.runtime_code_bytes},
+                                                     {"total_bytes", f.Total()}};
   }
   doc["flash"] = std::move(flash);
   if (report.hw) {

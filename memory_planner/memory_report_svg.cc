@@ -32,8 +32,8 @@ std::string MemoryReportSvg(const core::Graph& graph, const MemoryReport& report
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << kHeight
       << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      << "<text x=\"" << kLeft << "\" y=\"22\" font-size=\"15\">Live activation memory per layer: "
-      << report.network << " (" << report.input.ToString() << ", input counted)</text>\n";
+      << "<text x=\"" << kLeft << "\" y=\"22\" font-size=\"15\">Live activation memory per layer: " << report.network
+      << " (" << report.input.ToString() << ", input counted)</text>\n";
   for (int tick = 0; tick <= 5; ++tick) {
     const double kb = max_kb * tick / 5;
     svg << "<line x1=\"" << kLeft << "\" x2=\"" << kLeft + plot_w << "\" y1=\"" << Num(y(kb)) << "\" y2=\""

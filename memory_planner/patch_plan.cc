@@ -79,12 +79,12 @@ core::Result<MemoryPlan> PlanPatchAtCandidate(const core::Graph& graph, const Pa
         const core::Op& op = graph.op(i);
         const core::Tensor& out = graph.tensor(op.output);
         patch.patched_stage_macs += regions[op.output].Area() * graph.MacsPerOutputPixel(op);
-        patch_bytes[op.output] =
-            std::max(patch_bytes[op.output], regions[op.output].Area() * out.shape.c * core::BytesPerElement(out.dtype));
+        patch_bytes[op.output] = std::max(patch_bytes[op.output],
+                                          regions[op.output].Area() * out.shape.c * core::BytesPerElement(out.dtype));
         const core::Region& in = regions[op.inputs[0]];
         const bool alias = sizing.writes_over[i] >= 0;
-        patch_scratch[i] = std::max(patch_scratch[i], core::ScratchBytes(graph, op, core::KernelSet::kOptimized,
-                                                                        alias, in.rows.size(), in.cols.size()));
+        patch_scratch[i] = std::max(patch_scratch[i], core::ScratchBytes(graph, op, core::KernelSet::kOptimized, alias,
+                                                                         in.rows.size(), in.cols.size()));
       }
       patch.regions.push_back(std::move(regions));
     }
@@ -106,13 +106,12 @@ core::Result<MemoryPlan> PlanPatchAtCandidate(const core::Graph& graph, const Pa
 
 }  // namespace
 
-core::Result<MemoryPlan> PlanPatch(const core::Graph& graph, const PatchConfig& config,
-                                   const PlanOptions& options) {
+core::Result<MemoryPlan> PlanPatch(const core::Graph& graph, const PatchConfig& config, const PlanOptions& options) {
   const std::vector<int> splits = PatchSplitCandidates(graph);
   if (std::find(splits.begin(), splits.end(), config.split_op) == splits.end()) {
     return core::Error{"patch plan: cannot split after op " + std::to_string(config.split_op) +
-                       " (needs spatially local ops before it and only op " +
-                       std::to_string(config.split_op - 1) + "'s output read after it)"};
+                       " (needs spatially local ops before it and only op " + std::to_string(config.split_op - 1) +
+                       "'s output read after it)"};
   }
   return PlanPatchAtCandidate(graph, config, options);
 }
@@ -132,9 +131,8 @@ core::Result<MemoryPlan> PlanBestPatch(const core::Graph& graph, const PlanOptio
       if (!plan.ok()) continue;
       const PatchPlan& pp = *plan.value().patch;
       if (pp.ExtraMacFraction() > search.max_extra_mac_fraction) continue;
-      const bool better =
-          !best || plan.value().arena_bytes < best->arena_bytes ||
-          (plan.value().arena_bytes == best->arena_bytes && pp.ExtraMacs() < best->patch->ExtraMacs());
+      const bool better = !best || plan.value().arena_bytes < best->arena_bytes ||
+                          (plan.value().arena_bytes == best->arena_bytes && pp.ExtraMacs() < best->patch->ExtraMacs());
       if (better) best = std::move(plan).value();
     }
   }
@@ -157,7 +155,8 @@ core::Result<MemoryPlan> PlanForMode(const core::Graph& graph, PlanMode mode, co
 
 MemoryPlan PlanDeployed(const core::Graph& graph, PlanMode mode, const PlanOptions& options,
                         const PatchSearchOptions& search) {
-  if (mode != PlanMode::kPatch) return PlanForMode(graph, mode, options, search).value();  // whole-tensor plans cannot fail
+  if (mode != PlanMode::kPatch)
+    return PlanForMode(graph, mode, options, search).value();  // whole-tensor plans cannot fail
   MemoryPlan in_place = PlanInPlace(graph, options);
   core::Result<MemoryPlan> patch = PlanForMode(graph, mode, options, search);
   if (patch.ok() && patch.value().arena_bytes < in_place.arena_bytes) return std::move(patch).value();

@@ -28,7 +28,7 @@ core::Result<MemoryPlan> PlanPatch(const core::Graph& graph, const PatchConfig& 
                                    const PlanOptions& options = {});
 
 struct PatchSearchOptions {
-  int max_patches_per_side = 4;       // p in 1..max
+  int max_patches_per_side = 4;  // p in 1..max
   // Plans recomputing more than this share of the network MACs are rejected: the smallest-memory
   // split of a small network can cost +50% MACs, which no deployment would accept.
   double max_extra_mac_fraction = 0.2;

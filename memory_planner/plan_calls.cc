@@ -13,7 +13,11 @@ std::vector<PlannedCall> PlanCalls(const core::Graph& graph, const MemoryPlan& p
   auto call = [&](int index, const std::vector<core::Region>* regions) {
     if (plan.op_fused.at(index)) return;  // computed by the projection before it
     const core::Op& op = graph.op(index);
-    PlannedCall c{index, graph.InputOf(op).shape, graph.OutputOf(op).shape, kernels, plan.op_writes_over.at(index) >= 0,
+    PlannedCall c{index,
+                  graph.InputOf(op).shape,
+                  graph.OutputOf(op).shape,
+                  kernels,
+                  plan.op_writes_over.at(index) >= 0,
                   RunsWide(op, kernels)};
     if (regions) {
       c.in = RegionShape((*regions)[op.inputs[0]], c.in.c);

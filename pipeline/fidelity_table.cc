@@ -9,7 +9,7 @@
 namespace kilonas::pipeline {
 
 core::Status PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const search::SearchConfig& config,
-                          int subnets) {
+                           int subnets) {
   const auto start = std::chrono::steady_clock::now();
   std::mt19937 rng(static_cast<uint32_t>(config.seed + 2));  // not the evolution's stream
   std::vector<core::SubnetConfig> sampled;
@@ -19,21 +19,24 @@ core::Status PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_spa
   std::vector<supernet::FitnessSetting> settings = {search};
   for (const supernet::FitnessSetting& s :
        {supernet::FitnessSetting{search.validation_images, 2 * search.bn_batches, search.bn_batch_size},
-        supernet::FitnessSetting{std::min(2 * search.validation_images, all_validation), search.bn_batches, search.bn_batch_size},
+        supernet::FitnessSetting{std::min(2 * search.validation_images, all_validation), search.bn_batches,
+                                 search.bn_batch_size},
         supernet::FitnessSetting{std::min(5 * search.validation_images, all_validation), 2 * search.bn_batches,
                                  search.bn_batch_size},
         supernet::FitnessSetting{all_validation, 4 * search.bn_batches, search.bn_batch_size}}) {
     settings.push_back(s);
   }
   const supernet::ImageSet& test = net.test_set();
-  std::printf("fitness fidelity: %d random subnets of the chosen sub-space, int8 engine accuracy on all %zu test images\n",
-              subnets, test.size());
+  std::printf(
+      "fitness fidelity: %d random subnets of the chosen sub-space, int8 engine accuracy on all %zu test images\n",
+      subnets, test.size());
   std::fflush(stdout);
-  core::Result<supernet::Fidelity> f = supernet::MeasureFidelity(
-      net.supernet(), net.train_set(), net.validation_set(), test, sampled, settings, config.calibration_images,
-      [&](int i) {
-        if ((i + 1) % 5 == 0 || i + 1 == subnets) std::printf("  measured %d/%d subnets\n", i + 1, subnets), std::fflush(stdout);
-      });
+  core::Result<supernet::Fidelity> f =
+      supernet::MeasureFidelity(net.supernet(), net.train_set(), net.validation_set(), test, sampled, settings,
+                                config.calibration_images, [&](int i) {
+                                  if ((i + 1) % 5 == 0 || i + 1 == subnets)
+                                    std::printf("  measured %d/%d subnets\n", i + 1, subnets), std::fflush(stdout);
+                                });
   if (!f.ok()) return core::Status::Fail(f.error().message);
   std::printf("  validation images  bn batches x size  Kendall tau vs int8 test  s per evaluation\n");
   for (size_t i = 0; i < f.value().rows.size(); ++i) {
@@ -43,10 +46,11 @@ core::Status PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_spa
   }
   double lo = 1, hi = 0;
   for (double a : f.value().int8_test) lo = std::min(lo, a), hi = std::max(hi, a);
-  std::printf("int8 test accuracy of the subnets: %.2f%% .. %.2f%%; %.1f s per subnet (extract, quantize, %zu images); "
-              "%.0f s in all\n",
-              100 * lo, 100 * hi, f.value().int8_seconds_per_subnet, test.size(),
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  std::printf(
+      "int8 test accuracy of the subnets: %.2f%% .. %.2f%%; %.1f s per subnet (extract, quantize, %zu images); "
+      "%.0f s in all\n",
+      100 * lo, 100 * hi, f.value().int8_seconds_per_subnet, test.size(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return core::Status::Ok();
 }
 

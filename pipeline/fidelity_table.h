@@ -9,6 +9,6 @@
 namespace kilonas::pipeline {
 
 core::Status PrintFidelity(supernet::Trainer& net, const core::OfaSpace& sub_space, const search::SearchConfig& config,
-                          int subnets);
+                           int subnets);
 
 }  // namespace kilonas::pipeline

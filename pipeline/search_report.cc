@@ -11,7 +11,8 @@ std::string FormatSpaceTable(const SearchReport& r) {
   char line[160];
   char latency[32] = "none";
   if (r.budgets.latency_ms > 0) std::snprintf(latency, sizeof(latency), "%.1f ms", r.budgets.latency_ms);
-  std::snprintf(line, sizeof(line), "stage 1 (TinyNAS): %d samples per sub-space, budgets SRAM %.1f kB, flash %.1f kB, latency %s\n",
+  std::snprintf(line, sizeof(line),
+                "stage 1 (TinyNAS): %d samples per sub-space, budgets SRAM %.1f kB, flash %.1f kB, latency %s\n",
                 r.config.stage1_samples, r.budgets.sram_bytes / 1024.0, r.budgets.flash_bytes / 1024.0, latency);
   out << line;
   if (!r.spaces.empty() && r.spaces.front().shrunk) {
@@ -30,15 +31,17 @@ std::string FormatSummary(const SearchReport& r) {
   std::ostringstream out;
   const search::Candidate& best = r.evolution.population.front();
   char line[256];
-  std::snprintf(line, sizeof(line),
-                "winner: r%d w%.2f, %.2fM MACs, peak SRAM %.1f kB (%s), flash %.1f kB, latency %.1f ms (LUT), validation "
-                "accuracy %.2f%%\n",
-                best.config.resolution, best.config.width_mult, best.resources.macs / 1e6, best.resources.sram_bytes / 1024.0,
-                r.config.execution_mode.c_str(), best.resources.flash_bytes / 1024.0, best.resources.latency_ms,
-                100 * best.accuracy);
+  std::snprintf(
+      line, sizeof(line),
+      "winner: r%d w%.2f, %.2fM MACs, peak SRAM %.1f kB (%s), flash %.1f kB, latency %.1f ms (LUT), validation "
+      "accuracy %.2f%%\n",
+      best.config.resolution, best.config.width_mult, best.resources.macs / 1e6, best.resources.sram_bytes / 1024.0,
+      r.config.execution_mode.c_str(), best.resources.flash_bytes / 1024.0, best.resources.latency_ms,
+      100 * best.accuracy);
   out << line;
   if (r.plain_cnn) {
-    out << "baseline: plain CNN (3x3 convolutions, pooling, classifier) trained from scratch; graph in best_graph.json\n";
+    out << "baseline: plain CNN (3x3 convolutions, pooling, classifier) trained from scratch; graph in "
+           "best_graph.json\n";
   } else {
     out << "parent selection: "
         << (r.config.evolution.multi_objective ? "Pareto rank over accuracy, latency and SRAM (--pareto)" : "accuracy")

@@ -10,8 +10,8 @@
 #include "engine/export.h"
 #include "latency_models/predictor.h"
 #include "search/evolution.h"
-#include "search/surrogate.h"
 #include "search/search_config.h"
+#include "search/surrogate.h"
 
 namespace kilonas::pipeline {
 

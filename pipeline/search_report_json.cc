@@ -1,13 +1,11 @@
 #include <cstdio>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
-
-#include "pipeline/search_report.h"
+#include <sstream>
 
 #include "core/file_io.h"
 #include "core/graph_json.h"
 #include "memory_planner/memory_report.h"
+#include "pipeline/search_report.h"
 #include "search/candidate_json.h"
 #include "search/search_config.h"
 
@@ -37,18 +35,22 @@ std::string AccuracySramSvg(const SearchReport& r) {
   std::snprintf(buf, sizeof(buf), "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">peak SRAM (kB, %s plan)</text>\n",
                 (left + w - right) / 2, h - 12, r.config.execution_mode.c_str());
   s << buf;
-  std::snprintf(buf, sizeof(buf), "<text transform=\"translate(16,%.0f) rotate(-90)\" text-anchor=\"middle\">accuracy (%%)</text>\n",
+  std::snprintf(buf, sizeof(buf),
+                "<text transform=\"translate(16,%.0f) rotate(-90)\" text-anchor=\"middle\">accuracy (%%)</text>\n",
                 (top + h - bottom) / 2);
   s << buf;
   for (int t = 0; t <= 4; ++t) {
     const double acc = min_acc + (max_acc - min_acc) * t / 4, kb = max_kb * t / 4;
-    std::snprintf(buf, sizeof(buf), "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.1f</text>\n", left - 6, y(acc) + 4, 100 * acc);
+    std::snprintf(buf, sizeof(buf), "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.1f</text>\n", left - 6,
+                  y(acc) + 4, 100 * acc);
     s << buf;
-    std::snprintf(buf, sizeof(buf), "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">%.0f</text>\n", x(kb), h - bottom + 16, kb);
+    std::snprintf(buf, sizeof(buf), "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">%.0f</text>\n", x(kb),
+                  h - bottom + 16, kb);
     s << buf;
   }
   if (budget_kb <= max_kb) {  // the SRAM budget, when it is within the plotted range
-    std::snprintf(buf, sizeof(buf), "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"black\" stroke-dasharray=\"5,4\"/>\n",
+    std::snprintf(buf, sizeof(buf),
+                  "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"black\" stroke-dasharray=\"5,4\"/>\n",
                   x(budget_kb), x(budget_kb), top, h - bottom);
     s << buf;
   }
@@ -58,10 +60,10 @@ std::string AccuracySramSvg(const SearchReport& r) {
     s << buf;
   }
   const auto& best = r.evolution.population.front();
-  std::snprintf(buf, sizeof(buf), "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#d62728\"/>\n", x(best.resources.sram_bytes / 1024.0),
-                y(best.accuracy));
-  s << buf << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << w - left - right << "\" height=\"" << h - top - bottom
-    << "\" fill=\"none\" stroke=\"black\"/>\n</svg>\n";
+  std::snprintf(buf, sizeof(buf), "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"#d62728\"/>\n",
+                x(best.resources.sram_bytes / 1024.0), y(best.accuracy));
+  s << buf << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << w - left - right << "\" height=\""
+    << h - top - bottom << "\" fill=\"none\" stroke=\"black\"/>\n</svg>\n";
   return s.str();
 }
 
@@ -70,10 +72,14 @@ std::string AccuracySramSvg(const SearchReport& r) {
 core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
   nlohmann::ordered_json used = nlohmann::ordered_json::parse(search::SearchConfigToJson(r.config));
   used["hw_profile"] = r.hw.name;
-  used["budgets"] = {{"sram_bytes", r.budgets.sram_bytes}, {"flash_bytes", r.budgets.flash_bytes}, {"latency_ms", r.budgets.latency_ms}};
+  used["budgets"] = {{"sram_bytes", r.budgets.sram_bytes},
+                     {"flash_bytes", r.budgets.flash_bytes},
+                     {"latency_ms", r.budgets.latency_ms}};
   nlohmann::ordered_json log = nlohmann::ordered_json::array();
   for (const auto& g : r.evolution.log) {
-    log.push_back({{"generation", g.generation}, {"best_accuracy", g.best_accuracy}, {"mean_accuracy", g.mean_accuracy},
+    log.push_back({{"generation", g.generation},
+                   {"best_accuracy", g.best_accuracy},
+                   {"mean_accuracy", g.mean_accuracy},
                    {"best", search::CandidateToJson(g.best)}});
   }
   nlohmann::ordered_json pareto = nlohmann::ordered_json::array();
@@ -81,14 +87,17 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
   const search::Candidate& best = r.evolution.population.front();
 
   std::ostringstream md;
-  md << "# kilonas search: " << r.hw.name << "\n\n" << r.hw.description << "\n\n## Stage 1\n\n```\n" << FormatSpaceTable(r)
-     << "```\n\n## Stage 2 (evolution)\n\n| generation | best | mean |\n|---|---|---|\n";
+  md << "# kilonas search: " << r.hw.name << "\n\n"
+     << r.hw.description << "\n\n## Stage 1\n\n```\n"
+     << FormatSpaceTable(r) << "```\n\n## Stage 2 (evolution)\n\n| generation | best | mean |\n|---|---|---|\n";
   for (const auto& g : r.evolution.log) {
     char row[96];
-    std::snprintf(row, sizeof(row), "| %d | %.2f%% | %.2f%% |\n", g.generation, 100 * g.best_accuracy, 100 * g.mean_accuracy);
+    std::snprintf(row, sizeof(row), "| %d | %.2f%% | %.2f%% |\n", g.generation, 100 * g.best_accuracy,
+                  100 * g.mean_accuracy);
     md << row;
   }
-  md << "\n" << r.evolution.evaluated.size() << " subnets scored, " << r.supernet_evaluations
+  md << "\n"
+     << r.evolution.evaluated.size() << " subnets scored, " << r.supernet_evaluations
      << " of them (or samples) evaluated with the supernet";
   if (r.surrogate) {
     char line[200];
@@ -99,13 +108,15 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
                   r.config.predictor_remeasure_best);
     md << line;
   }
-  md << ". Pareto front (accuracy, latency, SRAM): "
-     << pareto.size() << " subnets (pareto.json).\n\n![accuracy vs SRAM](accuracy_vs_sram.svg)\n\n## Winner\n\n```\n"
-     << FormatSummary(r) << "```\n\n```json\n" << core::SubnetConfigToJson(best.config) << "```\n\n"
+  md << ". Pareto front (accuracy, latency, SRAM): " << pareto.size()
+     << " subnets (pareto.json).\n\n![accuracy vs SRAM](accuracy_vs_sram.svg)\n\n## Winner\n\n```\n"
+     << FormatSummary(r) << "```\n\n```json\n"
+     << core::SubnetConfigToJson(best.config) << "```\n\n"
      << "![per-layer memory of the winner](winner_memory.svg)\n";
-  std::vector<std::pair<std::string, std::string>> files = {
-      {"config_used.json", used.dump(2) + "\n"},   {"search_log.json", log.dump(2) + "\n"},
-      {"pareto.json", pareto.dump(2) + "\n"},      {"accuracy_vs_sram.svg", AccuracySramSvg(r)}};
+  std::vector<std::pair<std::string, std::string>> files = {{"config_used.json", used.dump(2) + "\n"},
+                                                            {"search_log.json", log.dump(2) + "\n"},
+                                                            {"pareto.json", pareto.dump(2) + "\n"},
+                                                            {"accuracy_vs_sram.svg", AccuracySramSvg(r)}};
   // A subnet of the space as its config; the plain-CNN baseline, which is in no space, as its graph.
   if (r.plain_cnn && r.best_graph) {
     files.emplace_back("best_graph.json", core::GraphToJson(*r.best_graph).dump(2) + "\n");

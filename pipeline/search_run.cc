@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -61,7 +61,9 @@ core::Result<std::optional<search::SearchState>> SavedState(const SearchRequest&
   std::string text;
   if (ranks->rank() == 0) {
     core::Result<std::optional<search::SearchState>> local = LocalSavedState(r, path, full_model);
-    text = !local.ok() ? "error:" + local.error().message : local.value() ? "state:" + search::SearchStateToJson(*local.value()) : "none:";
+    text = !local.ok()     ? "error:" + local.error().message
+           : local.value() ? "state:" + search::SearchStateToJson(*local.value())
+                           : "none:";
   }
   text = ranks->BroadcastText(text);
   if (text.rfind("error:", 0) == 0) return core::Error{text.substr(6)};
@@ -73,12 +75,14 @@ core::Result<std::optional<search::SearchState>> SavedState(const SearchRequest&
 
 // Subnet i is measured by rank i % world size, and the accuracies are gathered: every rank
 // continues with all of them, as one process would have measured them.
-search::BatchAccuracyFn SplitOverRanks(supernet::Collective& ranks, const search::AccuracyFn& measure, int& evaluations) {
+search::BatchAccuracyFn SplitOverRanks(supernet::Collective& ranks, const search::AccuracyFn& measure,
+                                       int& evaluations) {
   return [&ranks, measure, &evaluations](const std::vector<core::SubnetConfig>& configs) {
     const auto world = static_cast<size_t>(ranks.world_size()), rank = static_cast<size_t>(ranks.rank());
     const size_t per_rank = (configs.size() + world - 1) / world;
     std::vector<double> mine(per_rank, 0.0);
-    for (size_t k = 0; k < per_rank && k * world + rank < configs.size(); ++k) mine[k] = measure(configs[k * world + rank]);
+    for (size_t k = 0; k < per_rank && k * world + rank < configs.size(); ++k)
+      mine[k] = measure(configs[k * world + rank]);
     const std::vector<double> all = ranks.AllGather(mine);  // rank-major
     std::vector<double> accuracies(configs.size());
     for (size_t i = 0; i < configs.size(); ++i) accuracies[i] = all[(i % world) * per_rank + i / world];
@@ -107,7 +111,8 @@ int Nearest(const std::vector<int>& choices, int target) {
 // where it lacks them) scaled in width and resolution: the one with the most MACs that fits, as
 // a one-candidate "evolution".
 core::Result<search::EvolutionResult> ScaledMobileNetV2(const core::OfaSpace& space, const search::ResourceModel& model,
-                                                        const search::Budgets& budgets, const search::AccuracyFn& accuracy) {
+                                                        const search::Budgets& budgets,
+                                                        const search::AccuracyFn& accuracy) {
   const core::BlockChoice block{Nearest(space.kernel_choices, 3), Nearest(space.expand_choices, 6)};
   std::optional<search::Candidate> scaled;
   for (double width : space.width_choices) {
@@ -120,7 +125,8 @@ core::Result<search::EvolutionResult> ScaledMobileNetV2(const core::OfaSpace& sp
       core::Result<search::Resources> resources = model.Measure(c.config);
       if (!resources.ok()) return resources.error();
       c.resources = resources.value();
-      if (!search::WorstViolation(c.resources, budgets) && (!scaled || c.resources.macs > scaled->resources.macs)) scaled = c;
+      if (!search::WorstViolation(c.resources, budgets) && (!scaled || c.resources.macs > scaled->resources.macs))
+        scaled = c;
     }
   }
   if (!scaled) return core::Error{"infeasible budget: no scaled MobileNetV2 of the space fits"};
@@ -150,9 +156,10 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
                                                   {r.config.calibration_images, r.config.test_images});
   if (!int8.ok()) return core::Status::Fail(int8.error().message);
   const engine::Model& model = int8.value().model;
-  const std::vector<int8_t> test_input = engine::QuantizeInput(model, supernet::EngineImage(net.test_set(), 0, resolution));
-  const engine::ExportOptions options{r.out_dir + "/export", name, r.source_root, engine::KernelSet::kOptimized,
-                                      r.firmware, false};
+  const std::vector<int8_t> test_input =
+      engine::QuantizeInput(model, supernet::EngineImage(net.test_set(), 0, resolution));
+  const engine::ExportOptions options{r.out_dir + "/export",         name,       r.source_root,
+                                      engine::KernelSet::kOptimized, r.firmware, false};
   core::Result<engine::ExportResult> exported = engine::ExportModel(model, test_input, r.hw, options);
   if (!exported.ok()) return core::Status::Fail(exported.error().message);
   report.export_result = exported.value();
@@ -165,8 +172,8 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
 
 // The winning subnet with the supernet's weights (batch norm recalibrated) or fine-tuned.
 core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const search::ResourceModel& model,
-                          const latency_models::LatencyPredictor& predictor,
-                          memory_planner::PlanMode mode, const supernet::EvalOptions& bn, SearchReport& report) {
+                          const latency_models::LatencyPredictor& predictor, memory_planner::PlanMode mode,
+                          const supernet::EvalOptions& bn, SearchReport& report) {
   const search::Candidate& best = report.evolution.population.front();
   if (r.finetune_epochs > 0) {
     std::printf("fine-tuning the winner for %d epochs from lr %g...\n", r.finetune_epochs, r.finetune_lr);
@@ -184,7 +191,8 @@ core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const 
 }
 
 // The finished report: its wall time since `start`, and the output directory written.
-core::Result<SearchReport> Finished(const SearchRequest& r, SearchReport report, std::chrono::steady_clock::time_point start) {
+core::Result<SearchReport> Finished(const SearchRequest& r, SearchReport report,
+                                    std::chrono::steady_clock::time_point start) {
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
   return report;
@@ -219,7 +227,8 @@ core::Status PlainCnnBaseline(const SearchRequest& r, supernet::Trainer& net, co
   if (!best) return core::Status::Fail("infeasible budget: no scaled plain CNN fits");
   auto& [candidate, graph] = *best;
   std::printf("plain CNN baseline: width %.3f, resolution %d, %.2fM MACs; training from scratch for %d epochs...\n",
-              candidate.config.width_mult, candidate.config.resolution, candidate.resources.macs / 1e6, r.baseline_epochs);
+              candidate.config.width_mult, candidate.config.resolution, candidate.resources.macs / 1e6,
+              r.baseline_epochs);
   std::fflush(stdout);
   supernet::GraphModule module(graph);
   supernet::TrainGraphModule(module, net.train_set(), net.config(), r.baseline_epochs, r.baseline_lr);
@@ -239,7 +248,8 @@ namespace {
 
 // A given subnet as the report takes a search's winner: resources checked against the budgets,
 // validation accuracy from the supernet, then quantized, exported and measured.
-core::Result<SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer& net, const search::ResourceModel& model,
+core::Result<SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer& net,
+                                       const search::ResourceModel& model,
                                        const latency_models::LatencyPredictor& predictor, memory_planner::PlanMode mode,
                                        const supernet::EvalOptions& eval, std::chrono::steady_clock::time_point start) {
   search::Candidate c;
@@ -248,7 +258,8 @@ core::Result<SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer
   if (!resources.ok()) return resources.error();
   c.resources = resources.value();
   if (const std::optional<search::Constraint> worst = search::WorstViolation(c.resources, r.budgets)) {
-    return core::Error{"the subnet exceeds the " + search::ConstraintName(*worst) + " budget (--sram-kb, --flash-kb, --latency-ms)"};
+    return core::Error{"the subnet exceeds the " + search::ConstraintName(*worst) +
+                       " budget (--sram-kb, --flash-kb, --latency-ms)"};
   }
   c.accuracy = supernet::EvaluateSubnet(net.supernet(), c.config, net.train_set(), net.validation_set(), eval);
   SearchReport report{r.hw, r.budgets, r.config, {}};
@@ -259,7 +270,8 @@ core::Result<SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer
 
 // RunSearch without the guard against a failed collective.
 core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Trainer& net,
-                                            const latency_models::LatencyLut& lut, const memory_planner::CodeSize& code) {
+                                            const latency_models::LatencyLut& lut,
+                                            const memory_planner::CodeSize& code) {
   const auto start = std::chrono::steady_clock::now();
   const bool helper = r.collective && r.collective->rank() > 0;  // measures candidates, writes nothing
   const core::OfaSpace& space = net.space();
@@ -287,7 +299,7 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   if (saved.value()) rng = search::ParseRngState(saved.value()->evolution.rng).value();  // validated
   SearchReport report{r.hw, r.budgets, r.config, ranked};
   std::printf("%s", FormatSpaceTable(report).c_str());
-  std::fflush(stdout);  // before the evolution's log lines (stderr)
+  std::fflush(stdout);        // before the evolution's log lines (stderr)
   if (r.baseline == "cnn") {  // not in the space: whether a subnet fits does not matter
     if (core::Status s = PlainCnnBaseline(r, net, full_model, predictor, mode, report); !s.ok()) return s.error();
     return Finished(r, std::move(report), start);
@@ -318,7 +330,8 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   supernet::AccuracyPredictor mlp(space, 128, r.config.seed);
   search::AccuracySource source;
   source.measure = accuracy;
-  if (r.collective && r.collective->distributed()) source.measure_many = SplitOverRanks(*r.collective, accuracy, evaluations);
+  if (r.collective && r.collective->distributed())
+    source.measure_many = SplitOverRanks(*r.collective, accuracy, evaluations);
   if (r.config.accuracy_source == "predictor" && r.baseline.empty()) {
     source.surrogate = &mlp;
     source.surrogate_samples = r.config.predictor_samples;
@@ -345,8 +358,9 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
         saved.value() ? &saved.value()->evolution : nullptr);
     if (!outcome.ok()) return outcome.error();
     if (const auto& q = outcome.value().surrogate) {
-      std::printf("accuracy predictor: %d subnets, held-out RMSE %.2f points, Kendall tau %.3f on %d held-out subnets\n",
-                  q->fitted, 100 * q->rmse, q->kendall_tau, q->held_out);
+      std::printf(
+          "accuracy predictor: %d subnets, held-out RMSE %.2f points, Kendall tau %.3f on %d held-out subnets\n",
+          q->fitted, 100 * q->rmse, q->kendall_tau, q->held_out);
       report.surrogate = *q;
     }
     evolved = outcome.value().result;

@@ -23,11 +23,13 @@ core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice)
 }
 
 core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config,
-                                                              std::shared_ptr<supernet::Collective> collective) {
+                                                               std::shared_ptr<supernet::Collective> collective) {
   const bool have = std::filesystem::exists(config.checkpoint_dir + "/checkpoint.pt");
-  core::Logger()->info(have ? "supernet: checkpoint in {}" : "supernet: no checkpoint in {}: training one (space {}, data {})",
-                       config.checkpoint_dir, config.space, config.data);
-  core::Result<std::unique_ptr<supernet::Trainer>> trainer = supernet::Trainer::Create(config, have, std::move(collective));
+  core::Logger()->info(
+      have ? "supernet: checkpoint in {}" : "supernet: no checkpoint in {}: training one (space {}, data {})",
+      config.checkpoint_dir, config.space, config.data);
+  core::Result<std::unique_ptr<supernet::Trainer>> trainer =
+      supernet::Trainer::Create(config, have, std::move(collective));
   if (!trainer.ok()) return trainer.error();
   if (core::Status s = trainer.value()->Run(); !s.ok()) return s.error();
   return trainer;

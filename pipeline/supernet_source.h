@@ -25,7 +25,7 @@ core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice)
 // or (no checkpoint) the config trained from scratch. The caller holds the checkpoint
 // directory's lock while this runs.
 // With `collective`, every rank calls this (an unfinished training runs data parallel).
-core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config,
-                                                              std::shared_ptr<supernet::Collective> collective = nullptr);
+core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(
+    const supernet::TrainConfig& config, std::shared_ptr<supernet::Collective> collective = nullptr);
 
 }  // namespace kilonas::pipeline

@@ -34,10 +34,10 @@ static inline int8_t kilonas_finish(const kilonas_conv_params* p, int32_t acc, i
 
 /* One element of kilonas_add. */
 static inline int8_t kilonas_add_one(const kilonas_add_params* p, int8_t a, int8_t b) {
-  const int32_t x = kilonas_requant((int32_t)((uint32_t)(a + p->input1_offset) << p->left_shift),
-                                       p->input1_multiplier, p->input1_shift);
-  const int32_t y = kilonas_requant((int32_t)((uint32_t)(b + p->input2_offset) << p->left_shift),
-                                       p->input2_multiplier, p->input2_shift);
+  const int32_t x = kilonas_requant((int32_t)((uint32_t)(a + p->input1_offset) << p->left_shift), p->input1_multiplier,
+                                    p->input1_shift);
+  const int32_t y = kilonas_requant((int32_t)((uint32_t)(b + p->input2_offset) << p->left_shift), p->input2_multiplier,
+                                    p->input2_shift);
   const int32_t v = kilonas_requant(x + y, p->output_multiplier, p->output_shift) + p->output_offset;
   return kilonas_clamp8(v, p->act_min, p->act_max);
 }
@@ -61,9 +61,7 @@ static inline int32_t kilonas_takes_fast_output(int32_t shift, int32_t max_shift
 /* The rounding term and output zero point of a fast-path channel with right shift r >= 1 in one
  * constant: 2^(r - 1) + zp x 2^r = (2 zp + 1) x 2^(r - 1). Adding zp x 2^r before the shift adds
  * exactly zp after it. */
-static inline int32_t kilonas_round_zp(int32_t r, int32_t zp) {
-  return (int32_t)((uint32_t)(2 * zp + 1) << (r - 1));
-}
+static inline int32_t kilonas_round_zp(int32_t r, int32_t zp) { return (int32_t)((uint32_t)(2 * zp + 1) << (r - 1)); }
 
 /* kilonas_add_one with its constants prepared once per kernel call (kilonas_add_prepare). The
  * inputs' requantization is exact for every valid model: (a + offset) << (left_shift + 1) stays

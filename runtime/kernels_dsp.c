@@ -12,9 +12,9 @@
  *
  * The accumulators are thus 2 x the reference's (the model loader bounds them below 2^30), which
  * is what SMMULR needs for TFLite's doubling high multiply; see kilonas_output_fast. */
-#include "kernel_common.h"
-
 #include <string.h>
+
+#include "kernel_common.h"
 
 /* Four (or, for P = 2, two) accumulators of one output channel. */
 typedef struct {
@@ -24,15 +24,16 @@ typedef struct {
 /* The grouped part of Core: acc += row . pixel p over `groups` groups (>= 1) of the P columns. */
 #if KILONAS_SIMD_NATIVE
 /* One group of 4 inputs: the weight word split into (w0, w2) and (w1, w3)... */
-#define KILONAS_GROUP_HEAD                 \
-  "1:\n\t"                                 \
-  "ldr %[even], [%[w]], #4\n\t"            \
-  "sxtb16 %[odd], %[even], ror #8\n\t"     \
+#define KILONAS_GROUP_HEAD             \
+  "1:\n\t"                             \
+  "ldr %[even], [%[w]], #4\n\t"        \
+  "sxtb16 %[odd], %[even], ror #8\n\t" \
   "sxtb16 %[even], %[even]\n\t"
 /* ...times one pixel's two column words. */
-#define KILONAS_PIXEL_STEP(a)                         \
-  "ldrd %[c0], %[c1], [%[col]], #8\n\t"               \
-  "smlad %[" #a "], %[even], %[c0], %[" #a "]\n\t"    \
+#define KILONAS_PIXEL_STEP(a)              \
+  "ldrd %[c0], %[c1], [%[col]], #8\n\t"    \
+  "smlad %[" #a "], %[even], %[c0], %[" #a \
+  "]\n\t"                                  \
   "smlad %[" #a "], %[odd], %[c1], %[" #a "]\n\t"
 #define KILONAS_GROUP_TAIL \
   "cmp %[col], %[end]\n\t" \
@@ -159,14 +160,14 @@ typedef void (*OutputsFn)(const kilonas_conv_params* p, const kilonas_add_params
 
 #define KILONAS_OUTPUTS(name, P, fast, with_add)                                                                  \
   static void name(const kilonas_conv_params* p, const kilonas_add_params* add, const kilonas_add_fast* add_fast, \
-                   const int16_t* columns, int32_t n, int32_t row, Pixels o, int32_t cout) {                     \
-    Outputs(p, with_add ? add : 0, add_fast, columns, n, row, o, cout, P, fast);                                 \
+                   const int16_t* columns, int32_t n, int32_t row, Pixels o, int32_t cout) {                      \
+    Outputs(p, with_add ? add : 0, add_fast, columns, n, row, o, cout, P, fast);                                  \
   }
 #if KILONAS_SIMD_NATIVE
 /* kernels_dsp_arm.S: Outputs4Fast for Cin a multiple of 4, every operand in a register. */
 typedef struct {
   int8_t* o[4];
-  int32_t odd_zp; /* 2 x output zero point + 1 (kilonas_round_zp) */
+  int32_t odd_zp;  /* 2 x output zero point + 1 (kilonas_round_zp) */
   int32_t row_pad; /* n - row: read past each weight row */
   const int32_t* channels_end;
 } Block4;
@@ -178,7 +179,8 @@ static void Outputs4Fast(const kilonas_conv_params* p, const kilonas_add_params*
                          const int16_t* columns, int32_t n, int32_t row, Pixels o, int32_t cout) {
 #if KILONAS_SIMD_NATIVE
   if (n % 4 == 0 && n >= 4) {
-    Block4 block = {{o.o0, o.o1, o.o2, o.o3}, 2 * p->output_offset + 1, n - row, p->channels + cout * KILONAS_CHANNEL_WORDS};
+    Block4 block = {
+        {o.o0, o.o1, o.o2, o.o3}, 2 * p->output_offset + 1, n - row, p->channels + cout * KILONAS_CHANNEL_WORDS};
     kilonas_pointwise4_channels(p->weights, p->channels, (const uint32_t*)columns, (const uint32_t*)columns + n / 4 * 8,
                                 &block);
     return;
@@ -333,8 +335,8 @@ static void FillConv(const kilonas_conv_params* p, const int8_t* in, const kilon
 void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                         const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch) {
   const int32_t P = p->block_pixels == 4 ? 4 : 2;
-  const OutputsFn outputs = P == 4 ? (p->fast_requant ? Outputs4Fast : Outputs4General)
-                                   : (p->fast_requant ? Outputs2Fast : Outputs2General);
+  const OutputsFn outputs =
+      P == 4 ? (p->fast_requant ? Outputs4Fast : Outputs4General) : (p->fast_requant ? Outputs2Fast : Outputs2General);
   const int32_t row = p->kernel * p->kernel * iv->c, n = (row + 3) / 4 * 4;
   const int32_t total = r->h * r->w;
   int32_t y = r->y0, x = r->x0;
@@ -355,8 +357,8 @@ void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const
 }
 
 void kilonas_pointwise_add_dsp(const kilonas_conv_params* p, const kilonas_add_params* a, const int8_t* in,
-                               const kilonas_view* iv, int8_t* residual, const kilonas_view* rv,
-                               const kilonas_rect* r, int16_t* scratch) {
+                               const kilonas_view* iv, int8_t* residual, const kilonas_view* rv, const kilonas_rect* r,
+                               int16_t* scratch) {
   kilonas_add_fast add_fast;
   kilonas_add_prepare(a, &add_fast);
   RunPointwise(p, a, &add_fast, in, iv, residual, rv, r, scratch,

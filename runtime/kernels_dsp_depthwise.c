@@ -13,10 +13,10 @@
  *
  * Word reads go up to 3 bytes past a window row, hence the scratch's 4 bytes of slack
  * (core::ScratchBytes); the taps there are 0. */
-#include "kernel_common.h"
-
 #include <stddef.h>
 #include <string.h>
+
+#include "kernel_common.h"
 
 enum { kMaxKernel = 7, kMaxGroups = (kMaxKernel + 3) / 4 };
 
@@ -72,7 +72,7 @@ KILONAS_ALWAYS_INLINE int8_t Output(const kilonas_conv_params* p, int32_t acc2, 
 /* Two neighbouring stride-1 outputs (the second window one byte right) for a kernel of K, each
  * tap word loaded once for both. */
 KILONAS_ALWAYS_INLINE void TwoOutputs(const int8_t* window, int32_t sw, const uint32_t* taps, int32_t bias, int32_t* a0,
-                                int32_t* a1, const int K) {
+                                      int32_t* a1, const int K) {
   const int32_t groups = (K + 3) / 4;
   int32_t x0 = bias, x1 = bias;
 #pragma GCC unroll 7
@@ -150,8 +150,9 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
 #if KILONAS_SIMD_NATIVE
     if (fast && width >= 2 && stride == 1 && K) {
       const int32_t pairs = width / 2;
-      (K == 7 ? kilonas_dw7x7_s1_pairs : K == 5 ? kilonas_dw5x5_s1_pairs : kilonas_dw3x3_s1_pairs)(
-          window, o, window + 2 * pairs, &q);
+      (K == 7   ? kilonas_dw7x7_s1_pairs
+       : K == 5 ? kilonas_dw5x5_s1_pairs
+                : kilonas_dw3x3_s1_pairs)(window, o, window + 2 * pairs, &q);
       n = 2 * pairs + single;
       window += 2 * pairs;
       o += 2 * pairs * c;
@@ -179,10 +180,10 @@ KILONAS_ALWAYS_INLINE void Channel(const kilonas_conv_params* p, int8_t* buf, co
 typedef void (*ChannelFn)(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv, const kilonas_view* ov,
                           const kilonas_rect* r, const int8_t* scratch, int32_t sw, const uint32_t* taps, int32_t ch);
 
-#define KILONAS_CHANNEL(name, K, fast)                                                                          \
-  static void name(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv, const kilonas_view* ov, \
+#define KILONAS_CHANNEL(name, K, fast)                                                                           \
+  static void name(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv, const kilonas_view* ov,    \
                    const kilonas_rect* r, const int8_t* scratch, int32_t sw, const uint32_t* taps, int32_t ch) { \
-    Channel(p, buf, iv, ov, r, scratch, sw, taps, ch, K, fast);                                                \
+    Channel(p, buf, iv, ov, r, scratch, sw, taps, ch, K, fast);                                                  \
   }
 KILONAS_CHANNEL(Channel3Fast, 3, 1)
 KILONAS_CHANNEL(Channel5Fast, 5, 1)

@@ -9,9 +9,9 @@
  * one SMLAD takes the first two taps of a kernel row and SMLABB / SMLATT the third. Pixels
  * outside the tensor read as the zero point (whose product the bias's folded input offset
  * cancels). */
-#include "kernel_common.h"
-
 #include <stddef.h>
+
+#include "kernel_common.h"
 
 /* Four channels' constants and the walk's pitches. Per kernel row: the doubled tap pairs
  * (w0, w1) of c0..c3, then the third taps (w2 of c0, w2 of c2) and (w2 of c1, w2 of c3).
@@ -62,8 +62,7 @@ static void PackQuadTaps(const QuadTaps* taps, Quad* q) {
  * taps' products with the input zero point go into the bias, the other taps move up / left so
  * that the window starts one row lower / one pixel further right, and the row / column this
  * window then reads past the original one gets zero taps. */
-static void DroppedQuad(const Quad* q, const QuadTaps* taps, int32_t zero_point, int drop_row, int drop_col,
-                        Quad* d) {
+static void DroppedQuad(const Quad* q, const QuadTaps* taps, int32_t zero_point, int drop_row, int drop_col, Quad* d) {
   const int32_t(*t)[3][4] = taps->t;
   QuadTaps u;
   *d = *q;

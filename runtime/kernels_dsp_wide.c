@@ -126,14 +126,12 @@ KILONAS_ALWAYS_INLINE void WideChannelsOf(const kilonas_conv_params* p, const ki
 }
 
 static void WideChannels(const kilonas_conv_params* p, const kilonas_add_params* add, const kilonas_add_fast* f,
-                         const uint32_t* columns, int32_t groups, int32_t first, int32_t cout, int8_t* o0,
-                         int8_t* o1) {
+                         const uint32_t* columns, int32_t groups, int32_t first, int32_t cout, int8_t* o0, int8_t* o1) {
   WideChannelsOf(p, add, f, columns, groups, first, cout, o0, o1, 0);
 }
 
-static void WideChannelsFastAdd(const kilonas_conv_params* p, const kilonas_add_params* add,
-                                const kilonas_add_fast* f, const uint32_t* columns, int32_t groups, int32_t cout,
-                                int8_t* o0, int8_t* o1) {
+static void WideChannelsFastAdd(const kilonas_conv_params* p, const kilonas_add_params* add, const kilonas_add_fast* f,
+                                const uint32_t* columns, int32_t groups, int32_t cout, int8_t* o0, int8_t* o1) {
   WideChannelsOf(p, add, f, columns, groups, 0, cout, o0, o1, 1);
 }
 

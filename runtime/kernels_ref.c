@@ -2,8 +2,8 @@
  * generated firmware must match them bit for bit. */
 #include "kernel_common.h"
 
-void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
-                        int8_t* out, const kilonas_view* ov, const kilonas_rect* r) {
+void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                        const kilonas_view* ov, const kilonas_rect* r) {
   const int32_t k = p->kernel, cin = iv->c;
   for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
     for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
@@ -46,19 +46,19 @@ static void PointwiseRef(const kilonas_conv_params* p, const kilonas_add_params*
   }
 }
 
-void kilonas_pointwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
-                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r) {
+void kilonas_pointwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                           const kilonas_view* ov, const kilonas_rect* r) {
   PointwiseRef(p, 0, in, iv, out, ov, r);
 }
 
-void kilonas_pointwise_add_ref(const kilonas_conv_params* p, const kilonas_add_params* a,
-                               const int8_t* in, const kilonas_view* iv, int8_t* residual,
-                               const kilonas_view* rv, const kilonas_rect* r) {
+void kilonas_pointwise_add_ref(const kilonas_conv_params* p, const kilonas_add_params* a, const int8_t* in,
+                               const kilonas_view* iv, int8_t* residual, const kilonas_view* rv,
+                               const kilonas_rect* r) {
   PointwiseRef(p, a, in, iv, residual, rv, r);
 }
 
-void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
-                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r) {
+void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                           const kilonas_view* ov, const kilonas_rect* r) {
   const int32_t k = p->kernel, c = iv->c;
   for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
     for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
@@ -166,8 +166,8 @@ void kilonas_avg_pool_ref(const kilonas_conv_params* p, const int8_t* in, const 
   }
 }
 
-void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels,
-                             int32_t channels, int8_t* out) {
+void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels, int32_t channels,
+                             int8_t* out) {
   for (int32_t ch = 0; ch < channels; ++ch) {
     int32_t acc = 0;
     for (int32_t i = 0; i < pixels; ++i) acc += in[i * channels + ch] + p->input_offset;
@@ -175,8 +175,7 @@ void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int
   }
 }
 
-void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
-                             int32_t out_n) {
+void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out, int32_t out_n) {
   for (int32_t o = 0; o < out_n; ++o) {
     const int8_t* w = p->weights + o * in_n;
     int32_t acc = p->bias[o];

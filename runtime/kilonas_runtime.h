@@ -39,12 +39,12 @@ typedef struct {
    * weights), multiplier, shift}. The input offset folded into the bias lets them multiply raw
    * inputs (zero padding becomes the zero point), and the doubled accumulator feeds SMMULR. */
   const int32_t* channels;
-  int32_t fast_requant;      /* kilonas_fast_requant */
-  int32_t input_offset;      /* minus the input zero point */
-  int32_t output_offset;     /* the output zero point */
-  int32_t act_min, act_max;  /* fused activation clamp, quantized */
+  int32_t fast_requant;     /* kilonas_fast_requant */
+  int32_t input_offset;     /* minus the input zero point */
+  int32_t output_offset;    /* the output zero point */
+  int32_t act_min, act_max; /* fused activation clamp, quantized */
   int32_t kernel, stride, pad;
-  int32_t in_h, in_w; /* the whole input tensor: where zero padding starts */
+  int32_t in_h, in_w;   /* the whole input tensor: where zero padding starts */
   int32_t block_pixels; /* conv2d_dsp: output pixels per block, 2 or 4 (its scratch is sized for it) */
 } kilonas_conv_params;
 
@@ -90,9 +90,9 @@ int32_t kilonas_requantize(int32_t x, int32_t multiplier, int32_t shift);
 /* The optimized kernels' channel words (kilonas_conv_params.channels) of a layer: weights as in
  * kilonas_conv_params (depthwise: [k][k][C], per_channel = k x k), input_offset minus the input
  * zero point; writes channels x KILONAS_CHANNEL_WORDS words. Run at export, not on the device. */
-void kilonas_channel_words(const int8_t* weights, const int32_t* bias, const int32_t* multiplier,
-                           const int32_t* shift, int32_t channels, int32_t per_channel, int32_t depthwise,
-                           int32_t input_offset, int32_t* words);
+void kilonas_channel_words(const int8_t* weights, const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
+                           int32_t channels, int32_t per_channel, int32_t depthwise, int32_t input_offset,
+                           int32_t* words);
 
 /* kilonas_conv_params.fast_requant of a layer: 1 when every shift is at most max_shift and at
  * least KILONAS_MIN_FAST_SHIFT and the activation range is the whole int8 range, which lets the
@@ -110,12 +110,12 @@ int32_t kilonas_left_shift_headroom(const int8_t* weights, const int32_t* bias, 
                                     int32_t depthwise);
 
 /* ---- Portable reference kernels (always built). Scratch: none. ---- */
-void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
-                        int8_t* out, const kilonas_view* ov, const kilonas_rect* r);
-void kilonas_pointwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
-                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r);
-void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
-                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r);
+void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                        const kilonas_view* ov, const kilonas_rect* r);
+void kilonas_pointwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                           const kilonas_view* ov, const kilonas_rect* r);
+void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                           const kilonas_view* ov, const kilonas_rect* r);
 /* In place: the output view lies over the input buffer `buf`; channel by channel the input
  * channel is copied with a zero-point ring of `pad` into scratch
  * ((iv->h + 2 pad) x (iv->w + 2 pad) bytes), then that channel's outputs are written. */
@@ -127,28 +127,26 @@ void kilonas_add(const kilonas_add_params* p, const int8_t* a, const kilonas_vie
                  const kilonas_view* bv, int8_t* out, const kilonas_view* ov, const kilonas_rect* r);
 /* Pointwise conv whose output y is added to `residual` in place: residual = add(residual, y),
  * bit-identical to kilonas_pointwise_ref followed by kilonas_add (input1 = residual). */
-void kilonas_pointwise_add_ref(const kilonas_conv_params* p, const kilonas_add_params* a,
-                               const int8_t* in, const kilonas_view* iv, int8_t* residual,
-                               const kilonas_view* rv, const kilonas_rect* r);
+void kilonas_pointwise_add_ref(const kilonas_conv_params* p, const kilonas_add_params* a, const int8_t* in,
+                               const kilonas_view* iv, int8_t* residual, const kilonas_view* rv, const kilonas_rect* r);
 /* TFLite's int8 average pool over a kernel x kernel window at `stride`, padded by `pad`: the mean
  * of the raw values of the window's pixels inside the input (padding not counted), rounded half
  * away from zero, clamped to [act_min, act_max]. The output keeps the input's scale and zero
  * point, so no offsets or multipliers are read. */
 void kilonas_avg_pool_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                           const kilonas_view* ov, const kilonas_rect* r);
-void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels,
-                             int32_t channels, int8_t* out);
-void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
-                             int32_t out_n);
+void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels, int32_t channels,
+                             int8_t* out);
+void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out, int32_t out_n);
 
 /* ---- SMLAD kernels (DSP extension of Cortex-M4/M7; portable emulation elsewhere). ---- */
 /* Scratch: block_pixels x kernel^2 x Cin int16 (im2col columns), then kernel^2 x Cin int8 rounded
  * up to 4. */
-void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
-                        int8_t* out, const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
+void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                        const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
 /* Scratch: 4 x Cin int16 (four input pixels). */
-void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
-                           int8_t* out, const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
+void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                           const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
 /* Reads `channels` and weights in the layout kilonas_fully_connected_dsp_constants makes.
  * Scratch: in_n / 4 x 8 bytes (two words per group of four inputs). */
 void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
@@ -163,20 +161,20 @@ void kilonas_fully_connected_dsp_constants(int8_t* weights, int32_t rows, int32_
  * kilonas_depthwise_inplace plus 4 bytes. */
 void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
                                    const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch);
-void kilonas_pointwise_add_dsp(const kilonas_conv_params* p, const kilonas_add_params* a,
-                               const int8_t* in, const kilonas_view* iv, int8_t* residual,
-                               const kilonas_view* rv, const kilonas_rect* r, int16_t* scratch);
+void kilonas_pointwise_add_dsp(const kilonas_conv_params* p, const kilonas_add_params* a, const int8_t* in,
+                               const kilonas_view* iv, int8_t* residual, const kilonas_view* rv, const kilonas_rect* r,
+                               int16_t* scratch);
 
 /* Pointwise with wide weights (kernels_dsp_wide.c), faster for twice the weights' flash: reads
  * `weights` (int16, word aligned) and `channels` (KILONAS_WIDE_RECORD words per channel) in the
  * layout kilonas_pointwise_wide_constants makes. Scratch: 2 x ceil(Cin / 4) x 8 bytes (two
  * pixels' q15 inputs). */
 #define KILONAS_WIDE_RECORD 4
-void kilonas_pointwise_wide_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv,
-                                int8_t* out, const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
-void kilonas_pointwise_add_wide_dsp(const kilonas_conv_params* p, const kilonas_add_params* a,
-                                    const int8_t* in, const kilonas_view* iv, int8_t* residual,
-                                    const kilonas_view* rv, const kilonas_rect* r, int16_t* scratch);
+void kilonas_pointwise_wide_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                                const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
+void kilonas_pointwise_add_wide_dsp(const kilonas_conv_params* p, const kilonas_add_params* a, const int8_t* in,
+                                    const kilonas_view* iv, int8_t* residual, const kilonas_view* rv,
+                                    const kilonas_rect* r, int16_t* scratch);
 /* A pointwise layer's plain weights ([cout][cin]) and channel words (kilonas_channel_words) as
  * the wide kernel reads them: `wide` gets cout x ceil(cin / 4) x 4 int16, the weights doubled
  * (per pair of channels and group of four inputs, each channel's (w0, w2), (w1, w3); an odd last

@@ -27,9 +27,15 @@ static inline int32_t kilonas_smmlar(int32_t a, int32_t b, int32_t acc) {
   __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
-static inline int32_t kilonas_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
-static inline int32_t kilonas_smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb((int32_t)a, (int32_t)b, acc); }
-static inline int32_t kilonas_smlatt(uint32_t a, uint32_t b, int32_t acc) { return __smlatt((int32_t)a, (int32_t)b, acc); }
+static inline int32_t kilonas_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlabb((int32_t)a, (int32_t)b, acc);
+}
+static inline int32_t kilonas_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlatb((int32_t)a, (int32_t)b, acc);
+}
+static inline int32_t kilonas_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlatt((int32_t)a, (int32_t)b, acc);
+}
 /* (low: a's low half, high: b's low half) and (low: b's high half, high: a's high half). */
 static inline uint32_t kilonas_pkhbt16(uint32_t a, uint32_t b) {
   uint32_t r;
@@ -69,9 +75,7 @@ static inline uint32_t kilonas_ssub16(uint32_t a, uint32_t b) {
 }
 static inline int32_t kilonas_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 /* High word of a * b, rounded: (a * b + 2^31) >> 32. */
-static inline int32_t kilonas_smmulr(int32_t a, int32_t b) {
-  return (int32_t)(((int64_t)a * b + (1ll << 31)) >> 32);
-}
+static inline int32_t kilonas_smmulr(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b + (1ll << 31)) >> 32); }
 /* acc + the rounded high word of a * b (SMMLAR adds acc x 2^32 before rounding, which cannot
  * change the rounding), wrapping. */
 static inline int32_t kilonas_smmlar(int32_t a, int32_t b, int32_t acc) {

@@ -53,9 +53,9 @@ core::SubnetConfig Crossover(const core::OfaSpace& space, const core::SubnetConf
       if (in_a && in_b) {
         blocks.push_back(Chance(0.5, rng) ? a.stages[s][i] : b.stages[s][i]);
       } else {
-        blocks.push_back(in_a ? a.stages[s][i] : in_b ? b.stages[s][i]
-                                                      : core::BlockChoice{Pick(space.kernel_choices, rng),
-                                                                          Pick(space.expand_choices, rng)});
+        blocks.push_back(in_a   ? a.stages[s][i]
+                         : in_b ? b.stages[s][i]
+                                : core::BlockChoice{Pick(space.kernel_choices, rng), Pick(space.expand_choices, rng)});
       }
     }
     child.stages[s] = std::move(blocks);
@@ -150,8 +150,9 @@ core::Result<std::vector<SpaceChoice>> RankSpaces(const ResourceModel& model, co
       choices.push_back(choice);
     }
   }
-  std::stable_sort(choices.begin(), choices.end(),
-                   [](const SpaceChoice& a, const SpaceChoice& b) { return a.mean_feasible_macs > b.mean_feasible_macs; });
+  std::stable_sort(choices.begin(), choices.end(), [](const SpaceChoice& a, const SpaceChoice& b) {
+    return a.mean_feasible_macs > b.mean_feasible_macs;
+  });
   return choices;
 }
 
@@ -181,8 +182,8 @@ BatchAccuracyFn OneByOne(AccuracyFn accuracy) {
   };
 }
 
-core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const BatchAccuracyFn& accuracy,
-                                     const EvolutionConfig& config, std::mt19937& rng,
+core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets,
+                                     const BatchAccuracyFn& accuracy, const EvolutionConfig& config, std::mt19937& rng,
                                      const std::function<void(const EvolutionState&)>& on_generation,
                                      const EvolutionState* resume) {
   const core::OfaSpace& space = model.space();
@@ -246,13 +247,13 @@ core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& 
     if (generation >= config.generations) break;
     population.resize(static_cast<size_t>(std::min<int>(parents, static_cast<int>(population.size()))));
     const std::vector<Candidate> elite = population;
-    core::Result<std::vector<Candidate>> mutated = DrawFeasible(
-        model, budgets, mutations, config.max_attempts * std::max(1, mutations),
-        [&] { return Mutate(space, Pick(elite, rng).config, config.mutation_probability, rng); });
+    core::Result<std::vector<Candidate>> mutated =
+        DrawFeasible(model, budgets, mutations, config.max_attempts * std::max(1, mutations),
+                     [&] { return Mutate(space, Pick(elite, rng).config, config.mutation_probability, rng); });
     if (!mutated.ok()) return mutated.error();
-    core::Result<std::vector<Candidate>> crossed = DrawFeasible(
-        model, budgets, children - mutations, config.max_attempts * std::max(1, children - mutations),
-        [&] { return Crossover(space, Pick(elite, rng).config, Pick(elite, rng).config, rng); });
+    core::Result<std::vector<Candidate>> crossed =
+        DrawFeasible(model, budgets, children - mutations, config.max_attempts * std::max(1, children - mutations),
+                     [&] { return Crossover(space, Pick(elite, rng).config, Pick(elite, rng).config, rng); });
     if (!crossed.ok()) return crossed.error();
     score(mutated.value());
     score(crossed.value());
@@ -307,7 +308,8 @@ std::vector<Candidate> ParetoFront(const std::vector<Candidate>& candidates) {
         break;
       }
     }
-    const bool duplicate = std::any_of(front.begin(), front.end(), [&](const Candidate& f) { return f.config == c.config; });
+    const bool duplicate =
+        std::any_of(front.begin(), front.end(), [&](const Candidate& f) { return f.config == c.config; });
     if (!dominated && !duplicate) front.push_back(c);
   }
   std::sort(front.begin(), front.end(), [](const Candidate& a, const Candidate& b) { return a.accuracy > b.accuracy; });

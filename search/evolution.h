@@ -101,12 +101,13 @@ core::Result<std::vector<Candidate>> DrawFeasible(const ResourceModel& model, co
 // `on_generation` (optional) sees the state after each generation, e.g. to checkpoint it.
 // With `resume`, continues from that state (rng must hold resume->rng).
 // Each generation's new candidates are scored in one call of `accuracy`.
-core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const BatchAccuracyFn& accuracy,
-                                     const EvolutionConfig& config, std::mt19937& rng,
+core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets,
+                                     const BatchAccuracyFn& accuracy, const EvolutionConfig& config, std::mt19937& rng,
                                      const std::function<void(const EvolutionState&)>& on_generation = nullptr,
                                      const EvolutionState* resume = nullptr);
-inline core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets, const AccuracyFn& accuracy,
-                                            const EvolutionConfig& config, std::mt19937& rng,
+inline core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets,
+                                            const AccuracyFn& accuracy, const EvolutionConfig& config,
+                                            std::mt19937& rng,
                                             const std::function<void(const EvolutionState&)>& on_generation = nullptr,
                                             const EvolutionState* resume = nullptr) {
   return Evolve(model, budgets, OneByOne(accuracy), config, rng, on_generation, resume);

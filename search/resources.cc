@@ -9,8 +9,8 @@
 
 namespace kilonas::search {
 
-core::Result<Budgets> BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb, std::optional<double> flash_kb,
-                                 std::optional<double> latency_ms) {
+core::Result<Budgets> BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb,
+                                 std::optional<double> flash_kb, std::optional<double> latency_ms) {
   for (const auto& [name, value, limit] : {std::tuple{"SRAM budget (kB)", sram_kb, double(1 << 30)},
                                            std::tuple{"flash budget (kB)", flash_kb, double(1 << 30)},
                                            std::tuple{"latency budget (ms)", latency_ms, 1e9}}) {

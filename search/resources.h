@@ -23,14 +23,14 @@ struct Budgets {
 
 // Budgets of a profile, with optional overrides in kB / ms. An override must be a finite number
 // > 0 (the config's rule for latency_ms) and at most 2^30 kB / 1e9 ms: the error names it.
-core::Result<Budgets> BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb, std::optional<double> flash_kb,
-                                 std::optional<double> latency_ms);
+core::Result<Budgets> BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb,
+                                 std::optional<double> flash_kb, std::optional<double> latency_ms);
 
 struct Resources {
   int64_t sram_bytes = 0;  // planned arena, input counted
   int64_t flash_bytes = 0;
-  double latency_ms = 0;      // LUT-priced kernel calls of the deployed plan
-  int latency_misses = 0;     // of those calls, priced by the LUT's fallback model
+  double latency_ms = 0;   // LUT-priced kernel calls of the deployed plan
+  int latency_misses = 0;  // of those calls, priced by the LUT's fallback model
   int64_t macs = 0;
 };
 

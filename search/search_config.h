@@ -21,7 +21,7 @@ struct SearchConfig {
   std::string accuracy_source = "supernet";  // or "predictor": an MLP fitted on sampled subnets
   int predictor_samples = 200;               // subnets measured with the supernet to fit it
   int predictor_remeasure_best = 3;          // best candidates measured with the supernet at the end
-  int validation_images = 1000;  // per accuracy evaluation (fixed subset of the validation split)
+  int validation_images = 1000;              // per accuracy evaluation (fixed subset of the validation split)
   int bn_batches = 2;
   int bn_batch_size = 128;
   int calibration_images = 64;  // int8 export

@@ -31,7 +31,8 @@ SearchConfig FromJson(const nlohmann::json& doc) {
     e.Fail("mutation_probability", "must be in [0, 1]");
   }
   c.evolution.mutation_ratio = e.Number("mutation_ratio");
-  if (!(c.evolution.mutation_ratio >= 0 && c.evolution.mutation_ratio <= 1)) e.Fail("mutation_ratio", "must be in [0, 1]");
+  if (!(c.evolution.mutation_ratio >= 0 && c.evolution.mutation_ratio <= 1))
+    e.Fail("mutation_ratio", "must be in [0, 1]");
   c.evolution.generations = e.IntInRange("generations", 0, 100000);
   c.evolution.max_attempts = e.IntInRange("max_attempts", 1, 1000000);
   if (e.Has("multi_objective")) c.evolution.multi_objective = e.Bool("multi_objective");

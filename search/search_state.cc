@@ -1,8 +1,9 @@
+#include "search/search_state.h"
+
 #include <cmath>
 #include <set>
 
 #include "core/checked_file.h"
-#include "search/search_state.h"
 
 namespace kilonas::search {
 namespace {
@@ -28,9 +29,12 @@ core::Status CheckCandidate(const Candidate& c, const std::string& key, const co
   const auto differs = [&](const char* field, const std::string& saved, const std::string& now) {
     return KeyError(key + "." + field, saved + ", but this profile and execution mode give " + now);
   };
-  if (r.sram_bytes != m.sram_bytes) return differs("sram_bytes", std::to_string(r.sram_bytes), std::to_string(m.sram_bytes));
-  if (r.flash_bytes != m.flash_bytes) return differs("flash_bytes", std::to_string(r.flash_bytes), std::to_string(m.flash_bytes));
-  if (r.latency_ms != m.latency_ms) return differs("latency_ms", std::to_string(r.latency_ms), std::to_string(m.latency_ms));
+  if (r.sram_bytes != m.sram_bytes)
+    return differs("sram_bytes", std::to_string(r.sram_bytes), std::to_string(m.sram_bytes));
+  if (r.flash_bytes != m.flash_bytes)
+    return differs("flash_bytes", std::to_string(r.flash_bytes), std::to_string(m.flash_bytes));
+  if (r.latency_ms != m.latency_ms)
+    return differs("latency_ms", std::to_string(r.latency_ms), std::to_string(m.latency_ms));
   if (r.latency_misses != m.latency_misses) {
     return differs("latency_lut_misses", std::to_string(r.latency_misses), std::to_string(m.latency_misses));
   }
@@ -50,12 +54,13 @@ core::Status CheckSpaces(const std::vector<SpaceChoice>& spaces, const core::Ofa
       return KeyError(key + ".width", std::to_string(c.width) + " is not a width of space '" + space.name + "'");
     }
     if (std::find(resolutions.begin(), resolutions.end(), c.resolution) == resolutions.end()) {
-      return KeyError(key + ".resolution", std::to_string(c.resolution) + " is not a resolution of space '" + space.name + "'");
+      return KeyError(key + ".resolution",
+                      std::to_string(c.resolution) + " is not a resolution of space '" + space.name + "'");
     }
     if (!seen.insert({c.width, c.resolution}).second) return KeyError(key, "listed twice");
     if (c.samples != stage1_samples) {
-      return KeyError(key + ".samples", std::to_string(c.samples) + ", the config's stage1_samples is " +
-                                            std::to_string(stage1_samples));
+      return KeyError(key + ".samples",
+                      std::to_string(c.samples) + ", the config's stage1_samples is " + std::to_string(stage1_samples));
     }
     if (c.feasible < 0 || c.feasible > c.samples) return KeyError(key + ".feasible", "not in [0, samples]");
     if (!std::isfinite(c.mean_feasible_macs) || c.mean_feasible_macs < 0) {
@@ -66,15 +71,16 @@ core::Status CheckSpaces(const std::vector<SpaceChoice>& spaces, const core::Ofa
     return KeyError("spaces", std::to_string(seen.size()) + " sub-spaces, stage 1 ranks " +
                                   std::to_string(space.width_choices.size() * space.resolution_choices.size()));
   }
-  if (!ChooseSpace(spaces)) return KeyError("spaces", "no sub-space has a feasible sample, yet the evolution ran in one");
+  if (!ChooseSpace(spaces))
+    return KeyError("spaces", "no sub-space has a feasible sample, yet the evolution ran in one");
   return core::Status::Ok();
 }
 
 core::Status CheckEvolution(const EvolutionState& e, const core::OfaSpace& sub, const ResourceModel& model,
                             const EvolutionConfig& config) {
   if (e.generation < 0 || e.generation > config.generations) {
-    return KeyError("generation", std::to_string(e.generation) + " is not in [0, " + std::to_string(config.generations) +
-                                      "] (the config's generations)");
+    return KeyError("generation", std::to_string(e.generation) + " is not in [0, " +
+                                      std::to_string(config.generations) + "] (the config's generations)");
   }
   if (core::Result<std::mt19937> rng = ParseRngState(e.rng); !rng.ok()) return KeyError("rng", rng.error().message);
   const EvolutionResult& r = e.result;
@@ -95,7 +101,8 @@ core::Status CheckEvolution(const EvolutionState& e, const core::OfaSpace& sub, 
   }
   for (size_t i = 0; i < r.log.size(); ++i) {
     const std::string at = "log[" + std::to_string(i) + "]";
-    if (r.log[i].generation != static_cast<int>(i)) return KeyError(at + ".generation", "expected " + std::to_string(i));
+    if (r.log[i].generation != static_cast<int>(i))
+      return KeyError(at + ".generation", "expected " + std::to_string(i));
     if (core::Status s = CheckCandidate(r.log[i].best, at + ".best", sub, model); !s.ok()) return s;
   }
   return core::Status::Ok();
@@ -103,8 +110,8 @@ core::Status CheckEvolution(const EvolutionState& e, const core::OfaSpace& sub, 
 
 }  // namespace
 
-core::Status ValidateSearchState(const SearchState& state, const ResourceModel& full_model, const EvolutionConfig& config,
-                                 int stage1_samples) {
+core::Status ValidateSearchState(const SearchState& state, const ResourceModel& full_model,
+                                 const EvolutionConfig& config, int stage1_samples) {
   const core::OfaSpace& space = full_model.space();
   if (core::Status s = CheckSpaces(state.spaces, space, stage1_samples); !s.ok()) return s;
   const SpaceChoice& chosen = *ChooseSpace(state.spaces);

@@ -24,8 +24,8 @@ core::Result<SearchState> ParseSearchState(const std::string& text, const std::s
 // complete, the population of the config's size, and every candidate a subnet of the chosen
 // sub-space with an accuracy in [0, 1] and exactly the resources `full_model` measures for it.
 // Errors name the key.
-core::Status ValidateSearchState(const SearchState& state, const ResourceModel& full_model, const EvolutionConfig& config,
-                                 int stage1_samples);
+core::Status ValidateSearchState(const SearchState& state, const ResourceModel& full_model,
+                                 const EvolutionConfig& config, int stage1_samples);
 
 // search_state.json with its manifest (core/checked_file.h): a state is written after every
 // generation and read back verified and parsed.

@@ -3,9 +3,7 @@
 #include "search/search_state.h"
 
 namespace kilonas::search {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 nlohmann::ordered_json CandidateToJson(const Candidate& c) {
   return {{"subnet", nlohmann::ordered_json::parse(core::SubnetConfigToJson(c.config))},
@@ -22,7 +20,8 @@ namespace {
 Candidate CandidateFromJson(const nlohmann::json& doc, const std::string& path) {
   core::ObjectReader r(doc, path);
   Candidate c;
-  core::Result<core::SubnetConfig> config = core::ParseSubnetConfigUnvalidated(r.Object("subnet").dump(), path + ".subnet");
+  core::Result<core::SubnetConfig> config =
+      core::ParseSubnetConfigUnvalidated(r.Object("subnet").dump(), path + ".subnet");
   if (!config.ok()) throw core::JsonError(config.error().message);
   c.config = config.value();
   c.accuracy = r.Number("accuracy");
@@ -38,7 +37,8 @@ Candidate CandidateFromJson(const nlohmann::json& doc, const std::string& path) 
 std::vector<Candidate> Candidates(core::ObjectReader& r, const std::string& key) {
   std::vector<Candidate> out;
   const nlohmann::json& array = r.Array(key);
-  for (size_t i = 0; i < array.size(); ++i) out.push_back(CandidateFromJson(array[i], r.PathOf(key) + "[" + std::to_string(i) + "]"));
+  for (size_t i = 0; i < array.size(); ++i)
+    out.push_back(CandidateFromJson(array[i], r.PathOf(key) + "[" + std::to_string(i) + "]"));
   return out;
 }
 
@@ -50,8 +50,8 @@ SearchState FromJson(const nlohmann::json& doc) {
   const nlohmann::json& spaces = r.Array("spaces");
   for (size_t i = 0; i < spaces.size(); ++i) {
     core::ObjectReader c(spaces[i], "spaces[" + std::to_string(i) + "]");
-    s.spaces.push_back({c.Number("width"), c.Int("resolution"), c.Int("samples"), c.Int("feasible"), c.Number("mean_feasible_macs"),
-                        c.Has("shrunk") && c.Bool("shrunk")});
+    s.spaces.push_back({c.Number("width"), c.Int("resolution"), c.Int("samples"), c.Int("feasible"),
+                        c.Number("mean_feasible_macs"), c.Has("shrunk") && c.Bool("shrunk")});
     c.RejectUnknownKeys();
   }
   s.evolution.generation = r.Int("generation");
@@ -82,20 +82,27 @@ std::string SearchStateToJson(const SearchState& s) {
   doc["fingerprint"] = s.fingerprint;
   doc["spaces"] = nlohmann::ordered_json::array();
   for (const SpaceChoice& c : s.spaces) {
-    doc["spaces"].push_back({{"width", c.width}, {"resolution", c.resolution}, {"samples", c.samples},
-                             {"feasible", c.feasible}, {"mean_feasible_macs", c.mean_feasible_macs}, {"shrunk", c.shrunk}});
+    doc["spaces"].push_back({{"width", c.width},
+                             {"resolution", c.resolution},
+                             {"samples", c.samples},
+                             {"feasible", c.feasible},
+                             {"mean_feasible_macs", c.mean_feasible_macs},
+                             {"shrunk", c.shrunk}});
   }
   doc["generation"] = s.evolution.generation;
   doc["rng"] = s.evolution.rng;
   for (const char* key : {"population", "evaluated"}) {
-    const std::vector<Candidate>& list = std::string(key) == "population" ? s.evolution.result.population : s.evolution.result.evaluated;
+    const std::vector<Candidate>& list =
+        std::string(key) == "population" ? s.evolution.result.population : s.evolution.result.evaluated;
     doc[key] = nlohmann::ordered_json::array();
     for (const Candidate& c : list) doc[key].push_back(CandidateToJson(c));
   }
   doc["log"] = nlohmann::ordered_json::array();
   for (const GenerationLog& g : s.evolution.result.log) {
-    doc["log"].push_back({{"generation", g.generation}, {"best_accuracy", g.best_accuracy},
-                          {"mean_accuracy", g.mean_accuracy}, {"best", CandidateToJson(g.best)}});
+    doc["log"].push_back({{"generation", g.generation},
+                          {"best_accuracy", g.best_accuracy},
+                          {"mean_accuracy", g.mean_accuracy},
+                          {"best", CandidateToJson(g.best)}});
   }
   return doc.dump() + "\n";
 }

@@ -32,8 +32,10 @@ std::vector<core::SubnetConfig> Reductions(const core::SubnetConfig& config, con
     change(smaller);
     out.push_back(std::move(smaller));
   };
-  if (auto w = NextSmaller(choices.width_choices, config.width_mult)) add([&](core::SubnetConfig& s) { s.width_mult = *w; });
-  if (auto r = NextSmaller(choices.resolution_choices, config.resolution)) add([&](core::SubnetConfig& s) { s.resolution = *r; });
+  if (auto w = NextSmaller(choices.width_choices, config.width_mult))
+    add([&](core::SubnetConfig& s) { s.width_mult = *w; });
+  if (auto r = NextSmaller(choices.resolution_choices, config.resolution))
+    add([&](core::SubnetConfig& s) { s.resolution = *r; });
   for (size_t s = 0; s < config.stages.size() && s < choices.stages.size(); ++s) {
     const int depth = static_cast<int>(config.stages[s].size());
     if (auto d = NextSmaller(choices.stages[s].depth_choices, depth)) {
@@ -41,8 +43,10 @@ std::vector<core::SubnetConfig> Reductions(const core::SubnetConfig& config, con
     }
     for (size_t b = 0; b < config.stages[s].size(); ++b) {
       const core::BlockChoice block = config.stages[s][b];
-      if (auto k = NextSmaller(choices.kernel_choices, block.kernel)) add([&](core::SubnetConfig& c) { c.stages[s][b].kernel = *k; });
-      if (auto e = NextSmaller(choices.expand_choices, block.expand)) add([&](core::SubnetConfig& c) { c.stages[s][b].expand = *e; });
+      if (auto k = NextSmaller(choices.kernel_choices, block.kernel))
+        add([&](core::SubnetConfig& c) { c.stages[s][b].kernel = *k; });
+      if (auto e = NextSmaller(choices.expand_choices, block.expand))
+        add([&](core::SubnetConfig& c) { c.stages[s][b].expand = *e; });
     }
   }
   return out;

@@ -10,11 +10,11 @@
 
 namespace kilonas::search {
 
-// `c` made smaller one random step at a time (a stage drops its last blocks to its next smaller depth; a block's kernel or
-// expansion, the width or the resolution takes the next smaller choice of `choices`) until it
-// meets every budget; nullopt when no step is left and it still does not. The steps are drawn
-// from a generator seeded by the subnet itself, so candidates can be repaired in parallel
-// without touching the search's RNG and the result does not depend on the thread count.
+// `c` made smaller one random step at a time (a stage drops its last blocks to its next smaller depth; a block's kernel
+// or expansion, the width or the resolution takes the next smaller choice of `choices`) until it meets every budget;
+// nullopt when no step is left and it still does not. The steps are drawn from a generator seeded by the subnet itself,
+// so candidates can be repaired in parallel without touching the search's RNG and the result does not depend on the
+// thread count.
 core::Result<std::optional<Candidate>> ShrinkToFit(const ResourceModel& model, const Budgets& budgets, Candidate c,
                                                    const core::OfaSpace& choices);
 

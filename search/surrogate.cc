@@ -36,7 +36,8 @@ SurrogateQuality FitSurrogate(Surrogate& surrogate, const BatchAccuracyFn& measu
   quality.held_out = samples / 5;
   quality.fitted = samples - quality.held_out;
   if (quality.held_out >= 2) {
-    surrogate.Fit({configs.begin(), configs.begin() + quality.fitted}, {measured.begin(), measured.begin() + quality.fitted});
+    surrogate.Fit({configs.begin(), configs.begin() + quality.fitted},
+                  {measured.begin(), measured.begin() + quality.fitted});
     std::vector<double> predicted, truth(measured.begin() + quality.fitted, measured.end());
     double squared = 0;
     for (size_t i = static_cast<size_t>(quality.fitted); i < configs.size(); ++i) {

@@ -44,11 +44,11 @@ SurrogateQuality FitSurrogate(Surrogate& surrogate, const BatchAccuracyFn& measu
 void RemeasureBest(EvolutionResult& result, const BatchAccuracyFn& measure, int count);
 
 struct AccuracySource {
-  AccuracyFn measure;              // supernet evaluation: slow, the truth the search can afford
-  BatchAccuracyFn measure_many;    // optional: measures a batch at once (split over ranks)
-  Surrogate* surrogate = nullptr;  // when set, the evolution's fitness
-  int surrogate_samples = 200;     // measured subnets the surrogate is fitted on
-  int remeasure_best = 3;          // candidates measured after the evolution (the winner among them)
+  AccuracyFn measure;                        // supernet evaluation: slow, the truth the search can afford
+  BatchAccuracyFn measure_many;              // optional: measures a batch at once (split over ranks)
+  Surrogate* surrogate = nullptr;            // when set, the evolution's fitness
+  int surrogate_samples = 200;               // measured subnets the surrogate is fitted on
+  int remeasure_best = 3;                    // candidates measured after the evolution (the winner among them)
   std::function<core::SubnetConfig()> draw;  // subnets for the surrogate's samples
 };
 
@@ -60,10 +60,9 @@ struct SearchOutcome {
 // Stage 2 on `source`: with a surrogate, surrogate_samples + remeasure_best subnets measured;
 // without one, the evolution measures every candidate. Batches go to source.measure_many when
 // set, else to source.measure one by one.
-core::Result<SearchOutcome> EvolveWithAccuracy(const ResourceModel& model, const Budgets& budgets,
-                                               const AccuracySource& source, const EvolutionConfig& config,
-                                               std::mt19937& rng,
-                                               const std::function<void(const EvolutionState&)>& on_generation = nullptr,
-                                               const EvolutionState* resume = nullptr);
+core::Result<SearchOutcome> EvolveWithAccuracy(
+    const ResourceModel& model, const Budgets& budgets, const AccuracySource& source, const EvolutionConfig& config,
+    std::mt19937& rng, const std::function<void(const EvolutionState&)>& on_generation = nullptr,
+    const EvolutionState* resume = nullptr);
 
 }  // namespace kilonas::search

@@ -14,7 +14,9 @@ int IndexOf(const std::vector<T>& values, T v) {
   return -1;
 }
 
-int MaxDepth(const core::OfaStageSpec& stage) { return *std::max_element(stage.depth_choices.begin(), stage.depth_choices.end()); }
+int MaxDepth(const core::OfaStageSpec& stage) {
+  return *std::max_element(stage.depth_choices.begin(), stage.depth_choices.end());
+}
 
 }  // namespace
 
@@ -45,7 +47,8 @@ std::vector<float> AccuracyPredictor::Encode(const core::SubnetConfig& c) const 
   one_hot(IndexOf(space_.width_choices, c.width_mult), space_.width_choices.size());
   for (size_t s = 0; s < space_.stages.size(); ++s) {
     const auto& blocks = s < c.stages.size() ? c.stages[s] : std::vector<core::BlockChoice>{};
-    one_hot(IndexOf(space_.stages[s].depth_choices, static_cast<int>(blocks.size())), space_.stages[s].depth_choices.size());
+    one_hot(IndexOf(space_.stages[s].depth_choices, static_cast<int>(blocks.size())),
+            space_.stages[s].depth_choices.size());
     for (int b = 0; b < MaxDepth(space_.stages[s]); ++b) {
       const bool active = static_cast<size_t>(b) < blocks.size();
       one_hot(active ? IndexOf(space_.kernel_choices, blocks[b].kernel) : -1, space_.kernel_choices.size());

@@ -16,7 +16,8 @@ void EraseRandomRectangle(uint8_t* image, int rows, int cols, int channels, std:
     const int top = std::uniform_int_distribution<int>(0, rows - h)(rng);
     const int left = std::uniform_int_distribution<int>(0, cols - w)(rng);
     for (int y = top; y < top + h; ++y) {
-      for (int x = left * channels; x < (left + w) * channels; ++x) image[y * cols * channels + x] = static_cast<uint8_t>(value(rng));
+      for (int x = left * channels; x < (left + w) * channels; ++x)
+        image[y * cols * channels + x] = static_cast<uint8_t>(value(rng));
     }
     return;
   }
@@ -42,7 +43,8 @@ torch::Tensor AugmentedBatch(const ImageSet& set, const std::vector<int64_t>& in
   std::uniform_int_distribution<int> offset(-config.augment_shift, config.augment_shift);
   std::uniform_real_distribution<double> unit(0, 1);
   for (size_t i = 0; i < indices.size(); ++i) {
-    std::mt19937 rng(static_cast<uint32_t>(SplitMix64(stream ^ static_cast<uint64_t>(first_position + static_cast<int64_t>(i)))));
+    std::mt19937 rng(
+        static_cast<uint32_t>(SplitMix64(stream ^ static_cast<uint64_t>(first_position + static_cast<int64_t>(i)))));
     const uint8_t* src = set.pixels.data() + indices[i] * bytes;
     const int dy = offset(rng), dx = offset(rng);
     const bool mirror = config.augment_flip && (rng() & 1u);
@@ -52,10 +54,12 @@ torch::Tensor AugmentedBatch(const ImageSet& set, const std::vector<int64_t>& in
       if (sy < 0 || sy >= rows) continue;
       for (int x = 0; x < cols; ++x) {
         const int sx = (mirror ? cols - 1 - x : x) - dx;
-        if (sx >= 0 && sx < cols) std::copy_n(src + (sy * cols + sx) * channels, channels, image + (y * cols + x) * channels);
+        if (sx >= 0 && sx < cols)
+          std::copy_n(src + (sy * cols + sx) * channels, channels, image + (y * cols + x) * channels);
       }
     }
-    if (config.augment_erase > 0 && unit(rng) < config.augment_erase) EraseRandomRectangle(image, rows, cols, channels, rng);
+    if (config.augment_erase > 0 && unit(rng) < config.augment_erase)
+      EraseRandomRectangle(image, rows, cols, channels, rng);
   }
   return out;
 }

@@ -3,12 +3,11 @@
 // c10d declares its Gloo process group only with this set (Debian's libtorch is built with it;
 // the gloo headers come from libgloo-dev).
 #define USE_C10D_GLOO 1
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 namespace kilonas::supernet {
 
@@ -46,7 +45,8 @@ core::Result<DistributedOptions> ResolveDistributed(const DistributedFlags& flag
     int& into;
     const char* flag_name;
   };
-  for (const Source& s : {Source{flags.rank, "RANK", o.rank, "--rank"}, Source{flags.world_size, "WORLD_SIZE", o.world_size, "--world-size"},
+  for (const Source& s : {Source{flags.rank, "RANK", o.rank, "--rank"},
+                          Source{flags.world_size, "WORLD_SIZE", o.world_size, "--world-size"},
                           Source{flags.master_port, "MASTER_PORT", o.master_port, "--master-port"}}) {
     if (s.flag) {
       s.into = *s.flag;
@@ -62,15 +62,18 @@ core::Result<DistributedOptions> ResolveDistributed(const DistributedFlags& flag
   } else if (const char* addr = std::getenv("MASTER_ADDR"); addr != nullptr && *addr != '\0') {
     o.master_addr = addr;
   }
-  if (o.world_size < 1) return core::Error{"world size " + std::to_string(o.world_size) + " (--world-size or WORLD_SIZE): must be >= 1"};
+  if (o.world_size < 1)
+    return core::Error{"world size " + std::to_string(o.world_size) + " (--world-size or WORLD_SIZE): must be >= 1"};
   if (o.rank < 0 || o.rank >= o.world_size) {
-    return core::Error{"rank " + std::to_string(o.rank) + " (--rank or RANK): must be in [0, " + std::to_string(o.world_size - 1) +
-                       "] for world size " + std::to_string(o.world_size)};
+    return core::Error{"rank " + std::to_string(o.rank) + " (--rank or RANK): must be in [0, " +
+                       std::to_string(o.world_size - 1) + "] for world size " + std::to_string(o.world_size)};
   }
   if (o.master_port < 1 || o.master_port > 65535) {
-    return core::Error{"master port " + std::to_string(o.master_port) + " (--master-port or MASTER_PORT): must be in [1, 65535]"};
+    return core::Error{"master port " + std::to_string(o.master_port) +
+                       " (--master-port or MASTER_PORT): must be in [1, 65535]"};
   }
-  if (o.timeout_seconds < 1) return core::Error{"distributed timeout " + std::to_string(o.timeout_seconds) + " s: must be >= 1"};
+  if (o.timeout_seconds < 1)
+    return core::Error{"distributed timeout " + std::to_string(o.timeout_seconds) + " s: must be >= 1"};
   return o;
 }
 
@@ -95,10 +98,12 @@ core::Result<std::shared_ptr<Collective>> Collective::Connect(const DistributedO
     // master is on this machine, else the address this machine's hostname resolves to.
     const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
     const bool local = options.master_addr == "127.0.0.1" || options.master_addr == "localhost";
-    gloo->devices.push_back(interface != nullptr && *interface != '\0' ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
+    gloo->devices.push_back(interface != nullptr && *interface != '\0'
+                                ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
                             : local ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                                     : c10d::ProcessGroupGloo::createDefaultDevice());
-    c->group_->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(c->group_->store, options.rank, options.world_size, gloo);
+    c->group_->gloo =
+        c10::make_intrusive<c10d::ProcessGroupGloo>(c->group_->store, options.rank, options.world_size, gloo);
   } catch (const std::exception& e) {
     return core::Error{"rank " + std::to_string(options.rank) + " of " + std::to_string(options.world_size) +
                        ": rendezvous at " + options.master_addr + ":" + std::to_string(options.master_port) +
@@ -115,15 +120,16 @@ void Run(const Collective& self, const char* what, const std::function<c10::intr
   try {
     start()->wait();
   } catch (const std::exception& e) {
-    throw std::runtime_error("rank " + std::to_string(self.rank()) + " of " + std::to_string(self.world_size()) + ": " + what +
-                             " failed (another rank stopped, or did not answer within " + std::to_string(timeout_seconds) +
-                             " s): " + FirstLine(e));
+    throw std::runtime_error("rank " + std::to_string(self.rank()) + " of " + std::to_string(self.world_size()) + ": " +
+                             what + " failed (another rank stopped, or did not answer within " +
+                             std::to_string(timeout_seconds) + " s): " + FirstLine(e));
   }
 }
 
 // Float tensors packed into flat buckets of at most `bucket_bytes`; `exchange` runs on each
 // flat tensor, whose values are then copied back.
-void Packed(const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes, const std::function<void(torch::Tensor&)>& exchange) {
+void Packed(const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes,
+            const std::function<void(torch::Tensor&)>& exchange) {
   std::vector<torch::Tensor> bucket;
   int64_t bytes = 0;
   auto flush = [&] {
@@ -162,7 +168,8 @@ void Collective::AllReduceSum(const std::vector<torch::Tensor>& tensors) {
   if (!distributed()) return;
   Packed(tensors, options_.bucket_bytes, [&](torch::Tensor& flat) {
     std::vector<at::Tensor> one{flat};
-    Run(*this, "all-reduce", [&] { return group_->gloo->allreduce(one); }, options_.timeout_seconds);
+    Run(
+        *this, "all-reduce", [&] { return group_->gloo->allreduce(one); }, options_.timeout_seconds);
     bytes_reduced_ += flat.numel() * static_cast<int64_t>(flat.element_size());
   });
 }
@@ -172,7 +179,9 @@ void Collective::Broadcast(const std::vector<torch::Tensor>& tensors) {
   torch::NoGradGuard no_grad;
   Packed(tensors, options_.bucket_bytes, [&](torch::Tensor& flat) {
     std::vector<at::Tensor> one{flat};
-    Run(*this, "broadcast", [&] { return group_->gloo->broadcast(one, c10d::BroadcastOptions{0}); }, options_.timeout_seconds);
+    Run(
+        *this, "broadcast", [&] { return group_->gloo->broadcast(one, c10d::BroadcastOptions{0}); },
+        options_.timeout_seconds);
     bytes_reduced_ += flat.numel() * static_cast<int64_t>(flat.element_size());
   });
 }
@@ -183,7 +192,8 @@ std::vector<double> Collective::AllGather(const std::vector<double>& values) {
   torch::Tensor all = torch::zeros({n * world_size()}, torch::kFloat64);
   for (int64_t i = 0; i < n; ++i) all[rank() * n + i] = values[static_cast<size_t>(i)];
   std::vector<at::Tensor> one{all};
-  Run(*this, "all-gather", [&] { return group_->gloo->allreduce(one); }, options_.timeout_seconds);
+  Run(
+      *this, "all-gather", [&] { return group_->gloo->allreduce(one); }, options_.timeout_seconds);
   const double* data = all.data_ptr<double>();
   return std::vector<double>(data, data + all.numel());
 }
@@ -207,7 +217,8 @@ std::string Collective::BroadcastText(const std::string& text) {
 
 void Collective::Barrier() {
   if (!distributed()) return;
-  Run(*this, "barrier", [&] { return group_->gloo->barrier(); }, options_.timeout_seconds);
+  Run(
+      *this, "barrier", [&] { return group_->gloo->barrier(); }, options_.timeout_seconds);
 }
 
 core::Status Guard(const std::function<core::Status()>& work) {
@@ -227,7 +238,8 @@ struct AllReduceSumFunction : public torch::autograd::Function<AllReduceSumFunct
     reinterpret_cast<Collective*>(collective)->AllReduceSum({sum});
     return sum;
   }
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
     auto* collective = reinterpret_cast<Collective*>(ctx->saved_data["collective"].toInt());
     torch::Tensor sum = grads[0].contiguous().clone();
     collective->AllReduceSum({sum});

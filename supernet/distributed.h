@@ -23,7 +23,7 @@ struct DistributedOptions {
   int world_size = 1;
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
-  int timeout_seconds = 300;  // rendezvous and every collective
+  int timeout_seconds = 300;       // rendezvous and every collective
   int64_t bucket_bytes = 8 << 20;  // gradients are all-reduced in buckets of at most this size
 };
 

@@ -106,9 +106,10 @@ torch::Tensor ElasticBatchNormImpl::SynchronizedForward(const torch::Tensor& x) 
   const int64_t c = x.size(1);
   const std::vector<int64_t> dims = {0, 2, 3};
   const std::vector<int64_t> shape = {1, c, 1, 1};
-  const torch::Tensor sums = AllReduceSumAutograd(
-      torch::cat({x.sum(dims, false, torch::kFloat64), torch::full({1}, static_cast<double>(x.numel() / c), torch::kFloat64)}),
-      sync);
+  const torch::Tensor sums =
+      AllReduceSumAutograd(torch::cat({x.sum(dims, false, torch::kFloat64),
+                                       torch::full({1}, static_cast<double>(x.numel() / c), torch::kFloat64)}),
+                           sync);
   const double count = sums[c].item<double>();
   const torch::Tensor mean = (sums.slice(0, 0, c) / count).to(torch::kFloat32);
   const torch::Tensor centered = x - mean.view(shape);
@@ -117,7 +118,9 @@ torch::Tensor ElasticBatchNormImpl::SynchronizedForward(const torch::Tensor& x) 
   {
     torch::NoGradGuard no_grad;
     running_mean.slice(0, 0, c).mul_(1 - momentum).add_(mean, momentum);
-    running_var.slice(0, 0, c).mul_(1 - momentum).add_(var * static_cast<float>(count / std::max(1.0, count - 1)), momentum);
+    running_var.slice(0, 0, c)
+        .mul_(1 - momentum)
+        .add_(var * static_cast<float>(count / std::max(1.0, count - 1)), momentum);
   }
   const torch::Tensor scale = torch::rsqrt(var + eps) * weight.slice(0, 0, c);
   return centered * scale.view(shape) + bias.slice(0, 0, c).view(shape);

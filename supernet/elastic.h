@@ -24,7 +24,7 @@ class ElasticPointwiseImpl : public torch::nn::Module {
  public:
   ElasticPointwiseImpl(int max_in, int max_out);
   torch::Tensor forward(const torch::Tensor& x, int out_channels);  // input channels: x.size(1)
-  torch::Tensor Weight(int out_channels, int in_channels) const;  // [out, in, 1, 1]
+  torch::Tensor Weight(int out_channels, int in_channels) const;    // [out, in, 1, 1]
   torch::Tensor weight;
 };
 TORCH_MODULE(ElasticPointwise);
@@ -34,9 +34,9 @@ class ElasticDepthwiseImpl : public torch::nn::Module {
   ElasticDepthwiseImpl(int max_channels, std::vector<int> kernels);
   torch::Tensor forward(const torch::Tensor& x, int kernel, int stride);
   torch::Tensor Kernel(int kernel, int channels) const;  // [channels, 1, k, k]
-  std::vector<int> kernels;                      // ascending
-  torch::Tensor weight;                          // [max_channels, 1, kmax, kmax]
-  std::vector<torch::Tensor> transforms;         // per smaller kernel, ascending order
+  std::vector<int> kernels;                              // ascending
+  torch::Tensor weight;                                  // [max_channels, 1, kmax, kmax]
+  std::vector<torch::Tensor> transforms;                 // per smaller kernel, ascending order
 };
 TORCH_MODULE(ElasticDepthwise);
 

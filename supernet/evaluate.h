@@ -6,8 +6,8 @@
 #include <functional>
 #include <random>
 
-#include "supernet/input.h"
 #include "engine/float_model.h"
+#include "supernet/input.h"
 #include "supernet/supernet.h"
 
 namespace kilonas::supernet {

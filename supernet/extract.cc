@@ -46,13 +46,16 @@ core::Result<engine::FloatModel> ExtractSubnet(Supernet& supernet, const core::S
         w.bias = ToVector(supernet->classifier->bias);
         break;
       case core::SpecPart::kExpand:
-        SetConv(supernet->BlockFor(spec.block)->expand->Weight(out, in), supernet->BlockFor(spec.block)->expand_bn, op, out, w);
+        SetConv(supernet->BlockFor(spec.block)->expand->Weight(out, in), supernet->BlockFor(spec.block)->expand_bn, op,
+                out, w);
         break;
       case core::SpecPart::kDepthwise:
-        SetConv(supernet->BlockFor(spec.block)->dw->Kernel(op.kernel, out), supernet->BlockFor(spec.block)->dw_bn, op, out, w);
+        SetConv(supernet->BlockFor(spec.block)->dw->Kernel(op.kernel, out), supernet->BlockFor(spec.block)->dw_bn, op,
+                out, w);
         break;
       case core::SpecPart::kProject:
-        SetConv(supernet->BlockFor(spec.block)->project->Weight(out, in), supernet->BlockFor(spec.block)->project_bn, op, out, w);
+        SetConv(supernet->BlockFor(spec.block)->project->Weight(out, in), supernet->BlockFor(spec.block)->project_bn,
+                op, out, w);
         break;
       case core::SpecPart::kResidualAdd:
       case core::SpecPart::kPool:

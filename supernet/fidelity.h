@@ -24,8 +24,8 @@ struct FidelityRow {
 };
 
 struct Fidelity {
-  std::vector<FidelityRow> rows;     // one per setting
-  std::vector<double> int8_test;     // per subnet
+  std::vector<FidelityRow> rows;  // one per setting
+  std::vector<double> int8_test;  // per subnet
   double int8_seconds_per_subnet = 0;
 };
 

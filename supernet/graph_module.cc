@@ -21,10 +21,10 @@ GraphModuleImpl::GraphModuleImpl(const core::Graph& graph) : graph_(graph) {
     if (traits.has_weights && traits.window) {  // a convolution with batch norm
       const int groups = op.kind == core::OpKind::kDepthwiseConv2d ? out : 1;
       convs_[i] = register_module(name, torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, op.kernel)
-                                                               .stride(op.stride)
-                                                               .padding(op.padding)
-                                                               .groups(groups)
-                                                               .bias(false)));
+                                                              .stride(op.stride)
+                                                              .padding(op.padding)
+                                                              .groups(groups)
+                                                              .bias(false)));
       // As PyTorch's model.to(memory_format=channels_last), with the explicit copy that
       // tensors of one input channel need (elastic.h).
       convs_[i]->weight.set_data(ChannelsLast(convs_[i]->weight.detach()));
@@ -52,7 +52,8 @@ core::Status GraphModuleImpl::LoadFloat(const engine::FloatModel& model) {
     const core::Op& op = graph_.op(static_cast<int>(i));
     const engine::FloatOpWeights& w = model.ops[i];
     const int in = graph_.InputOf(op).shape.c, out = graph_.OutputOf(op).shape.c;
-    if (op.kind != model.graph.op(static_cast<int>(i)).kind || out != model.graph.OutputOf(model.graph.op(static_cast<int>(i))).shape.c) {
+    if (op.kind != model.graph.op(static_cast<int>(i)).kind ||
+        out != model.graph.OutputOf(model.graph.op(static_cast<int>(i))).shape.c) {
       return core::Status::Fail("op " + op.name + ": the float model's op differs from this graph's");
     }
     if (convs_[i]) {

@@ -26,7 +26,8 @@ std::vector<EpochReport> TrainGraphModule(GraphModule& module, const ImageSet& t
     int64_t correct = 0, seen = 0;
     const auto start = std::chrono::steady_clock::now();
     for (int step = 0; step < steps; ++step) {
-      optimizer->SetLearningRate(CosineRate(learning_rate, (epoch * steps + step) / static_cast<double>(epochs * steps)));
+      optimizer->SetLearningRate(
+          CosineRate(learning_rate, (epoch * steps + step) / static_cast<double>(epochs * steps)));
       const std::vector<int64_t> batch(order.begin() + static_cast<int64_t>(step) * recipe.batch_size,
                                        order.begin() + static_cast<int64_t>(step + 1) * recipe.batch_size);
       const torch::Tensor x =

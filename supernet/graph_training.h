@@ -8,8 +8,8 @@
 #include "core/ofa_space.h"
 #include "engine/float_model.h"
 #include "supernet/evaluate.h"
-#include "supernet/input.h"
 #include "supernet/graph_module.h"
+#include "supernet/input.h"
 #include "supernet/train_config.h"
 #include "supernet/trainer.h"
 

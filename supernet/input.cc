@@ -50,9 +50,10 @@ core::Status CheckImagesFitSpace(const ImageSet& images, const core::OfaSpace& s
   }
   const int smallest = *std::min_element(space.resolution_choices.begin(), space.resolution_choices.end());
   if (images.rows != images.cols || images.rows < smallest) {
-    return core::Status::Fail(source + ": images are " + std::to_string(images.rows) + "x" + std::to_string(images.cols) +
-                              "; space '" + space.name + "' needs square images of at least " + std::to_string(smallest) +
-                              "x" + std::to_string(smallest) + " (its smallest resolution)");
+    return core::Status::Fail(source + ": images are " + std::to_string(images.rows) + "x" +
+                              std::to_string(images.cols) + "; space '" + space.name +
+                              "' needs square images of at least " + std::to_string(smallest) + "x" +
+                              std::to_string(smallest) + " (its smallest resolution)");
   }
   const data::Normalization& n = images.normalization;
   if (static_cast<int>(n.mean.size()) != images.channels || static_cast<int>(n.std.size()) != images.channels) {
@@ -61,7 +62,9 @@ core::Status CheckImagesFitSpace(const ImageSet& images, const core::OfaSpace& s
                               " channel(s)");
   }
   for (float s : n.std) {
-    if (!(s > 0)) return core::Status::Fail(source + ": a channel's standard deviation is " + std::to_string(s) + " (constant images?)");
+    if (!(s > 0))
+      return core::Status::Fail(source + ": a channel's standard deviation is " + std::to_string(s) +
+                                " (constant images?)");
   }
   return core::Status::Ok();
 }

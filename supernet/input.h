@@ -3,10 +3,10 @@
 // statistics (data::Normalization) -> resized bilinearly to the subnet's resolution.
 #pragma once
 
+#include <torch/torch.h>
+
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "core/ofa_space.h"
 #include "core/status.h"

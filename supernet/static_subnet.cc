@@ -33,8 +33,9 @@ torch::Tensor StaticSubnet::Forward(const torch::Tensor& x) const {
       [&](size_t i, const torch::Tensor& in) {
         const Step& s = steps_[i];
         if (s.op.kind == core::OpKind::kFullyConnected) return F::linear(in, s.weight, s.bias);
-        return F::conv2d(in, s.weight,
-                         F::Conv2dFuncOptions().bias(s.bias).stride(s.op.stride).padding(s.op.padding).groups(s.groups));
+        return F::conv2d(
+            in, s.weight,
+            F::Conv2dFuncOptions().bias(s.bias).stride(s.op.stride).padding(s.op.padding).groups(s.groups));
       },
       /*in_place_activations=*/true);
 }

@@ -28,8 +28,8 @@ struct Phase {
 struct TrainConfig {
   std::string space = "fmnist";
   std::string data = "/usr/share/datasets/fashion-mnist";  // data::LoadDataset's spec
-  int validation_size = 10000;  // images of the training split held out for validation
-  int train_images = 0;  // images per epoch from the train split (0: all 50,000)
+  int validation_size = 10000;                             // images of the training split held out for validation
+  int train_images = 0;                                    // images per epoch from the train split (0: all 50,000)
   int batch_size = 128;
   int threads = 2;
   // Where training runs: "cpu", or "cuda" / "cuda:N" where LibTorch has CUDA. Evaluation, search

@@ -40,7 +40,8 @@ TrainConfig FromJson(const nlohmann::json& doc) {
   if (c.momentum < 0 || c.momentum >= 1) r.Fail("momentum", "must be in [0, 1)");
   if (c.weight_decay < 0 || c.weight_decay > 0.1) r.Fail("weight_decay", "must be in [0, 0.1]");
   c.sandwich_random_subnets = r.Int("sandwich_random_subnets");
-  if (c.sandwich_random_subnets < 0 || c.sandwich_random_subnets > 16) r.Fail("sandwich_random_subnets", "must be in 0..16");
+  if (c.sandwich_random_subnets < 0 || c.sandwich_random_subnets > 16)
+    r.Fail("sandwich_random_subnets", "must be in 0..16");
   c.distill_weight = r.Number("distill_weight");
   c.distill_temperature = r.Number("distill_temperature");
   if (c.distill_weight < 0) r.Fail("distill_weight", "must be >= 0");
@@ -66,7 +67,8 @@ TrainConfig FromJson(const nlohmann::json& doc) {
       const std::string name = e.is_string() ? e.get<std::string>() : "";
       const auto* it = std::find_if(std::begin(kElasticNames), std::end(kElasticNames),
                                     [&](const auto& n) { return name == n.first; });
-      if (it == std::end(kElasticNames)) p.Fail("elastic", "unknown dimension '" + name + "' (resolution, kernel, depth, expand, width)");
+      if (it == std::end(kElasticNames))
+        p.Fail("elastic", "unknown dimension '" + name + "' (resolution, kernel, depth, expand, width)");
       phase.elastic.push_back(it->second);
     }
     if (p.Has("largest_at_max_resolution")) phase.largest_at_max_resolution = p.Bool("largest_at_max_resolution");
@@ -91,6 +93,8 @@ core::Result<TrainConfig> ParseTrainConfig(const std::string& text, const std::s
   return core::ParseJsonWith<TrainConfig>(text, source, FromJson);
 }
 
-core::Result<TrainConfig> LoadTrainConfig(const std::string& path) { return core::LoadFileWith(path, ParseTrainConfig); }
+core::Result<TrainConfig> LoadTrainConfig(const std::string& path) {
+  return core::LoadFileWith(path, ParseTrainConfig);
+}
 
 }  // namespace kilonas::supernet

@@ -30,9 +30,13 @@ T Pick(const std::vector<T>& v, std::mt19937& rng) {
   return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
 }
 template <typename T>
-T Max(const std::vector<T>& v) { return *std::max_element(v.begin(), v.end()); }
+T Max(const std::vector<T>& v) {
+  return *std::max_element(v.begin(), v.end());
+}
 template <typename T>
-T Min(const std::vector<T>& v) { return *std::min_element(v.begin(), v.end()); }
+T Min(const std::vector<T>& v) {
+  return *std::min_element(v.begin(), v.end());
+}
 
 std::string CheckpointPath(const TrainConfig& c) { return c.checkpoint_dir + "/checkpoint.pt"; }
 
@@ -83,9 +87,10 @@ void WarnIfOtherStatistics(const data::Normalization& data_set, const data::Norm
       for (float x : v) out += (out.empty() ? "" : " ") + std::to_string(x);
       return out;
     };
-    core::Logger()->warn("{}: pixel statistics differ from those the checkpoint was trained with (mean {} vs {}): "
-                         "is this the data set it was trained on?",
-                         source, text(data_set.mean), text(checkpoint.mean));
+    core::Logger()->warn(
+        "{}: pixel statistics differ from those the checkpoint was trained with (mean {} vs {}): "
+        "is this the data set it was trained on?",
+        source, text(data_set.mean), text(checkpoint.mean));
   }
 }
 
@@ -96,7 +101,8 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
   if (!collective) collective = Collective::Connect(DistributedOptions{}).value();  // world size 1: no group
   if (config.batch_size < collective->world_size()) {
     return core::Error{"batch_size " + std::to_string(config.batch_size) + " is smaller than the world size " +
-                       std::to_string(collective->world_size()) + ": every rank needs at least one image of each batch"};
+                       std::to_string(collective->world_size()) +
+                       ": every rank needs at least one image of each batch"};
   }
   core::Result<core::OfaSpace> space = core::ResolveSpace(config.space);
   if (!space.ok()) return space.error();
@@ -121,7 +127,8 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
     return core::Error{"device '" + config.device + "': not a device name (cpu, cuda, cuda:N)"};
   }
   if (device.is_cuda() && !torch::cuda::is_available()) {
-    return core::Error{"device '" + config.device + "': this LibTorch has no usable CUDA device (torch::cuda::is_available() "
+    return core::Error{"device '" + config.device +
+                       "': this LibTorch has no usable CUDA device (torch::cuda::is_available() "
                        "is false); train with --device cpu"};
   }
   torch::set_num_threads(config.threads);
@@ -148,19 +155,24 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
 }
 
 Trainer::Trainer(TrainConfig config, core::OfaSpace space, data::Dataset data, std::shared_ptr<Collective> collective)
-    : config_(std::move(config)), space_(std::move(space)), data_(std::move(data)), net_(space_),
+    : config_(std::move(config)),
+      space_(std::move(space)),
+      data_(std::move(data)),
+      net_(space_),
       collective_(std::move(collective)) {}
 
 // Every rank starts from rank 0's weights and statistics, at the same point of the schedule.
 core::Status Trainer::SynchronizeRanks() {
   if (!collective_->distributed()) return core::Status::Ok();
-  const std::vector<double> points = collective_->AllGather({static_cast<double>(phase_), static_cast<double>(epochs_done_)});
+  const std::vector<double> points =
+      collective_->AllGather({static_cast<double>(phase_), static_cast<double>(epochs_done_)});
   for (int r = 1; r < collective_->world_size(); ++r) {
     if (points[2 * r] != points[0] || points[2 * r + 1] != points[1]) {
-      return core::Status::Fail("rank " + std::to_string(r) + " resumed at phase " + std::to_string(static_cast<int>(points[2 * r])) +
-                                " after " + std::to_string(static_cast<int>(points[2 * r + 1])) + " epochs, rank 0 at phase " +
-                                std::to_string(static_cast<int>(points[0])) + " after " + std::to_string(static_cast<int>(points[1])) +
-                                ": the ranks read different checkpoints");
+      return core::Status::Fail("rank " + std::to_string(r) + " resumed at phase " +
+                                std::to_string(static_cast<int>(points[2 * r])) + " after " +
+                                std::to_string(static_cast<int>(points[2 * r + 1])) + " epochs, rank 0 at phase " +
+                                std::to_string(static_cast<int>(points[0])) + " after " +
+                                std::to_string(static_cast<int>(points[1])) + ": the ranks read different checkpoints");
     }
   }
   std::vector<torch::Tensor> state = net_->parameters();
@@ -223,7 +235,8 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
 
   // This rank's shard of every global batch: a contiguous part, sizes differing by at most one.
   const int ranks = collective_->world_size();
-  const int shard_begin = config_.batch_size / ranks * collective_->rank() + std::min(collective_->rank(), config_.batch_size % ranks);
+  const int shard_begin =
+      config_.batch_size / ranks * collective_->rank() + std::min(collective_->rank(), config_.batch_size % ranks);
   const int shard_size = config_.batch_size / ranks + (collective_->rank() < config_.batch_size % ranks ? 1 : 0);
   const double shard_weight = static_cast<double>(shard_size) / config_.batch_size;  // loss means over the whole batch
   const bool synchronized = collective_->distributed() || config_.synchronized_batch_norm;
@@ -240,14 +253,16 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
   const double temperature = config_.distill_temperature;
   // The next step's batch is made (augmented, resized, normalised, moved to the device) while
   // this one trains. It draws from its own streams (the resolutions', one per image), not `rng`.
-  std::mt19937 resolution_rng(static_cast<uint32_t>(SplitMix64(config_.seed * 7919u + static_cast<uint64_t>(global_epoch))));
+  std::mt19937 resolution_rng(
+      static_cast<uint32_t>(SplitMix64(config_.seed * 7919u + static_cast<uint64_t>(global_epoch))));
   const int top_resolution = Max(space_.resolution_choices);
   auto prepare = [&, shard_begin, shard_size, global_epoch](int step) {
     StepBatch b;
     const auto first = order.begin() + static_cast<int64_t>(step) * config_.batch_size + shard_begin;
     const std::vector<int64_t> batch(first, first + shard_size);
     b.resolution = phase.Has(Elastic::kResolution) ? Pick(space_.resolution_choices, resolution_rng) : top_resolution;
-    const torch::Tensor images = AugmentedBatch(data_.train, batch, AugmentStream(config_.seed, global_epoch, step), shard_begin, config_);
+    const torch::Tensor images =
+        AugmentedBatch(data_.train, batch, AugmentStream(config_.seed, global_epoch, step), shard_begin, config_);
     b.x = ToInput(images, data_.train, b.resolution).to(device_);
     const bool teacher_on_top = phase.largest_at_max_resolution && b.resolution != top_resolution;
     b.x_top = teacher_on_top ? ToInput(images, data_.train, top_resolution).to(device_) : b.x;
@@ -306,13 +321,15 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
     seen += shard_size;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if ((step + 1) % config_.progress_every_steps == 0 || step + 1 == steps) {
-      const std::vector<double> all = collective_->AllGather({loss_sum, static_cast<double>(correct), static_cast<double>(seen)});
+      const std::vector<double> all =
+          collective_->AllGather({loss_sum, static_cast<double>(correct), static_cast<double>(seen)});
       double all_loss = 0, all_correct = 0, all_seen = 0;
       for (size_t r = 0; r < all.size(); r += 3) all_loss += all[r], all_correct += all[r + 1], all_seen += all[r + 2];
       if (collective_->rank() == 0) {
-        core::Logger()->info("phase {} ({}/{}) epoch {}/{} step {}/{}: loss {:.4f}, train acc {:.2f}%, lr {:.4f}, {:.0f} images/s",
-                           phase.name, phase_index + 1, config_.phases.size(), epoch + 1, phase.epochs, step + 1,
-                             steps, all_loss / all_seen, 100.0 * all_correct / all_seen, lr, all_seen / seconds);
+        core::Logger()->info(
+            "phase {} ({}/{}) epoch {}/{} step {}/{}: loss {:.4f}, train acc {:.2f}%, lr {:.4f}, {:.0f} images/s",
+            phase.name, phase_index + 1, config_.phases.size(), epoch + 1, phase.epochs, step + 1, steps,
+            all_loss / all_seen, 100.0 * all_correct / all_seen, lr, all_seen / seconds);
       }
       if (step + 1 == steps) {
         report.loss = all_loss / all_seen;
@@ -322,9 +339,10 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
     }
   }
   SynchronizeBatchNorm(*net_, nullptr);  // evaluation normalises each process's own batches
-  net_->to(torch::kCPU);  // where evaluation, search and export (and the checkpoint) want it
+  net_->to(torch::kCPU);                 // where evaluation, search and export (and the checkpoint) want it
   optimizer_->MoveMomentumTo(torch::kCPU);
-  if (steps > 0) report.reduced_bytes_per_step = static_cast<double>(collective_->bytes_reduced() - reduced_before) / steps;
+  if (steps > 0)
+    report.reduced_bytes_per_step = static_cast<double>(collective_->bytes_reduced() - reduced_before) / steps;
   return report;
 }
 
@@ -355,7 +373,8 @@ core::Status Trainer::RunEpochs(int max_epochs) {
     const Phase& phase = config_.phases[phase_];
     if (epochs_done_ == 0) {
       // Before the first phase that shrinks the expand ratio, order channels by importance.
-      const bool expand_starts = phase.Has(Elastic::kExpand) && (phase_ == 0 || !config_.phases[phase_ - 1].Has(Elastic::kExpand));
+      const bool expand_starts =
+          phase.Has(Elastic::kExpand) && (phase_ == 0 || !config_.phases[phase_ - 1].Has(Elastic::kExpand));
       if (expand_starts) net_->SortExpandedChannels();
       optimizer_ = MakeOptimizer(phase);
     }

@@ -25,9 +25,9 @@
 namespace kilonas::supernet {
 
 struct EpochReport {
-  int phase = 0, epoch = 0;  // epoch within the phase, from 1
-  double loss = 0, accuracy = 0;  // of the largest subnet on the training batches
-  double images_per_second = 0;   // training images through the largest subnet per second (all ranks)
+  int phase = 0, epoch = 0;           // epoch within the phase, from 1
+  double loss = 0, accuracy = 0;      // of the largest subnet on the training batches
+  double images_per_second = 0;       // training images through the largest subnet per second (all ranks)
   double reduced_bytes_per_step = 0;  // gradient (and batch-norm) bytes this rank all-reduced
 };
 
@@ -77,8 +77,8 @@ class Trainer {
   std::unique_ptr<Sgd> optimizer_;
   std::shared_ptr<Collective> collective_;
   torch::Device device_{torch::kCPU};  // training only; the network rests on the CPU
-  int phase_ = 0;        // current phase
-  int epochs_done_ = 0;  // in the current phase
+  int phase_ = 0;                      // current phase
+  int epochs_done_ = 0;                // in the current phase
   std::vector<EpochReport> history_;
 };
 

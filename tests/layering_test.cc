@@ -1,6 +1,8 @@
 // The include rules of docs/architecture.md ("What each library may include"), held against every
 // #include "..." of the libraries, tools and benchmarks: an edge the page does not allow fails,
 // naming the file and the line.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -8,8 +10,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace fs = std::filesystem;
 

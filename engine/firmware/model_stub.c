@@ -5,7 +5,7 @@
 #include "model.h"
 
 static int8_t kilonas_stub_io[KILONAS_MODEL_INPUT_BYTES > KILONAS_MODEL_OUTPUT_BYTES ? KILONAS_MODEL_INPUT_BYTES
-                                                                                    : KILONAS_MODEL_OUTPUT_BYTES];
+                                                                                     : KILONAS_MODEL_OUTPUT_BYTES];
 
 int8_t* kilonas_model_input(void) { return kilonas_stub_io; }
 const int8_t* kilonas_model_output(void) { return kilonas_stub_io; }
@@ -14,7 +14,7 @@ const int8_t* kilonas_model_output(void) { return kilonas_stub_io; }
 /* Keeps one runtime kernel (and what it calls) in the image: its code size is the difference. */
 #include "kilonas_runtime.h"
 void (*volatile kilonas_stub_keep)(void);
-void kilonas_model_invoke(void) { kilonas_stub_keep = (void (*)(void))&KILONAS_STUB_KEEP; }
+void kilonas_model_invoke(void) { kilonas_stub_keep = (void (*)(void)) & KILONAS_STUB_KEEP; }
 #else
 void kilonas_model_invoke(void) {}
 #endif

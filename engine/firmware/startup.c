@@ -20,7 +20,19 @@ static void Fault_Handler(void) {
   kilonas_semihost_exit(99);
 }
 
-__attribute__((section(".vectors"), used)) static void (*const kVectors[16])(void) = {
-    (void (*)(void))(&__stack_top__), Reset_Handler, Fault_Handler, Fault_Handler, Fault_Handler,
-    Fault_Handler, Fault_Handler, 0, 0, 0, 0, Fault_Handler, Fault_Handler, 0, Fault_Handler,
-    Fault_Handler};
+__attribute__((section(".vectors"), used)) static void (*const kVectors[16])(void) = {(void (*)(void))(&__stack_top__),
+                                                                                      Reset_Handler,
+                                                                                      Fault_Handler,
+                                                                                      Fault_Handler,
+                                                                                      Fault_Handler,
+                                                                                      Fault_Handler,
+                                                                                      Fault_Handler,
+                                                                                      0,
+                                                                                      0,
+                                                                                      0,
+                                                                                      0,
+                                                                                      Fault_Handler,
+                                                                                      Fault_Handler,
+                                                                                      0,
+                                                                                      Fault_Handler,
+                                                                                      Fault_Handler};

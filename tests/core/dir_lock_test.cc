@@ -1,11 +1,10 @@
 #include "core/dir_lock.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "core/file_io.h"
 #include "tests/support/temp_dir.h"

@@ -1,5 +1,8 @@
 // Atomic writes that name the file, the byte count and the cause on failure; files verified by
 // their manifests (size, CRC-32, tags), including across an interrupted commit.
+#include "core/file_io.h"
+
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -7,10 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include <gtest/gtest.h>
-
 #include "core/checked_file.h"
-#include "core/file_io.h"
 #include "tests/support/temp_dir.h"
 
 namespace kilonas::core {

@@ -1,8 +1,8 @@
 #include "core/graph.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "core/graph_json.h"
 #include "core/net_spec.h"
@@ -105,7 +105,8 @@ TEST(GraphWeightLayout, RoundTripsThroughJsonAndOnlyPointwiseMayBeWide) {
 TEST(GraphJson, NamesOutsideTheSafeAlphabetAreRefusedNamingTheKey) {
   const nlohmann::json good = GraphToJson(TwoConvChain());
   EXPECT_NO_THROW(GraphFromJson(good, "g.json"));
-  for (const std::string& name : std::vector<std::string>{"x */ #include <stdio.h> /*", "a b", "", "line\nbreak", std::string(129, 'a')}) {
+  for (const std::string& name :
+       std::vector<std::string>{"x */ #include <stdio.h> /*", "a b", "", "line\nbreak", std::string(129, 'a')}) {
     for (const char* part : {"ops", "tensors"}) {
       nlohmann::json doc = good;
       doc[part][0]["name"] = name;

@@ -30,10 +30,9 @@ TEST(HwProfile, CommittedProfilesLoadWithTheirDatasheetFigures) {
     double mhz;
     int64_t sram_kb, flash_kb;
   };
-  for (const Expect& e : {Expect{"stm32f746", "cortex-m7", 216, 320, 1024},
-                          Expect{"stm32h743", "cortex-m7", 480, 512, 2048},
-                          Expect{"stm32f412", "cortex-m4", 100, 256, 1024},
-                          Expect{"nrf52840", "cortex-m4", 64, 256, 1024}}) {
+  for (const Expect& e :
+       {Expect{"stm32f746", "cortex-m7", 216, 320, 1024}, Expect{"stm32h743", "cortex-m7", 480, 512, 2048},
+        Expect{"stm32f412", "cortex-m4", 100, 256, 1024}, Expect{"nrf52840", "cortex-m4", 64, 256, 1024}}) {
     Result<HwProfile> p = LoadHwProfile(Profile(e.name));
     ASSERT_TRUE(p.ok()) << p.error().message;
     EXPECT_EQ(p.value().name, e.name);

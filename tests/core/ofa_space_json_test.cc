@@ -59,8 +59,8 @@ void ExpectSameSpace(const OfaSpace& a, const OfaSpace& b) {
 }
 
 TEST(SpaceFiles, BuiltInSpacesAreTheFormerDefinitionsAndBuildTheSameGraphs) {
-  for (const auto& [name, former] : {std::pair{"fmnist", FormerFashionMnistSpace()},
-                                     std::pair{"mcunet-imagenet", FormerMcunetImageNetSpace()}}) {
+  for (const auto& [name, former] :
+       {std::pair{"fmnist", FormerFashionMnistSpace()}, std::pair{"mcunet-imagenet", FormerMcunetImageNetSpace()}}) {
     const Result<OfaSpace> space = BuiltinSpace(name);
     ASSERT_TRUE(space.ok()) << space.error().message;
     ExpectSameSpace(space.value(), former);
@@ -116,13 +116,15 @@ TEST(SpaceFiles, EveryBadValueIsRefusedNamingItsKey) {
       {{"\"num_classes\": 4", "\"num_classes\": 1"}, "key 'num_classes'"},
       {{"\"stride\": 2}, \"first", "\"stride\": 3}, \"first"}, "key 'stem.stride'"},
       {{"\"depth_choices\": [1, 2]", "\"depth_choices\": []"}, "key 'stages[0].depth_choices': needs at least one"},
-      {{"\"depth_choices\": [1, 2]", "\"depth_choices\": [2, 1]"}, "key 'stages[0].depth_choices': choices must be ascending"},
+      {{"\"depth_choices\": [1, 2]", "\"depth_choices\": [2, 1]"},
+       "key 'stages[0].depth_choices': choices must be ascending"},
       {{"\"kernel_choices\": [3, 5]", "\"kernel_choices\": [3, 4]"}, "key 'kernel_choices': every choice must be odd"},
       {{"\"width_choices\": [0.5, 1.0]", "\"width_choices\": [0.5, \"1\"]"}, "key 'width_choices': expected numbers"},
       {{"\"resolution_choices\": [32, 48]", "\"resolution_choices\": [4, 48]"}, "key 'resolution_choices'"},
       {{"\"nearest\"", "\"down\""}, "key 'channel_rounding'"},
       {{"\"head_channels\": 32", "\"head_channels\": 32, \"heads\": 1"}, "unknown key 'heads'"},
-      {{"\"stages\": [{\"channels\": 16, \"stride\": 2, \"depth_choices\": [1, 2]}]", "\"stages\": []"}, "key 'stages'"},
+      {{"\"stages\": [{\"channels\": 16, \"stride\": 2, \"depth_choices\": [1, 2]}]", "\"stages\": []"},
+       "key 'stages'"},
       {{"\"name\": \"tiny\"", "\"name\": \"a/b\""}, "key 'name'"},
   };
   for (const auto& [edit, expected] : edits) {

@@ -1,9 +1,9 @@
 // Golden cases from published model statistics (MACs within 2%, parameters within 2%).
 #include "core/reference_nets.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace kilonas::core {
 namespace {

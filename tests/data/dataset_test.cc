@@ -43,7 +43,8 @@ void WritePng(const fs::path& path, int side, uint8_t value) {
 TEST(Dataset, AFolderWithoutTestImagesHoldsOutASeededShare) {
   const fs::path root = testing::FreshTempPath("dataset_folder");
   for (int c = 0; c < 3; ++c) {
-    for (int i = 0; i < 10; ++i) WritePng(root / ("class" + std::to_string(c)) / (std::to_string(i) + ".png"), 12, 40 * c);
+    for (int i = 0; i < 10; ++i)
+      WritePng(root / ("class" + std::to_string(c)) / (std::to_string(i) + ".png"), 12, 40 * c);
   }
   DatasetOptions options;
   options.validation_size = 4;
@@ -63,7 +64,8 @@ TEST(Dataset, AFolderWithoutTestImagesHoldsOutASeededShare) {
   }
   const core::Result<Dataset> too_big = LoadDataset(root.string(), DatasetOptions{24, 3, 8, 0.2});
   ASSERT_FALSE(too_big.ok());
-  EXPECT_NE(too_big.error().message.find("24 training images; validation_size 24 must be in [0, 24)"), std::string::npos)
+  EXPECT_NE(too_big.error().message.find("24 training images; validation_size 24 must be in [0, 24)"),
+            std::string::npos)
       << too_big.error().message;
 }
 

@@ -59,7 +59,8 @@ TEST(ImageFolder, TrainAndTestFoldersAreTheSplits) {
   WriteImage(root / "test" / "zebra" / "1.png", 8, 8, 1, 30);
   const core::Result<ImageFolder> stray = ReadImageFolder(root.string(), 1, 8);
   ASSERT_FALSE(stray.ok());
-  EXPECT_NE(stray.error().message.find("test/zebra: class 'zebra' is not in"), std::string::npos) << stray.error().message;
+  EXPECT_NE(stray.error().message.find("test/zebra: class 'zebra' is not in"), std::string::npos)
+      << stray.error().message;
 }
 
 TEST(ImageFolder, EachDefectIsNamed) {

@@ -1,10 +1,10 @@
 // The average pool op (avg_pool2d: kernel, stride, padding): its reference kernel is TFLite's
 // rounded mean over the window's pixels inside the input, and the host runs a network with it
 // identically in every plan mode, patches included (firmware == host: firmware_test.cc).
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "engine/interpreter.h"
 #include "engine/quantizer.h"
@@ -19,8 +19,7 @@ int Pick(std::mt19937& rng, int lo, int hi) { return std::uniform_int_distributi
 
 // The mean of the window's pixels inside the input, rounded half away from zero, as a real
 // number: the definition the integer kernel implements.
-int ExpectedMean(const std::vector<int8_t>& in, int h, int w, int c, int k, int stride, int pad, int y, int x,
-                 int ch) {
+int ExpectedMean(const std::vector<int8_t>& in, int h, int w, int c, int k, int stride, int pad, int y, int x, int ch) {
   double sum = 0;
   int count = 0;
   for (int iy = y * stride - pad; iy < y * stride - pad + k; ++iy) {

@@ -2,10 +2,10 @@
 // writes). Regenerate after an intended change with KILONAS_UPDATE_GOLDEN=1.
 #include "engine/codegen.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "core/file_io.h"
 #include "core/net_spec.h"
@@ -80,7 +80,7 @@ TEST(Codegen, ArenaIsDeclaredWithThePlannedSizeAndEveryStepIsCalled) {
        at = sources.source.find("KILONAS_STEP_END(", at + 1)) {
     ++calls;
   }
-  EXPECT_EQ(calls - 2, interpreter.schedule().steps.size());  // minus the two macro definitions
+  EXPECT_EQ(calls - 2, interpreter.schedule().steps.size());                       // minus the two macro definitions
   EXPECT_NE(sources.source.find("kilonas_pointwise_add_dsp"), std::string::npos);  // the fused residual
 }
 

@@ -1,9 +1,9 @@
 // Firmware == host: random quantized networks exported to C, cross-compiled for Cortex-M7 and
 // Cortex-M4, run in qemu-system-arm; every output byte must equal the host interpreter's.
 // Needs gcc-arm-none-eabi and qemu-system-arm (scripts/setup.sh installs them).
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "core/hw_profile.h"
 #include "core/net_spec.h"
@@ -75,7 +75,7 @@ TEST(Firmware, EveryOptimizedKernelVariantEqualsTheHostOnBothCores) {
       spec.num_classes = resolution == 29 ? 3 : 5;
       spec.stem_channels = 16;
       spec.stem_stride = 1;
-      spec.blocks = {{4, 3, 1, 1}, {16, 3, 3, 2}, {16, 3, 4, 1}, {25, 5, 3, 1}, {25, 5, 3, 2},
+      spec.blocks = {{4, 3, 1, 1},  {16, 3, 3, 2}, {16, 3, 4, 1}, {25, 5, 3, 1}, {25, 5, 3, 2},
                      {25, 7, 3, 1}, {32, 7, 3, 2}, {32, 3, 6, 1}, {32, 5, 3, 1}};
       spec.head_channels = resolution == 29 ? 22 : 0;
       core::Graph g = core::BuildGraph(spec).value();
@@ -151,8 +151,8 @@ TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
   const FloatModel fm = RandomFloatModel(g, rng);
   const std::vector<float> image(g.tensor(g.input()).shape.Elements(), 0.25f);
   const Model model = Quantize(fm, {image}, {}).value();
-  ExportOptions options{std::string(KILONAS_TEST_OUT) + "/too_big", "too_big", KILONAS_SOURCE_DIR,
-                        KernelSet::kOptimized, true, false};
+  ExportOptions options{
+      std::string(KILONAS_TEST_OUT) + "/too_big", "too_big", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false};
   core::Result<ExportResult> r = ExportModel(model, QuantizeInput(model, image), hw, options);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("exceed the SRAM budget"), std::string::npos) << r.error().message;
@@ -170,14 +170,15 @@ TEST(Firmware, AveragePoolNetworkEqualsTheHostInPlaceAndPatchModes) {
   const core::Graph g = testing::PoolNetwork();
   const FloatModel fm = RandomFloatModel(g, rng);
   const std::vector<float> image = RandomPoolImage(rng);
-  const core::HwProfile hw = core::LoadHwProfile(std::string(KILONAS_SOURCE_DIR) + "/hw_profiles/stm32f746.json").value();
+  const core::HwProfile hw =
+      core::LoadHwProfile(std::string(KILONAS_SOURCE_DIR) + "/hw_profiles/stm32f746.json").value();
   for (const ExecutionConfig& execution :
        {ExecutionConfig{memory_planner::PlanMode::kInPlace, true, 0, 0},
         ExecutionConfig{memory_planner::PlanMode::kPatch, true, 2, memory_planner::PatchSplitCandidates(g).back()}}) {
     core::Result<Model> model = Quantize(fm, {image}, execution);
     ASSERT_TRUE(model.ok()) << model.error().message;
-    const std::string dir = std::string(KILONAS_TEST_OUT) + "/avg_pool_" +
-                            std::string(memory_planner::PlanModeName(execution.mode));
+    const std::string dir =
+        std::string(KILONAS_TEST_OUT) + "/avg_pool_" + std::string(memory_planner::PlanModeName(execution.mode));
     ExportOptions options{dir, "avg_pool", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false};
     core::Result<ExportResult> r = ExportModel(model.value(), QuantizeInput(model.value(), image), hw, options);
     ASSERT_TRUE(r.ok()) << r.error().message;

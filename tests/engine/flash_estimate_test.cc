@@ -3,9 +3,9 @@
 // the harness alone) and within 3% of it; the second subnet of each core has every other
 // pointwise layer's weights wide (stored so where the SMLAD kernels run, int8 for per_layer's
 // reference kernels). Builds firmware (no QEMU run).
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "core/hw_profile.h"
 #include "core/ofa_space.h"
@@ -38,7 +38,8 @@ TEST(FlashEstimate, BoundsTheLinkedModelFlashWithin3PercentInEveryModeAndCore) {
         const ExportOptions options{dir, "flash", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false, false};
         const core::Result<ExportResult> exported = ExportRandomNetwork(graph, plan, hw, options, rng);
         ASSERT_TRUE(exported.ok()) << exported.error().message;
-        const int64_t linked = MeasureModelFlash(dir, TargetFor(hw), KILONAS_SOURCE_DIR, *exported.value().build).value();
+        const int64_t linked =
+            MeasureModelFlash(dir, TargetFor(hw), KILONAS_SOURCE_DIR, *exported.value().build).value();
         const int64_t estimate = memory_planner::EstimateFlash(graph, plan, code).value().Total();
         const std::string what = std::string(profile) + " " + std::string(memory_planner::PlanModeName(mode)) +
                                  (plan.patch ? " (patched)" : "") + ": estimate " + std::to_string(estimate) +

@@ -2,11 +2,11 @@
 // same bits, patch-based execution included, with an arena of exactly the planned size.
 #include "engine/interpreter.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "engine/quantizer.h"
 #include "memory_planner/patch_plan.h"
@@ -31,7 +31,8 @@ Model QuantizedRandomModel(const core::Graph& g, std::mt19937& rng) {
   return std::move(model).value();
 }
 
-std::vector<int8_t> RunModel(const Model& model, const std::vector<int8_t>& input, KernelSet set = KernelSet::kOptimized) {
+std::vector<int8_t> RunModel(const Model& model, const std::vector<int8_t>& input,
+                             KernelSet set = KernelSet::kOptimized) {
   core::Result<Interpreter> interpreter = Interpreter::Create(model, set);
   EXPECT_TRUE(interpreter.ok()) << (interpreter.ok() ? "" : interpreter.error().message);
   return interpreter.value().Invoke(input);
@@ -67,8 +68,8 @@ TEST(Interpreter, KernelsStayInsideExactlyThePlannedArenaInEveryMode) {
   for (int trial = 0; trial < 12; ++trial) {
     const core::Graph g = testing::RandomGraph(rng);
     Model model = QuantizedRandomModel(g, rng);
-    for (auto mode : {memory_planner::PlanMode::kPerLayer, memory_planner::PlanMode::kInPlace,
-                      memory_planner::PlanMode::kPatch}) {
+    for (auto mode :
+         {memory_planner::PlanMode::kPerLayer, memory_planner::PlanMode::kInPlace, memory_planner::PlanMode::kPatch}) {
       model.execution = ExecutionFor(memory_planner::PlanDeployed(g, mode));
       model.execution.input_in_arena = trial % 2 == 0;
       if (mode == memory_planner::PlanMode::kPatch && model.execution.mode != mode) {

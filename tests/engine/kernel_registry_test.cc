@@ -3,15 +3,16 @@
 // (ConstantsFor) and exactly the scratch the planner reserves (core::ScratchBytes, canary after
 // it): random shapes with odd sizes and 1-pixel maps, extreme zero points, ReLU clamps, every
 // kernel size and stride the line claims. A new line is tested without touching this file.
+#include "core/kernel_registry.h"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "core/graph_builder.h"
-#include "core/kernel_registry.h"
 #include "engine/kernel_table.h"
 #include "engine/quantizer.h"
 #include "engine/schedule.h"
@@ -49,11 +50,13 @@ core::Graph OneOpGraph(const core::KernelVariant& k, std::mt19937& rng, int kern
     out = b.Append({k.kind, "op", {b.graph().input()}, -1, 1, 1, 0, act, -1}, core::Shape{1, 1, Pick(rng, 1, 19)});
   } else {
     const bool keeps_channels = k.kind == core::OpKind::kDepthwiseConv2d || k.writes_over;
-    out = b.Window(k.kind, "op", b.graph().input(), keeps_channels ? in.c : Pick(rng, 1, 19), kernel_size, stride, act, 0);
+    out = b.Window(k.kind, "op", b.graph().input(), keeps_channels ? in.c : Pick(rng, 1, 19), kernel_size, stride, act,
+                   0);
   }
   if (k.writes_over && core::Traits(k.kind).absorbs_add) {  // the add the kernel computes, residual first
     const core::Shape shape = b.graph().tensor(out).shape;
-    out = b.Append({core::OpKind::kAdd, "add", {b.graph().input(), out}, -1, 1, 1, 0, core::Activation::kNone, 0}, shape);
+    out =
+        b.Append({core::OpKind::kAdd, "add", {b.graph().input(), out}, -1, 1, 1, 0, core::Activation::kNone, 0}, shape);
   }
   return b.Finish(out);
 }
@@ -99,9 +102,9 @@ std::vector<int8_t> RunKernel(const Case& c, Kernel kernel, const kilonas_rect& 
   const kilonas_view iv = WholeView(in), ov = WholeView(out);
   std::vector<int8_t> input = c.input;
   std::vector<int8_t> output(static_cast<size_t>(out.Elements()), 7);  // 7: pixels outside the rect
-  const int64_t scratch_bytes =
-      core::ScratchBytes(op.kind, op.kernel, op.padding, k.reference ? core::KernelSet::kReference : core::KernelSet::kOptimized,
-                         k.writes_over && core::Traits(k.kind).in_place_capable, in.h, in.w, in.c, op.weights);
+  const int64_t scratch_bytes = core::ScratchBytes(
+      op.kind, op.kernel, op.padding, k.reference ? core::KernelSet::kReference : core::KernelSet::kOptimized,
+      k.writes_over && core::Traits(k.kind).in_place_capable, in.h, in.w, in.c, op.weights);
   std::vector<int32_t> scratch_words(static_cast<size_t>((scratch_bytes + 16 + 3) / 4));
   int8_t* const scratch = reinterpret_cast<int8_t*>(scratch_words.data());
   std::fill(scratch + scratch_bytes, scratch + scratch_words.size() * 4, kCanary);
@@ -122,8 +125,8 @@ std::vector<int8_t> RunKernel(const Case& c, Kernel kernel, const kilonas_rect& 
     args.out = output.data();
   }
   CallKernel(kernel, args);
-  *scratch_canary_intact = std::all_of(scratch + scratch_bytes, scratch + scratch_words.size() * 4,
-                                       [](int8_t v) { return v == kCanary; });
+  *scratch_canary_intact =
+      std::all_of(scratch + scratch_bytes, scratch + scratch_words.size() * 4, [](int8_t v) { return v == kCanary; });
   if (args.out == input.data()) return std::vector<int8_t>(input.begin(), input.begin() + output.size());
   return output;
 }
@@ -166,7 +169,8 @@ std::vector<int8_t> Expected(const Case& c, const core::KernelVariant& k, const 
 kilonas_rect RandomRect(const Case& c, const core::KernelVariant& k, std::mt19937& rng) {
   const core::Shape out = c.model.graph.OutputOf(c.model.graph.op(0)).shape;
   if (k.writes_over && core::Traits(k.kind).in_place_capable) return {0, 0, out.h, out.w};
-  int y0 = Pick(rng, 0, out.h - 1), y1 = Pick(rng, 0, out.h - 1), x0 = Pick(rng, 0, out.w - 1), x1 = Pick(rng, 0, out.w - 1);
+  int y0 = Pick(rng, 0, out.h - 1), y1 = Pick(rng, 0, out.h - 1), x0 = Pick(rng, 0, out.w - 1),
+      x1 = Pick(rng, 0, out.w - 1);
   if (y0 > y1) std::swap(y0, y1);
   if (x0 > x1) std::swap(x0, x1);
   return {y0, x0, y1 - y0 + 1, x1 - x0 + 1};
@@ -224,8 +228,8 @@ TEST(KernelRegistry, NamesStayThoseOfTheCommittedLutsAndCodeSizes) {
   for (const char* expected :
        {"conv2d", "conv2d ref", "pointwise_conv2d", "pointwise_conv2d ref", "pointwise_conv2d fused_add",
         "pointwise_conv2d ref fused_add", "pointwise_conv2d wide", "pointwise_conv2d wide fused_add",
-        "depthwise_conv2d", "depthwise_conv2d ref", "depthwise_conv2d in_place", "depthwise_conv2d ref in_place",
-        "add", "add ref", "global_avg_pool", "global_avg_pool ref", "fully_connected", "fully_connected ref"}) {
+        "depthwise_conv2d", "depthwise_conv2d ref", "depthwise_conv2d in_place", "depthwise_conv2d ref in_place", "add",
+        "add ref", "global_avg_pool", "global_avg_pool ref", "fully_connected", "fully_connected ref"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   }
 }

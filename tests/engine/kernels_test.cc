@@ -1,11 +1,11 @@
 // Runtime kernels: the SMLAD and in-place variants against the reference bit for bit, and the
 // reference against float math on the dequantized operands within one quantization step.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/kernel_registry.h"
 #include "kernel_common.h"
@@ -36,10 +36,10 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
   const int weights = depthwise ? k * k * c.cin : c.cout * k * k * c.cin;
   for (int i = 0; i < weights; ++i) c.weights.push_back(static_cast<int8_t>(w8(rng)));
   // Padded as exported: whole words, and for the SMLAD conv the last row's word reads.
-  c.weights.resize(static_cast<size_t>(
-                       core::StoredWeightBytes(depthwise ? core::KernelId::kNone : core::KernelId::kConv2dDsp, weights,
-                                               depthwise ? 1 : c.cout)),
-                   0);
+  c.weights.resize(
+      static_cast<size_t>(core::StoredWeightBytes(depthwise ? core::KernelId::kNone : core::KernelId::kConv2dDsp,
+                                                  weights, depthwise ? 1 : c.cout)),
+      0);
   // Mostly right shifts (the optimized kernels' fast requantization); some cases have a channel
   // with a left or no shift, or a ReLU clamp, which take their general path.
   const bool some_left_shift = std::bernoulli_distribution(0.2)(rng);
@@ -53,8 +53,22 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
     c.shift.push_back(some_left_shift && o == c.cout / 2 ? std::uniform_int_distribution<int32_t>(0, 2)(rng) : right);
   }
   // Offsets of valid zero points: input_offset = -zero_point in [-127, 128].
-  c.p = {c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), nullptr, 0, -i8(rng), i8(rng) / 2, -128, 127,
-         k, stride, k / 2, c.h, c.w, 0};
+  c.p = {c.weights.data(),
+         c.bias.data(),
+         c.mult.data(),
+         c.shift.data(),
+         nullptr,
+         0,
+         -i8(rng),
+         i8(rng) / 2,
+         -128,
+         127,
+         k,
+         stride,
+         k / 2,
+         c.h,
+         c.w,
+         0};
   c.p.block_pixels = static_cast<int32_t>(kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(k) * k * c.cin));
   if (std::bernoulli_distribution(0.3)(rng)) c.p.act_min = c.p.output_offset;  // a ReLU
   c.channels.resize(static_cast<size_t>(c.cout) * KILONAS_CHANNEL_WORDS);
@@ -62,8 +76,8 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
                         depthwise, c.p.input_offset, c.channels.data());
   c.p.channels = c.channels.data();
   // As the exporter decides: the in-place depthwise kernel also takes left shifts within headroom.
-  const int32_t max_shift = depthwise ? kilonas_left_shift_headroom(c.weights.data(), c.bias.data(), c.cout, k * k, 1)
-                                      : -1;
+  const int32_t max_shift =
+      depthwise ? kilonas_left_shift_headroom(c.weights.data(), c.bias.data(), c.cout, k * k, 1) : -1;
   c.p.fast_requant = kilonas_fast_requant(c.shift.data(), c.cout, c.p.act_min, c.p.act_max, max_shift);
   return c;
 }
@@ -144,7 +158,8 @@ TEST(DspKernels, WidePointwiseAndFusedAddMatchReferenceBitForBit) {
     wp.channels = records.data();
     std::vector<int32_t> scratch_words(core::ScratchBytes(core::OpKind::kPointwiseConv2d, 1, 0,
                                                           core::KernelSet::kOptimized, false, c.h, c.w, c.cin,
-                                                          core::WeightLayout::kWide) / 4);
+                                                          core::WeightLayout::kWide) /
+                                       4);
     int16_t* const scratch = reinterpret_cast<int16_t*>(scratch_words.data());
     kilonas_pointwise_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
     kilonas_pointwise_wide_dsp(&wp, c.in.data(), &iv, wide.data(), &ov, &r, scratch);
@@ -186,8 +201,9 @@ TEST(DspKernels, FullyConnectedMatchesReferenceBitForBit) {
     weights.resize((weights.size() + 3) / 4 * 4, 0);
     kilonas_fully_connected_dsp_constants(weights.data(), c.cout, in_n, c.channels.data());
     c.p.weights = weights.data();
-    std::vector<int16_t> scratch(core::ScratchBytes(core::OpKind::kFullyConnected, 1, 0, core::KernelSet::kOptimized,
-                                                    false, c.h, c.w, c.cin) / 2);
+    std::vector<int16_t> scratch(
+        core::ScratchBytes(core::OpKind::kFullyConnected, 1, 0, core::KernelSet::kOptimized, false, c.h, c.w, c.cin) /
+        2);
     kilonas_fully_connected_dsp(&c.p, c.in.data(), in_n, dsp.data(), c.cout, scratch.data());
     ASSERT_EQ(ref, dsp) << "trial " << trial;
   }

@@ -1,9 +1,9 @@
 // Model file: lossless round trip, and every truncation and corruption is a clear error.
 #include "engine/model_file.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "core/net_spec.h"
 #include "engine/interpreter.h"
@@ -42,7 +42,8 @@ TEST(ModelFile, RoundTripPreservesEveryBit) {
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     EXPECT_EQ(SerializeModel(loaded.value()), bytes);
     const std::vector<int8_t> input(144, 17);
-    EXPECT_EQ(Interpreter::Create(loaded.value()).value().Invoke(input), Interpreter::Create(model).value().Invoke(input));
+    EXPECT_EQ(Interpreter::Create(loaded.value()).value().Invoke(input),
+              Interpreter::Create(model).value().Invoke(input));
   }
 }
 

@@ -3,14 +3,14 @@
 // (-DKILONAS_DWT) builds.
 #include "engine/op_benchmark.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <random>
 
-#include <gtest/gtest.h>
-
-#include "core/hw_profile.h"
 #include "core/file_io.h"
+#include "core/hw_profile.h"
 #include "engine/interpreter.h"
 #include "engine/quantizer.h"
 #include "latency_models/lut.h"
@@ -25,8 +25,8 @@ TEST(ExecutedCalls, AreTheSchedulesStepsInEveryModeOnRandomGraphs) {
   std::mt19937 rng(8);
   for (int trial = 0; trial < 30; ++trial) {
     const core::Graph g = testing::RandomGraph(rng);
-    for (memory_planner::PlanMode mode : {memory_planner::PlanMode::kPerLayer, memory_planner::PlanMode::kInPlace,
-                                          memory_planner::PlanMode::kPatch}) {
+    for (memory_planner::PlanMode mode :
+         {memory_planner::PlanMode::kPerLayer, memory_planner::PlanMode::kInPlace, memory_planner::PlanMode::kPatch}) {
       const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(g, mode);
       Model model;
       model.graph = g;
@@ -37,7 +37,10 @@ TEST(ExecutedCalls, AreTheSchedulesStepsInEveryModeOnRandomGraphs) {
         const Step& step = schedule.steps[i];
         const latency_models::OpKey& key = calls[i];
         EXPECT_EQ(key.kind, g.op(step.op).kind);
-        EXPECT_EQ(KernelFor(key.kind, key.writes_over, key.kernels, key.wide ? core::WeightLayout::kWide : core::WeightLayout::kInt8), step.kernel) << key.ToString();
+        EXPECT_EQ(KernelFor(key.kind, key.writes_over, key.kernels,
+                            key.wide ? core::WeightLayout::kWide : core::WeightLayout::kInt8),
+                  step.kernel)
+            << key.ToString();
         EXPECT_EQ(key.out.h, step.rect.h) << key.ToString();
         EXPECT_EQ(key.out.w, step.rect.w) << key.ToString();
       }
@@ -56,7 +59,8 @@ TEST(OpBenchmark, CommittedLutEntriesEqualAFreshProfileOfSampledCalls) {
     std::shuffle(keys.begin(), keys.end(), rng);
     keys.resize(12);
     std::vector<OpCase> cases;
-    for (const auto& k : keys) cases.push_back({k.kind, k.kernel, k.stride, k.in, k.out, k.kernels, k.writes_over, k.wide});
+    for (const auto& k : keys)
+      cases.push_back({k.kind, k.kernel, k.stride, k.in, k.out, k.kernels, k.writes_over, k.wide});
     const core::Result<std::vector<uint64_t>> counts =
         RunOpBenchmark(cases, TargetFor(hw), KILONAS_SOURCE_DIR, std::string(KILONAS_TEST_OUT) + "/fresh_" + mcu);
     ASSERT_TRUE(counts.ok()) << counts.error().message;

@@ -1,7 +1,7 @@
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "core/file_io.h"
 #include "core/hw_profile.h"
@@ -30,9 +30,8 @@ TEST(OpKey, TextFormNamesTheKernelVariantAndRoundTrips) {
   const std::vector<OpKey> in_place = CallsOf(g, PlanMode::kInPlace);
   EXPECT_EQ(in_place[0].ToString(), "conv2d k3 s2 96x96x3 -> 48x48x16");
   EXPECT_EQ(in_place[1].ToString(), "depthwise_conv2d k3 s1 48x48x16 -> 48x48x16 in_place");
-  EXPECT_TRUE(std::any_of(in_place.begin(), in_place.end(), [](const OpKey& k) {
-    return k.ToString().find("fused_add") != std::string::npos;
-  }));
+  EXPECT_TRUE(std::any_of(in_place.begin(), in_place.end(),
+                          [](const OpKey& k) { return k.ToString().find("fused_add") != std::string::npos; }));
   for (PlanMode mode : kModes) {
     for (const OpKey& key : SpaceCallKeys(core::FashionMnistSpace(), mode, 50)) {
       core::Result<OpKey> parsed = ParseOpKey(key.ToString());
@@ -44,10 +43,10 @@ TEST(OpKey, TextFormNamesTheKernelVariantAndRoundTrips) {
 }
 
 TEST(OpKey, MalformedTextIsAnError) {
-  for (const char* bad : {"", "conv2d", "relu k1 s1 1x1x1 -> 1x1x1", "conv2d k3 s2 8x8x3 -> 4x4",
-                          "conv2d k3 s2 8x8x3 -> 4x4x8 x", "conv2d k3 s1 8x8x3 -> 8x8x8 in_place",
-                          "depthwise_conv2d k3 s1 8x8x8 -> 8x8x8 fused_add", "add k1 s1 8x8x8 -> 8x8x8 ref ref",
-                          "pointwise_conv2d k1 s1 8x8x8 -> 8x8x8 fused_add ref"}) {
+  for (const char* bad :
+       {"", "conv2d", "relu k1 s1 1x1x1 -> 1x1x1", "conv2d k3 s2 8x8x3 -> 4x4", "conv2d k3 s2 8x8x3 -> 4x4x8 x",
+        "conv2d k3 s1 8x8x3 -> 8x8x8 in_place", "depthwise_conv2d k3 s1 8x8x8 -> 8x8x8 fused_add",
+        "add k1 s1 8x8x8 -> 8x8x8 ref ref", "pointwise_conv2d k1 s1 8x8x8 -> 8x8x8 fused_add ref"}) {
     EXPECT_FALSE(ParseOpKey(bad).ok()) << bad;
   }
   EXPECT_TRUE(ParseOpKey("pointwise_conv2d k1 s1 8x8x8 -> 8x8x8 ref fused_add").ok());
@@ -112,7 +111,8 @@ TEST(LatencyPredictor, FallbackModelRecoversPerMacOutputPixelRowChannelAndCallCo
   EXPECT_DOUBLE_EQ(predictor.Cycles(seen, &miss), predictor.lut().entries.begin()->second.cycles);
   EXPECT_FALSE(miss);
   // A whole network: every non-pointwise call (and unseen pointwise) is a miss.
-  const core::Graph g = core::BuildSubnetGraph(core::FashionMnistSpace(), core::LargestSubnet(core::FashionMnistSpace())).value();
+  const core::Graph g =
+      core::BuildSubnetGraph(core::FashionMnistSpace(), core::LargestSubnet(core::FashionMnistSpace())).value();
   const memory_planner::MemoryPlan plan = memory_planner::PlanInPlace(g);
   const LatencyPrediction p = predictor.Predict(g, plan);
   EXPECT_EQ(p.calls, static_cast<int>(ExecutedCalls(g, plan).size()));
@@ -186,7 +186,8 @@ TEST(LutChecks, AnEmptyLutOrOneOfAnotherMcuCoreOrClockIsAnError) {
   const core::HwProfile f746 = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
   const LatencyLut f412 = LoadLut("latency_models/luts/stm32f412.json").value();
   const std::string other = CheckLutMatches(f412, f746, "f412.json").message();
-  EXPECT_NE(other.find("f412.json: measured for mcu 'stm32f412', the profile is 'stm32f746'"), std::string::npos) << other;
+  EXPECT_NE(other.find("f412.json: measured for mcu 'stm32f412', the profile is 'stm32f746'"), std::string::npos)
+      << other;
   LatencyLut lut = LoadLut("latency_models/luts/stm32f746.json").value();
   EXPECT_TRUE(CheckLutMatches(lut, f746, "x").ok());
   lut.provenance.clock_mhz = 100;

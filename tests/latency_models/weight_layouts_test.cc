@@ -1,14 +1,15 @@
 // ChooseWeightLayouts: wide weights only where the LUT prices them cheaper, never past the flash
 // budget, the best cycles per byte first, nothing in a mode of reference kernels or without
 // priced wide calls.
-#include <algorithm>
-#include <random>
+#include "latency_models/weight_layouts.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
+
 #include "core/ofa_space.h"
 #include "latency_models/space_keys.h"
-#include "latency_models/weight_layouts.h"
 #include "memory_planner/patch_plan.h"
 
 namespace kilonas::latency_models {
@@ -58,7 +59,8 @@ TEST_F(ChooseWeightLayoutsTest, StaysWithinTheBudgetAndTakesOnlyLayersThatGain) 
     // Pointwise layers with 16 inputs or more whose int8 and wide calls the LUT all prices (a
     // patch-stage call can miss it).
     std::vector<bool> priced(g.ops().size(), true);
-    for (const memory_planner::PlannedCall& call : memory_planner::PlanCalls(g, memory_planner::PlanDeployed(g, mode))) {
+    for (const memory_planner::PlannedCall& call :
+         memory_planner::PlanCalls(g, memory_planner::PlanDeployed(g, mode))) {
       OpKey key = KeyOf(g, call);
       for (bool wide : {false, true}) {
         key.wide = wide && key.kind == core::OpKind::kPointwiseConv2d;
@@ -97,7 +99,9 @@ TEST_F(ChooseWeightLayoutsTest, NothingWithReferenceKernelsUnpricedWideCallsOrNo
   const int64_t unlimited = int64_t{1} << 40;
   EXPECT_GT(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kInPlace, code, predictor, unlimited).graph), 0);
   EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kPerLayer, code, predictor, unlimited).graph), 0);
-  EXPECT_EQ(CountWideLayers(ChooseWeightLayouts(g, PlanMode::kInPlace, code, LatencyPredictor(Lut(false)), unlimited).graph), 0);
+  EXPECT_EQ(
+      CountWideLayers(ChooseWeightLayouts(g, PlanMode::kInPlace, code, LatencyPredictor(Lut(false)), unlimited).graph),
+      0);
   memory_planner::CodeSize old = code;
   old.kernel_functions.erase("pointwise_conv2d wide");
   old.kernel_functions.erase("pointwise_conv2d wide fused_add");

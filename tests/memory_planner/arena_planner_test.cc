@@ -1,9 +1,9 @@
 #include "memory_planner/arena_planner.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace kilonas::memory_planner {
 namespace {

@@ -25,8 +25,8 @@ core::Graph Tiny() {
 CodeSize Code() {
   CodeSize code;
   code.core = "test";
-  code.function_bytes = {{"Shared", 1000}, {"conv", 10}, {"pw", 20}, {"pw_add", 30}, {"dw", 40},
-                         {"dw_ref", 45},   {"add", 50},  {"pool", 60}, {"fc", 70},   {"conv_ref", 80}, {"pw_ref", 90}};
+  code.function_bytes = {{"Shared", 1000}, {"conv", 10}, {"pw", 20}, {"pw_add", 30},   {"dw", 40},    {"dw_ref", 45},
+                         {"add", 50},      {"pool", 60}, {"fc", 70}, {"conv_ref", 80}, {"pw_ref", 90}};
   code.kernel_functions = {{"conv2d", {"Shared", "conv"}},
                            {"pointwise_conv2d", {"Shared", "pw"}},
                            {"pointwise_conv2d fused_add", {"Shared", "pw_add"}},
@@ -80,7 +80,8 @@ TEST(EstimateFlash, PatchStagesPayPerPatchCall) {
   const FlashEstimate whole = EstimateFlash(g, PlanInPlace(g), Code()).value();
   const FlashEstimate patched = EstimateFlash(g, patch, Code()).value();
   EXPECT_EQ(patched.graph_code_bytes - whole.graph_code_bytes,
-            100 * (static_cast<int64_t>(PlanCalls(g, patch).size()) - static_cast<int64_t>(PlanCalls(g, PlanInPlace(g)).size())));
+            100 * (static_cast<int64_t>(PlanCalls(g, patch).size()) -
+                   static_cast<int64_t>(PlanCalls(g, PlanInPlace(g)).size())));
 }
 
 TEST(EstimateFlash, AKernelWithoutFiguresIsAnErrorNamingIt) {

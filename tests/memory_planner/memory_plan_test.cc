@@ -1,8 +1,8 @@
 #include "memory_planner/memory_plan.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "core/reference_nets.h"
 #include "tests/support/random_graphs.h"
@@ -93,8 +93,7 @@ TEST(InPlaceDepthwise, NeedsOnePaddedChannelInsteadOfAnOutputBuffer) {
   EXPECT_EQ(in_place.live_bytes[dw], in.Bytes() + padded_channel);
   EXPECT_EQ(in_place.buffers[in_place.op_scratch[dw]].request.size, padded_channel);
   // After the stride-2 depthwise only the smaller output stays in the shared buffer.
-  EXPECT_EQ(in_place.buffers[in_place.tensor_buffer[g.op(dw).output]].request.SizeAt(dw + 1),
-            out.Bytes());
+  EXPECT_EQ(in_place.buffers[in_place.tensor_buffer[g.op(dw).output]].request.SizeAt(dw + 1), out.Bytes());
 }
 
 TEST(FusedResidualAdd, ProjectionWritesTheSumOverTheResidual) {

@@ -1,6 +1,7 @@
 #include "memory_planner/memory_report.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "core/reference_nets.h"

@@ -1,8 +1,8 @@
 #include "memory_planner/patch_plan.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "core/reference_nets.h"
 #include "tests/support/random_graphs.h"

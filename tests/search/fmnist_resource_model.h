@@ -7,9 +7,10 @@
 namespace kilonas::search::testing {
 
 inline ResourceModel FmnistResourceModel() {
-  return ResourceModel(core::FashionMnistSpace(), memory_planner::PlanMode::kInPlace,
-                       memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
-                       latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
+  return ResourceModel(
+      core::FashionMnistSpace(), memory_planner::PlanMode::kInPlace,
+      memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
+      latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
 }
 
 }  // namespace kilonas::search::testing

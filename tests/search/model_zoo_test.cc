@@ -1,10 +1,10 @@
 // The model zoo (models/fmnist, scripts/model_zoo.sh): every model is a subnet of the fmnist
 // space that fits the budget its name gives, priced as nas_search prices it.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <optional>
 #include <regex>
-
-#include <gtest/gtest.h>
 
 #include "core/hw_profile.h"
 #include "search/resources.h"
@@ -16,7 +16,8 @@ namespace {
 // model's flash budget.
 TEST(ModelZoo, EveryModelFitsTheBudgetItIsNamedFor) {
   const auto code = memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value();
-  const latency_models::LatencyPredictor predictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value());
+  const latency_models::LatencyPredictor predictor(
+      latency_models::LoadLut("latency_models/luts/stm32f746.json").value());
   const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
   const std::regex sram_flash("sram([0-9]+)_flash([0-9]+)\\.json"), latency("latency([0-9]+)\\.json");
   int models = 0;

@@ -2,13 +2,12 @@
 // and every field checked against the config and resource model of the run resuming it.
 #include "search/search_state.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <functional>
-
-#include <gtest/gtest.h>
 
 #include "core/file_io.h"
 #include "tests/search/fmnist_resource_model.h"
@@ -37,12 +36,14 @@ Fixture RealState() {
   core::OfaSpace sub = f.model.space();
   sub.width_choices = {chosen->width};
   sub.resolution_choices = {chosen->resolution};
-  const ResourceModel sub_model(sub, memory_planner::PlanMode::kInPlace,
-                                memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
-                                latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
+  const ResourceModel sub_model(
+      sub, memory_planner::PlanMode::kInPlace,
+      memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
+      latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
   std::vector<EvolutionState> states;
   const auto accuracy = [](const core::SubnetConfig& c) { return 0.5 + 0.01 * c.stages[0].size(); };
-  EXPECT_TRUE(Evolve(sub_model, budgets, accuracy, f.config, rng, [&](const EvolutionState& s) { states.push_back(s); }).ok());
+  EXPECT_TRUE(
+      Evolve(sub_model, budgets, accuracy, f.config, rng, [&](const EvolutionState& s) { states.push_back(s); }).ok());
   f.state.evolution = states.at(1);
   return f;
 }
@@ -85,16 +86,25 @@ TEST(SearchState, EveryEditedFieldIsRefusedNamingItsKey) {
       {[](SearchState& s) { s.spaces[0].width = 0.8; }, "key 'spaces[0].width': 0.8"},
       {[](SearchState& s) { s.spaces[0].resolution = 31; }, "key 'spaces[0].resolution': 31"},
       {[](SearchState& s) { s.spaces[1] = s.spaces[0]; }, "key 'spaces[1]': listed twice"},
-      {[](SearchState& s) { s.spaces[0].samples = 99; }, "key 'spaces[0].samples': 99, the config's stage1_samples is 6"},
+      {[](SearchState& s) { s.spaces[0].samples = 99; },
+       "key 'spaces[0].samples': 99, the config's stage1_samples is 6"},
       {[](SearchState& s) { s.spaces[0].feasible = -1; }, "key 'spaces[0].feasible'"},
-      {[](SearchState& s) { for (SpaceChoice& c : s.spaces) c.feasible = 0; }, "key 'spaces': no sub-space has a feasible"},
-      {[](SearchState& s) { s.evolution.result.population.pop_back(); }, "key 'population': 7 candidates, the config's population is 8"},
+      {[](SearchState& s) {
+         for (SpaceChoice& c : s.spaces) c.feasible = 0;
+       },
+       "key 'spaces': no sub-space has a feasible"},
+      {[](SearchState& s) { s.evolution.result.population.pop_back(); },
+       "key 'population': 7 candidates, the config's population is 8"},
       {[](SearchState& s) { s.evolution.result.population[2].accuracy = 1.5; }, "key 'population[2].accuracy'"},
-      {[](SearchState& s) { s.evolution.result.population[0].resources.sram_bytes -= 1024; }, "key 'population[0].sram_bytes'"},
-      {[](SearchState& s) { s.evolution.result.population[0].resources.flash_bytes = 1; }, "key 'population[0].flash_bytes'"},
-      {[](SearchState& s) { s.evolution.result.population[1].resources.latency_ms *= 0.5; }, "key 'population[1].latency_ms'"},
+      {[](SearchState& s) { s.evolution.result.population[0].resources.sram_bytes -= 1024; },
+       "key 'population[0].sram_bytes'"},
+      {[](SearchState& s) { s.evolution.result.population[0].resources.flash_bytes = 1; },
+       "key 'population[0].flash_bytes'"},
+      {[](SearchState& s) { s.evolution.result.population[1].resources.latency_ms *= 0.5; },
+       "key 'population[1].latency_ms'"},
       {[](SearchState& s) { s.evolution.result.population[1].resources.macs += 1; }, "key 'population[1].macs'"},
-      {[](SearchState& s) { s.evolution.result.evaluated[3].resources.latency_misses = 4; }, "key 'evaluated[3].latency_lut_misses'"},
+      {[](SearchState& s) { s.evolution.result.evaluated[3].resources.latency_misses = 4; },
+       "key 'evaluated[3].latency_lut_misses'"},
       {[](SearchState& s) { s.evolution.result.log[1].best.accuracy = -0.1; }, "key 'log[1].best.accuracy'"},
       {[](SearchState& s) { s.evolution.result.log[1].generation = 5; }, "key 'log[1].generation': expected 1"},
       {[](SearchState& s) {

@@ -1,11 +1,10 @@
-#include "search/evolution.h"
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
-#include <gtest/gtest.h>
-
+#include "search/evolution.h"
 #include "tests/search/fmnist_resource_model.h"
 
 namespace kilonas::search {
@@ -42,10 +41,11 @@ TEST(ResourceModel, PricesCandidatesWithTheWeightLayoutsTheFlashBudgetAllows) {
     const core::SubnetConfig config = core::SampleSubnet(int8.space(), rng);
     const Resources plain = int8.Measure(config).value();
     const int64_t budget = plain.flash_bytes + 40 * 1024;
-    const ResourceModel wide(int8.space(), memory_planner::PlanMode::kInPlace,
-                             memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
-                             latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()),
-                             budget);
+    const ResourceModel wide(
+        int8.space(), memory_planner::PlanMode::kInPlace,
+        memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
+        latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()),
+        budget);
     const Resources priced = wide.Measure(config).value();
     EXPECT_LE(priced.flash_bytes, budget);
     EXPECT_GE(priced.flash_bytes, plain.flash_bytes);
@@ -105,7 +105,8 @@ TEST(Evolve, SameSeedSameResultAndEveryCandidateFits) {
     EXPECT_DOUBLE_EQ(a.value().log[g].mean_accuracy, b.value().log[g].mean_accuracy);
   }
   // Elitism: the best never gets worse.
-  for (size_t g = 1; g < a.value().log.size(); ++g) EXPECT_GE(a.value().log[g].best_accuracy, a.value().log[g - 1].best_accuracy);
+  for (size_t g = 1; g < a.value().log.size(); ++g)
+    EXPECT_GE(a.value().log[g].best_accuracy, a.value().log[g - 1].best_accuracy);
   for (const Candidate& c : a.value().evaluated) {
     EXPECT_LE(c.resources.sram_bytes, budgets.sram_bytes);
     EXPECT_LE(c.resources.flash_bytes, budgets.flash_bytes);
@@ -125,7 +126,8 @@ TEST(RankSpaces, PrefersTheSubSpaceWithMostFittingMacs) {
   EXPECT_GT(ranked.front().feasible, 0);
   for (size_t i = 1; i < ranked.size(); ++i) EXPECT_GE(ranked[i - 1].mean_feasible_macs, ranked[i].mean_feasible_macs);
   // 10 kB cannot hold the largest resolution at full width: that sub-space has nothing feasible.
-  const auto big = std::find_if(ranked.begin(), ranked.end(), [](const SpaceChoice& c) { return c.width == 1.0 && c.resolution == 32; });
+  const auto big = std::find_if(ranked.begin(), ranked.end(),
+                                [](const SpaceChoice& c) { return c.width == 1.0 && c.resolution == 32; });
   ASSERT_NE(big, ranked.end());
   EXPECT_EQ(big->feasible, 0);
 }
@@ -162,7 +164,8 @@ TEST(Evolve, ResumedFromAnyGenerationEqualsTheUninterruptedRun) {
   config.generations = 4;
   std::vector<EvolutionState> states;
   std::mt19937 rng(11);
-  const auto full = Evolve(model, budgets, SyntheticAccuracy, config, rng, [&](const EvolutionState& s) { states.push_back(s); });
+  const auto full =
+      Evolve(model, budgets, SyntheticAccuracy, config, rng, [&](const EvolutionState& s) { states.push_back(s); });
   ASSERT_TRUE(full.ok());
   ASSERT_EQ(states.size(), 5u);
   for (int g = 0; g < 4; ++g) {
@@ -199,10 +202,11 @@ TEST(ParetoRanks, EachRankIsTheFrontOfTheRest) {
   EXPECT_EQ(static_cast<size_t>(std::count(ranks.begin(), ranks.end(), 0)), front.size());
   for (size_t i = 0; i < all.size(); ++i) {
     for (size_t j = 0; j < all.size(); ++j) {
-      const bool j_dominates_i = all[j].accuracy >= all[i].accuracy && all[j].resources.latency_ms <= all[i].resources.latency_ms &&
-                                 all[j].resources.sram_bytes <= all[i].resources.sram_bytes &&
-                                 (all[j].accuracy > all[i].accuracy || all[j].resources.latency_ms < all[i].resources.latency_ms ||
-                                  all[j].resources.sram_bytes < all[i].resources.sram_bytes);
+      const bool j_dominates_i =
+          all[j].accuracy >= all[i].accuracy && all[j].resources.latency_ms <= all[i].resources.latency_ms &&
+          all[j].resources.sram_bytes <= all[i].resources.sram_bytes &&
+          (all[j].accuracy > all[i].accuracy || all[j].resources.latency_ms < all[i].resources.latency_ms ||
+           all[j].resources.sram_bytes < all[i].resources.sram_bytes);
       if (j_dominates_i) {
         EXPECT_LT(ranks[j], ranks[i]);
       }
@@ -233,17 +237,18 @@ TEST(Evolve, MultiObjectiveModeSelectsParentsByParetoRank) {
   config.multi_objective = true;
   std::mt19937 rng(5);
   int reordered = 0;  // generations where rank order is not accuracy order: the mode did something
-  const auto evolved = Evolve(model, {16 * 1024, 400 * 1024, 0}, SyntheticAccuracy, config, rng, [&](const EvolutionState& s) {
-    const std::vector<Candidate>& population = s.result.population;  // selection order: parents first
-    const std::vector<int> ranks = ParetoRanks(population);
-    for (size_t i = 1; i < population.size(); ++i) {
-      EXPECT_LE(ranks[i - 1], ranks[i]) << "generation " << s.generation << " position " << i;
-      if (ranks[i - 1] == ranks[i]) {
-        EXPECT_GE(population[i - 1].accuracy, population[i].accuracy);
-      }
-      reordered += population[i - 1].accuracy < population[i].accuracy;
-    }
-  });
+  const auto evolved =
+      Evolve(model, {16 * 1024, 400 * 1024, 0}, SyntheticAccuracy, config, rng, [&](const EvolutionState& s) {
+        const std::vector<Candidate>& population = s.result.population;  // selection order: parents first
+        const std::vector<int> ranks = ParetoRanks(population);
+        for (size_t i = 1; i < population.size(); ++i) {
+          EXPECT_LE(ranks[i - 1], ranks[i]) << "generation " << s.generation << " position " << i;
+          if (ranks[i - 1] == ranks[i]) {
+            EXPECT_GE(population[i - 1].accuracy, population[i].accuracy);
+          }
+          reordered += population[i - 1].accuracy < population[i].accuracy;
+        }
+      });
   ASSERT_TRUE(evolved.ok());
   EXPECT_GT(reordered, 0);
 }
@@ -261,7 +266,8 @@ TEST(SearchConfig, CommittedConfigsLoadAndBadKeysAreNamed) {
   for (const char* path : {"configs/search_fmnist_quick.json", "configs/search_fmnist_full.json"}) {
     core::Result<SearchConfig> c = LoadSearchConfig(path);
     ASSERT_TRUE(c.ok()) << c.error().message;
-    EXPECT_EQ(ParseSearchConfig(SearchConfigToJson(c.value()), "x").value().evolution.population, c.value().evolution.population);
+    EXPECT_EQ(ParseSearchConfig(SearchConfigToJson(c.value()), "x").value().evolution.population,
+              c.value().evolution.population);
   }
   EXPECT_EQ(LoadSearchConfig("configs/search_fmnist_full.json").value().evolution.population, 100);
   std::string text = core::ReadTextFile("configs/search_fmnist_quick.json").value();
@@ -270,7 +276,8 @@ TEST(SearchConfig, CommittedConfigsLoadAndBadKeysAreNamed) {
   EXPECT_NE(ParseSearchConfig(bad, "s.json").error().message.find("s.json: key 'execution_mode'"), std::string::npos);
   bad = text;
   bad.replace(bad.find("\"population\": 40"), 16, "\"population\": 2");
-  EXPECT_NE(ParseSearchConfig(bad, "s.json").error().message.find("key 'evolution.population': must be in 4.."), std::string::npos);
+  EXPECT_NE(ParseSearchConfig(bad, "s.json").error().message.find("key 'evolution.population': must be in 4.."),
+            std::string::npos);
   bad = text;
   bad.replace(bad.find("\"seed\": 1"), 9, "\"seed\": 1, \"generatoins\": 3");
   EXPECT_EQ(ParseSearchConfig(bad, "s.json").error().message, "s.json: unknown key 'generatoins'");

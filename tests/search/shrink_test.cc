@@ -1,8 +1,8 @@
 #include "search/shrink.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "tests/search/fmnist_resource_model.h"
 
@@ -36,9 +36,10 @@ TEST(ShrinkToFit, EndsInTheSpaceWithinEveryBudgetAndNeverGrowsAChoice) {
     const Candidate drawn = Measured(model, core::SampleSubnet(model.space(), rng));
     // Budgets between the smallest subnet's needs and the drawn one's: always reachable.
     const double t = std::uniform_real_distribution<double>(0, 1)(rng);
-    const Budgets budgets{smallest.sram_bytes + static_cast<int64_t>(t * (drawn.resources.sram_bytes - smallest.sram_bytes)),
-                          smallest.flash_bytes + static_cast<int64_t>(t * (drawn.resources.flash_bytes - smallest.flash_bytes)),
-                          smallest.latency_ms + t * (drawn.resources.latency_ms - smallest.latency_ms) + 1e-6};
+    const Budgets budgets{
+        smallest.sram_bytes + static_cast<int64_t>(t * (drawn.resources.sram_bytes - smallest.sram_bytes)),
+        smallest.flash_bytes + static_cast<int64_t>(t * (drawn.resources.flash_bytes - smallest.flash_bytes)),
+        smallest.latency_ms + t * (drawn.resources.latency_ms - smallest.latency_ms) + 1e-6};
     const auto fitted = ShrinkToFit(model, budgets, drawn, model.space());
     ASSERT_TRUE(fitted.ok()) << fitted.error().message;
     ASSERT_TRUE(fitted.value().has_value()) << "trial " << trial;

@@ -1,8 +1,8 @@
 #include "search/surrogate.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "tests/search/fmnist_resource_model.h"
 

@@ -69,7 +69,8 @@ TEST(Augment, ShardsOfABatchAreAugmentedAsTheWholeBatch) {
   const TrainConfig config = Augmentation(2, true, 0.5);
   const torch::Tensor whole = AugmentedBatch(set, all, 11, 0, config);
   const std::vector<int64_t> head(all.begin(), all.begin() + 13), tail(all.begin() + 13, all.end());
-  EXPECT_TRUE(torch::equal(whole, torch::cat({AugmentedBatch(set, head, 11, 0, config), AugmentedBatch(set, tail, 11, 13, config)})));
+  EXPECT_TRUE(torch::equal(
+      whole, torch::cat({AugmentedBatch(set, head, 11, 0, config), AugmentedBatch(set, tail, 11, 13, config)})));
   EXPECT_FALSE(torch::equal(whole, AugmentedBatch(set, all, 12, 0, config)));  // another step: other draws
 }
 
@@ -130,7 +131,8 @@ TEST(Augment, RgbPixelsMoveWholeAndEachChannelIsNormalisedByItsOwnStatistics) {
   ASSERT_EQ(x.sizes(), (std::vector<int64_t>{1, 3, 8, 8}));
   for (int c = 0; c < 3; ++c) {
     const float pixel = set.pixels[64 * 3 + 5 * 8 * 3 + 6 * 3 + c];  // image 1, y 5, x 6
-    EXPECT_FLOAT_EQ(x[0][c][5][6].item<float>(), (pixel / 255.0f - set.normalization.mean[c]) / set.normalization.std[c]);
+    EXPECT_FLOAT_EQ(x[0][c][5][6].item<float>(),
+                    (pixel / 255.0f - set.normalization.mean[c]) / set.normalization.std[c]);
   }
 }
 

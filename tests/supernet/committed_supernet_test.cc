@@ -3,10 +3,10 @@
 // trained with (from before checkpoints stored them: Fashion-MNIST's constants). Once the training
 // is finished, provenance.json (scripts/provenance.sh) records the largest subnet's accuracy on
 // the first 1,000 test images, and the checkpoint must reproduce it within 1 point.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "supernet/evaluate.h"
@@ -19,7 +19,8 @@ constexpr const char* kConfig = "configs/supernet_fmnist_full.json";
 constexpr const char* kDir = "supernets/fmnist_full";
 
 TEST(CommittedSupernet, LoadsWithItsTrainingStatisticsAndClassifies) {
-  if (!std::filesystem::is_directory("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "Fashion-MNIST not installed";
+  if (!std::filesystem::is_directory("/usr/share/datasets/fashion-mnist"))
+    GTEST_SKIP() << "Fashion-MNIST not installed";
   core::Result<TrainConfig> config = LoadTrainConfig(kConfig);
   ASSERT_TRUE(config.ok()) << config.error().message;
   config.value().checkpoint_dir = kDir;

@@ -1,13 +1,13 @@
 // Data-parallel training (supernet/distributed.h) on 127.0.0.1: synchronized batch norm equals
 // batch norm on the whole batch, and a training step on two ranks of nas_train equals the step
 // one process takes with the whole batch, also when a run resumes with another world size.
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "core/file_io.h"
 #include "supernet/trainer.h"
@@ -20,9 +20,10 @@ const std::string kOut = std::string(KILONAS_TEST_OUT) + "/data_parallel";
 // `ranks` processes of nas_train through scripts/launch_local.sh; "" or the output on failure.
 std::string RunRanks(int ranks, const std::string& dir, const std::string& extra) {
   const std::string log = dir + ".log";
-  const std::string command = "bash scripts/launch_local.sh " + std::to_string(ranks) + " " KILONAS_NAS_TRAIN
-                              " --config tests/apps/dist_train.json --threads 1 --checkpoint-dir " + dir + " " + extra +
-                              " > " + log + " 2>&1";
+  const std::string command = "bash scripts/launch_local.sh " + std::to_string(ranks) +
+                              " " KILONAS_NAS_TRAIN
+                              " --config tests/apps/dist_train.json --threads 1 --checkpoint-dir " +
+                              dir + " " + extra + " > " + log + " 2>&1";
   if (std::system(command.c_str()) == 0) return "";
   const core::Result<std::string> text = core::ReadTextFile(log);
   return "failed: " + command + "\n" + (text.ok() ? text.value() : "(no log)");
@@ -52,7 +53,8 @@ constexpr double kRelativeTolerance = 1e-4, kAbsoluteTolerance = 1e-7;
 // kAbsoluteTolerance): <= 1 passes.
 double WorstStepDifference(Supernet& start, Supernet& a, Supernet& b) {
   double worst = 0;
-  auto compare = [&](const torch::OrderedDict<std::string, torch::Tensor>& s, const torch::OrderedDict<std::string, torch::Tensor>& x,
+  auto compare = [&](const torch::OrderedDict<std::string, torch::Tensor>& s,
+                     const torch::OrderedDict<std::string, torch::Tensor>& x,
                      const torch::OrderedDict<std::string, torch::Tensor>& y) {
     for (const auto& item : s) {
       const torch::Tensor from = item.value().to(torch::kFloat64);
@@ -108,7 +110,8 @@ TEST(DataParallel, SynchronizedBatchNormOnHalvesEqualsBatchNormOnTheWholeBatch) 
   ASSERT_EQ(errors[0] + errors[1], "");
   EXPECT_TRUE(torch::allclose(torch::cat({out[0], out[1]}), expected_out, 1e-5, 1e-5));
   EXPECT_TRUE(torch::allclose(torch::cat({input_grad[0], input_grad[1]}), input.grad(), 1e-5, 1e-5));
-  EXPECT_TRUE(torch::allclose(weight_grad[0], whole->weight.grad(), 1e-4, 1e-5)) << weight_grad[0] << whole->weight.grad();
+  EXPECT_TRUE(torch::allclose(weight_grad[0], whole->weight.grad(), 1e-4, 1e-5))
+      << weight_grad[0] << whole->weight.grad();
   EXPECT_TRUE(torch::allclose(weight_grad[1], weight_grad[0]));
   EXPECT_TRUE(torch::allclose(running_mean[0], whole->running_mean, 1e-5, 1e-6));
   EXPECT_TRUE(torch::allclose(running_var[1], whole->running_var, 1e-5, 1e-6));
@@ -135,8 +138,9 @@ TEST(DataParallel, EachStepOnTwoRanksEqualsTheStepOfOneProcessWithTheWholeBatch)
   ASSERT_EQ(RunRanks(2, kOut + "/one_then_two", "--resume"), "");
   Supernet sandwich_one = Load(kOut + "/one"), sandwich_two = Load(kOut + "/one_then_two");
   const double second = WorstStepDifference(one, sandwich_one, sandwich_two);
-  std::printf("two ranks vs one process, largest step difference over its tolerance: largest subnet %.3f, sandwich %.3f\n",
-              first, second);
+  std::printf(
+      "two ranks vs one process, largest step difference over its tolerance: largest subnet %.3f, sandwich %.3f\n",
+      first, second);
   EXPECT_LE(first, 1.0);
   EXPECT_LE(second, 1.0);
 

@@ -110,8 +110,8 @@ TEST(TrainGraphModule, LearnsFashionMnistAndRepeatsWithTheSameSeed) {
     EXPECT_GT(reports[2].accuracy, reports[0].accuracy);
     EvalOptions options;
     options.max_images = 1000;
-    const double accuracy = TopOneAccuracy([&](const torch::Tensor& x) { return module->forward(x); },
-                                           *validation, graph.tensor(graph.input()).shape.h, options);
+    const double accuracy = TopOneAccuracy([&](const torch::Tensor& x) { return module->forward(x); }, *validation,
+                                           graph.tensor(graph.input()).shape.h, options);
     EXPECT_GT(accuracy, 0.6);
     if (run == 0) {
       for (const torch::Tensor& p : module->parameters()) first_weights.push_back(p.detach().clone());

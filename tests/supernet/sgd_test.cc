@@ -17,7 +17,8 @@ TEST(Sgd, EqualsLibTorchSgdBitForBit) {
       theirs.push_back(t.detach().clone().set_requires_grad(true));
     }
     Sgd sgd(ours, {0.05, 0.9, 3e-5, nesterov});
-    torch::optim::SGD reference(theirs, torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(3e-5).nesterov(nesterov));
+    torch::optim::SGD reference(theirs,
+                                torch::optim::SGDOptions(0.05).momentum(0.9).weight_decay(3e-5).nesterov(nesterov));
     for (int step = 0; step < 12; ++step) {
       const double rate = 0.05 * (1.0 - step / 12.0);
       sgd.SetLearningRate(rate);
@@ -29,12 +30,13 @@ TEST(Sgd, EqualsLibTorchSgdBitForBit) {
       for (auto* set : {&ours, &theirs}) {
         torch::Tensor loss = ((*set)[0] * probe).pow(2).sum();
         if (step % 3 != 1) loss = loss + (*set)[1].sin().sum();  // parameter 1 skips some steps
-        if (step >= 4) loss = loss + (*set)[2].abs().sum();     // parameter 2 starts late
+        if (step >= 4) loss = loss + (*set)[2].abs().sum();      // parameter 2 starts late
         loss.backward();
       }
       sgd.Step();
       reference.step();
-      for (size_t i = 0; i < ours.size(); ++i) ASSERT_TRUE(torch::equal(ours[i], theirs[i])) << "step " << step << " param " << i;
+      for (size_t i = 0; i < ours.size(); ++i)
+        ASSERT_TRUE(torch::equal(ours[i], theirs[i])) << "step " << step << " param " << i;
     }
     EXPECT_TRUE(sgd.momentum()[2].defined());
   }

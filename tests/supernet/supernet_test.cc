@@ -1,16 +1,16 @@
 #include "supernet/supernet.h"
 
+#include <gtest/gtest.h>
+
 #include <optional>
 #include <random>
 #include <set>
 
-#include <gtest/gtest.h>
-
+#include "data/dataset.h"
 #include "supernet/evaluate.h"
 #include "supernet/extract.h"
-#include "supernet/static_subnet.h"
-#include "data/dataset.h"
 #include "supernet/input.h"
+#include "supernet/static_subnet.h"
 
 namespace kilonas::supernet {
 namespace {
@@ -78,7 +78,7 @@ TEST(Supernet, ChannelsLastComputesWhatNchwComputes) {
       outputs.push_back(out.detach());
       gradients.push_back(net->stem->weight.grad().clone());
       gradients.push_back(net->blocks[3]->dw->weight.grad().defined() ? net->blocks[3]->dw->weight.grad().clone()
-                                                                        : torch::zeros({1}));
+                                                                      : torch::zeros({1}));
     }
     EXPECT_TRUE(torch::allclose(outputs[0], outputs[1], 1e-4, 1e-4)) << "trial " << trial;
     EXPECT_TRUE(torch::allclose(gradients[0], gradients[2], 1e-3, 1e-3)) << "stem gradient, trial " << trial;
@@ -154,7 +154,7 @@ namespace {
 TEST(AccuracyPredictor, LearnsASmoothFunctionOfTheArchitecture) {
   const core::OfaSpace space = core::FashionMnistSpace();
   std::mt19937 rng(3);
-  auto target = [](const core::SubnetConfig& c) {  // more blocks, kernels, width, resolution: higher
+  auto target = [](const core::SubnetConfig& c) {              // more blocks, kernels, width, resolution: higher
     double score = 0.1 * c.width_mult + 0.004 * c.resolution;  // 0.28 .. 0.96: an accuracy
     for (const auto& stage : c.stages) {
       for (const core::BlockChoice& b : stage) score += 0.004 * b.kernel + 0.003 * b.expand;

@@ -2,12 +2,12 @@
 // config and checkpoint errors are clear.
 #include "supernet/trainer.h"
 
-#include "core/file_io.h"
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include <gtest/gtest.h>
+#include "core/file_io.h"
 
 namespace kilonas::supernet {
 namespace {
@@ -21,7 +21,10 @@ TrainConfig TinyConfig(const std::string& dir) {
   c.progress_every_steps = 1000;
   c.checkpoint_dir = std::string(KILONAS_TEST_OUT) + "/" + dir;
   c.phases = {{"largest", 1, 0.05, {Elastic::kResolution}},
-              {"shrink", 2, 0.02, {Elastic::kResolution, Elastic::kKernel, Elastic::kDepth, Elastic::kExpand, Elastic::kWidth}}};
+              {"shrink",
+               2,
+               0.02,
+               {Elastic::kResolution, Elastic::kKernel, Elastic::kDepth, Elastic::kExpand, Elastic::kWidth}}};
   std::filesystem::remove_all(c.checkpoint_dir);
   return c;
 }
@@ -82,7 +85,8 @@ TEST(Trainer, ResumedTrainerNormalisesWithTheCheckpointsStatistics) {
   auto resumed = Trainer::Create(config, true);
   ASSERT_TRUE(fresh.ok() && resumed.ok());
   ASSERT_NE(fresh.value()->data().normalization().mean, trained.mean);  // else this test proves nothing
-  for (const ImageSet* split : {&resumed.value()->train_set(), &resumed.value()->validation_set(), &resumed.value()->test_set()}) {
+  for (const ImageSet* split :
+       {&resumed.value()->train_set(), &resumed.value()->validation_set(), &resumed.value()->test_set()}) {
     EXPECT_EQ(split->normalization.mean, trained.mean);
     EXPECT_EQ(split->normalization.std, trained.std);
   }
