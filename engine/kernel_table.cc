@@ -5,48 +5,26 @@
 namespace kilonas::engine {
 namespace {
 
+// A KernelFunction of `shape` whose `member` is f.
+template <auto member, CallShape shape, typename F>
+KernelFunction BindAs(F f) {
+  KernelFunction k;
+  k.shape = shape;
+  k.*member = f;
+  return k;
+}
+
 // One overload per call shape: the function's signature picks its shape.
-KernelFunction Bind(decltype(KernelFunction::view) f) { return {CallShape::kView, f}; }
-KernelFunction Bind(decltype(KernelFunction::view_scratch) f) {
-  KernelFunction k{CallShape::kViewScratch};
-  k.view_scratch = f;
-  return k;
-}
-KernelFunction Bind(decltype(KernelFunction::fused_add) f) {
-  KernelFunction k{CallShape::kFusedAdd};
-  k.fused_add = f;
-  return k;
-}
-KernelFunction Bind(decltype(KernelFunction::fused_add_scratch) f) {
-  KernelFunction k{CallShape::kFusedAddScratch};
-  k.fused_add_scratch = f;
-  return k;
-}
-KernelFunction Bind(decltype(KernelFunction::in_place) f) {
-  KernelFunction k{CallShape::kInPlace};
-  k.in_place = f;
-  return k;
-}
-KernelFunction Bind(decltype(KernelFunction::add) f) {
-  KernelFunction k{CallShape::kAdd};
-  k.add = f;
-  return k;
-}
-KernelFunction Bind(decltype(KernelFunction::pool) f) {
-  KernelFunction k{CallShape::kPool};
-  k.pool = f;
-  return k;
-}
-KernelFunction Bind(decltype(KernelFunction::dense) f) {
-  KernelFunction k{CallShape::kDense};
-  k.dense = f;
-  return k;
-}
-KernelFunction Bind(decltype(KernelFunction::dense_scratch) f) {
-  KernelFunction k{CallShape::kDenseScratch};
-  k.dense_scratch = f;
-  return k;
-}
+using K = KernelFunction;
+K Bind(decltype(K::view) f) { return BindAs<&K::view, CallShape::kView>(f); }
+K Bind(decltype(K::view_scratch) f) { return BindAs<&K::view_scratch, CallShape::kViewScratch>(f); }
+K Bind(decltype(K::fused_add) f) { return BindAs<&K::fused_add, CallShape::kFusedAdd>(f); }
+K Bind(decltype(K::fused_add_scratch) f) { return BindAs<&K::fused_add_scratch, CallShape::kFusedAddScratch>(f); }
+K Bind(decltype(K::in_place) f) { return BindAs<&K::in_place, CallShape::kInPlace>(f); }
+K Bind(decltype(K::add) f) { return BindAs<&K::add, CallShape::kAdd>(f); }
+K Bind(decltype(K::pool) f) { return BindAs<&K::pool, CallShape::kPool>(f); }
+K Bind(decltype(K::dense) f) { return BindAs<&K::dense, CallShape::kDense>(f); }
+K Bind(decltype(K::dense_scratch) f) { return BindAs<&K::dense_scratch, CallShape::kDenseScratch>(f); }
 
 const std::vector<KernelFunction>& Functions() {
   static const std::vector<KernelFunction> kFunctions = {

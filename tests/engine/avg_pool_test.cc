@@ -65,22 +65,16 @@ TEST(AvgPool, ReferenceKernelIsTheRoundedMeanOfTheWindowInsideTheInput) {
   }
 }
 
-std::vector<float> RandomImage(std::mt19937& rng) {
-  std::vector<float> image(20 * 20 * 3);
-  for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
-  return image;
-}
-
 TEST(AvgPool, EveryPlanModeAndKernelSetGivesTheSameBitsAndFollowsTheFloatNetwork) {
   std::mt19937 rng(42);
   const core::Graph g = testing::PoolNetwork();
   ASSERT_TRUE(g.Validate().ok());
   const FloatModel fm = RandomFloatModel(g, rng);
   std::vector<std::vector<float>> calibration;
-  for (int i = 0; i < 8; ++i) calibration.push_back(RandomImage(rng));
+  for (int i = 0; i < 8; ++i) calibration.push_back(testing::RandomPoolImage(rng));
   core::Result<Model> model = Quantize(fm, calibration, {memory_planner::PlanMode::kPerLayer});
   ASSERT_TRUE(model.ok()) << model.error().message;
-  const std::vector<float> image = RandomImage(rng);
+  const std::vector<float> image = testing::RandomPoolImage(rng);
   const std::vector<int8_t> input = QuantizeInput(model.value(), image);
   const std::vector<int8_t> expected = Interpreter::Create(model.value()).value().Invoke(input);
   // The int8 network follows the float one (the pools add no error of their own beyond rounding).

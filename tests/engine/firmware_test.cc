@@ -158,18 +158,12 @@ TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
   EXPECT_NE(r.error().message.find("exceed the SRAM budget"), std::string::npos) << r.error().message;
 }
 
-std::vector<float> RandomPoolImage(std::mt19937& rng) {
-  std::vector<float> image(20 * 20 * 3);
-  for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
-  return image;
-}
-
 // The average pool (avg_pool2d) inside the patch stage and after it.
 TEST(Firmware, AveragePoolNetworkEqualsTheHostInPlaceAndPatchModes) {
   std::mt19937 rng(43);
   const core::Graph g = testing::PoolNetwork();
   const FloatModel fm = RandomFloatModel(g, rng);
-  const std::vector<float> image = RandomPoolImage(rng);
+  const std::vector<float> image = testing::RandomPoolImage(rng);
   const core::HwProfile hw =
       core::LoadHwProfile(std::string(KILONAS_SOURCE_DIR) + "/hw_profiles/stm32f746.json").value();
   for (const ExecutionConfig& execution :

@@ -59,4 +59,10 @@ core::Graph PoolNetwork() {
   return b.Finish(x);
 }
 
+std::vector<float> RandomPoolImage(std::mt19937& rng) {
+  std::vector<float> image(20 * 20 * 3);
+  for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
+  return image;
+}
+
 }  // namespace kilonas::testing

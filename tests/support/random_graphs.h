@@ -2,6 +2,7 @@
 #pragma once
 
 #include <random>
+#include <vector>
 
 #include "core/graph.h"
 #include "core/net_spec.h"
@@ -14,5 +15,7 @@ core::Graph RandomGraph(std::mt19937& rng);  // BuildGraph(RandomNetSpec(rng)), 
 // A fixed 20x20x3 network with average pools inside the patch stage and after it: stem -> pool
 // 3x3 s2 -> pointwise -> depthwise -> pool 2x2 s2 (no padding) -> global pool -> classifier.
 core::Graph PoolNetwork();
+// A random 20x20x3 image in [-1, 1) for PoolNetwork.
+std::vector<float> RandomPoolImage(std::mt19937& rng);
 
 }  // namespace kilonas::testing
