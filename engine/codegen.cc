@@ -49,36 +49,27 @@ std::string Address(int64_t offset) {
 // without weights (a pooling window) has the struct alone.
 void ConvBlock(std::ostringstream& out, const Model& model, int i, Kernel kernel) {
   const std::string n = std::to_string(i);
-  if (!core::Traits(model.graph.op(i).kind).has_weights) {
-    const kilonas_conv_params p = ConvParams(model, i);
-    out << "static const kilonas_conv_params cp" << n << " = {0, 0, 0, 0, 0, " << p.fast_requant << ", "
-        << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", " << p.act_max << ", " << p.kernel
-        << ", " << p.stride << ", " << p.pad << ", " << p.in_h << ", " << p.in_w << ", " << p.block_pixels << "};\n";
-    return;
-  }
-  const OpConstants& c = model.constants[i];
-  const KernelConstants k = ConstantsFor(model, i, kernel);
-  const bool channel_words = UsesChannelWords(kernel);
-  // The wide kernel reads its int16 weights by LDRD, which needs word alignment.
-  Array(out, "int8_t", "w" + n, k.weights,
-        kernel != Kernel::kNone && core::KernelInfo(kernel).constants == core::KernelConstants::kWide);
-  if (channel_words) {
-    Array(out, "int32_t", "ch" + n, k.channels);
-  } else {
-    Array(out, "int32_t", "b" + n, c.bias);
-    Array(out, "int32_t", "m" + n, c.multiplier);
-    Array(out, "int32_t", "s" + n, c.shift);
+  std::string pointers = "0, 0, 0, 0, 0";  // weights, bias, multiplier, shift, channels
+  if (core::Traits(model.graph.op(i).kind).has_weights) {
+    const OpConstants& c = model.constants[i];
+    const KernelConstants k = ConstantsFor(model, i, kernel);
+    // The wide kernel reads its int16 weights by LDRD, which needs word alignment.
+    Array(out, "int8_t", "w" + n, k.weights,
+          kernel != Kernel::kNone && core::KernelInfo(kernel).constants == core::KernelConstants::kWide);
+    if (UsesChannelWords(kernel)) {
+      Array(out, "int32_t", "ch" + n, k.channels);
+      pointers = "w" + n + ", 0, 0, 0, ch" + n;
+    } else {
+      Array(out, "int32_t", "b" + n, c.bias);
+      Array(out, "int32_t", "m" + n, c.multiplier);
+      Array(out, "int32_t", "s" + n, c.shift);
+      pointers = "w" + n + ", b" + n + ", m" + n + ", s" + n + ", 0";
+    }
   }
   const kilonas_conv_params p = ConvParams(model, i);
-  out << "static const kilonas_conv_params cp" << n << " = {w" << n << ", ";
-  if (channel_words) {
-    out << "0, 0, 0, ch" << n;
-  } else {
-    out << "b" << n << ", m" << n << ", s" << n << ", 0";
-  }
-  out << ", " << p.fast_requant << ", " << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", "
-      << p.act_max << ", " << p.kernel << ", " << p.stride << ", " << p.pad << ", " << p.in_h << ", " << p.in_w << ", "
-      << p.block_pixels << "};\n";
+  out << "static const kilonas_conv_params cp" << n << " = {" << pointers << ", " << p.fast_requant << ", "
+      << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", " << p.act_max << ", " << p.kernel << ", "
+      << p.stride << ", " << p.pad << ", " << p.in_h << ", " << p.in_w << ", " << p.block_pixels << "};\n";
 }
 
 void AddBlock(std::ostringstream& out, const std::string& name, const kilonas_add_params& p) {

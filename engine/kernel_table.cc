@@ -110,4 +110,6 @@ bool FusesAdd(Kernel kernel) {
   return shape == CallShape::kFusedAdd || shape == CallShape::kFusedAddScratch;
 }
 
+bool WorksInPlace(Kernel kernel) { return kernel != Kernel::kNone && FunctionOf(kernel).shape == CallShape::kInPlace; }
+
 }  // namespace kilonas::engine

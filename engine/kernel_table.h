@@ -88,5 +88,7 @@ bool UsesChannelWords(Kernel kernel);
 
 // A kernel writing x + conv over the residual x (the add fused into it).
 bool FusesAdd(Kernel kernel);
+// A kernel writing its output over its input's buffer (in-place depthwise).
+bool WorksInPlace(Kernel kernel);
 
 }  // namespace kilonas::engine

@@ -55,7 +55,7 @@ core::WeightLayout WeightsOf(const OpCase& c) { return c.wide ? core::WeightLayo
 Layout LayoutOf(const OpCase& c, Kernel kernel) {
   Layout l;
   const int64_t in = Align4(c.in.Elements()), out = Align4(c.out.Elements());
-  const bool in_place = FunctionOf(kernel).shape == CallShape::kInPlace;
+  const bool in_place = WorksInPlace(kernel);
   const int64_t scratch = Align4(
       core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h, c.in.w, c.in.c, WeightsOf(c)));
   l.out = in;

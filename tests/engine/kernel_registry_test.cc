@@ -53,7 +53,7 @@ core::Graph OneOpGraph(const core::KernelVariant& k, std::mt19937& rng, int kern
     out = b.Window(k.kind, "op", b.graph().input(), keeps_channels ? in.c : Pick(rng, 1, 19), kernel_size, stride, act,
                    0);
   }
-  if (k.writes_over && core::Traits(k.kind).absorbs_add) {  // the add the kernel computes, residual first
+  if (FusesAdd(k.id)) {  // the add the kernel computes, residual first
     const core::Shape shape = b.graph().tensor(out).shape;
     out =
         b.Append({core::OpKind::kAdd, "add", {b.graph().input(), out}, -1, 1, 1, 0, core::Activation::kNone, 0}, shape);
@@ -96,7 +96,7 @@ std::vector<int8_t> RunKernel(const Case& c, Kernel kernel, const kilonas_rect& 
   const KernelConstants constants = ConstantsFor(c.model, 0, kernel);
   kilonas_conv_params conv = ConvParams(c.model, 0, constants.channels.empty() ? nullptr : constants.channels.data());
   conv.weights = constants.weights.data();
-  const bool fused = k.writes_over && core::Traits(k.kind).absorbs_add;
+  const bool fused = FusesAdd(kernel);
   const kilonas_add_params add = fused ? FusedAddParams(c.model, 0) : kilonas_add_params{};
   const kilonas_pool_params pool = PoolParams(c.model, 0);
   const kilonas_view iv = WholeView(in), ov = WholeView(out);
@@ -104,7 +104,7 @@ std::vector<int8_t> RunKernel(const Case& c, Kernel kernel, const kilonas_rect& 
   std::vector<int8_t> output(static_cast<size_t>(out.Elements()), 7);  // 7: pixels outside the rect
   const int64_t scratch_bytes = core::ScratchBytes(
       op.kind, op.kernel, op.padding, k.reference ? core::KernelSet::kReference : core::KernelSet::kOptimized,
-      k.writes_over && core::Traits(k.kind).in_place_capable, in.h, in.w, in.c, op.weights);
+      WorksInPlace(kernel), in.h, in.w, in.c, op.weights);
   std::vector<int32_t> scratch_words(static_cast<size_t>((scratch_bytes + 16 + 3) / 4));
   int8_t* const scratch = reinterpret_cast<int8_t*>(scratch_words.data());
   std::fill(scratch + scratch_bytes, scratch + scratch_words.size() * 4, kCanary);
@@ -119,7 +119,7 @@ std::vector<int8_t> RunKernel(const Case& c, Kernel kernel, const kilonas_rect& 
   args.out_view = &ov;
   args.rect = &rect;
   args.scratch = scratch;
-  if (k.writes_over && core::Traits(k.kind).in_place_capable) args.out = input.data();
+  if (WorksInPlace(kernel)) args.out = input.data();
   if (fused) {  // the residual is the input
     output = c.input;
     args.out = output.data();
@@ -137,11 +137,11 @@ std::vector<int8_t> Expected(const Case& c, const core::KernelVariant& k, const 
   bool intact = true;
   const Kernel oracle = core::FindKernel(k.kind, core::KernelSet::kReference, false);
   std::vector<int8_t> y = RunKernel(c, oracle, rect, &intact);
-  if (!(k.writes_over && core::Traits(k.kind).absorbs_add)) return y;
+  if (!FusesAdd(k.id)) return y;
   const core::Shape shape = c.model.graph.OutputOf(c.model.graph.op(0)).shape;
   const kilonas_view v = WholeView(shape);
   const kilonas_add_params add = AddParams(c.model, 1, c.model.graph.input());
-  std::vector<int8_t> sum(y.size(), 7);
+  std::vector<int8_t> sum = c.input;  // outside the rect the fused kernel leaves the residual as it was
   KernelArgs args;
   args.add = &add;
   args.in = c.input.data();
@@ -152,23 +152,13 @@ std::vector<int8_t> Expected(const Case& c, const core::KernelVariant& k, const 
   args.out_view = &v;
   args.rect = &rect;
   CallKernel(core::FindKernel(core::OpKind::kAdd, core::KernelSet::kReference, false), args);
-  // Outside the rect the fused kernel leaves the residual as it was.
-  for (int y0 = 0; y0 < shape.h; ++y0) {
-    for (int x0 = 0; x0 < shape.w; ++x0) {
-      if (y0 >= rect.y0 && y0 < rect.y0 + rect.h && x0 >= rect.x0 && x0 < rect.x0 + rect.w) continue;
-      for (int ch = 0; ch < shape.c; ++ch) {
-        const size_t i = (static_cast<size_t>(y0) * shape.w + x0) * shape.c + ch;
-        sum[i] = c.input[i];
-      }
-    }
-  }
   return sum;
 }
 
 // A random block of output pixels (whole maps for in-place kernels, which compute their view).
 kilonas_rect RandomRect(const Case& c, const core::KernelVariant& k, std::mt19937& rng) {
   const core::Shape out = c.model.graph.OutputOf(c.model.graph.op(0)).shape;
-  if (k.writes_over && core::Traits(k.kind).in_place_capable) return {0, 0, out.h, out.w};
+  if (WorksInPlace(k.id)) return {0, 0, out.h, out.w};
   int y0 = Pick(rng, 0, out.h - 1), y1 = Pick(rng, 0, out.h - 1), x0 = Pick(rng, 0, out.w - 1),
       x1 = Pick(rng, 0, out.w - 1);
   if (y0 > y1) std::swap(y0, y1);
