@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -75,6 +76,9 @@ inline void PreferPassiveOpenMpWaiting(const char* tool, char** argv) {
 // error) into one line and exit status 1, never std::terminate's abort.
 inline int RunTool(const char* tool, int argc, char** argv, int (*tool_main)(int, char**)) {
   PreferPassiveOpenMpWaiting(tool, argv);
+  // Past a file size limit (ulimit -f) a write fails with EFBIG, which the writer reports naming
+  // the file, instead of the default SIGXFSZ killing the tool mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return tool_main(argc, argv);
   } catch (const std::exception& e) {

@@ -144,7 +144,7 @@ static int ToolMain(int argc, char** argv) {
   if (!lock.ok()) return Fail(lock.error().message);
 
   std::mt19937 rng(seed);
-  const engine::FloatModel float_model = engine::RandomFloatModel(graph, rng);
+  const core::FloatModel float_model = core::RandomFloatModel(graph, rng);
   std::vector<std::vector<float>> calibration;
   for (int i = 0; i < 8; ++i) calibration.push_back(RandomImage(graph, rng));
   core::Result<engine::ExecutionConfig> execution = ChooseExecution(graph, mode, !input_excluded);
@@ -190,6 +190,17 @@ static int ToolMain(int argc, char** argv) {
   if (!flash.ok()) return Fail(flash.error().message);
   std::printf("flash estimate  %.1f kB (model: constants, graph code, runtime kernels it calls)\n",
               flash.value().Total() / 1024.0);
+  // Against the MCU's budgets (total minus reserved), whether or not firmware was built: the
+  // firmware runs on QEMU's board, whose memories are larger than the MCU's.
+  const bool flash_fits = flash.value().Total() <= hw.value().FlashBudget();
+  const bool sram_fits = result.arena_bytes <= hw.value().SramBudget();
+  std::printf("budgets         flash %.1f of %.1f kB, arena %.1f of %.1f kB on %s: %s\n",
+              flash.value().Total() / 1024.0, hw.value().FlashBudget() / 1024.0, result.arena_bytes / 1024.0,
+              hw.value().SramBudget() / 1024.0, hw.value().name.c_str(),
+              flash_fits && sram_fits ? "fits"
+              : flash_fits            ? "DOES NOT FIT (arena over the SRAM budget)"
+              : sram_fits             ? "DOES NOT FIT (over the flash budget)"
+                                      : "DOES NOT FIT (over the flash and SRAM budgets)");
   if (no_firmware) return 0;
   const int64_t linked = *result.model_flash_bytes;
   std::printf("model flash     %.1f kB linked (firmware minus the harness alone), estimate %+.2f%%\n", linked / 1024.0,

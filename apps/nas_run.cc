@@ -15,7 +15,7 @@
 #include "engine/interpreter.h"
 #include "engine/model_file.h"
 #include "engine/quantizer.h"
-#include "supernet/int8_eval.h"
+#include "pipeline/int8_eval.h"
 
 namespace {
 
@@ -61,7 +61,7 @@ core::Result<std::vector<int8_t>> ModelInput(const engine::Model& model, const s
   test.normalization = model.input_mean.empty() ? data::LegacyFashionMnistNormalization()
                                                 : data::Normalization{model.input_mean, model.input_std};
   *label = test.labels[static_cast<size_t>(image)];
-  return engine::QuantizeInput(model, supernet::EngineImage(test, image, shape.h));
+  return engine::QuantizeInput(model, pipeline::EngineImage(test, image, shape.h));
 }
 
 int TopClass(const std::vector<int8_t>& output) {

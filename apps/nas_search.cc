@@ -142,14 +142,15 @@ static int ToolMain(int argc, char** argv) {
       {request.config.supernet_config, request.config.supernet_checkpoint_dir, f.data, f.space, f.threads, f.device});
   if (!train.ok()) return Fail(train.error().message);
   std::unique_ptr<supernet::Trainer> net;
-  {  // the checkpoint directory is locked while a supernet may be trained into it
+  {  // readers of a finished supernet share its directory; training into it excludes them
     std::optional<core::DirLock> lock;
     if (writer) {
-      core::Result<core::DirLock> locked = apps::LockDir("nas_search", train.value().checkpoint_dir);
+      core::Result<core::DirLock> locked = core::DirLock::AcquireShared(train.value().checkpoint_dir);
       if (!locked.ok()) return Fail(locked.error().message);
       lock.emplace(std::move(locked).value());
     }
-    core::Result<std::unique_ptr<supernet::Trainer>> ready = pipeline::ReadySupernet(train.value(), collective.value());
+    core::Result<std::unique_ptr<supernet::Trainer>> ready =
+        pipeline::ReadySupernet(train.value(), lock ? &*lock : nullptr, "nas_search", collective.value());
     if (!ready.ok()) return Fail(ready.error().message);
     net = std::move(ready).value();
   }
@@ -158,15 +159,15 @@ static int ToolMain(int argc, char** argv) {
     if (!subnet.ok()) return Fail(subnet.error().message);
     request.subnet = subnet.value();
   }
-  core::Result<pipeline::SearchReport> report = pipeline::RunSearch(request, *net, lut.value(), code.value());
+  core::Result<report::SearchReport> report = pipeline::RunSearch(request, *net, lut.value(), code.value());
   if (!report.ok()) return Fail(report.error().message);
   if (f.fidelity > 0) return 0;
   if (!writer) {
     spdlog::warn("done: rank 0 exports the winner");
     return 0;
   }
-  std::printf("%s", pipeline::FormatSummary(report.value()).c_str());
-  if (const std::optional<std::string> broken = pipeline::BudgetBrokenInFirmware(report.value())) return Fail(*broken);
+  std::printf("%s", report::FormatSummary(report.value()).c_str());
+  if (const std::optional<std::string> broken = report::BudgetBrokenInFirmware(report.value())) return Fail(*broken);
   return 0;
 }
 

@@ -48,8 +48,10 @@ struct ExportRequest {
 // engine export (inplace plan, nas_search's calibration), on the test set.
 int ExportAndCompare(supernet::Trainer& trainer, const supernet::TrainConfig& recipe, const ExportRequest& request,
                      supernet::EvalOptions options) {
+  core::Result<core::DirLock> out_lock = apps::LockDir("nas_train", request.out_dir);  // as nas_export's
+  if (!out_lock.ok()) return Fail(out_lock.error().message);
   const core::SubnetConfig& config = request.config;
-  core::Result<engine::FloatModel> float_model = core::Error{"not made"};
+  core::Result<core::FloatModel> float_model = core::Error{"not made"};
   if (request.finetune_epochs > 0) {
     options.max_images = request.test_images;
     const double before =
@@ -130,9 +132,11 @@ static int ToolMain(int argc, char** argv) {
   core::Result<supernet::TrainConfig> config =
       pipeline::TrainConfigFor({config_path, checkpoint_dir, data, space, threads, device});
   if (!config.ok()) return Fail(config.error().message);
-  std::optional<core::DirLock> lock;  // rank 0 writes the checkpoints
+  // Rank 0 writes the checkpoints: exclusive while it trains; a finished checkpoint that is only
+  // evaluated or exported is shared with the searches reading it.
+  std::optional<core::DirLock> lock;
   if (ranks.value().rank == 0) {
-    core::Result<core::DirLock> locked = apps::LockDir("nas_train", config.value().checkpoint_dir);
+    core::Result<core::DirLock> locked = core::DirLock::AcquireShared(config.value().checkpoint_dir);
     if (!locked.ok()) return Fail(locked.error().message);
     lock.emplace(std::move(locked).value());
   }
@@ -147,6 +151,9 @@ static int ToolMain(int argc, char** argv) {
       supernet::Trainer::Create(config.value(), resume, collective.value());
   if (!created.ok()) return Fail(created.error().message);
   supernet::Trainer& trainer = *created.value();
+  if (lock && !trainer.Done() && stop_after != 0) {
+    if (core::Status s = lock->Upgrade("nas_train"); !s.ok()) return Fail(s.message());
+  }
   const auto start = std::chrono::steady_clock::now();
   if (core::Status s = trainer.Run(stop_after); !s.ok()) return Fail(s.message());
   if (collective.value()->rank() > 0) return 0;  // rank 0 reports, evaluates and exports
@@ -174,7 +181,7 @@ static int ToolMain(int argc, char** argv) {
   if (test) {  // the figures a checkpoint's provenance records
     for (const char* which : {"largest", "smallest"}) {
       const core::SubnetConfig subnet = ChooseSubnet(which, trainer.space()).value();
-      core::Result<engine::FloatModel> model =
+      core::Result<core::FloatModel> model =
           supernet::RecalibratedSubnet(trainer.supernet(), subnet, trainer.train_set(), options);
       if (!model.ok()) return Fail(model.error().message);
       supernet::EvalOptions first = options;

@@ -69,7 +69,7 @@ struct Figures {
 core::Result<Figures> Measure(const core::Graph& graph, int op, const core::HwProfile& hw, engine::KernelSet set,
                               const std::string& dir) {
   std::mt19937 rng(7);
-  const engine::FloatModel fm = engine::RandomFloatModel(graph, rng);
+  const core::FloatModel fm = core::RandomFloatModel(graph, rng);
   std::vector<float> image(graph.tensor(graph.input()).shape.Elements());
   for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
   const engine::Model model = engine::Quantize(fm, {image}, {}).value();

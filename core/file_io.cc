@@ -2,14 +2,18 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <system_error>
+#include <vector>
 
 namespace kilonas::core {
 namespace {
@@ -42,16 +46,38 @@ Status WriteNewFile(const std::string& path, const std::string& content, const s
 
 }  // namespace
 
-Result<std::string> ReadTextFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return Error{path + ": is a directory, expected a file"};
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{path + ": cannot open file" + (errno ? ": " + ErrnoText(errno) : std::string())};
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Error{path + ": read error"};
-  return text.str();
+Result<std::string> ReadTextFile(const std::string& path, int64_t max_bytes) {
+  // Non-blocking open: a FIFO in a file's place must not wait for a writer; it is refused below.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return Error{path + ": cannot open file: " + ErrnoText(errno)};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    const bool directory = S_ISDIR(info.st_mode);
+    ::close(fd);
+    return Error{path + (directory ? ": is a directory, expected a file"
+                                   : ": is not a regular file (a device, FIFO or socket), expected a file")};
+  }
+  if (info.st_size > max_bytes) {
+    ::close(fd);
+    return Error{path + ": is " + std::to_string(info.st_size) + " bytes, more than the " + std::to_string(max_bytes) +
+                 " such a file may have"};
+  }
+  std::string text(static_cast<size_t>(info.st_size), '\0');
+  size_t done = 0;
+  while (done < text.size()) {  // a file that shrinks meanwhile ends early; one that grows is cut
+    const ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      return Error{path + ": read error: " + ErrnoText(error)};
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  text.resize(done);
+  return text;
 }
 
 Status WriteFileAtomic(const std::string& path, const std::string& content) {
@@ -76,22 +102,71 @@ Status WriteFileAtomic(const std::string& path, const std::string& content) {
   return Status::Ok();
 }
 
-Status ReplaceDirectory(const std::string& staged, const std::string& target, const std::string& marker) {
+namespace {
+
+// The names directly in `dir`, sorted.
+std::vector<std::string> EntriesOf(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const std::filesystem::directory_entry& entry : std::filesystem::directory_iterator(dir, ec)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Fails naming the first entry of `target` that it may not replace: one its list of owned files
+// does not hold; or, for a target from before such lists (holding `legacy_marker`), one that the
+// new output does not write itself (`staged_names`; null: not known yet, so not checked).
+Status CheckOnlyOwnedFiles(const std::string& target, const std::string& legacy_marker,
+                           const std::vector<std::string>* staged_names) {
+  const std::string lock = ".kilonas.lock";
+  std::set<std::string> owned = {lock, kOwnedFilesName};
+  const std::vector<std::string> entries = EntriesOf(target);
+  Result<std::string> list = ReadTextFile(target + "/" + kOwnedFilesName);
+  const bool legacy = !list.ok() && std::count(entries.begin(), entries.end(), legacy_marker) > 0;
+  if (list.ok()) {
+    std::istringstream lines(list.value());
+    for (std::string name; std::getline(lines, name);) owned.insert(name);
+  } else if (legacy && staged_names == nullptr) {
+    return Status::Ok();
+  } else if (legacy) {
+    owned.insert(staged_names->begin(), staged_names->end());
+  }
+  for (const std::string& name : entries) {
+    if (owned.count(name)) continue;
+    return Status::Fail(target + ": holds '" + name + "', which " +
+                        (list.ok() || legacy ? std::string("the earlier output there did not write")
+                                             : std::string("no earlier output of this kind wrote")) +
+                        "; not replacing it (move it away, or choose another directory)");
+  }
+  return Status::Ok();
+}
+
+Status CheckTarget(const std::string& target, const std::string& legacy_marker,
+                   const std::vector<std::string>* staged_names) {
+  std::error_code ec;
+  if (!std::filesystem::exists(target, ec)) return Status::Ok();
+  if (!std::filesystem::is_directory(target, ec)) return Status::Fail(target + ": exists and is not a directory");
+  return CheckOnlyOwnedFiles(target, legacy_marker, staged_names);
+}
+
+}  // namespace
+
+Status CheckReplaceable(const std::string& target, const std::string& legacy_marker) {
+  return CheckTarget(target, legacy_marker, nullptr);
+}
+
+Status ReplaceDirectory(const std::string& staged, const std::string& target, const std::string& legacy_marker) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const std::string lock = "/.kilonas.lock";
+  const std::vector<std::string> names = EntriesOf(staged);
+  std::string list;
+  for (const std::string& name : names) list += name + "\n";
+  if (Status s = WriteFileAtomic(staged + "/" + kOwnedFilesName, list); !s.ok()) return s;
+  if (Status s = CheckTarget(target, legacy_marker, &names); !s.ok()) return s;
   if (fs::exists(target, ec)) {
-    if (!fs::is_directory(target, ec)) return Status::Fail(target + ": exists and is not a directory");
-    if (!fs::exists(target + "/" + marker)) {
-      for (const fs::directory_entry& entry : fs::directory_iterator(target, ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name != ".kilonas.lock") {
-          return Status::Fail(
-              target + ": holds '" + name + "' but no " + marker +
-              ", so it is not an earlier output of this kind; not replacing it (choose another directory)");
-        }
-      }
-    }
     if (fs::exists(target + lock) && ::link((target + lock).c_str(), (staged + lock).c_str()) != 0) {
       return Status::Fail(staged + lock + ": cannot link the lock file: " + ErrnoText(errno));
     }

@@ -18,10 +18,10 @@ struct HwProfile {
   int64_t flash_bytes = 0;
   int64_t reserved_sram_bytes = 0;   // stack, runtime statics, I/O buffers outside the arena
   int64_t reserved_flash_bytes = 0;  // startup code, vector table, HAL, libc
-  std::string code_size;             // measured code sizes of this core (flash estimate), relative to the repo
+  std::string code_size;             // measured code sizes of this core (flash estimate)
   double cpi = 1.0;                  // cycles per instruction: converts QEMU instruction counts to cycles
   bool cpi_measured = false;         // false: assumed, to be replaced by a board measurement (DWT)
-  std::string latency_lut;           // path of the per-MCU latency LUT, relative to the repo
+  std::string latency_lut;           // path of the per-MCU latency LUT
   int64_t flash_origin = 0;          // where this MCU maps flash and the SRAM the arena lives in
   int64_t ram_origin = 0x20000000;   // (board linker script link_board.ld)
   std::string qemu_machine;          // qemu-system-arm -M value: mps2-an500 (M7) or mps2-an386 (M4)
@@ -34,6 +34,8 @@ struct HwProfile {
 
 // Parses and validates a profile; errors name `source` and the offending key.
 Result<HwProfile> ParseHwProfile(const std::string& text, const std::string& source);
+// Relative `code_size` and `latency_lut` paths are resolved against the profile's folder (Parse
+// leaves them as written).
 Result<HwProfile> LoadHwProfile(const std::string& path);
 
 }  // namespace kilonas::core

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -84,6 +85,16 @@ Result<HwProfile> ParseHwProfile(const std::string& text, const std::string& sou
   return ParseJsonWith<HwProfile>(text, source, FromJson);
 }
 
-Result<HwProfile> LoadHwProfile(const std::string& path) { return LoadFileWith(path, ParseHwProfile); }
+Result<HwProfile> LoadHwProfile(const std::string& path) {
+  Result<HwProfile> profile = LoadFileWith(path, ParseHwProfile);
+  if (!profile.ok()) return profile;
+  // A profile names its files relative to its own folder, so that any working directory (and a
+  // copy of the profile beside its own LUT) finds them.
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  for (std::string* file : {&profile.value().code_size, &profile.value().latency_lut}) {
+    if (std::filesystem::path(*file).is_relative()) *file = (folder / *file).lexically_normal().string();
+  }
+  return profile;
+}
 
 }  // namespace kilonas::core

@@ -18,6 +18,9 @@ struct OfaStageSpec {
   std::vector<int> depth_choices;
 };
 
+// The most stages a space file may declare (each up to 32 blocks deep).
+inline constexpr size_t kMaxSpaceStages = 16;
+
 struct OfaSpace {
   std::string name;
   int in_channels = 3;

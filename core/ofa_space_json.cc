@@ -49,6 +49,10 @@ OfaSpace FromJson(const nlohmann::json& doc) {
   space.first_block_channels = r.IntInRange("first_block_channels", 1, 4096);
   const nlohmann::json& stages = r.Array("stages");
   if (stages.empty()) r.Fail("stages", "needs at least one stage");
+  // MCUNet's and OFA's spaces have 5 to 7; thousands would make every plan and search crawl.
+  if (stages.size() > kMaxSpaceStages) {
+    r.Fail("stages", std::to_string(stages.size()) + " stages, at most " + std::to_string(kMaxSpaceStages));
+  }
   for (size_t i = 0; i < stages.size(); ++i) {
     ObjectReader s(stages[i], r.PathOf("stages") + "[" + std::to_string(i) + "]");
     OfaStageSpec stage;

@@ -84,6 +84,11 @@ core::Result<Parts> ReadParts(const std::string& format, const fs::path& dir, co
     core::Result<ImageSet> test =
         ReadIdxPair(IdxFile(dir, "t10k-images-idx3-ubyte"), IdxFile(dir, "t10k-labels-idx1-ubyte"), classes);
     if (!test.ok()) return test.error();
+    if (test.value().rows != train.value().rows || test.value().cols != train.value().cols) {
+      return core::Error{IdxFile(dir, "t10k-images-idx3-ubyte") + ": " + std::to_string(test.value().rows) + "x" +
+                         std::to_string(test.value().cols) + " images, but the training split's are " +
+                         std::to_string(train.value().rows) + "x" + std::to_string(train.value().cols)};
+    }
     parts.all_train = std::move(train).value();
     parts.test = std::move(test).value();
     for (int i = 0; i < classes; ++i) parts.class_names.push_back(std::to_string(i));

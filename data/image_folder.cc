@@ -6,6 +6,9 @@
 #include <cmath>
 #include <filesystem>
 
+#include "core/file_io.h"
+#include "data/image_check.h"
+
 namespace kilonas::data {
 namespace fs = std::filesystem;
 namespace {
@@ -19,24 +22,41 @@ bool IsImageFile(const fs::path& path) {
   return false;
 }
 
-std::vector<fs::path> SortedEntries(const fs::path& dir, bool directories) {
+// The class folders (`directories`) or image files directly in `dir`, sorted. An entry whose
+// type cannot be read (a symbolic link loop, a dangling link, no permission) is an error naming it.
+core::Result<std::vector<fs::path>> SortedEntries(const fs::path& dir, bool directories) {
   std::vector<fs::path> out;
-  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
-    if (directories ? e.is_directory() : (e.is_regular_file() && IsImageFile(e.path()))) out.push_back(e.path());
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::error_code type_error;
+    const fs::file_status status = it->status(type_error);
+    if (type_error) return core::Error{it->path().string() + ": cannot read (" + type_error.message() + ")"};
+    if (directories ? fs::is_directory(status) : (fs::is_regular_file(status) && IsImageFile(it->path()))) {
+      out.push_back(it->path());
+    }
   }
+  if (ec) return core::Error{dir.string() + ": cannot list (" + ec.message() + ")"};
   std::sort(out.begin(), out.end());
   return out;
 }
 
-std::vector<std::string> ClassNames(const fs::path& dir) {
+core::Result<std::vector<std::string>> ClassNames(const fs::path& dir) {
+  core::Result<std::vector<fs::path>> folders = SortedEntries(dir, true);
+  if (!folders.ok()) return folders.error();
   std::vector<std::string> names;
-  for (const fs::path& p : SortedEntries(dir, true)) names.push_back(p.filename().string());
+  for (const fs::path& p : folders.value()) names.push_back(p.filename().string());
   return names;
 }
 
+// Read whole (a bounded, regular file), checked for what stb_image does not check, then decoded.
 core::Status AppendImage(const fs::path& path, int label, int channels, int side, ImageSet& set) {
+  core::Result<std::string> bytes = core::ReadTextFile(path.string(), kMaxImageFileBytes);
+  if (!bytes.ok()) return bytes.status();
+  if (core::Status s = CheckImageBytes(path.string(), bytes.value()); !s.ok()) return s;
   int width = 0, height = 0, found = 0;
-  uint8_t* decoded = stbi_load(path.c_str(), &width, &height, &found, channels);
+  uint8_t* decoded = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.value().data()),
+                                           static_cast<int>(bytes.value().size()), &width, &height, &found, channels);
   if (decoded == nullptr) {
     return core::Status::Fail(path.string() + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
   }
@@ -47,6 +67,19 @@ core::Status AppendImage(const fs::path& path, int label, int channels, int side
   return core::Status::Ok();
 }
 
+// What a class folder without images holds instead, for the error: its own subfolders mean the
+// data set root is one level further down.
+std::string FoundInstead(const fs::path& class_dir) {
+  core::Result<std::vector<fs::path>> subfolders = SortedEntries(class_dir, true);
+  if (!subfolders.ok() || subfolders.value().empty()) return "";
+  std::string names;
+  for (size_t i = 0; i < subfolders.value().size() && i < 3; ++i) {
+    names += (i ? ", " : "") + subfolders.value()[i].filename().string();
+  }
+  return "; it holds " + std::to_string(subfolders.value().size()) + " folders (" + names +
+         (subfolders.value().size() > 3 ? ", ..." : "") + "): is the data set " + class_dir.string() + " itself?";
+}
+
 // The images of `classes` under `dir`, labelled by their index in `classes`.
 core::Result<ImageSet> ReadSplit(const fs::path& dir, const std::vector<std::string>& classes, int channels, int side) {
   ImageSet set;
@@ -54,11 +87,13 @@ core::Result<ImageSet> ReadSplit(const fs::path& dir, const std::vector<std::str
   set.channels = channels;
   for (size_t label = 0; label < classes.size(); ++label) {
     const fs::path class_dir = dir / classes[label];
-    if (!fs::is_directory(class_dir)) continue;  // a class may be absent from test/
-    const std::vector<fs::path> files = SortedEntries(class_dir, false);
-    if (files.empty()) {
-      return core::Error{class_dir.string() + ": no images (.png .jpg .jpeg .bmp .ppm .pgm)"};
-    }
+    std::error_code ec;
+    if (!fs::is_directory(class_dir, ec)) continue;  // a class may be absent from test/
+    core::Result<std::vector<fs::path>> listed = SortedEntries(class_dir, false);
+    if (!listed.ok()) return listed.error();
+    const std::vector<fs::path>& files = listed.value();
+    if (files.empty())
+      return core::Error{class_dir.string() + ": no images (.png .jpg .jpeg .bmp .ppm .pgm)" + FoundInstead(class_dir)};
     for (const fs::path& file : files) {
       if (core::Status s = AppendImage(file, static_cast<int>(label), channels, side, set); !s.ok()) return s.error();
     }
@@ -94,13 +129,23 @@ std::vector<uint8_t> ResizeBilinear(const uint8_t* pixels, int rows, int cols, i
 core::Result<ImageFolder> ReadImageFolder(const std::string& root, int channels, int side) {
   if (channels != 1 && channels != 3) return core::Error{root + ": channels must be 1 or 3"};
   if (side < 1 || side > static_cast<int>(kMaxImageSide)) return core::Error{root + ": image side out of range"};
-  if (!fs::is_directory(root)) return core::Error{root + ": no such directory"};
-  const bool split = fs::is_directory(fs::path(root) / "train") && fs::is_directory(fs::path(root) / "test");
-  const fs::path train_dir = split ? fs::path(root) / "train" : fs::path(root);
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return core::Error{root + ": no such directory"};
+  // root/train/ (with or without root/test/) holds the training classes; without test/, a share
+  // of them is held out for testing, as for a folder of classes.
+  const bool has_train = fs::is_directory(fs::path(root) / "train", ec);
+  const bool split = has_train && fs::is_directory(fs::path(root) / "test", ec);
+  const fs::path train_dir = has_train ? fs::path(root) / "train" : fs::path(root);
   ImageFolder folder;
-  folder.class_names = ClassNames(train_dir);
+  core::Result<std::vector<std::string>> classes = ClassNames(train_dir);
+  if (!classes.ok()) return classes.error();
+  folder.class_names = classes.value();
   if (folder.class_names.empty())
     return core::Error{train_dir.string() + ": no class folders (<root>/<class>/<image>)"};
+  if (folder.class_names.size() < 2) {
+    return core::Error{train_dir.string() + ": one class folder ('" + folder.class_names[0] +
+                       "'): a classifier needs at least 2 classes (every prediction would be right)"};
+  }
   if (folder.class_names.size() > 256) {
     return core::Error{train_dir.string() + ": " + std::to_string(folder.class_names.size()) + " classes, at most 256"};
   }
@@ -109,7 +154,9 @@ core::Result<ImageFolder> ReadImageFolder(const std::string& root, int channels,
   folder.train = std::move(train).value();
   if (split) {
     const fs::path test_dir = fs::path(root) / "test";
-    for (const std::string& name : ClassNames(test_dir)) {
+    core::Result<std::vector<std::string>> test_classes = ClassNames(test_dir);
+    if (!test_classes.ok()) return test_classes.error();
+    for (const std::string& name : test_classes.value()) {
       if (std::find(folder.class_names.begin(), folder.class_names.end(), name) == folder.class_names.end()) {
         return core::Error{(test_dir / name).string() + ": class '" + name + "' is not in " + train_dir.string()};
       }

@@ -103,7 +103,8 @@ core::Result<CodeSize> MeasureCodeSize(const core::HwProfile& hw, const core::Of
     const core::Graph graph = core::BuildSubnetGraph(space, core::SampleSubnet(space, rng)).value();
     for (memory_planner::PlanMode mode : modes) {
       const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
-      ExportOptions options{work_dir + "/model", "code_size", source_root, KernelSet::kOptimized, true, false, false};
+      ExportOptions options{
+          work_dir + "/model", "code_size", source_root, KernelSet::kOptimized, true, false, false, true};
       core::Result<ExportResult> exported = ExportRandomNetwork(graph, plan, hw, options, rng);
       if (!exported.ok()) return exported.error();
       if (i == 0 && mode == modes[0]) {  // the parameter structs and the kernels, once
@@ -122,15 +123,14 @@ core::Result<CodeSize> MeasureCodeSize(const core::HwProfile& hw, const core::Of
         }
         if (core::Status s = MeasureKernels(stub_dir, target, source_root, code); !s.ok()) return s.error();
       }
-      core::Result<int64_t> linked = MeasureModelFlash(options.out_dir, target, source_root, *exported.value().build);
-      if (!linked.ok()) return linked.error();
-      CodeSize without_calls = code;  // everything but the per-call and base bytes
+      const int64_t linked = *exported.value().model_flash_bytes;  // measured inside the export
+      CodeSize without_calls = code;                               // everything but the per-call and base bytes
       without_calls.call_bytes = 0;
       without_calls.model_base_bytes = 0;
       core::Result<memory_planner::FlashEstimate> known = memory_planner::EstimateFlash(graph, plan, without_calls);
       if (!known.ok()) return known.error();
-      fit.push_back({static_cast<int64_t>(memory_planner::PlanCalls(graph, plan).size()),
-                     linked.value() - known.value().Total()});
+      fit.push_back(
+          {static_cast<int64_t>(memory_planner::PlanCalls(graph, plan).size()), linked - known.value().Total()});
     }
   }
   // Least-squares slope, rounded up; the intercept is the largest residual, so no sample exceeds.

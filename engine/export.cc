@@ -50,6 +50,11 @@ core::Result<ExportResult> ExportInto(const Model& quantized, const std::vector<
   core::Result<FirmwareBuild> build = BuildFirmware(options.out_dir, target, options.source_root);
   if (!build.ok()) return build.error();
   result.build = build.value();
+  if (options.measure_model_flash) {  // inside the staged export, so the harness is one of its files
+    core::Result<int64_t> flash = MeasureModelFlash(options.out_dir, target, options.source_root, build.value());
+    if (!flash.ok()) return flash.error();
+    result.model_flash_bytes = flash.value();
+  }
   if (!options.run_firmware) return result;
   core::Result<QemuRun> run = RunInQemu(build.value(), target);
   if (!run.ok()) return run.error();
@@ -58,11 +63,6 @@ core::Result<ExportResult> ExportInto(const Model& quantized, const std::vector<
                        std::to_string(result.host_output.size()) + ":\n" + run.value().log.substr(0, 2000)};
   }
   result.run = run.value();
-  if (options.measure_model_flash) {
-    core::Result<int64_t> flash = MeasureModelFlash(options.out_dir, target, options.source_root, build.value());
-    if (!flash.ok()) return flash.error();
-    result.model_flash_bytes = flash.value();
-  }
   return result;
 }
 
@@ -72,6 +72,7 @@ core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector
                                        const core::HwProfile& hw, const ExportOptions& options) {
   // Staged beside out_dir and renamed into place as a whole: a failure (a full disk, a compiler
   // error) leaves the previous export untouched, never a new model file beside old sources.
+  if (core::Status s = core::CheckReplaceable(options.out_dir, "model.kmodel"); !s.ok()) return s.error();
   ExportOptions staged = options;
   staged.out_dir = core::FreshStagingDirectory(options.out_dir);
   core::Result<ExportResult> result = ExportInto(quantized, input, hw, staged);
@@ -88,7 +89,7 @@ core::Result<ExportResult> ExportModel(const Model& quantized, const std::vector
 core::Result<ExportResult> ExportRandomNetwork(const core::Graph& graph, const memory_planner::MemoryPlan& plan,
                                                const core::HwProfile& hw, const ExportOptions& options,
                                                std::mt19937& rng) {
-  const FloatModel float_model = RandomFloatModel(graph, rng);
+  const core::FloatModel float_model = core::RandomFloatModel(graph, rng);
   std::vector<float> image(static_cast<size_t>(graph.tensor(graph.input()).shape.Elements()));
   std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
   for (float& v : image) v = pixel(rng);

@@ -22,7 +22,7 @@ struct ExportOptions {
   bool build_firmware = true;
   bool profile_steps = false;
   bool run_firmware = true;          // false: build only (sizes without the QEMU run)
-  bool measure_model_flash = false;  // after the run: the model's linked flash (MeasureModelFlash)
+  bool measure_model_flash = false;  // the model's linked flash (MeasureModelFlash), with a build
 };
 
 struct ExportResult {
@@ -40,7 +40,7 @@ struct ExportResult {
 // Saves and reloads the model file, runs the host interpreter on `input`, writes model.h,
 // model.c and test_input.h, and (unless disabled) builds and runs the firmware. All of it is
 // written into a staging directory that replaces out_dir as a whole when everything succeeded
-// (core::ReplaceDirectory: out_dir must be empty or an earlier export).
+// (core::ReplaceDirectory: out_dir must be empty or hold only what an earlier export wrote).
 core::Result<ExportResult> ExportModel(const Model& model, const std::vector<int8_t>& input, const core::HwProfile& hw,
                                        const ExportOptions& options);
 

@@ -9,12 +9,12 @@ namespace kilonas::engine {
 namespace {
 
 // Observed [lo, hi] of every tensor over the calibration images.
-std::vector<std::pair<float, float>> CalibrateRanges(const FloatModel& model,
+std::vector<std::pair<float, float>> CalibrateRanges(const core::FloatModel& model,
                                                      const std::vector<std::vector<float>>& images) {
   const size_t num_tensors = model.graph.tensors().size();
   std::vector<std::pair<float, float>> ranges(num_tensors, {0.0f, 0.0f});
   for (const std::vector<float>& image : images) {
-    const std::vector<std::vector<float>> values = RunFloat(model, image);
+    const std::vector<std::vector<float>> values = core::RunFloat(model, image);
     for (size_t t = 0; t < num_tensors; ++t) {
       for (float v : values[t]) {
         ranges[t].first = std::min(ranges[t].first, v);
@@ -36,8 +36,8 @@ void SetActivationRange(const core::Op& op, const ActivationQuant& out, OpConsta
   }
 }
 
-void QuantizeWeighted(const core::Graph& g, const core::Op& op, const FloatOpWeights& folded, const ActivationQuant& in,
-                      const ActivationQuant& out, OpConstants& c) {
+void QuantizeWeighted(const core::Graph& g, const core::Op& op, const core::FloatOpWeights& folded,
+                      const ActivationQuant& in, const ActivationQuant& out, OpConstants& c) {
   const int channels = static_cast<int>(g.BiasCount(op));
   const size_t per_channel = folded.weights.size() / channels;
   const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d;
@@ -93,9 +93,9 @@ void QuantizeAdd(const core::Op& op, const ActivationQuant& a, const ActivationQ
 
 }  // namespace
 
-core::Result<Model> Quantize(const FloatModel& float_model, const std::vector<std::vector<float>>& calibration,
+core::Result<Model> Quantize(const core::FloatModel& float_model, const std::vector<std::vector<float>>& calibration,
                              const ExecutionConfig& execution) {
-  if (core::Status s = ValidateFloatModel(float_model); !s.ok()) return s.error();
+  if (core::Status s = core::ValidateFloatModel(float_model); !s.ok()) return s.error();
   if (calibration.empty()) return core::Error{"quantizer: no calibration images"};
   const core::Graph& fg = float_model.graph;
   const size_t input_size = static_cast<size_t>(fg.tensor(fg.input()).shape.Elements());
@@ -125,7 +125,7 @@ core::Result<Model> Quantize(const FloatModel& float_model, const std::vector<st
       case core::OpKind::kPointwiseConv2d:
       case core::OpKind::kDepthwiseConv2d:
       case core::OpKind::kFullyConnected:
-        QuantizeWeighted(fg, op, FoldBatchNorm(fg, op, float_model.ops[i]), in, out, c);
+        QuantizeWeighted(fg, op, core::FoldBatchNorm(fg, op, float_model.ops[i]), in, out, c);
         break;
       case core::OpKind::kAdd:
         QuantizeAdd(op, in, quant[op.inputs[1]], out, c);

@@ -6,13 +6,13 @@
 
 #include <vector>
 
-#include "engine/float_model.h"
+#include "core/float_model.h"
 #include "engine/model.h"
 
 namespace kilonas::engine {
 
 // Cost: one float forward pass per calibration image, then O(weights).
-core::Result<Model> Quantize(const FloatModel& model, const std::vector<std::vector<float>>& calibration,
+core::Result<Model> Quantize(const core::FloatModel& model, const std::vector<std::vector<float>>& calibration,
                              const ExecutionConfig& execution);
 
 // Quantizes one HWC float image with the model's input scale and zero point.

@@ -37,9 +37,20 @@ LatencyLut FromJson(const nlohmann::json& doc) {
     if (!key.ok()) throw core::JsonError("key 'entries': " + key.error().message);
     core::ObjectReader e(it.value(), "entries." + it.key());
     LutEntry entry;
-    entry.instructions = static_cast<uint64_t>(e.Int64("instructions"));
+    const int64_t instructions = e.Int64("instructions");
+    if (instructions < 1) e.Fail("instructions", "must be positive (every kernel call executes instructions)");
+    entry.instructions = static_cast<uint64_t>(instructions);
     entry.cycles = e.Number("cycles");
     if (!(entry.cycles > 0)) e.Fail("cycles", "must be positive (no kernel call takes 0 cycles)");
+    // Cycles are instructions x cpi where QEMU counted them; a board's DWT count differs from that
+    // by its pipeline's stalls and dual issue, never by a factor of 8 (a hand-edited entry does).
+    const double expected = static_cast<double>(instructions) * lut.provenance.cpi;
+    if (lut.provenance.method == "qemu-icount" && std::abs(entry.cycles - expected) > 1e-6 * expected + 1e-6) {
+      e.Fail("cycles", "does not equal instructions x cpi, as a qemu-icount LUT's cycles must");
+    }
+    if (entry.cycles < expected / 8 || entry.cycles > expected * 8) {
+      e.Fail("cycles", "is more than 8 times off instructions x cpi: not a measurement of this call");
+    }
     const double ms = e.Number("ms");  // derived: checked, not stored
     if (std::abs(ms - entry.cycles / (lut.provenance.clock_mhz * 1e3)) > 1e-6 + 1e-6 * ms) {
       e.Fail("ms", "does not equal cycles / clock");

@@ -1,4 +1,4 @@
-// nas_search --fidelity N: the fitness-fidelity measurement (supernet/fidelity.h) on N random
+// nas_search --fidelity N: the fitness-fidelity measurement (pipeline/fidelity.h) on N random
 // subnets of the chosen sub-space, printed as a table of Kendall tau per fitness setting.
 #pragma once
 

@@ -2,24 +2,24 @@
 
 #include <algorithm>
 
+#include "pipeline/int8_eval.h"
 #include "supernet/evaluate.h"
-#include "supernet/int8_eval.h"
 
 namespace kilonas::pipeline {
 
-core::Result<Int8Result> QuantizeAndTest(const engine::FloatModel& float_model, const supernet::Trainer& net,
+core::Result<Int8Result> QuantizeAndTest(const core::FloatModel& float_model, const supernet::Trainer& net,
                                          int resolution, const engine::ExecutionConfig& execution,
                                          const Int8Settings& settings) {
   const supernet::ImageSet& test = net.test_set();
   core::Result<engine::Model> model =
-      supernet::QuantizeFloatModel(float_model, net.train_set(), resolution, settings.calibration_images, execution);
+      QuantizeFloatModel(float_model, net.train_set(), resolution, settings.calibration_images, execution);
   if (!model.ok()) return model.error();
   Int8Result result{std::move(model).value(), 0, 0, 0};
   result.test_images = settings.test_images > 0 ? std::min<int64_t>(settings.test_images, test.size()) : test.size();
   supernet::EvalOptions options;
   options.max_images = static_cast<int>(result.test_images);
   result.float_test_accuracy = supernet::FloatModelAccuracy(float_model, test, resolution, options);
-  core::Result<double> int8 = supernet::Int8Accuracy(result.model, test, resolution, result.test_images);
+  core::Result<double> int8 = Int8Accuracy(result.model, test, resolution, result.test_images);
   if (!int8.ok()) return int8.error();
   result.int8_test_accuracy = int8.value();
   return result;

@@ -3,7 +3,7 @@
 // the same images.
 #pragma once
 
-#include "engine/float_model.h"
+#include "core/float_model.h"
 #include "engine/model.h"
 #include "supernet/trainer.h"
 
@@ -23,7 +23,7 @@ struct Int8Result {
 // `float_model` (a subnet at `resolution`, as RecalibratedSubnet or FineTuneSubnet made it)
 // quantized for `execution`, then the frozen float network and the host interpreter (bit-exact
 // with the firmware) on the test split.
-core::Result<Int8Result> QuantizeAndTest(const engine::FloatModel& float_model, const supernet::Trainer& net,
+core::Result<Int8Result> QuantizeAndTest(const core::FloatModel& float_model, const supernet::Trainer& net,
                                          int resolution, const engine::ExecutionConfig& execution,
                                          const Int8Settings& settings);
 

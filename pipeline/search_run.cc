@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <random>
 
@@ -13,16 +14,16 @@
 #include "engine/export.h"
 #include "engine/quantizer.h"
 #include "memory_planner/patch_plan.h"
+#include "pipeline/accuracy_predictor.h"
 #include "pipeline/fidelity_table.h"
+#include "pipeline/int8_eval.h"
 #include "pipeline/int8_result.h"
 #include "search/search_state.h"
 #include "search/shrink.h"
 #include "search/surrogate.h"
-#include "supernet/accuracy_predictor.h"
 #include "supernet/evaluate.h"
 #include "supernet/graph_module.h"
 #include "supernet/graph_training.h"
-#include "supernet/int8_eval.h"
 
 namespace kilonas::pipeline {
 namespace {
@@ -139,8 +140,8 @@ core::Result<search::EvolutionResult> ScaledMobileNetV2(const core::OfaSpace& sp
 // measured on the test split, into `report`.
 core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net, const search::ResourceModel& model_of,
                            const latency_models::LatencyPredictor& predictor, memory_planner::PlanMode mode,
-                           const core::Graph& graph, engine::FloatModel float_model, const std::string& name,
-                           SearchReport& report) {
+                           const core::Graph& graph, core::FloatModel float_model, const std::string& name,
+                           report::SearchReport& report) {
   const int resolution = graph.tensor(graph.input()).shape.h;
   const core::Graph deployed = model_of.Deployed(graph).graph;
   if (deployed.ops().size() != float_model.graph.ops().size()) {
@@ -156,8 +157,7 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
                                                   {r.config.calibration_images, r.config.test_images});
   if (!int8.ok()) return core::Status::Fail(int8.error().message);
   const engine::Model& model = int8.value().model;
-  const std::vector<int8_t> test_input =
-      engine::QuantizeInput(model, supernet::EngineImage(net.test_set(), 0, resolution));
+  const std::vector<int8_t> test_input = engine::QuantizeInput(model, EngineImage(net.test_set(), 0, resolution));
   const engine::ExportOptions options{r.out_dir + "/export",         name,       r.source_root,
                                       engine::KernelSet::kOptimized, r.firmware, false};
   core::Result<engine::ExportResult> exported = engine::ExportModel(model, test_input, r.hw, options);
@@ -173,7 +173,7 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
 // The winning subnet with the supernet's weights (batch norm recalibrated) or fine-tuned.
 core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const search::ResourceModel& model,
                           const latency_models::LatencyPredictor& predictor, memory_planner::PlanMode mode,
-                          const supernet::EvalOptions& bn, SearchReport& report) {
+                          const supernet::EvalOptions& bn, report::SearchReport& report) {
   const search::Candidate& best = report.evolution.population.front();
   if (r.finetune_epochs > 0) {
     std::printf("fine-tuning the winner for %d epochs from lr %g...\n", r.finetune_epochs, r.finetune_lr);
@@ -181,7 +181,7 @@ core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const 
   }
   core::Result<core::Graph> graph = core::BuildSubnetGraph(net.space(), best.config);
   if (!graph.ok()) return core::Status::Fail(graph.error().message);
-  core::Result<engine::FloatModel> float_model =
+  core::Result<core::FloatModel> float_model =
       r.finetune_epochs > 0 ? supernet::FineTuneSubnet(net.supernet(), best.config, net.train_set(), bn, net.config(),
                                                        r.finetune_epochs, r.finetune_lr)
                             : supernet::RecalibratedSubnet(net.supernet(), best.config, net.train_set(), bn);
@@ -190,11 +190,29 @@ core::Status ExportWinner(const SearchRequest& r, supernet::Trainer& net, const 
   return ExportNetwork(r, net, model, predictor, mode, graph.value(), float_model.value(), best.config.space, report);
 }
 
+// A resumed search crowns a winner whose accuracy the state file recorded: measured again before
+// it is reported, so that a state edited by hand (its manifest rewritten to match) or written with
+// another supernet cannot put its own figure in the report. One point of slack: batch norm
+// recalibration in other thread counts may flip a borderline image or two.
+core::Status CheckResumedWinner(const std::string& state_path, const search::EvolutionResult& evolution,
+                                const std::function<double(const core::SubnetConfig&)>& measure) {
+  if (evolution.population.empty()) return core::Status::Ok();
+  const search::Candidate& best = evolution.population.front();
+  const double measured = measure(best.config);
+  if (std::abs(measured - best.accuracy) <= 0.01) return core::Status::Ok();
+  char text[256];
+  std::snprintf(text, sizeof(text),
+                ": the winner's recorded validation accuracy %.2f%% is not what this supernet measures (%.2f%%); "
+                "the state was edited or belongs to another supernet (rerun with --restart)",
+                100 * best.accuracy, 100 * measured);
+  return core::Status::Fail(state_path + text);
+}
+
 // The finished report: its wall time since `start`, and the output directory written.
-core::Result<SearchReport> Finished(const SearchRequest& r, SearchReport report,
-                                    std::chrono::steady_clock::time_point start) {
+core::Result<report::SearchReport> Finished(const SearchRequest& r, report::SearchReport report,
+                                            std::chrono::steady_clock::time_point start) {
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (core::Status s = WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
+  if (core::Status s = report::WriteSearchOutputs(r.out_dir, report); !s.ok()) return s.error();
   return report;
 }
 
@@ -204,7 +222,7 @@ core::Result<SearchReport> Finished(const SearchRequest& r, SearchReport report,
 // and validation accuracy; its config names no space.
 core::Status PlainCnnBaseline(const SearchRequest& r, supernet::Trainer& net, const search::ResourceModel& model,
                               const latency_models::LatencyPredictor& predictor, memory_planner::PlanMode mode,
-                              SearchReport& report) {
+                              report::SearchReport& report) {
   const core::OfaSpace& space = net.space();
   std::optional<std::pair<search::Candidate, core::Graph>> best;
   for (double width : core::kPlainCnnWidths) {
@@ -232,7 +250,7 @@ core::Status PlainCnnBaseline(const SearchRequest& r, supernet::Trainer& net, co
   std::fflush(stdout);
   supernet::GraphModule module(graph);
   supernet::TrainGraphModule(module, net.train_set(), net.config(), r.baseline_epochs, r.baseline_lr);
-  const engine::FloatModel float_model = module->ToFloat();
+  const core::FloatModel float_model = module->ToFloat();
   supernet::EvalOptions validation;
   validation.max_images = r.config.validation_images;
   candidate.accuracy =
@@ -248,10 +266,11 @@ namespace {
 
 // A given subnet as the report takes a search's winner: resources checked against the budgets,
 // validation accuracy from the supernet, then quantized, exported and measured.
-core::Result<SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer& net,
-                                       const search::ResourceModel& model,
-                                       const latency_models::LatencyPredictor& predictor, memory_planner::PlanMode mode,
-                                       const supernet::EvalOptions& eval, std::chrono::steady_clock::time_point start) {
+core::Result<report::SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer& net,
+                                               const search::ResourceModel& model,
+                                               const latency_models::LatencyPredictor& predictor,
+                                               memory_planner::PlanMode mode, const supernet::EvalOptions& eval,
+                                               std::chrono::steady_clock::time_point start) {
   search::Candidate c;
   c.config = *r.subnet;
   core::Result<search::Resources> resources = model.Measure(c.config);
@@ -262,16 +281,16 @@ core::Result<SearchReport> GivenSubnet(const SearchRequest& r, supernet::Trainer
                        " budget (--sram-kb, --flash-kb, --latency-ms)"};
   }
   c.accuracy = supernet::EvaluateSubnet(net.supernet(), c.config, net.train_set(), net.validation_set(), eval);
-  SearchReport report{r.hw, r.budgets, r.config, {}};
+  report::SearchReport report{r.hw, r.budgets, r.config, {}};
   report.evolution = OneCandidate(c);
   if (core::Status s = ExportWinner(r, net, model, predictor, mode, eval, report); !s.ok()) return s.error();
   return Finished(r, std::move(report), start);
 }
 
 // RunSearch without the guard against a failed collective.
-core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Trainer& net,
-                                            const latency_models::LatencyLut& lut,
-                                            const memory_planner::CodeSize& code) {
+core::Result<report::SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Trainer& net,
+                                                    const latency_models::LatencyLut& lut,
+                                                    const memory_planner::CodeSize& code) {
   const auto start = std::chrono::steady_clock::now();
   const bool helper = r.collective && r.collective->rank() > 0;  // measures candidates, writes nothing
   const core::OfaSpace& space = net.space();
@@ -297,8 +316,8 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   if (!spaces.ok()) return spaces.error();
   const std::vector<search::SpaceChoice> ranked = std::move(spaces).value();
   if (saved.value()) rng = search::ParseRngState(saved.value()->evolution.rng).value();  // validated
-  SearchReport report{r.hw, r.budgets, r.config, ranked};
-  std::printf("%s", FormatSpaceTable(report).c_str());
+  report::SearchReport report{r.hw, r.budgets, r.config, ranked};
+  std::printf("%s", report::FormatSpaceTable(report).c_str());
   std::fflush(stdout);        // before the evolution's log lines (stderr)
   if (r.baseline == "cnn") {  // not in the space: whether a subnet fits does not matter
     if (core::Status s = PlainCnnBaseline(r, net, full_model, predictor, mode, report); !s.ok()) return s.error();
@@ -315,7 +334,7 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   sub.resolution_choices = {chosen->resolution};
   if (r.fidelity_subnets > 0) {
     if (core::Status s = PrintFidelity(net, sub, r.config, r.fidelity_subnets); !s.ok()) return s.error();
-    return SearchReport{};
+    return report::SearchReport{};
   }
 
   // Stage 2: accuracy on a fixed validation subset (batch norm recalibrated per subnet), or an
@@ -327,7 +346,7 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
     return supernet::EvaluateSubnet(net.supernet(), c, net.train_set(), net.validation_set(), eval);
   };
   std::mt19937 sample_rng(static_cast<uint32_t>(r.config.seed + 1));
-  supernet::AccuracyPredictor mlp(space, 128, r.config.seed);
+  AccuracyPredictor mlp(space, 128, r.config.seed);
   search::AccuracySource source;
   source.measure = accuracy;
   if (r.collective && r.collective->distributed())
@@ -369,14 +388,25 @@ core::Result<SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Tr
   report.evolution = evolved.value();
   report.supernet_evaluations = evaluations;
   if (helper) return report;
+  if (saved.value() && !source.surrogate) {
+    if (core::Status s = CheckResumedWinner(state_path, report.evolution,
+                                            [&](const core::SubnetConfig& c) {
+                                              return supernet::EvaluateSubnet(net.supernet(), c, net.train_set(),
+                                                                              net.validation_set(), eval);
+                                            });
+        !s.ok()) {
+      return s.error();
+    }
+  }
   if (core::Status s = ExportWinner(r, net, full_model, predictor, mode, eval, report); !s.ok()) return s.error();
   return Finished(r, std::move(report), start);
 }
 
 }  // namespace
 
-core::Result<SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& net,
-                                     const latency_models::LatencyLut& lut, const memory_planner::CodeSize& code) {
+core::Result<report::SearchReport> RunSearch(const SearchRequest& r, supernet::Trainer& net,
+                                             const latency_models::LatencyLut& lut,
+                                             const memory_planner::CodeSize& code) {
   try {
     return SearchOrBaseline(r, net, lut, code);
   } catch (const std::exception& e) {  // a collective of a distributed search failed: a rank is gone

@@ -13,7 +13,7 @@
 #include "core/hw_profile.h"
 #include "latency_models/lut.h"
 #include "memory_planner/flash.h"
-#include "pipeline/search_report.h"
+#include "report/search_report.h"
 #include "search/search_config.h"
 #include "supernet/trainer.h"
 
@@ -51,7 +51,8 @@ struct SearchRequest {
 };
 
 // The report of a finished search; with fidelity_subnets, an empty report after the table.
-core::Result<SearchReport> RunSearch(const SearchRequest& request, supernet::Trainer& net,
-                                     const latency_models::LatencyLut& lut, const memory_planner::CodeSize& code);
+core::Result<report::SearchReport> RunSearch(const SearchRequest& request, supernet::Trainer& net,
+                                             const latency_models::LatencyLut& lut,
+                                             const memory_planner::CodeSize& code);
 
 }  // namespace kilonas::pipeline

@@ -22,7 +22,8 @@ core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice)
   return config;
 }
 
-core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config,
+core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config, core::DirLock* lock,
+                                                               const std::string& tool,
                                                                std::shared_ptr<supernet::Collective> collective) {
   const bool have = std::filesystem::exists(config.checkpoint_dir + "/checkpoint.pt");
   core::Logger()->info(
@@ -31,6 +32,9 @@ core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::T
   core::Result<std::unique_ptr<supernet::Trainer>> trainer =
       supernet::Trainer::Create(config, have, std::move(collective));
   if (!trainer.ok()) return trainer.error();
+  if (!trainer.value()->Done() && lock != nullptr) {
+    if (core::Status s = lock->Upgrade(tool); !s.ok()) return core::Error{"supernet: cannot train: " + s.message()};
+  }
   if (core::Status s = trainer.value()->Run(); !s.ok()) return s.error();
   return trainer;
 }

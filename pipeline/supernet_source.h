@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "core/dir_lock.h"
 #include "core/status.h"
 #include "supernet/train_config.h"
 #include "supernet/trainer.h"
@@ -22,10 +23,12 @@ struct SupernetChoice {
 core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice);
 
 // The trained supernet a search runs on: its checkpoint loaded, an unfinished training finished,
-// or (no checkpoint) the config trained from scratch. The caller holds the checkpoint
-// directory's lock while this runs.
+// or (no checkpoint) the config trained from scratch. `lock` (the writing rank's; null on the
+// others) is a shared lock on the checkpoint directory held while this runs: a finished supernet
+// is only read, so searches on it run side by side; training upgrades it to exclusive first.
 // With `collective`, every rank calls this (an unfinished training runs data parallel).
-core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(
-    const supernet::TrainConfig& config, std::shared_ptr<supernet::Collective> collective = nullptr);
+core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::TrainConfig& config, core::DirLock* lock,
+                                                               const std::string& tool,
+                                                               std::shared_ptr<supernet::Collective> collective);
 
 }  // namespace kilonas::pipeline

@@ -1,4 +1,4 @@
-// Tensors <-> the engine's weight arrays (engine/float_model.h), in one place: conv weights are
+// Tensors <-> the engine's weight arrays (core/float_model.h), in one place: conv weights are
 // [out][k][k][in] in the engine and [out, in, k, k] in torch; depthwise [k][k][C] and [C, 1, k, k].
 #pragma once
 

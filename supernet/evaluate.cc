@@ -44,14 +44,14 @@ double TopOneAccuracy(const std::function<torch::Tensor(const torch::Tensor&)>& 
   return total > 0 ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
 }
 
-double FloatModelAccuracy(const engine::FloatModel& model, const ImageSet& eval, int resolution,
+double FloatModelAccuracy(const core::FloatModel& model, const ImageSet& eval, int resolution,
                           const EvalOptions& options) {
   const StaticSubnet frozen(model);
   return TopOneAccuracy([&](const torch::Tensor& x) { return frozen.Forward(x); }, eval, resolution, options);
 }
 
-core::Result<engine::FloatModel> RecalibratedSubnet(Supernet& net, const core::SubnetConfig& config,
-                                                    const ImageSet& calibration, const EvalOptions& options) {
+core::Result<core::FloatModel> RecalibratedSubnet(Supernet& net, const core::SubnetConfig& config,
+                                                  const ImageSet& calibration, const EvalOptions& options) {
   if (core::Status s = net->SetActive(config); !s.ok()) return s.error();
   RecalibrateBatchNorm(net, calibration, options.bn_batches, options.bn_batch_size);
   return ExtractSubnet(net, config);
@@ -59,7 +59,7 @@ core::Result<engine::FloatModel> RecalibratedSubnet(Supernet& net, const core::S
 
 double EvaluateSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& calibration,
                       const ImageSet& eval, const EvalOptions& options) {
-  core::Result<engine::FloatModel> extracted = RecalibratedSubnet(net, config, calibration, options);
+  core::Result<core::FloatModel> extracted = RecalibratedSubnet(net, config, calibration, options);
   TORCH_CHECK(extracted.ok(), extracted.error().message);
   return FloatModelAccuracy(extracted.value(), eval, config.resolution, options);
 }

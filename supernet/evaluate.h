@@ -6,7 +6,7 @@
 #include <functional>
 #include <random>
 
-#include "engine/float_model.h"
+#include "core/float_model.h"
 #include "supernet/input.h"
 #include "supernet/supernet.h"
 
@@ -28,8 +28,8 @@ struct EvalOptions {
 // `config` as the supernet has it after batch-norm recalibration on `calibration` (options'
 // bn_batches x bn_batch_size), extracted as a float model: what evaluation, quantization and
 // fine-tuning all start from. Leaves the supernet in eval mode with `config` active.
-core::Result<engine::FloatModel> RecalibratedSubnet(Supernet& net, const core::SubnetConfig& config,
-                                                    const ImageSet& calibration, const EvalOptions& options);
+core::Result<core::FloatModel> RecalibratedSubnet(Supernet& net, const core::SubnetConfig& config,
+                                                  const ImageSet& calibration, const EvalOptions& options);
 
 // Top-1 accuracy in [0, 1] of a forward function on the first options.max_images of `eval`
 // (0: all), resized to `resolution`, in batches of options.batch_size.
@@ -39,7 +39,7 @@ double TopOneAccuracy(const std::function<torch::Tensor(const torch::Tensor&)>& 
 // Top-1 accuracy in [0, 1] of a float network (extracted, fine-tuned or trained from scratch),
 // frozen (supernet/static_subnet.h) and run at `resolution` on the first options.max_images of
 // `eval`.
-double FloatModelAccuracy(const engine::FloatModel& model, const ImageSet& eval, int resolution,
+double FloatModelAccuracy(const core::FloatModel& model, const ImageSet& eval, int resolution,
                           const EvalOptions& options);
 
 // Top-1 accuracy in [0, 1] of `config` on `eval`: batch norm recalibrated, then the subnet frozen

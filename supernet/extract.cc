@@ -5,7 +5,7 @@
 namespace kilonas::supernet {
 namespace {
 
-void SetBatchNorm(const ElasticBatchNorm& bn, int channels, engine::FloatOpWeights& w) {
+void SetBatchNorm(const ElasticBatchNorm& bn, int channels, core::FloatOpWeights& w) {
   w.bn_gamma = ToVector(bn->weight.slice(0, 0, channels));
   w.bn_beta = ToVector(bn->bias.slice(0, 0, channels));
   w.bn_mean = ToVector(bn->running_mean.slice(0, 0, channels));
@@ -15,24 +15,24 @@ void SetBatchNorm(const ElasticBatchNorm& bn, int channels, engine::FloatOpWeigh
 
 // A convolution with its batch norm (folded later, by the quantizer).
 void SetConv(const torch::Tensor& weight, const ElasticBatchNorm& bn, const core::Op& op, int out,
-             engine::FloatOpWeights& w) {
+             core::FloatOpWeights& w) {
   w.weights = ConvToEngine(weight, op);
   SetBatchNorm(bn, out, w);
 }
 
 }  // namespace
 
-core::Result<engine::FloatModel> ExtractSubnet(Supernet& supernet, const core::SubnetConfig& config) {
+core::Result<core::FloatModel> ExtractSubnet(Supernet& supernet, const core::SubnetConfig& config) {
   if (core::Status s = supernet->SetActive(config); !s.ok()) return s.error();
   core::Result<core::BuiltNet> net = core::BuildNet(supernet->active());
   if (!net.ok()) return net.error();
-  engine::FloatModel model{std::move(net.value().graph), {}};
+  core::FloatModel model{std::move(net.value().graph), {}};
   const core::Graph& g = model.graph;
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < g.ops().size(); ++i) {
     const core::Op& op = g.op(static_cast<int>(i));
     const core::SpecOp& spec = net.value().parts[i];
-    engine::FloatOpWeights w;
+    core::FloatOpWeights w;
     const int in = g.InputOf(op).shape.c, out = g.OutputOf(op).shape.c;
     switch (spec.part) {
       case core::SpecPart::kStem:
@@ -63,7 +63,7 @@ core::Result<engine::FloatModel> ExtractSubnet(Supernet& supernet, const core::S
     }
     model.ops.push_back(std::move(w));
   }
-  if (core::Status s = engine::ValidateFloatModel(model); !s.ok()) return s.error();
+  if (core::Status s = core::ValidateFloatModel(model); !s.ok()) return s.error();
   return model;
 }
 

@@ -3,12 +3,12 @@
 // the engine's float reference runs to the same outputs and its quantizer turns into int8.
 #pragma once
 
-#include "engine/float_model.h"
+#include "core/float_model.h"
 #include "supernet/supernet.h"
 
 namespace kilonas::supernet {
 
-core::Result<engine::FloatModel> ExtractSubnet(Supernet& supernet, const core::SubnetConfig& config);
+core::Result<core::FloatModel> ExtractSubnet(Supernet& supernet, const core::SubnetConfig& config);
 
 // One normalised, resized image [1, 1, r, r] as the engine's HWC float input.
 std::vector<float> ToEngineInput(const torch::Tensor& image);

@@ -44,13 +44,13 @@ torch::Tensor GraphModuleImpl::forward(const torch::Tensor& x) {
       /*in_place_activations=*/false);
 }
 
-core::Status GraphModuleImpl::LoadFloat(const engine::FloatModel& model) {
-  if (core::Status s = engine::ValidateFloatModel(model); !s.ok()) return s;
+core::Status GraphModuleImpl::LoadFloat(const core::FloatModel& model) {
+  if (core::Status s = core::ValidateFloatModel(model); !s.ok()) return s;
   if (model.ops.size() != graph_.ops().size()) return core::Status::Fail("float model has another graph");
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < graph_.ops().size(); ++i) {
     const core::Op& op = graph_.op(static_cast<int>(i));
-    const engine::FloatOpWeights& w = model.ops[i];
+    const core::FloatOpWeights& w = model.ops[i];
     const int in = graph_.InputOf(op).shape.c, out = graph_.OutputOf(op).shape.c;
     if (op.kind != model.graph.op(static_cast<int>(i)).kind ||
         out != model.graph.OutputOf(model.graph.op(static_cast<int>(i))).shape.c) {
@@ -74,11 +74,11 @@ core::Status GraphModuleImpl::LoadFloat(const engine::FloatModel& model) {
   return core::Status::Ok();
 }
 
-engine::FloatModel GraphModuleImpl::ToFloat() const {
-  engine::FloatModel model{graph_, {}};
+core::FloatModel GraphModuleImpl::ToFloat() const {
+  core::FloatModel model{graph_, {}};
   for (size_t i = 0; i < graph_.ops().size(); ++i) {
     const core::Op& op = graph_.op(static_cast<int>(i));
-    engine::FloatOpWeights w;
+    core::FloatOpWeights w;
     if (convs_[i]) {
       w.weights = ConvToEngine(convs_[i]->weight, op);
       w.bn_gamma = ToVector(norms_[i]->weight);

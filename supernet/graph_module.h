@@ -3,15 +3,15 @@
 // weights and activations channels-last. No elastic slicing or kernel transforms: the reference
 // that the supernet's training step is measured against (bench/supernet_bench.cc), and a network
 // that can be trained from scratch or fine-tuned for a fixed Graph, and converted to and from the
-// engine's FloatModel (the export's float form: conv weights with batch norm, classifier bias).
+// engine's core::FloatModel (the export's float form: conv weights with batch norm, classifier bias).
 #pragma once
 
 #include <torch/torch.h>
 
 #include <vector>
 
+#include "core/float_model.h"
 #include "core/graph.h"
-#include "engine/float_model.h"
 
 namespace kilonas::supernet {
 
@@ -22,11 +22,11 @@ class GraphModuleImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
   const core::Graph& graph() const { return graph_; }
-  // Loads weights and batch-norm statistics of a FloatModel of the same Graph (every conv with
+  // Loads weights and batch-norm statistics of a core::FloatModel of the same Graph (every conv with
   // batch norm and no bias, as the supernet extracts them); errors name the op that does not fit.
-  core::Status LoadFloat(const engine::FloatModel& model);
-  // The weights and batch-norm statistics as a FloatModel (what the quantizer takes).
-  engine::FloatModel ToFloat() const;
+  core::Status LoadFloat(const core::FloatModel& model);
+  // The weights and batch-norm statistics as a core::FloatModel (what the quantizer takes).
+  core::FloatModel ToFloat() const;
 
  private:
   core::Graph graph_;

@@ -11,7 +11,7 @@ namespace kilonas::supernet {
 
 std::vector<EpochReport> TrainGraphModule(GraphModule& module, const ImageSet& train, const TrainConfig& recipe,
                                           int epochs, double learning_rate) {
-  torch::set_num_threads(recipe.threads);
+  SetTrainingThreads(recipe.threads);
   const core::Graph& graph = module->graph();
   const int resolution = graph.tensor(graph.input()).shape.h;
   std::unique_ptr<Sgd> optimizer = MakeSgd(module->parameters(), learning_rate, recipe);
@@ -53,10 +53,10 @@ std::vector<EpochReport> TrainGraphModule(GraphModule& module, const ImageSet& t
   return reports;
 }
 
-core::Result<engine::FloatModel> FineTuneSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
-                                                const EvalOptions& bn, const TrainConfig& recipe, int epochs,
-                                                double learning_rate) {
-  core::Result<engine::FloatModel> extracted = RecalibratedSubnet(net, config, train, bn);
+core::Result<core::FloatModel> FineTuneSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
+                                              const EvalOptions& bn, const TrainConfig& recipe, int epochs,
+                                              double learning_rate) {
+  core::Result<core::FloatModel> extracted = RecalibratedSubnet(net, config, train, bn);
   if (!extracted.ok()) return extracted.error();
   GraphModule module(extracted.value().graph);
   if (core::Status s = module->LoadFloat(extracted.value()); !s.ok()) return s.error();

@@ -5,8 +5,8 @@
 
 #include <vector>
 
+#include "core/float_model.h"
 #include "core/ofa_space.h"
-#include "engine/float_model.h"
 #include "supernet/evaluate.h"
 #include "supernet/graph_module.h"
 #include "supernet/input.h"
@@ -23,8 +23,8 @@ std::vector<EpochReport> TrainGraphModule(GraphModule& module, const ImageSet& t
 
 // MCUNet's last step: the searched subnet, batch norm recalibrated on the supernet (`bn`) and
 // extracted, then trained on its own as a fixed network (TrainGraphModule). Its float model.
-core::Result<engine::FloatModel> FineTuneSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
-                                                const EvalOptions& bn, const TrainConfig& recipe, int epochs,
-                                                double learning_rate);
+core::Result<core::FloatModel> FineTuneSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
+                                              const EvalOptions& bn, const TrainConfig& recipe, int epochs,
+                                              double learning_rate);
 
 }  // namespace kilonas::supernet

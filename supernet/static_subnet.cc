@@ -7,13 +7,13 @@
 namespace kilonas::supernet {
 namespace F = torch::nn::functional;
 
-StaticSubnet::StaticSubnet(const engine::FloatModel& model) : graph_(model.graph) {
+StaticSubnet::StaticSubnet(const core::FloatModel& model) : graph_(model.graph) {
   for (size_t i = 0; i < graph_.ops().size(); ++i) {
     const core::Op& op = graph_.op(static_cast<int>(i));
     Step step{op, {}, {}, 1};
     const int in = graph_.InputOf(op).shape.c, out = graph_.OutputOf(op).shape.c;
     if (core::Traits(op.kind).has_weights) {
-      const engine::FloatOpWeights w = engine::FoldBatchNorm(graph_, op, model.ops[i]);
+      const core::FloatOpWeights w = core::FoldBatchNorm(graph_, op, model.ops[i]);
       step.bias = FromVector(w.bias, {static_cast<int64_t>(w.bias.size())});
       if (core::Traits(op.kind).window) {  // a convolution
         step.weight = ChannelsLast(ConvFromEngine(w.weights, op, in, out));

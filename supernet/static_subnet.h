@@ -1,5 +1,5 @@
 // A subnet frozen for inference: the extracted float model (supernet/extract.h, the export's own
-// weights) with batch norm folded into the convolutions (engine::FoldBatchNorm, the export's own
+// weights) with batch norm folded into the convolutions (core::FoldBatchNorm, the export's own
 // folding), weights as channels-last tensors, run op by op under InferenceMode. What subnet
 // evaluation runs after batch-norm recalibration: no elastic slicing, kernel transforms or batch
 // norm per forward.
@@ -9,13 +9,13 @@
 
 #include <vector>
 
-#include "engine/float_model.h"
+#include "core/float_model.h"
 
 namespace kilonas::supernet {
 
 class StaticSubnet {
  public:
-  explicit StaticSubnet(const engine::FloatModel& model);
+  explicit StaticSubnet(const core::FloatModel& model);
   // x: [N, C, r, r] normalised input (any layout) -> logits [N, classes].
   torch::Tensor Forward(const torch::Tensor& x) const;
 

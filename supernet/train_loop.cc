@@ -3,8 +3,25 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
+
+#include "core/logging.h"
 
 namespace kilonas::supernet {
+
+int SetTrainingThreads(int requested) {
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  int threads = requested;
+  if (cores > 0 && requested > cores) {
+    core::Logger()->warn(
+        "{} threads asked for, this machine has {} cores: using {} (oversubscribed threads slow "
+        "LibTorch down many times over)",
+        requested, cores, cores);
+    threads = cores;
+  }
+  torch::set_num_threads(threads);
+  return threads;
+}
 
 std::vector<int64_t> EpochOrder(size_t n, std::mt19937& rng, int limit) {
   std::vector<int64_t> order(n);

@@ -20,6 +20,11 @@ std::vector<int64_t> EpochOrder(size_t n, std::mt19937& rng, int limit);
 // Cosine annealing from `base` at progress 0 to 0 at progress 1.
 double CosineRate(double base, double progress);
 
+// Sets LibTorch's thread count to `requested`, or to the machine's core count when that is less
+// (with a warning: more threads than cores slow training down many times, not a little).
+// Returns the count set.
+int SetTrainingThreads(int requested);
+
 // SGD with the config's momentum (Nesterov when > 0) and weight decay.
 std::unique_ptr<Sgd> MakeSgd(const std::vector<torch::Tensor>& parameters, double rate, const TrainConfig& config);
 

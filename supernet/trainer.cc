@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <future>
 #include <numeric>
+#include <sstream>
 
 #include "core/checked_file.h"
 #include "core/file_io.h"
@@ -131,9 +132,9 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
                        "': this LibTorch has no usable CUDA device (torch::cuda::is_available() "
                        "is false); train with --device cpu"};
   }
-  torch::set_num_threads(config.threads);
+  const int threads = SetTrainingThreads(config.threads);
   const char* policy = std::getenv("OMP_WAIT_POLICY");
-  core::Logger()->info("{} LibTorch threads, OpenMP wait policy {}", config.threads,
+  core::Logger()->info("{} LibTorch threads, OpenMP wait policy {}", threads,
                        policy != nullptr ? policy : "unset (libgomp spins idle threads)");
   torch::manual_seed(config.seed);
   std::unique_ptr<Trainer> trainer(new Trainer(config, space.value(), std::move(data).value(), collective));
@@ -414,7 +415,12 @@ core::Status Trainer::SaveCheckpoint() const {
         if (momentum[i].defined()) archive.write("kilonas.momentum." + std::to_string(i), momentum[i]);
       }
     }
-    archive.save_to(temp);
+    // Serialized in memory, written by core's file I/O: a full disk or a file size limit is then
+    // one error naming the file (LibTorch's own file writer can throw from its destructor, which
+    // aborts), and the previous checkpoint stays as it was.
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    if (core::Status s = core::WriteFileAtomic(temp, bytes.str()); !s.ok()) return s;
   } catch (const std::exception& e) {
     return core::Status::Fail(temp + ": cannot write checkpoint: " + e.what());
   }

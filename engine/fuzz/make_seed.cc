@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   spec.stem_channels = 8;
   spec.blocks = {{8, 3, 1, 1}, {8, 3, 3, 2}};
   std::mt19937 rng(1);
-  const engine::FloatModel fm = engine::RandomFloatModel(core::BuildGraph(spec).value(), rng);
+  const core::FloatModel fm = core::RandomFloatModel(core::BuildGraph(spec).value(), rng);
   const engine::Model model = engine::Quantize(fm, {std::vector<float>(64, 0.5f)}, {}).value();
   const core::Status s = engine::SaveModel(model, argv[1]);
   if (!s.ok()) std::fprintf(stderr, "%s\n", s.message().c_str());

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -90,6 +91,65 @@ TEST(CheckedFile, AnInterruptedCommitLeavesAPairThatVerifies) {
   EXPECT_TRUE(VerifyChecked(path, {}, "").ok());
   std::ofstream(path, std::ios::binary | std::ios::trunc) << "third version";
   EXPECT_FALSE(VerifyChecked(path, {}, "").ok());
+}
+
+// A directory is replaced as a whole only when it holds nothing but what the earlier output wrote
+// (its list of owned files) and the lock file, which stays the same inode: a file anyone else put
+// there (the user's notes, a search's report) makes the replacement a refusal naming it.
+TEST(ReplaceDirectory, ReplacesOnlyWhatTheEarlierOutputWroteAndKeepsTheLock) {
+  namespace fs = std::filesystem;
+  const std::string root = FreshDir("replace"), target = root + "/export";
+  auto stage = [&](const std::vector<std::string>& names) {
+    const std::string staged = FreshStagingDirectory(target);
+    for (const std::string& name : names) EXPECT_TRUE(WriteFileAtomic(staged + "/" + name, name).ok());
+    return staged;
+  };
+  ASSERT_TRUE(ReplaceDirectory(stage({"model.kmodel", "model.c"}), target, "model.kmodel").ok());
+  EXPECT_EQ(ReadTextFile(target + "/" + kOwnedFilesName).value(), "model.c\nmodel.kmodel\n");
+  ASSERT_TRUE(WriteFileAtomic(target + "/.kilonas.lock", "").ok());
+  struct stat before {};
+  ASSERT_EQ(stat((target + "/.kilonas.lock").c_str(), &before), 0);
+
+  ASSERT_TRUE(WriteFileAtomic(target + "/notes.txt", "mine").ok());
+  const std::string staged = stage({"model.kmodel"});
+  const Status refused = ReplaceDirectory(staged, target, "model.kmodel");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find(target + ": holds 'notes.txt', which the earlier output there did not write"),
+            std::string::npos)
+      << refused.message();
+  EXPECT_EQ(CheckReplaceable(target, "model.kmodel").message(), refused.message());
+  EXPECT_TRUE(fs::exists(target + "/model.c"));  // untouched
+  EXPECT_EQ(ReadTextFile(target + "/notes.txt").value(), "mine");
+
+  fs::remove(target + "/notes.txt");
+  ASSERT_TRUE(ReplaceDirectory(staged, target, "model.kmodel").ok());
+  EXPECT_FALSE(fs::exists(target + "/model.c"));  // the earlier output's own file, replaced
+  EXPECT_TRUE(fs::exists(target + "/model.kmodel"));
+  struct stat after {};
+  ASSERT_EQ(stat((target + "/.kilonas.lock").c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+
+  // A folder no output of this kind wrote (no list, no model file) is refused before any work.
+  const std::string foreign = root + "/notes";
+  ASSERT_TRUE(WriteFileAtomic(foreign + "/notes.txt", "x").ok());
+  EXPECT_NE(CheckReplaceable(foreign, "model.kmodel").message().find("holds 'notes.txt', which no earlier output"),
+            std::string::npos);
+  // An export from before the lists (a model file, no list) is replaced only if it holds nothing
+  // the new export does not write: a search's report beside it is named.
+  const std::string legacy = root + "/search";
+  ASSERT_TRUE(WriteFileAtomic(legacy + "/model.kmodel", "x").ok());
+  ASSERT_TRUE(WriteFileAtomic(legacy + "/model.c", "x").ok());
+  ASSERT_TRUE(WriteFileAtomic(legacy + "/report.md", "x").ok());
+  EXPECT_TRUE(CheckReplaceable(legacy, "model.kmodel").ok());  // not known before the new export exists
+  const Status not_ours = ReplaceDirectory(stage({"model.kmodel", "model.c"}), legacy, "model.kmodel");
+  ASSERT_FALSE(not_ours.ok());
+  EXPECT_NE(not_ours.message().find("holds 'report.md', which the earlier output there did not write"),
+            std::string::npos)
+      << not_ours.message();
+  EXPECT_TRUE(fs::exists(legacy + "/report.md"));
+  fs::remove(legacy + "/report.md");
+  EXPECT_TRUE(ReplaceDirectory(stage({"model.kmodel", "model.c"}), legacy, "model.kmodel").ok());
+  EXPECT_TRUE(fs::exists(legacy + "/" + kOwnedFilesName));  // from now on a listed output
 }
 
 }  // namespace

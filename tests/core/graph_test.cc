@@ -192,7 +192,9 @@ TEST(BuildNet, PartsFollowTheNetSpecForRandomSpecs) {
       }
       in_channels = blk.out_channels;
     }
-    if (spec.head_channels > 0) EXPECT_EQ(parts[i++].part, SpecPart::kHead);
+    if (spec.head_channels > 0) {
+      EXPECT_EQ(parts[i++].part, SpecPart::kHead);
+    }
     EXPECT_EQ(parts[i++].part, SpecPart::kPool);
     EXPECT_EQ(i + 1, parts.size());
   }

@@ -2,13 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "core/file_io.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::core {
 namespace {
 
-// Tests run from the repository root (ctest WORKING_DIRECTORY).
-std::string Profile(const std::string& name) { return "hw_profiles/" + name + ".json"; }
+std::string Profile(const std::string& name) { return kilonas::testing::SourcePath("hw_profiles/") + name + ".json"; }
 
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   const size_t at = text.find(from);
@@ -68,9 +70,10 @@ TEST(HwProfile, BadValuesAreRejectedNamingTheKey) {
   EXPECT_NE(ErrorOf(Replace(F746(), "\"qemu_machine\": \"mps2-an500\"", "\"qemu_machine\": \"mps2-an386\""))
                 .find("key 'qemu_machine': 'mps2-an386' does not emulate a cortex-m7 (use mps2-an500)"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(Replace(F746(), "\"latency_lut\": \"latency_models/luts/stm32f746.json\"", "\"latency_lut\": \"\""))
-                .find("key 'latency_lut': must name"),
-            std::string::npos);
+  EXPECT_NE(
+      ErrorOf(Replace(F746(), "\"latency_lut\": \"../latency_models/luts/stm32f746.json\"", "\"latency_lut\": \"\""))
+          .find("key 'latency_lut': must name"),
+      std::string::npos);
   for (const char* bad : {"\"0x\"", "\"20000000\"", "\"0x1FFFFFFFF\"", "\"0xZZ\"", "\"0x20000002\"", "536870912"}) {
     EXPECT_NE(ErrorOf(Replace(F746(), "\"ram_origin\": \"0x20000000\"", std::string("\"ram_origin\": ") + bad))
                   .find("key 'ram_origin'"),
@@ -91,6 +94,27 @@ TEST(HwProfile, MissingFileIsAnErrorNamingIt) {
   Result<HwProfile> r = LoadHwProfile("hw_profiles/no_such_mcu.json");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "hw_profiles/no_such_mcu.json: cannot open file: No such file or directory");
+}
+
+// The profile's files are found from its own folder, whatever the working directory: the
+// committed profiles as loaded by tests from anywhere, and a copy elsewhere naming its own LUT.
+TEST(HwProfile, FilesAreRelativeToTheProfilesFolder) {
+  const Result<HwProfile> f746 = LoadHwProfile(Profile("stm32f746"));
+  ASSERT_TRUE(f746.ok()) << f746.error().message;
+  EXPECT_EQ(f746.value().latency_lut, kilonas::testing::SourcePath("latency_models/luts/stm32f746.json"));
+  EXPECT_EQ(f746.value().code_size, kilonas::testing::SourcePath("hw_profiles/code_size/cortex-m7.json"));
+  EXPECT_TRUE(std::filesystem::is_regular_file(f746.value().latency_lut));
+
+  const std::filesystem::path dir = std::filesystem::path(KILONAS_TEST_OUT) / "hw_profile_copy";
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(WriteFileAtomic((dir / "board.json").string(),
+                              Replace(F746(), "\"../latency_models/luts/stm32f746.json\"", "\"luts/mine.json\""))
+                  .ok());
+  const Result<HwProfile> copy = LoadHwProfile((dir / "board.json").string());
+  ASSERT_TRUE(copy.ok()) << copy.error().message;
+  EXPECT_EQ(copy.value().latency_lut, (dir / "luts/mine.json").string());
+  // Parsing text resolves nothing: there is no folder.
+  EXPECT_EQ(ParseHwProfile(F746(), "board.json").value().latency_lut, "../latency_models/luts/stm32f746.json");
 }
 
 }  // namespace

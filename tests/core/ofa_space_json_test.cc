@@ -4,6 +4,7 @@
 
 #include "core/graph_json.h"
 #include "core/ofa_space.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::core {
 namespace {
@@ -76,7 +77,7 @@ TEST(SpaceFiles, BuiltInSpacesAreTheFormerDefinitionsAndBuildTheSameGraphs) {
 }
 
 TEST(SpaceFiles, APathLoadsTheFileAndANameTheBuiltIn) {
-  const Result<OfaSpace> by_path = ResolveSpace("configs/spaces/fmnist.json");
+  const Result<OfaSpace> by_path = ResolveSpace(kilonas::testing::SourcePath("configs/spaces/fmnist.json"));
   ASSERT_TRUE(by_path.ok()) << by_path.error().message;
   ExpectSameSpace(by_path.value(), FormerFashionMnistSpace());
   const Result<OfaSpace> unknown = ResolveSpace("fmnist2");
@@ -104,6 +105,13 @@ TEST(SpaceFiles, Rgb32IsTheFashionMnistSpaceWithThreeChannelsAndTheDataSetsClass
 }
 
 // One edit of a valid space per line: each must be refused naming the key.
+// `n` stride-1 stages of one block each, comma-terminated: prepended to a space's stages.
+std::string StagesOfDepthOne(int n) {
+  std::string stages;
+  for (int i = 0; i < n; ++i) stages += R"({"channels": 16, "stride": 1, "depth_choices": [1]}, )";
+  return stages;
+}
+
 TEST(SpaceFiles, EveryBadValueIsRefusedNamingItsKey) {
   const std::string valid = R"({"schema_version": 1, "name": "tiny", "in_channels": 3, "num_classes": 4,
     "stem": {"channels": 8, "stride": 2}, "first_block_channels": 8,
@@ -126,6 +134,7 @@ TEST(SpaceFiles, EveryBadValueIsRefusedNamingItsKey) {
       {{"\"stages\": [{\"channels\": 16, \"stride\": 2, \"depth_choices\": [1, 2]}]", "\"stages\": []"},
        "key 'stages'"},
       {{"\"name\": \"tiny\"", "\"name\": \"a/b\""}, "key 'name'"},
+      {{"\"stages\": [", "\"stages\": [" + StagesOfDepthOne(1000)}, "key 'stages': 1001 stages, at most 16"},
   };
   for (const auto& [edit, expected] : edits) {
     std::string text = valid;

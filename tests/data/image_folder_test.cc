@@ -77,8 +77,32 @@ TEST(ImageFolder, EachDefectIsNamed) {
   WriteImage(root / "full" / "1.png", 8, 8, 3, 1);
   expect("empty: no images");
   fs::remove(root / "empty");
+  expect("one class folder ('full'): a classifier needs at least 2 classes");
+  WriteImage(root / "other" / "1.png", 8, 8, 3, 2);
   std::ofstream(root / "full" / "2.png") << "\x89PNG truncated";
   expect("full/2.png: cannot decode (");
+}
+
+// Pointed one level too high (the data set is a folder inside): the error names what was found.
+// A train/ folder without test/ is the training classes, a share held out for test later.
+TEST(ImageFolder, AFolderOneLevelTooHighIsNamedAndTrainWithoutTestIsTheClasses) {
+  const fs::path root = testing::FreshTempPath("image_folder_levels");
+  for (const char* split : {"train", "test"}) {
+    for (const char* label : {"cat", "dog"}) WriteImage(root / "icons" / split / label / "1.png", 8, 8, 3, 9);
+  }
+  WriteImage(root / "other" / "1.png", 8, 8, 3, 9);
+  const core::Result<ImageFolder> high = ReadImageFolder(root.string(), 3, 8);
+  ASSERT_FALSE(high.ok());
+  EXPECT_NE(high.error().message.find("icons: no images (.png .jpg .jpeg .bmp .ppm .pgm); it holds 2 folders (test, "
+                                      "train): is the data set " +
+                                      (root / "icons").string() + " itself?"),
+            std::string::npos)
+      << high.error().message;
+  fs::remove_all(root / "icons" / "test");
+  const core::Result<ImageFolder> train_only = ReadImageFolder((root / "icons").string(), 3, 8);
+  ASSERT_TRUE(train_only.ok()) << train_only.error().message;
+  EXPECT_EQ(train_only.value().class_names, (std::vector<std::string>{"cat", "dog"}));
+  EXPECT_FALSE(train_only.value().test.has_value());
 }
 
 TEST(ResizeBilinear, KeepsSizeAndInterpolatesLinearRamps) {

@@ -73,9 +73,19 @@ TEST(IdxReader, EachDefectIsNamedWithItsFile) {
   };
   expect_error(images.substr(0, images.size() - 1), labels, 10, "/i: truncated");
   expect_error("\x01\x02" + images.substr(2), labels, 10, "/i: not an IDX image file");
-  expect_error(images, labels.substr(0, labels.size() - 1), 10, "/l: label count does not match");
+  expect_error(images, labels.substr(0, labels.size() - 1), 10, "/l: truncated (3 of the 4 bytes");
+  expect_error(images + "x", labels, 10, "/i: more data than its header declares");
+  std::string huge = images;  // 2^31 images of 3x3: refused from the header, nothing allocated
+  huge[4] = '\x80';
+  expect_error(huge, labels, 10, "/i: declares 2147483652 images of 3x3 (19327352868 bytes), more than the");
   expect_error(images, labels, 3, "/l: label 3 out of range 0..2");
   expect_error(IdxBytes(0, 3, 3).first, IdxBytes(0, 3, 3).second, 10, "/i: declares 0 images");
+  // A small .gz that inflates far beyond what its header declares is stopped at the declared size.
+  WriteGzip(dir + "/bomb.gz", images + std::string(64 << 20, '\0'));
+  const core::Result<ImageSet> bomb = ReadIdxPair(dir + "/bomb.gz", dir + "/labels", 10);
+  ASSERT_FALSE(bomb.ok());
+  EXPECT_NE(bomb.error().message.find("/bomb.gz: more data than its header declares"), std::string::npos)
+      << bomb.error().message;
   const core::Result<ImageSet> missing = ReadIdxPair(dir + "/none", dir + "/labels", 10);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("/none: not found"), std::string::npos);

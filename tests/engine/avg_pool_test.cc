@@ -69,7 +69,7 @@ TEST(AvgPool, EveryPlanModeAndKernelSetGivesTheSameBitsAndFollowsTheFloatNetwork
   std::mt19937 rng(42);
   const core::Graph g = testing::PoolNetwork();
   ASSERT_TRUE(g.Validate().ok());
-  const FloatModel fm = RandomFloatModel(g, rng);
+  const core::FloatModel fm = core::RandomFloatModel(g, rng);
   std::vector<std::vector<float>> calibration;
   for (int i = 0; i < 8; ++i) calibration.push_back(testing::RandomPoolImage(rng));
   core::Result<Model> model = Quantize(fm, calibration, {memory_planner::PlanMode::kPerLayer});
@@ -78,7 +78,7 @@ TEST(AvgPool, EveryPlanModeAndKernelSetGivesTheSameBitsAndFollowsTheFloatNetwork
   const std::vector<int8_t> input = QuantizeInput(model.value(), image);
   const std::vector<int8_t> expected = Interpreter::Create(model.value()).value().Invoke(input);
   // The int8 network follows the float one (the pools add no error of their own beyond rounding).
-  const std::vector<float> real = RunFloat(fm, image)[g.output()];
+  const std::vector<float> real = core::RunFloat(fm, image)[g.output()];
   const std::vector<float> dequantized = DequantizeOutput(model.value(), expected);
   const float scale = TensorScale(model.value().graph.tensor(g.output()));
   for (size_t i = 0; i < real.size(); ++i) EXPECT_NEAR(dequantized[i], real[i], 0.1 + 4 * scale) << i;

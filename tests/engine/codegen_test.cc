@@ -11,6 +11,7 @@
 #include "core/net_spec.h"
 #include "engine/interpreter.h"
 #include "engine/quantizer.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::engine {
 namespace {
@@ -25,9 +26,9 @@ Model TinyModel() {
   spec.blocks = {{8, 3, 1, 1}};  // depthwise, projection, residual add (fused)
   const core::Graph g = core::BuildGraph(spec).value();
   // Hand-made weights: deterministic on every platform (no random distributions).
-  FloatModel fm{g, {}};
+  core::FloatModel fm{g, {}};
   for (const core::Op& op : g.ops()) {
-    FloatOpWeights w;
+    core::FloatOpWeights w;
     for (int64_t i = 0; i < g.WeightCount(op); ++i) w.weights.push_back(static_cast<float>((i * 7 % 13) - 6) / 10.0f);
     for (int64_t i = 0; i < g.BiasCount(op); ++i) w.bias.push_back(static_cast<float>(i % 3) / 10.0f);
     fm.ops.push_back(w);
@@ -41,7 +42,7 @@ TEST(Codegen, TinyModelMatchesTheGoldenSource) {
   const Model model = TinyModel();
   const Interpreter interpreter = Interpreter::Create(model).value();
   const GeneratedSources sources = GenerateC(model, interpreter.schedule(), "tiny");
-  const std::string golden_path = "tests/engine/golden/tiny_model.c";
+  const std::string golden_path = kilonas::testing::SourcePath("tests/engine/golden/tiny_model.c");
   if (std::getenv("KILONAS_UPDATE_GOLDEN")) {
     ASSERT_TRUE(core::WriteFileAtomic(golden_path, sources.source).ok());
   }

@@ -11,6 +11,7 @@
 #include "engine/quantizer.h"
 #include "memory_planner/patch_plan.h"
 #include "tests/support/random_graphs.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::engine {
 namespace {
@@ -18,13 +19,14 @@ namespace {
 TEST(Firmware, OutputEqualsTheHostInterpreterOnRandomNetworksAndCores) {
   std::mt19937 rng(21);
   int trial = 0;
-  for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
+  for (const std::string& profile : {kilonas::testing::SourcePath("hw_profiles/stm32f746.json"),
+                                     kilonas::testing::SourcePath("hw_profiles/stm32f412.json")}) {
     const core::HwProfile hw = core::LoadHwProfile(profile).value();
     for (int i = 0; i < 4; ++i, ++trial) {
       core::Graph g = testing::RandomGraph(rng);
       // Networks over the board's SRAM do not link (see the next test): draw until one fits.
       while (memory_planner::PlanPerLayer(g).arena_bytes > hw.SramBudget() - 16384) g = testing::RandomGraph(rng);
-      const FloatModel fm = RandomFloatModel(g, rng);
+      const core::FloatModel fm = core::RandomFloatModel(g, rng);
       std::vector<float> image(g.tensor(g.input()).shape.Elements());
       for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
       ExecutionConfig execution;
@@ -65,7 +67,8 @@ TEST(Firmware, OutputEqualsTheHostInterpreterOnRandomNetworksAndCores) {
 TEST(Firmware, EveryOptimizedKernelVariantEqualsTheHostOnBothCores) {
   std::mt19937 rng(29);
   int trial = 0;
-  for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
+  for (const std::string& profile : {kilonas::testing::SourcePath("hw_profiles/stm32f746.json"),
+                                     kilonas::testing::SourcePath("hw_profiles/stm32f412.json")}) {
     const core::HwProfile hw = core::LoadHwProfile(profile).value();
     for (const int resolution : {29, 30}) {
       core::NetSpec spec;
@@ -84,7 +87,7 @@ TEST(Firmware, EveryOptimizedKernelVariantEqualsTheHostOnBothCores) {
           g.mutable_op(i).weights = core::WeightLayout::kWide;
         }
       }
-      const FloatModel fm = RandomFloatModel(g, rng);
+      const core::FloatModel fm = core::RandomFloatModel(g, rng);
       std::vector<float> image(g.tensor(g.input()).shape.Elements());
       for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
       ExecutionConfig execution;
@@ -116,11 +119,12 @@ TEST(Firmware, EveryOptimizedKernelVariantEqualsTheHostOnBothCores) {
 TEST(Firmware, GeneralRequantizationPathsEqualTheHostOnBothCores) {
   std::mt19937 rng(23);
   int trial = 0;
-  for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
+  for (const std::string& profile : {kilonas::testing::SourcePath("hw_profiles/stm32f746.json"),
+                                     kilonas::testing::SourcePath("hw_profiles/stm32f412.json")}) {
     const core::HwProfile hw = core::LoadHwProfile(profile).value();
     core::Graph g = testing::RandomGraph(rng);
     while (memory_planner::PlanPerLayer(g).arena_bytes > hw.SramBudget() - 16384) g = testing::RandomGraph(rng);
-    const FloatModel fm = RandomFloatModel(g, rng);
+    const core::FloatModel fm = core::RandomFloatModel(g, rng);
     std::vector<float> image(g.tensor(g.input()).shape.Elements());
     for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
     Model model = Quantize(fm, {image}, {}).value();
@@ -139,7 +143,7 @@ TEST(Firmware, GeneralRequantizationPathsEqualTheHostOnBothCores) {
 }
 
 TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
-  const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f412.json").value();
+  const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/stm32f412.json")).value();
   core::NetSpec spec;  // 96x96x96 expand output alone is 864 kB
   spec.name = "too_big";
   spec.resolution = 96;
@@ -148,7 +152,7 @@ TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
   spec.blocks = {{16, 3, 6, 1}};
   const core::Graph g = core::BuildGraph(spec).value();
   std::mt19937 rng(1);
-  const FloatModel fm = RandomFloatModel(g, rng);
+  const core::FloatModel fm = core::RandomFloatModel(g, rng);
   const std::vector<float> image(g.tensor(g.input()).shape.Elements(), 0.25f);
   const Model model = Quantize(fm, {image}, {}).value();
   ExportOptions options{
@@ -162,7 +166,7 @@ TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
 TEST(Firmware, AveragePoolNetworkEqualsTheHostInPlaceAndPatchModes) {
   std::mt19937 rng(43);
   const core::Graph g = testing::PoolNetwork();
-  const FloatModel fm = RandomFloatModel(g, rng);
+  const core::FloatModel fm = core::RandomFloatModel(g, rng);
   const std::vector<float> image = testing::RandomPoolImage(rng);
   const core::HwProfile hw =
       core::LoadHwProfile(std::string(KILONAS_SOURCE_DIR) + "/hw_profiles/stm32f746.json").value();

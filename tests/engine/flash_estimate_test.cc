@@ -12,6 +12,7 @@
 #include "engine/export.h"
 #include "memory_planner/flash.h"
 #include "memory_planner/patch_plan.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::engine {
 namespace {
@@ -19,7 +20,8 @@ namespace {
 TEST(FlashEstimate, BoundsTheLinkedModelFlashWithin3PercentInEveryModeAndCore) {
   const core::OfaSpace space = core::FashionMnistSpace();
   std::mt19937 rng(404);
-  for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
+  for (const std::string& profile : {kilonas::testing::SourcePath("hw_profiles/stm32f746.json"),
+                                     kilonas::testing::SourcePath("hw_profiles/stm32f412.json")}) {
     const core::HwProfile hw = core::LoadHwProfile(profile).value();
     const memory_planner::CodeSize code = memory_planner::LoadCodeSize(hw.code_size).value();
     for (int i = 0; i < 2; ++i) {
@@ -35,11 +37,11 @@ TEST(FlashEstimate, BoundsTheLinkedModelFlashWithin3PercentInEveryModeAndCore) {
         const core::Graph& graph = i == 1 ? wide : int8;
         const memory_planner::MemoryPlan plan = memory_planner::PlanDeployed(graph, mode);
         const std::string dir = std::string(KILONAS_TEST_OUT) + "/flash_estimate";
-        const ExportOptions options{dir, "flash", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false, false};
+        const ExportOptions options{dir, "flash", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false, false, true};
         const core::Result<ExportResult> exported = ExportRandomNetwork(graph, plan, hw, options, rng);
         ASSERT_TRUE(exported.ok()) << exported.error().message;
-        const int64_t linked =
-            MeasureModelFlash(dir, TargetFor(hw), KILONAS_SOURCE_DIR, *exported.value().build).value();
+        ASSERT_TRUE(exported.value().model_flash_bytes.has_value());
+        const int64_t linked = *exported.value().model_flash_bytes;
         const int64_t estimate = memory_planner::EstimateFlash(graph, plan, code).value().Total();
         const std::string what = std::string(profile) + " " + std::string(memory_planner::PlanModeName(mode)) +
                                  (plan.patch ? " (patched)" : "") + ": estimate " + std::to_string(estimate) +
@@ -61,7 +63,7 @@ namespace {
 
 TEST(BoardLinkerScript, UsesTheProfilesMemoryMapWhileQemuBuildsUseTheBoardEmulatedThere) {
   const core::OfaSpace space = core::FashionMnistSpace();
-  const core::HwProfile h743 = core::LoadHwProfile("hw_profiles/stm32h743.json").value();
+  const core::HwProfile h743 = core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/stm32h743.json")).value();
   const core::Graph graph = core::BuildSubnetGraph(space, core::SmallestSubnet(space)).value();
   std::mt19937 rng(1);
   const std::string dir = std::string(KILONAS_TEST_OUT) + "/board_ld";

@@ -23,7 +23,7 @@ std::vector<float> RandomImage(const core::Graph& g, std::mt19937& rng) {
 }
 
 Model QuantizedRandomModel(const core::Graph& g, std::mt19937& rng) {
-  const FloatModel float_model = RandomFloatModel(g, rng);
+  const core::FloatModel float_model = core::RandomFloatModel(g, rng);
   std::vector<std::vector<float>> calibration;
   for (int i = 0; i < 4; ++i) calibration.push_back(RandomImage(g, rng));
   core::Result<Model> model = Quantize(float_model, calibration, {});
@@ -90,7 +90,7 @@ TEST(Interpreter, Int8OutputTracksTheFloatNetwork) {
   std::mt19937 rng(10);
   for (int trial = 0; trial < 10; ++trial) {
     const core::Graph g = testing::RandomGraph(rng);
-    const FloatModel float_model = RandomFloatModel(g, rng);
+    const core::FloatModel float_model = core::RandomFloatModel(g, rng);
     std::vector<std::vector<float>> images;
     for (int i = 0; i < 8; ++i) images.push_back(RandomImage(g, rng));
     const Model model = Quantize(float_model, images, {}).value();
@@ -98,7 +98,7 @@ TEST(Interpreter, Int8OutputTracksTheFloatNetwork) {
     ASSERT_TRUE(interpreter.ok());
     double error = 0, range = 1e-6;
     for (const auto& image : images) {
-      const std::vector<float> expected = RunFloat(float_model, image)[g.output()];
+      const std::vector<float> expected = core::RunFloat(float_model, image)[g.output()];
       const std::vector<float> got = DequantizeOutput(model, interpreter.value().Invoke(QuantizeInput(model, image)));
       for (size_t i = 0; i < got.size(); ++i) {
         error = std::max(error, static_cast<double>(std::abs(got[i] - expected[i])));
@@ -126,8 +126,8 @@ TEST(Quantizer, ABiasThatDwarfsItsWeightsStaysWithinTheAccumulatorBound) {
   g.AddOp({core::OpKind::kPointwiseConv2d, "pw", {x}, y});
   g.SetOutput(y);
   std::mt19937 rng(21);
-  FloatModel float_model = RandomFloatModel(g, rng);
-  FloatOpWeights& pw = float_model.ops[0];
+  core::FloatModel float_model = core::RandomFloatModel(g, rng);
+  core::FloatOpWeights& pw = float_model.ops[0];
   pw.bn_gamma.clear();  // the weights below are the folded ones
   pw.bn_beta.clear();
   pw.bn_mean.clear();
@@ -140,7 +140,7 @@ TEST(Quantizer, ABiasThatDwarfsItsWeightsStaysWithinTheAccumulatorBound) {
   ASSERT_TRUE(model.ok()) << model.error().message;
   const OpConstants& c = model.value().constants[0];
   EXPECT_LE(std::abs(static_cast<int64_t>(c.bias[1])), kMaxAccumulatorBound);
-  const std::vector<float> expected = RunFloat(float_model, images[0])[g.output()];
+  const std::vector<float> expected = core::RunFloat(float_model, images[0])[g.output()];
   const std::vector<float> got =
       DequantizeOutput(model.value(), RunModel(model.value(), QuantizeInput(model.value(), images[0])));
   for (size_t i = 1; i < got.size(); i += 3) EXPECT_NEAR(got[i], expected[i], 0.02) << i;

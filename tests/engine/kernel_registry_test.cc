@@ -68,7 +68,7 @@ Case RandomCase(const core::KernelVariant& k, std::mt19937& rng) {
   std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
   std::vector<std::vector<float>> calibration(3, std::vector<float>(graph.tensor(graph.input()).shape.Elements()));
   for (auto& image : calibration) std::generate(image.begin(), image.end(), [&] { return pixel(rng); });
-  core::Result<Model> model = Quantize(RandomFloatModel(graph, rng), calibration, {});
+  core::Result<Model> model = Quantize(core::RandomFloatModel(graph, rng), calibration, {});
   EXPECT_TRUE(model.ok()) << (model.ok() ? "" : model.error().message);
   c.model = std::move(model).value();
   c.model.graph.mutable_op(0).weights = k.weights;

@@ -22,7 +22,7 @@ Model SmallModel(memory_planner::PlanMode mode = memory_planner::PlanMode::kInPl
   spec.blocks = {{8, 3, 1, 1}, {16, 5, 3, 2}};
   spec.head_channels = 16;
   std::mt19937 rng(3);
-  const FloatModel fm = RandomFloatModel(core::BuildGraph(spec).value(), rng);
+  const core::FloatModel fm = core::RandomFloatModel(core::BuildGraph(spec).value(), rng);
   std::vector<float> image(144);
   for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);
   ExecutionConfig execution;

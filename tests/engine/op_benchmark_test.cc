@@ -17,6 +17,7 @@
 #include "latency_models/op_key.h"
 #include "memory_planner/patch_plan.h"
 #include "tests/support/random_graphs.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::engine {
 namespace {
@@ -50,7 +51,8 @@ TEST(ExecutedCalls, AreTheSchedulesStepsInEveryModeOnRandomGraphs) {
 
 TEST(OpBenchmark, CommittedLutEntriesEqualAFreshProfileOfSampledCalls) {
   for (const char* mcu : {"stm32f746", "stm32f412"}) {
-    const core::HwProfile hw = core::LoadHwProfile(std::string("hw_profiles/") + mcu + ".json").value();
+    const core::HwProfile hw =
+        core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/") + mcu + ".json").value();
     const latency_models::LatencyLut lut = latency_models::LoadLut(hw.latency_lut).value();
     std::vector<latency_models::OpKey> keys;
     for (const auto& [key, entry] : lut.entries) keys.push_back(key);
@@ -87,7 +89,8 @@ TEST(OpBenchmark, BoardVariantWithTheDwtCounterBuildsAndUnlocksIt) {
   EXPECT_NE(source.value().c_source.find("#define FIRST_INDEX 400u"), std::string::npos);
   const std::string dir = std::string(KILONAS_TEST_OUT) + "/dwt";
   ASSERT_TRUE(core::WriteFileAtomic(dir + "/op_benchmark.c", source.value().c_source).ok());
-  for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
+  for (const std::string& profile : {kilonas::testing::SourcePath("hw_profiles/stm32f746.json"),
+                                     kilonas::testing::SourcePath("hw_profiles/stm32f412.json")}) {
     FirmwareTarget target = TargetFor(core::LoadHwProfile(profile).value());
     target.defines.push_back("KILONAS_DWT");
     const core::Result<FirmwareBuild> build = BuildFirmware(dir, target, KILONAS_SOURCE_DIR, {dir + "/op_benchmark.c"});

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "core/file_io.h"
@@ -11,6 +12,7 @@
 #include "latency_models/predictor.h"
 #include "latency_models/space_keys.h"
 #include "memory_planner/patch_plan.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::latency_models {
 namespace {
@@ -92,10 +94,11 @@ LatencyLut SyntheticLut() {
   // SyntheticCycles on the fmnist space's pointwise keys only.
   LatencyLut lut;
   lut.mcu = "test";
-  lut.provenance = {"0", "qemu-icount", "2026-01-01T00:00:00Z", "cortex-m7", "test", 1.0, 100.0, ""};
+  // As a board measured them (DWT cycles; instructions near them).
+  lut.provenance = {"0", "dwt", "2026-01-01T00:00:00Z", "cortex-m7", "test", 1.0, 100.0, ""};
   for (const OpKey& key : SpaceCallKeys(core::FashionMnistSpace(), PlanMode::kInPlace)) {
     if (key.kind != core::OpKind::kPointwiseConv2d || key.writes_over) continue;
-    lut.entries[key] = {1, SyntheticCycles(key)};
+    lut.entries[key] = {static_cast<uint64_t>(std::llround(SyntheticCycles(key))), SyntheticCycles(key)};
   }
   return lut;
 }
@@ -122,7 +125,7 @@ TEST(LatencyPredictor, FallbackModelRecoversPerMacOutputPixelRowChannelAndCallCo
 
 TEST(LatencyPredictor, PatchPlansCostTheirRecomputedHalosAndCalls) {
   const core::OfaSpace space = core::FashionMnistSpace();
-  const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
+  const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/stm32f746.json")).value();
   const LatencyPredictor predictor(LoadLutFor(hw).value());
   std::mt19937 rng(4);
   int patched = 0;
@@ -139,7 +142,8 @@ TEST(LatencyPredictor, PatchPlansCostTheirRecomputedHalosAndCalls) {
 TEST(CommittedLuts, PriceEveryModeOfTheFashionMnistSpaceWithFewMisses) {
   const core::OfaSpace space = core::FashionMnistSpace();
   for (const char* mcu : {"stm32f746", "stm32f412", "stm32h743", "nrf52840"}) {
-    const core::HwProfile hw = core::LoadHwProfile(std::string("hw_profiles/") + mcu + ".json").value();
+    const core::HwProfile hw =
+        core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/") + mcu + ".json").value();
     core::Result<LatencyLut> lut = LoadLutFor(hw);
     ASSERT_TRUE(lut.ok()) << lut.error().message;
     EXPECT_EQ(lut.value().provenance.method, "qemu-icount");
@@ -166,7 +170,8 @@ TEST(CommittedLuts, PriceEveryModeOfTheFashionMnistSpaceWithFewMisses) {
 TEST(CommittedLuts, PriceThePlainCnnBaselineFamilyWithoutMisses) {
   const core::OfaSpace space = core::FashionMnistSpace();
   for (const char* mcu : {"stm32f746", "stm32f412", "stm32h743", "nrf52840"}) {
-    const core::HwProfile hw = core::LoadHwProfile(std::string("hw_profiles/") + mcu + ".json").value();
+    const core::HwProfile hw =
+        core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/") + mcu + ".json").value();
     const LatencyPredictor predictor(LoadLutFor(hw).value());
     for (double width : core::kPlainCnnWidths) {
       for (int resolution : space.resolution_choices) {
@@ -183,12 +188,12 @@ TEST(CommittedLuts, PriceThePlainCnnBaselineFamilyWithoutMisses) {
 }
 
 TEST(LutChecks, AnEmptyLutOrOneOfAnotherMcuCoreOrClockIsAnError) {
-  const core::HwProfile f746 = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
-  const LatencyLut f412 = LoadLut("latency_models/luts/stm32f412.json").value();
+  const core::HwProfile f746 = core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/stm32f746.json")).value();
+  const LatencyLut f412 = LoadLut(kilonas::testing::SourcePath("latency_models/luts/stm32f412.json")).value();
   const std::string other = CheckLutMatches(f412, f746, "f412.json").message();
   EXPECT_NE(other.find("f412.json: measured for mcu 'stm32f412', the profile is 'stm32f746'"), std::string::npos)
       << other;
-  LatencyLut lut = LoadLut("latency_models/luts/stm32f746.json").value();
+  LatencyLut lut = LoadLut(kilonas::testing::SourcePath("latency_models/luts/stm32f746.json")).value();
   EXPECT_TRUE(CheckLutMatches(lut, f746, "x").ok());
   lut.provenance.clock_mhz = 100;
   EXPECT_NE(CheckLutMatches(lut, f746, "x").message().find("clock"), std::string::npos);
@@ -216,7 +221,7 @@ TEST(LutFile, RoundTripAndClearErrors) {
     return r.ok() ? std::string() : r.error().message;
   };
   std::string bad = json;
-  bad.replace(bad.find("\"qemu-icount\""), 13, "\"stopwatch\"");
+  bad.replace(bad.find("\"dwt\""), 5, "\"stopwatch\"");
   EXPECT_NE(error(bad).find("lut.json: key 'provenance.method'"), std::string::npos) << error(bad);
   bad = json;
   bad.replace(bad.find("pointwise_conv2d k1"), 19, "pointwise_conv2d kX");
@@ -228,6 +233,23 @@ TEST(LutFile, RoundTripAndClearErrors) {
   const size_t cycles = bad.find("\"cycles\": ") + 10;
   bad.replace(cycles, bad.find(',', cycles) - cycles, "0.0");
   EXPECT_NE(error(bad).find("must be positive"), std::string::npos) << error(bad);
+  bad = json;  // a negative instruction count
+  const size_t instructions = bad.find("\"instructions\": ") + 16;
+  bad.replace(instructions, bad.find(',', instructions) - instructions, "-5");
+  EXPECT_NE(error(bad).find(".instructions': must be positive"), std::string::npos) << error(bad);
+  bad = json;  // an entry at 1 cycle (ms to match): not a measurement of a kernel call
+  bad.replace(cycles, bad.find(',', cycles) - cycles, "1.0");
+  const size_t ms = bad.find("\"ms\": ", cycles) + 6;
+  bad.replace(ms, bad.find_first_of(",}\n", ms) - ms, "1e-05");
+  EXPECT_NE(error(bad).find("more than 8 times off instructions x cpi"), std::string::npos) << error(bad);
+  bad = json;  // a qemu-icount LUT's cycles are its instructions x cpi: twice that is not
+  const double doubled = 2 * std::stod(bad.substr(cycles, bad.find(',', cycles) - cycles));
+  bad.replace(cycles, bad.find(',', cycles) - cycles, std::to_string(doubled));
+  const size_t doubled_ms = bad.find("\"ms\": ", cycles) + 6;
+  bad.replace(doubled_ms, bad.find_first_of(",}\n", doubled_ms) - doubled_ms, std::to_string(doubled / 1e5));
+  EXPECT_EQ(error(bad), "");  // as a board's DWT count it is plausible
+  bad.replace(bad.find("\"dwt\""), 5, "\"qemu-icount\"");
+  EXPECT_NE(error(bad).find("does not equal instructions x cpi"), std::string::npos) << error(bad);
   EXPECT_NE(error(json.substr(0, json.size() / 2)).find("lut.json: malformed JSON"), std::string::npos);
   EXPECT_NE(LoadLut("latency_models/luts/nope.json").error().message.find("cannot open"), std::string::npos);
 }

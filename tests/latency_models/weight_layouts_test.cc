@@ -11,6 +11,7 @@
 #include "core/ofa_space.h"
 #include "latency_models/space_keys.h"
 #include "memory_planner/patch_plan.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::latency_models {
 namespace {
@@ -39,7 +40,8 @@ int64_t Flash(const core::Graph& g, PlanMode mode, const memory_planner::CodeSiz
 
 class ChooseWeightLayoutsTest : public ::testing::Test {
  protected:
-  const memory_planner::CodeSize code = memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value();
+  const memory_planner::CodeSize code =
+      memory_planner::LoadCodeSize(kilonas::testing::SourcePath("hw_profiles/code_size/cortex-m7.json")).value();
   const LatencyPredictor predictor{Lut(true)};
 };
 
@@ -76,7 +78,9 @@ TEST_F(ChooseWeightLayoutsTest, StaysWithinTheBudgetAndTakesOnlyLayersThatGain) 
     }
     EXPECT_EQ(CountWideLayers(everything), eligible);  // exactly the layers the LUT says gain
     for (int i = 0; i < static_cast<int>(g.ops().size()); ++i) {
-      if (everything.op(i).weights == core::WeightLayout::kWide) EXPECT_GE(g.InputOf(g.op(i)).shape.c, 16);
+      if (everything.op(i).weights == core::WeightLayout::kWide) {
+        EXPECT_GE(g.InputOf(g.op(i)).shape.c, 16);
+      }
     }
     all_wide += eligible > 0;
     // A budget in between: within it, and one layer more would not be.

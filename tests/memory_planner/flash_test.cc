@@ -5,6 +5,7 @@
 #include "core/net_spec.h"
 #include "memory_planner/patch_plan.h"
 #include "memory_planner/plan_calls.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::memory_planner {
 namespace {
@@ -94,7 +95,7 @@ TEST(EstimateFlash, AKernelWithoutFiguresIsAnErrorNamingIt) {
 
 TEST(CodeSizeFile, CommittedFilesLoadAndRoundTrip) {
   for (const char* core : {"cortex-m4", "cortex-m7"}) {
-    const std::string path = std::string("hw_profiles/code_size/") + core + ".json";
+    const std::string path = (kilonas::testing::SourcePath("hw_profiles/code_size/")) + core + ".json";
     const core::Result<CodeSize> code = LoadCodeSize(path);
     ASSERT_TRUE(code.ok()) << code.error().message;
     EXPECT_EQ(code.value().core, core);

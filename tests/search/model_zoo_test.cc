@@ -8,6 +8,7 @@
 
 #include "core/hw_profile.h"
 #include "search/resources.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::search {
 namespace {
@@ -15,13 +16,14 @@ namespace {
 // Patch plans, the stm32f746 budgets, code sizes and LUT, weight layouts chosen within each
 // model's flash budget.
 TEST(ModelZoo, EveryModelFitsTheBudgetItIsNamedFor) {
-  const auto code = memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value();
+  const auto code =
+      memory_planner::LoadCodeSize(kilonas::testing::SourcePath("hw_profiles/code_size/cortex-m7.json")).value();
   const latency_models::LatencyPredictor predictor(
-      latency_models::LoadLut("latency_models/luts/stm32f746.json").value());
-  const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
+      latency_models::LoadLut(kilonas::testing::SourcePath("latency_models/luts/stm32f746.json")).value());
+  const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/stm32f746.json")).value();
   const std::regex sram_flash("sram([0-9]+)_flash([0-9]+)\\.json"), latency("latency([0-9]+)\\.json");
   int models = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("models/fmnist")) {
+  for (const auto& entry : std::filesystem::directory_iterator(kilonas::testing::SourcePath("models/fmnist"))) {
     const std::string name = entry.path().filename().string();
     std::smatch m;
     std::optional<double> sram_kb, flash_kb, latency_ms;  // as nas_search's flags

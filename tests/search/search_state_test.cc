@@ -11,6 +11,7 @@
 
 #include "core/file_io.h"
 #include "tests/search/fmnist_resource_model.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::search {
 namespace {
@@ -38,8 +39,9 @@ Fixture RealState() {
   sub.resolution_choices = {chosen->resolution};
   const ResourceModel sub_model(
       sub, memory_planner::PlanMode::kInPlace,
-      memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
-      latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()));
+      memory_planner::LoadCodeSize(kilonas::testing::SourcePath("hw_profiles/code_size/cortex-m7.json")).value(),
+      latency_models::LatencyPredictor(
+          latency_models::LoadLut(kilonas::testing::SourcePath("latency_models/luts/stm32f746.json")).value()));
   std::vector<EvolutionState> states;
   const auto accuracy = [](const core::SubnetConfig& c) { return 0.5 + 0.01 * c.stages[0].size(); };
   EXPECT_TRUE(

@@ -6,6 +6,7 @@
 
 #include "search/evolution.h"
 #include "tests/search/fmnist_resource_model.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::search {
 namespace {
@@ -43,8 +44,9 @@ TEST(ResourceModel, PricesCandidatesWithTheWeightLayoutsTheFlashBudgetAllows) {
     const int64_t budget = plain.flash_bytes + 40 * 1024;
     const ResourceModel wide(
         int8.space(), memory_planner::PlanMode::kInPlace,
-        memory_planner::LoadCodeSize("hw_profiles/code_size/cortex-m7.json").value(),
-        latency_models::LatencyPredictor(latency_models::LoadLut("latency_models/luts/stm32f746.json").value()),
+        memory_planner::LoadCodeSize(kilonas::testing::SourcePath("hw_profiles/code_size/cortex-m7.json")).value(),
+        latency_models::LatencyPredictor(
+            latency_models::LoadLut(kilonas::testing::SourcePath("latency_models/luts/stm32f746.json")).value()),
         budget);
     const Resources priced = wide.Measure(config).value();
     EXPECT_LE(priced.flash_bytes, budget);
@@ -263,14 +265,17 @@ namespace kilonas::search {
 namespace {
 
 TEST(SearchConfig, CommittedConfigsLoadAndBadKeysAreNamed) {
-  for (const char* path : {"configs/search_fmnist_quick.json", "configs/search_fmnist_full.json"}) {
+  for (const std::string& path : {kilonas::testing::SourcePath("configs/search_fmnist_quick.json"),
+                                  kilonas::testing::SourcePath("configs/search_fmnist_full.json")}) {
     core::Result<SearchConfig> c = LoadSearchConfig(path);
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(ParseSearchConfig(SearchConfigToJson(c.value()), "x").value().evolution.population,
               c.value().evolution.population);
   }
-  EXPECT_EQ(LoadSearchConfig("configs/search_fmnist_full.json").value().evolution.population, 100);
-  std::string text = core::ReadTextFile("configs/search_fmnist_quick.json").value();
+  EXPECT_EQ(
+      LoadSearchConfig(kilonas::testing::SourcePath("configs/search_fmnist_full.json")).value().evolution.population,
+      100);
+  std::string text = core::ReadTextFile(kilonas::testing::SourcePath("configs/search_fmnist_quick.json")).value();
   std::string bad = text;
   bad.replace(bad.find("\"patch\""), 7, "\"tiles\"");
   EXPECT_NE(ParseSearchConfig(bad, "s.json").error().message.find("s.json: key 'execution_mode'"), std::string::npos);
@@ -305,7 +310,7 @@ namespace kilonas::search {
 namespace {
 
 TEST(BudgetsFor, OverridesMustBeFinitePositiveAndBounded) {
-  const core::HwProfile hw = core::LoadHwProfile("hw_profiles/stm32f746.json").value();
+  const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/stm32f746.json")).value();
   EXPECT_EQ(BudgetsFor(hw, std::nullopt, std::nullopt, std::nullopt).value().sram_bytes, hw.SramBudget());
   EXPECT_EQ(BudgetsFor(hw, 32.0, 100.0, 5.0).value().sram_bytes, 32 * 1024);
   const double nan = std::nan(""), inf = HUGE_VAL;

@@ -11,11 +11,12 @@
 
 #include "supernet/evaluate.h"
 #include "supernet/trainer.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::supernet {
 namespace {
 
-constexpr const char* kConfig = "configs/supernet_fmnist_full.json";
+const std::string kConfig = kilonas::testing::SourcePath("configs/supernet_fmnist_full.json");
 constexpr const char* kDir = "supernets/fmnist_full";
 
 TEST(CommittedSupernet, LoadsWithItsTrainingStatisticsAndClassifies) {

@@ -11,6 +11,7 @@
 
 #include "core/file_io.h"
 #include "supernet/trainer.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::supernet {
 namespace {
@@ -120,7 +121,7 @@ TEST(DataParallel, SynchronizedBatchNormOnHalvesEqualsBatchNormOnTheWholeBatch) 
 TEST(DataParallel, EachStepOnTwoRanksEqualsTheStepOfOneProcessWithTheWholeBatch) {
   std::filesystem::remove_all(kOut);
   std::filesystem::create_directories(kOut);
-  TrainConfig config = LoadTrainConfig("tests/apps/dist_train.json").value();
+  TrainConfig config = LoadTrainConfig(kilonas::testing::SourcePath("tests/apps/dist_train.json")).value();
   config.checkpoint_dir = kOut + "/initial";
   std::unique_ptr<Trainer> initial = Trainer::Create(config, false).value();  // the weights every run starts from
 

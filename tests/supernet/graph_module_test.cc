@@ -67,16 +67,16 @@ TEST(GraphModule, LoadsAnExtractedSubnetAndGivesItBack) {
     }
     net->eval();
     const torch::Tensor expected = net->forward(x).detach();
-    const core::Result<engine::FloatModel> extracted = ExtractSubnet(net, config);
+    const core::Result<core::FloatModel> extracted = ExtractSubnet(net, config);
     ASSERT_TRUE(extracted.ok()) << extracted.error().message;
     GraphModule module(extracted.value().graph);
     ASSERT_TRUE(module->LoadFloat(extracted.value()).ok());
     module->eval();
     EXPECT_TRUE(torch::allclose(module->forward(x), expected, 1e-4, 1e-4)) << "subnet " << i;
-    const engine::FloatModel back = module->ToFloat();
+    const core::FloatModel back = module->ToFloat();
     ASSERT_EQ(back.ops.size(), extracted.value().ops.size());
     for (size_t op = 0; op < back.ops.size(); ++op) {
-      const engine::FloatOpWeights &a = back.ops[op], &b = extracted.value().ops[op];
+      const core::FloatOpWeights &a = back.ops[op], &b = extracted.value().ops[op];
       EXPECT_EQ(a.weights, b.weights) << op;
       EXPECT_EQ(a.bn_gamma, b.bn_gamma) << op;
       EXPECT_EQ(a.bn_beta, b.bn_beta) << op;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/file_io.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::supernet {
 namespace {
@@ -159,7 +160,8 @@ TEST(Trainer, CorruptOrForeignCheckpointIsAnErrorNamingIt) {
 }
 
 TEST(TrainConfig, CommittedConfigsLoad) {
-  for (const char* path : {"configs/supernet_fmnist_quick.json", "configs/supernet_fmnist_full.json"}) {
+  for (const std::string& path : {kilonas::testing::SourcePath("configs/supernet_fmnist_quick.json"),
+                                  kilonas::testing::SourcePath("configs/supernet_fmnist_full.json")}) {
     core::Result<TrainConfig> c = LoadTrainConfig(path);
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_EQ(c.value().space, "fmnist");
@@ -168,7 +170,7 @@ TEST(TrainConfig, CommittedConfigsLoad) {
 }
 
 TEST(TrainConfig, BadValuesAndUnknownKeysNameTheKey) {
-  std::string text = core::ReadTextFile("configs/supernet_fmnist_quick.json").value();
+  std::string text = core::ReadTextFile(kilonas::testing::SourcePath("configs/supernet_fmnist_quick.json")).value();
   std::string bad = text;
   bad.replace(bad.find("\"batch_size\": 128"), 17, "\"batch_size\": 0");
   EXPECT_NE(ParseTrainConfig(bad, "c.json").error().message.find("c.json: key 'batch_size'"), std::string::npos);

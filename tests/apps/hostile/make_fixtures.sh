@@ -18,6 +18,10 @@ idx() {
   done
 }
 idx "$dir/data_0x0" 20 0 0 0 01
+idx "$dir/data_test_size" 100 28 28 78400 01  # then a test split of 20x20 images
+{ printf '\x00\x00\x08\x03'; be32 100; be32 20; be32 20; head -c 40000 /dev/zero; } | gzip > "$dir/data_test_size/t10k-images-idx3-ubyte.gz"
+idx "$dir/data_bomb" 100 28 28 78400 01  # then training images that inflate 64 MB past their header
+{ printf '\x00\x00\x08\x03'; be32 100; be32 28; be32 28; head -c $((78400 + (64 << 20))) /dev/zero; } | gzip > "$dir/data_bomb/train-images-idx3-ubyte.gz"
 idx "$dir/data_zero_images" 0 28 28 0 01
 idx "$dir/data_1x1" 1200 1 1 1200 01
 idx "$dir/data_huge_header" 3 65536 65536 100 01
@@ -68,7 +72,12 @@ state generation 's/"generation":1/"generation":-3/'
 state rng 's/"rng":"[0-9 ]*"/"rng":"garbage"/'
 state spaces 's/"spaces":\[[^]]*\]/"spaces":[]/'
 state sram 's/"sram_bytes":\([0-9]*\)/"sram_bytes":1\1/'
+state crowned 's/"accuracy":[0-9.e-]*/"accuracy":0.99/g'  # every accuracy (and the manifest) rewritten
 mkdir -p "$dir/state_flipped" && cp "$dir/search/stm32f746/search_state.json"* "$dir/state_flipped/"
 sed -i 's/"generation":1/"generation":0/' "$dir/state_flipped/search_state.json"
 mkdir -p "$dir/foreign_dir" && echo "keep me" > "$dir/foreign_dir/notes.txt"
+# A FIFO where a file is expected (nobody ever writes it: a reader that opened it would wait forever).
+rm -f "$dir/fifo" && mkfifo "$dir/fifo"
+# An earlier export with the user's own file beside it: a new export there must not delete it.
+rm -rf "$dir/export_with_notes" && cp -r "$dir/export" "$dir/export_with_notes" && echo "keep me" > "$dir/export_with_notes/notes.txt"
 echo "fixtures in $dir"

@@ -1,4 +1,4 @@
-#include "supernet/int8_eval.h"
+#include "pipeline/int8_eval.h"
 
 #include <algorithm>
 #include <numeric>
@@ -7,22 +7,23 @@
 #include "engine/quantizer.h"
 #include "supernet/extract.h"
 
-namespace kilonas::supernet {
+namespace kilonas::pipeline {
 
-std::vector<float> EngineImage(const ImageSet& set, int64_t i, int resolution) {
-  return ToEngineInput(ToInput(set, {i}, resolution));
+std::vector<float> EngineImage(const data::ImageSet& set, int64_t i, int resolution) {
+  return supernet::ToEngineInput(supernet::ToInput(set, {i}, resolution));
 }
 
-core::Result<engine::Model> QuantizeSubnet(Supernet& net, const core::SubnetConfig& config, const ImageSet& train,
-                                           const EvalOptions& bn, int calibration_images,
-                                           const engine::ExecutionConfig& execution) {
-  core::Result<engine::FloatModel> float_model = RecalibratedSubnet(net, config, train, bn);
+core::Result<engine::Model> QuantizeSubnet(supernet::Supernet& net, const core::SubnetConfig& config,
+                                           const data::ImageSet& train, const supernet::EvalOptions& bn,
+                                           int calibration_images, const engine::ExecutionConfig& execution) {
+  core::Result<core::FloatModel> float_model = supernet::RecalibratedSubnet(net, config, train, bn);
   if (!float_model.ok()) return float_model.error();
   return QuantizeFloatModel(float_model.value(), train, config.resolution, calibration_images, execution);
 }
 
-core::Result<engine::Model> QuantizeFloatModel(const engine::FloatModel& model, const ImageSet& train, int resolution,
-                                               int calibration_images, const engine::ExecutionConfig& execution) {
+core::Result<engine::Model> QuantizeFloatModel(const core::FloatModel& model, const data::ImageSet& train,
+                                               int resolution, int calibration_images,
+                                               const engine::ExecutionConfig& execution) {
   std::vector<std::vector<float>> calibration;
   const int64_t n = static_cast<int64_t>(train.size());
   for (int i = 0; i < calibration_images; ++i) calibration.push_back(EngineImage(train, (i * 37) % n, resolution));
@@ -34,7 +35,8 @@ core::Result<engine::Model> QuantizeFloatModel(const engine::FloatModel& model, 
   return quantized;
 }
 
-core::Result<double> Int8Accuracy(const engine::Model& model, const ImageSet& set, int resolution, int64_t max_images) {
+core::Result<double> Int8Accuracy(const engine::Model& model, const data::ImageSet& set, int resolution,
+                                  int64_t max_images) {
   core::Result<engine::Interpreter> first = engine::Interpreter::Create(model);
   if (!first.ok()) return first.error();
   const int64_t n = max_images > 0 ? std::min<int64_t>(max_images, static_cast<int64_t>(set.size())) : set.size();
@@ -43,7 +45,7 @@ core::Result<double> Int8Accuracy(const engine::Model& model, const ImageSet& se
   // interpreter on the images in parallel, one interpreter (arena) per thread.
   std::vector<int64_t> indices(static_cast<size_t>(n));
   std::iota(indices.begin(), indices.end(), 0);
-  const torch::Tensor hwc = ToInput(set, indices, resolution).permute({0, 2, 3, 1}).contiguous();
+  const torch::Tensor hwc = supernet::ToInput(set, indices, resolution).permute({0, 2, 3, 1}).contiguous();
   const int64_t image_values = hwc[0].numel();
   const float* pixels = hwc.data_ptr<float>();
   int64_t correct = 0;
@@ -60,4 +62,4 @@ core::Result<double> Int8Accuracy(const engine::Model& model, const ImageSet& se
   return static_cast<double>(correct) / static_cast<double>(n);
 }
 
-}  // namespace kilonas::supernet
+}  // namespace kilonas::pipeline

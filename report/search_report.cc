@@ -1,10 +1,10 @@
-#include "pipeline/search_report.h"
+#include "report/search_report.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
 
-namespace kilonas::pipeline {
+namespace kilonas::report {
 
 std::string FormatSpaceTable(const SearchReport& r) {
   std::ostringstream out;
@@ -107,4 +107,4 @@ std::optional<std::string> BudgetBrokenInFirmware(const SearchReport& r) {
   return std::nullopt;
 }
 
-}  // namespace kilonas::pipeline
+}  // namespace kilonas::report

@@ -13,7 +13,7 @@
 #include "search/search_config.h"
 #include "search/surrogate.h"
 
-namespace kilonas::pipeline {
+namespace kilonas::report {
 
 struct SearchReport {
   core::HwProfile hw;
@@ -43,4 +43,4 @@ double FirmwareMs(const SearchReport& report);  // measured instructions x cpi /
 
 core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& report);
 
-}  // namespace kilonas::pipeline
+}  // namespace kilonas::report

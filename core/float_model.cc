@@ -1,18 +1,18 @@
-#include "engine/float_model.h"
+#include "core/float_model.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace kilonas::engine {
+namespace kilonas::core {
 namespace {
 
-float Activate(float v, core::Activation act) {
+float Activate(float v, Activation act) {
   switch (act) {
-    case core::Activation::kNone:
+    case Activation::kNone:
       return v;
-    case core::Activation::kRelu:
+    case Activation::kRelu:
       return std::max(v, 0.0f);
-    case core::Activation::kRelu6:
+    case Activation::kRelu6:
       return std::clamp(v, 0.0f, 6.0f);
   }
   return v;
@@ -20,8 +20,8 @@ float Activate(float v, core::Activation act) {
 
 // Channel c at (y, x) of an average pool: the mean over the window's pixels inside the input
 // (padding is not counted, as in TFLite).
-float WindowMean(const core::Graph& g, const core::Op& op, const std::vector<float>& in, int y, int x, int c) {
-  const core::Shape& is = g.InputOf(op).shape;
+float WindowMean(const Graph& g, const Op& op, const std::vector<float>& in, int y, int x, int c) {
+  const Shape& is = g.InputOf(op).shape;
   double sum = 0;
   int count = 0;
   for (int iy = std::max(y * op.stride - op.padding, 0); iy < std::min(y * op.stride - op.padding + op.kernel, is.h);
@@ -36,10 +36,10 @@ float WindowMean(const core::Graph& g, const core::Op& op, const std::vector<flo
 }
 
 // Output channel oc at (y, x) of a windowed op (conv, pointwise, depthwise).
-float WindowValue(const core::Graph& g, const core::Op& op, const FloatOpWeights& w, const std::vector<float>& in,
-                  int y, int x, int oc) {
-  const core::Shape& is = g.InputOf(op).shape;
-  const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d;
+float WindowValue(const Graph& g, const Op& op, const FloatOpWeights& w, const std::vector<float>& in, int y, int x,
+                  int oc) {
+  const Shape& is = g.InputOf(op).shape;
+  const bool depthwise = op.kind == OpKind::kDepthwiseConv2d;
   const int k = op.kernel;
   double acc = w.bias.empty() ? 0.0 : w.bias[oc];
   for (int ky = 0; ky < k; ++ky) {
@@ -62,30 +62,30 @@ float WindowValue(const core::Graph& g, const core::Op& op, const FloatOpWeights
 
 }  // namespace
 
-core::Status ValidateFloatModel(const FloatModel& model) {
-  if (core::Status s = model.graph.Validate(); !s.ok()) return s;
-  if (model.ops.size() != model.graph.ops().size()) return core::Status::Fail("float model: one entry per op expected");
+Status ValidateFloatModel(const FloatModel& model) {
+  if (Status s = model.graph.Validate(); !s.ok()) return s;
+  if (model.ops.size() != model.graph.ops().size()) return Status::Fail("float model: one entry per op expected");
   for (size_t i = 0; i < model.ops.size(); ++i) {
-    const core::Op& op = model.graph.op(static_cast<int>(i));
+    const Op& op = model.graph.op(static_cast<int>(i));
     const FloatOpWeights& w = model.ops[i];
     const auto channels = static_cast<size_t>(model.graph.BiasCount(op));
     auto sized = [&](const std::vector<float>& v) { return v.empty() || v.size() == channels; };
     if (w.weights.size() != static_cast<size_t>(model.graph.WeightCount(op)) || !sized(w.bias) || !sized(w.bn_gamma) ||
         !sized(w.bn_beta) || !sized(w.bn_mean) || !sized(w.bn_var)) {
-      return core::Status::Fail("float model: op '" + op.name + "' arrays do not match its shapes");
+      return Status::Fail("float model: op '" + op.name + "' arrays do not match its shapes");
     }
   }
-  return core::Status::Ok();
+  return Status::Ok();
 }
 
-FloatOpWeights FoldBatchNorm(const core::Graph& graph, const core::Op& op, const FloatOpWeights& w) {
+FloatOpWeights FoldBatchNorm(const Graph& graph, const Op& op, const FloatOpWeights& w) {
   FloatOpWeights folded;
   folded.weights = w.weights;
   const int channels = static_cast<int>(graph.BiasCount(op));
   folded.bias = w.bias.empty() ? std::vector<float>(channels, 0.0f) : w.bias;
   if (w.bn_gamma.empty()) return folded;
   const size_t per_channel = channels > 0 ? folded.weights.size() / channels : 0;
-  const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d;
+  const bool depthwise = op.kind == OpKind::kDepthwiseConv2d;
   for (int c = 0; c < channels; ++c) {
     const float factor = w.bn_gamma[c] / std::sqrt(w.bn_var[c] + w.bn_eps);
     for (size_t j = 0; j < per_channel; ++j) {
@@ -98,20 +98,20 @@ FloatOpWeights FoldBatchNorm(const core::Graph& graph, const core::Op& op, const
 }
 
 std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vector<float>& input) {
-  const core::Graph& g = model.graph;
+  const Graph& g = model.graph;
   std::vector<std::vector<float>> values(g.tensors().size());
   values[g.input()] = input;
   for (size_t i = 0; i < g.ops().size(); ++i) {
-    const core::Op& op = g.op(static_cast<int>(i));
-    const core::Shape& os = g.OutputOf(op).shape;
+    const Op& op = g.op(static_cast<int>(i));
+    const Shape& os = g.OutputOf(op).shape;
     const std::vector<float>& in = values[op.inputs[0]];
     std::vector<float>& out = values[op.output];
     out.assign(os.Elements(), 0.0f);
     const FloatOpWeights w = FoldBatchNorm(g, op, model.ops[i]);
     switch (op.kind) {
-      case core::OpKind::kConv2d:
-      case core::OpKind::kPointwiseConv2d:
-      case core::OpKind::kDepthwiseConv2d:
+      case OpKind::kConv2d:
+      case OpKind::kPointwiseConv2d:
+      case OpKind::kDepthwiseConv2d:
         for (int y = 0; y < os.h; ++y) {
           for (int x = 0; x < os.w; ++x) {
             for (int oc = 0; oc < os.c; ++oc) {
@@ -121,10 +121,10 @@ std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vec
           }
         }
         break;
-      case core::OpKind::kAdd:
+      case OpKind::kAdd:
         for (size_t j = 0; j < out.size(); ++j) out[j] = Activate(in[j] + values[op.inputs[1]][j], op.activation);
         break;
-      case core::OpKind::kGlobalAvgPool: {
+      case OpKind::kGlobalAvgPool: {
         const int64_t pixels = in.size() / os.c;
         for (int64_t p = 0; p < pixels; ++p) {
           for (int c = 0; c < os.c; ++c) out[c] += in[p * os.c + c];
@@ -132,7 +132,7 @@ std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vec
         for (float& v : out) v /= static_cast<float>(pixels);
         break;
       }
-      case core::OpKind::kAvgPool2d:
+      case OpKind::kAvgPool2d:
         for (int y = 0; y < os.h; ++y) {
           for (int x = 0; x < os.w; ++x) {
             for (int oc = 0; oc < os.c; ++oc) {
@@ -142,7 +142,7 @@ std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vec
           }
         }
         break;
-      case core::OpKind::kFullyConnected:
+      case OpKind::kFullyConnected:
         for (int o = 0; o < os.c; ++o) {
           double acc = w.bias[o];
           for (size_t j = 0; j < in.size(); ++j) acc += static_cast<double>(in[j]) * w.weights[o * in.size() + j];
@@ -154,10 +154,10 @@ std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vec
   return values;
 }
 
-FloatModel RandomFloatModel(const core::Graph& graph, std::mt19937& rng) {
+FloatModel RandomFloatModel(const Graph& graph, std::mt19937& rng) {
   FloatModel model{graph, {}};
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f), positive(0.5f, 1.5f);
-  for (const core::Op& op : graph.ops()) {
+  for (const Op& op : graph.ops()) {
     FloatOpWeights w;
     const int64_t count = graph.WeightCount(op);
     const int64_t channels = graph.BiasCount(op);
@@ -179,4 +179,4 @@ FloatModel RandomFloatModel(const core::Graph& graph, std::mt19937& rng) {
   return model;
 }
 
-}  // namespace kilonas::engine
+}  // namespace kilonas::core

@@ -9,7 +9,7 @@
 
 #include "supernet/evaluate.h"
 
-namespace kilonas::supernet {
+namespace kilonas::pipeline {
 
 struct FitnessSetting {
   int validation_images = 1000;
@@ -31,9 +31,10 @@ struct Fidelity {
 
 // For each subnet: int8 accuracy on all of `test` (calibration_images, bn of settings[0]) and
 // the fitness under every setting. `progress` (optional) sees each finished subnet index.
-core::Result<Fidelity> MeasureFidelity(Supernet& net, const ImageSet& train, const ImageSet& validation,
-                                       const ImageSet& test, const std::vector<core::SubnetConfig>& subnets,
+core::Result<Fidelity> MeasureFidelity(supernet::Supernet& net, const data::ImageSet& train,
+                                       const data::ImageSet& validation, const data::ImageSet& test,
+                                       const std::vector<core::SubnetConfig>& subnets,
                                        const std::vector<FitnessSetting>& settings, int calibration_images,
                                        const std::function<void(int)>& progress = nullptr);
 
-}  // namespace kilonas::supernet
+}  // namespace kilonas::pipeline

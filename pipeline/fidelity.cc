@@ -1,11 +1,11 @@
-#include "supernet/fidelity.h"
+#include "pipeline/fidelity.h"
 
 #include <chrono>
 
+#include "pipeline/int8_eval.h"
 #include "search/surrogate.h"
-#include "supernet/int8_eval.h"
 
-namespace kilonas::supernet {
+namespace kilonas::pipeline {
 namespace {
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -14,8 +14,9 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 }  // namespace
 
-core::Result<Fidelity> MeasureFidelity(Supernet& net, const ImageSet& train, const ImageSet& validation,
-                                       const ImageSet& test, const std::vector<core::SubnetConfig>& subnets,
+core::Result<Fidelity> MeasureFidelity(supernet::Supernet& net, const data::ImageSet& train,
+                                       const data::ImageSet& validation, const data::ImageSet& test,
+                                       const std::vector<core::SubnetConfig>& subnets,
                                        const std::vector<FitnessSetting>& settings, int calibration_images,
                                        const std::function<void(int)>& progress) {
   Fidelity f;
@@ -25,7 +26,7 @@ core::Result<Fidelity> MeasureFidelity(Supernet& net, const ImageSet& train, con
   for (size_t i = 0; i < subnets.size(); ++i) {
     const core::SubnetConfig& config = subnets[i];
     auto start = std::chrono::steady_clock::now();
-    EvalOptions bn;
+    supernet::EvalOptions bn;
     bn.bn_batches = settings.front().bn_batches;
     bn.bn_batch_size = settings.front().bn_batch_size;
     core::Result<engine::Model> model = QuantizeSubnet(net, config, train, bn, calibration_images, {});
@@ -35,12 +36,12 @@ core::Result<Fidelity> MeasureFidelity(Supernet& net, const ImageSet& train, con
     f.int8_test.push_back(int8.value());
     int8_seconds += Seconds(start);
     for (size_t s = 0; s < settings.size(); ++s) {
-      EvalOptions options;
+      supernet::EvalOptions options;
       options.bn_batches = settings[s].bn_batches;
       options.bn_batch_size = settings[s].bn_batch_size;
       options.max_images = settings[s].validation_images;
       start = std::chrono::steady_clock::now();
-      fitness[s].push_back(EvaluateSubnet(net, config, train, validation, options));
+      fitness[s].push_back(supernet::EvaluateSubnet(net, config, train, validation, options));
       seconds[s] += Seconds(start);
     }
     if (progress) progress(static_cast<int>(i));
@@ -53,4 +54,4 @@ core::Result<Fidelity> MeasureFidelity(Supernet& net, const ImageSet& train, con
   return f;
 }
 
-}  // namespace kilonas::supernet
+}  // namespace kilonas::pipeline

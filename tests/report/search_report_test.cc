@@ -1,8 +1,8 @@
-#include "pipeline/search_report.h"
+#include "report/search_report.h"
 
 #include <gtest/gtest.h>
 
-namespace kilonas::pipeline {
+namespace kilonas::report {
 namespace {
 
 SearchReport WithFirmwareRun(double budget_ms, uint64_t ticks) {
@@ -39,4 +39,4 @@ TEST(BudgetBrokenInFirmware, AMeasuredLatencyOverTheBudgetIsReportedWithThePredi
 }
 
 }  // namespace
-}  // namespace kilonas::pipeline
+}  // namespace kilonas::report

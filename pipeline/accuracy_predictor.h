@@ -11,7 +11,7 @@
 #include "core/ofa_space.h"
 #include "search/surrogate.h"
 
-namespace kilonas::supernet {
+namespace kilonas::pipeline {
 
 class AccuracyPredictor : public search::Surrogate {
  public:
@@ -36,4 +36,4 @@ class AccuracyPredictor : public search::Surrogate {
   double mean_ = 0, scale_ = 1;  // targets are standardised for training
 };
 
-}  // namespace kilonas::supernet
+}  // namespace kilonas::pipeline

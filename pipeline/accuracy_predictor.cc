@@ -1,9 +1,9 @@
-#include "supernet/accuracy_predictor.h"
+#include "pipeline/accuracy_predictor.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace kilonas::supernet {
+namespace kilonas::pipeline {
 namespace {
 
 template <typename T>
@@ -93,4 +93,4 @@ double AccuracyPredictor::Predict(const core::SubnetConfig& config) {
   return std::clamp(predicted, 0.0, 1.0);  // an accuracy, whatever the regression extrapolates
 }
 
-}  // namespace kilonas::supernet
+}  // namespace kilonas::pipeline

@@ -9,7 +9,7 @@
 #include "core/graph.h"
 #include "core/status.h"
 
-namespace kilonas::engine {
+namespace kilonas::core {
 
 struct FloatOpWeights {
   std::vector<float> weights;  // conv [Cout][k][k][Cin], pointwise/FC [Cout][Cin], depthwise [k][k][C]
@@ -20,21 +20,21 @@ struct FloatOpWeights {
 };
 
 struct FloatModel {
-  core::Graph graph;
+  Graph graph;
   std::vector<FloatOpWeights> ops;  // one per op (empty for add and pool)
 };
 
 // Errors name the op whose arrays do not match the graph.
-core::Status ValidateFloatModel(const FloatModel& model);
+Status ValidateFloatModel(const FloatModel& model);
 
 // Weights and bias with batch norm folded in: w' = w * g / sqrt(v + eps), b' = (b - m) * g /
 // sqrt(v + eps) + beta, per output channel.
-FloatOpWeights FoldBatchNorm(const core::Graph& graph, const core::Op& op, const FloatOpWeights& w);
+FloatOpWeights FoldBatchNorm(const Graph& graph, const Op& op, const FloatOpWeights& w);
 
 // Float forward pass of one HWC image. Returns every tensor's values (index = tensor id).
 std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vector<float>& input);
 
 // He-initialised random weights with random batch norm, for tests and benchmarks.
-FloatModel RandomFloatModel(const core::Graph& graph, std::mt19937& rng);
+FloatModel RandomFloatModel(const Graph& graph, std::mt19937& rng);
 
-}  // namespace kilonas::engine
+}  // namespace kilonas::core

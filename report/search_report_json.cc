@@ -5,11 +5,11 @@
 #include "core/file_io.h"
 #include "core/graph_json.h"
 #include "memory_planner/memory_report.h"
-#include "pipeline/search_report.h"
+#include "report/search_report.h"
 #include "search/candidate_json.h"
 #include "search/search_config.h"
 
-namespace kilonas::pipeline {
+namespace kilonas::report {
 namespace {
 
 // Scatter of validation accuracy vs peak SRAM of every evaluated candidate, winner in red.
@@ -139,4 +139,4 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
   return core::Status::Ok();
 }
 
-}  // namespace kilonas::pipeline
+}  // namespace kilonas::report
