@@ -11,6 +11,7 @@
 #include "core/file_io.h"
 #include "core/hw_profile.h"
 #include "data/dataset.h"
+#include "data/image_folder.h"
 #include "engine/export.h"
 #include "engine/interpreter.h"
 #include "engine/model_file.h"
@@ -23,45 +24,95 @@ using namespace kilonas;
 
 int Fail(const std::string& message) { return kilonas::apps::Fail("nas_run", message); }
 
-// The model's int8 input: the raw file's bytes (exactly the input tensor's size), or test image
-// `image` of the data set's test split, normalised as the model's file says (models written before
-// files carried it: Fashion-MNIST's constants) and resized to the model's input.
-core::Result<std::vector<int8_t>> ModelInput(const engine::Model& model, const std::string& raw_path, int image,
-                                             const std::string& data, int* label) {
-  const core::Shape shape = model.graph.tensor(model.graph.input()).shape;
-  if (!raw_path.empty()) {
-    core::Result<std::string> bytes = core::ReadTextFile(raw_path);
-    if (!bytes.ok()) return bytes.error();
-    if (static_cast<int64_t>(bytes.value().size()) != shape.Elements()) {
-      return core::Error{raw_path + ": " + std::to_string(bytes.value().size()) + " bytes; the model's input " +
-                         shape.ToString() + " takes " + std::to_string(shape.Elements()) + " int8 values (HWC)"};
-    }
-    return std::vector<int8_t>(bytes.value().begin(), bytes.value().end());
-  }
-  data::DatasetOptions options;
-  options.validation_size = 1;
-  options.channels = shape.c;
-  options.image_side = shape.h;
-  core::Result<data::Dataset> set = data::LoadDataset(data, options);
-  if (!set.ok()) return set.error();
-  data::ImageSet& test = set.value().test;
-  if (image >= static_cast<int>(test.size())) {
-    return core::Error{"--image " + std::to_string(image) + ": the test split of " + set.value().source + " has " +
-                       std::to_string(test.size()) + " images"};
-  }
-  if (test.channels != shape.c || shape.h != shape.w) {
-    return core::Error{"the model's input is " + shape.ToString() + "; " + set.value().source + " has " +
-                       std::to_string(test.channels) + "-channel images (square inputs of that many channels)"};
-  }
-  if (model.input_mean.empty() && shape.c != 1) {
+// Where the input comes from (one of them), and what it yields besides the int8 tensor.
+struct InputChoice {
+  std::string raw_path;    // raw int8 HWC bytes
+  std::string image_file;  // an image file of the user's own
+  int image = 0;           // else: this test image of `data`
+  std::string data;
+  bool data_given = false;  // --data on the command line: its class names name the output
+};
+struct ModelInputResult {
+  std::vector<int8_t> input;
+  int label = -1;  // the test image's label
+  std::vector<std::string> class_names;
+};
+
+// The model's normalisation (models written before files carried it: Fashion-MNIST's constants).
+core::Result<data::Normalization> InputNormalization(const engine::Model& model, int channels) {
+  if (model.input_mean.empty() && channels != 1) {
     return core::Error{
         "the model file carries no input normalisation (written before files had one; only "
         "Fashion-MNIST models are known): give a raw int8 input with --input"};
   }
-  test.normalization = model.input_mean.empty() ? data::LegacyFashionMnistNormalization()
-                                                : data::Normalization{model.input_mean, model.input_std};
-  *label = test.labels[static_cast<size_t>(image)];
-  return engine::QuantizeInput(model, pipeline::EngineImage(test, image, shape.h));
+  return model.input_mean.empty() ? data::LegacyFashionMnistNormalization()
+                                  : data::Normalization{model.input_mean, model.input_std};
+}
+
+// The model's int8 input: the raw file's bytes (exactly the input tensor's size), an image file
+// decoded as a folder's images are, or test image `image` of the data set's test split; images
+// normalised as the model's file says and resized to the model's input.
+core::Result<ModelInputResult> ModelInput(const engine::Model& model, const InputChoice& choice) {
+  const core::Shape shape = model.graph.tensor(model.graph.input()).shape;
+  ModelInputResult result;
+  if (!choice.raw_path.empty()) {
+    core::Result<std::string> bytes = core::ReadTextFile(choice.raw_path);
+    if (!bytes.ok()) return bytes.error();
+    if (static_cast<int64_t>(bytes.value().size()) != shape.Elements()) {
+      return core::Error{choice.raw_path + ": " + std::to_string(bytes.value().size()) + " bytes; the model's input " +
+                         shape.ToString() + " takes " + std::to_string(shape.Elements()) + " int8 values (HWC)"};
+    }
+    result.input.assign(bytes.value().begin(), bytes.value().end());
+    return result;
+  }
+  data::ImageSet set;
+  if (choice.image_file.empty() || choice.data_given) {  // the test image, or the class names
+    data::DatasetOptions options;
+    options.validation_size = 1;
+    options.channels = shape.c;
+    options.image_side = shape.h;
+    core::Result<data::Dataset> loaded = data::LoadDataset(choice.data, options);
+    if (!loaded.ok()) return loaded.error();
+    result.class_names = loaded.value().class_names;
+    set = std::move(loaded.value().test);
+  }
+  int index = choice.image;
+  if (!choice.image_file.empty()) {
+    if (shape.h != shape.w || (shape.c != 1 && shape.c != 3)) {
+      return core::Error{"the model's input is " + shape.ToString() +
+                         ": --image-file needs a square 1- or 3-channel one"};
+    }
+    core::Result<std::vector<uint8_t>> pixels = data::DecodeImageFile(choice.image_file, shape.c, shape.h);
+    if (!pixels.ok()) return pixels.error();
+    set = data::ImageSet{};
+    set.rows = set.cols = shape.h;
+    set.channels = shape.c;
+    set.pixels = std::move(pixels).value();
+    set.labels = {0};
+    index = 0;
+  } else {
+    if (index >= static_cast<int>(set.size())) {
+      return core::Error{"--image " + std::to_string(index) + ": the test split of " + choice.data + " has " +
+                         std::to_string(set.size()) + " images"};
+    }
+    if (set.channels != shape.c || shape.h != shape.w) {
+      return core::Error{"the model's input is " + shape.ToString() + "; " + choice.data + " has " +
+                         std::to_string(set.channels) + "-channel images (square inputs of that many channels)"};
+    }
+    result.label = set.labels[static_cast<size_t>(index)];
+  }
+  core::Result<data::Normalization> normalization = InputNormalization(model, shape.c);
+  if (!normalization.ok()) return normalization.error();
+  set.normalization = normalization.value();
+  result.input = engine::QuantizeInput(model, pipeline::EngineImage(set, index, shape.h));
+  return result;
+}
+
+// "3 (Sandal)" where the data set names its classes, else "3".
+std::string ClassText(int index, const std::vector<std::string>& names) {
+  const bool named = index >= 0 && static_cast<size_t>(index) < names.size() &&
+                     names[static_cast<size_t>(index)] != std::to_string(index);
+  return std::to_string(index) + (named ? " (" + names[static_cast<size_t>(index)] + ")" : "");
 }
 
 int TopClass(const std::vector<int8_t>& output) {
@@ -72,18 +123,26 @@ int TopClass(const std::vector<int8_t>& output) {
 
 static int ToolMain(int argc, char** argv) {
   CLI::App app{"Run a .kmodel file: loader checks, host interpreter, optionally firmware in QEMU"};
-  std::string model_path, raw_path, data = data::kDefaultDataSpec, hw_path = "hw_profiles/stm32f746.json";
+  std::string model_path, hw_path = "hw_profiles/stm32f746.json";
+  InputChoice choice;
+  choice.data = data::kDefaultDataSpec;
   std::string out_dir;
-  int image = 0;
   bool firmware = false;
   app.add_option("--model", model_path, "model file (.kmodel)")->required();
-  app.add_option("--input", raw_path, "raw int8 input file (HWC bytes of the model's input size)");
-  app.add_option("--image", image, "index of a test image of --data (when no --input)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 1 << 30))
-      ->excludes("--input");
-  app.add_option("--data", data, "data set whose test image is the input: a directory, or format:path")
-      ->capture_default_str();
+  CLI::Option* raw =
+      app.add_option("--input", choice.raw_path, "raw int8 input file (HWC bytes of the model's input size)");
+  CLI::Option* image = app.add_option("--image", choice.image, "index of a test image of --data (when no --input)")
+                           ->capture_default_str()
+                           ->check(CLI::Range(0, 1 << 30))
+                           ->excludes(raw);
+  app.add_option("--image-file", choice.image_file,
+                 "an image file of your own (png, jpg, bmp, ppm, pgm): decoded, composited over white and resized "
+                 "as a folder's images are; --data names its classes")
+      ->excludes(raw)
+      ->excludes(image);
+  CLI::Option* data_option =
+      app.add_option("--data", choice.data, "data set whose test image is the input (and whose classes name outputs)")
+          ->capture_default_str();
   app.add_flag("--firmware", firmware, "also build the firmware for --hw and run it in QEMU");
   app.add_option("--hw", hw_path, "hardware profile of the firmware")->capture_default_str();
   app.add_option("--out-dir", out_dir, "firmware directory (default out/run/<model file name>)");
@@ -95,15 +154,19 @@ static int ToolMain(int argc, char** argv) {
   std::printf("model           %s: %zu ops, input %s, %lld MACs, loader checks passed\n", model_path.c_str(),
               graph.ops().size(), graph.tensor(graph.input()).shape.ToString().c_str(),
               static_cast<long long>(graph.TotalMacs()));
-  int label = -1;
-  core::Result<std::vector<int8_t>> input = ModelInput(model.value(), raw_path, image, data, &label);
+  choice.data_given = data_option->count() > 0;
+  core::Result<ModelInputResult> input = ModelInput(model.value(), choice);
   if (!input.ok()) return Fail(input.error().message);
+  const std::vector<std::string>& names = input.value().class_names;
   core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value());
   if (!interpreter.ok()) return Fail(interpreter.error().message);
-  const std::vector<int8_t> host = interpreter.value().Invoke(input.value());
-  std::printf(
-      "host            class %d (score %d)%s\n", TopClass(host), host[static_cast<size_t>(TopClass(host))],
-      label >= 0 ? (", test image " + std::to_string(image) + " is labelled " + std::to_string(label)).c_str() : "");
+  const std::vector<int8_t> host = interpreter.value().Invoke(input.value().input);
+  const int label = input.value().label;
+  std::printf("host            class %s (score %d)%s\n", ClassText(TopClass(host), names).c_str(),
+              host[static_cast<size_t>(TopClass(host))],
+              label >= 0
+                  ? (", test image " + std::to_string(choice.image) + " is labelled " + ClassText(label, names)).c_str()
+                  : "");
   if (!firmware) return 0;
 
   core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
@@ -115,12 +178,12 @@ static int ToolMain(int argc, char** argv) {
   options.out_dir = out_dir;
   options.network = std::filesystem::path(model_path).stem().string();
   options.source_root = KILONAS_SOURCE_DIR;
-  core::Result<engine::ExportResult> run = engine::ExportModel(model.value(), input.value(), hw.value(), options);
+  core::Result<engine::ExportResult> run = engine::ExportModel(model.value(), input.value().input, hw.value(), options);
   if (!run.ok()) return Fail(run.error().message);
   const std::vector<int8_t>& device = run.value().run->output;
-  std::printf("firmware        %s on %s (qemu-system-arm -M %s): class %d, output %s the host's, %llu instructions\n",
-              out_dir.c_str(), hw.value().name.c_str(), hw.value().qemu_machine.c_str(), TopClass(device),
-              run.value().BitExact() ? "bit-exact with" : "DIFFERENT from",
+  std::printf("firmware        %s on %s (qemu-system-arm -M %s): class %s, output %s the host's, %llu instructions\n",
+              out_dir.c_str(), hw.value().name.c_str(), hw.value().qemu_machine.c_str(),
+              ClassText(TopClass(device), names).c_str(), run.value().BitExact() ? "bit-exact with" : "DIFFERENT from",
               static_cast<unsigned long long>(run.value().run->Instructions()));
   return run.value().BitExact() ? 0 : 1;
 }

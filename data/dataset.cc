@@ -116,8 +116,8 @@ core::Result<Parts> ReadParts(const std::string& format, const fs::path& dir, co
     return parts;
   }
   if (format == "folder") {
-    core::Result<ImageFolder> folder =
-        ReadImageFolder(dir.string(), options.channels == 0 ? 3 : options.channels, options.image_side);
+    core::Result<ImageFolder> folder = ReadImageFolder(dir.string(), options.channels == 0 ? 3 : options.channels,
+                                                       options.image_side, options.background);
     if (!folder.ok()) return folder.error();
     parts.class_names = folder.value().class_names;
     parts.all_train = std::move(folder.value().train);

@@ -9,6 +9,7 @@
 //   folder:DIR   an image folder (data/image_folder.h)
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct DatasetOptions {
   int channels = 0;                   // image folders: 1 or 3 (0: 3); other formats have theirs
   int image_side = 32;                // image folders: every image resized to this square
   double folder_test_fraction = 0.2;  // image folders without test/: the share held out for test
+  // Image folders: transparent pixels are composited over this RGB colour (icons, logos and
+  // sprites keep their shape in the alpha channel; dropping it would leave a uniform block).
+  std::array<uint8_t, 3> background = {255, 255, 255};
   // When validation_size is more than this share of the training images (a small folder under a
   // config sized for 60,000 images), this share is held out instead, and the log says so. 0: the
   // size is taken as given, and one too large is an error.

@@ -21,7 +21,9 @@ uint32_t LittleEndian(const std::string& b, size_t at, int bytes) {
   return v;
 }
 
-bool StartsWith(const std::string& bytes, const std::string& magic) { return bytes.compare(0, magic.size(), magic) == 0; }
+bool StartsWith(const std::string& bytes, const std::string& magic) {
+  return bytes.compare(0, magic.size(), magic) == 0;
+}
 
 // Inflates the concatenated IDAT data, discarding the output: zlib checks the stream and its
 // Adler-32; more than `limit` bytes out means the stream does not match the declared size.
@@ -125,9 +127,8 @@ core::Status CheckBmp(const std::string& path, const std::string& b) {
   if (w * h > static_cast<uint64_t>(kMaxImagePixels)) return core::Status::Ok();  // refused by the caller
   const uint64_t row = (bits * w + 31) / 32 * 4;
   if (offset + row * h > b.size()) {
-    return core::Status::Fail(path + ": truncated BMP: declares " + std::to_string(w) + "x" + std::to_string(h) +
-                              " (" + std::to_string(row * h) + " bytes of pixels), has " +
-                              std::to_string(b.size() - offset));
+    return core::Status::Fail(path + ": truncated BMP: declares " + std::to_string(w) + "x" + std::to_string(h) + " (" +
+                              std::to_string(row * h) + " bytes of pixels), has " + std::to_string(b.size() - offset));
   }
   return core::Status::Ok();
 }

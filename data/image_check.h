@@ -13,7 +13,7 @@
 
 namespace kilonas::data {
 
-inline constexpr int64_t kMaxImagePixels = int64_t{1} << 26;        // 8192 x 8192
+inline constexpr int64_t kMaxImagePixels = int64_t{1} << 26;       // 8192 x 8192
 inline constexpr int64_t kMaxImageFileBytes = int64_t{256} << 20;  // what the folder reader reads
 
 // `bytes` is the whole file `path` (named in errors).

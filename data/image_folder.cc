@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "core/file_io.h"
+#include "core/logging.h"
 #include "data/image_check.h"
 
 namespace kilonas::data {
@@ -49,22 +50,77 @@ core::Result<std::vector<std::string>> ClassNames(const fs::path& dir) {
   return names;
 }
 
-// Read whole (a bounded, regular file), checked for what stb_image does not check, then decoded.
-core::Status AppendImage(const fs::path& path, int label, int channels, int side, ImageSet& set) {
-  core::Result<std::string> bytes = core::ReadTextFile(path.string(), kMaxImageFileBytes);
-  if (!bytes.ok()) return bytes.status();
-  if (core::Status s = CheckImageBytes(path.string(), bytes.value()); !s.ok()) return s;
-  int width = 0, height = 0, found = 0;
-  uint8_t* decoded = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.value().data()),
-                                           static_cast<int>(bytes.value().size()), &width, &height, &found, channels);
-  if (decoded == nullptr) {
-    return core::Status::Fail(path.string() + ": cannot decode (" + std::string(stbi_failure_reason()) + ")");
+// How a folder's images are decoded, and what decoding them found.
+struct Decoding {
+  int channels = 3;
+  int side = 32;
+  std::array<uint8_t, 3> background{};
+  int64_t composited = 0, uniform = 0;
+};
+
+// RGBA pixels over `background`, as `channels` (1: stb_image's own luminance weights, so that
+// transparent and opaque files of one folder convert alike).
+std::vector<uint8_t> Composite(const uint8_t* rgba, size_t pixels, int channels, const std::array<uint8_t, 3>& bg) {
+  std::vector<uint8_t> out(pixels * static_cast<size_t>(channels));
+  for (size_t i = 0; i < pixels; ++i) {
+    const int alpha = rgba[4 * i + 3];
+    int rgb[3];
+    for (int c = 0; c < 3; ++c) rgb[c] = (rgba[4 * i + c] * alpha + bg[c] * (255 - alpha) + 127) / 255;
+    if (channels == 1) {
+      out[i] = static_cast<uint8_t>((rgb[0] * 77 + rgb[1] * 150 + rgb[2] * 29) >> 8);
+    } else {
+      for (int c = 0; c < 3; ++c) out[3 * i + static_cast<size_t>(c)] = static_cast<uint8_t>(rgb[c]);
+    }
   }
-  const std::vector<uint8_t> resized = ResizeBilinear(decoded, height, width, channels, side, side);
+  return out;
+}
+
+// Read whole (a bounded, regular file), checked for what stb_image does not check, decoded
+// (transparency composited over the background), counted if uniform, resized.
+core::Result<std::vector<uint8_t>> Decode(const fs::path& path, Decoding& decoding) {
+  core::Result<std::string> bytes = core::ReadTextFile(path.string(), kMaxImageFileBytes);
+  if (!bytes.ok()) return bytes.error();
+  if (core::Status s = CheckImageBytes(path.string(), bytes.value()); !s.ok()) return s.error();
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.value().data());
+  const int size = static_cast<int>(bytes.value().size());
+  int width = 0, height = 0, found = 0;
+  const bool alpha = stbi_info_from_memory(data, size, &width, &height, &found) && (found == 2 || found == 4);
+  uint8_t* decoded = stbi_load_from_memory(data, size, &width, &height, &found, alpha ? 4 : decoding.channels);
+  if (decoded == nullptr) {
+    return core::Error{path.string() + ": cannot decode (" + std::string(stbi_failure_reason()) + ")"};
+  }
+  const size_t pixels = static_cast<size_t>(width) * static_cast<size_t>(height);
+  const std::vector<uint8_t> image =
+      alpha ? Composite(decoded, pixels, decoding.channels, decoding.background)
+            : std::vector<uint8_t>(decoded, decoded + pixels * static_cast<size_t>(decoding.channels));
   stbi_image_free(decoded);
-  set.pixels.insert(set.pixels.end(), resized.begin(), resized.end());
+  decoding.composited += alpha;
+  const auto [lowest, highest] = std::minmax_element(image.begin(), image.end());
+  decoding.uniform += *highest - *lowest < kUniformRange;
+  return ResizeBilinear(image.data(), height, width, decoding.channels, decoding.side, decoding.side);
+}
+
+core::Status AppendImage(const fs::path& path, int label, Decoding& decoding, ImageSet& set) {
+  core::Result<std::vector<uint8_t>> image = Decode(path, decoding);
+  if (!image.ok()) return image.status();
+  set.pixels.insert(set.pixels.end(), image.value().begin(), image.value().end());
   set.labels.push_back(static_cast<uint8_t>(label));
   return core::Status::Ok();
+}
+
+// Says what decoding did to the images, and warns when much of a folder came out blank.
+void ReportDecoding(const std::string& root, const ImageFolder& folder, const std::array<uint8_t, 3>& background) {
+  const int64_t images = static_cast<int64_t>(folder.train.size() + (folder.test ? folder.test->size() : 0));
+  if (folder.composited > 0) {
+    core::Logger()->info("{}: {} of {} images have transparency, composited over the background ({}, {}, {})", root,
+                         folder.composited, images, background[0], background[1], background[2]);
+  }
+  if (images > 0 && 5 * folder.uniform > images) {
+    core::Logger()->warn(
+        "{}: {} of {} images decoded (nearly) uniform (all values within {}): their content may have been lost "
+        "(a shape drawn only in the alpha channel over this background colour?); look at a few of them",
+        root, folder.uniform, images, kUniformRange);
+  }
 }
 
 // What a class folder without images holds instead, for the error: its own subfolders mean the
@@ -81,10 +137,10 @@ std::string FoundInstead(const fs::path& class_dir) {
 }
 
 // The images of `classes` under `dir`, labelled by their index in `classes`.
-core::Result<ImageSet> ReadSplit(const fs::path& dir, const std::vector<std::string>& classes, int channels, int side) {
+core::Result<ImageSet> ReadSplit(const fs::path& dir, const std::vector<std::string>& classes, Decoding& decoding) {
   ImageSet set;
-  set.rows = set.cols = side;
-  set.channels = channels;
+  set.rows = set.cols = decoding.side;
+  set.channels = decoding.channels;
   for (size_t label = 0; label < classes.size(); ++label) {
     const fs::path class_dir = dir / classes[label];
     std::error_code ec;
@@ -95,7 +151,7 @@ core::Result<ImageSet> ReadSplit(const fs::path& dir, const std::vector<std::str
     if (files.empty())
       return core::Error{class_dir.string() + ": no images (.png .jpg .jpeg .bmp .ppm .pgm)" + FoundInstead(class_dir)};
     for (const fs::path& file : files) {
-      if (core::Status s = AppendImage(file, static_cast<int>(label), channels, side, set); !s.ok()) return s.error();
+      if (core::Status s = AppendImage(file, static_cast<int>(label), decoding, set); !s.ok()) return s.error();
     }
   }
   return set;
@@ -126,7 +182,15 @@ std::vector<uint8_t> ResizeBilinear(const uint8_t* pixels, int rows, int cols, i
   return out;
 }
 
-core::Result<ImageFolder> ReadImageFolder(const std::string& root, int channels, int side) {
+core::Result<std::vector<uint8_t>> DecodeImageFile(const std::string& path, int channels, int side,
+                                                   std::array<uint8_t, 3> background) {
+  if (channels != 1 && channels != 3) return core::Error{path + ": channels must be 1 or 3"};
+  Decoding decoding{channels, side, background};
+  return Decode(path, decoding);
+}
+
+core::Result<ImageFolder> ReadImageFolder(const std::string& root, int channels, int side,
+                                          std::array<uint8_t, 3> background) {
   if (channels != 1 && channels != 3) return core::Error{root + ": channels must be 1 or 3"};
   if (side < 1 || side > static_cast<int>(kMaxImageSide)) return core::Error{root + ": image side out of range"};
   std::error_code ec;
@@ -149,7 +213,8 @@ core::Result<ImageFolder> ReadImageFolder(const std::string& root, int channels,
   if (folder.class_names.size() > 256) {
     return core::Error{train_dir.string() + ": " + std::to_string(folder.class_names.size()) + " classes, at most 256"};
   }
-  core::Result<ImageSet> train = ReadSplit(train_dir, folder.class_names, channels, side);
+  Decoding decoding{channels, side, background};
+  core::Result<ImageSet> train = ReadSplit(train_dir, folder.class_names, decoding);
   if (!train.ok()) return train.error();
   folder.train = std::move(train).value();
   if (split) {
@@ -161,10 +226,13 @@ core::Result<ImageFolder> ReadImageFolder(const std::string& root, int channels,
         return core::Error{(test_dir / name).string() + ": class '" + name + "' is not in " + train_dir.string()};
       }
     }
-    core::Result<ImageSet> test = ReadSplit(test_dir, folder.class_names, channels, side);
+    core::Result<ImageSet> test = ReadSplit(test_dir, folder.class_names, decoding);
     if (!test.ok()) return test.error();
     folder.test = std::move(test).value();
   }
+  folder.composited = decoding.composited;
+  folder.uniform = decoding.uniform;
+  ReportDecoding(root, folder, background);
   return folder;
 }
 

@@ -2,6 +2,7 @@
 // progressive-shrinking phases, each naming the dimensions that are elastic in it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ struct Phase {
 struct TrainConfig {
   std::string space = "fmnist";
   std::string data = "/usr/share/datasets/fashion-mnist";  // data::LoadDataset's spec
+  std::array<uint8_t, 3> background = {255, 255, 255};     // image folders: what transparency shows
   int validation_size = 10000;                             // images of the training split held out for validation
   int train_images = 0;                                    // images per epoch from the train split (0: all 50,000)
   int batch_size = 128;

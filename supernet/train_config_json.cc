@@ -25,6 +25,16 @@ TrainConfig FromJson(const nlohmann::json& doc) {
   }
   if (r.Has("data_dir")) r.Fail("data_dir", "is now \"data\": a data set directory, or format:path (docs/data.md)");
   c.data = r.String("data");
+  if (r.Has("background")) {  // [r, g, b], 0..255 each
+    const nlohmann::json& rgb = r.Array("background");
+    if (rgb.size() != 3) r.Fail("background", "expected [r, g, b]");
+    for (size_t i = 0; i < 3; ++i) {
+      if (!rgb[i].is_number_integer() || rgb[i].get<int64_t>() < 0 || rgb[i].get<int64_t>() > 255) {
+        r.Fail("background", "expected [r, g, b] with each value in 0..255");
+      }
+      c.background[i] = static_cast<uint8_t>(rgb[i].get<int64_t>());
+    }
+  }
   c.validation_size = r.Int("validation_size");
   if (c.validation_size < 1 || c.validation_size > 100000) r.Fail("validation_size", "must be in 1..100000");
   c.train_images = r.Int("train_images");

@@ -27,8 +27,16 @@ std::vector<int64_t> EpochOrder(size_t n, std::mt19937& rng, int limit) {
   std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::shuffle(order.begin(), order.end(), rng);
-  if (limit > 0 && static_cast<size_t>(limit) < order.size()) order.resize(limit);
+  order.resize(EpochImages(n, limit));
   return order;
+}
+
+size_t EpochImages(size_t n, int limit) { return limit > 0 ? std::min(n, static_cast<size_t>(limit)) : n; }
+
+int64_t TrainingSteps(size_t n, const TrainConfig& config) {
+  int64_t epochs = 0;
+  for (const Phase& phase : config.phases) epochs += phase.epochs;
+  return epochs * static_cast<int64_t>(EpochImages(n, config.train_images) / static_cast<size_t>(config.batch_size));
 }
 
 double CosineRate(double base, double progress) { return 0.5 * base * (1.0 + std::cos(M_PI * progress)); }

@@ -16,6 +16,10 @@ namespace kilonas::supernet {
 
 // The epoch's image order: a permutation of [0, n) drawn from `rng`, cut to `limit` (0: all).
 std::vector<int64_t> EpochOrder(size_t n, std::mt19937& rng, int limit);
+// Its length: the images one epoch sees.
+size_t EpochImages(size_t n, int limit);
+// Optimizer steps of the whole schedule on `n` training images (each epoch's whole batches).
+int64_t TrainingSteps(size_t n, const TrainConfig& config);
 
 // Cosine annealing from `base` at progress 0 to 0 at progress 1.
 double CosineRate(double base, double progress);

@@ -43,13 +43,31 @@ std::string CheckpointPath(const TrainConfig& c) { return c.checkpoint_dir + "/c
 
 // Image folders are decoded to the space's channel count and resized once to its largest
 // resolution; every subnet then resizes from there like from any other data set.
+constexpr int64_t kFewTrainingSteps = 500;
+
 data::DatasetOptions DatasetOptionsFor(const TrainConfig& c, const core::OfaSpace& space) {
   data::DatasetOptions options;
   options.validation_size = c.validation_size;
   options.max_validation_fraction = 0.2;  // a folder of a few hundred images under a config made for 60,000
   options.channels = space.in_channels;
+  options.background = c.background;
   options.image_side = *std::max_element(space.resolution_choices.begin(), space.resolution_choices.end());
   return options;
+}
+
+// The steps a run will take, and a warning when they are too few to learn much: train_images
+// caps an epoch, so a small folder under a config made for 50,000 images gets few steps.
+void LogTrainingLength(const TrainConfig& c, size_t train_images) {
+  const int64_t steps = TrainingSteps(train_images, c);
+  const size_t per_epoch = EpochImages(train_images, c.train_images);
+  core::Logger()->info("training: {} phases, {} steps of batch {} in all ({} of {} training images per epoch)",
+                       c.phases.size(), steps, c.batch_size, per_epoch, train_images);
+  if (steps < kFewTrainingSteps) {
+    core::Logger()->warn(
+        "only {} training steps: too few to learn much (fewer than {}); raise the phases' epochs "
+        "in the supernet config (an epoch here is {} steps)",
+        steps, kFewTrainingSteps, per_epoch / static_cast<size_t>(c.batch_size));
+  }
 }
 
 // What a checkpoint belongs to, kept in its manifest: the space and the phase schedule.
@@ -137,6 +155,7 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
   core::Logger()->info("{} LibTorch threads, OpenMP wait policy {}", threads,
                        policy != nullptr ? policy : "unset (libgomp spins idle threads)");
   torch::manual_seed(config.seed);
+  LogTrainingLength(config, data.value().train.size());
   std::unique_ptr<Trainer> trainer(new Trainer(config, space.value(), std::move(data).value(), collective));
   trainer->device_ = device;
   const std::string rank = collective->distributed() ? "rank " + std::to_string(collective->rank()) + ": " : "";

@@ -41,7 +41,8 @@ size_t ChunkAt(const std::string& png, const std::string& type) { return png.fin
 void FixCrc(std::string& png, size_t chunk) {
   const uint32_t length = static_cast<uint8_t>(png[chunk]) << 24 | static_cast<uint8_t>(png[chunk + 1]) << 16 |
                           static_cast<uint8_t>(png[chunk + 2]) << 8 | static_cast<uint8_t>(png[chunk + 3]);
-  const uint32_t crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(png.data() + chunk + 4), length + 4));
+  const uint32_t crc =
+      static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(png.data() + chunk + 4), length + 4));
   for (int i = 0; i < 4; ++i) png[chunk + 8 + length + i] = static_cast<char>(crc >> (24 - 8 * i));
 }
 
@@ -65,8 +66,7 @@ TEST(CheckImageBytes, DamagedPngIsRefusedByChunkCrcAdlerOrLength) {
   FixCrc(adler, idat);
   EXPECT_NE(ErrorOf(adler).find("img: damaged PNG image data (incorrect data check)"), std::string::npos)
       << ErrorOf(adler);
-  EXPECT_NE(ErrorOf(png.substr(0, ChunkAt(png, "IEND"))).find("img: truncated PNG (no IEND chunk)"),
-            std::string::npos);
+  EXPECT_NE(ErrorOf(png.substr(0, ChunkAt(png, "IEND"))).find("img: truncated PNG (no IEND chunk)"), std::string::npos);
   EXPECT_NE(ErrorOf(png.substr(0, idat + 20)).find("img: truncated PNG"), std::string::npos);
 }
 

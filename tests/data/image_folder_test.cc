@@ -105,6 +105,32 @@ TEST(ImageFolder, AFolderOneLevelTooHighIsNamedAndTrainWithoutTestIsTheClasses) 
   EXPECT_FALSE(train_only.value().test.has_value());
 }
 
+// An icon whose shape lives only in its alpha channel (black on transparent black) keeps it:
+// composited over the background, not a uniform black block; a blank image is counted.
+TEST(ImageFolder, TransparencyIsCompositedOverTheBackgroundAndBlankImagesCounted) {
+  const fs::path root = testing::FreshTempPath("image_folder_alpha");
+  std::vector<uint8_t> rgba(8 * 8 * 4, 0);  // transparent black
+  for (int y = 2; y < 6; ++y) {
+    for (int x = 2; x < 6; ++x) rgba[static_cast<size_t>(4 * (8 * y + x) + 3)] = 255;  // opaque black square
+  }
+  fs::create_directories(root / "icon");
+  ASSERT_NE(stbi_write_png((root / "icon" / "a.png").c_str(), 8, 8, 4, rgba.data(), 32), 0);
+  WriteImage(root / "blank" / "b.png", 8, 8, 3, 77);
+  const core::Result<ImageFolder> gray = ReadImageFolder(root.string(), 1, 8);
+  ASSERT_TRUE(gray.ok()) << gray.error().message;
+  EXPECT_EQ(gray.value().composited, 1);
+  EXPECT_EQ(gray.value().uniform, 1);  // the blank one only
+  const ImageSet& set = gray.value().train;
+  ASSERT_EQ(set.labels[1], 1);  // "icon" sorts after "blank"
+  const uint8_t* icon = set.pixels.data() + set.ImageBytes();
+  EXPECT_EQ(icon[0], 255);        // background: white by default
+  EXPECT_EQ(icon[8 * 3 + 3], 0);  // the shape
+  const core::Result<ImageFolder> red = ReadImageFolder(root.string(), 3, 8, {200, 0, 0});
+  ASSERT_TRUE(red.ok());
+  const uint8_t* rgb = red.value().train.pixels.data() + red.value().train.ImageBytes();
+  EXPECT_EQ(std::vector<uint8_t>(rgb, rgb + 3), (std::vector<uint8_t>{200, 0, 0}));
+}
+
 TEST(ResizeBilinear, KeepsSizeAndInterpolatesLinearRamps) {
   std::vector<uint8_t> ramp(4 * 4);
   for (int y = 0; y < 4; ++y) {

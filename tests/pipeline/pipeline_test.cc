@@ -21,7 +21,6 @@ std::optional<std::pair<data::ImageSet, data::ImageSet>> LoadedTrainAndValidatio
   return std::make_pair(std::move(set.value().train), std::move(set.value().validation));
 }
 
-
 TEST(AccuracyPredictor, LearnsASmoothFunctionOfTheArchitecture) {
   const core::OfaSpace space = core::FashionMnistSpace();
   std::mt19937 rng(3);

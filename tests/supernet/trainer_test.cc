@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/file_io.h"
+#include "supernet/train_loop.h"
 #include "tests/support/source_path.h"
 
 namespace kilonas::supernet {
@@ -54,6 +55,19 @@ std::unique_ptr<Trainer> KilledAndResumed(const TrainConfig& config, int kill_af
   if (!resumed.value()->Run().ok()) return ADD_FAILURE() << "resumed run failed", nullptr;
   EXPECT_TRUE(resumed.value()->Done());
   return std::move(resumed.value());
+}
+
+// train_images caps an epoch: a small folder under a big config gets few steps (logged, warned).
+TEST(TrainingSteps, AreWholeBatchesOfTheCappedEpochTimesAllEpochs) {
+  TrainConfig config;
+  config.batch_size = 64;
+  config.train_images = 2048;
+  config.phases = {Phase{"a", 2}, Phase{"b", 1}};
+  EXPECT_EQ(TrainingSteps(5000, config), 3 * 32);  // capped at 2048 images
+  EXPECT_EQ(TrainingSteps(1000, config), 3 * 15);  // the folder is smaller than the cap
+  config.train_images = 0;
+  EXPECT_EQ(TrainingSteps(1000, config), 3 * 15);
+  EXPECT_EQ(EpochImages(1000, 2048), 1000u);
 }
 
 TEST(Trainer, KilledAndResumedRunEqualsTheUninterruptedOne) {

@@ -76,6 +76,9 @@ state crowned 's/"accuracy":[0-9.e-]*/"accuracy":0.99/g'  # every accuracy (and 
 mkdir -p "$dir/state_flipped" && cp "$dir/search/stm32f746/search_state.json"* "$dir/state_flipped/"
 sed -i 's/"generation":1/"generation":0/' "$dir/state_flipped/search_state.json"
 mkdir -p "$dir/foreign_dir" && echo "keep me" > "$dir/foreign_dir/notes.txt"
+# An image file of one's own (a 6x6 PPM) and one cut short.
+{ printf 'P6 6 6 255\n'; head -c 108 /dev/urandom; } > "$dir/icon.ppm"
+head -c 60 "$dir/icon.ppm" > "$dir/icon_cut.ppm"
 # A FIFO where a file is expected (nobody ever writes it: a reader that opened it would wait forever).
 rm -f "$dir/fifo" && mkfifo "$dir/fifo"
 # An earlier export with the user's own file beside it: a new export there must not delete it.
