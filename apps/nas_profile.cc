@@ -194,7 +194,10 @@ static int ToolMain(int argc, char** argv) {
   int classes = 0;
   app.add_option("--classes", classes, "classes of the data set (for a space file without num_classes)")
       ->check(CLI::Range(2, 100000));
-  app.add_option("--out", out, "LUT (or, with code-size, code size file) to write (default: the profile's)");
+  app.add_option("--out", out,
+                 "LUT to write (default out/profile/<mcu>/<space>_lut.json: a committed LUT is only replaced when "
+                 "named here); with import, the LUT to change (default: the profile's); with code-size, the code "
+                 "size file (default: the profile's)");
   app.add_option("--work-dir", work_dir, "firmware build directory (default out/profile/<mcu>)");
   app.add_option("--validate", validate, "random subnets per mode to validate against whole-network runs (0: none)")
       ->check(CLI::Range(0, 100000))
@@ -224,8 +227,12 @@ static int ToolMain(int argc, char** argv) {
 
   core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
   if (!hw.ok()) return Fail(hw.error().message);
-  if (out.empty()) out = hw.value().latency_lut;
   if (work_dir.empty()) work_dir = "out/profile/" + hw.value().name;
+  // Profiling never overwrites a committed LUT unless --out names it: a LUT of another space (or
+  // a fresh one of the same) goes beside the firmware builds, for nas_search --lut. Importing a
+  // board log changes the profile's LUT unless --out names another.
+  const bool profiling = !*import && !*code_size && lut_path.empty();
+  if (out.empty() && !profiling) out = hw.value().latency_lut;
   core::Result<core::DirLock> lock = apps::LockDir("nas_profile", work_dir);
   if (!lock.ok()) return Fail(lock.error().message);
   if (*import) return Import(hw.value(), out, keys_path, log_path, board);
@@ -235,6 +242,7 @@ static int ToolMain(int argc, char** argv) {
   if (space.value().num_classes == 0) {
     return Fail("--space " + space_name + " takes its class count from the data set: pass --classes N");
   }
+  if (out.empty()) out = work_dir + "/" + space.value().name + "_lut.json";
   if (*code_size) {
     const std::string path = out == hw.value().latency_lut ? hw.value().code_size : out;
     std::printf("measuring %s code sizes on %d random subnets x 3 modes (firmware builds)...\n",
@@ -274,6 +282,11 @@ static int ToolMain(int argc, char** argv) {
         out.c_str(), lut.entries.size(),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), work_dir.c_str(),
         work_dir.c_str());
+    if (out != hw.value().latency_lut) {
+      std::printf("search with it: nas_search --hw %s --lut %s%s (the profile's own LUT, %s, is unchanged)\n",
+                  hw_path.c_str(), out.c_str(), space_name == "fmnist" ? "" : (" --space " + space_name).c_str(),
+                  hw.value().latency_lut.c_str());
+    }
   }
   if (validate == 0) return 0;
   return Validate(latency_models::LatencyPredictor(lut), space.value(), hw.value(), modes, validate, max_error,

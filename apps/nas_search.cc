@@ -24,7 +24,7 @@ int Fail(const std::string& message) { return kilonas::apps::Fail("nas_search", 
 
 struct Flags {
   std::string hw_path = "hw_profiles/stm32f746.json", config_path = "configs/search_fmnist_quick.json", out_dir;
-  std::string data, space, supernet_dir, baseline, subnet;
+  std::string data, space, supernet_dir, baseline, subnet, lut;
   std::optional<double> sram_kb, flash_kb, latency_ms;
   bool no_firmware = false, restart = false, pareto = false, no_latency = false;
   int fidelity = 0, finetune_epochs = 0, baseline_epochs = 10, threads = 0;
@@ -46,6 +46,9 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "folder); give it a supernet directory of its own (--supernet-dir)");
   app.add_option("--space", f.space,
                  "search space instead of the supernet config's: a built-in name or a space JSON file");
+  app.add_option("--lut", f.lut,
+                 "latency LUT of the profile's MCU (default: the profile's; nas_profile --space FILE writes one for "
+                 "a space of your own)");
   app.add_option("--supernet-dir", f.supernet_dir,
                  "supernet checkpoint directory instead of the config's supernet_checkpoint_dir");
   app.add_flag("--no-firmware", f.no_firmware, "skip building and running the winner's firmware");
@@ -111,11 +114,14 @@ static int ToolMain(int argc, char** argv) {
   const core::Result<search::Budgets> budgets = search::BudgetsFor(request.hw, f.sram_kb, f.flash_kb, latency_ms);
   if (!budgets.ok()) return Fail(budgets.error().message + " (--sram-kb, --flash-kb, --latency-ms)");
   request.budgets = budgets.value();
-  core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(request.hw);
-  if (!lut.ok()) return Fail(f.hw_path + ": " + lut.error().message);
+  core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(request.hw, f.lut);
+  if (!lut.ok()) return Fail((f.lut.empty() ? f.hw_path + ": " : "") + lut.error().message);
   core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(request.hw.code_size);
   if (!code.ok()) return Fail(f.hw_path + ": key 'code_size': " + code.error().message);
-  request.out_dir = f.out_dir.empty() ? request.config.output_dir + "/" + request.hw.name : f.out_dir;
+  // One output directory per data set: a second data set's search never replaces the first's.
+  request.out_dir = !f.out_dir.empty() ? f.out_dir
+                    : f.data.empty()   ? request.config.output_dir + "/" + request.hw.name
+                                     : pipeline::PerDataSet(request.config.output_dir + "/" + request.hw.name, f.data);
   request.fingerprint_extra =
       (f.data.empty() ? "" : "\ndata " + f.data) + (f.space.empty() ? "" : "\nspace " + f.space);
   request.restart = f.restart;
@@ -138,8 +144,9 @@ static int ToolMain(int argc, char** argv) {
   apps::LogAsRank(*collective.value());
   request.collective = collective.value();
 
-  core::Result<supernet::TrainConfig> train = pipeline::TrainConfigFor(
-      {request.config.supernet_config, request.config.supernet_checkpoint_dir, f.data, f.space, f.threads, f.device});
+  core::Result<supernet::TrainConfig> train =
+      pipeline::TrainConfigFor({request.config.supernet_config, request.config.supernet_checkpoint_dir, f.data, f.space,
+                                f.threads, f.device, !f.supernet_dir.empty()});
   if (!train.ok()) return Fail(train.error().message);
   std::unique_ptr<supernet::Trainer> net;
   {  // readers of a finished supernet share its directory; training into it excludes them

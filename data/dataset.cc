@@ -1,6 +1,7 @@
 #include "data/dataset.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -157,6 +158,18 @@ Normalization ChannelStatistics(const ImageSet& set) {
     out.std[k] = static_cast<float>(std::sqrt(std::max(squares[k] / n - m * m, 1e-12)));
   }
   return out;
+}
+
+std::string DataSetLabel(const std::string& spec) {
+  const size_t colon = spec.find(':');
+  const bool has_format = colon != std::string::npos && spec.find('/') > colon;
+  fs::path path = fs::path(has_format ? spec.substr(colon + 1) : spec).lexically_normal();
+  if (path.filename().empty()) path = path.parent_path();  // a trailing slash
+  std::string label = path.filename().string();
+  for (char& c : label) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+  }
+  return label.empty() || label == "." || label == ".." ? "data" : label;
 }
 
 core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions& options) {

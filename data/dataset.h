@@ -48,6 +48,10 @@ inline constexpr const char* kDefaultDataSpec = "/usr/share/datasets/fashion-mni
 
 core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions& options = {});
 
+// A short name of a data set spec for folder names: its directory's last component ("format:"
+// dropped), in [A-Za-z0-9._-] ("/data/My Icons/" -> "My_Icons").
+std::string DataSetLabel(const std::string& spec);
+
 // The fixed permutation (seed 20201120) that splits training images into train and validation:
 // the last `validation_size` of it are the validation split. Fashion-MNIST's split since the
 // first release, kept so that results stay comparable.

@@ -40,8 +40,9 @@ core::Result<LatencyLut> LoadLut(const std::string& path);
 // A LUT prices a profile only when it has entries and its provenance names the profile's MCU,
 // core, clock and (for instruction counts) cpi; errors name the file.
 core::Status CheckLutMatches(const LatencyLut& lut, const core::HwProfile& hw, const std::string& path);
-// The profile's LUT (key latency_lut), loaded and checked against the profile.
-core::Result<LatencyLut> LoadLutFor(const core::HwProfile& hw);
+// The profile's LUT (key latency_lut), or the LUT at `path` (nas_search --lut: one nas_profile built
+// for another space), loaded and checked against the profile.
+core::Result<LatencyLut> LoadLutFor(const core::HwProfile& hw, const std::string& path = "");
 std::string LutToJson(const LatencyLut& lut);  // entries sorted by key: diff-friendly
 core::Status SaveLut(const LatencyLut& lut, const std::string& path);
 

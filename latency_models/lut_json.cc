@@ -105,10 +105,14 @@ core::Status CheckLutMatches(const LatencyLut& lut, const core::HwProfile& hw, c
   return core::Status::Ok();
 }
 
-core::Result<LatencyLut> LoadLutFor(const core::HwProfile& hw) {
-  core::Result<LatencyLut> lut = LoadLut(hw.latency_lut);
-  if (!lut.ok()) return core::Error{"profile '" + hw.name + "' key 'latency_lut': " + lut.error().message};
-  if (core::Status s = CheckLutMatches(lut.value(), hw, hw.latency_lut); !s.ok()) return core::Error{s.message()};
+core::Result<LatencyLut> LoadLutFor(const core::HwProfile& hw, const std::string& path) {
+  const std::string file = path.empty() ? hw.latency_lut : path;
+  core::Result<LatencyLut> lut = LoadLut(file);
+  if (!lut.ok()) {
+    return core::Error{(path.empty() ? "profile '" + hw.name + "' key 'latency_lut': " : "--lut: ") +
+                       lut.error().message};
+  }
+  if (core::Status s = CheckLutMatches(lut.value(), hw, file); !s.ok()) return core::Error{s.message()};
   return lut;
 }
 

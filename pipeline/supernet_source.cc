@@ -6,10 +6,20 @@
 
 namespace kilonas::pipeline {
 
+std::string PerDataSet(const std::string& dir, const std::string& data) {
+  std::string base = dir;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  return base + "-" + data::DataSetLabel(data);
+}
+
 core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice) {
   core::Result<supernet::TrainConfig> config = supernet::LoadTrainConfig(choice.config_path);
   if (!config.ok()) return config;
   if (!choice.checkpoint_dir.empty()) config.value().checkpoint_dir = choice.checkpoint_dir;
+  if (!(choice.checkpoint_dir_chosen && !choice.checkpoint_dir.empty()) && !choice.data.empty() &&
+      choice.data != config.value().data) {
+    config.value().checkpoint_dir = PerDataSet(config.value().checkpoint_dir, choice.data);
+  }
   if (!choice.data.empty()) config.value().data = choice.data;
   if (!choice.space.empty()) config.value().space = choice.space;
   if (choice.threads > 0) config.value().threads = choice.threads;

@@ -7,6 +7,7 @@
 
 #include "core/dir_lock.h"
 #include "core/status.h"
+#include "data/dataset.h"
 #include "supernet/train_config.h"
 #include "supernet/trainer.h"
 
@@ -18,9 +19,17 @@ struct SupernetChoice {
   std::string checkpoint_dir, data, space;
   int threads = 0;
   std::string device;  // training device: cpu, cuda, cuda:N
+  // checkpoint_dir is the user's own choice (a flag), not a default from a config: used as is.
+  bool checkpoint_dir_chosen = true;
 };
 
+// A config's data set overridden (`data` differs from the config's) without a checkpoint
+// directory the user chose trains into <default checkpoint dir>-<data set label> (PerDataSet),
+// so that a second data set never loads or overwrites the first one's supernet.
 core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice);
+
+// `dir` made specific to the data set `data`: "<dir>-<data::DataSetLabel(data)>".
+std::string PerDataSet(const std::string& dir, const std::string& data);
 
 // The trained supernet a search runs on: its checkpoint loaded, an unfinished training finished,
 // or (no checkpoint) the config trained from scratch. `lock` (the writing rank's; null on the

@@ -109,6 +109,13 @@ TEST(Dataset, CifarDirectoriesAndTheirClassNames) {
       << names.error().message;
 }
 
+TEST(DataSetLabel, IsTheLastFolderNameInSafeCharacters) {
+  EXPECT_EQ(DataSetLabel("/usr/share/datasets/fashion-mnist"), "fashion-mnist");
+  EXPECT_EQ(DataSetLabel("folder:/data/My Icons/"), "My_Icons");
+  EXPECT_EQ(DataSetLabel("cifar10:./x"), "x");
+  EXPECT_EQ(DataSetLabel("folder:/"), "data");
+}
+
 TEST(Dataset, UnknownFormatsAndMissingDirectoriesAreNamed) {
   const fs::path dir = testing::FreshTempPath("dataset_unknown");
   fs::create_directories(dir);

@@ -11,6 +11,8 @@
 #include "engine/quantizer.h"
 #include "pipeline/accuracy_predictor.h"
 #include "pipeline/int8_eval.h"
+#include "pipeline/supernet_source.h"
+#include "tests/support/source_path.h"
 
 namespace kilonas::pipeline {
 namespace {
@@ -83,6 +85,18 @@ TEST(Int8Accuracy, EqualsTheImageByImageCount) {
   core::Result<double> all = Int8Accuracy(model.value(), relabelled, config.resolution, images);
   ASSERT_TRUE(all.ok());
   EXPECT_DOUBLE_EQ(all.value(), 1.0);
+}
+
+// A data set other than the config's gets its own supernet directory unless one was chosen.
+TEST(TrainConfigFor, AnotherDataSetTrainsIntoItsOwnCheckpointDirectory) {
+  const std::string config = kilonas::testing::SourcePath("configs/supernet_rgb32_quick.json");
+  SupernetChoice choice{config, "out/supernet/rgb32_quick", "folder:/data/my icons"};
+  choice.checkpoint_dir_chosen = false;  // the search config's default
+  EXPECT_EQ(TrainConfigFor(choice).value().checkpoint_dir, "out/supernet/rgb32_quick-my_icons");
+  choice.checkpoint_dir_chosen = true;  // --supernet-dir
+  EXPECT_EQ(TrainConfigFor(choice).value().checkpoint_dir, "out/supernet/rgb32_quick");
+  choice = SupernetChoice{config, "", ""};  // the config's own data set: its own directory
+  EXPECT_EQ(TrainConfigFor(choice).value().checkpoint_dir, "out/supernet/rgb32_quick");
 }
 
 }  // namespace
