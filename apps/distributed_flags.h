@@ -14,9 +14,9 @@ namespace kilonas::apps {
 
 inline void AddDistributedFlags(CLI::App& app, supernet::DistributedFlags& flags) {
   app.add_option("--world-size", flags.world_size, "processes (ranks) in the run (default: $WORLD_SIZE, else 1)")
-      ->check(CLI::Range(1, 4096));
+      ->check(CLI::Range(1, supernet::kMaxWorldSize));
   app.add_option("--rank", flags.rank, "this process's rank, 0 to world size - 1 (default: $RANK, else 0)")
-      ->check(CLI::Range(0, 4095));
+      ->check(CLI::Range(0, supernet::kMaxWorldSize - 1));
   app.add_option("--master-addr", flags.master_addr,
                  "address of rank 0, which serves the rendezvous (default: $MASTER_ADDR, else 127.0.0.1)");
   app.add_option("--master-port", flags.master_port,

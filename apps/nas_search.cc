@@ -144,10 +144,13 @@ static int ToolMain(int argc, char** argv) {
   apps::LogAsRank(*collective.value());
   request.collective = collective.value();
 
-  core::Result<supernet::TrainConfig> train =
-      pipeline::TrainConfigFor({request.config.supernet_config, request.config.supernet_checkpoint_dir, f.data, f.space,
-                                f.threads, f.device, !f.supernet_dir.empty()});
+  const pipeline::SupernetChoice choice{
+      request.config.supernet_config, request.config.supernet_checkpoint_dir, f.data, f.space, f.threads, f.device,
+      !f.supernet_dir.empty()};
+  core::Result<supernet::TrainConfig> train = pipeline::TrainConfigFor(choice);
   if (!train.ok()) return Fail(train.error().message);
+  const std::string identity = pipeline::RunIdentity(choice, train.value()) + pipeline::SearchFingerprint(request);
+  if (core::Status s = collective.value()->CheckSameRun(identity); !s.ok()) return Fail(s.message());
   std::unique_ptr<supernet::Trainer> net;
   {  // readers of a finished supernet share its directory; training into it excludes them
     std::optional<core::DirLock> lock;

@@ -147,6 +147,10 @@ static int ToolMain(int argc, char** argv) {
   core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks.value());
   if (!collective.ok()) return Fail(collective.error().message);
   apps::LogAsRank(*collective.value());
+  const pipeline::SupernetChoice choice{config_path, checkpoint_dir, data, space, threads, device};
+  if (core::Status s = collective.value()->CheckSameRun(pipeline::RunIdentity(choice, config.value())); !s.ok()) {
+    return Fail(s.message());
+  }
   core::Result<std::unique_ptr<supernet::Trainer>> created =
       supernet::Trainer::Create(config.value(), resume, collective.value());
   if (!created.ok()) return Fail(created.error().message);

@@ -26,10 +26,8 @@
 #include "supernet/graph_training.h"
 
 namespace kilonas::pipeline {
-namespace {
 
-// What a saved state must match: the config, the board and budgets, and the request's extras.
-std::string Fingerprint(const SearchRequest& r) {
+std::string SearchFingerprint(const SearchRequest& r) {
   char budgets[128];
   std::snprintf(budgets, sizeof(budgets), "%s %lld %lld %.6f", r.hw.name.c_str(),
                 static_cast<long long>(r.budgets.sram_bytes), static_cast<long long>(r.budgets.flash_bytes),
@@ -37,13 +35,15 @@ std::string Fingerprint(const SearchRequest& r) {
   return search::SearchConfigToJson(r.config) + budgets + r.fingerprint_extra;
 }
 
+namespace {
+
 // The saved state of an interrupted search of the same request, validated; nullopt to start over.
 core::Result<std::optional<search::SearchState>> LocalSavedState(const SearchRequest& r, const std::string& path,
                                                                  const search::ResourceModel& full_model) {
   if (r.restart || !std::filesystem::exists(path)) return std::optional<search::SearchState>();
   core::Result<search::SearchState> state = search::LoadSearchState(path);
   if (!state.ok()) return state.error();
-  if (state.value().fingerprint != Fingerprint(r)) {
+  if (state.value().fingerprint != SearchFingerprint(r)) {
     core::Logger()->info("{} belongs to another config or budget: starting over", path);
     return std::optional<search::SearchState>();
   }
@@ -362,7 +362,7 @@ core::Result<report::SearchReport> SearchOrBaseline(const SearchRequest& r, supe
     evolved = ScaledMobileNetV2(space, full_model, r.budgets, accuracy);
   } else {
     const search::ResourceModel model(sub, mode, code, predictor, r.budgets.flash_bytes);
-    const std::string fingerprint = Fingerprint(r);
+    const std::string fingerprint = SearchFingerprint(r);
     core::Result<search::SearchOutcome> outcome = search::EvolveWithAccuracy(
         model, r.budgets, source, r.config.evolution, rng,
         [&](const search::EvolutionState& state) {

@@ -51,6 +51,10 @@ struct SearchRequest {
 };
 
 // The report of a finished search; with fidelity_subnets, an empty report after the table.
+// What a saved search state must match, and every rank of a distributed search agree on: the
+// search config, the board and budgets, and the request's extras (data set, space).
+std::string SearchFingerprint(const SearchRequest& r);
+
 core::Result<report::SearchReport> RunSearch(const SearchRequest& request, supernet::Trainer& net,
                                              const latency_models::LatencyLut& lut,
                                              const memory_planner::CodeSize& code);

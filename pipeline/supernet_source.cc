@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/file_io.h"
 #include "core/logging.h"
 
 namespace kilonas::pipeline {
@@ -10,6 +11,18 @@ std::string PerDataSet(const std::string& dir, const std::string& data) {
   std::string base = dir;
   while (base.size() > 1 && base.back() == '/') base.pop_back();
   return base + "-" + data::DataSetLabel(data);
+}
+
+std::string RunIdentity(const SupernetChoice& choice, const supernet::TrainConfig& config) {
+  const core::Result<std::string> recipe = core::ReadTextFile(choice.config_path);
+  std::string identity =
+      (recipe.ok() ? recipe.value() : "") + "\ndata " + config.data + "\nspace " + config.space + "\n";
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(config.space, ec)) {
+    const core::Result<std::string> space = core::ReadTextFile(config.space);
+    if (space.ok()) identity += space.value();
+  }
+  return identity;
 }
 
 core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice) {

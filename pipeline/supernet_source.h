@@ -28,6 +28,10 @@ struct SupernetChoice {
 // so that a second data set never loads or overwrites the first one's supernet.
 core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice);
 
+// What every rank of a distributed run must agree on, for Collective::CheckSameRun: the
+// supernet config file's text, the data set and the space (a space file's text too).
+std::string RunIdentity(const SupernetChoice& choice, const supernet::TrainConfig& config);
+
 // `dir` made specific to the data set `data`: "<dir>-<data::DataSetLabel(data)>".
 std::string PerDataSet(const std::string& dir, const std::string& data);
 

@@ -9,6 +9,8 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include "core/crc32.h"
+
 namespace kilonas::supernet {
 
 struct Collective::Group {
@@ -62,8 +64,10 @@ core::Result<DistributedOptions> ResolveDistributed(const DistributedFlags& flag
   } else if (const char* addr = std::getenv("MASTER_ADDR"); addr != nullptr && *addr != '\0') {
     o.master_addr = addr;
   }
-  if (o.world_size < 1)
-    return core::Error{"world size " + std::to_string(o.world_size) + " (--world-size or WORLD_SIZE): must be >= 1"};
+  if (o.world_size < 1 || o.world_size > kMaxWorldSize) {
+    return core::Error{"world size " + std::to_string(o.world_size) + " (--world-size or WORLD_SIZE): must be in [1, " +
+                       std::to_string(kMaxWorldSize) + "]"};
+  }
   if (o.rank < 0 || o.rank >= o.world_size) {
     return core::Error{"rank " + std::to_string(o.rank) + " (--rank or RANK): must be in [0, " +
                        std::to_string(o.world_size - 1) + "] for world size " + std::to_string(o.world_size)};
@@ -110,6 +114,25 @@ core::Result<std::shared_ptr<Collective>> Collective::Connect(const DistributedO
                        " failed within " + std::to_string(options.timeout_seconds) + " s: " + FirstLine(e)};
   }
   return c;
+}
+
+core::Status Collective::CheckSameRun(const std::string& identity) {
+  if (!distributed()) return core::Status::Ok();
+  const double digest = core::Crc32(identity.data(), identity.size());
+  std::vector<double> all;
+  try {
+    all = AllGather({digest, static_cast<double>(identity.size())});
+  } catch (const std::exception& e) {
+    return core::Status::Fail(e.what());
+  }
+  for (int r = 1; r < world_size(); ++r) {
+    if (all[static_cast<size_t>(2 * r)] != all[0] || all[static_cast<size_t>(2 * r + 1)] != all[1]) {
+      return core::Status::Fail("rank " + std::to_string(r) + " of " + std::to_string(world_size()) +
+                                " was started with another configuration than rank 0 (config, space, data set, seed "
+                                "or budgets differ): start every rank with the same files and flags");
+    }
+  }
+  return core::Status::Ok();
 }
 
 namespace {

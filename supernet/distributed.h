@@ -33,6 +33,10 @@ struct DistributedFlags {
   std::optional<int> rank, world_size, master_port, timeout_seconds;
   std::optional<std::string> master_addr;
 };
+// Ranks one rendezvous may wait for (a data-parallel supernet training on CPUs gains nothing
+// from more; a mistyped WORLD_SIZE would otherwise keep rank 0 waiting for ranks that never come).
+inline constexpr int kMaxWorldSize = 256;
+
 core::Result<DistributedOptions> ResolveDistributed(const DistributedFlags& flags);
 
 class Collective {
@@ -58,6 +62,10 @@ class Collective {
   // Rank 0's `text` on every rank (through the rendezvous store; for files and decisions).
   std::string BroadcastText(const std::string& text);
   void Barrier();
+  // Before any work: every rank's `identity` (what must agree: config, space, data set, seed;
+  // see RunIdentity) compared through a digest. A rank started differently is one error on every
+  // rank, naming it, instead of an abort inside Gloo or a quietly different result.
+  core::Status CheckSameRun(const std::string& identity);
 
   // Bytes this rank handed to all-reduce / broadcast since the start (the benchmark's volume).
   int64_t bytes_reduced() const { return bytes_reduced_; }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/file_io.h"
+#include "supernet/distributed.h"
 #include "supernet/trainer.h"
 #include "tests/support/source_path.h"
 
@@ -73,6 +74,17 @@ double WorstStepDifference(Supernet& start, Supernet& a, Supernet& b) {
 // Two ranks in two threads of this process: synchronized batch norm on two halves of a batch
 // gives the outputs, input gradients, weight gradients and running statistics of plain batch
 // norm on the whole batch.
+// A mistyped WORLD_SIZE would keep rank 0 waiting for ranks that never come: refused at once.
+TEST(ResolveDistributed, AWorldSizeBeyondTheLimitFromTheEnvironmentIsRefused) {
+  setenv("WORLD_SIZE", "100000", 1);
+  const core::Result<DistributedOptions> huge = ResolveDistributed({});
+  unsetenv("WORLD_SIZE");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message.find("world size 100000 (--world-size or WORLD_SIZE): must be in [1, 256]"),
+            std::string::npos)
+      << huge.error().message;
+}
+
 TEST(DataParallel, SynchronizedBatchNormOnHalvesEqualsBatchNormOnTheWholeBatch) {
   torch::manual_seed(3);
   const torch::Tensor x = torch::randn({8, 6, 5, 5}) * 3 + 1, upstream = torch::randn({8, 6, 5, 5});
