@@ -24,7 +24,7 @@ int Fail(const std::string& message) { return kilonas::apps::Fail("nas_search", 
 
 struct Flags {
   std::string hw_path = "hw_profiles/stm32f746.json", config_path = "configs/search_fmnist_quick.json", out_dir;
-  std::string data, space, supernet_dir, baseline, subnet, lut;
+  std::string data, space, supernet_dir, supernet_config, baseline, subnet, lut;
   std::optional<double> sram_kb, flash_kb, latency_ms;
   bool no_firmware = false, restart = false, pareto = false, no_latency = false;
   int fidelity = 0, finetune_epochs = 0, baseline_epochs = 10, threads = 0;
@@ -49,6 +49,9 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--lut", f.lut,
                  "latency LUT of the profile's MCU (default: the profile's; nas_profile --space FILE writes one for "
                  "a space of your own)");
+  app.add_option("--supernet-config", f.supernet_config,
+                 "supernet training config used when no finished checkpoint exists (default: the search config's "
+                 "supernet_config)");
   app.add_option("--supernet-dir", f.supernet_dir,
                  "supernet checkpoint directory instead of the config's supernet_checkpoint_dir");
   app.add_flag("--no-firmware", f.no_firmware, "skip building and running the winner's firmware");
@@ -108,6 +111,7 @@ static int ToolMain(int argc, char** argv) {
   request.config = config.value();
   if (f.pareto) request.config.evolution.multi_objective = true;
   if (!f.supernet_dir.empty()) request.config.supernet_checkpoint_dir = f.supernet_dir;
+  if (!f.supernet_config.empty()) request.config.supernet_config = f.supernet_config;
   const std::optional<double> latency_ms = f.no_latency   ? std::nullopt
                                            : f.latency_ms ? f.latency_ms
                                                           : request.config.latency_ms;

@@ -28,6 +28,7 @@ std::string RunIdentity(const SupernetChoice& choice, const supernet::TrainConfi
 core::Result<supernet::TrainConfig> TrainConfigFor(const SupernetChoice& choice) {
   core::Result<supernet::TrainConfig> config = supernet::LoadTrainConfig(choice.config_path);
   if (!config.ok()) return config;
+  config.value().recipe_path = choice.config_path;
   if (!choice.checkpoint_dir.empty()) config.value().checkpoint_dir = choice.checkpoint_dir;
   if (!(choice.checkpoint_dir_chosen && !choice.checkpoint_dir.empty()) && !choice.data.empty() &&
       choice.data != config.value().data) {
@@ -49,9 +50,12 @@ core::Result<std::unique_ptr<supernet::Trainer>> ReadySupernet(const supernet::T
                                                                const std::string& tool,
                                                                std::shared_ptr<supernet::Collective> collective) {
   const bool have = std::filesystem::exists(config.checkpoint_dir + "/checkpoint.pt");
-  core::Logger()->info(
-      have ? "supernet: checkpoint in {}" : "supernet: no checkpoint in {}: training one (space {}, data {})",
-      config.checkpoint_dir, config.space, config.data);
+  if (have) {
+    core::Logger()->info("supernet: checkpoint in {}", config.checkpoint_dir);
+  } else {
+    core::Logger()->info("supernet: no checkpoint in {}: training one with {} (space {}, data {})",
+                         config.checkpoint_dir, config.recipe_path, config.space, config.data);
+  }
   core::Result<std::unique_ptr<supernet::Trainer>> trainer =
       supernet::Trainer::Create(config, have, std::move(collective));
   if (!trainer.ok()) return trainer.error();

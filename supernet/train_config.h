@@ -55,6 +55,7 @@ struct TrainConfig {
   int bn_recalibration_batches = 5;
   int progress_every_steps = 50;
   std::string checkpoint_dir = "out/supernet";
+  std::string recipe_path;  // the config file it was read from (for the log), "" when built in code
   std::vector<Phase> phases;
 };
 
