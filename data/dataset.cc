@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -158,6 +159,34 @@ Normalization ChannelStatistics(const ImageSet& set) {
     out.std[k] = static_cast<float>(std::sqrt(std::max(squares[k] / n - m * m, 1e-12)));
   }
   return out;
+}
+
+std::vector<std::string> DescribeClasses(const Dataset& set) {
+  const size_t classes = set.class_names.size();
+  std::vector<std::string> lines;
+  std::vector<int64_t> test_counts(classes, 0);
+  for (const auto& [name, split] : {std::pair<const char*, const ImageSet*>{"train", &set.train},
+                                    {"validation", &set.validation},
+                                    {"test", &set.test}}) {
+    std::vector<int64_t> counts(classes, 0);
+    for (uint8_t label : split->labels) {
+      if (label < classes) ++counts[label];
+    }
+    std::string line = std::string(name) + " images per class:";
+    for (size_t c = 0; c < classes; ++c) line += " " + set.class_names[c] + " " + std::to_string(counts[c]);
+    lines.push_back(line);
+    if (std::string(name) == "test") test_counts = counts;
+  }
+  const auto majority = std::max_element(test_counts.begin(), test_counts.end());
+  const int64_t test_images = static_cast<int64_t>(set.test.size());
+  if (classes > 0 && test_images > 0) {
+    char text[256];
+    std::snprintf(text, sizeof(text), "baselines on the test split: majority class '%s' %.1f%%, chance %.1f%%",
+                  set.class_names[static_cast<size_t>(majority - test_counts.begin())].c_str(),
+                  100.0 * static_cast<double>(*majority) / static_cast<double>(test_images), 100.0 / classes);
+    lines.push_back(text);
+  }
+  return lines;
 }
 
 std::string DataSetLabel(const std::string& spec) {

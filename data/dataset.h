@@ -43,6 +43,11 @@ struct Dataset {
   void SetNormalization(const Normalization& n);
 };
 
+// What a newcomer needs to judge an accuracy: images per class in each split, the majority
+// class's share of the test split (what always answering it scores) and chance (1 / classes),
+// as log lines.
+std::vector<std::string> DescribeClasses(const Dataset& set);
+
 // Fashion-MNIST as Debian's dataset-fashion-mnist installs it: the default data set.
 inline constexpr const char* kDefaultDataSpec = "/usr/share/datasets/fashion-mnist";
 

@@ -128,6 +128,9 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
   core::Result<data::Dataset> data = data::LoadDataset(config.data, DatasetOptionsFor(config, space.value()));
   if (!data.ok()) return data.error();
   const std::string source = data.value().source;
+  if (collective->rank() == 0) {
+    for (const std::string& line : data::DescribeClasses(data.value())) core::Logger()->info("{}: {}", source, line);
+  }
   if (space.value().num_classes == 0) space.value().num_classes = data.value().num_classes();
   if (data.value().num_classes() != space.value().num_classes) {
     return core::Error{source + ": " + std::to_string(data.value().num_classes()) + " classes; space '" +

@@ -109,6 +109,19 @@ TEST(Dataset, CifarDirectoriesAndTheirClassNames) {
       << names.error().message;
 }
 
+TEST(DescribeClasses, CountsEachSplitAndNamesTheMajorityAndChance) {
+  Dataset set;
+  set.class_names = {"ant", "bee", "cat"};
+  set.train.labels = {0, 1, 1, 2};
+  set.validation.labels = {1};
+  set.test.labels = {2, 2, 2, 0};
+  const std::vector<std::string> lines = DescribeClasses(set);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "train images per class: ant 1 bee 2 cat 1");
+  EXPECT_EQ(lines[2], "test images per class: ant 1 bee 0 cat 3");
+  EXPECT_EQ(lines[3], "baselines on the test split: majority class 'cat' 75.0%, chance 33.3%");
+}
+
 TEST(DataSetLabel, IsTheLastFolderNameInSafeCharacters) {
   EXPECT_EQ(DataSetLabel("/usr/share/datasets/fashion-mnist"), "fashion-mnist");
   EXPECT_EQ(DataSetLabel("folder:/data/My Icons/"), "My_Icons");
