@@ -129,8 +129,8 @@ static int ToolMain(int argc, char** argv) {
   core::Result<supernet::DistributedOptions> ranks = supernet::ResolveDistributed(distributed);
   if (!ranks.ok()) return Fail(ranks.error().message);
 
-  core::Result<supernet::TrainConfig> config =
-      pipeline::TrainConfigFor({config_path, checkpoint_dir, data, space, threads, device});
+  const pipeline::SupernetChoice choice{config_path, checkpoint_dir, data, space, threads, device};
+  core::Result<supernet::TrainConfig> config = pipeline::TrainConfigFor(choice);
   if (!config.ok()) return Fail(config.error().message);
   // Rank 0 writes the checkpoints: exclusive while it trains; a finished checkpoint that is only
   // evaluated or exported is shared with the searches reading it.
@@ -147,7 +147,6 @@ static int ToolMain(int argc, char** argv) {
   core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks.value());
   if (!collective.ok()) return Fail(collective.error().message);
   apps::LogAsRank(*collective.value());
-  const pipeline::SupernetChoice choice{config_path, checkpoint_dir, data, space, threads, device};
   if (core::Status s = collective.value()->CheckSameRun(pipeline::RunIdentity(choice, config.value())); !s.ok()) {
     return Fail(s.message());
   }

@@ -46,11 +46,17 @@ Status OpenLockFile(const std::string& path, bool reader, int* fd) {
   return Status::Ok();
 }
 
+std::string LockPath(const std::string& dir) { return dir + "/.kilonas.lock"; }
+
+std::string BeingRead(const std::string& dir) {
+  return dir + " is being read by another run (a search using it); wait for it to finish";
+}
+
 // Why an exclusive lock was refused: readers (a shared lock would be granted) or a writer.
 std::string InUse(int fd, const std::string& dir, const std::string& owner) {
   if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
     flock(fd, LOCK_UN);
-    return dir + " is being read by another run (a search using it); wait for it to finish";
+    return BeingRead(dir);
   }
   return dir + " is in use by " + (owner.empty() ? std::string("another run") : owner) +
          " (wait for it, or choose another output directory)";
@@ -69,7 +75,7 @@ Status WriteOwner(int fd, const std::string& path, const std::string& tool) {
 Result<DirLock> DirLock::Acquire(const std::string& dir, const std::string& tool, std::string* note) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  const std::string path = dir + "/.kilonas.lock";
+  const std::string path = LockPath(dir);
   int fd = -1;
   if (Status s = OpenLockFile(path, false, &fd); !s.ok()) return s.error();
   const std::string previous = ReadOwner(fd);
@@ -91,7 +97,7 @@ Result<DirLock> DirLock::Acquire(const std::string& dir, const std::string& tool
 Result<DirLock> DirLock::AcquireShared(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);  // where a run may go on to write; fails read-only
-  const std::string path = dir + "/.kilonas.lock";
+  const std::string path = LockPath(dir);
   int fd = -1;
   if (Status s = OpenLockFile(path, true, &fd); !s.ok()) return s.error();
   if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0) {
@@ -109,17 +115,14 @@ Result<DirLock> DirLock::AcquireShared(const std::string& dir) {
 
 Status DirLock::Upgrade(const std::string& tool) {
   if (exclusive_) return Status::Ok();
-  const std::string path = dir_ + "/.kilonas.lock";
+  const std::string path = LockPath(dir_);
   if (fd_ < 0) return Status::Fail(dir_ + ": cannot write here (no lock file can be made: a read-only folder?)");
   // flock converts the lock in place; a reader's descriptor may be read-only, which flock allows,
   // but the owner line then cannot be written.
   if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK) return Status::Fail(path + ": cannot lock: " + std::strerror(errno));
     const bool others_read = flock(fd_, LOCK_SH | LOCK_NB) == 0;  // still ours: re-taken shared
-    return Status::Fail(others_read ? dir_ +
-                                          " is being read by another run (a search using it); it cannot be "
-                                          "written until that run ends"
-                                    : dir_ + " is in use by another run");
+    return Status::Fail(others_read ? BeingRead(dir_) : dir_ + " is in use by another run");
   }
   exclusive_ = true;
   return WriteOwner(fd_, path, tool);
