@@ -8,9 +8,10 @@ namespace kilonas::supernet {
 
 torch::Tensor ForwardGraph(const core::Graph& graph, const torch::Tensor& x,
                            const std::function<torch::Tensor(size_t, const torch::Tensor&)>& weighted,
-                           bool in_place_activations) {
+                           ForwardOptions options) {
+  const bool in_place_activations = options.in_place_activations;
   std::vector<torch::Tensor> values(graph.tensors().size());
-  values[graph.input()] = ChannelsLast(x);
+  values[graph.input()] = options.channels_last ? ChannelsLast(x) : x;
   for (size_t i = 0; i < graph.ops().size(); ++i) {
     const core::Op& op = graph.op(static_cast<int>(i));
     const torch::Tensor& in = values[op.inputs[0]];

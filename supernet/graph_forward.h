@@ -11,11 +11,18 @@
 
 namespace kilonas::supernet {
 
-// `weighted(i, input)` computes weighted op i (a convolution on the NCHW-shaped, channels-last
-// input, or the classifier on the flattened input). x: [N, C, r, r] -> logits [N, classes].
-// In-place activations are for inference only (autograd needs the pre-activation values).
+struct ForwardOptions {
+  // For inference only (autograd needs the pre-activation values).
+  bool in_place_activations = false;
+  // Activations channels-last (the fast layout on CPU); false keeps the input's layout (the
+  // supernet benchmark's NCHW baseline).
+  bool channels_last = true;
+};
+
+// `weighted(i, input)` computes weighted op i (a convolution on the NCHW-shaped input, or the
+// classifier on the flattened input). x: [N, C, r, r] -> logits [N, classes].
 torch::Tensor ForwardGraph(const core::Graph& graph, const torch::Tensor& x,
                            const std::function<torch::Tensor(size_t, const torch::Tensor&)>& weighted,
-                           bool in_place_activations);
+                           ForwardOptions options);
 
 }  // namespace kilonas::supernet

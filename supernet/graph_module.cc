@@ -41,7 +41,7 @@ torch::Tensor GraphModuleImpl::forward(const torch::Tensor& x) {
       [&](size_t i, const torch::Tensor& in) {
         return convs_[i] ? norms_[i]->forward(convs_[i]->forward(in)) : linears_[i]->forward(in);
       },
-      /*in_place_activations=*/false);
+      {/*in_place_activations=*/false});
 }
 
 core::Status GraphModuleImpl::LoadFloat(const core::FloatModel& model) {

@@ -37,7 +37,7 @@ torch::Tensor StaticSubnet::Forward(const torch::Tensor& x) const {
             in, s.weight,
             F::Conv2dFuncOptions().bias(s.bias).stride(s.op.stride).padding(s.op.padding).groups(s.groups));
       },
-      /*in_place_activations=*/true);
+      {/*in_place_activations=*/true});
 }
 
 }  // namespace kilonas::supernet

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-namespace kilonas::supernet {
-namespace F = torch::nn::functional;
+#include "supernet/graph_forward.h"
 
+namespace kilonas::supernet {
 MbBlockImpl::MbBlockImpl(int max_in, int max_out, int max_expand, const std::vector<int>& kernels) {
   const int max_mid = max_in * max_expand;
   if (max_expand > 1) {
@@ -15,15 +15,6 @@ MbBlockImpl::MbBlockImpl(int max_in, int max_out, int max_expand, const std::vec
   dw_bn = register_module("dw_bn", ElasticBatchNorm(max_mid));
   project = register_module("project", ElasticPointwise(max_mid, max_out));
   project_bn = register_module("project_bn", ElasticBatchNorm(max_out));
-}
-
-torch::Tensor MbBlockImpl::forward(const torch::Tensor& x, const core::MbBlockSpec& spec) {
-  const int in = static_cast<int>(x.size(1));
-  torch::Tensor y = x;
-  if (spec.expand != 1) y = Relu6(expand_bn(expand(y, in * spec.expand)));
-  y = Relu6(dw_bn(dw(y, spec.kernel, spec.stride)));
-  y = project_bn(project(y, spec.out_channels));
-  return spec.stride == 1 && in == spec.out_channels ? y + x : y;
 }
 
 void MbBlockImpl::SortExpandedChannels() {
@@ -73,8 +64,11 @@ SupernetImpl::SupernetImpl(const core::OfaSpace& space) : space_(space) {
 core::Status SupernetImpl::SetActive(const core::SubnetConfig& config) {
   core::Result<core::NetSpec> spec = core::ToNetSpec(space_, config);
   if (!spec.ok()) return spec.error();
+  core::Result<core::BuiltNet> net = core::BuildNet(spec.value());
+  if (!net.ok()) return net.error();
   active_config_ = config;
   active_ = std::move(spec).value();
+  active_net_ = std::move(net).value();
   active_blocks_ = {0};
   int first = 1;
   for (size_t s = 0; s < space_.stages.size(); ++s) {
@@ -86,12 +80,34 @@ core::Status SupernetImpl::SetActive(const core::SubnetConfig& config) {
 
 MbBlock SupernetImpl::BlockFor(int index) const { return blocks.at(active_blocks_.at(index)); }
 
-torch::Tensor SupernetImpl::forward(const torch::Tensor& input) {
-  const torch::Tensor x = channels_last ? ChannelsLast(input) : input;
-  torch::Tensor y = Relu6(stem_bn(stem(x, active_.stem_channels)));
-  for (size_t j = 0; j < active_.blocks.size(); ++j) y = BlockFor(static_cast<int>(j))->forward(y, active_.blocks[j]);
-  if (head) y = Relu6(head_bn(head(y, active_.head_channels)));
-  return classifier(y.mean({2, 3}));
+torch::Tensor SupernetImpl::forward(const torch::Tensor& x) {
+  const core::Graph& graph = active_net_.graph;
+  return ForwardGraph(
+      graph, x,
+      [&](size_t i, const torch::Tensor& in) {
+        const core::Op& op = graph.op(static_cast<int>(i));
+        const core::SpecOp& part = active_net_.parts[i];
+        const int out = graph.OutputOf(op).shape.c;
+        switch (part.part) {
+          case core::SpecPart::kStem:
+            return stem_bn(stem(in, out));
+          case core::SpecPart::kExpand:
+            return BlockFor(part.block)->expand_bn(BlockFor(part.block)->expand(in, out));
+          case core::SpecPart::kDepthwise:
+            return BlockFor(part.block)->dw_bn(BlockFor(part.block)->dw(in, op.kernel, op.stride));
+          case core::SpecPart::kProject:
+            return BlockFor(part.block)->project_bn(BlockFor(part.block)->project(in, out));
+          case core::SpecPart::kHead:
+            return head_bn(head(in, out));
+          case core::SpecPart::kClassifier:
+            return classifier(in);
+          case core::SpecPart::kResidualAdd:
+          case core::SpecPart::kPool:
+            break;
+        }
+        TORCH_CHECK(false, "op ", op.name, " has no weights");
+      },
+      {/*in_place_activations=*/false, channels_last});
 }
 
 void SupernetImpl::SortExpandedChannels() {

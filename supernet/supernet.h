@@ -1,22 +1,24 @@
 // The once-for-all supernet of an OfaSpace: the largest network's weights, running any
-// SubnetConfig of the space. The active subnet is described by core's NetSpec, the same one the
-// Graph builder uses, so the torch network and the exported Graph cannot disagree.
+// SubnetConfig of the space. The active subnet is core's NetSpec built into a Graph, and forward()
+// walks that Graph (graph_forward.h) as the frozen subnet and GraphModule do: the block rules
+// (expand, residual) are core's alone, so the torch network and the exported Graph cannot disagree.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <vector>
 
+#include "core/net_spec.h"
 #include "core/ofa_space.h"
 #include "supernet/elastic.h"
 
 namespace kilonas::supernet {
 
+// The weights of one block position of the largest network; the Graph decides which run.
 class MbBlockImpl : public torch::nn::Module {
  public:
   // max_expand 1: the fixed first block (no expand conv).
   MbBlockImpl(int max_in, int max_out, int max_expand, const std::vector<int>& kernels);
-  torch::Tensor forward(const torch::Tensor& x, const core::MbBlockSpec& spec);
   // OFA's channel importance sort: expanded channels ordered by the L1 norm of the projection
   // weights reading them, so that slicing to a smaller expand ratio keeps the important ones.
   void SortExpandedChannels();
@@ -62,6 +64,7 @@ class SupernetImpl : public torch::nn::Module {
   core::OfaSpace space_;
   core::SubnetConfig active_config_;
   core::NetSpec active_;
+  core::BuiltNet active_net_;       // active_'s Graph and what each op is in it
   std::vector<int> active_blocks_;  // NetSpec block -> index into `blocks`
 };
 TORCH_MODULE(Supernet);
