@@ -36,12 +36,11 @@ GraphModuleImpl::GraphModuleImpl(const core::Graph& graph) : graph_(graph) {
 }
 
 torch::Tensor GraphModuleImpl::forward(const torch::Tensor& x) {
-  return ForwardGraph(
-      graph_, x,
-      [&](size_t i, const torch::Tensor& in) {
-        return convs_[i] ? norms_[i]->forward(convs_[i]->forward(in)) : linears_[i]->forward(in);
-      },
-      {/*in_place_activations=*/false});
+  return ForwardGraph(graph_, x,
+                      [&](size_t i, const torch::Tensor& in) {
+                        return convs_[i] ? norms_[i]->forward(convs_[i]->forward(in)) : linears_[i]->forward(in);
+                      },
+                      {/*in_place_activations=*/false});
 }
 
 core::Status GraphModuleImpl::LoadFloat(const core::FloatModel& model) {

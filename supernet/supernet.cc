@@ -82,32 +82,31 @@ MbBlock SupernetImpl::BlockFor(int index) const { return blocks.at(active_blocks
 
 torch::Tensor SupernetImpl::forward(const torch::Tensor& x) {
   const core::Graph& graph = active_net_.graph;
-  return ForwardGraph(
-      graph, x,
-      [&](size_t i, const torch::Tensor& in) {
-        const core::Op& op = graph.op(static_cast<int>(i));
-        const core::SpecOp& part = active_net_.parts[i];
-        const int out = graph.OutputOf(op).shape.c;
-        switch (part.part) {
-          case core::SpecPart::kStem:
-            return stem_bn(stem(in, out));
-          case core::SpecPart::kExpand:
-            return BlockFor(part.block)->expand_bn(BlockFor(part.block)->expand(in, out));
-          case core::SpecPart::kDepthwise:
-            return BlockFor(part.block)->dw_bn(BlockFor(part.block)->dw(in, op.kernel, op.stride));
-          case core::SpecPart::kProject:
-            return BlockFor(part.block)->project_bn(BlockFor(part.block)->project(in, out));
-          case core::SpecPart::kHead:
-            return head_bn(head(in, out));
-          case core::SpecPart::kClassifier:
-            return classifier(in);
-          case core::SpecPart::kResidualAdd:
-          case core::SpecPart::kPool:
-            break;
-        }
-        TORCH_CHECK(false, "op ", op.name, " has no weights");
-      },
-      {/*in_place_activations=*/false, channels_last});
+  return ForwardGraph(graph, x,
+                      [&](size_t i, const torch::Tensor& in) {
+                        const core::Op& op = graph.op(static_cast<int>(i));
+                        const core::SpecOp& part = active_net_.parts[i];
+                        const int out = graph.OutputOf(op).shape.c;
+                        switch (part.part) {
+                          case core::SpecPart::kStem:
+                            return stem_bn(stem(in, out));
+                          case core::SpecPart::kExpand:
+                            return BlockFor(part.block)->expand_bn(BlockFor(part.block)->expand(in, out));
+                          case core::SpecPart::kDepthwise:
+                            return BlockFor(part.block)->dw_bn(BlockFor(part.block)->dw(in, op.kernel, op.stride));
+                          case core::SpecPart::kProject:
+                            return BlockFor(part.block)->project_bn(BlockFor(part.block)->project(in, out));
+                          case core::SpecPart::kHead:
+                            return head_bn(head(in, out));
+                          case core::SpecPart::kClassifier:
+                            return classifier(in);
+                          case core::SpecPart::kResidualAdd:
+                          case core::SpecPart::kPool:
+                            break;
+                        }
+                        TORCH_CHECK(false, "op ", op.name, " has no weights");
+                      },
+                      {/*in_place_activations=*/false, channels_last});
 }
 
 void SupernetImpl::SortExpandedChannels() {
