@@ -160,7 +160,9 @@ static int ToolMain(int argc, char** argv) {
   const std::vector<std::string>& names = input.value().class_names;
   core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model.value());
   if (!interpreter.ok()) return Fail(interpreter.error().message);
-  const std::vector<int8_t> host = interpreter.value().Invoke(input.value().input);
+  core::Result<std::vector<int8_t>> output = interpreter.value().Invoke(input.value().input);
+  if (!output.ok()) return Fail(output.error().message);
+  const std::vector<int8_t>& host = output.value();
   const int label = input.value().label;
   std::printf("host            class %s (score %d)%s\n", ClassText(TopClass(host), names).c_str(),
               host[static_cast<size_t>(TopClass(host))],

@@ -31,7 +31,9 @@ core::Result<ExportResult> ExportInto(const Model& quantized, const std::vector<
   core::Result<Interpreter> interpreter = Interpreter::Create(model.value(), options.kernels);
   if (!interpreter.ok()) return interpreter.error();
   result.arena_bytes = interpreter.value().arena_bytes();
-  result.host_output = interpreter.value().Invoke(input);
+  core::Result<std::vector<int8_t>> host_output = interpreter.value().Invoke(input);
+  if (!host_output.ok()) return host_output.error();
+  result.host_output = std::move(host_output).value();
 
   const GeneratedSources sources = GenerateC(model.value(), interpreter.value().schedule(), options.network);
   for (const auto& [file, text] :

@@ -1,21 +1,46 @@
 #include "engine/interpreter.h"
 
 #include <cstring>
-#include <stdexcept>
+#include <string>
 
 namespace kilonas::engine {
 
 core::Result<Interpreter> Interpreter::Create(const Model& model, KernelSet kernels) {
+  return Build(model, kernels, nullptr, 0);
+}
+
+core::Result<Interpreter> Interpreter::CreateInArena(const Model& model, int8_t* arena, int64_t arena_size,
+                                                     KernelSet kernels) {
+  if (arena == nullptr || reinterpret_cast<uintptr_t>(arena) % 4 != 0) {
+    return core::Error{"the interpreter's arena must be a 4-byte aligned buffer"};
+  }
+  return Build(model, kernels, arena, arena_size);
+}
+
+core::Result<int64_t> Interpreter::ArenaBytesNeeded(const Model& model, KernelSet kernels) {
+  core::Result<Interpreter> interpreter = Create(model, kernels);
+  if (!interpreter.ok()) return interpreter.error();
+  return ArenaWithCanary(interpreter.value().arena_bytes());
+}
+
+int64_t Interpreter::ArenaWithCanary(int64_t arena_bytes) { return (arena_bytes + kCanaryBytes + 3) / 4 * 4; }
+
+core::Result<Interpreter> Interpreter::Build(const Model& model, KernelSet kernels, int8_t* arena, int64_t arena_size) {
   if (core::Status s = ValidateModel(model); !s.ok()) return s.error();
   core::Result<memory_planner::MemoryPlan> plan = PlanModel(model);
   if (!plan.ok()) return plan.error();
   core::Result<Schedule> schedule = BuildSchedule(model, plan.value(), kernels);
   if (!schedule.ok()) return schedule.error();
-  return Interpreter(model, std::move(plan).value(), std::move(schedule).value());
+  const int64_t needed = ArenaWithCanary(schedule.value().arena_bytes);
+  if (arena != nullptr && arena_size < needed) {
+    return core::Error{"the interpreter's arena holds " + std::to_string(arena_size) + " bytes; this model needs " +
+                       std::to_string(needed) + " (ArenaBytesNeeded)"};
+  }
+  return Interpreter(model, std::move(plan).value(), std::move(schedule).value(), arena);
 }
 
-Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Schedule schedule)
-    : plan_(std::move(plan)), schedule_(std::move(schedule)) {
+Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Schedule schedule, int8_t* arena)
+    : plan_(std::move(plan)), schedule_(std::move(schedule)), arena_(arena) {
   const int num_ops = static_cast<int>(model.graph.ops().size());
   std::vector<Kernel> kernel_of(num_ops, Kernel::kNone);
   for (const Step& s : schedule_.steps) kernel_of[s.op] = s.kernel;
@@ -40,35 +65,37 @@ Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Sc
   }
   // Exactly arena_bytes for the arena; every byte after it, up to the word boundary and
   // kCanaryBytes more, is a canary.
-  arena_words_.assign(static_cast<size_t>((schedule_.arena_bytes + kCanaryBytes + 3) / 4), 0);
-  int8_t* bytes = reinterpret_cast<int8_t*>(arena_words_.data());
-  std::memset(bytes + schedule_.arena_bytes, kCanary,
-              arena_words_.size() * 4 - static_cast<size_t>(schedule_.arena_bytes));
+  const int64_t with_canary = ArenaWithCanary(schedule_.arena_bytes);
+  if (arena_ == nullptr) {
+    owned_arena_.assign(static_cast<size_t>(with_canary / 4), 0);
+    arena_ = reinterpret_cast<int8_t*>(owned_arena_.data());
+  }
+  std::memset(arena_ + schedule_.arena_bytes, kCanary, static_cast<size_t>(with_canary - schedule_.arena_bytes));
 }
 
 bool Interpreter::ArenaIntact() const {
-  const int8_t* bytes = reinterpret_cast<const int8_t*>(arena_words_.data());
-  for (size_t i = static_cast<size_t>(schedule_.arena_bytes); i < arena_words_.size() * 4; ++i) {
-    if (bytes[i] != kCanary) return false;
+  for (int64_t i = schedule_.arena_bytes; i < ArenaWithCanary(schedule_.arena_bytes); ++i) {
+    if (arena_[i] != kCanary) return false;
   }
   return true;
 }
 
-std::vector<int8_t> Interpreter::Invoke(const std::vector<int8_t>& input) {
+core::Result<std::vector<int8_t>> Interpreter::Invoke(const std::vector<int8_t>& input) {
   if (static_cast<int64_t>(input.size()) != schedule_.input_bytes) {
-    throw std::invalid_argument("Interpreter::Invoke: input has the wrong size");
+    return core::Error{"the input has " + std::to_string(input.size()) + " bytes; the model takes " +
+                       std::to_string(schedule_.input_bytes)};
   }
-  int8_t* arena = reinterpret_cast<int8_t*>(arena_words_.data());
-  if (schedule_.input_offset != kExternalInput) std::memcpy(arena + schedule_.input_offset, input.data(), input.size());
+  if (schedule_.input_offset != kExternalInput)
+    std::memcpy(arena_ + schedule_.input_offset, input.data(), input.size());
   for (const Step& step : schedule_.steps) Run(step, input.data());
-  if (!ArenaIntact()) throw std::logic_error("Interpreter::Invoke: a kernel wrote past the planned arena");
-  const int8_t* out = arena + schedule_.output_offset;
+  if (!ArenaIntact()) return core::Error{"a kernel wrote past the planned arena (a planner or kernel bug)"};
+  const int8_t* out = arena_ + schedule_.output_offset;
   return std::vector<int8_t>(out, out + schedule_.output_bytes);
 }
 
 void Interpreter::Run(const Step& s, const int8_t* input) {
   if (s.kernel == Kernel::kNone) return;
-  int8_t* arena = reinterpret_cast<int8_t*>(arena_words_.data());
+  int8_t* arena = arena_;
   KernelArgs args;
   args.conv = &conv_[s.op];
   args.add = &add_[s.op];

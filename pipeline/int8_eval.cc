@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 
 #include "engine/interpreter.h"
 #include "engine/quantizer.h"
@@ -37,8 +38,7 @@ core::Result<engine::Model> QuantizeFloatModel(const core::FloatModel& model, co
 
 core::Result<double> Int8Accuracy(const engine::Model& model, const data::ImageSet& set, int resolution,
                                   int64_t max_images) {
-  core::Result<engine::Interpreter> first = engine::Interpreter::Create(model);
-  if (!first.ok()) return first.error();
+  if (core::Result<engine::Interpreter> check = engine::Interpreter::Create(model); !check.ok()) return check.error();
   const int64_t n = max_images > 0 ? std::min<int64_t>(max_images, static_cast<int64_t>(set.size())) : set.size();
   if (n == 0) return 0.0;
   // Every image resized in one pass (the same per-image values as EngineImage), then the
@@ -49,16 +49,29 @@ core::Result<double> Int8Accuracy(const engine::Model& model, const data::ImageS
   const int64_t image_values = hwc[0].numel();
   const float* pixels = hwc.data_ptr<float>();
   int64_t correct = 0;
+  std::optional<core::Error> failure;  // the first, collected: nothing may throw out of the region
+  auto fail = [&](const core::Error& error) {
+#pragma omp critical(int8_accuracy_failure)
+    if (!failure) failure = error;
+  };
 #pragma omp parallel reduction(+ : correct)
   {
-    engine::Interpreter interpreter = first.value();
+    core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model);  // this thread's arena
+    if (!interpreter.ok()) fail(interpreter.error());
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < n; ++i) {
+      if (!interpreter.ok()) continue;
       const std::vector<float> image(pixels + i * image_values, pixels + (i + 1) * image_values);
-      const std::vector<int8_t> out = interpreter.Invoke(engine::QuantizeInput(model, image));
-      correct += std::max_element(out.begin(), out.end()) - out.begin() == set.labels[static_cast<size_t>(i)];
+      const core::Result<std::vector<int8_t>> out = interpreter.value().Invoke(engine::QuantizeInput(model, image));
+      if (!out.ok()) {
+        fail(out.error());
+        continue;
+      }
+      const std::vector<int8_t>& scores = out.value();
+      correct += std::max_element(scores.begin(), scores.end()) - scores.begin() == set.labels[static_cast<size_t>(i)];
     }
   }
+  if (failure) return *failure;
   return static_cast<double>(correct) / static_cast<double>(n);
 }
 

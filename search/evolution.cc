@@ -132,11 +132,16 @@ core::Result<std::vector<SpaceChoice>> RankSpaces(const ResourceModel& model, co
         sub.resolution_choices = {resolution};
         choice.shrunk = true;
         const core::Result<Resources> smallest = model.Measure(core::SmallestSubnet(sub));
-        if (smallest.ok() && !WorstViolation(smallest.value(), budgets)) {
+        if (!smallest.ok()) return smallest.error();
+        if (!WorstViolation(smallest.value(), budgets)) {
 #pragma omp parallel for schedule(dynamic)
           for (size_t i = 0; i < drawn.size(); ++i) {
             const auto fitted = ShrinkToFit(model, budgets, drawn[i], sub);
+            status[i] = fitted.status();
             if (fitted.ok() && fitted.value()) drawn[i] = *fitted.value();
+          }
+          for (const core::Status& s : status) {
+            if (!s.ok()) return s.error();
           }
         }
       }

@@ -41,6 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!interpreter.ok()) return 0;
   const auto& input_shape = model.value().graph.tensor(model.value().graph.input()).shape;
   if (input_shape.Elements() > (1 << 20)) return 0;  // keep runs short
-  interpreter.value().Invoke(std::vector<int8_t>(input_shape.Elements(), 0));
+  const auto output = interpreter.value().Invoke(std::vector<int8_t>(input_shape.Elements(), 0));
+  // A loaded model that passed validation must run within its planned arena.
+  if (!output.ok()) __builtin_trap();
   return 0;
 }

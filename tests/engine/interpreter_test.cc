@@ -35,7 +35,9 @@ std::vector<int8_t> RunModel(const Model& model, const std::vector<int8_t>& inpu
                              KernelSet set = KernelSet::kOptimized) {
   core::Result<Interpreter> interpreter = Interpreter::Create(model, set);
   EXPECT_TRUE(interpreter.ok()) << (interpreter.ok() ? "" : interpreter.error().message);
-  return interpreter.value().Invoke(input);
+  core::Result<std::vector<int8_t>> output = interpreter.value().Invoke(input);
+  EXPECT_TRUE(output.ok()) << (output.ok() ? "" : output.error().message);
+  return output.ok() ? output.value() : std::vector<int8_t>();
 }
 
 TEST(Interpreter, AllPlanModesAndKernelSetsGiveIdenticalOutputs) {
@@ -80,9 +82,42 @@ TEST(Interpreter, KernelsStayInsideExactlyThePlannedArenaInEveryMode) {
       if (!interpreter.ok()) continue;  // a 2x2 grid larger than a 1x1 stage output
       EXPECT_EQ(interpreter.value().arena_bytes(), PlanModel(model).value().arena_bytes);
       // Canary bytes start right after the planned peak: one byte written past it fails here.
-      EXPECT_NO_THROW(interpreter.value().Invoke(std::vector<int8_t>(g.tensor(g.input()).Bytes(), 3)));
+      const auto output = interpreter.value().Invoke(std::vector<int8_t>(g.tensor(g.input()).Bytes(), 3));
+      EXPECT_TRUE(output.ok()) << output.error().message;
       EXPECT_TRUE(interpreter.value().ArenaIntact());
     }
+  }
+}
+
+TEST(Interpreter, RunsInTheCallersArenaAndReportsWhatGoesWrongAsStatus) {
+  std::mt19937 rng(12);
+  for (int trial = 0; trial < 10; ++trial) {
+    const core::Graph g = testing::RandomGraph(rng);
+    const Model model = QuantizedRandomModel(g, rng);
+    const std::vector<int8_t> input = QuantizeInput(model, RandomImage(g, rng));
+    const std::vector<int8_t> expected = RunModel(model, input);
+    const int64_t needed = Interpreter::ArenaBytesNeeded(model).value();
+    std::vector<int32_t> words(static_cast<size_t>(needed / 4 + 1), 0);
+    int8_t* arena = reinterpret_cast<int8_t*>(words.data());
+
+    const auto small = Interpreter::CreateInArena(model, arena, needed - 1);
+    ASSERT_FALSE(small.ok());
+    EXPECT_NE(small.error().message.find(std::to_string(needed)), std::string::npos) << small.error().message;
+    EXPECT_FALSE(Interpreter::CreateInArena(model, arena + 1, needed).ok());  // not 4-byte aligned
+
+    core::Result<Interpreter> interpreter = Interpreter::CreateInArena(model, arena, needed);
+    ASSERT_TRUE(interpreter.ok()) << interpreter.error().message;
+    const core::Result<std::vector<int8_t>> output = interpreter.value().Invoke(input);
+    ASSERT_TRUE(output.ok()) << output.error().message;
+    EXPECT_EQ(output.value(), expected);
+    const int64_t out = interpreter.value().schedule().output_offset;  // the output lies in the caller's bytes
+    EXPECT_TRUE(std::equal(expected.begin(), expected.end(), arena + out));
+
+    EXPECT_FALSE(interpreter.value().Invoke(std::vector<int8_t>(input.size() + 1)).ok());
+    arena[interpreter.value().arena_bytes()] ^= 1;  // as a kernel writing one byte too many would
+    const core::Result<std::vector<int8_t>> overrun = interpreter.value().Invoke(input);
+    ASSERT_FALSE(overrun.ok());
+    EXPECT_NE(overrun.error().message.find("past the planned arena"), std::string::npos);
   }
 }
 
@@ -99,7 +134,8 @@ TEST(Interpreter, Int8OutputTracksTheFloatNetwork) {
     double error = 0, range = 1e-6;
     for (const auto& image : images) {
       const std::vector<float> expected = core::RunFloat(float_model, image)[g.output()];
-      const std::vector<float> got = DequantizeOutput(model, interpreter.value().Invoke(QuantizeInput(model, image)));
+      const std::vector<float> got =
+          DequantizeOutput(model, interpreter.value().Invoke(QuantizeInput(model, image)).value());
       for (size_t i = 0; i < got.size(); ++i) {
         error = std::max(error, static_cast<double>(std::abs(got[i] - expected[i])));
         range = std::max(range, static_cast<double>(std::abs(expected[i])));

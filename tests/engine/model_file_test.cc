@@ -42,8 +42,8 @@ TEST(ModelFile, RoundTripPreservesEveryBit) {
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     EXPECT_EQ(SerializeModel(loaded.value()), bytes);
     const std::vector<int8_t> input(144, 17);
-    EXPECT_EQ(Interpreter::Create(loaded.value()).value().Invoke(input),
-              Interpreter::Create(model).value().Invoke(input));
+    EXPECT_EQ(Interpreter::Create(loaded.value()).value().Invoke(input).value(),
+              Interpreter::Create(model).value().Invoke(input).value());
   }
 }
 

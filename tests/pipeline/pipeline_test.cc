@@ -68,8 +68,10 @@ TEST(Int8Accuracy, EqualsTheImageByImageCount) {
   int64_t correct = 0;
   std::vector<int> predictions;
   for (int i = 0; i < images; ++i) {
-    const std::vector<int8_t> out = interpreter.value().Invoke(
-        engine::QuantizeInput(model.value(), EngineImage(*validation, i, config.resolution)));
+    const std::vector<int8_t> out =
+        interpreter.value()
+            .Invoke(engine::QuantizeInput(model.value(), EngineImage(*validation, i, config.resolution)))
+            .value();
     predictions.push_back(static_cast<int>(std::max_element(out.begin(), out.end()) - out.begin()));
     correct += predictions.back() == validation->labels[static_cast<size_t>(i)];
   }
