@@ -25,7 +25,7 @@ int Fail(const std::string& message) { return kilonas::apps::Fail("nas_search", 
 struct Flags {
   std::string hw_path = "hw_profiles/stm32f746.json", config_path = "configs/search_fmnist_quick.json", out_dir;
   std::string data, space, supernet_dir, supernet_config, baseline, subnet, lut;
-  std::optional<double> sram_kb, flash_kb, latency_ms;
+  search::BudgetOverrides budgets;  // in each objective's unit
   bool no_firmware = false, restart = false, pareto = false, no_latency = false;
   int fidelity = 0, finetune_epochs = 0, baseline_epochs = 10, threads = 0;
   std::string device;
@@ -36,10 +36,11 @@ struct Flags {
 void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--hw", f.hw_path, "hardware profile")->capture_default_str();
   app.add_option("--config", f.config_path, "search config")->capture_default_str();
-  app.add_option("--sram-kb", f.sram_kb, "SRAM budget for the arena (default: profile SRAM - reserved)");
-  app.add_option("--flash-kb", f.flash_kb, "flash budget for the model (default: profile flash - reserved)");
-  CLI::Option* latency = app.add_option("--latency-ms", f.latency_ms, "latency budget (default: the config's, if any)");
-  app.add_flag("--no-latency-budget", f.no_latency, "no latency budget, whatever the config says")->excludes(latency);
+  for (const search::Objective& o : search::Objectives()) {
+    app.add_option(o.flag, f.budgets[static_cast<size_t>(o.id)], o.flag_help);
+  }
+  app.add_flag("--no-latency-budget", f.no_latency, "no latency budget, whatever the config says")
+      ->excludes(search::ObjectiveOf(search::Constraint::kLatency).flag);
   app.add_option("--out-dir", f.out_dir, "output directory (default: the config's output_dir/<mcu>)");
   app.add_option("--data", f.data,
                  "data set instead of the supernet config's: a directory, or format:path (idx, cifar10, cifar100, "
@@ -56,7 +57,8 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "supernet checkpoint directory instead of the config's supernet_checkpoint_dir");
   app.add_flag("--no-firmware", f.no_firmware, "skip building and running the winner's firmware");
   app.add_flag("--restart", f.restart, "ignore a saved search state and start over");
-  app.add_flag("--pareto", f.pareto, "multi-objective evolution: parents by Pareto rank over accuracy, latency, SRAM");
+  app.add_flag("--pareto", f.pareto,
+               "multi-objective evolution: parents by Pareto rank over accuracy, " + search::ParetoObjectiveNames());
   app.add_option("--baseline", f.baseline,
                  "instead of searching, for comparison tables: mbv2, the scaled MobileNetV2 of the space (kernel 3, "
                  "expand 6, full depth) with the most MACs that fits; cnn, the plain CNN (3x3 convolutions, pooling, "
@@ -112,11 +114,14 @@ static int ToolMain(int argc, char** argv) {
   if (f.pareto) request.config.evolution.multi_objective = true;
   if (!f.supernet_dir.empty()) request.config.supernet_checkpoint_dir = f.supernet_dir;
   if (!f.supernet_config.empty()) request.config.supernet_config = f.supernet_config;
-  const std::optional<double> latency_ms = f.no_latency   ? std::nullopt
-                                           : f.latency_ms ? f.latency_ms
-                                                          : request.config.latency_ms;
-  const core::Result<search::Budgets> budgets = search::BudgetsFor(request.hw, f.sram_kb, f.flash_kb, latency_ms);
-  if (!budgets.ok()) return Fail(budgets.error().message + " (--sram-kb, --flash-kb, --latency-ms)");
+  std::optional<double>& latency_ms = f.budgets[static_cast<size_t>(search::Constraint::kLatency)];
+  if (f.no_latency) {
+    latency_ms.reset();
+  } else if (!latency_ms) {
+    latency_ms = request.config.latency_ms;  // the search config's budget, unless the flag overrides it
+  }
+  const core::Result<search::Budgets> budgets = search::BudgetsFor(request.hw, f.budgets);
+  if (!budgets.ok()) return Fail(budgets.error().message + " (" + search::BudgetFlags() + ")");
   request.budgets = budgets.value();
   core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(request.hw, f.lut);
   if (!lut.ok()) return Fail((f.lut.empty() ? f.hw_path + ": " : "") + lut.error().message);

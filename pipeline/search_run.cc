@@ -28,10 +28,16 @@
 namespace kilonas::pipeline {
 
 std::string SearchFingerprint(const SearchRequest& r) {
-  char budgets[128];
-  std::snprintf(budgets, sizeof(budgets), "%s %lld %lld %.6f", r.hw.name.c_str(),
-                static_cast<long long>(r.budgets.sram_bytes), static_cast<long long>(r.budgets.flash_bytes),
-                r.budgets.latency_ms);
+  std::string budgets = r.hw.name;
+  for (const search::Objective& o : search::Objectives()) {
+    char value[48];
+    if (o.integral) {
+      std::snprintf(value, sizeof(value), " %lld", static_cast<long long>(o.budget(r.budgets)));
+    } else {
+      std::snprintf(value, sizeof(value), " %.6f", o.budget(r.budgets));
+    }
+    budgets += value;
+  }
   return search::SearchConfigToJson(r.config) + budgets + r.fingerprint_extra;
 }
 
@@ -277,8 +283,8 @@ core::Result<report::SearchReport> GivenSubnet(const SearchRequest& r, supernet:
   if (!resources.ok()) return resources.error();
   c.resources = resources.value();
   if (const std::optional<search::Constraint> worst = search::WorstViolation(c.resources, r.budgets)) {
-    return core::Error{"the subnet exceeds the " + search::ConstraintName(*worst) +
-                       " budget (--sram-kb, --flash-kb, --latency-ms)"};
+    return core::Error{"the subnet exceeds the " + search::ConstraintName(*worst) + " budget (" +
+                       search::BudgetFlags() + ")"};
   }
   c.accuracy = supernet::EvaluateSubnet(net.supernet(), c.config, net.train_set(), net.validation_set(), eval);
   report::SearchReport report{r.hw, r.budgets, r.config, {}};
@@ -287,118 +293,148 @@ core::Result<report::SearchReport> GivenSubnet(const SearchRequest& r, supernet:
   return Finished(r, std::move(report), start);
 }
 
-// RunSearch without the guard against a failed collective.
-core::Result<report::SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Trainer& net,
-                                                    const latency_models::LatencyLut& lut,
-                                                    const memory_planner::CodeSize& code) {
-  const auto start = std::chrono::steady_clock::now();
-  const bool helper = r.collective && r.collective->rank() > 0;  // measures candidates, writes nothing
-  const core::OfaSpace& space = net.space();
-  const memory_planner::PlanMode mode = memory_planner::ParsePlanMode(r.config.execution_mode).value();
-  const latency_models::LatencyPredictor predictor(lut);
-  const search::ResourceModel full_model(space, mode, code, predictor, r.budgets.flash_bytes);
-  const std::string state_path = r.out_dir + "/search_state.json";
-  supernet::EvalOptions eval;  // supernet accuracy: batch norm recalibrated, validation subset
-  eval.bn_batches = r.config.bn_batches;
-  eval.bn_batch_size = r.config.bn_batch_size;
-  eval.max_images = r.config.validation_images;
-  if (r.subnet) return GivenSubnet(r, net, full_model, predictor, mode, eval, start);
-  core::Result<std::optional<search::SearchState>> saved = SavedState(r, state_path, full_model);
-  if (!saved.ok()) return saved.error();
+// What the stages of one search run share: how candidates are priced (the whole space's model),
+// how the supernet is evaluated, where the state is saved.
+struct SearchContext {
+  SearchContext(const SearchRequest& request, supernet::Trainer& trainer, const latency_models::LatencyLut& lut,
+                const memory_planner::CodeSize& code_size)
+      : r(request),
+        net(trainer),
+        code(code_size),
+        mode(memory_planner::ParsePlanMode(request.config.execution_mode).value()),
+        predictor(lut),
+        full_model(trainer.space(), mode, code, predictor, request.budgets.flash_bytes),
+        state_path(request.out_dir + "/search_state.json"),
+        helper(request.collective && request.collective->rank() > 0) {
+    eval.bn_batches = r.config.bn_batches;  // supernet accuracy: batch norm recalibrated, validation subset
+    eval.bn_batch_size = r.config.bn_batch_size;
+    eval.max_images = r.config.validation_images;
+  }
+  double Accuracy(const core::SubnetConfig& c) const {
+    return supernet::EvaluateSubnet(net.supernet(), c, net.train_set(), net.validation_set(), eval);
+  }
 
-  // Stage 1: the (width, resolution) sub-space with the most fitting MACs.
-  std::mt19937 rng(static_cast<uint32_t>(r.config.seed));
+  const SearchRequest& r;
+  supernet::Trainer& net;
+  const memory_planner::CodeSize& code;
+  const memory_planner::PlanMode mode;
+  const latency_models::LatencyPredictor predictor;
+  const search::ResourceModel full_model;
+  const std::string state_path;
+  const bool helper;  // a rank > 0: measures candidates, writes nothing
+  supernet::EvalOptions eval;
+};
+
+// Stage 1: every (width, resolution) sub-space ranked by the MACs of its fitting draws (those of
+// a resumed state as saved), ranked again with shrunk draws when none fits; `rng` then continues
+// as the saved state's did.
+core::Result<std::vector<search::SpaceChoice>> RankedSubSpaces(const SearchContext& ctx,
+                                                               const std::optional<search::SearchState>& saved,
+                                                               std::mt19937& rng) {
+  const SearchRequest& r = ctx.r;
   core::Result<std::vector<search::SpaceChoice>> spaces =
-      saved.value() ? saved.value()->spaces : search::RankSpaces(full_model, r.budgets, r.config.stage1_samples, rng);
+      saved ? saved->spaces : search::RankSpaces(ctx.full_model, r.budgets, r.config.stage1_samples, rng);
   if (spaces.ok() && !search::ChooseSpace(spaces.value())) {  // budgets near the smallest subnet: shrink the draws
-    spaces = search::RankSpaces(full_model, r.budgets, r.config.stage1_samples, rng, /*shrink_to_fit=*/true);
+    spaces = search::RankSpaces(ctx.full_model, r.budgets, r.config.stage1_samples, rng, /*shrink_to_fit=*/true);
   }
-  if (!spaces.ok()) return spaces.error();
-  const std::vector<search::SpaceChoice> ranked = std::move(spaces).value();
-  if (saved.value()) rng = search::ParseRngState(saved.value()->evolution.rng).value();  // validated
-  report::SearchReport report{r.hw, r.budgets, r.config, ranked};
-  std::printf("%s", report::FormatSpaceTable(report).c_str());
-  std::fflush(stdout);        // before the evolution's log lines (stderr)
-  if (r.baseline == "cnn") {  // not in the space: whether a subnet fits does not matter
-    if (core::Status s = PlainCnnBaseline(r, net, full_model, predictor, mode, report); !s.ok()) return s.error();
-    return Finished(r, std::move(report), start);
-  }
-  const search::SpaceChoice* chosen = search::ChooseSpace(ranked);
-  if (!chosen) {  // not even the smallest subnet fits: the error names the tightest constraint
-    const core::Status fits = search::SmallestFits(full_model, r.budgets);
-    return core::Error{fits.ok() ? "infeasible budget: no sub-space fits" : fits.message()};
-  }
-  std::printf("chosen sub-space: width %.2f, resolution %d\n", chosen->width, chosen->resolution);
-  core::OfaSpace sub = space;
-  sub.width_choices = {chosen->width};
-  sub.resolution_choices = {chosen->resolution};
-  if (r.fidelity_subnets > 0) {
-    if (core::Status s = PrintFidelity(net, sub, r.config, r.fidelity_subnets); !s.ok()) return s.error();
-    return report::SearchReport{};
-  }
+  if (saved) rng = search::ParseRngState(saved->evolution.rng).value();  // validated
+  return spaces;
+}
 
-  // Stage 2: accuracy on a fixed validation subset (batch norm recalibrated per subnet), or an
-  // MLP predictor fitted on subnets of the sub-space (drawn from their own random stream, so the
-  // evolution's stream, and resuming, are unaffected).
-  int evaluations = 0;
+// Stage 2: the evolution over the chosen sub-space `sub` with accuracy on a fixed validation
+// subset (batch norm recalibrated per subnet), or from an MLP predictor fitted on subnets of the
+// sub-space (drawn from their own random stream, so the evolution's stream, and resuming, are
+// unaffected); or the scaled MobileNetV2 baseline. Saves the state every generation.
+core::Result<search::EvolutionResult> Evolution(const SearchContext& ctx, const core::OfaSpace& sub,
+                                                const std::optional<search::SearchState>& saved, std::mt19937& rng,
+                                                report::SearchReport& report, int& evaluations) {
+  const SearchRequest& r = ctx.r;
   const search::AccuracyFn accuracy = [&](const core::SubnetConfig& c) {
     ++evaluations;
-    return supernet::EvaluateSubnet(net.supernet(), c, net.train_set(), net.validation_set(), eval);
+    return ctx.Accuracy(c);
   };
   std::mt19937 sample_rng(static_cast<uint32_t>(r.config.seed + 1));
-  AccuracyPredictor mlp(space, 128, r.config.seed);
+  AccuracyPredictor mlp(ctx.net.space(), 128, r.config.seed);  // seeds LibTorch's generator: made on every path
+  if (r.baseline == "mbv2") return ScaledMobileNetV2(ctx.net.space(), ctx.full_model, r.budgets, accuracy);
   search::AccuracySource source;
   source.measure = accuracy;
-  if (r.collective && r.collective->distributed())
+  if (r.collective && r.collective->distributed()) {
     source.measure_many = SplitOverRanks(*r.collective, accuracy, evaluations);
+  }
   if (r.config.accuracy_source == "predictor" && r.baseline.empty()) {
     source.surrogate = &mlp;
     source.surrogate_samples = r.config.predictor_samples;
     source.remeasure_best = r.config.predictor_remeasure_best;
     source.draw = [&] { return core::SampleSubnet(sub, sample_rng); };
   }
-  core::Result<search::EvolutionResult> evolved = core::Error{""};
-  if (r.baseline == "mbv2") {
-    evolved = ScaledMobileNetV2(space, full_model, r.budgets, accuracy);
-  } else {
-    const search::ResourceModel model(sub, mode, code, predictor, r.budgets.flash_bytes);
-    const std::string fingerprint = SearchFingerprint(r);
-    core::Result<search::SearchOutcome> outcome = search::EvolveWithAccuracy(
-        model, r.budgets, source, r.config.evolution, rng,
-        [&](const search::EvolutionState& state) {
-          const search::GenerationLog& log = state.result.log.back();
-          if (helper) return;
-          const core::Status written = search::SaveSearchState(state_path, {fingerprint, ranked, state});
-          if (!written.ok()) core::Logger()->warn("cannot checkpoint the search: {}", written.message());
-          core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} supernet evaluations so far)",
-                               log.generation, r.config.evolution.generations, 100 * log.best_accuracy,
-                               100 * log.mean_accuracy, evaluations);
-        },
-        saved.value() ? &saved.value()->evolution : nullptr);
-    if (!outcome.ok()) return outcome.error();
-    if (const auto& q = outcome.value().surrogate) {
-      std::printf(
-          "accuracy predictor: %d subnets, held-out RMSE %.2f points, Kendall tau %.3f on %d held-out subnets\n",
-          q->fitted, 100 * q->rmse, q->kendall_tau, q->held_out);
-      report.surrogate = *q;
-    }
-    evolved = outcome.value().result;
+  const search::ResourceModel model(sub, ctx.mode, ctx.code, ctx.predictor, r.budgets.flash_bytes);
+  const std::string fingerprint = SearchFingerprint(r);
+  const auto on_generation = [&](const search::EvolutionState& state) {
+    if (ctx.helper) return;
+    const search::GenerationLog& log = state.result.log.back();
+    const core::Status written = search::SaveSearchState(ctx.state_path, {fingerprint, report.spaces, state});
+    if (!written.ok()) core::Logger()->warn("cannot checkpoint the search: {}", written.message());
+    core::Logger()->info("generation {}/{}: best {:.2f}% mean {:.2f}% ({} supernet evaluations so far)", log.generation,
+                         r.config.evolution.generations, 100 * log.best_accuracy, 100 * log.mean_accuracy, evaluations);
+  };
+  core::Result<search::SearchOutcome> outcome = search::EvolveWithAccuracy(
+      model, r.budgets, source, r.config.evolution, rng, on_generation, saved ? &saved->evolution : nullptr);
+  if (!outcome.ok()) return outcome.error();
+  if (const auto& q = outcome.value().surrogate) {
+    std::printf("accuracy predictor: %d subnets, held-out RMSE %.2f points, Kendall tau %.3f on %d held-out subnets\n",
+                q->fitted, 100 * q->rmse, q->kendall_tau, q->held_out);
+    report.surrogate = *q;
   }
+  if (saved && !source.surrogate && !ctx.helper) {
+    const core::Status s = CheckResumedWinner(ctx.state_path, outcome.value().result,
+                                              [&](const core::SubnetConfig& c) { return ctx.Accuracy(c); });
+    if (!s.ok()) return s.error();
+  }
+  return outcome.value().result;
+}
+
+// RunSearch without the guard against a failed collective.
+core::Result<report::SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Trainer& net,
+                                                    const latency_models::LatencyLut& lut,
+                                                    const memory_planner::CodeSize& code) {
+  const auto start = std::chrono::steady_clock::now();
+  const SearchContext ctx(r, net, lut, code);
+  if (r.subnet) return GivenSubnet(r, net, ctx.full_model, ctx.predictor, ctx.mode, ctx.eval, start);
+  core::Result<std::optional<search::SearchState>> saved = SavedState(r, ctx.state_path, ctx.full_model);
+  if (!saved.ok()) return saved.error();
+
+  std::mt19937 rng(static_cast<uint32_t>(r.config.seed));
+  core::Result<std::vector<search::SpaceChoice>> ranked = RankedSubSpaces(ctx, saved.value(), rng);
+  if (!ranked.ok()) return ranked.error();
+  report::SearchReport report{r.hw, r.budgets, r.config, ranked.value()};
+  std::printf("%s", report::FormatSpaceTable(report).c_str());
+  std::fflush(stdout);        // before the evolution's log lines (stderr)
+  if (r.baseline == "cnn") {  // not in the space: whether a subnet fits does not matter
+    const core::Status s = PlainCnnBaseline(r, net, ctx.full_model, ctx.predictor, ctx.mode, report);
+    if (!s.ok()) return s.error();
+    return Finished(r, std::move(report), start);
+  }
+  const search::SpaceChoice* chosen = search::ChooseSpace(report.spaces);
+  if (!chosen) {  // not even the smallest subnet fits: the error names the tightest constraint
+    const core::Status fits = search::SmallestFits(ctx.full_model, r.budgets);
+    return core::Error{fits.ok() ? "infeasible budget: no sub-space fits" : fits.message()};
+  }
+  std::printf("chosen sub-space: width %.2f, resolution %d\n", chosen->width, chosen->resolution);
+  core::OfaSpace sub = net.space();
+  sub.width_choices = {chosen->width};
+  sub.resolution_choices = {chosen->resolution};
+  if (r.fidelity_subnets > 0) {
+    if (core::Status s = PrintFidelity(net, sub, r.config, r.fidelity_subnets); !s.ok()) return s.error();
+    return report::SearchReport{};
+  }
+  int evaluations = 0;
+  core::Result<search::EvolutionResult> evolved = Evolution(ctx, sub, saved.value(), rng, report, evaluations);
   if (!evolved.ok()) return evolved.error();
-  report.evolution = evolved.value();
+  report.evolution = std::move(evolved).value();
   report.supernet_evaluations = evaluations;
-  if (helper) return report;
-  if (saved.value() && !source.surrogate) {
-    if (core::Status s = CheckResumedWinner(state_path, report.evolution,
-                                            [&](const core::SubnetConfig& c) {
-                                              return supernet::EvaluateSubnet(net.supernet(), c, net.train_set(),
-                                                                              net.validation_set(), eval);
-                                            });
-        !s.ok()) {
-      return s.error();
-    }
-  }
-  if (core::Status s = ExportWinner(r, net, full_model, predictor, mode, eval, report); !s.ok()) return s.error();
+  if (ctx.helper) return report;
+  const core::Status exported = ExportWinner(r, net, ctx.full_model, ctx.predictor, ctx.mode, ctx.eval, report);
+  if (!exported.ok()) return exported.error();
   return Finished(r, std::move(report), start);
 }
 

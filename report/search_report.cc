@@ -9,12 +9,12 @@ namespace kilonas::report {
 std::string FormatSpaceTable(const SearchReport& r) {
   std::ostringstream out;
   char line[160];
-  char latency[32] = "none";
-  if (r.budgets.latency_ms > 0) std::snprintf(latency, sizeof(latency), "%.1f ms", r.budgets.latency_ms);
-  std::snprintf(line, sizeof(line),
-                "stage 1 (TinyNAS): %d samples per sub-space, budgets SRAM %.1f kB, flash %.1f kB, latency %s\n",
-                r.config.stage1_samples, r.budgets.sram_bytes / 1024.0, r.budgets.flash_bytes / 1024.0, latency);
-  out << line;
+  out << "stage 1 (TinyNAS): " << r.config.stage1_samples << " samples per sub-space, budgets";
+  for (const search::Objective& o : search::Objectives()) {
+    out << (o.id == search::Objectives().front().id ? " " : ", ") << o.name << " "
+        << search::FormatBudget(o, r.budgets);
+  }
+  out << "\n";
   if (!r.spaces.empty() && r.spaces.front().shrunk) {
     out << "  no random draw of any sub-space fit: ranked again with each draw shrunk until it fits\n";
   }
@@ -44,7 +44,9 @@ std::string FormatSummary(const SearchReport& r) {
            "best_graph.json\n";
   } else {
     out << "parent selection: "
-        << (r.config.evolution.multi_objective ? "Pareto rank over accuracy, latency and SRAM (--pareto)" : "accuracy")
+        << (r.config.evolution.multi_objective
+                ? "Pareto rank over accuracy, " + search::ParetoObjectiveNames() + " (--pareto)"
+                : std::string("accuracy"))
         << "; Pareto front of the scored candidates in pareto.json\n";
   }
   std::snprintf(line, sizeof(line), "test accuracy on %lld images%s: float %.2f%%, int8 engine %.2f%%\n",

@@ -72,9 +72,14 @@ std::string AccuracySramSvg(const SearchReport& r) {
 core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
   nlohmann::ordered_json used = nlohmann::ordered_json::parse(search::SearchConfigToJson(r.config));
   used["hw_profile"] = r.hw.name;
-  used["budgets"] = {{"sram_bytes", r.budgets.sram_bytes},
-                     {"flash_bytes", r.budgets.flash_bytes},
-                     {"latency_ms", r.budgets.latency_ms}};
+  nlohmann::ordered_json& budgets = used["budgets"] = nlohmann::ordered_json::object();
+  for (const search::Objective& o : search::Objectives()) {
+    if (o.integral) {
+      budgets[o.key] = static_cast<int64_t>(o.budget(r.budgets));
+    } else {
+      budgets[o.key] = o.budget(r.budgets);
+    }
+  }
   nlohmann::ordered_json log = nlohmann::ordered_json::array();
   for (const auto& g : r.evolution.log) {
     log.push_back({{"generation", g.generation},

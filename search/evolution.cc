@@ -187,21 +187,81 @@ BatchAccuracyFn OneByOne(AccuracyFn accuracy) {
   };
 }
 
+namespace {
+
+// Scores `candidates` in one batch and records them as evaluated.
+void Score(std::vector<Candidate>& candidates, const BatchAccuracyFn& accuracy, EvolutionResult& result) {
+  std::vector<core::SubnetConfig> configs;
+  for (const Candidate& c : candidates) configs.push_back(c.config);
+  const std::vector<double> accuracies = accuracy(configs);
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    candidates[i].accuracy = accuracies.at(i);
+    result.evaluated.push_back(candidates[i]);
+  }
+}
+
+bool MoreAccurate(const Candidate& a, const Candidate& b) { return a.accuracy > b.accuracy; }
+
+// Parents first: by accuracy, or by Pareto rank with accuracy order within a rank (stable).
+void SelectionOrder(std::vector<Candidate>& candidates, bool multi_objective) {
+  std::stable_sort(candidates.begin(), candidates.end(), MoreAccurate);
+  if (!multi_objective) return;
+  const std::vector<int> ranks = ParetoRanks(candidates);
+  std::vector<size_t> index(candidates.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = i;
+  std::stable_sort(index.begin(), index.end(), [&](size_t a, size_t b) { return ranks[a] < ranks[b]; });
+  std::vector<Candidate> sorted;
+  for (size_t i : index) sorted.push_back(candidates[i]);
+  candidates = std::move(sorted);
+}
+
+// Logs the generation and hands its state (with the random stream's) to `on_generation`.
+void RecordGeneration(int generation, const std::vector<Candidate>& population, std::mt19937& rng,
+                      EvolutionResult& result, const std::function<void(const EvolutionState&)>& on_generation) {
+  const Candidate best =
+      *std::max_element(population.begin(), population.end(),
+                        [](const Candidate& a, const Candidate& b) { return a.accuracy < b.accuracy; });
+  GenerationLog log{generation, best.accuracy, 0, best};
+  for (const Candidate& c : population) log.mean_accuracy += c.accuracy / static_cast<double>(population.size());
+  result.log.push_back(log);
+  if (!on_generation) return;
+  std::ostringstream rng_state;
+  rng_state << rng;
+  result.population = population;
+  on_generation(EvolutionState{generation, result, rng_state.str()});
+}
+
+// The next generation's children of `elite`, feasible and scored: mutations, then crossovers.
+core::Result<std::vector<Candidate>> Children(const ResourceModel& model, const Budgets& budgets,
+                                              const std::vector<Candidate>& elite, const EvolutionConfig& config,
+                                              std::mt19937& rng, const BatchAccuracyFn& accuracy,
+                                              EvolutionResult& result) {
+  const core::OfaSpace& space = model.space();
+  const int parents = std::max(2, static_cast<int>(config.population * config.parent_ratio));
+  const int children = config.population - parents;
+  const int mutations = static_cast<int>(children * config.mutation_ratio);
+  core::Result<std::vector<Candidate>> mutated =
+      DrawFeasible(model, budgets, mutations, config.max_attempts * std::max(1, mutations),
+                   [&] { return Mutate(space, Pick(elite, rng).config, config.mutation_probability, rng); });
+  if (!mutated.ok()) return mutated.error();
+  core::Result<std::vector<Candidate>> crossed =
+      DrawFeasible(model, budgets, children - mutations, config.max_attempts * std::max(1, children - mutations),
+                   [&] { return Crossover(space, Pick(elite, rng).config, Pick(elite, rng).config, rng); });
+  if (!crossed.ok()) return crossed.error();
+  Score(mutated.value(), accuracy, result);
+  Score(crossed.value(), accuracy, result);
+  std::vector<Candidate> all = std::move(mutated).value();
+  all.insert(all.end(), crossed.value().begin(), crossed.value().end());
+  return all;
+}
+
+}  // namespace
+
 core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& budgets,
                                      const BatchAccuracyFn& accuracy, const EvolutionConfig& config, std::mt19937& rng,
                                      const std::function<void(const EvolutionState&)>& on_generation,
                                      const EvolutionState* resume) {
-  const core::OfaSpace& space = model.space();
   EvolutionResult result;
-  auto score = [&](std::vector<Candidate>& candidates) {
-    std::vector<core::SubnetConfig> configs;
-    for (const Candidate& c : candidates) configs.push_back(c.config);
-    const std::vector<double> accuracies = accuracy(configs);
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      candidates[i].accuracy = accuracies.at(i);
-      result.evaluated.push_back(candidates[i]);
-    }
-  };
   std::vector<Candidate> population;
   int generation = 0;
   if (resume) {
@@ -211,62 +271,24 @@ core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& 
   } else {
     core::Result<std::vector<Candidate>> initial =
         DrawFeasible(model, budgets, config.population, config.max_attempts * config.population,
-                     [&] { return core::SampleSubnet(space, rng); });
+                     [&] { return core::SampleSubnet(model.space(), rng); });
     if (!initial.ok()) return initial.error();
     population = std::move(initial).value();
-    score(population);
+    Score(population, accuracy, result);
   }
   const int parents = std::max(2, static_cast<int>(config.population * config.parent_ratio));
-  const int children = config.population - parents;
-  const int mutations = static_cast<int>(children * config.mutation_ratio);
-  auto by_accuracy = [](const Candidate& a, const Candidate& b) { return a.accuracy > b.accuracy; };
-  auto order = [&](std::vector<Candidate>& candidates) {
-    std::stable_sort(candidates.begin(), candidates.end(), by_accuracy);
-    if (!config.multi_objective) return;
-    const std::vector<int> ranks = ParetoRanks(candidates);  // stable: accuracy order within a rank
-    std::vector<size_t> index(candidates.size());
-    for (size_t i = 0; i < index.size(); ++i) index[i] = i;
-    std::stable_sort(index.begin(), index.end(), [&](size_t a, size_t b) { return ranks[a] < ranks[b]; });
-    std::vector<Candidate> sorted;
-    for (size_t i : index) sorted.push_back(candidates[i]);
-    candidates = std::move(sorted);
-  };
-  auto best_of = [&](const std::vector<Candidate>& candidates) {
-    return *std::max_element(candidates.begin(), candidates.end(),
-                             [](const Candidate& a, const Candidate& b) { return a.accuracy < b.accuracy; });
-  };
   for (bool resumed_step = resume != nullptr;; ++generation, resumed_step = false) {
-    order(population);
-    if (!resumed_step) {  // a resumed generation was logged before the interruption
-      const Candidate best = best_of(population);
-      GenerationLog log{generation, best.accuracy, 0, best};
-      for (const Candidate& c : population) log.mean_accuracy += c.accuracy / static_cast<double>(population.size());
-      result.log.push_back(log);
-      if (on_generation) {
-        std::ostringstream rng_state;
-        rng_state << rng;
-        result.population = population;
-        on_generation(EvolutionState{generation, result, rng_state.str()});
-      }
-    }
+    SelectionOrder(population, config.multi_objective);
+    // A resumed generation was logged before the interruption.
+    if (!resumed_step) RecordGeneration(generation, population, rng, result, on_generation);
     if (generation >= config.generations) break;
     population.resize(static_cast<size_t>(std::min<int>(parents, static_cast<int>(population.size()))));
-    const std::vector<Candidate> elite = population;
-    core::Result<std::vector<Candidate>> mutated =
-        DrawFeasible(model, budgets, mutations, config.max_attempts * std::max(1, mutations),
-                     [&] { return Mutate(space, Pick(elite, rng).config, config.mutation_probability, rng); });
-    if (!mutated.ok()) return mutated.error();
-    core::Result<std::vector<Candidate>> crossed =
-        DrawFeasible(model, budgets, children - mutations, config.max_attempts * std::max(1, children - mutations),
-                     [&] { return Crossover(space, Pick(elite, rng).config, Pick(elite, rng).config, rng); });
-    if (!crossed.ok()) return crossed.error();
-    score(mutated.value());
-    score(crossed.value());
-    population.insert(population.end(), mutated.value().begin(), mutated.value().end());
-    population.insert(population.end(), crossed.value().begin(), crossed.value().end());
+    core::Result<std::vector<Candidate>> children = Children(model, budgets, population, config, rng, accuracy, result);
+    if (!children.ok()) return children.error();
+    population.insert(population.end(), children.value().begin(), children.value().end());
   }
   // Best first by accuracy for the caller (the winner), whatever the selection order was.
-  std::stable_sort(population.begin(), population.end(), by_accuracy);
+  std::stable_sort(population.begin(), population.end(), MoreAccurate);
   result.population = std::move(population);
   return result;
 }
@@ -274,11 +296,7 @@ core::Result<EvolutionResult> Evolve(const ResourceModel& model, const Budgets& 
 namespace {
 
 bool Dominates(const Candidate& a, const Candidate& b) {
-  const bool no_worse = a.accuracy >= b.accuracy && a.resources.latency_ms <= b.resources.latency_ms &&
-                        a.resources.sram_bytes <= b.resources.sram_bytes;
-  const bool better = a.accuracy > b.accuracy || a.resources.latency_ms < b.resources.latency_ms ||
-                      a.resources.sram_bytes < b.resources.sram_bytes;
-  return no_worse && better;
+  return search::Dominates(a.accuracy, a.resources, b.accuracy, b.resources);
 }
 
 }  // namespace

@@ -66,8 +66,8 @@ struct EvolutionConfig {
   double mutation_ratio = 0.5;  // share of children made by mutation; the rest by crossover
   int generations = 20;
   int max_attempts = 2000;  // draws per feasible candidate before giving up
-  // Parents by Pareto rank over (accuracy, latency, SRAM), ties by accuracy, instead of by
-  // accuracy alone: the population spreads along the front.
+  // Parents by Pareto rank over accuracy and the objectives marked `pareto` (objectives.h), ties
+  // by accuracy, instead of by accuracy alone: the population spreads along the front.
   bool multi_objective = false;
 };
 

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <optional>
-#include <string>
 
 #include "core/hw_profile.h"
 #include "core/ofa_space.h"
@@ -12,34 +11,9 @@
 #include "latency_models/weight_layouts.h"
 #include "memory_planner/flash.h"
 #include "memory_planner/memory_plan.h"
+#include "search/objectives.h"
 
 namespace kilonas::search {
-
-struct Budgets {
-  int64_t sram_bytes = 0;   // for the arena (profile SRAM minus reserved)
-  int64_t flash_bytes = 0;  // for the model (profile flash minus reserved)
-  double latency_ms = 0;    // 0: no latency constraint
-};
-
-// Budgets of a profile, with optional overrides in kB / ms. An override must be a finite number
-// > 0 (the config's rule for latency_ms) and at most 2^30 kB / 1e9 ms: the error names it.
-core::Result<Budgets> BudgetsFor(const core::HwProfile& hw, std::optional<double> sram_kb,
-                                 std::optional<double> flash_kb, std::optional<double> latency_ms);
-
-struct Resources {
-  int64_t sram_bytes = 0;  // planned arena, input counted
-  int64_t flash_bytes = 0;
-  double latency_ms = 0;   // LUT-priced kernel calls of the deployed plan
-  int latency_misses = 0;  // of those calls, priced by the LUT's fallback model
-  int64_t macs = 0;
-};
-
-enum class Constraint { kSram, kFlash, kLatency };
-std::string ConstraintName(Constraint c);
-
-// The constraint a candidate violates most (largest used/budget ratio), or none.
-std::optional<Constraint> WorstViolation(const Resources& r, const Budgets& b);
-double Ratio(const Resources& r, const Budgets& b, Constraint c);  // used / budget
 
 // A network is priced as it is deployed: with the weight layouts ChooseWeightLayouts picks for
 // its plan, the LUT and `wide_flash_budget` (0: int8 weights everywhere; without a LUT too).

@@ -10,6 +10,11 @@ namespace {
 
 const char* kRemedy = "use --restart to start over";
 
+// A value as the search state stores it.
+std::string ValueText(const Objective& o, double value) {
+  return o.integral ? std::to_string(static_cast<int64_t>(value)) : std::to_string(value);
+}
+
 core::Status KeyError(const std::string& key, const std::string& problem) {
   return core::Status::Fail("key '" + key + "': " + problem);
 }
@@ -29,12 +34,9 @@ core::Status CheckCandidate(const Candidate& c, const std::string& key, const co
   const auto differs = [&](const char* field, const std::string& saved, const std::string& now) {
     return KeyError(key + "." + field, saved + ", but this profile and execution mode give " + now);
   };
-  if (r.sram_bytes != m.sram_bytes)
-    return differs("sram_bytes", std::to_string(r.sram_bytes), std::to_string(m.sram_bytes));
-  if (r.flash_bytes != m.flash_bytes)
-    return differs("flash_bytes", std::to_string(r.flash_bytes), std::to_string(m.flash_bytes));
-  if (r.latency_ms != m.latency_ms)
-    return differs("latency_ms", std::to_string(r.latency_ms), std::to_string(m.latency_ms));
+  for (const Objective& o : Objectives()) {
+    if (o.used(r) != o.used(m)) return differs(o.key, ValueText(o, o.used(r)), ValueText(o, o.used(m)));
+  }
   if (r.latency_misses != m.latency_misses) {
     return differs("latency_lut_misses", std::to_string(r.latency_misses), std::to_string(m.latency_misses));
   }

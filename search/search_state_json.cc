@@ -6,13 +6,18 @@ namespace kilonas::search {
 namespace {}  // namespace
 
 nlohmann::ordered_json CandidateToJson(const Candidate& c) {
-  return {{"subnet", nlohmann::ordered_json::parse(core::SubnetConfigToJson(c.config))},
-          {"accuracy", c.accuracy},
-          {"sram_bytes", c.resources.sram_bytes},
-          {"flash_bytes", c.resources.flash_bytes},
-          {"latency_ms", c.resources.latency_ms},
-          {"latency_lut_misses", c.resources.latency_misses},
-          {"macs", c.resources.macs}};
+  nlohmann::ordered_json doc = {{"subnet", nlohmann::ordered_json::parse(core::SubnetConfigToJson(c.config))},
+                                {"accuracy", c.accuracy}};
+  for (const Objective& o : Objectives()) {
+    if (o.integral) {
+      doc[o.key] = static_cast<int64_t>(o.used(c.resources));
+    } else {
+      doc[o.key] = o.used(c.resources);
+    }
+  }
+  doc["latency_lut_misses"] = c.resources.latency_misses;
+  doc["macs"] = c.resources.macs;
+  return doc;
 }
 
 namespace {
@@ -25,9 +30,9 @@ Candidate CandidateFromJson(const nlohmann::json& doc, const std::string& path) 
   if (!config.ok()) throw core::JsonError(config.error().message);
   c.config = config.value();
   c.accuracy = r.Number("accuracy");
-  c.resources.sram_bytes = r.Int64("sram_bytes");
-  c.resources.flash_bytes = r.Int64("flash_bytes");
-  c.resources.latency_ms = r.Number("latency_ms");
+  for (const Objective& o : Objectives()) {
+    o.set_used(c.resources, o.integral ? static_cast<double>(r.Int64(o.key)) : r.Number(o.key));
+  }
   c.resources.latency_misses = r.IntInRange("latency_lut_misses", 0, 1 << 30);
   c.resources.macs = r.Int64("macs");
   r.RejectUnknownKeys();

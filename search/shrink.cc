@@ -52,12 +52,6 @@ std::vector<core::SubnetConfig> Reductions(const core::SubnetConfig& config, con
   return out;
 }
 
-std::string Kb(int64_t bytes) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f kB", static_cast<double>(bytes) / 1024.0);
-  return text;
-}
-
 }  // namespace
 
 core::Result<std::optional<Candidate>> ShrinkToFit(const ResourceModel& model, const Budgets& budgets, Candidate c,
@@ -80,24 +74,10 @@ core::Status SmallestFits(const ResourceModel& model, const Budgets& budgets) {
   const Resources& smallest = measured.value();
   const std::optional<Constraint> worst = WorstViolation(smallest, budgets);
   if (!worst) return core::Status::Ok();
-  std::string needs;
-  switch (*worst) {
-    case Constraint::kSram:
-      needs = Kb(smallest.sram_bytes) + " of SRAM, budget " + Kb(budgets.sram_bytes);
-      break;
-    case Constraint::kFlash:
-      needs = Kb(smallest.flash_bytes) + " of flash, budget " + Kb(budgets.flash_bytes);
-      break;
-    case Constraint::kLatency: {
-      char text[96];
-      std::snprintf(text, sizeof(text), "%.2f ms, budget %.2f ms", smallest.latency_ms, budgets.latency_ms);
-      needs = text;
-      break;
-    }
-  }
+  const Objective& o = ObjectiveOf(*worst);
   return core::Status::Fail("infeasible budget: not even the smallest subnet of space '" + model.space().name +
-                            "' fits; tightest constraint: " + ConstraintName(*worst) + " (the smallest subnet needs " +
-                            needs + ")");
+                            "' fits; tightest constraint: " + o.name + " (the smallest subnet needs " +
+                            FormatAmount(o, o.used(smallest)) + ", budget " + FormatBudget(o, budgets) + ")");
 }
 
 }  // namespace kilonas::search

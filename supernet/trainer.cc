@@ -19,13 +19,6 @@ namespace kilonas::supernet {
 namespace F = torch::nn::functional;
 namespace {
 
-// One step's inputs on the training device: at the step's resolution, and at the top one (the
-// teacher's when largest_at_max_resolution).
-struct StepBatch {
-  int resolution = 0;
-  torch::Tensor x, x_top, y;
-};
-
 template <typename T>
 T Pick(const std::vector<T>& v, std::mt19937& rng) {
   return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
@@ -232,18 +225,7 @@ void Trainer::ActivateSampled(const core::SubnetConfig& config) {
   if (core::Status s = net_->SetActive(config); !s.ok()) throw std::logic_error("trainer: " + s.message());
 }
 
-EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
-  const Phase& phase = config_.phases[phase_index];
-  int global_epoch = epoch;
-  for (int p = 0; p < phase_index; ++p) global_epoch += config_.phases[p].epochs;
-  std::mt19937 rng(static_cast<uint32_t>(config_.seed * 1000003u + static_cast<uint64_t>(global_epoch)));
-  torch::manual_seed(config_.seed + static_cast<uint64_t>(global_epoch));
-
-  const std::vector<int64_t> order = EpochOrder(data_.train.size(), rng, config_.train_images);
-  const int steps = static_cast<int>(order.size()) / config_.batch_size;
-  const double total_steps = static_cast<double>(steps) * phase.epochs;
-
-  // The smallest subnet: the phase's elastic dimensions at their minimum.
+core::SubnetConfig Trainer::SmallestOf(const Phase& phase) const {
   core::SubnetConfig smallest = core::LargestSubnet(space_);
   if (phase.Has(Elastic::kWidth)) smallest.width_mult = Min(space_.width_choices);
   for (size_t s = 0; s < space_.stages.size(); ++s) {
@@ -253,119 +235,147 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
       if (phase.Has(Elastic::kExpand)) b.expand = Min(space_.expand_choices);
     }
   }
+  return smallest;
+}
+
+Trainer::Shard Trainer::ShardOfBatch() const {
+  const int ranks = collective_->world_size(), rank = collective_->rank(), batch = config_.batch_size;
+  Shard shard;
+  shard.begin = batch / ranks * rank + std::min(rank, batch % ranks);
+  shard.size = batch / ranks + (rank < batch % ranks ? 1 : 0);
+  shard.weight = static_cast<double>(shard.size) / batch;
+  return shard;
+}
+
+Trainer::StepBatch Trainer::PrepareBatch(const Phase& phase, const std::vector<int64_t>& order, int step,
+                                         const Shard& shard, int global_epoch, std::mt19937& resolution_rng) const {
+  StepBatch b;
+  const auto first = order.begin() + static_cast<int64_t>(step) * config_.batch_size + shard.begin;
+  const std::vector<int64_t> batch(first, first + shard.size);
+  const int top_resolution = Max(space_.resolution_choices);
+  b.resolution = phase.Has(Elastic::kResolution) ? Pick(space_.resolution_choices, resolution_rng) : top_resolution;
+  const torch::Tensor images =
+      AugmentedBatch(data_.train, batch, AugmentStream(config_.seed, global_epoch, step), shard.begin, config_);
+  b.x = ToInput(images, data_.train, b.resolution).to(device_);
+  const bool teacher_on_top = phase.largest_at_max_resolution && b.resolution != top_resolution;
+  b.x_top = teacher_on_top ? ToInput(images, data_.train, top_resolution).to(device_) : b.x;
+  b.y = LabelsTensor(data_.train, batch).to(device_);
+  return b;
+}
+
+// The sandwich rule on one batch: the largest subnet on the labels, then (when the phase shrinks)
+// the smallest and a few random ones on the labels and the largest's softened outputs; gradients
+// accumulate, are summed over the ranks and applied once.
+Trainer::StepResult Trainer::TrainStep(const Phase& phase, const StepBatch& batch, const core::SubnetConfig& smallest,
+                                       double shard_weight, std::mt19937& rng) {
+  const double temperature = config_.distill_temperature;
+  // Gradients reset to undefined, not zero: a block this step's subnets skip must not get
+  // weight decay or a momentum step, whether or not it had a gradient before (a resumed run
+  // has none), as PyTorch's zero_grad(set_to_none=True).
+  optimizer_->ClearGradients();
+  core::SubnetConfig largest = core::LargestSubnet(space_);
+  largest.resolution = phase.largest_at_max_resolution ? Max(space_.resolution_choices) : batch.resolution;
+  ActivateSampled(largest);
+  const torch::Tensor logits = net_->forward(batch.x_top);  // x itself unless the teacher sees the top resolution
+  const torch::Tensor loss = F::cross_entropy(logits, batch.y);
+  (loss * shard_weight).backward();
   const bool shrinking = phase.Has(Elastic::kKernel) || phase.Has(Elastic::kDepth) || phase.Has(Elastic::kExpand) ||
                          phase.Has(Elastic::kWidth);
+  if (shrinking) {
+    const torch::Tensor soft = torch::softmax(logits.detach() / temperature, 1);
+    std::vector<core::SubnetConfig> students = {smallest};
+    students.back().resolution = batch.resolution;
+    for (int i = 0; i < config_.sandwich_random_subnets; ++i) students.push_back(Sample(phase, rng, batch.resolution));
+    for (const core::SubnetConfig& student : students) {
+      ActivateSampled(student);
+      const torch::Tensor out = net_->forward(batch.x);
+      torch::Tensor student_loss = F::cross_entropy(out, batch.y);
+      if (config_.distill_weight > 0) {
+        student_loss = student_loss + config_.distill_weight * temperature * temperature *
+                                          F::kl_div(torch::log_softmax(out / temperature, 1), soft,
+                                                    F::KLDivFuncOptions().reduction(torch::kBatchMean));
+      }
+      (student_loss * shard_weight).backward();
+    }
+  }
+  if (collective_->distributed()) {  // the parameters this step used: the same on every rank
+    std::vector<torch::Tensor> gradients;
+    for (const torch::Tensor& p : net_->parameters()) {
+      if (p.grad().defined()) gradients.push_back(p.grad());
+    }
+    collective_->AllReduceSum(gradients);
+  }
+  optimizer_->Step();
+  return {loss, logits};
+}
 
-  // This rank's shard of every global batch: a contiguous part, sizes differing by at most one.
-  const int ranks = collective_->world_size();
-  const int shard_begin =
-      config_.batch_size / ranks * collective_->rank() + std::min(collective_->rank(), config_.batch_size % ranks);
-  const int shard_size = config_.batch_size / ranks + (collective_->rank() < config_.batch_size % ranks ? 1 : 0);
-  const double shard_weight = static_cast<double>(shard_size) / config_.batch_size;  // loss means over the whole batch
+// Loss, correct and seen images summed over every rank.
+Trainer::Totals Trainer::AllRanks(const Totals& mine) const {
+  const std::vector<double> all = collective_->AllGather({mine.loss_sum, mine.correct, mine.seen});
+  Totals sum;
+  for (size_t r = 0; r < all.size(); r += 3) sum.loss_sum += all[r], sum.correct += all[r + 1], sum.seen += all[r + 2];
+  return sum;
+}
+
+EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
+  const Phase& phase = config_.phases[phase_index];
+  int global_epoch = epoch;
+  for (int p = 0; p < phase_index; ++p) global_epoch += config_.phases[p].epochs;
+  std::mt19937 rng(static_cast<uint32_t>(config_.seed * 1000003u + static_cast<uint64_t>(global_epoch)));
+  torch::manual_seed(config_.seed + static_cast<uint64_t>(global_epoch));
+  const std::vector<int64_t> order = EpochOrder(data_.train.size(), rng, config_.train_images);
+  const int steps = static_cast<int>(order.size()) / config_.batch_size;
+  const core::SubnetConfig smallest = SmallestOf(phase);
+  const Shard shard = ShardOfBatch();  // loss means are over the whole batch: each shard weighted by its share
+
   const bool synchronized = collective_->distributed() || config_.synchronized_batch_norm;
   SynchronizeBatchNorm(*net_, synchronized ? collective_.get() : nullptr);
   const int64_t reduced_before = collective_->bytes_reduced();
   net_->to(device_);
   optimizer_->MoveMomentumTo(device_);
-
   net_->train();
+
   EpochReport report{phase_index, epoch + 1, 0, 0, 0, 0};
-  double loss_sum = 0;
-  int64_t correct = 0, seen = 0;
+  Totals totals;
   const auto start = std::chrono::steady_clock::now();
-  const double temperature = config_.distill_temperature;
   // The next step's batch is made (augmented, resized, normalised, moved to the device) while
   // this one trains. It draws from its own streams (the resolutions', one per image), not `rng`.
   std::mt19937 resolution_rng(
       static_cast<uint32_t>(SplitMix64(config_.seed * 7919u + static_cast<uint64_t>(global_epoch))));
-  const int top_resolution = Max(space_.resolution_choices);
-  auto prepare = [&, shard_begin, shard_size, global_epoch](int step) {
-    StepBatch b;
-    const auto first = order.begin() + static_cast<int64_t>(step) * config_.batch_size + shard_begin;
-    const std::vector<int64_t> batch(first, first + shard_size);
-    b.resolution = phase.Has(Elastic::kResolution) ? Pick(space_.resolution_choices, resolution_rng) : top_resolution;
-    const torch::Tensor images =
-        AugmentedBatch(data_.train, batch, AugmentStream(config_.seed, global_epoch, step), shard_begin, config_);
-    b.x = ToInput(images, data_.train, b.resolution).to(device_);
-    const bool teacher_on_top = phase.largest_at_max_resolution && b.resolution != top_resolution;
-    b.x_top = teacher_on_top ? ToInput(images, data_.train, top_resolution).to(device_) : b.x;
-    b.y = LabelsTensor(data_.train, batch).to(device_);
-    return b;
-  };
+  auto prepare = [&](int step) { return PrepareBatch(phase, order, step, shard, global_epoch, resolution_rng); };
   std::future<StepBatch> next = std::async(std::launch::async, prepare, 0);
   for (int step = 0; step < steps; ++step) {
-    const double t = (epoch * steps + step) / total_steps;
-    const double lr = CosineRate(phase.learning_rate, t);
+    const double lr =
+        CosineRate(phase.learning_rate, (epoch * steps + step) / (static_cast<double>(steps) * phase.epochs));
     optimizer_->SetLearningRate(lr);
-    const StepBatch prepared = next.get();
+    const StepBatch batch = next.get();
     if (step + 1 < steps) next = std::async(std::launch::async, prepare, step + 1);
-    const int resolution = prepared.resolution;
-    const torch::Tensor& x = prepared.x;
-    const torch::Tensor& y = prepared.y;
+    const StepResult result = TrainStep(phase, batch, smallest, shard.weight, rng);
 
-    // Gradients reset to undefined, not zero: a block this step's subnets skip must not get
-    // weight decay or a momentum step, whether or not it had a gradient before (a resumed run
-    // has none), as PyTorch's zero_grad(set_to_none=True).
-    optimizer_->ClearGradients();
-    core::SubnetConfig largest = core::LargestSubnet(space_);
-    largest.resolution = phase.largest_at_max_resolution ? top_resolution : resolution;
-    ActivateSampled(largest);
-    const torch::Tensor logits = net_->forward(prepared.x_top);  // x itself unless the teacher sees the top resolution
-    const torch::Tensor loss = F::cross_entropy(logits, y);
-    (loss * shard_weight).backward();
-    const torch::Tensor soft = torch::softmax(logits.detach() / temperature, 1);
-    if (shrinking) {
-      std::vector<core::SubnetConfig> students = {smallest};
-      students.back().resolution = resolution;
-      for (int i = 0; i < config_.sandwich_random_subnets; ++i) students.push_back(Sample(phase, rng, resolution));
-      for (const core::SubnetConfig& student : students) {
-        ActivateSampled(student);
-        const torch::Tensor out = net_->forward(x);
-        torch::Tensor student_loss = F::cross_entropy(out, y);
-        if (config_.distill_weight > 0) {
-          student_loss = student_loss + config_.distill_weight * temperature * temperature *
-                                            F::kl_div(torch::log_softmax(out / temperature, 1), soft,
-                                                      F::KLDivFuncOptions().reduction(torch::kBatchMean));
-        }
-        (student_loss * shard_weight).backward();
-      }
-    }
-    if (collective_->distributed()) {  // the parameters this step used: the same on every rank
-      std::vector<torch::Tensor> gradients;
-      for (const torch::Tensor& p : net_->parameters()) {
-        if (p.grad().defined()) gradients.push_back(p.grad());
-      }
-      collective_->AllReduceSum(gradients);
-    }
-    optimizer_->Step();
-
-    loss_sum += loss.item<double>() * shard_size;
-    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
-    seen += shard_size;
+    totals.loss_sum += result.loss.item<double>() * shard.size;
+    totals.correct += result.logits.argmax(1).eq(batch.y).sum().item<double>();
+    totals.seen += shard.size;
+    if ((step + 1) % config_.progress_every_steps != 0 && step + 1 != steps) continue;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if ((step + 1) % config_.progress_every_steps == 0 || step + 1 == steps) {
-      const std::vector<double> all =
-          collective_->AllGather({loss_sum, static_cast<double>(correct), static_cast<double>(seen)});
-      double all_loss = 0, all_correct = 0, all_seen = 0;
-      for (size_t r = 0; r < all.size(); r += 3) all_loss += all[r], all_correct += all[r + 1], all_seen += all[r + 2];
-      if (collective_->rank() == 0) {
-        core::Logger()->info(
-            "phase {} ({}/{}) epoch {}/{} step {}/{}: loss {:.4f}, train acc {:.2f}%, lr {:.4f}, {:.0f} images/s",
-            phase.name, phase_index + 1, config_.phases.size(), epoch + 1, phase.epochs, step + 1, steps,
-            all_loss / all_seen, 100.0 * all_correct / all_seen, lr, all_seen / seconds);
-      }
-      if (step + 1 == steps) {
-        report.loss = all_loss / all_seen;
-        report.accuracy = all_correct / all_seen;
-        report.images_per_second = all_seen / seconds;
-      }
+    const Totals all = AllRanks(totals);
+    if (collective_->rank() == 0) {
+      core::Logger()->info(
+          "phase {} ({}/{}) epoch {}/{} step {}/{}: loss {:.4f}, train acc {:.2f}%, lr {:.4f}, {:.0f} images/s",
+          phase.name, phase_index + 1, config_.phases.size(), epoch + 1, phase.epochs, step + 1, steps,
+          all.loss_sum / all.seen, 100.0 * all.correct / all.seen, lr, all.seen / seconds);
+    }
+    if (step + 1 == steps) {
+      report.loss = all.loss_sum / all.seen;
+      report.accuracy = all.correct / all.seen;
+      report.images_per_second = all.seen / seconds;
     }
   }
   SynchronizeBatchNorm(*net_, nullptr);  // evaluation normalises each process's own batches
   net_->to(torch::kCPU);                 // where evaluation, search and export (and the checkpoint) want it
   optimizer_->MoveMomentumTo(torch::kCPU);
-  if (steps > 0)
+  if (steps > 0) {
     report.reduced_bytes_per_step = static_cast<double>(collective_->bytes_reduced() - reduced_before) / steps;
+  }
   return report;
 }
 

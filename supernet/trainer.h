@@ -64,7 +64,32 @@ class Trainer {
   core::Status SynchronizeRanks();
   core::Status RunEpochs(int max_epochs);
   core::Status CheckRanksAgree() const;
+  // One step's inputs on the training device: at the step's resolution, and at the top one (the
+  // teacher's when largest_at_max_resolution).
+  struct StepBatch {
+    int resolution = 0;
+    torch::Tensor x, x_top, y;
+  };
+  // This rank's part of every global batch: contiguous, sizes differing by at most one; its
+  // losses are weighted by its share of the batch.
+  struct Shard {
+    int begin = 0, size = 0;
+    double weight = 1;
+  };
+  struct Totals {  // of an epoch's steps so far
+    double loss_sum = 0, correct = 0, seen = 0;
+  };
   EpochReport TrainEpoch(int phase_index, int epoch);
+  core::SubnetConfig SmallestOf(const Phase& phase) const;  // the phase's elastic dimensions at their minimum
+  Shard ShardOfBatch() const;
+  StepBatch PrepareBatch(const Phase& phase, const std::vector<int64_t>& order, int step, const Shard& shard,
+                         int global_epoch, std::mt19937& resolution_rng) const;
+  struct StepResult {
+    torch::Tensor loss, logits;  // the largest subnet's
+  };
+  StepResult TrainStep(const Phase& phase, const StepBatch& batch, const core::SubnetConfig& smallest,
+                       double shard_weight, std::mt19937& rng);
+  Totals AllRanks(const Totals& mine) const;
   void ActivateSampled(const core::SubnetConfig& config);
   std::unique_ptr<Sgd> MakeOptimizer(const Phase& phase);
   core::Status SaveCheckpoint() const;

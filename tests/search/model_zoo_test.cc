@@ -26,16 +26,16 @@ TEST(ModelZoo, EveryModelFitsTheBudgetItIsNamedFor) {
   for (const auto& entry : std::filesystem::directory_iterator(kilonas::testing::SourcePath("models/fmnist"))) {
     const std::string name = entry.path().filename().string();
     std::smatch m;
-    std::optional<double> sram_kb, flash_kb, latency_ms;  // as nas_search's flags
+    BudgetOverrides overrides;  // as nas_search's flags
     if (std::regex_match(name, m, sram_flash)) {
-      sram_kb = std::stod(m[1]);
-      flash_kb = std::stod(m[2]);
+      overrides[static_cast<size_t>(Constraint::kSram)] = std::stod(m[1]);
+      overrides[static_cast<size_t>(Constraint::kFlash)] = std::stod(m[2]);
     } else if (std::regex_match(name, m, latency)) {
-      latency_ms = std::stod(m[1]);
+      overrides[static_cast<size_t>(Constraint::kLatency)] = std::stod(m[1]);
     } else {
       continue;
     }
-    const Budgets budgets = BudgetsFor(hw, sram_kb, flash_kb, latency_ms).value();
+    const Budgets budgets = BudgetsFor(hw, overrides).value();
     const ResourceModel model(core::FashionMnistSpace(), memory_planner::PlanMode::kPatch, code, predictor,
                               budgets.flash_bytes);
     const auto config = core::LoadSubnetConfig(entry.path().string(), &model.space());

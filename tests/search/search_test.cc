@@ -311,8 +311,12 @@ namespace {
 
 TEST(BudgetsFor, OverridesMustBeFinitePositiveAndBounded) {
   const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/stm32f746.json")).value();
-  EXPECT_EQ(BudgetsFor(hw, std::nullopt, std::nullopt, std::nullopt).value().sram_bytes, hw.SramBudget());
-  EXPECT_EQ(BudgetsFor(hw, 32.0, 100.0, 5.0).value().sram_bytes, 32 * 1024);
+  EXPECT_EQ(BudgetsFor(hw, {}).value().sram_bytes, hw.SramBudget());
+  EXPECT_EQ(BudgetsFor(hw, {}).value().latency_ms, 0.0);
+  const Budgets given = BudgetsFor(hw, {32.0, 100.0, 5.0}).value();
+  EXPECT_EQ(given.sram_bytes, 32 * 1024);
+  EXPECT_EQ(given.flash_bytes, 100 * 1024);
+  EXPECT_EQ(given.latency_ms, 5.0);
   const double nan = std::nan(""), inf = HUGE_VAL;
   for (const auto& [sram, flash, latency, named] :
        std::vector<std::tuple<std::optional<double>, std::optional<double>, std::optional<double>, std::string>>{
@@ -323,10 +327,44 @@ TEST(BudgetsFor, OverridesMustBeFinitePositiveAndBounded) {
            {{}, -1.0, {}, "flash budget (kB)"},
            {{}, {}, 0.0, "latency budget (ms) must be a finite number in (0, 1000000000], got 0"},
            {{}, {}, -1.0, "latency budget (ms)"}}) {
-    const core::Result<Budgets> b = BudgetsFor(hw, sram, flash, latency);
+    const core::Result<Budgets> b = BudgetsFor(hw, {sram, flash, latency});
     ASSERT_FALSE(b.ok()) << named;
     EXPECT_NE(b.error().message.find(named), std::string::npos) << b.error().message;
   }
+}
+
+// The objectives table read the way every consumer reads it: each objective's value and budget
+// round-trip through its accessors, budgets violated one objective at a time are named, and a
+// Pareto objective (only those) decides dominance.
+TEST(Objectives, EachEntryDrivesRatiosViolationsAndDominance) {
+  const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath("hw_profiles/stm32f746.json")).value();
+  const Budgets b = BudgetsFor(hw, {100.0, 200.0, 50.0}).value();
+  Resources fits;
+  for (const Objective& o : Objectives()) o.set_used(fits, o.budget(b) / 2);
+  EXPECT_FALSE(WorstViolation(fits, b).has_value());
+  std::string flags;
+  for (const Objective& o : Objectives()) {
+    EXPECT_EQ(&ObjectiveOf(o.id), &o) << o.name;
+    EXPECT_NE(BudgetFlags().find(o.flag), std::string::npos) << o.name;
+    Resources over = fits;
+    o.set_used(over, o.budget(b) * 1.5);
+    EXPECT_DOUBLE_EQ(Ratio(over, b, o.id), 1.5) << o.name;
+    ASSERT_TRUE(WorstViolation(over, b).has_value()) << o.name;
+    EXPECT_EQ(*WorstViolation(over, b), o.id);
+    // Less of a Pareto objective at equal accuracy dominates; less of another one does not.
+    Resources less = fits;
+    o.set_used(less, o.budget(b) / 4);
+    EXPECT_EQ(Dominates(0.5, less, 0.5, fits), o.pareto) << o.name;
+    EXPECT_FALSE(Dominates(0.5, fits, 0.5, less)) << o.name;
+    EXPECT_EQ(Dominates(0.6, fits, 0.5, less), !o.pareto) << o.name;  // better accuracy, worse objective
+  }
+  // An optional budget left at 0 constrains nothing.
+  const Budgets unconstrained = BudgetsFor(hw, {}).value();
+  Resources slow = fits;
+  ObjectiveOf(Constraint::kLatency).set_used(slow, 1e6);
+  EXPECT_FALSE(WorstViolation(slow, unconstrained).has_value());
+  EXPECT_EQ(FormatBudget(ObjectiveOf(Constraint::kLatency), unconstrained), "none");
+  EXPECT_EQ(FormatAmount(ObjectiveOf(Constraint::kSram), 1536), "1.5 kB");
 }
 
 }  // namespace
