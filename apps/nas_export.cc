@@ -90,122 +90,111 @@ void PrintProfile(const core::Graph& graph, const engine::ExportResult& result) 
   }
 }
 
-}  // namespace
-
-static int ToolMain(int argc, char** argv) {
-  CLI::App app{"Export a network as int8: model file, generated C, firmware run in QEMU"};
+struct Flags {
   std::string arch, hw_path = "hw_profiles/stm32f746.json", mode = "inplace", kernels = "optimized", weights = "auto";
-  std::string out_dir, source_dir = KILONAS_SOURCE_DIR;
-  std::optional<int> resolution;
-  std::optional<int> num_classes;
-  std::string space;
+  std::string out_dir, source_dir = KILONAS_SOURCE_DIR, space;
+  std::optional<int> resolution, num_classes;
   unsigned seed = 1;
   bool input_excluded = false, no_firmware = false, profile_ops = false;
-  app.add_option("--arch", arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())->required();
-  app.add_option("--resolution", resolution, "input resolution (required for reference networks)")
+};
+
+void AddFlags(CLI::App& app, Flags& f) {
+  app.add_option("--arch", f.arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())->required();
+  app.add_option("--resolution", f.resolution, "input resolution (required for reference networks)")
       ->check(CLI::Range(apps::kMinResolution, apps::kMaxResolution));
-  app.add_option("--hw", hw_path, "hardware profile (budgets, core, QEMU machine)")->capture_default_str();
-  app.add_option("--mode", mode, "memory plan mode")
+  app.add_option("--hw", f.hw_path, "hardware profile (budgets, core, QEMU machine)")->capture_default_str();
+  app.add_option("--mode", f.mode, "memory plan mode")
       ->capture_default_str()
       ->check(CLI::IsMember({"per_layer", "inplace", "patch"}));
-  app.add_option("--kernels", kernels, "kernel set")
+  app.add_option("--kernels", f.kernels, "kernel set")
       ->capture_default_str()
       ->check(CLI::IsMember({"optimized", "reference"}));
-  app.add_option("--weights", weights,
+  app.add_option("--weights", f.weights,
                  "pointwise weight layout: auto (wide where the LUT says it pays, within the flash budget, as "
                  "nas_search exports), int8, or wide (every pointwise layer)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "int8", "wide"}));
-  app.add_option("--num-classes", num_classes,
+  app.add_option("--num-classes", f.num_classes,
                  "classifier outputs (default: the subnet's space's; 10 for reference networks)")
       ->check(CLI::Range(1, 100000));
-  app.add_option("--space", space,
+  app.add_option("--space", f.space,
                  "space of a subnet file (a built-in name or a space JSON file; default: the built-in it names)");
-  app.add_option("--seed", seed, "seed of the random weights, calibration and test input")->capture_default_str();
-  app.add_flag("--input-excluded", input_excluded, "keep the input outside the arena");
-  app.add_flag("--no-firmware", no_firmware, "stop after the model file and the generated C");
-  app.add_flag("--profile-ops", profile_ops, "time every kernel call in the firmware and print per-op figures")
+  app.add_option("--seed", f.seed, "seed of the random weights, calibration and test input")->capture_default_str();
+  app.add_flag("--input-excluded", f.input_excluded, "keep the input outside the arena");
+  app.add_flag("--no-firmware", f.no_firmware, "stop after the model file and the generated C");
+  app.add_flag("--profile-ops", f.profile_ops, "time every kernel call in the firmware and print per-op figures")
       ->excludes("--no-firmware");
-  app.add_option("--out-dir", out_dir, "output directory (default out/export/<network>)");
-  app.add_option("--source-dir", source_dir, "kilonas source tree (runtime and firmware sources)")
+  app.add_option("--out-dir", f.out_dir, "output directory (default out/export/<network>)");
+  app.add_option("--source-dir", f.source_dir, "kilonas source tree (runtime and firmware sources)")
       ->capture_default_str();
-  KILONAS_PARSE(app, argc, argv);
+}
 
-  core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
-  if (!hw.ok()) return Fail(hw.error().message);
-  core::Result<apps::ResolvedArch> resolved = apps::ResolveArch(arch, {resolution, num_classes, 10, space});
-  if (!resolved.ok()) return Fail(resolved.error().message);
-  core::Result<core::Graph> laid_out = WithWeightLayouts(resolved.value().graph, weights, hw.value(), mode);
-  if (!laid_out.ok()) return Fail(laid_out.error().message);
-  const core::Graph& graph = laid_out.value();
-  const std::string& name = resolved.value().name;
-  if (out_dir.empty()) out_dir = "out/export/" + name;
-  core::Result<core::DirLock> lock = apps::LockDir("nas_export", out_dir);
-  if (!lock.ok()) return Fail(lock.error().message);
+// The network with random (seeded) weights, quantized with random calibration images, and a
+// random test input.
+struct RandomQuantized {
+  engine::Model model;
+  std::vector<int8_t> input;
+};
 
-  std::mt19937 rng(seed);
+core::Result<RandomQuantized> QuantizeRandom(const core::Graph& graph, const std::string& name, const Flags& f) {
+  std::mt19937 rng(f.seed);
   const core::FloatModel float_model = core::RandomFloatModel(graph, rng);
   std::vector<std::vector<float>> calibration;
   for (int i = 0; i < 8; ++i) calibration.push_back(RandomImage(graph, rng));
-  core::Result<engine::ExecutionConfig> execution = ChooseExecution(graph, mode, !input_excluded);
-  if (!execution.ok()) return Fail(execution.error().message);
+  core::Result<engine::ExecutionConfig> execution = ChooseExecution(graph, f.mode, !f.input_excluded);
+  if (!execution.ok()) return execution.error();
   std::printf("quantizing %s (%.2fM MACs) with %zu calibration images...\n", name.c_str(), graph.TotalMacs() / 1e6,
               calibration.size());
   core::Result<engine::Model> quantized = engine::Quantize(float_model, calibration, execution.value());
-  if (!quantized.ok()) return Fail(quantized.error().message);
+  if (!quantized.ok()) return quantized.error();
+  std::vector<int8_t> input = engine::QuantizeInput(quantized.value(), RandomImage(graph, rng));
+  return RandomQuantized{std::move(quantized).value(), std::move(input)};
+}
 
-  engine::ExportOptions options;
-  options.out_dir = out_dir;
-  options.network = name;
-  options.source_root = source_dir;
-  options.kernels = kernels == "reference" ? engine::KernelSet::kReference : engine::KernelSet::kOptimized;
-  options.build_firmware = !no_firmware;
-  options.profile_steps = profile_ops;
-  options.measure_model_flash = !no_firmware;
-  const std::vector<int8_t> input = engine::QuantizeInput(quantized.value(), RandomImage(graph, rng));
-  if (!no_firmware)
-    std::printf("building firmware for %s (%s) and running it in qemu-system-arm -M %s...\n", hw.value().name.c_str(),
-                hw.value().core.c_str(), hw.value().qemu_machine.c_str());
-  core::Result<engine::ExportResult> exported = engine::ExportModel(quantized.value(), input, hw.value(), options);
-  if (!exported.ok()) return Fail(exported.error().message);
-  const engine::ExportResult& result = exported.value();
-  const engine::ExecutionConfig& e = execution.value();
-  std::printf("model file      %s\ngenerated C     %s/model.c\n", result.model_path.c_str(), out_dir.c_str());
+// The plan, the flash estimate and whether both fit the MCU's budgets (total minus reserved),
+// whether or not firmware was built: the firmware runs on QEMU's board, whose memories are
+// larger than the MCU's. Returns the flash estimate in bytes.
+core::Result<int64_t> PrintPlanAndBudgets(const core::Graph& graph, const engine::Model& model,
+                                          const engine::ExportResult& result, const core::HwProfile& hw,
+                                          const Flags& f) {
+  const engine::ExecutionConfig& e = model.execution;
   std::string plan(memory_planner::PlanModeName(e.mode));
   if (e.mode == memory_planner::PlanMode::kPatch) {
     plan += " " + std::to_string(e.patches_per_side) + "x" + std::to_string(e.patches_per_side) +
             " patches, stage ops 0.." + std::to_string(e.split_op - 1);
   }
   std::printf("weights         %d of %d pointwise layers wide (--weights %s)\n", core::CountWideLayers(graph),
-              core::CountOps(graph, core::OpKind::kPointwiseConv2d), weights.c_str());
+              core::CountOps(graph, core::OpKind::kPointwiseConv2d), f.weights.c_str());
   std::printf("plan            %s, arena %lld bytes (%.1f kB), input %s\n", plan.c_str(),
               static_cast<long long>(result.arena_bytes), result.arena_bytes / 1024.0,
-              input_excluded ? "outside the arena" : "in the arena");
-  core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.value().code_size);
-  if (!code.ok()) return Fail(hw_path + ": key 'code_size': " + code.error().message);
-  core::Result<memory_planner::MemoryPlan> deployed = engine::PlanModel(quantized.value());
-  if (!deployed.ok()) return Fail(deployed.error().message);
+              f.input_excluded ? "outside the arena" : "in the arena");
+  core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(hw.code_size);
+  if (!code.ok()) return core::Error{f.hw_path + ": key 'code_size': " + code.error().message};
+  core::Result<memory_planner::MemoryPlan> deployed = engine::PlanModel(model);
+  if (!deployed.ok()) return deployed.error();
   const core::Result<memory_planner::FlashEstimate> flash =
       memory_planner::EstimateFlash(graph, deployed.value(), code.value());
-  if (!flash.ok()) return Fail(flash.error().message);
-  std::printf("flash estimate  %.1f kB (model: constants, graph code, runtime kernels it calls)\n",
-              flash.value().Total() / 1024.0);
-  // Against the MCU's budgets (total minus reserved), whether or not firmware was built: the
-  // firmware runs on QEMU's board, whose memories are larger than the MCU's.
-  const bool flash_fits = flash.value().Total() <= hw.value().FlashBudget();
-  const bool sram_fits = result.arena_bytes <= hw.value().SramBudget();
-  std::printf("budgets         flash %.1f of %.1f kB, arena %.1f of %.1f kB on %s: %s\n",
-              flash.value().Total() / 1024.0, hw.value().FlashBudget() / 1024.0, result.arena_bytes / 1024.0,
-              hw.value().SramBudget() / 1024.0, hw.value().name.c_str(),
+  if (!flash.ok()) return flash.error();
+  const int64_t estimate = flash.value().Total();
+  std::printf("flash estimate  %.1f kB (model: constants, graph code, runtime kernels it calls)\n", estimate / 1024.0);
+  const bool flash_fits = estimate <= hw.FlashBudget();
+  const bool sram_fits = result.arena_bytes <= hw.SramBudget();
+  std::printf("budgets         flash %.1f of %.1f kB, arena %.1f of %.1f kB on %s: %s\n", estimate / 1024.0,
+              hw.FlashBudget() / 1024.0, result.arena_bytes / 1024.0, hw.SramBudget() / 1024.0, hw.name.c_str(),
               flash_fits && sram_fits ? "fits"
               : flash_fits            ? "DOES NOT FIT (arena over the SRAM budget)"
               : sram_fits             ? "DOES NOT FIT (over the flash budget)"
                                       : "DOES NOT FIT (over the flash and SRAM budgets)");
-  if (no_firmware) return 0;
+  return estimate;
+}
+
+// The firmware's run: bit-exactness, instructions, sections and memory used. Returns whether the
+// firmware's output equals the host interpreter's.
+bool PrintFirmwareRun(const core::Graph& graph, const engine::ExportResult& result, int64_t flash_estimate,
+                      const core::HwProfile& hw) {
   const int64_t linked = *result.model_flash_bytes;
   std::printf("model flash     %.1f kB linked (firmware minus the harness alone), estimate %+.2f%%\n", linked / 1024.0,
-              100.0 * (flash.value().Total() - linked) / linked);
-
+              100.0 * (flash_estimate - linked) / linked);
   const engine::FirmwareBuild& b = *result.build;
   const engine::QemuRun& r = *result.run;
   const bool equal = result.BitExact();
@@ -218,13 +207,59 @@ static int ToolMain(int argc, char** argv) {
               static_cast<long long>(graph.TotalMacs()));
   std::printf("sections        .text %lld  .rodata %lld  .data %lld  .bss %lld bytes\n", static_cast<long long>(b.text),
               static_cast<long long>(b.rodata), static_cast<long long>(b.data), static_cast<long long>(b.bss));
-  const int64_t stack = engine::TargetFor(hw.value()).stack_bytes;
+  const int64_t stack = engine::TargetFor(hw).stack_bytes;
   const int64_t ram = b.RamBytes() + stack;
   std::printf("flash used      %.1f kB of %.1f kB;  RAM used %.1f kB (incl. %lld B stack) of %.1f kB: %s\n",
-              b.FlashBytes() / 1024.0, hw.value().flash_bytes / 1024.0, ram / 1024.0, static_cast<long long>(stack),
-              hw.value().sram_bytes / 1024.0,
-              b.FlashBytes() <= hw.value().flash_bytes && ram <= hw.value().sram_bytes ? "fits" : "DOES NOT FIT");
-  if (profile_ops) PrintProfile(graph, result);
+              b.FlashBytes() / 1024.0, hw.flash_bytes / 1024.0, ram / 1024.0, static_cast<long long>(stack),
+              hw.sram_bytes / 1024.0,
+              b.FlashBytes() <= hw.flash_bytes && ram <= hw.sram_bytes ? "fits" : "DOES NOT FIT");
+  return equal;
+}
+
+}  // namespace
+
+static int ToolMain(int argc, char** argv) {
+  CLI::App app{"Export a network as int8: model file, generated C, firmware run in QEMU"};
+  Flags f;
+  AddFlags(app, f);
+  KILONAS_PARSE(app, argc, argv);
+
+  core::Result<core::HwProfile> hw = core::LoadHwProfile(f.hw_path);
+  if (!hw.ok()) return Fail(hw.error().message);
+  core::Result<apps::ResolvedArch> resolved = apps::ResolveArch(f.arch, {f.resolution, f.num_classes, 10, f.space});
+  if (!resolved.ok()) return Fail(resolved.error().message);
+  core::Result<core::Graph> laid_out = WithWeightLayouts(resolved.value().graph, f.weights, hw.value(), f.mode);
+  if (!laid_out.ok()) return Fail(laid_out.error().message);
+  const core::Graph& graph = laid_out.value();
+  const std::string& name = resolved.value().name;
+  const std::string out_dir = f.out_dir.empty() ? "out/export/" + name : f.out_dir;
+  core::Result<core::DirLock> lock = apps::LockDir("nas_export", out_dir);
+  if (!lock.ok()) return Fail(lock.error().message);
+  core::Result<RandomQuantized> quantized = QuantizeRandom(graph, name, f);
+  if (!quantized.ok()) return Fail(quantized.error().message);
+
+  engine::ExportOptions options;
+  options.out_dir = out_dir;
+  options.network = name;
+  options.source_root = f.source_dir;
+  options.kernels = f.kernels == "reference" ? engine::KernelSet::kReference : engine::KernelSet::kOptimized;
+  options.build_firmware = !f.no_firmware;
+  options.profile_steps = f.profile_ops;
+  options.measure_model_flash = !f.no_firmware;
+  if (!f.no_firmware) {
+    std::printf("building firmware for %s (%s) and running it in qemu-system-arm -M %s...\n", hw.value().name.c_str(),
+                hw.value().core.c_str(), hw.value().qemu_machine.c_str());
+  }
+  core::Result<engine::ExportResult> exported =
+      engine::ExportModel(quantized.value().model, quantized.value().input, hw.value(), options);
+  if (!exported.ok()) return Fail(exported.error().message);
+  const engine::ExportResult& result = exported.value();
+  std::printf("model file      %s\ngenerated C     %s/model.c\n", result.model_path.c_str(), out_dir.c_str());
+  core::Result<int64_t> flash = PrintPlanAndBudgets(graph, quantized.value().model, result, hw.value(), f);
+  if (!flash.ok()) return Fail(flash.error().message);
+  if (f.no_firmware) return 0;
+  const bool equal = PrintFirmwareRun(graph, result, flash.value(), hw.value());
+  if (f.profile_ops) PrintProfile(graph, result);
   return equal ? 0 : 2;
 }
 

@@ -179,118 +179,134 @@ int Import(const core::HwProfile& hw, const std::string& lut_path, const std::st
   return 0;
 }
 
+struct Flags {
+  std::string hw_path = "hw_profiles/stm32f746.json", space_name = "fmnist", out, work_dir, lut_path;
+  int validate = 50, patch_samples = 5000, classes = 0, code_samples = 6;
+  double max_error = 5.0;
+  std::vector<std::string> mode_names = {"per_layer", "inplace", "patch"};
+  std::string keys_path, log_path, board = "board";
+};
+
+struct Subcommands {
+  CLI::App* code_size;
+  CLI::App* import;
+};
+
+Subcommands AddFlags(CLI::App& app, Flags& f) {
+  app.add_option("--hw", f.hw_path, "hardware profile")->capture_default_str();
+  app.add_option("--space", f.space_name,
+                 "search space whose kernel calls are profiled: a built-in name or a space JSON file")
+      ->capture_default_str();
+  app.add_option("--classes", f.classes, "classes of the data set (for a space file without num_classes)")
+      ->check(CLI::Range(2, 100000));
+  app.add_option("--out", f.out,
+                 "LUT to write (default out/profile/<mcu>/<space>_lut.json: a committed LUT is only replaced when "
+                 "named here); with import, the LUT to change (default: the profile's); with code-size, the code "
+                 "size file (default: the profile's)");
+  app.add_option("--work-dir", f.work_dir, "firmware build directory (default out/profile/<mcu>)");
+  app.add_option("--validate", f.validate, "random subnets per mode to validate against whole-network runs (0: none)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  app.add_option("--modes", f.mode_names, "execution modes to profile and validate")
+      ->check(CLI::IsMember({"per_layer", "inplace", "patch"}))
+      ->capture_default_str();
+  app.add_option("--max-error", f.max_error, "exit 1 when a subnet's prediction error exceeds this (percent)")
+      ->check(apps::FiniteRange(0.0, 1000.0))
+      ->capture_default_str();
+  app.add_option("--patch-samples", f.patch_samples, "random subnets whose patch-stage calls are profiled")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  app.add_option("--lut", f.lut_path, "validate this existing LUT instead of profiling");
+  CLI::App* code_size =
+      app.add_subcommand("code-size", "measure the flash estimate's code figures of the profile's core");
+  code_size->add_option("--samples", f.code_samples, "random subnets (x 3 modes) the per-call bytes are fitted on")
+      ->check(CLI::Range(2, 1000))
+      ->capture_default_str();
+  CLI::App* import = app.add_subcommand("import", "replace LUT entries by a board's DWT cycle counts");
+  import->add_option("--keys", f.keys_path, "keys.txt written by the profiling run")->required();
+  import->add_option("--log", f.log_path, "the board's serial log with KILONAS_OP lines")->required();
+  import->add_option("--board", f.board, "board name for the provenance")->capture_default_str();
+  return {code_size, import};
+}
+
+int MeasureCodeSizes(const core::HwProfile& hw, const core::OfaSpace& space, const Flags& f, const std::string& out) {
+  const std::string path = out == hw.latency_lut ? hw.code_size : out;
+  std::printf("measuring %s code sizes on %d random subnets x 3 modes (firmware builds)...\n", hw.core.c_str(),
+              f.code_samples);
+  std::fflush(stdout);
+  core::Result<memory_planner::CodeSize> code =
+      engine::MeasureCodeSize(hw, space, f.code_samples, KILONAS_SOURCE_DIR, f.work_dir + "/code_size");
+  if (!code.ok()) return Fail(code.error().message);
+  if (core::Status s = core::WriteFileAtomic(path, memory_planner::CodeSizeToJson(code.value())); !s.ok()) {
+    return Fail(s.message());
+  }
+  std::printf("wrote %s: %d B per kernel call, %d B base\n", path.c_str(), static_cast<int>(code.value().call_bytes),
+              static_cast<int>(code.value().model_base_bytes));
+  return 0;
+}
+
+// The LUT to validate: --lut's, or a fresh profile written to `out`.
+core::Result<latency_models::LatencyLut> LutToValidate(const core::HwProfile& hw, const core::OfaSpace& space,
+                                                       const std::vector<PlanMode>& modes, const Flags& f,
+                                                       const std::string& out) {
+  if (!f.lut_path.empty()) {
+    core::Result<latency_models::LatencyLut> loaded = latency_models::LoadLut(f.lut_path);
+    if (!loaded.ok()) return loaded.error();
+    if (core::Status s = latency_models::CheckLutMatches(loaded.value(), hw, f.lut_path); !s.ok()) return s.error();
+    return loaded;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  core::Result<latency_models::LatencyLut> profiled = Profile(hw, space, modes, f.patch_samples, f.work_dir);
+  if (!profiled.ok()) return profiled.error();
+  if (core::Status s = latency_models::SaveLut(profiled.value(), out); !s.ok()) return s.error();
+  std::printf(
+      "wrote %s (%zu kernel calls, %.1f s); board firmware: %s/batch*/op_benchmark.c (-DKILONAS_DWT), keys "
+      "%s/keys.txt\n",
+      out.c_str(), profiled.value().entries.size(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), f.work_dir.c_str(),
+      f.work_dir.c_str());
+  if (out != hw.latency_lut) {
+    std::printf("search with it: nas_search --hw %s --lut %s%s (the profile's own LUT, %s, is unchanged)\n",
+                f.hw_path.c_str(), out.c_str(), f.space_name == "fmnist" ? "" : (" --space " + f.space_name).c_str(),
+                hw.latency_lut.c_str());
+  }
+  return profiled;
+}
+
 }  // namespace
 
 static int ToolMain(int argc, char** argv) {
   CLI::App app{"Per-MCU latency LUT: profile kernel calls in QEMU, validate per execution mode, import board logs"};
-  std::string hw_path = "hw_profiles/stm32f746.json", space_name = "fmnist", out, work_dir, lut_path;
-  int validate = 50, patch_samples = 5000;
-  double max_error = 5.0;
-  std::vector<std::string> mode_names = {"per_layer", "inplace", "patch"};
-  app.add_option("--hw", hw_path, "hardware profile")->capture_default_str();
-  app.add_option("--space", space_name,
-                 "search space whose kernel calls are profiled: a built-in name or a space JSON file")
-      ->capture_default_str();
-  int classes = 0;
-  app.add_option("--classes", classes, "classes of the data set (for a space file without num_classes)")
-      ->check(CLI::Range(2, 100000));
-  app.add_option("--out", out,
-                 "LUT to write (default out/profile/<mcu>/<space>_lut.json: a committed LUT is only replaced when "
-                 "named here); with import, the LUT to change (default: the profile's); with code-size, the code "
-                 "size file (default: the profile's)");
-  app.add_option("--work-dir", work_dir, "firmware build directory (default out/profile/<mcu>)");
-  app.add_option("--validate", validate, "random subnets per mode to validate against whole-network runs (0: none)")
-      ->check(CLI::Range(0, 100000))
-      ->capture_default_str();
-  app.add_option("--modes", mode_names, "execution modes to profile and validate")
-      ->check(CLI::IsMember({"per_layer", "inplace", "patch"}))
-      ->capture_default_str();
-  app.add_option("--max-error", max_error, "exit 1 when a subnet's prediction error exceeds this (percent)")
-      ->check(apps::FiniteRange(0.0, 1000.0))
-      ->capture_default_str();
-  app.add_option("--patch-samples", patch_samples, "random subnets whose patch-stage calls are profiled")
-      ->check(CLI::Range(0, 1000000))
-      ->capture_default_str();
-  app.add_option("--lut", lut_path, "validate this existing LUT instead of profiling");
-  CLI::App* code_size =
-      app.add_subcommand("code-size", "measure the flash estimate's code figures of the profile's core");
-  int code_samples = 6;
-  code_size->add_option("--samples", code_samples, "random subnets (x 3 modes) the per-call bytes are fitted on")
-      ->check(CLI::Range(2, 1000))
-      ->capture_default_str();
-  CLI::App* import = app.add_subcommand("import", "replace LUT entries by a board's DWT cycle counts");
-  std::string keys_path, log_path, board = "board";
-  import->add_option("--keys", keys_path, "keys.txt written by the profiling run")->required();
-  import->add_option("--log", log_path, "the board's serial log with KILONAS_OP lines")->required();
-  import->add_option("--board", board, "board name for the provenance")->capture_default_str();
+  Flags f;
+  const Subcommands sub = AddFlags(app, f);
   KILONAS_PARSE(app, argc, argv);
 
-  core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
+  core::Result<core::HwProfile> hw = core::LoadHwProfile(f.hw_path);
   if (!hw.ok()) return Fail(hw.error().message);
-  if (work_dir.empty()) work_dir = "out/profile/" + hw.value().name;
+  if (f.work_dir.empty()) f.work_dir = "out/profile/" + hw.value().name;
   // Profiling never overwrites a committed LUT unless --out names it: a LUT of another space (or
   // a fresh one of the same) goes beside the firmware builds, for nas_search --lut. Importing a
   // board log changes the profile's LUT unless --out names another.
-  const bool profiling = !*import && !*code_size && lut_path.empty();
-  if (out.empty() && !profiling) out = hw.value().latency_lut;
-  core::Result<core::DirLock> lock = apps::LockDir("nas_profile", work_dir);
+  const bool profiling = !*sub.import && !*sub.code_size && f.lut_path.empty();
+  std::string out = f.out.empty() && !profiling ? hw.value().latency_lut : f.out;
+  core::Result<core::DirLock> lock = apps::LockDir("nas_profile", f.work_dir);
   if (!lock.ok()) return Fail(lock.error().message);
-  if (*import) return Import(hw.value(), out, keys_path, log_path, board);
-  core::Result<core::OfaSpace> space = core::ResolveSpace(space_name);
+  if (*sub.import) return Import(hw.value(), out, f.keys_path, f.log_path, f.board);
+  core::Result<core::OfaSpace> space = core::ResolveSpace(f.space_name);
   if (!space.ok()) return Fail("--space: " + space.error().message);
-  if (classes > 0) space.value().num_classes = classes;
+  if (f.classes > 0) space.value().num_classes = f.classes;
   if (space.value().num_classes == 0) {
-    return Fail("--space " + space_name + " takes its class count from the data set: pass --classes N");
+    return Fail("--space " + f.space_name + " takes its class count from the data set: pass --classes N");
   }
-  if (out.empty()) out = work_dir + "/" + space.value().name + "_lut.json";
-  if (*code_size) {
-    const std::string path = out == hw.value().latency_lut ? hw.value().code_size : out;
-    std::printf("measuring %s code sizes on %d random subnets x 3 modes (firmware builds)...\n",
-                hw.value().core.c_str(), code_samples);
-    std::fflush(stdout);
-    core::Result<memory_planner::CodeSize> code =
-        engine::MeasureCodeSize(hw.value(), space.value(), code_samples, KILONAS_SOURCE_DIR, work_dir + "/code_size");
-    if (!code.ok()) return Fail(code.error().message);
-    if (core::Status s = core::WriteFileAtomic(path, memory_planner::CodeSizeToJson(code.value())); !s.ok()) {
-      return Fail(s.message());
-    }
-    std::printf("wrote %s: %d B per kernel call, %d B base\n", path.c_str(), static_cast<int>(code.value().call_bytes),
-                static_cast<int>(code.value().model_base_bytes));
-    return 0;
-  }
+  if (out.empty()) out = f.work_dir + "/" + space.value().name + "_lut.json";
+  if (*sub.code_size) return MeasureCodeSizes(hw.value(), space.value(), f, out);
   std::vector<PlanMode> modes;
-  for (const std::string& name : mode_names) modes.push_back(memory_planner::ParsePlanMode(name).value());
-
-  latency_models::LatencyLut lut;
-  if (!lut_path.empty()) {
-    core::Result<latency_models::LatencyLut> loaded = latency_models::LoadLut(lut_path);
-    if (!loaded.ok()) return Fail(loaded.error().message);
-    if (core::Status s = latency_models::CheckLutMatches(loaded.value(), hw.value(), lut_path); !s.ok()) {
-      return Fail(s.message());
-    }
-    lut = loaded.value();
-  } else {
-    const auto start = std::chrono::steady_clock::now();
-    core::Result<latency_models::LatencyLut> profiled =
-        Profile(hw.value(), space.value(), modes, patch_samples, work_dir);
-    if (!profiled.ok()) return Fail(profiled.error().message);
-    lut = profiled.value();
-    if (core::Status s = latency_models::SaveLut(lut, out); !s.ok()) return Fail(s.message());
-    std::printf(
-        "wrote %s (%zu kernel calls, %.1f s); board firmware: %s/batch*/op_benchmark.c (-DKILONAS_DWT), keys "
-        "%s/keys.txt\n",
-        out.c_str(), lut.entries.size(),
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), work_dir.c_str(),
-        work_dir.c_str());
-    if (out != hw.value().latency_lut) {
-      std::printf("search with it: nas_search --hw %s --lut %s%s (the profile's own LUT, %s, is unchanged)\n",
-                  hw_path.c_str(), out.c_str(), space_name == "fmnist" ? "" : (" --space " + space_name).c_str(),
-                  hw.value().latency_lut.c_str());
-    }
-  }
-  if (validate == 0) return 0;
-  return Validate(latency_models::LatencyPredictor(lut), space.value(), hw.value(), modes, validate, max_error,
-                  work_dir);
+  for (const std::string& name : f.mode_names) modes.push_back(memory_planner::ParsePlanMode(name).value());
+  core::Result<latency_models::LatencyLut> lut = LutToValidate(hw.value(), space.value(), modes, f, out);
+  if (!lut.ok()) return Fail(lut.error().message);
+  if (f.validate == 0) return 0;
+  return Validate(latency_models::LatencyPredictor(lut.value()), space.value(), hw.value(), modes, f.validate,
+                  f.max_error, f.work_dir);
 }
 
 int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_profile", argc, argv, ToolMain); }

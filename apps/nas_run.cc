@@ -119,6 +119,29 @@ int TopClass(const std::vector<int8_t>& output) {
   return static_cast<int>(std::max_element(output.begin(), output.end()) - output.begin());
 }
 
+// Builds the model's firmware for `hw_path`'s MCU, runs it in QEMU on `input` and prints its class;
+// 0 when its output equals the host's.
+int RunFirmware(const engine::Model& model, const std::string& model_path, const std::vector<int8_t>& input,
+                const std::vector<std::string>& names, const std::string& hw_path, std::string out_dir) {
+  core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
+  if (!hw.ok()) return Fail(hw.error().message);
+  if (out_dir.empty()) out_dir = "out/run/" + std::filesystem::path(model_path).stem().string();
+  core::Result<core::DirLock> lock = apps::LockDir("nas_run", out_dir);
+  if (!lock.ok()) return Fail(lock.error().message);
+  engine::ExportOptions options;
+  options.out_dir = out_dir;
+  options.network = std::filesystem::path(model_path).stem().string();
+  options.source_root = KILONAS_SOURCE_DIR;
+  core::Result<engine::ExportResult> run = engine::ExportModel(model, input, hw.value(), options);
+  if (!run.ok()) return Fail(run.error().message);
+  const std::vector<int8_t>& device = run.value().run->output;
+  std::printf("firmware        %s on %s (qemu-system-arm -M %s): class %s, output %s the host's, %llu instructions\n",
+              out_dir.c_str(), hw.value().name.c_str(), hw.value().qemu_machine.c_str(),
+              ClassText(TopClass(device), names).c_str(), run.value().BitExact() ? "bit-exact with" : "DIFFERENT from",
+              static_cast<unsigned long long>(run.value().run->Instructions()));
+  return run.value().BitExact() ? 0 : 1;
+}
+
 }  // namespace
 
 static int ToolMain(int argc, char** argv) {
@@ -170,24 +193,7 @@ static int ToolMain(int argc, char** argv) {
                   ? (", test image " + std::to_string(choice.image) + " is labelled " + ClassText(label, names)).c_str()
                   : "");
   if (!firmware) return 0;
-
-  core::Result<core::HwProfile> hw = core::LoadHwProfile(hw_path);
-  if (!hw.ok()) return Fail(hw.error().message);
-  if (out_dir.empty()) out_dir = "out/run/" + std::filesystem::path(model_path).stem().string();
-  core::Result<core::DirLock> lock = apps::LockDir("nas_run", out_dir);
-  if (!lock.ok()) return Fail(lock.error().message);
-  engine::ExportOptions options;
-  options.out_dir = out_dir;
-  options.network = std::filesystem::path(model_path).stem().string();
-  options.source_root = KILONAS_SOURCE_DIR;
-  core::Result<engine::ExportResult> run = engine::ExportModel(model.value(), input.value().input, hw.value(), options);
-  if (!run.ok()) return Fail(run.error().message);
-  const std::vector<int8_t>& device = run.value().run->output;
-  std::printf("firmware        %s on %s (qemu-system-arm -M %s): class %s, output %s the host's, %llu instructions\n",
-              out_dir.c_str(), hw.value().name.c_str(), hw.value().qemu_machine.c_str(),
-              ClassText(TopClass(device), names).c_str(), run.value().BitExact() ? "bit-exact with" : "DIFFERENT from",
-              static_cast<unsigned long long>(run.value().run->Instructions()));
-  return run.value().BitExact() ? 0 : 1;
+  return RunFirmware(model.value(), model_path, input.value().input, names, hw_path, out_dir);
 }
 
 int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_run", argc, argv, ToolMain); }

@@ -86,6 +86,65 @@ void AddFlags(CLI::App& app, Flags& f) {
   apps::AddDistributedFlags(app, f.distributed);
 }
 
+// The request the flags describe (the collective aside): profile, search config with the flags'
+// overrides, budgets, output directory and what to run.
+core::Result<pipeline::SearchRequest> RequestOf(Flags& f) {
+  pipeline::SearchRequest request;
+  core::Result<core::HwProfile> hw = core::LoadHwProfile(f.hw_path);
+  if (!hw.ok()) return hw.error();
+  request.hw = hw.value();
+  core::Result<search::SearchConfig> config = search::LoadSearchConfig(f.config_path);
+  if (!config.ok()) return config.error();
+  request.config = config.value();
+  if (f.pareto) request.config.evolution.multi_objective = true;
+  if (!f.supernet_dir.empty()) request.config.supernet_checkpoint_dir = f.supernet_dir;
+  if (!f.supernet_config.empty()) request.config.supernet_config = f.supernet_config;
+  std::optional<double>& latency_ms = f.budgets[static_cast<size_t>(search::Constraint::kLatency)];
+  if (f.no_latency) {
+    latency_ms.reset();
+  } else if (!latency_ms) {
+    latency_ms = request.config.latency_ms;  // the search config's budget, unless the flag overrides it
+  }
+  const core::Result<search::Budgets> budgets = search::BudgetsFor(request.hw, f.budgets);
+  if (!budgets.ok()) return core::Error{budgets.error().message + " (" + search::BudgetFlags() + ")"};
+  request.budgets = budgets.value();
+  // One output directory per data set: a second data set's search never replaces the first's.
+  request.out_dir = !f.out_dir.empty() ? f.out_dir
+                    : f.data.empty()   ? request.config.output_dir + "/" + request.hw.name
+                                     : pipeline::PerDataSet(request.config.output_dir + "/" + request.hw.name, f.data);
+  request.fingerprint_extra =
+      (f.data.empty() ? "" : "\ndata " + f.data) + (f.space.empty() ? "" : "\nspace " + f.space);
+  request.restart = f.restart;
+  request.firmware = !f.no_firmware;
+  request.baseline = f.baseline;
+  request.baseline_epochs = f.baseline_epochs;
+  request.fidelity_subnets = f.fidelity;
+  request.finetune_epochs = f.finetune_epochs;
+  request.finetune_lr = f.finetune_lr;
+  request.source_root = KILONAS_SOURCE_DIR;
+  return request;
+}
+
+// The supernet the search reads, every rank agreeing on the run first. Readers of a finished
+// supernet share its directory; training into it excludes them.
+core::Result<std::unique_ptr<supernet::Trainer>> SupernetOf(const Flags& f, const pipeline::SearchRequest& request,
+                                                            bool writer) {
+  const pipeline::SupernetChoice choice{
+      request.config.supernet_config, request.config.supernet_checkpoint_dir, f.data, f.space, f.threads, f.device,
+      !f.supernet_dir.empty()};
+  core::Result<supernet::TrainConfig> train = pipeline::TrainConfigFor(choice);
+  if (!train.ok()) return train.error();
+  const std::string identity = pipeline::RunIdentity(choice, train.value()) + pipeline::SearchFingerprint(request);
+  if (core::Status s = request.collective->CheckSameRun(identity); !s.ok()) return s.error();
+  std::optional<core::DirLock> lock;
+  if (writer) {
+    core::Result<core::DirLock> locked = core::DirLock::AcquireShared(train.value().checkpoint_dir);
+    if (!locked.ok()) return locked.error();
+    lock.emplace(std::move(locked).value());
+  }
+  return pipeline::ReadySupernet(train.value(), lock ? &*lock : nullptr, "nas_search", request.collective);
+}
+
 }  // namespace
 
 static int ToolMain(int argc, char** argv) {
@@ -103,82 +162,32 @@ static int ToolMain(int argc, char** argv) {
   if (ranks.value().world_size > 1 && (!f.baseline.empty() || f.fidelity > 0 || !f.subnet.empty())) {
     return Fail("--baseline, --fidelity and --subnet run in one process (--world-size 1)");
   }
-
-  pipeline::SearchRequest request;
-  core::Result<core::HwProfile> hw = core::LoadHwProfile(f.hw_path);
-  if (!hw.ok()) return Fail(hw.error().message);
-  request.hw = hw.value();
-  core::Result<search::SearchConfig> config = search::LoadSearchConfig(f.config_path);
-  if (!config.ok()) return Fail(config.error().message);
-  request.config = config.value();
-  if (f.pareto) request.config.evolution.multi_objective = true;
-  if (!f.supernet_dir.empty()) request.config.supernet_checkpoint_dir = f.supernet_dir;
-  if (!f.supernet_config.empty()) request.config.supernet_config = f.supernet_config;
-  std::optional<double>& latency_ms = f.budgets[static_cast<size_t>(search::Constraint::kLatency)];
-  if (f.no_latency) {
-    latency_ms.reset();
-  } else if (!latency_ms) {
-    latency_ms = request.config.latency_ms;  // the search config's budget, unless the flag overrides it
-  }
-  const core::Result<search::Budgets> budgets = search::BudgetsFor(request.hw, f.budgets);
-  if (!budgets.ok()) return Fail(budgets.error().message + " (" + search::BudgetFlags() + ")");
-  request.budgets = budgets.value();
-  core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(request.hw, f.lut);
+  core::Result<pipeline::SearchRequest> request = RequestOf(f);
+  if (!request.ok()) return Fail(request.error().message);
+  core::Result<latency_models::LatencyLut> lut = latency_models::LoadLutFor(request.value().hw, f.lut);
   if (!lut.ok()) return Fail((f.lut.empty() ? f.hw_path + ": " : "") + lut.error().message);
-  core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(request.hw.code_size);
+  core::Result<memory_planner::CodeSize> code = memory_planner::LoadCodeSize(request.value().hw.code_size);
   if (!code.ok()) return Fail(f.hw_path + ": key 'code_size': " + code.error().message);
-  // One output directory per data set: a second data set's search never replaces the first's.
-  request.out_dir = !f.out_dir.empty() ? f.out_dir
-                    : f.data.empty()   ? request.config.output_dir + "/" + request.hw.name
-                                     : pipeline::PerDataSet(request.config.output_dir + "/" + request.hw.name, f.data);
-  request.fingerprint_extra =
-      (f.data.empty() ? "" : "\ndata " + f.data) + (f.space.empty() ? "" : "\nspace " + f.space);
-  request.restart = f.restart;
-  request.firmware = !f.no_firmware;
-  request.baseline = f.baseline;
-  request.baseline_epochs = f.baseline_epochs;
-  request.fidelity_subnets = f.fidelity;
-  request.finetune_epochs = f.finetune_epochs;
-  request.finetune_lr = f.finetune_lr;
-  request.source_root = KILONAS_SOURCE_DIR;
   const bool writer = ranks.value().rank == 0;  // the other ranks measure candidates and write nothing
   std::optional<core::DirLock> out_lock;
   if (writer) {
-    core::Result<core::DirLock> locked = apps::LockDir("nas_search", request.out_dir);
+    core::Result<core::DirLock> locked = apps::LockDir("nas_search", request.value().out_dir);
     if (!locked.ok()) return Fail(locked.error().message);
     out_lock.emplace(std::move(locked).value());
   }
   core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks.value());
   if (!collective.ok()) return Fail(collective.error().message);
   apps::LogAsRank(*collective.value());
-  request.collective = collective.value();
-
-  const pipeline::SupernetChoice choice{
-      request.config.supernet_config, request.config.supernet_checkpoint_dir, f.data, f.space, f.threads, f.device,
-      !f.supernet_dir.empty()};
-  core::Result<supernet::TrainConfig> train = pipeline::TrainConfigFor(choice);
-  if (!train.ok()) return Fail(train.error().message);
-  const std::string identity = pipeline::RunIdentity(choice, train.value()) + pipeline::SearchFingerprint(request);
-  if (core::Status s = collective.value()->CheckSameRun(identity); !s.ok()) return Fail(s.message());
-  std::unique_ptr<supernet::Trainer> net;
-  {  // readers of a finished supernet share its directory; training into it excludes them
-    std::optional<core::DirLock> lock;
-    if (writer) {
-      core::Result<core::DirLock> locked = core::DirLock::AcquireShared(train.value().checkpoint_dir);
-      if (!locked.ok()) return Fail(locked.error().message);
-      lock.emplace(std::move(locked).value());
-    }
-    core::Result<std::unique_ptr<supernet::Trainer>> ready =
-        pipeline::ReadySupernet(train.value(), lock ? &*lock : nullptr, "nas_search", collective.value());
-    if (!ready.ok()) return Fail(ready.error().message);
-    net = std::move(ready).value();
-  }
+  request.value().collective = collective.value();
+  core::Result<std::unique_ptr<supernet::Trainer>> net = SupernetOf(f, request.value(), writer);
+  if (!net.ok()) return Fail(net.error().message);
   if (!f.subnet.empty()) {
-    core::Result<core::SubnetConfig> subnet = core::LoadSubnetConfig(f.subnet, &net->space());
+    core::Result<core::SubnetConfig> subnet = core::LoadSubnetConfig(f.subnet, &net.value()->space());
     if (!subnet.ok()) return Fail(subnet.error().message);
-    request.subnet = subnet.value();
+    request.value().subnet = subnet.value();
   }
-  core::Result<report::SearchReport> report = pipeline::RunSearch(request, *net, lut.value(), code.value());
+  core::Result<report::SearchReport> report =
+      pipeline::RunSearch(request.value(), *net.value(), lut.value(), code.value());
   if (!report.ok()) return Fail(report.error().message);
   if (f.fidelity > 0) return 0;
   if (!writer) {

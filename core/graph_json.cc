@@ -73,69 +73,85 @@ std::string SafeName(ObjectReader& reader) {
   return name;
 }
 
+namespace {
+
+Tensor TensorFromJson(const nlohmann::json& doc, const std::string& path) {
+  ObjectReader t(doc, path);
+  Tensor tensor;
+  tensor.name = SafeName(t);
+  const std::vector<int> shape = IntArray(t.Array("shape"), t.PathOf("shape"));
+  if (shape.size() != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[0] > 65535 || shape[1] > 65535 ||
+      shape[2] > 65535) {
+    t.Fail("shape", "expected [h, w, c] with each in 1..65535");
+  }
+  tensor.shape = {shape[0], shape[1], shape[2]};
+  const std::optional<DType> dtype = DTypeFromName(t.String("dtype"));
+  if (!dtype) t.Fail("dtype", "unknown dtype");
+  tensor.dtype = *dtype;
+  for (const auto& s : t.Array("scales")) {
+    if (!s.is_number()) t.Fail("scales", "expected numbers");
+    tensor.quant.scales.push_back(s.get<float>());
+  }
+  tensor.quant.zero_points = std::vector<int32_t>();
+  for (int z : IntArray(t.Array("zero_points"), t.PathOf("zero_points"))) tensor.quant.zero_points.push_back(z);
+  t.RejectUnknownKeys();
+  return tensor;
+}
+
+// "weights": absent in files written before the wide layout existed.
+void ReadWeightLayout(ObjectReader& o, Op& op) {
+  if (!o.Has("weights")) return;
+  const std::string layout = o.String("weights");
+  if (layout == WeightLayoutName(WeightLayout::kWide)) {
+    if (!HasWideKernel(op.kind, KernelSet::kOptimized))
+      o.Fail("weights", "only a pointwise op can store its weights wide");
+    op.weights = WeightLayout::kWide;
+  } else if (layout != WeightLayoutName(WeightLayout::kInt8)) {
+    o.Fail("weights", "expected \"int8\" or \"wide\"");
+  }
+}
+
+Op OpFromJson(const nlohmann::json& doc, const std::string& path, int num_tensors) {
+  ObjectReader o(doc, path);
+  Op op;
+  const std::optional<OpKind> kind = OpKindFromName(o.String("kind"));
+  if (!kind) o.Fail("kind", "unknown op kind");
+  op.kind = *kind;
+  op.name = SafeName(o);
+  op.inputs = IntArray(o.Array("inputs"), o.PathOf("inputs"));
+  op.output = o.Int("output");
+  for (int t : op.inputs) {
+    if (t < 0 || t >= num_tensors) o.Fail("inputs", "tensor id out of range");
+  }
+  if (op.output < 0 || op.output >= num_tensors) o.Fail("output", "tensor id out of range");
+  op.kernel = o.Int("kernel");
+  op.stride = o.Int("stride");
+  op.padding = o.Int("padding");
+  if (op.kernel < 1 || op.kernel > 15 || op.stride < 1 || op.stride > 4 || op.padding < 0 || op.padding > 7) {
+    o.Fail("kernel", "kernel 1..15, stride 1..4, padding 0..7 expected");
+  }
+  const std::optional<Activation> act = ActivationFromName(o.String("activation"));
+  if (!act) o.Fail("activation", "unknown activation");
+  op.activation = *act;
+  op.block = o.Int("block");
+  ReadWeightLayout(o, op);
+  o.RejectUnknownKeys();
+  return op;
+}
+
+}  // namespace
+
 Graph GraphFromJson(const nlohmann::json& doc, const std::string& path) {
   ObjectReader root(doc, path);
   Graph graph;
   const nlohmann::json& tensors = root.Array("tensors");
   for (size_t i = 0; i < tensors.size(); ++i) {
-    ObjectReader t(tensors[i], root.PathOf("tensors") + "[" + std::to_string(i) + "]");
-    Tensor tensor;
-    tensor.name = SafeName(t);
-    const std::vector<int> shape = IntArray(t.Array("shape"), t.PathOf("shape"));
-    if (shape.size() != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[0] > 65535 || shape[1] > 65535 ||
-        shape[2] > 65535) {
-      t.Fail("shape", "expected [h, w, c] with each in 1..65535");
-    }
-    tensor.shape = {shape[0], shape[1], shape[2]};
-    const std::optional<DType> dtype = DTypeFromName(t.String("dtype"));
-    if (!dtype) t.Fail("dtype", "unknown dtype");
-    tensor.dtype = *dtype;
-    for (const auto& s : t.Array("scales")) {
-      if (!s.is_number()) t.Fail("scales", "expected numbers");
-      tensor.quant.scales.push_back(s.get<float>());
-    }
-    tensor.quant.zero_points = std::vector<int32_t>();
-    for (int z : IntArray(t.Array("zero_points"), t.PathOf("zero_points"))) tensor.quant.zero_points.push_back(z);
-    t.RejectUnknownKeys();
-    graph.AddTensor(std::move(tensor));
+    graph.AddTensor(TensorFromJson(tensors[i], root.PathOf("tensors") + "[" + std::to_string(i) + "]"));
   }
   const int num_tensors = static_cast<int>(graph.tensors().size());
   const nlohmann::json& ops = root.Array("ops");
   for (size_t i = 0; i < ops.size(); ++i) {
-    ObjectReader o(ops[i], root.PathOf("ops") + "[" + std::to_string(i) + "]");
-    Op op;
-    const std::optional<OpKind> kind = OpKindFromName(o.String("kind"));
-    if (!kind) o.Fail("kind", "unknown op kind");
-    op.kind = *kind;
-    op.name = SafeName(o);
-    op.inputs = IntArray(o.Array("inputs"), o.PathOf("inputs"));
-    op.output = o.Int("output");
-    for (int t : op.inputs) {
-      if (t < 0 || t >= num_tensors) o.Fail("inputs", "tensor id out of range");
-    }
-    if (op.output < 0 || op.output >= num_tensors) o.Fail("output", "tensor id out of range");
-    op.kernel = o.Int("kernel");
-    op.stride = o.Int("stride");
-    op.padding = o.Int("padding");
-    if (op.kernel < 1 || op.kernel > 15 || op.stride < 1 || op.stride > 4 || op.padding < 0 || op.padding > 7) {
-      o.Fail("kernel", "kernel 1..15, stride 1..4, padding 0..7 expected");
-    }
-    const std::optional<Activation> act = ActivationFromName(o.String("activation"));
-    if (!act) o.Fail("activation", "unknown activation");
-    op.activation = *act;
-    op.block = o.Int("block");
-    if (o.Has("weights")) {  // absent in files written before the wide layout existed
-      const std::string layout = o.String("weights");
-      if (layout == WeightLayoutName(WeightLayout::kWide)) {
-        if (!HasWideKernel(op.kind, KernelSet::kOptimized))
-          o.Fail("weights", "only a pointwise op can store its weights wide");
-        op.weights = WeightLayout::kWide;
-      } else if (layout != WeightLayoutName(WeightLayout::kInt8)) {
-        o.Fail("weights", "expected \"int8\" or \"wide\"");
-      }
-    }
-    o.RejectUnknownKeys();
-    graph.AddOp(std::move(op));
+    graph.AddOp(OpFromJson(ops[i], root.PathOf("ops") + "[" + std::to_string(i) + "]", num_tensors));
   }
   const int input = root.Int("input"), output = root.Int("output");
   if (input < 0 || input >= num_tensors) root.Fail("input", "tensor id out of range");

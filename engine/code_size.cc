@@ -82,6 +82,45 @@ struct Sample {
   int64_t rest = 0;  // linked model flash minus constants, parameter structs and kernels
 };
 
+// The parameter structs' sizes (from the first export's ELF) and the kernels' (from a stub model
+// built beside it).
+core::Status MeasureParamsAndKernels(const ExportResult& exported, const ExportOptions& options,
+                                     const FirmwareTarget& target, const std::string& source_root,
+                                     const std::string& work_dir, CodeSize& code) {
+  for (auto [field, pattern] :
+       {std::pair{&code.conv_params_bytes, "cp[0-9]+"}, std::pair{&code.add_params_bytes, "ap[0-9]+"},
+        std::pair{&code.pool_params_bytes, "pp[0-9]+"}}) {
+    core::Result<int64_t> size = SymbolSize(exported.build->elf, pattern);
+    if (!size.ok()) return size.error();
+    *field = size.value();
+  }
+  const std::string stub_dir = work_dir + "/stub";
+  for (const char* file : {"model.h", "test_input.h"}) {
+    core::Result<std::string> text = core::ReadTextFile(options.out_dir + "/" + file);
+    if (!text.ok()) return text.error();
+    if (core::Status s = core::WriteFileAtomic(stub_dir + "/" + file, text.value()); !s.ok()) return s;
+  }
+  return MeasureKernels(stub_dir, target, source_root, code);
+}
+
+// Bytes per kernel call: the least-squares slope, rounded up; the base is the largest residual,
+// so no sample exceeds the estimate.
+void FitCallBytes(const std::vector<Sample>& fit, CodeSize& code) {
+  double mean_calls = 0, mean_rest = 0;
+  for (const Sample& s : fit) {
+    mean_calls += static_cast<double>(s.calls) / fit.size(), mean_rest += static_cast<double>(s.rest) / fit.size();
+  }
+  double covariance = 0, variance = 0;
+  for (const Sample& s : fit) {
+    covariance += (s.calls - mean_calls) * (s.rest - mean_rest);
+    variance += (s.calls - mean_calls) * (s.calls - mean_calls);
+  }
+  code.call_bytes = static_cast<int64_t>(std::ceil(variance > 0 ? covariance / variance : 0));
+  code.model_base_bytes = 0;
+  for (const Sample& s : fit)
+    code.model_base_bytes = std::max(code.model_base_bytes, s.rest - code.call_bytes * s.calls);
+}
+
 }  // namespace
 
 core::Result<CodeSize> MeasureCodeSize(const core::HwProfile& hw, const core::OfaSpace& space, int samples,
@@ -108,20 +147,8 @@ core::Result<CodeSize> MeasureCodeSize(const core::HwProfile& hw, const core::Of
       core::Result<ExportResult> exported = ExportRandomNetwork(graph, plan, hw, options, rng);
       if (!exported.ok()) return exported.error();
       if (i == 0 && mode == modes[0]) {  // the parameter structs and the kernels, once
-        for (auto [field, pattern] :
-             {std::pair{&code.conv_params_bytes, "cp[0-9]+"}, std::pair{&code.add_params_bytes, "ap[0-9]+"},
-              std::pair{&code.pool_params_bytes, "pp[0-9]+"}}) {
-          core::Result<int64_t> size = SymbolSize(exported.value().build->elf, pattern);
-          if (!size.ok()) return size.error();
-          *field = size.value();
-        }
-        const std::string stub_dir = work_dir + "/stub";
-        for (const char* file : {"model.h", "test_input.h"}) {
-          core::Result<std::string> text = core::ReadTextFile(options.out_dir + "/" + file);
-          if (!text.ok()) return text.error();
-          if (core::Status s = core::WriteFileAtomic(stub_dir + "/" + file, text.value()); !s.ok()) return s.error();
-        }
-        if (core::Status s = MeasureKernels(stub_dir, target, source_root, code); !s.ok()) return s.error();
+        const core::Status s = MeasureParamsAndKernels(exported.value(), options, target, source_root, work_dir, code);
+        if (!s.ok()) return s.error();
       }
       const int64_t linked = *exported.value().model_flash_bytes;  // measured inside the export
       CodeSize without_calls = code;                               // everything but the per-call and base bytes
@@ -133,19 +160,7 @@ core::Result<CodeSize> MeasureCodeSize(const core::HwProfile& hw, const core::Of
           {static_cast<int64_t>(memory_planner::PlanCalls(graph, plan).size()), linked - known.value().Total()});
     }
   }
-  // Least-squares slope, rounded up; the intercept is the largest residual, so no sample exceeds.
-  double mean_calls = 0, mean_rest = 0;
-  for (const Sample& s : fit)
-    mean_calls += static_cast<double>(s.calls) / fit.size(), mean_rest += static_cast<double>(s.rest) / fit.size();
-  double covariance = 0, variance = 0;
-  for (const Sample& s : fit) {
-    covariance += (s.calls - mean_calls) * (s.rest - mean_rest);
-    variance += (s.calls - mean_calls) * (s.calls - mean_calls);
-  }
-  code.call_bytes = static_cast<int64_t>(std::ceil(variance > 0 ? covariance / variance : 0));
-  code.model_base_bytes = 0;
-  for (const Sample& s : fit)
-    code.model_base_bytes = std::max(code.model_base_bytes, s.rest - code.call_bytes * s.calls);
+  FitCallBytes(fit, code);
   return code;
 }
 

@@ -106,63 +106,56 @@ const char* kPrologue =
 
 }  // namespace
 
-core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& cases, size_t first_index) {
-  OpBenchmarkSource result;
-  // Weights of at most kRamWeights bytes are pseudo-random in RAM; a wider layer (the plain CNN's)
-  // reads zeros from flash, where a model keeps them anyway.
-  constexpr int64_t kRamWeights = 32768;
-  int64_t max_weights = 1, max_flash_weights = 0, max_channels = 1;
+namespace {
+
+// Weights of at most kRamWeights bytes are pseudo-random in RAM; a wider layer (the plain CNN's)
+// reads zeros from flash, where a model keeps them anyway.
+constexpr int64_t kRamWeights = 32768;
+
+// The block of main() that times case `index`: views, parameters, a filled arena, the call.
+std::string CaseCall(const OpCase& c, size_t index, Kernel kernel, const AxisPlacement& rows, const AxisPlacement& cols,
+                     const Layout& l) {
   std::ostringstream calls;
-  for (size_t i = 0; i < cases.size(); ++i) {
-    const OpCase& c = cases[i];
-    const Kernel kernel = KernelFor(c.kind, c.writes_over, c.kernels, WeightsOf(c));
-    const std::optional<AxisPlacement> rows = PlaceAxis(c, c.in.h, c.out.h), cols = PlaceAxis(c, c.in.w, c.out.w);
-    if (kernel == Kernel::kNone || !rows || !cols) {
-      return core::Error{"op benchmark: no kernel call reads " + c.in.ToString() + " and computes " + c.out.ToString() +
-                         " with a " + std::to_string(c.kernel) + "x" + std::to_string(c.kernel) + " window, stride " +
-                         std::to_string(c.stride)};
-    }
-    const Layout l = LayoutOf(c, kernel);
-    result.arena_bytes = std::max(result.arena_bytes, l.total);
-    const bool in_ram = WeightBytes(c) <= kRamWeights;
-    if (in_ram) {
-      max_weights = std::max(max_weights, WeightBytes(c));
-    } else {
-      max_flash_weights = std::max(max_flash_weights, WeightBytes(c));
-    }
-    max_channels = std::max<int64_t>(max_channels, c.out.c);
-    const std::string out_view = ViewText(c.out.h, c.out.w, c.out.c, rows->out_begin, cols->out_begin);
-    calls << "  { /* " << core::Traits(c.kind).name << " k" << c.kernel << " s" << c.stride << " " << c.in.ToString()
-          << " -> " << c.out.ToString() << " " << KernelSymbol(kernel) << " */\n"
-          << "    static const kilonas_view iv = " << ViewText(c.in.h, c.in.w, c.in.c, rows->in_begin, cols->in_begin)
-          << ", iv2 = " << out_view << ", ov = " << out_view << ";\n"
-          << "    static const kilonas_rect r = {" << rows->out_begin << ", " << cols->out_begin << ", " << c.out.h
-          << ", " << c.out.w << "};\n"
-          << "    const kilonas_conv_params p = {" << (in_ram ? "weights" : "flash_weights") << ", bias, mult, shift, "
-          << (c.wide ? "wide_records" : "channels") << ", 1, 5, -3, -128, 127, " << c.kernel << ", " << c.stride << ", "
-          << c.kernel / 2 << ", " << rows->whole_in << ", " << cols->whole_in << ", "
-          << kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
-          << "    (void)iv; (void)iv2; (void)ov; (void)r; (void)p;\n"
-          << "    fill(a, " << l.total << ", 12345u);\n"
-          << "    const uint32_t t0 = tick_start();\n    "
-          << KernelCall(kernel,
-                        {"&p", "&add", "&pool", "a + " + std::to_string(l.in), "a + " + std::to_string(l.in2),
-                         "a + " + std::to_string(l.out), "a + " + std::to_string(l.scratch)},
-                        {c.in.h, c.in.w, c.in.c, 0, 0}, {c.out.h, c.out.w, c.out.c, 0, 0})
-          << "\n    counts[" << i << "] = counter() - t0;\n  }\n";
-  }
+  const std::string out_view = ViewText(c.out.h, c.out.w, c.out.c, rows.out_begin, cols.out_begin);
+  calls << "  { /* " << core::Traits(c.kind).name << " k" << c.kernel << " s" << c.stride << " " << c.in.ToString()
+        << " -> " << c.out.ToString() << " " << KernelSymbol(kernel) << " */\n"
+        << "    static const kilonas_view iv = " << ViewText(c.in.h, c.in.w, c.in.c, rows.in_begin, cols.in_begin)
+        << ", iv2 = " << out_view << ", ov = " << out_view << ";\n"
+        << "    static const kilonas_rect r = {" << rows.out_begin << ", " << cols.out_begin << ", " << c.out.h << ", "
+        << c.out.w << "};\n"
+        << "    const kilonas_conv_params p = {" << (WeightBytes(c) <= kRamWeights ? "weights" : "flash_weights")
+        << ", bias, mult, shift, " << (c.wide ? "wide_records" : "channels") << ", 1, 5, -3, -128, 127, " << c.kernel
+        << ", " << c.stride << ", " << c.kernel / 2 << ", " << rows.whole_in << ", " << cols.whole_in << ", "
+        << kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
+        << "    (void)iv; (void)iv2; (void)ov; (void)r; (void)p;\n"
+        << "    fill(a, " << l.total << ", 12345u);\n"
+        << "    const uint32_t t0 = tick_start();\n    "
+        << KernelCall(kernel,
+                      {"&p", "&add", "&pool", "a + " + std::to_string(l.in), "a + " + std::to_string(l.in2),
+                       "a + " + std::to_string(l.out), "a + " + std::to_string(l.scratch)},
+                      {c.in.h, c.in.w, c.in.c, 0, 0}, {c.out.h, c.out.w, c.out.c, 0, 0})
+        << "\n    counts[" << index << "] = counter() - t0;\n  }\n";
+  return calls.str();
+}
+
+// The buffers every case shares, sized for the largest.
+struct Buffers {
+  int64_t arena = 0, ram_weights = 1, flash_weights = 0, channels = 1;
+};
+
+// The whole program: buffers, the pseudo-random fill, the timed calls, the report lines.
+std::string BenchmarkProgram(size_t cases, size_t first_index, const Buffers& b, const std::string& calls) {
   std::ostringstream s;
-  s << "/* Generated by kilonas nas_profile: " << cases.size() << " kernel calls, indices " << first_index << ".."
-    << first_index + cases.size() - 1 << ". */\n"
+  s << "/* Generated by kilonas nas_profile: " << cases << " kernel calls, indices " << first_index << ".."
+    << first_index + cases - 1 << ". */\n"
     << "#include <stdint.h>\n#include \"kilonas_runtime.h\"\n#include \"cmsdk_timer.h\"\n#include \"semihost.h\"\n\n"
-    << "#define CASES " << cases.size() << "\n#define FIRST_INDEX " << first_index << "u\n#define ARENA "
-    << result.arena_bytes << "\n#define WEIGHTS " << (max_weights + 3) / 4 * 4 << "\n#define CHANNELS " << max_channels
-    << "\n"
+    << "#define CASES " << cases << "\n#define FIRST_INDEX " << first_index << "u\n#define ARENA " << b.arena
+    << "\n#define WEIGHTS " << (b.ram_weights + 3) / 4 * 4 << "\n#define CHANNELS " << b.channels << "\n"
     << "static int32_t arena_words[(ARENA + 3) / 4];\nstatic int8_t weights[WEIGHTS] __attribute__((aligned(4)));\n";
-  if (max_flash_weights > 0) {
+  if (b.flash_weights > 0) {
     s << "/* Layers with more weights than fit the RAM read zeros from flash (the reference kernels'\n"
       << " * clamps make their counts depend a little on the values: about 0.05%). */\n"
-      << "static const int8_t flash_weights[" << (max_flash_weights + 3) / 4 * 4
+      << "static const int8_t flash_weights[" << (b.flash_weights + 3) / 4 * 4
       << "] __attribute__((section(\".rodata.weights\"), aligned(4)));\n";
   }
   s << "static int32_t bias[CHANNELS], mult[CHANNELS], shift[CHANNELS], channels[3 * CHANNELS];\n"
@@ -182,12 +175,35 @@ core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& c
     << "  const kilonas_add_params add = {3, -5, 7, 1500000000, -1, 1200000000, -1, 1300000000, -19, 20, -128, 127};\n"
     << "  const kilonas_pool_params pool = {4, -2, 1400000000, -6};\n  (void)add; (void)pool;\n"
     << "  counter_start();\n"
-    << calls.str() << "  for (int i = 0; i < CASES; ++i) {\n    char line[40];\n    char* at = line;\n"
+    << calls << "  for (int i = 0; i < CASES; ++i) {\n    char line[40];\n    char* at = line;\n"
     << "    const char* tag = \"KILONAS_OP \";\n    while (*tag) *at++ = *tag++;\n"
     << "    at = put_u32(at, FIRST_INDEX + (uint32_t)i);\n    *at++ = ' ';\n    at = put_u32(at, counts[i]);\n"
     << "    *at++ = '\\n';\n    *at = '\\0';\n    kilonas_semihost_write0(line);\n  }\n  return 0;\n}\n";
-  result.c_source = s.str();
-  return result;
+  return s.str();
+}
+
+}  // namespace
+
+core::Result<OpBenchmarkSource> GenerateOpBenchmark(const std::vector<OpCase>& cases, size_t first_index) {
+  Buffers buffers;
+  std::string calls;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const OpCase& c = cases[i];
+    const Kernel kernel = KernelFor(c.kind, c.writes_over, c.kernels, WeightsOf(c));
+    const std::optional<AxisPlacement> rows = PlaceAxis(c, c.in.h, c.out.h), cols = PlaceAxis(c, c.in.w, c.out.w);
+    if (kernel == Kernel::kNone || !rows || !cols) {
+      return core::Error{"op benchmark: no kernel call reads " + c.in.ToString() + " and computes " + c.out.ToString() +
+                         " with a " + std::to_string(c.kernel) + "x" + std::to_string(c.kernel) + " window, stride " +
+                         std::to_string(c.stride)};
+    }
+    const Layout l = LayoutOf(c, kernel);
+    buffers.arena = std::max(buffers.arena, l.total);
+    int64_t& weights = WeightBytes(c) <= kRamWeights ? buffers.ram_weights : buffers.flash_weights;
+    weights = std::max(weights, WeightBytes(c));
+    buffers.channels = std::max<int64_t>(buffers.channels, c.out.c);
+    calls += CaseCall(c, i, kernel, *rows, *cols, l);
+  }
+  return OpBenchmarkSource{BenchmarkProgram(cases.size(), first_index, buffers, calls), buffers.arena};
 }
 
 core::Result<std::vector<uint64_t>> RunOpBenchmark(const std::vector<OpCase>& cases, const FirmwareTarget& target,

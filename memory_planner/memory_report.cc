@@ -60,10 +60,10 @@ core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std
   return report;
 }
 
-std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& report) {
-  std::ostringstream out;
-  out << "network " << report.network << "  input " << report.input.ToString() << "  MACs " << report.macs / 1e6
-      << "M  params " << report.params / 1e6 << "M\n";
+namespace {
+
+// One row per op: output, MACs and the bytes live while it runs in every mode.
+void LayerTable(std::ostringstream& out, const core::Graph& graph, const MemoryReport& report) {
   out << Pad("#", 4) << Pad("layer", 16) << Pad("kind", 18) << Pad("output", 14) << PadLeft("MACs", 11);
   for (PlanMode mode : kAllPlanModes) out << PadLeft(std::string(PlanModeName(mode)), 13);
   out << "\n";
@@ -77,6 +77,10 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
     if (patch.plan.patch && i == patch.plan.patch->split_op - 1) out << "  <- patch stage ends";
     out << "\n";
   }
+}
+
+// The arena of every mode, input counted and excluded, with the patch stage it chose.
+void PeakTable(std::ostringstream& out, const core::Graph& graph, const MemoryReport& report) {
   out << "\nPeak SRAM for activations (arena; kB = 1024 B):\n";
   out << Pad("mode", 11) << PadLeft("input counted", 15) << PadLeft("input excluded", 16) << PadLeft("max live", 12)
       << "  notes\n";
@@ -108,28 +112,41 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
       static_cast<double>(per_layer) / patch,
       static_cast<double>(report.modes.front().arena_without_input) / report.modes.back().arena_without_input);
   out << ratio;
+}
+
+// Flash of the data and, with a profile, of the code per mode, and whether each mode fits.
+void FlashAndBudgets(std::ostringstream& out, const MemoryReport& report) {
   const FlashEstimate& data = report.modes.front().flash;
   out << "\nFlash: weights " << KiB(data.weight_bytes) << " + bias " << KiB(data.bias_bytes) << " + requant "
       << KiB(data.requant_bytes);
-  if (report.hw) {
-    out << ", plus code per mode (" << report.hw->core << ", measured):\n";
-    for (const ModeResult& m : report.modes) {
-      out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10) << "graph code " << KiB(m.flash.graph_code_bytes)
-          << " + runtime kernels " << KiB(m.flash.runtime_code_bytes) << " = " << KiB(m.flash.Total()) << "\n";
-    }
-  } else {
+  if (!report.hw) {
     out << " = " << KiB(data.Total()) << " (code not counted without a hardware profile)\n";
+    return;
   }
-  if (report.hw) {
-    const core::HwProfile& hw = *report.hw;
-    out << "Budgets of " << hw.name << ": SRAM " << KiB(hw.SramBudget()) << " (" << KiB(hw.sram_bytes) << " - "
-        << KiB(hw.reserved_sram_bytes) << " reserved), flash " << KiB(hw.FlashBudget()) << "\n";
-    for (const ModeResult& m : report.modes) {
-      out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10)
-          << (m.plan.arena_bytes <= hw.SramBudget() ? "fits SRAM" : "exceeds SRAM") << ", "
-          << (m.flash.Total() <= hw.FlashBudget() ? "fits flash" : "exceeds flash") << "\n";
-    }
+  out << ", plus code per mode (" << report.hw->core << ", measured):\n";
+  for (const ModeResult& m : report.modes) {
+    out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10) << "graph code " << KiB(m.flash.graph_code_bytes)
+        << " + runtime kernels " << KiB(m.flash.runtime_code_bytes) << " = " << KiB(m.flash.Total()) << "\n";
   }
+  const core::HwProfile& hw = *report.hw;
+  out << "Budgets of " << hw.name << ": SRAM " << KiB(hw.SramBudget()) << " (" << KiB(hw.sram_bytes) << " - "
+      << KiB(hw.reserved_sram_bytes) << " reserved), flash " << KiB(hw.FlashBudget()) << "\n";
+  for (const ModeResult& m : report.modes) {
+    out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10)
+        << (m.plan.arena_bytes <= hw.SramBudget() ? "fits SRAM" : "exceeds SRAM") << ", "
+        << (m.flash.Total() <= hw.FlashBudget() ? "fits flash" : "exceeds flash") << "\n";
+  }
+}
+
+}  // namespace
+
+std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& report) {
+  std::ostringstream out;
+  out << "network " << report.network << "  input " << report.input.ToString() << "  MACs " << report.macs / 1e6
+      << "M  params " << report.params / 1e6 << "M\n";
+  LayerTable(out, graph, report);
+  PeakTable(out, graph, report);
+  FlashAndBudgets(out, report);
   return out.str();
 }
 

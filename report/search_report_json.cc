@@ -67,9 +67,8 @@ std::string AccuracySramSvg(const SearchReport& r) {
   return s.str();
 }
 
-}  // namespace
-
-core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
+// The search config as run, with the profile and the budgets it ran under.
+nlohmann::ordered_json ConfigUsedJson(const SearchReport& r) {
   nlohmann::ordered_json used = nlohmann::ordered_json::parse(search::SearchConfigToJson(r.config));
   used["hw_profile"] = r.hw.name;
   nlohmann::ordered_json& budgets = used["budgets"] = nlohmann::ordered_json::object();
@@ -80,6 +79,10 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
       budgets[o.key] = o.budget(r.budgets);
     }
   }
+  return used;
+}
+
+nlohmann::ordered_json SearchLogJson(const SearchReport& r) {
   nlohmann::ordered_json log = nlohmann::ordered_json::array();
   for (const auto& g : r.evolution.log) {
     log.push_back({{"generation", g.generation},
@@ -87,10 +90,11 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
                    {"mean_accuracy", g.mean_accuracy},
                    {"best", search::CandidateToJson(g.best)}});
   }
-  nlohmann::ordered_json pareto = nlohmann::ordered_json::array();
-  for (const auto& c : search::ParetoFront(r.evolution.evaluated)) pareto.push_back(search::CandidateToJson(c));
-  const search::Candidate& best = r.evolution.population.front();
+  return log;
+}
 
+// report.md up to the winner's memory table: stage 1, the evolution, the winner.
+std::string ReportMarkdown(const SearchReport& r, size_t pareto_size) {
   std::ostringstream md;
   md << "# kilonas search: " << r.hw.name << "\n\n"
      << r.hw.description << "\n\n## Stage 1\n\n```\n"
@@ -113,20 +117,29 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
                   r.config.predictor_remeasure_best);
     md << line;
   }
-  md << ". Pareto front (accuracy, latency, SRAM): " << pareto.size()
+  md << ". Pareto front (accuracy, " << search::ParetoObjectiveNames() << "): " << pareto_size
      << " subnets (pareto.json).\n\n![accuracy vs SRAM](accuracy_vs_sram.svg)\n\n## Winner\n\n```\n"
      << FormatSummary(r) << "```\n\n```json\n"
-     << core::SubnetConfigToJson(best.config) << "```\n\n"
+     << core::SubnetConfigToJson(r.evolution.population.front().config) << "```\n\n"
      << "![per-layer memory of the winner](winner_memory.svg)\n";
-  std::vector<std::pair<std::string, std::string>> files = {{"config_used.json", used.dump(2) + "\n"},
-                                                            {"search_log.json", log.dump(2) + "\n"},
+  return md.str();
+}
+
+}  // namespace
+
+core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
+  nlohmann::ordered_json pareto = nlohmann::ordered_json::array();
+  for (const auto& c : search::ParetoFront(r.evolution.evaluated)) pareto.push_back(search::CandidateToJson(c));
+  std::string md = ReportMarkdown(r, pareto.size());
+  std::vector<std::pair<std::string, std::string>> files = {{"config_used.json", ConfigUsedJson(r).dump(2) + "\n"},
+                                                            {"search_log.json", SearchLogJson(r).dump(2) + "\n"},
                                                             {"pareto.json", pareto.dump(2) + "\n"},
                                                             {"accuracy_vs_sram.svg", AccuracySramSvg(r)}};
   // A subnet of the space as its config; the plain-CNN baseline, which is in no space, as its graph.
   if (r.plain_cnn && r.best_graph) {
     files.emplace_back("best_graph.json", core::GraphToJson(*r.best_graph).dump(2) + "\n");
   } else {
-    files.emplace_back("best_subnet.json", core::SubnetConfigToJson(best.config));
+    files.emplace_back("best_subnet.json", core::SubnetConfigToJson(r.evolution.population.front().config));
   }
   if (r.best_graph) {
     core::Result<memory_planner::MemoryReport> memory =
@@ -134,10 +147,10 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
     if (memory.ok()) {
       files.emplace_back("winner_memory.svg", memory_planner::MemoryReportSvg(*r.best_graph, memory.value()));
       files.emplace_back("winner_memory.json", memory_planner::MemoryReportToJson(*r.best_graph, memory.value()));
-      md << "\n```\n" << memory_planner::FormatMemoryTable(*r.best_graph, memory.value()) << "```\n";
+      md += "\n```\n" + memory_planner::FormatMemoryTable(*r.best_graph, memory.value()) + "```\n";
     }
   }
-  files.emplace_back("report.md", md.str());
+  files.emplace_back("report.md", md);
   for (const auto& [name, content] : files) {
     if (core::Status s = core::WriteFileAtomic(dir + "/" + name, content); !s.ok()) return s;
   }

@@ -106,6 +106,21 @@ void WarnIfOtherStatistics(const data::Normalization& data_set, const data::Norm
   }
 }
 
+core::Result<torch::Device> TrainingDevice(const std::string& name) {
+  torch::Device device(torch::kCPU);
+  try {
+    device = torch::Device(name);
+  } catch (const std::exception&) {
+    return core::Error{"device '" + name + "': not a device name (cpu, cuda, cuda:N)"};
+  }
+  if (device.is_cuda() && !torch::cuda::is_available()) {
+    return core::Error{"device '" + name +
+                       "': this LibTorch has no usable CUDA device (torch::cuda::is_available() "
+                       "is false); train with --device cpu"};
+  }
+  return device;
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config, bool resume,
@@ -135,17 +150,8 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
                        " training images (after the validation split), fewer than one batch of " +
                        std::to_string(config.batch_size)};
   }
-  torch::Device device(torch::kCPU);
-  try {
-    device = torch::Device(config.device);
-  } catch (const std::exception&) {
-    return core::Error{"device '" + config.device + "': not a device name (cpu, cuda, cuda:N)"};
-  }
-  if (device.is_cuda() && !torch::cuda::is_available()) {
-    return core::Error{"device '" + config.device +
-                       "': this LibTorch has no usable CUDA device (torch::cuda::is_available() "
-                       "is false); train with --device cpu"};
-  }
+  core::Result<torch::Device> device = TrainingDevice(config.device);
+  if (!device.ok()) return device.error();
   const int threads = SetTrainingThreads(config.threads);
   const char* policy = std::getenv("OMP_WAIT_POLICY");
   core::Logger()->info("{} LibTorch threads, OpenMP wait policy {}", threads,
@@ -153,7 +159,7 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
   torch::manual_seed(config.seed);
   LogTrainingLength(config, data.value().train.size());
   std::unique_ptr<Trainer> trainer(new Trainer(config, space.value(), std::move(data).value(), collective));
-  trainer->device_ = device;
+  trainer->device_ = device.value();
   const std::string rank = collective->distributed() ? "rank " + std::to_string(collective->rank()) + ": " : "";
   if (resume) {
     if (!std::filesystem::exists(CheckpointPath(config))) {
@@ -317,6 +323,18 @@ Trainer::Totals Trainer::AllRanks(const Totals& mine) const {
   return sum;
 }
 
+// Training: the network on the training device, batch norm synchronized over the ranks (or as
+// the config says). After it: on the CPU, where evaluation, search, export and the checkpoint
+// want it, each process normalising its own batches.
+void Trainer::MoveForTraining(bool training) {
+  const bool synchronized = training && (collective_->distributed() || config_.synchronized_batch_norm);
+  SynchronizeBatchNorm(*net_, synchronized ? collective_.get() : nullptr);
+  const torch::Device device = training ? device_ : torch::Device(torch::kCPU);
+  net_->to(device);
+  optimizer_->MoveMomentumTo(device);
+  if (training) net_->train();
+}
+
 EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
   const Phase& phase = config_.phases[phase_index];
   int global_epoch = epoch;
@@ -328,12 +346,8 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
   const core::SubnetConfig smallest = SmallestOf(phase);
   const Shard shard = ShardOfBatch();  // loss means are over the whole batch: each shard weighted by its share
 
-  const bool synchronized = collective_->distributed() || config_.synchronized_batch_norm;
-  SynchronizeBatchNorm(*net_, synchronized ? collective_.get() : nullptr);
   const int64_t reduced_before = collective_->bytes_reduced();
-  net_->to(device_);
-  optimizer_->MoveMomentumTo(device_);
-  net_->train();
+  MoveForTraining(true);
 
   EpochReport report{phase_index, epoch + 1, 0, 0, 0, 0};
   Totals totals;
@@ -370,9 +384,7 @@ EpochReport Trainer::TrainEpoch(int phase_index, int epoch) {
       report.images_per_second = all.seen / seconds;
     }
   }
-  SynchronizeBatchNorm(*net_, nullptr);  // evaluation normalises each process's own batches
-  net_->to(torch::kCPU);                 // where evaluation, search and export (and the checkpoint) want it
-  optimizer_->MoveMomentumTo(torch::kCPU);
+  MoveForTraining(false);
   if (steps > 0) {
     report.reduced_bytes_per_step = static_cast<double>(collective_->bytes_reduced() - reduced_before) / steps;
   }

@@ -80,6 +80,7 @@ class Trainer {
     double loss_sum = 0, correct = 0, seen = 0;
   };
   EpochReport TrainEpoch(int phase_index, int epoch);
+  void MoveForTraining(bool training);
   core::SubnetConfig SmallestOf(const Phase& phase) const;  // the phase's elastic dimensions at their minimum
   Shard ShardOfBatch() const;
   StepBatch PrepareBatch(const Phase& phase, const std::vector<int64_t>& order, int step, const Shard& shard,

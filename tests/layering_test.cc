@@ -1,8 +1,10 @@
 // The include rules of docs/architecture.md ("What each library may include"), held against every
 // #include "..." of the libraries, tools and benchmarks: an edge the page does not allow fails,
-// naming the file and the line.
+// naming the file and the line. And the size rule of docs/extending.md: no function of those
+// sources is longer than 60 lines.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -10,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -80,6 +83,63 @@ TEST(Layering, EveryIncludeIsAnEdgeTheArchitecturePageAllows) {
   }
   EXPECT_GT(checked, 100);  // the scan found the sources
   EXPECT_EQ(violations.str(), "");
+}
+
+// A function definition starts at column 0 (its signature may span a few lines and ends with
+// "{"); types, namespaces, preprocessor lines and comments do not count.
+bool StartsDefinition(const std::vector<std::string>& lines, size_t i, size_t* body) {
+  const std::string& first = lines[i];
+  if (first.empty() || std::isspace(static_cast<unsigned char>(first[0]))) return false;
+  for (const char* skip : {"//", "/*", "#", "}", "namespace", "using", "template", "struct", "class", "enum",
+                           "static const", "const std::", "constexpr", "extern"}) {
+    if (first.rfind(skip, 0) == 0) return false;
+  }
+  std::string signature;
+  for (size_t j = i; j < lines.size() && j < i + 8; ++j) {
+    signature += lines[j];
+    const size_t end = lines[j].find_last_not_of(" \t");
+    if (end == std::string::npos) continue;
+    if (lines[j][end] == ';') return false;
+    if (lines[j][end] == '{') {
+      *body = j;
+      return signature.find('(') != std::string::npos && signature.find('=') > signature.find('(');
+    }
+  }
+  return false;
+}
+
+TEST(FunctionSize, NoFunctionOfTheLibrariesToolsOrBenchmarksIsLongerThan60Lines) {
+  constexpr size_t kMaxLines = 60;
+  std::ostringstream long_functions;
+  int functions = 0;
+  for (const auto& [library, may] : AllowedEdges()) {
+    if (!fs::is_directory(kRoot / library)) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(kRoot / library)) {
+      const std::string ext = entry.path().extension().string();
+      if (!entry.is_regular_file() || (ext != ".cc" && ext != ".c")) continue;
+      std::ifstream file(entry.path());
+      std::vector<std::string> lines;
+      for (std::string line; std::getline(file, line);) lines.push_back(line);
+      for (size_t i = 0, body = 0; i < lines.size(); ++i) {
+        if (!StartsDefinition(lines, i, &body)) continue;
+        int depth = 0;
+        size_t end = body;
+        for (size_t k = i; k < lines.size(); ++k) {
+          for (char c : lines[k]) depth += c == '{' ? 1 : c == '}' ? -1 : 0;
+          end = k;
+          if (k >= body && depth <= 0) break;
+        }
+        ++functions;
+        if (end - i + 1 > kMaxLines) {
+          long_functions << fs::relative(entry.path(), kRoot).string() << ":" << i + 1 << ": " << end - i + 1
+                         << " lines: " << lines[i] << "\n";
+        }
+        i = end;
+      }
+    }
+  }
+  EXPECT_GT(functions, 500);  // the scan found the sources
+  EXPECT_EQ(long_functions.str(), "") << "split these (docs/extending.md)";
 }
 
 }  // namespace
