@@ -7,6 +7,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   libtorch-dev libgloo-dev zlib1g-dev dataset-fashion-mnist libeigen3-dev libstb-dev
+  libflatbuffers-dev flatbuffers-compiler
   clang-format git
 )
 SUDO=""
