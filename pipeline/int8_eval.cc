@@ -36,11 +36,12 @@ core::Result<engine::Model> QuantizeFloatModel(const core::FloatModel& model, co
   return quantized;
 }
 
-core::Result<double> Int8Accuracy(const engine::Model& model, const data::ImageSet& set, int resolution,
-                                  int64_t max_images) {
+core::Result<std::vector<int>> Int8Predictions(const engine::Model& model, const data::ImageSet& set, int resolution,
+                                               int64_t max_images) {
   if (core::Result<engine::Interpreter> check = engine::Interpreter::Create(model); !check.ok()) return check.error();
   const int64_t n = max_images > 0 ? std::min<int64_t>(max_images, static_cast<int64_t>(set.size())) : set.size();
-  if (n == 0) return 0.0;
+  std::vector<int> predicted(static_cast<size_t>(n), -1);
+  if (n == 0) return predicted;
   // Every image resized in one pass (the same per-image values as EngineImage), then the
   // interpreter on the images in parallel, one interpreter (arena) per thread.
   std::vector<int64_t> indices(static_cast<size_t>(n));
@@ -48,13 +49,12 @@ core::Result<double> Int8Accuracy(const engine::Model& model, const data::ImageS
   const torch::Tensor hwc = supernet::ToInput(set, indices, resolution).permute({0, 2, 3, 1}).contiguous();
   const int64_t image_values = hwc[0].numel();
   const float* pixels = hwc.data_ptr<float>();
-  int64_t correct = 0;
   std::optional<core::Error> failure;  // the first, collected: nothing may throw out of the region
   auto fail = [&](const core::Error& error) {
-#pragma omp critical(int8_accuracy_failure)
+#pragma omp critical(int8_predictions_failure)
     if (!failure) failure = error;
   };
-#pragma omp parallel reduction(+ : correct)
+#pragma omp parallel
   {
     core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model);  // this thread's arena
     if (!interpreter.ok()) fail(interpreter.error());
@@ -68,11 +68,26 @@ core::Result<double> Int8Accuracy(const engine::Model& model, const data::ImageS
         continue;
       }
       const std::vector<int8_t>& scores = out.value();
-      correct += std::max_element(scores.begin(), scores.end()) - scores.begin() == set.labels[static_cast<size_t>(i)];
+      predicted[static_cast<size_t>(i)] =
+          static_cast<int>(std::max_element(scores.begin(), scores.end()) - scores.begin());
     }
   }
   if (failure) return *failure;
-  return static_cast<double>(correct) / static_cast<double>(n);
+  return predicted;
+}
+
+core::Result<double> Int8Accuracy(const engine::Model& model, const data::ImageSet& set, int resolution,
+                                  int64_t max_images) {
+  core::Result<std::vector<int>> predicted = Int8Predictions(model, set, resolution, max_images);
+  if (!predicted.ok()) return predicted.error();
+  return AccuracyOf(predicted.value(), set);
+}
+
+double AccuracyOf(const std::vector<int>& predicted, const data::ImageSet& set) {
+  if (predicted.empty()) return 0.0;
+  int64_t correct = 0;
+  for (size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == set.labels[i];
+  return static_cast<double>(correct) / static_cast<double>(predicted.size());
 }
 
 }  // namespace kilonas::pipeline

@@ -24,7 +24,13 @@ core::Result<engine::Model> QuantizeSubnet(supernet::Supernet& net, const core::
                                            const data::ImageSet& train, const supernet::EvalOptions& bn,
                                            int calibration_images, const engine::ExecutionConfig& execution);
 
-// Top-1 accuracy of the int8 model on the first `max_images` of `set` (0: all), host interpreter.
+// The int8 model's top-1 class for each of the first `max_images` of `set` (0: all), host
+// interpreter, images in parallel.
+core::Result<std::vector<int>> Int8Predictions(const engine::Model& model, const data::ImageSet& set, int resolution,
+                                               int64_t max_images);
+// The share of `predicted` (classes of the set's first images) that equal the set's labels.
+double AccuracyOf(const std::vector<int>& predicted, const data::ImageSet& set);
+// Int8Predictions' top-1 accuracy against the set's labels.
 core::Result<double> Int8Accuracy(const engine::Model& model, const data::ImageSet& set, int resolution,
                                   int64_t max_images);
 

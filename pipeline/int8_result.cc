@@ -14,14 +14,15 @@ core::Result<Int8Result> QuantizeAndTest(const core::FloatModel& float_model, co
   core::Result<engine::Model> model =
       QuantizeFloatModel(float_model, net.train_set(), resolution, settings.calibration_images, execution);
   if (!model.ok()) return model.error();
-  Int8Result result{std::move(model).value(), 0, 0, 0};
+  Int8Result result{std::move(model).value(), 0, 0, 0, {}};
   result.test_images = settings.test_images > 0 ? std::min<int64_t>(settings.test_images, test.size()) : test.size();
   supernet::EvalOptions options;
   options.max_images = static_cast<int>(result.test_images);
   result.float_test_accuracy = supernet::FloatModelAccuracy(float_model, test, resolution, options);
-  core::Result<double> int8 = Int8Accuracy(result.model, test, resolution, result.test_images);
-  if (!int8.ok()) return int8.error();
-  result.int8_test_accuracy = int8.value();
+  core::Result<std::vector<int>> predicted = Int8Predictions(result.model, test, resolution, result.test_images);
+  if (!predicted.ok()) return predicted.error();
+  result.int8_predictions = std::move(predicted).value();
+  result.int8_test_accuracy = AccuracyOf(result.int8_predictions, test);
   return result;
 }
 

@@ -17,7 +17,8 @@ struct Int8Settings {
 struct Int8Result {
   engine::Model model;
   double float_test_accuracy = 0, int8_test_accuracy = 0;
-  int64_t test_images = 0;  // images both accuracies were measured on
+  int64_t test_images = 0;            // images both accuracies were measured on
+  std::vector<int> int8_predictions;  // the engine's class for each of them
 };
 
 // `float_model` (a subnet at `resolution`, as RecalibratedSubnet or FineTuneSubnet made it)

@@ -173,6 +173,13 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
   report.float_test_accuracy = int8.value().float_test_accuracy;
   report.int8_test_accuracy = int8.value().int8_test_accuracy;
   report.test_images = int8.value().test_images;
+  const std::vector<int>& predicted = int8.value().int8_predictions;
+  const std::vector<uint8_t>& labels = net.test_set().labels;
+  core::Result<report::ConfusionMatrix> confusion = report::ConfusionMatrix::Count(
+      std::vector<int>(labels.begin(), labels.begin() + static_cast<int64_t>(predicted.size())), predicted,
+      net.data().class_names);
+  if (!confusion.ok()) return core::Status::Fail("test split: " + confusion.error().message);
+  report.int8_confusion = std::move(confusion).value();
   return core::Status::Ok();
 }
 

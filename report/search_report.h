@@ -9,6 +9,7 @@
 #include "core/hw_profile.h"
 #include "engine/export.h"
 #include "latency_models/predictor.h"
+#include "report/confusion.h"
 #include "search/evolution.h"
 #include "search/search_config.h"
 #include "search/surrogate.h"
@@ -31,6 +32,7 @@ struct SearchReport {
   int finetune_epochs = 0;  // the exported winner was fine-tuned this many epochs (0: supernet weights)
   bool plain_cnn = false;   // the winner is the plain-CNN baseline, not a subnet of the space
   int64_t test_images = 0;
+  std::optional<ConfusionMatrix> int8_confusion;  // the int8 engine on those test images
   double seconds = 0;
 };
 

@@ -150,6 +150,12 @@ core::Status WriteSearchOutputs(const std::string& dir, const SearchReport& r) {
       md += "\n```\n" + memory_planner::FormatMemoryTable(*r.best_graph, memory.value()) + "```\n";
     }
   }
+  if (r.int8_confusion) {
+    md += "\n## Per-class test accuracy\n\n" + FormatConfusion(*r.int8_confusion, "int8 engine on the test split") +
+          "\n![confusion matrix of the int8 engine](confusion_matrix.svg)\n";
+    files.emplace_back("confusion_matrix.svg",
+                       ConfusionSvg(*r.int8_confusion, "Confusion matrix: int8 engine, test split"));
+  }
   files.emplace_back("report.md", md);
   for (const auto& [name, content] : files) {
     if (core::Status s = core::WriteFileAtomic(dir + "/" + name, content); !s.ok()) return s;

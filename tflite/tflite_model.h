@@ -45,11 +45,11 @@ std::string BuiltinName(int32_t code);
 struct Tensor {
   std::string name;
   std::vector<int32_t> shape;
-  int8_t type = 0;              // TensorType code
-  std::vector<float> scales;    // empty: not quantized
+  int8_t type = 0;            // TensorType code
+  std::vector<float> scales;  // empty: not quantized
   std::vector<int64_t> zero_points;
   int32_t quantized_dimension = 0;
-  std::vector<uint8_t> data;    // constant contents; empty for activations
+  std::vector<uint8_t> data;  // constant contents; empty for activations
   bool is_variable = false;
 
   int64_t Elements() const;
@@ -57,9 +57,9 @@ struct Tensor {
 };
 
 struct Operator {
-  int index = 0;       // in the subgraph's execution order
-  int32_t builtin = 0; // Builtin code
-  std::string custom;  // custom_code of a CUSTOM operator
+  int index = 0;        // in the subgraph's execution order
+  int32_t builtin = 0;  // Builtin code
+  std::string custom;   // custom_code of a CUSTOM operator
   int32_t version = 1;
   std::vector<int32_t> inputs, outputs;  // tensor indices; -1 for an omitted optional input
   // Builtin options (those present for the operator's type; defaults otherwise).

@@ -18,6 +18,14 @@ grep -q "bit-exact with the host" "$out/search.log" || { echo "rgb: firmware out
 # Colour and stripes tell the classes apart: the int8 engine must have learned them (chance: 33%),
 # which it only does with the training's normalisation and channel order.
 grep -Eq "int8 engine (8[0-9]|9[0-9]|100)\.[0-9]+%" "$out/search.log" || { echo "rgb: int8 accuracy below 80%"; exit 1; }
+# The report shows the winner per class, against the majority class, with the folder's names.
+report="$out/search/stm32f746/report.md"
+grep -q "^## Per-class test accuracy" "$report" || { echo "rgb: report.md has no per-class section"; exit 1; }
+grep -Eq "Always answering the majority class \(.+, [0-9]+ images\) would score" "$report" ||
+  { echo "rgb: report.md does not name the majority baseline"; exit 1; }
+[ "$(grep -cE '^\| [0-2] [^|]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+% \|$' "$report")" -eq 3 ] ||
+  { echo "rgb: report.md lacks a row per class"; exit 1; }
+grep -q "<rect" "$out/search/stm32f746/confusion_matrix.svg" || { echo "rgb: no confusion_matrix.svg"; exit 1; }
 model=$(ls "$out"/search/stm32f746/export/*.kmodel | head -1)
 "$nas_run" --model "$model" --data "folder:$out/images" --image 3 --firmware --out-dir "$out/run" | tee "$out/run.log"
 grep -Eq "input [0-9]+x[0-9]+x3," "$out/run.log" || { echo "rgb: the exported model does not take 3 channels"; exit 1; }

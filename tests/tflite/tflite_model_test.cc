@@ -35,11 +35,9 @@ TEST(TfliteModel, ReadsPersonDetectAsItsReadmeDescribesIt) {
   const core::Result<Model> m = LoadModel(DataPath("person_detect.tflite"));
   ASSERT_TRUE(m.ok()) << m.error().message;
   EXPECT_EQ(m.value().version, 3u);
-  EXPECT_EQ(OperatorCounts(m.value()), (std::map<std::string, int>{{"AVERAGE_POOL_2D", 1},
-                                                                  {"CONV_2D", 14},
-                                                                  {"DEPTHWISE_CONV_2D", 14},
-                                                                  {"RESHAPE", 1},
-                                                                  {"SOFTMAX", 1}}));
+  EXPECT_EQ(OperatorCounts(m.value()),
+            (std::map<std::string, int>{
+                {"AVERAGE_POOL_2D", 1}, {"CONV_2D", 14}, {"DEPTHWISE_CONV_2D", 14}, {"RESHAPE", 1}, {"SOFTMAX", 1}}));
   ASSERT_EQ(m.value().inputs.size(), 1u);
   const Tensor& input = m.value().tensors[static_cast<size_t>(m.value().inputs[0])];
   EXPECT_EQ(input.shape, (std::vector<int32_t>{1, 96, 96, 1}));
@@ -76,8 +74,9 @@ TEST(TfliteModel, ReadsPersonDetectAsItsReadmeDescribesIt) {
 TEST(TfliteModel, ReadsMicroSpeechAsItsReadmeDescribesIt) {
   const core::Result<Model> m = LoadModel(DataPath("micro_speech_quantized.tflite"));
   ASSERT_TRUE(m.ok()) << m.error().message;
-  EXPECT_EQ(OperatorCounts(m.value()),
-            (std::map<std::string, int>{{"DEPTHWISE_CONV_2D", 1}, {"FULLY_CONNECTED", 1}, {"RESHAPE", 1}, {"SOFTMAX", 1}}));
+  EXPECT_EQ(
+      OperatorCounts(m.value()),
+      (std::map<std::string, int>{{"DEPTHWISE_CONV_2D", 1}, {"FULLY_CONNECTED", 1}, {"RESHAPE", 1}, {"SOFTMAX", 1}}));
   const Tensor& input = m.value().tensors[static_cast<size_t>(m.value().inputs[0])];
   EXPECT_EQ(input.shape, (std::vector<int32_t>{1, 1960}));
   const Tensor& output = m.value().tensors[static_cast<size_t>(m.value().outputs[0])];
@@ -143,13 +142,13 @@ std::vector<uint8_t> Build(const std::function<void(Parts&)>& change) {
       fb::CreateTensorDirect(b, &p.input_shape, fb::TensorType_INT8, 0, "output", quant({0.25f}, {1}))};
   const std::vector<int32_t> outputs = {3}, inputs = {0};
   const auto options = fb::CreateConv2DOptions(b, fb::Padding_SAME, 1, 1).Union();
-  std::vector<flatbuffers::Offset<fb::Operator>> operators = {fb::CreateOperatorDirect(
-      b, p.opcode_index, &p.conv_inputs, &outputs, fb::BuiltinOptions_Conv2DOptions, options)};
+  std::vector<flatbuffers::Offset<fb::Operator>> operators = {
+      fb::CreateOperatorDirect(b, p.opcode_index, &p.conv_inputs, &outputs, fb::BuiltinOptions_Conv2DOptions, options)};
   std::vector<flatbuffers::Offset<fb::SubGraph>> subgraphs = {
       fb::CreateSubGraphDirect(b, &tensors, &inputs, &outputs, &operators, "main")};
   const std::vector<uint8_t> weight(p.weight_bytes, 3), bias = {10, 0, 0, 0};
   std::vector<flatbuffers::Offset<fb::Buffer>> buffers = {fb::CreateBuffer(b), fb::CreateBufferDirect(b, &weight),
-                                                         fb::CreateBufferDirect(b, &bias)};
+                                                          fb::CreateBufferDirect(b, &bias)};
   std::vector<flatbuffers::Offset<fb::OperatorCode>> codes = {fb::CreateOperatorCode(b, 3, 0, 1, 3)};
   b.Finish(fb::CreateModelDirect(b, p.version, &codes, &subgraphs, "test", &buffers), fb::ModelIdentifier());
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
@@ -159,14 +158,26 @@ TEST(TfliteModel, IndicesShapesScalesAndZeroPointsOutOfRangeAreNamed) {
   ASSERT_TRUE(ParseModel(Build([](Parts&) {}), "ok.tflite").ok());
   const std::vector<std::pair<std::function<void(Parts&)>, std::string>> cases = {
       {[](Parts& p) { p.weights_buffer = 9; }, "tensor 1 ('weights'): buffer 9 of 3"},
-      {[](Parts& p) { p.conv_inputs = {0, 7, 2}; }, "operator 0 (CONV_2D): tensor index 7 out of range (4 tensors)"},
+      {[](Parts& p) {
+         p.conv_inputs = {0, 7, 2};
+       },
+       "operator 0 (CONV_2D): tensor index 7 out of range (4 tensors)"},
       {[](Parts& p) { p.opcode_index = 4; }, "operator 0: operator code 4 out of range"},
-      {[](Parts& p) { p.input_shape = {1, -4, 4, 1}; }, "tensor 0 ('input'): negative dimension -4"},
-      {[](Parts& p) { p.input_shape = {1, 65536, 65536, 1}; }, "tensor 0 ('input'): more than 268435456 elements"},
+      {[](Parts& p) {
+         p.input_shape = {1, -4, 4, 1};
+       },
+       "tensor 0 ('input'): negative dimension -4"},
+      {[](Parts& p) {
+         p.input_shape = {1, 65536, 65536, 1};
+       },
+       "tensor 0 ('input'): more than 268435456 elements"},
       {[](Parts& p) { p.input_scale = {0.0f}; }, "tensor 0 ('input'): scale 0.000000 is not > 0"},
       {[](Parts& p) { p.input_scale = {-1.0f}; }, "tensor 0 ('input'): scale -1.000000 is not > 0"},
       {[](Parts& p) { p.input_zero_point = {200}; }, "tensor 0 ('input'): zero point 200 outside the int8 range"},
-      {[](Parts& p) { p.input_zero_point = {1, 2}; }, "tensor 0 ('input'): 1 scales but 2 zero points"},
+      {[](Parts& p) {
+         p.input_zero_point = {1, 2};
+       },
+       "tensor 0 ('input'): 1 scales but 2 zero points"},
       {[](Parts& p) { p.weight_bytes = 5; }, "tensor 1 ('weights'): its buffer holds 5 bytes; shape and type need 1"},
       {[](Parts& p) { p.version = 2; }, "schema version 2, expected 3"},
   };
