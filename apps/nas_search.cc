@@ -112,8 +112,14 @@ core::Result<pipeline::SearchRequest> RequestOf(Flags& f) {
   request.out_dir = !f.out_dir.empty() ? f.out_dir
                     : f.data.empty()   ? request.config.output_dir + "/" + request.hw.name
                                      : pipeline::PerDataSet(request.config.output_dir + "/" + request.hw.name, f.data);
-  request.fingerprint_extra =
-      (f.data.empty() ? "" : "\ndata " + f.data) + (f.space.empty() ? "" : "\nspace " + f.space);
+  // The space by its identity (a file by its content): a copy elsewhere resumes, an edit does not.
+  std::string space;
+  if (!f.space.empty()) {
+    core::Result<core::OfaSpace> resolved = core::ResolveSpace(f.space);
+    if (!resolved.ok()) return core::Error{"--space: " + resolved.error().message};
+    space = "\nspace " + core::SpaceIdentity(resolved.value(), f.space);
+  }
+  request.fingerprint_extra = (f.data.empty() ? "" : "\ndata " + f.data) + space;
   request.restart = f.restart;
   request.firmware = !f.no_firmware;
   request.baseline = f.baseline;

@@ -45,7 +45,13 @@ Result<OfaSpace> LoadOfaSpace(const std::string& path);
 // Looks a built-in space up by name ("fmnist", "mcunet-imagenet", ...).
 Result<OfaSpace> BuiltinSpace(const std::string& name);
 // A built-in space's name, or the path of a space JSON file (contains '/' or ends in .json).
+bool IsSpacePath(const std::string& name_or_path);
 Result<OfaSpace> ResolveSpace(const std::string& name_or_path);
+// What a checkpoint or a search state records as its space: a built-in space's name, or for a
+// space file its name and a digest of the network it describes (every field but the name and
+// description), so that an identical copy anywhere is the same space and an edited file is not.
+// `space` as ResolveSpace read it (before a trainer fills in the data set's class count).
+std::string SpaceIdentity(const OfaSpace& space, const std::string& name_or_path);
 
 // MCUNet's TinyNAS space on ImageNet-sized input (configs/spaces/mcunet-imagenet.json):
 // MobileNetV2 macro architecture with stages of 24, 40, 80, 96, 192, 320 channels (strides 2, 2,

@@ -66,13 +66,14 @@ std::string FormatConfusion(const ConfusionMatrix& m, const std::string& what) {
   std::snprintf(line, sizeof(line),
                 "%s: %.2f%% on %lld images. Always answering the majority class (%s, %lld images) would score "
                 "%.2f%%; chance is %.2f%% (1 of %d classes).\n\n",
-                what.c_str(), 100 * m.Accuracy(), static_cast<long long>(m.Total()), m.names()[static_cast<size_t>(majority)].c_str(),
-                static_cast<long long>(m.Images(majority)), 100 * m.Images(majority) / total, 100.0 / m.classes(),
-                m.classes());
+                what.c_str(), 100 * m.Accuracy(), static_cast<long long>(m.Total()),
+                m.names()[static_cast<size_t>(majority)].c_str(), static_cast<long long>(m.Images(majority)),
+                100 * m.Images(majority) / total, 100.0 / m.classes(), m.classes());
   out << line << "| class | images | correct | accuracy |\n|---|---|---|---|\n";
   for (int t = 0; t < m.classes(); ++t) {
-    std::snprintf(line, sizeof(line), "| %d %s | %lld | %lld | %.2f%% |\n", t, m.names()[static_cast<size_t>(t)].c_str(),
-                  static_cast<long long>(m.Images(t)), static_cast<long long>(m.At(t, t)), 100 * m.ClassAccuracy(t));
+    std::snprintf(line, sizeof(line), "| %d %s | %lld | %lld | %.2f%% |\n", t,
+                  m.names()[static_cast<size_t>(t)].c_str(), static_cast<long long>(m.Images(t)),
+                  static_cast<long long>(m.At(t, t)), 100 * m.ClassAccuracy(t));
     out << line;
   }
   if (m.classes() > kMaxMatrixClasses) return out.str();
@@ -153,8 +154,8 @@ std::string ConfusionSvg(const ConfusionMatrix& m, const std::string& title) {
       }
     }
   }
-  std::snprintf(buf, sizeof(buf), "<text x=\"%d\" y=\"%d\">rows: true class; shade: share of the class's images</text>\n",
-                left, h - 12);
+  std::snprintf(buf, sizeof(buf),
+                "<text x=\"%d\" y=\"%d\">rows: true class; shade: share of the class's images</text>\n", left, h - 12);
   s << buf << "</svg>\n";
   return s.str();
 }

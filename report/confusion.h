@@ -18,12 +18,14 @@ class ConfusionMatrix {
   static core::Result<ConfusionMatrix> Count(const std::vector<int>& labels, const std::vector<int>& predicted,
                                              std::vector<std::string> class_names);
 
-  int64_t At(int truth, int predicted) const { return counts_[static_cast<size_t>(truth)][static_cast<size_t>(predicted)]; }
+  int64_t At(int truth, int predicted) const {
+    return counts_[static_cast<size_t>(truth)][static_cast<size_t>(predicted)];
+  }
   int64_t Images(int truth) const;  // images of the class
   int64_t Total() const;
-  double Accuracy() const;             // all classes
+  double Accuracy() const;                // all classes
   double ClassAccuracy(int truth) const;  // recall; 0 for a class without images
-  int MajorityClass() const;           // the class with the most images (the first of ties)
+  int MajorityClass() const;              // the class with the most images (the first of ties)
   int classes() const { return static_cast<int>(names_.size()); }
   const std::vector<std::string>& names() const { return names_; }
 

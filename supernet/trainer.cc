@@ -63,11 +63,12 @@ void LogTrainingLength(const TrainConfig& c, size_t train_images) {
   }
 }
 
-// What a checkpoint belongs to, kept in its manifest: the space and the phase schedule.
-core::FileTags CheckpointTags(const TrainConfig& c) {
+// What a checkpoint belongs to, kept in its manifest: the space (core::SpaceIdentity: a space
+// file by its content, not its path) and the phase schedule.
+core::FileTags CheckpointTags(const TrainConfig& c, const std::string& space_identity) {
   std::string phases;
   for (const Phase& p : c.phases) phases += (phases.empty() ? "" : ",") + p.name + ":" + std::to_string(p.epochs);
-  return {{"kind", "supernet checkpoint"}, {"space", c.space}, {"phases", phases}};
+  return {{"kind", "supernet checkpoint"}, {"space", space_identity}, {"phases", phases}};
 }
 
 // The input statistics a checkpoint was trained with. Checkpoints from before data sets carried
@@ -133,6 +134,7 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
   }
   core::Result<core::OfaSpace> space = core::ResolveSpace(config.space);
   if (!space.ok()) return space.error();
+  const std::string space_identity = core::SpaceIdentity(space.value(), config.space);
   core::Result<data::Dataset> data = data::LoadDataset(config.data, DatasetOptionsFor(config, space.value()));
   if (!data.ok()) return data.error();
   const std::string source = data.value().source;
@@ -160,6 +162,7 @@ core::Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config
   LogTrainingLength(config, data.value().train.size());
   std::unique_ptr<Trainer> trainer(new Trainer(config, space.value(), std::move(data).value(), collective));
   trainer->device_ = device.value();
+  trainer->space_identity_ = space_identity;
   const std::string rank = collective->distributed() ? "rank " + std::to_string(collective->rank()) + ": " : "";
   if (resume) {
     if (!std::filesystem::exists(CheckpointPath(config))) {
@@ -468,7 +471,7 @@ core::Status Trainer::SaveCheckpoint() const {
   } catch (const std::exception& e) {
     return core::Status::Fail(temp + ": cannot write checkpoint: " + e.what());
   }
-  if (core::Status s = core::CommitChecked(temp, path, CheckpointTags(config_)); !s.ok()) return s;
+  if (core::Status s = core::CommitChecked(temp, path, CheckpointTags(config_, space_identity_)); !s.ok()) return s;
   core::Logger()->info("checkpoint {} (phase {}, {} epochs done in it)", path, phase_, epochs_done_);
   return core::Status::Ok();
 }
@@ -476,7 +479,7 @@ core::Status Trainer::SaveCheckpoint() const {
 core::Status Trainer::LoadCheckpoint() {
   const std::string path = CheckpointPath(config_);
   const core::Status verified = core::VerifyChecked(
-      path, CheckpointTags(config_),
+      path, CheckpointTags(config_, space_identity_),
       "restore it (with its manifest) from a copy, or move the checkpoint directory away to train again");
   if (!verified.ok()) return verified;
   try {

@@ -98,6 +98,7 @@ class Trainer {
 
   TrainConfig config_;
   core::OfaSpace space_;
+  std::string space_identity_;  // core::SpaceIdentity, in the checkpoint's manifest
   data::Dataset data_;
   Supernet net_;
   std::unique_ptr<Sgd> optimizer_;

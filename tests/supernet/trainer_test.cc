@@ -139,6 +139,43 @@ TEST(Trainer, ResumeWithoutACheckpointIsAnError) {
 
 // A checkpoint is verified against its manifest before LibTorch reads it (LibTorch does not check
 // its archive's CRCs): one flipped byte, a missing manifest or another phase schedule is an error
+// A space file is the space its content describes: a checkpoint trained with one resumes with
+// an identical copy elsewhere (other path, other description, other layout), and refuses the
+// same path once edited, even where the edit keeps every weight's shape (fewer width choices).
+TEST(Trainer, ASpaceFileIsIdentifiedByItsContentNotItsPath) {
+  const std::string dir = std::string(KILONAS_TEST_OUT) + "/space_identity";
+  std::filesystem::create_directories(dir);
+  const std::string original = core::ReadTextFile(kilonas::testing::SourcePath("configs/spaces/fmnist.json")).value();
+  auto write = [&](const std::string& path, const std::string& text) {
+    ASSERT_TRUE(core::WriteFileAtomic(path, text).ok());
+  };
+  write(dir + "/space.json", original);
+  TrainConfig config = TinyConfig("space_identity/checkpoint");
+  config.space = dir + "/space.json";
+  config.phases.resize(1);
+  config.phases[0].epochs = 2;
+  {
+    auto first = Trainer::Create(config, false);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    ASSERT_TRUE(first.value()->Run(1).ok());
+  }
+  std::string copy = original;
+  copy.replace(copy.find("\"description\""), 13, "\n  \"description\"");  // other bytes, same network
+  write(dir + "/copy.json", copy);
+  config.space = dir + "/copy.json";
+  auto resumed = Trainer::Create(config, true);
+  EXPECT_TRUE(resumed.ok()) << resumed.error().message;
+
+  std::string edited = original;
+  edited.replace(edited.find("[0.5, 0.75, 1.0]"), 16, "[0.5, 1.0]");
+  write(dir + "/space.json", edited);
+  config.space = dir + "/space.json";
+  auto refused = Trainer::Create(config, true);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("belongs to space 'fmnist (space file, network CRC-32 "), std::string::npos)
+      << refused.error().message;
+}
+
 // naming the file and what to do.
 TEST(Trainer, CorruptOrForeignCheckpointIsAnErrorNamingIt) {
   const TrainConfig config = TinyConfig("train_corrupt");
