@@ -150,20 +150,29 @@ Status Graph::ValidateOp(size_t index) const {
       return fail("input '" + tensors_[t].name + "' is not produced by an earlier op");
     }
   }
-  if (op.kernel < 1 || op.stride < 1 || op.padding < 0) return fail("bad kernel/stride/padding");
+  return ValidateShapes(op, fail);
+}
+
+Status Graph::ValidateShapes(const Op& op, const std::function<Status(const std::string&)>& fail) const {
+  if (op.kernel < 1 || op.stride < 1 || op.padding < 0 || op.padding_end < -1 || op.padding >= op.kernel ||
+      op.PaddingEnd() >= op.kernel) {
+    return fail("bad kernel/stride/padding");
+  }
   const Shape& in = InputOf(op).shape;
   const Shape& out = OutputOf(op).shape;
   if (in.Elements() <= 0 || out.Elements() <= 0) return fail("empty tensor");
-  if (traits.window) {
-    const int h = WindowOutputSize(in.h, op.kernel, op.stride, op.padding);
-    const int w = WindowOutputSize(in.w, op.kernel, op.stride, op.padding);
+  if (Traits(op.kind).window) {
+    const int h = WindowOutputSize(in.h, op.kernel, op.stride, op.padding, op.PaddingEnd());
+    const int w = WindowOutputSize(in.w, op.kernel, op.stride, op.padding, op.PaddingEnd());
     if (out.h != h || out.w != w) {
       return fail("output " + out.ToString() + " does not follow from input " + in.ToString());
     }
   }
   switch (op.kind) {
     case OpKind::kPointwiseConv2d:
-      if (op.kernel != 1 || op.stride != 1 || op.padding != 0) return fail("must be 1x1, stride 1");
+      if (op.kernel != 1 || op.stride != 1 || op.padding != 0 || op.PaddingEnd() != 0) {
+        return fail("must be 1x1, stride 1");
+      }
       break;
     case OpKind::kDepthwiseConv2d:
     case OpKind::kAvgPool2d:

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -54,10 +55,17 @@ struct Op {
   int output = -1;          // tensor id
   int kernel = 1;
   int stride = 1;
-  int padding = 0;  // symmetric zero padding
+  int padding = 0;  // zero padding before the first row and column (and after the last: padding_end)
   Activation activation = Activation::kNone;
   int block = -1;  // inverted-residual block this op belongs to; -1 for stem and head
   WeightLayout weights = WeightLayout::kInt8;
+  // Zero padding after the last row and column; -1: as `padding`. TensorFlow's SAME padding puts
+  // the odd one after (a stride-2 3x3 window on 96 rows: 0 before, 1 after). Kernels read padding
+  // by bounds against the input, so only the in-place kernels, which build a padded copy of
+  // `padding` on every side, need it symmetric (memory_planner's InPlaceAllowed).
+  int padding_end = -1;
+
+  int PaddingEnd() const { return padding_end < 0 ? padding : padding_end; }
 };
 
 // Multiply-accumulates per output position of an op of `kind` with a kernel x kernel window, which
@@ -100,6 +108,8 @@ class Graph {
 
  private:
   Status ValidateOp(size_t index) const;
+  // Kernel, stride, padding and the shapes their kind requires; `fail` names the op.
+  Status ValidateShapes(const Op& op, const std::function<Status(const std::string&)>& fail) const;
 
   std::vector<Tensor> tensors_;
   std::vector<Op> ops_;

@@ -58,6 +58,8 @@ nlohmann::ordered_json GraphToJson(const Graph& graph) {
                           {"activation", ActivationName(op.activation)},
                           {"block", op.block},
                           {"weights", WeightLayoutName(op.weights)}});
+    // Only where it differs from "padding": files of symmetric networks stay as they were.
+    if (op.padding_end >= 0) doc["ops"].back()["padding_end"] = op.padding_end;
   }
   return doc;
 }
@@ -129,6 +131,10 @@ Op OpFromJson(const nlohmann::json& doc, const std::string& path, int num_tensor
   op.padding = o.Int("padding");
   if (op.kernel < 1 || op.kernel > 15 || op.stride < 1 || op.stride > 4 || op.padding < 0 || op.padding > 7) {
     o.Fail("kernel", "kernel 1..15, stride 1..4, padding 0..7 expected");
+  }
+  if (o.Has("padding_end")) {
+    op.padding_end = o.IntInRange("padding_end", 0, 7);
+    if (op.padding_end == op.padding) op.padding_end = -1;  // symmetric after all
   }
   const std::optional<Activation> act = ActivationFromName(o.String("activation"));
   if (!act) o.Fail("activation", "unknown activation");

@@ -5,7 +5,11 @@
 namespace kilonas::core {
 
 int WindowOutputSize(int in_size, int kernel, int stride, int padding) {
-  return (in_size + 2 * padding - kernel) / stride + 1;
+  return WindowOutputSize(in_size, kernel, stride, padding, padding);
+}
+
+int WindowOutputSize(int in_size, int kernel, int stride, int padding, int padding_end) {
+  return (in_size + padding + padding_end - kernel) / stride + 1;
 }
 
 Interval InputInterval(Interval out, int kernel, int stride, int padding, int in_size) {

@@ -23,6 +23,8 @@ struct Region {
 
 // Output size of a window with symmetric zero padding: floor((in + 2 pad - k) / s) + 1.
 int WindowOutputSize(int in_size, int kernel, int stride, int padding);
+// ... and with `padding` before and `padding_end` after: floor((in + pad + pad_end - k) / s) + 1.
+int WindowOutputSize(int in_size, int kernel, int stride, int padding, int padding_end);
 
 // Input positions read when computing outputs [out.begin, out.end) of a window op, clamped to
 // [0, in_size): positions outside are zero padding and need no storage. O(1).

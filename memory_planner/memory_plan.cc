@@ -57,6 +57,8 @@ std::vector<int64_t> MemoryPlan::Offsets() const {
 bool InPlaceAllowed(const core::Graph& graph, const std::vector<Lifetime>& lifetimes, int index) {
   const core::Op& op = graph.op(index);
   if (!core::Traits(op.kind).in_place_capable) return false;
+  // The in-place kernels copy a channel into scratch with a ring of `padding` on every side.
+  if (op.PaddingEnd() != op.padding) return false;
   const int input = op.inputs.at(0);
   if (input == graph.input() || input == graph.output()) return false;
   return lifetimes.at(input).last == index;

@@ -15,6 +15,9 @@ torch::Tensor ForwardGraph(const core::Graph& graph, const torch::Tensor& x,
   for (size_t i = 0; i < graph.ops().size(); ++i) {
     const core::Op& op = graph.op(static_cast<int>(i));
     const torch::Tensor& in = values[op.inputs[0]];
+    // LibTorch's layers pad symmetrically; only imported graphs pad more after than before.
+    TORCH_CHECK(op.PaddingEnd() == op.padding, "op ", op.name, ": padding ", op.padding, " before and ",
+                op.PaddingEnd(), " after has no LibTorch forward");
     torch::Tensor y;
     switch (op.kind) {
       case core::OpKind::kConv2d:

@@ -162,10 +162,10 @@ TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
   EXPECT_NE(r.error().message.find("exceed the SRAM budget"), std::string::npos) << r.error().message;
 }
 
-// The average pool (avg_pool2d) inside the patch stage and after it.
-TEST(Firmware, AveragePoolNetworkEqualsTheHostInPlaceAndPatchModes) {
-  std::mt19937 rng(43);
-  const core::Graph g = testing::PoolNetwork();
+// The average pool (avg_pool2d) inside the patch stage and after it; and a network padded as
+// TensorFlow's SAME pads (more after than before).
+void ExpectFirmwareEqualsHost(const core::Graph& g, const std::string& name, uint32_t seed) {
+  std::mt19937 rng(seed);
   const core::FloatModel fm = core::RandomFloatModel(g, rng);
   const std::vector<float> image = testing::RandomPoolImage(rng);
   const core::HwProfile hw =
@@ -176,12 +176,20 @@ TEST(Firmware, AveragePoolNetworkEqualsTheHostInPlaceAndPatchModes) {
     core::Result<Model> model = Quantize(fm, {image}, execution);
     ASSERT_TRUE(model.ok()) << model.error().message;
     const std::string dir =
-        std::string(KILONAS_TEST_OUT) + "/avg_pool_" + std::string(memory_planner::PlanModeName(execution.mode));
-    ExportOptions options{dir, "avg_pool", KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false};
+        std::string(KILONAS_TEST_OUT) + "/" + name + "_" + std::string(memory_planner::PlanModeName(execution.mode));
+    ExportOptions options{dir, name, KILONAS_SOURCE_DIR, KernelSet::kOptimized, true, false};
     core::Result<ExportResult> r = ExportModel(model.value(), QuantizeInput(model.value(), image), hw, options);
     ASSERT_TRUE(r.ok()) << r.error().message;
-    EXPECT_TRUE(r.value().BitExact()) << memory_planner::PlanModeName(execution.mode);
+    EXPECT_TRUE(r.value().BitExact()) << name << " " << memory_planner::PlanModeName(execution.mode);
   }
+}
+
+TEST(Firmware, AveragePoolNetworkEqualsTheHostInPlaceAndPatchModes) {
+  ExpectFirmwareEqualsHost(testing::PoolNetwork(), "avg_pool", 43);
+}
+
+TEST(Firmware, SamePaddedNetworkEqualsTheHostInPlaceAndPatchModes) {
+  ExpectFirmwareEqualsHost(testing::SamePaddedNetwork(), "same_padding", 45);
 }
 
 }  // namespace

@@ -59,6 +59,26 @@ core::Graph PoolNetwork() {
   return b.Finish(x);
 }
 
+core::Graph SamePaddedNetwork() {
+  core::GraphBuilder b({20, 20, 3});
+  const auto same = [&](core::OpKind kind, const std::string& name, int from, int channels, int kernel, int stride,
+                        core::Activation act, core::Shape out) {
+    core::Op op{kind, name, {from}, -1, kernel, stride, 0, act, -1};
+    op.padding_end = 1;
+    return b.Append(op, out);
+  };
+  int x = same(core::OpKind::kConv2d, "stem", b.graph().input(), 8, 3, 2, core::Activation::kRelu6, {10, 10, 8});
+  x = same(core::OpKind::kDepthwiseConv2d, "dw_s2", x, 8, 3, 2, core::Activation::kRelu6, {5, 5, 8});
+  x = b.Window(core::OpKind::kPointwiseConv2d, "expand", x, 16, 1, 1, core::Activation::kRelu6, -1);
+  x = b.Window(core::OpKind::kDepthwiseConv2d, "dw_s1", x, 16, 3, 1, core::Activation::kRelu6, -1);
+  x = same(core::OpKind::kAvgPool2d, "pool", x, 16, 2, 2, core::Activation::kNone, {3, 3, 16});
+  x = b.Append({core::OpKind::kGlobalAvgPool, "gap", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
+               core::Shape{1, 1, 16});
+  x = b.Append({core::OpKind::kFullyConnected, "fc", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
+               core::Shape{1, 1, 5});
+  return b.Finish(x);
+}
+
 std::vector<float> RandomPoolImage(std::mt19937& rng) {
   std::vector<float> image(20 * 20 * 3);
   for (float& v : image) v = std::uniform_real_distribution<float>(-1, 1)(rng);

@@ -15,7 +15,11 @@ core::Graph RandomGraph(std::mt19937& rng);  // BuildGraph(RandomNetSpec(rng)), 
 // A fixed 20x20x3 network with average pools inside the patch stage and after it: stem -> pool
 // 3x3 s2 -> pointwise -> depthwise -> pool 2x2 s2 (no padding) -> global pool -> classifier.
 core::Graph PoolNetwork();
-// A random 20x20x3 image in [-1, 1) for PoolNetwork.
+// A network padded as TensorFlow pads "SAME" (more after than before where the window and stride
+// need an odd total): 3x3 stride-2 conv and depthwise with 0 before and 1 after, a symmetric
+// depthwise, a 2x2 stride-2 average pool with 0 before and 1 after. Input 20x20x3 (as PoolNetwork).
+core::Graph SamePaddedNetwork();
+// A random 20x20x3 image in [-1, 1) for PoolNetwork and SamePaddedNetwork.
 std::vector<float> RandomPoolImage(std::mt19937& rng);
 
 }  // namespace kilonas::testing
