@@ -1,0 +1,352 @@
+#include "tflite/import.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/quant_math.h"
+
+namespace kilonas::tflite {
+namespace {
+
+bool Imported(int32_t builtin) {
+  switch (static_cast<Builtin>(builtin)) {
+    case Builtin::kConv2d:
+    case Builtin::kDepthwiseConv2d:
+    case Builtin::kAveragePool2d:
+    case Builtin::kReshape:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One error naming every operator the importer does not take.
+core::Status CheckOperators(const Model& m, int last) {
+  std::string list;
+  int count = 0;
+  for (int i = 0; i <= last; ++i) {
+    const Operator& op = m.operators[static_cast<size_t>(i)];
+    if (Imported(op.builtin)) continue;
+    list += (count++ ? ", " : "") + op.Describe();
+  }
+  if (count == 0) return core::Status::Ok();
+  return core::Status::Fail(std::to_string(count) + " operator" + (count > 1 ? "s" : "") +
+                            " kilonas does not import (docs/tflite.md): " + list);
+}
+
+// Zero padding before and after along one axis, as TensorFlow computes it.
+struct AxisPadding {
+  int before = 0, after = 0, out = 0;
+};
+
+AxisPadding PaddingOf(Padding padding, int in, int kernel, int stride) {
+  if (padding == Padding::kValid) return {0, 0, (in - kernel) / stride + 1};
+  const int out = (in + stride - 1) / stride;
+  const int total = std::max((out - 1) * stride + kernel - in, 0);
+  return {total / 2, total - total / 2, out};
+}
+
+// TFLite Micro's clamp of a fused activation on the output's quantization (float arithmetic, as
+// CalculateActivationRangeQuantized).
+core::Status ActivationRange(FusedActivation act, float scale, int32_t zero_point, engine::OpConstants& c,
+                             core::Activation& kind) {
+  const auto quantize = [&](float f) { return zero_point + static_cast<int32_t>(std::round(f / scale)); };
+  c.act_min = -128;
+  c.act_max = 127;
+  switch (act) {
+    case FusedActivation::kNone:
+      kind = core::Activation::kNone;
+      return core::Status::Ok();
+    case FusedActivation::kRelu:
+      kind = core::Activation::kRelu;
+      c.act_min = std::max(c.act_min, quantize(0.0f));
+      return core::Status::Ok();
+    case FusedActivation::kRelu6:
+      kind = core::Activation::kRelu6;
+      c.act_min = std::max(c.act_min, quantize(0.0f));
+      c.act_max = std::min(c.act_max, quantize(6.0f));
+      return core::Status::Ok();
+    case FusedActivation::kReluN1To1:
+    case FusedActivation::kTanh:
+    case FusedActivation::kSignBit:
+      break;
+  }
+  return core::Status::Fail("fused activation " + std::to_string(static_cast<int>(act)) +
+                            " (only NONE, RELU and RELU6 are imported)");
+}
+
+class Importer {
+ public:
+  Importer(const Model& m, const ImportOptions& options) : m_(m), options_(options) {
+    ids_.assign(m.tensors.size(), -1);
+  }
+
+  core::Result<engine::Model> Run(int last);
+
+ private:
+  const Tensor& T(int32_t index) const { return m_.tensors[static_cast<size_t>(index)]; }
+  core::Result<core::Shape> ShapeOf(int32_t index) const;
+  core::Status CheckActivation(int32_t index) const;
+  core::Result<int> Input(int32_t index) const;
+  core::Result<int> AddOutput(int32_t index);
+  core::Status Operator(const tflite::Operator& op);
+  core::Status Convolution(const tflite::Operator& op);
+  core::Status AveragePool(const tflite::Operator& op);
+  core::Status Reshape(const tflite::Operator& op);
+  core::Status Append(core::Op op, int32_t output, engine::OpConstants constants);
+
+  const Model& m_;
+  const ImportOptions& options_;
+  std::vector<int> ids_;  // tflite tensor -> Graph tensor, -1 before it is made
+  engine::Model out_;
+};
+
+core::Result<core::Shape> Importer::ShapeOf(int32_t index) const {
+  const std::vector<int32_t>& s = T(index).shape;
+  if (s.size() == 4 && s[0] == 1) return core::Shape{s[1], s[2], s[3]};
+  if (s.size() == 2 && s[0] == 1) return core::Shape{1, 1, s[1]};
+  std::string text;
+  for (int32_t d : s) text += (text.empty() ? "" : "x") + std::to_string(d);
+  return core::Error{"tensor " + std::to_string(index) + " ('" + T(index).name + "'): shape " + text +
+                     " (kilonas imports 1xHxWxC and 1xN activations)"};
+}
+
+core::Status Importer::CheckActivation(int32_t index) const {
+  const Tensor& t = T(index);
+  const std::string where = "tensor " + std::to_string(index) + " ('" + t.name + "')";
+  if (t.type != static_cast<int8_t>(TensorType::kInt8)) {
+    return core::Status::Fail(where + ": type " + TensorTypeName(t.type) + " (kilonas imports int8 activations)");
+  }
+  if (t.scales.size() != 1) return core::Status::Fail(where + ": an activation needs one scale and zero point");
+  return core::Status::Ok();
+}
+
+core::Result<int> Importer::Input(int32_t index) const {
+  if (index < 0 || ids_[static_cast<size_t>(index)] < 0) {
+    return core::Error{"tensor " + std::to_string(index) + " is read before any operator wrote it"};
+  }
+  return ids_[static_cast<size_t>(index)];
+}
+
+core::Result<int> Importer::AddOutput(int32_t index) {
+  if (core::Status s = CheckActivation(index); !s.ok()) return s.error();
+  core::Result<core::Shape> shape = ShapeOf(index);
+  if (!shape.ok()) return shape.error();
+  const Tensor& t = T(index);
+  core::Tensor tensor{t.name.empty() ? "t" + std::to_string(index) : t.name, shape.value(), core::DType::kInt8, {}};
+  tensor.quant.scales = {t.scales[0]};
+  tensor.quant.zero_points = {static_cast<int32_t>(t.zero_points[0])};
+  ids_[static_cast<size_t>(index)] = out_.graph.AddTensor(std::move(tensor));
+  return ids_[static_cast<size_t>(index)];
+}
+
+core::Status Importer::Append(core::Op op, int32_t output, engine::OpConstants constants) {
+  core::Result<int> id = AddOutput(output);
+  if (!id.ok()) return id.error();
+  op.output = id.value();
+  out_.graph.AddOp(std::move(op));
+  out_.constants.push_back(std::move(constants));
+  return core::Status::Ok();
+}
+
+core::Status Importer::Operator(const tflite::Operator& op) {
+  core::Status s;
+  switch (static_cast<Builtin>(op.builtin)) {
+    case Builtin::kConv2d:
+    case Builtin::kDepthwiseConv2d:
+      s = Convolution(op);
+      break;
+    case Builtin::kAveragePool2d:
+      s = AveragePool(op);
+      break;
+    case Builtin::kReshape:
+      s = Reshape(op);
+      break;
+    default:
+      s = core::Status::Fail("not imported");  // CheckOperators listed it already
+  }
+  if (!s.ok()) return core::Status::Fail(op.Describe() + ": " + s.message());
+  return core::Status::Ok();
+}
+
+namespace {
+core::Status Fail(const std::string& what) { return core::Status::Fail(what); }
+}  // namespace
+
+core::Status Importer::Convolution(const tflite::Operator& op) {
+  if (op.inputs.size() < 2 || op.outputs.size() != 1) return Fail("expects an input, a filter, a bias and an output");
+  core::Result<int> in = Input(op.inputs[0]);
+  if (!in.ok()) return in.error();
+  const Tensor& x = T(op.inputs[0]);
+  const Tensor& f = T(op.inputs[1]);
+  const Tensor* bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? &T(op.inputs[2]) : nullptr;
+  const Tensor& y = T(op.outputs[0]);
+  if (f.type != static_cast<int8_t>(TensorType::kInt8) || !f.IsConstant() || f.shape.size() != 4) {
+    return Fail("the filter must be a constant int8 tensor of rank 4");
+  }
+  for (int64_t zp : f.zero_points) {
+    if (zp != 0) return Fail("filter zero point " + std::to_string(zp) + " (int8 filters are symmetric: 0)");
+  }
+  if (bias && (bias->type != static_cast<int8_t>(TensorType::kInt32) || !bias->IsConstant())) {
+    return Fail("the bias must be a constant int32 tensor");
+  }
+  if (op.dilation_w != 1 || op.dilation_h != 1) return Fail("dilation other than 1 is not imported");
+  const int k = f.shape[1], stride = op.stride_h;
+  if (f.shape[2] != k || op.stride_w != stride) {
+    return Fail("window " + std::to_string(k) + "x" + std::to_string(f.shape[2]) + ", strides " +
+                std::to_string(stride) + "x" + std::to_string(op.stride_w) +
+                ": kilonas imports square windows with equal strides");
+  }
+  const core::Shape is = out_.graph.tensor(in.value()).shape;
+  const AxisPadding ph = PaddingOf(op.padding, is.h, k, stride), pw = PaddingOf(op.padding, is.w, k, stride);
+  core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
+  if (!os.ok()) return os.error();
+  if (ph.before != pw.before || ph.after != pw.after) return Fail("rows and columns are padded differently");
+  if (os.value().h != ph.out || os.value().w != pw.out) return Fail("the output's size does not follow from the input's");
+  const int cin = is.c, cout = os.value().c;
+  const bool depthwise = op.builtin == static_cast<int32_t>(Builtin::kDepthwiseConv2d);
+  core::Op g{core::OpKind::kConv2d, y.name, {in.value()}, -1, k, stride, ph.before, core::Activation::kNone, -1};
+  if (ph.after != ph.before) g.padding_end = ph.after;
+  engine::OpConstants c;
+  const std::vector<uint8_t>& w = f.data;
+  if (!depthwise) {
+    if (f.shape[0] != cout || f.shape[3] != cin) return Fail("filter shape does not match the input and output");
+    c.weights.assign(w.begin(), w.end());  // [Cout][K][K][Cin]: the engine's layout
+  } else if (f.shape[0] != 1 || f.shape[3] != cout) {
+    return Fail("filter shape does not match the output");
+  } else if (op.depth_multiplier == 1 && cin == cout) {
+    g.kind = core::OpKind::kDepthwiseConv2d;
+    c.weights.assign(w.begin(), w.end());  // [K][K][C]: the engine's layout
+  } else if (cin == 1 && op.depth_multiplier == cout) {
+    c.weights.resize(w.size());  // a convolution from one channel: [K][K][Cout] -> [Cout][K][K][1]
+    for (int oc = 0; oc < cout; ++oc) {
+      for (int i = 0; i < k * k; ++i) c.weights[static_cast<size_t>(oc * k * k + i)] = w[static_cast<size_t>(i * cout + oc)];
+    }
+  } else {
+    return Fail("depth multiplier " + std::to_string(op.depth_multiplier) + " on " + std::to_string(cin) +
+                " channels: kilonas imports multiplier 1, or any multiplier on one channel");
+  }
+  if (g.kind == core::OpKind::kConv2d && k == 1 && stride == 1 && ph.before == 0 && ph.after == 0) {
+    g.kind = core::OpKind::kPointwiseConv2d;
+  }
+  c.bias.assign(static_cast<size_t>(cout), 0);
+  if (bias) {
+    if (bias->Elements() != cout) return Fail("bias of " + std::to_string(bias->Elements()) + " values");
+    std::memcpy(c.bias.data(), bias->data.data(), bias->data.size());  // little-endian int32, as the host's
+  }
+  if (f.scales.size() != 1 && f.scales.size() != static_cast<size_t>(cout)) {
+    return Fail("filter scales must be one or one per output channel");
+  }
+  for (int ch = 0; ch < cout; ++ch) {
+    const float w_scale = f.scales[f.scales.size() == 1 ? 0 : static_cast<size_t>(ch)];
+    const engine::FixedPointMultiplier m = engine::QuantizeMultiplier(
+        static_cast<double>(x.scales[0]) * static_cast<double>(w_scale) / static_cast<double>(y.scales[0]));
+    c.multiplier.push_back(m.multiplier);
+    c.shift.push_back(m.shift);
+  }
+  if (core::Status s = ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c,
+                                       g.activation);
+      !s.ok()) {
+    return s;
+  }
+  return Append(std::move(g), op.outputs[0], std::move(c));
+}
+
+core::Status Importer::AveragePool(const tflite::Operator& op) {
+  if (op.inputs.size() != 1 || op.outputs.size() != 1) return Fail("expects one input and one output");
+  core::Result<int> in = Input(op.inputs[0]);
+  if (!in.ok()) return in.error();
+  const Tensor& x = T(op.inputs[0]);
+  const Tensor& y = T(op.outputs[0]);
+  const int k = op.filter_h, stride = op.stride_h;
+  if (op.filter_w != k || op.stride_w != stride || k < 1 || stride < 1) {
+    return Fail("kilonas imports square pools with equal strides");
+  }
+  if (y.scales.size() != 1 || x.scales[0] != y.scales[0] || x.zero_points[0] != y.zero_points[0]) {
+    return Fail("input and output quantized differently (TFLite's int8 average pool keeps the quantization)");
+  }
+  const core::Shape is = out_.graph.tensor(in.value()).shape;
+  const AxisPadding ph = PaddingOf(op.padding, is.h, k, stride), pw = PaddingOf(op.padding, is.w, k, stride);
+  core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
+  if (!os.ok()) return os.error();
+  if (ph.before != pw.before || ph.after != pw.after) return Fail("rows and columns are padded differently");
+  if (os.value().h != ph.out || os.value().w != pw.out || os.value().c != is.c) {
+    return Fail("the output's shape does not follow from the input's");
+  }
+  core::Op g{core::OpKind::kAvgPool2d, y.name, {in.value()}, -1, k, stride, ph.before, core::Activation::kNone, -1};
+  if (ph.after != ph.before) g.padding_end = ph.after;
+  engine::OpConstants c;
+  if (core::Status s = ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c,
+                                       g.activation);
+      !s.ok()) {
+    return s;
+  }
+  return Append(std::move(g), op.outputs[0], std::move(c));
+}
+
+// A view: the same buffer under another shape. kilonas keeps HWC buffers, so only a reshape
+// that keeps the pixel layout (1x1xC <-> C), or one of the graph input before any operator
+// read it, is imported.
+core::Status Importer::Reshape(const tflite::Operator& op) {
+  if (op.inputs.empty() || op.outputs.size() != 1) return Fail("expects an input and one output");
+  core::Result<int> in = Input(op.inputs[0]);
+  if (!in.ok()) return in.error();
+  const Tensor& x = T(op.inputs[0]);
+  const Tensor& y = T(op.outputs[0]);
+  if (core::Status s = CheckActivation(op.outputs[0]); !s.ok()) return s;
+  if (x.scales[0] != y.scales[0] || x.zero_points[0] != y.zero_points[0]) {
+    return Fail("input and output quantized differently");
+  }
+  core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
+  if (!os.ok()) return os.error();
+  core::Tensor& t = out_.graph.mutable_tensor(in.value());
+  if (t.shape.Elements() != os.value().Elements()) return Fail("the element count changes");
+  if (t.shape != os.value()) {
+    if (in.value() != out_.graph.input() || !out_.graph.ops().empty()) {
+      return Fail("from " + t.shape.ToString() + " to " + os.value().ToString() +
+                  " changes the pixel layout (kilonas keeps HWC buffers)");
+    }
+    t.shape = os.value();  // the graph input, as the model's first operator sees it
+  }
+  ids_[static_cast<size_t>(op.outputs[0])] = in.value();
+  return core::Status::Ok();
+}
+
+core::Result<engine::Model> Importer::Run(int last) {
+  if (m_.inputs.size() != 1 || m_.outputs.size() != 1) {
+    return core::Error{"kilonas imports models of one input and one output"};
+  }
+  core::Result<int> input = AddOutput(m_.inputs[0]);
+  if (!input.ok()) return core::Error{"the input: " + input.error().message};
+  out_.graph.SetInput(input.value());
+  for (int i = 0; i <= last; ++i) {
+    if (core::Status s = Operator(m_.operators[static_cast<size_t>(i)]); !s.ok()) return s.error();
+  }
+  const int32_t output = last + 1 == static_cast<int>(m_.operators.size())
+                             ? m_.outputs[0]
+                             : m_.operators[static_cast<size_t>(last)].outputs.at(0);
+  core::Result<int> id = Input(output);
+  if (!id.ok()) return core::Error{"the output: " + id.error().message};
+  out_.graph.SetOutput(id.value());
+  out_.execution = options_.execution;
+  if (core::Status s = out_.graph.Validate(); !s.ok()) return s.error();
+  if (core::Status s = engine::ValidateModel(out_); !s.ok()) return s.error();
+  return std::move(out_);
+}
+
+}  // namespace
+
+core::Result<engine::Model> ImportModel(const Model& model, const std::string& path, const ImportOptions& options) {
+  const int count = static_cast<int>(model.operators.size());
+  const int last = options.through_operator < 0 ? count - 1 : options.through_operator;
+  if (count == 0 || last >= count) {
+    return core::Error{path + ": operator " + std::to_string(last) + " of " + std::to_string(count)};
+  }
+  if (core::Status s = CheckOperators(model, last); !s.ok()) return core::Error{path + ": " + s.message()};
+  core::Result<engine::Model> imported = Importer(model, options).Run(last);
+  if (!imported.ok()) return core::Error{path + ": " + imported.error().message};
+  return imported;
+}
+
+}  // namespace kilonas::tflite

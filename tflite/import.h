@@ -1,0 +1,31 @@
+// A .tflite model (tflite_model.h) as kilonas's int8 engine::Model: its operators mapped onto
+// the Graph IR, its constants as the engine's kernels take them, requantization computed from
+// the stored scales as TensorFlow Lite Micro computes it (double multiplier to Q31 multiplier
+// and shift), so that the engine's reference kernels compute what TFLite Micro's compute.
+//
+// Imported today: CONV_2D (square window, equal strides, dilation 1; a 1x1 stride-1 one becomes
+// a pointwise op), DEPTHWISE_CONV_2D (depth multiplier 1, or any multiplier on a one-channel
+// input, which is a convolution), AVERAGE_POOL_2D (square, as TFLite's rounded mean), RESHAPE
+// where it keeps the pixel layout (a view). Activations int8 per tensor, weights int8 per channel
+// or per tensor with zero point 0, bias int32; fused NONE, RELU or RELU6. Every other operator
+// is refused in one error that lists each with its index and type (docs/tflite.md).
+#pragma once
+
+#include <string>
+
+#include "engine/model.h"
+#include "tflite/tflite_model.h"
+
+namespace kilonas::tflite {
+
+struct ImportOptions {
+  // Import operators 0..through_operator only, its output the graph's output (-1: the whole
+  // model). For looking at the part of a model kilonas runs while an operator after it is not
+  // supported yet: an explicit cut, never a silent one.
+  int through_operator = -1;
+  engine::ExecutionConfig execution;
+};
+
+core::Result<engine::Model> ImportModel(const Model& model, const std::string& path, const ImportOptions& options = {});
+
+}  // namespace kilonas::tflite
