@@ -7,9 +7,8 @@
 #include "engine/quant_math.h"
 
 namespace kilonas::tflite {
-namespace {
 
-bool Imported(int32_t builtin) {
+bool IsImported(int32_t builtin) {
   switch (static_cast<Builtin>(builtin)) {
     case Builtin::kConv2d:
     case Builtin::kDepthwiseConv2d:
@@ -21,18 +20,32 @@ bool Imported(int32_t builtin) {
   }
 }
 
+namespace {
+
 // One error naming every operator the importer does not take.
 core::Status CheckOperators(const Model& m, int last) {
   std::string list;
   int count = 0;
   for (int i = 0; i <= last; ++i) {
     const Operator& op = m.operators[static_cast<size_t>(i)];
-    if (Imported(op.builtin)) continue;
+    if (IsImported(op.builtin)) continue;
     list += (count++ ? ", " : "") + op.Describe();
   }
   if (count == 0) return core::Status::Ok();
   return core::Status::Fail(std::to_string(count) + " operator" + (count > 1 ? "s" : "") +
                             " kilonas does not import (docs/tflite.md): " + list);
+}
+
+// Windows and strides of microcontroller models are small; a file's larger ones (hostile or
+// not) are refused before any arithmetic on them.
+constexpr int kMaxWindow = 64;
+
+core::Status CheckWindow(int kernel, int stride) {
+  if (kernel < 1 || kernel > kMaxWindow || stride < 1 || stride > kMaxWindow) {
+    return core::Status::Fail("window " + std::to_string(kernel) + ", stride " + std::to_string(stride) +
+                              " (kilonas imports 1.." + std::to_string(kMaxWindow) + ")");
+  }
+  return core::Status::Ok();
 }
 
 // Zero padding before and after along one axis, as TensorFlow computes it.
@@ -193,6 +206,7 @@ core::Status Importer::Convolution(const tflite::Operator& op) {
   }
   if (op.dilation_w != 1 || op.dilation_h != 1) return Fail("dilation other than 1 is not imported");
   const int k = f.shape[1], stride = op.stride_h;
+  if (core::Status s = CheckWindow(k, stride); !s.ok()) return s;
   if (f.shape[2] != k || op.stride_w != stride) {
     return Fail("window " + std::to_string(k) + "x" + std::to_string(f.shape[2]) + ", strides " +
                 std::to_string(stride) + "x" + std::to_string(op.stride_w) +
@@ -203,7 +217,8 @@ core::Status Importer::Convolution(const tflite::Operator& op) {
   core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
   if (!os.ok()) return os.error();
   if (ph.before != pw.before || ph.after != pw.after) return Fail("rows and columns are padded differently");
-  if (os.value().h != ph.out || os.value().w != pw.out) return Fail("the output's size does not follow from the input's");
+  if (os.value().h != ph.out || os.value().w != pw.out)
+    return Fail("the output's size does not follow from the input's");
   const int cin = is.c, cout = os.value().c;
   const bool depthwise = op.builtin == static_cast<int32_t>(Builtin::kDepthwiseConv2d);
   core::Op g{core::OpKind::kConv2d, y.name, {in.value()}, -1, k, stride, ph.before, core::Activation::kNone, -1};
@@ -221,7 +236,8 @@ core::Status Importer::Convolution(const tflite::Operator& op) {
   } else if (cin == 1 && op.depth_multiplier == cout) {
     c.weights.resize(w.size());  // a convolution from one channel: [K][K][Cout] -> [Cout][K][K][1]
     for (int oc = 0; oc < cout; ++oc) {
-      for (int i = 0; i < k * k; ++i) c.weights[static_cast<size_t>(oc * k * k + i)] = w[static_cast<size_t>(i * cout + oc)];
+      for (int i = 0; i < k * k; ++i)
+        c.weights[static_cast<size_t>(oc * k * k + i)] = w[static_cast<size_t>(i * cout + oc)];
     }
   } else {
     return Fail("depth multiplier " + std::to_string(op.depth_multiplier) + " on " + std::to_string(cin) +
@@ -245,8 +261,8 @@ core::Status Importer::Convolution(const tflite::Operator& op) {
     c.multiplier.push_back(m.multiplier);
     c.shift.push_back(m.shift);
   }
-  if (core::Status s = ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c,
-                                       g.activation);
+  if (core::Status s =
+          ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
       !s.ok()) {
     return s;
   }
@@ -260,9 +276,8 @@ core::Status Importer::AveragePool(const tflite::Operator& op) {
   const Tensor& x = T(op.inputs[0]);
   const Tensor& y = T(op.outputs[0]);
   const int k = op.filter_h, stride = op.stride_h;
-  if (op.filter_w != k || op.stride_w != stride || k < 1 || stride < 1) {
-    return Fail("kilonas imports square pools with equal strides");
-  }
+  if (op.filter_w != k || op.stride_w != stride) return Fail("kilonas imports square pools with equal strides");
+  if (core::Status s = CheckWindow(k, stride); !s.ok()) return s;
   if (y.scales.size() != 1 || x.scales[0] != y.scales[0] || x.zero_points[0] != y.zero_points[0]) {
     return Fail("input and output quantized differently (TFLite's int8 average pool keeps the quantization)");
   }
@@ -277,8 +292,8 @@ core::Status Importer::AveragePool(const tflite::Operator& op) {
   core::Op g{core::OpKind::kAvgPool2d, y.name, {in.value()}, -1, k, stride, ph.before, core::Activation::kNone, -1};
   if (ph.after != ph.before) g.padding_end = ph.after;
   engine::OpConstants c;
-  if (core::Status s = ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c,
-                                       g.activation);
+  if (core::Status s =
+          ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
       !s.ok()) {
     return s;
   }

@@ -26,6 +26,9 @@ struct ImportOptions {
   engine::ExecutionConfig execution;
 };
 
+// Whether the importer takes operators of this builtin code.
+bool IsImported(int32_t builtin);
+
 core::Result<engine::Model> ImportModel(const Model& model, const std::string& path, const ImportOptions& options = {});
 
 }  // namespace kilonas::tflite

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     }
   }
   if (files.empty()) {
-    std::fprintf(stderr, "usage: model_file_replay FILE|DIR...\n");
+    std::fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
     return 2;
   }
   int runs = 0;
