@@ -114,20 +114,28 @@ void PeakTable(std::ostringstream& out, const core::Graph& graph, const MemoryRe
   out << ratio;
 }
 
-// Flash of the data and, with a profile, of the code per mode, and whether each mode fits.
-void FlashAndBudgets(std::ostringstream& out, const MemoryReport& report) {
+// Flash per mode: the weights as that mode's kernels store them (wide layers take int16 where the
+// optimized kernels run them), bias and requantization, and with a profile the code; then
+// whether each mode fits.
+void FlashAndBudgets(std::ostringstream& out, const core::Graph& graph, const MemoryReport& report) {
   const FlashEstimate& data = report.modes.front().flash;
-  out << "\nFlash: weights " << KiB(data.weight_bytes) << " + bias " << KiB(data.bias_bytes) << " + requant "
-      << KiB(data.requant_bytes);
-  if (!report.hw) {
-    out << " = " << KiB(data.Total()) << " (code not counted without a hardware profile)\n";
-    return;
-  }
-  out << ", plus code per mode (" << report.hw->core << ", measured):\n";
+  out << "\nFlash: bias " << KiB(data.bias_bytes) << " + requant " << KiB(data.requant_bytes) << " in every mode";
+  out << (report.hw ? ", code measured for " + report.hw->core : " (code not counted without a hardware profile)")
+      << ":\n";
   for (const ModeResult& m : report.modes) {
-    out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10) << "graph code " << KiB(m.flash.graph_code_bytes)
-        << " + runtime kernels " << KiB(m.flash.runtime_code_bytes) << " = " << KiB(m.flash.Total()) << "\n";
+    out << "  " << Pad(std::string(PlanModeName(m.plan.mode)), 10) << "weights " << KiB(m.flash.weight_bytes);
+    if (report.hw) {
+      out << " + graph code " << KiB(m.flash.graph_code_bytes) << " + runtime kernels "
+          << KiB(m.flash.runtime_code_bytes);
+    }
+    out << " = " << KiB(m.flash.Total()) << "\n";
   }
+  if (const int wide = core::CountWideLayers(graph); wide > 0) {
+    out << "  (" << wide << " of " << core::CountOps(graph, core::OpKind::kPointwiseConv2d)
+        << " pointwise layers store their weights wide, int16, where the optimized kernels run: every mode but "
+           "per_layer)\n";
+  }
+  if (!report.hw) return;
   const core::HwProfile& hw = *report.hw;
   out << "Budgets of " << hw.name << ": SRAM " << KiB(hw.SramBudget()) << " (" << KiB(hw.sram_bytes) << " - "
       << KiB(hw.reserved_sram_bytes) << " reserved), flash " << KiB(hw.FlashBudget()) << "\n";
@@ -146,7 +154,7 @@ std::string FormatMemoryTable(const core::Graph& graph, const MemoryReport& repo
       << "M  params " << report.params / 1e6 << "M\n";
   LayerTable(out, graph, report);
   PeakTable(out, graph, report);
-  FlashAndBudgets(out, report);
+  FlashAndBudgets(out, graph, report);
   return out.str();
 }
 

@@ -27,17 +27,33 @@ std::string FormatSpaceTable(const SearchReport& r) {
   return out.str();
 }
 
+namespace {
+
+// The plan the winner was exported with: "patch 2x2", or "inplace" where the config asked for
+// patches that would not have lowered the peak (the planner then deploys in place).
+std::string DeployedPlan(const SearchReport& r) {
+  if (!r.best_graph) return r.config.execution_mode;  // nothing exported
+  const engine::ExecutionConfig& e = r.execution;
+  std::string text(memory_planner::PlanModeName(e.mode));
+  if (e.mode == memory_planner::PlanMode::kPatch) {
+    return text + " " + std::to_string(e.patches_per_side) + "x" + std::to_string(e.patches_per_side);
+  }
+  if (text != r.config.execution_mode) text += "; patches would not lower its peak";
+  return text;
+}
+
+}  // namespace
+
 std::string FormatSummary(const SearchReport& r) {
   std::ostringstream out;
   const search::Candidate& best = r.evolution.population.front();
-  char line[256];
+  char line[320];
   std::snprintf(
       line, sizeof(line),
       "winner: r%d w%.2f, %.2fM MACs, peak SRAM %.1f kB (%s), flash %.1f kB, latency %.1f ms (LUT), validation "
       "accuracy %.2f%%\n",
       best.config.resolution, best.config.width_mult, best.resources.macs / 1e6, best.resources.sram_bytes / 1024.0,
-      r.config.execution_mode.c_str(), best.resources.flash_bytes / 1024.0, best.resources.latency_ms,
-      100 * best.accuracy);
+      DeployedPlan(r).c_str(), best.resources.flash_bytes / 1024.0, best.resources.latency_ms, 100 * best.accuracy);
   out << line;
   if (r.plain_cnn) {
     out << "baseline: plain CNN (3x3 convolutions, pooling, classifier) trained from scratch; graph in "

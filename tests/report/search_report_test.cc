@@ -38,5 +38,21 @@ TEST(BudgetBrokenInFirmware, AMeasuredLatencyOverTheBudgetIsReportedWithThePredi
   EXPECT_FALSE(BudgetBrokenInFirmware(no_run));
 }
 
+// The winner's line names the plan it was exported with, not the one the config asked for.
+TEST(FormatSummary, NamesThePlanTheWinnerWasExportedWith) {
+  SearchReport r;
+  r.config.execution_mode = "patch";
+  search::Candidate c;
+  c.config.resolution = 28;
+  c.config.width_mult = 1.0;
+  r.evolution.population = {c};
+  r.best_graph = core::Graph();
+  r.execution = {memory_planner::PlanMode::kInPlace, true, 0, 0};
+  EXPECT_NE(FormatSummary(r).find("(inplace; patches would not lower its peak)"), std::string::npos)
+      << FormatSummary(r);
+  r.execution = {memory_planner::PlanMode::kPatch, true, 2, 5};
+  EXPECT_NE(FormatSummary(r).find("(patch 2x2)"), std::string::npos) << FormatSummary(r);
+}
+
 }  // namespace
 }  // namespace kilonas::report
