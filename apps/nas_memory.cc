@@ -17,6 +17,8 @@ int Fail(const std::string& message) { return kilonas::apps::Fail("nas_memory", 
 
 }  // namespace
 
+constexpr size_t kLargeGraphOps = 300;
+
 static int ToolMain(int argc, char** argv) {
   using namespace kilonas;
   CLI::App app{"Peak SRAM per planner mode (per_layer, inplace, patch) and flash of a network"};
@@ -57,6 +59,12 @@ static int ToolMain(int argc, char** argv) {
 
   core::Result<core::DirLock> lock = apps::LockDir("nas_memory", out_dir);
   if (!lock.ok()) return Fail(lock.error().message);
+  // The patch search of a network this deep takes seconds to a minute (the largest network a
+  // space file allows, 16 stages of 32 blocks at 224x224, about half a minute): say so first.
+  if (graph.ops().size() > kLargeGraphOps) {
+    std::printf("planning %zu ops in three modes, patch splits included (can take a minute)...\n", graph.ops().size());
+    std::fflush(stdout);
+  }
   core::Result<memory_planner::MemoryReport> report = memory_planner::BuildMemoryReport(graph, name, hw, options);
   if (!report.ok()) return Fail(report.error().message);
   std::fputs(memory_planner::FormatMemoryTable(graph, report.value()).c_str(), stdout);
