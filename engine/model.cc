@@ -1,5 +1,8 @@
 #include "engine/model.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/kernel_registry.h"
 #include "kilonas_runtime.h"
 #include "memory_planner/patch_plan.h"
@@ -47,6 +50,22 @@ int32_t LeftShiftHeadroom(const core::Op& op, const OpConstants& c) {
   return kilonas_left_shift_headroom(c.weights.data(), c.bias.data(), channels,
                                      static_cast<int32_t>(c.weights.size()) / channels,
                                      op.kind == core::OpKind::kDepthwiseConv2d);
+}
+
+int RequantizationOverflows(const core::Op& op, const OpConstants& c) {
+  const size_t channels = c.bias.size();
+  if (channels == 0) return -1;
+  const size_t per_channel = c.weights.size() / channels;
+  const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d;
+  for (size_t ch = 0; ch < channels; ++ch) {
+    double bound = std::abs(static_cast<double>(c.bias[ch]));
+    for (size_t j = 0; j < per_channel; ++j)
+      bound += 256.0 * std::abs(c.weights[depthwise ? j * channels + ch : ch * per_channel + j]);
+    const double shifted = std::ldexp(bound, std::max(c.shift[ch], 0));
+    const double requantized = std::ldexp(bound * c.multiplier[ch], c.shift[ch] - 31);
+    if (shifted >= 2147483647.0 || requantized + 512 >= 2147483647.0) return static_cast<int>(ch);
+  }
+  return -1;
 }
 
 float TensorScale(const core::Tensor& tensor) { return tensor.quant.scales.at(0); }

@@ -47,6 +47,13 @@ struct Model {
   std::vector<float> input_mean, input_std;
 };
 
+// The first output channel of an op with weights whose largest possible accumulator (|bias| +
+// 256 x sum|w|), shifted left and requantized, would leave int32 with the output zero point
+// added, or -1. ValidateModel does not require it: a channel whose calibration saw only zeros
+// gets a huge multiplier and never meets a large accumulator. The .tflite importer does, since a
+// file may carry any scales (TFLite Micro's arithmetic assumes the same).
+int RequantizationOverflows(const core::Op& op, const OpConstants& c);
+
 // Scale and zero point of a quantized tensor.
 float TensorScale(const core::Tensor& tensor);
 int32_t TensorZeroPoint(const core::Tensor& tensor);

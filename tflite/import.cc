@@ -347,6 +347,13 @@ core::Result<engine::Model> Importer::Run(int last) {
   out_.execution = options_.execution;
   if (core::Status s = out_.graph.Validate(); !s.ok()) return s.error();
   if (core::Status s = engine::ValidateModel(out_); !s.ok()) return s.error();
+  for (size_t i = 0; i < out_.graph.ops().size(); ++i) {
+    const core::Op& op = out_.graph.op(static_cast<int>(i));
+    if (const int ch = engine::RequantizationOverflows(op, out_.constants[i]); ch >= 0) {
+      return core::Error{"op '" + op.name + "': output channel " + std::to_string(ch) +
+                         ": its scales make the requantization of a large accumulator overflow int32"};
+    }
+  }
   return std::move(out_);
 }
 
