@@ -18,25 +18,31 @@ core::Result<Interpreter> Interpreter::CreateInArena(const Model& model, int8_t*
 }
 
 core::Result<int64_t> Interpreter::ArenaBytesNeeded(const Model& model, KernelSet kernels) {
-  core::Result<Interpreter> interpreter = Create(model, kernels);
-  if (!interpreter.ok()) return interpreter.error();
-  return ArenaWithCanary(interpreter.value().arena_bytes());
+  core::Result<Planned> planned = Plan(model, kernels);
+  if (!planned.ok()) return planned.error();
+  return ArenaWithCanary(planned.value().schedule.arena_bytes);
 }
 
-int64_t Interpreter::ArenaWithCanary(int64_t arena_bytes) { return (arena_bytes + kCanaryBytes + 3) / 4 * 4; }
-
-core::Result<Interpreter> Interpreter::Build(const Model& model, KernelSet kernels, int8_t* arena, int64_t arena_size) {
+core::Result<Interpreter::Planned> Interpreter::Plan(const Model& model, KernelSet kernels) {
   if (core::Status s = ValidateModel(model); !s.ok()) return s.error();
   core::Result<memory_planner::MemoryPlan> plan = PlanModel(model);
   if (!plan.ok()) return plan.error();
   core::Result<Schedule> schedule = BuildSchedule(model, plan.value(), kernels);
   if (!schedule.ok()) return schedule.error();
-  const int64_t needed = ArenaWithCanary(schedule.value().arena_bytes);
+  return Planned{std::move(plan).value(), std::move(schedule).value()};
+}
+
+int64_t Interpreter::ArenaWithCanary(int64_t arena_bytes) { return (arena_bytes + kCanaryBytes + 3) / 4 * 4; }
+
+core::Result<Interpreter> Interpreter::Build(const Model& model, KernelSet kernels, int8_t* arena, int64_t arena_size) {
+  core::Result<Planned> planned = Plan(model, kernels);
+  if (!planned.ok()) return planned.error();
+  const int64_t needed = ArenaWithCanary(planned.value().schedule.arena_bytes);
   if (arena != nullptr && arena_size < needed) {
     return core::Error{"the interpreter's arena holds " + std::to_string(arena_size) + " bytes; this model needs " +
                        std::to_string(needed) + " (ArenaBytesNeeded)"};
   }
-  return Interpreter(model, std::move(plan).value(), std::move(schedule).value(), arena);
+  return Interpreter(model, std::move(planned.value().plan), std::move(planned.value().schedule), arena);
 }
 
 Interpreter::Interpreter(const Model& model, memory_planner::MemoryPlan plan, Schedule schedule, int8_t* arena)

@@ -45,6 +45,11 @@ class Interpreter {
   // A null arena: the interpreter allocates its own.
   Interpreter(const Model& model, memory_planner::MemoryPlan plan, Schedule schedule, int8_t* arena);
   static core::Result<Interpreter> Build(const Model& model, KernelSet kernels, int8_t* arena, int64_t arena_size);
+  struct Planned {  // what an interpreter runs: the validated model's plan and schedule
+    memory_planner::MemoryPlan plan;
+    Schedule schedule;
+  };
+  static core::Result<Planned> Plan(const Model& model, KernelSet kernels);
   static int64_t ArenaWithCanary(int64_t arena_bytes);
   void Run(const Step& step, const int8_t* input);
 

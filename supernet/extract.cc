@@ -24,14 +24,13 @@ void SetConv(const torch::Tensor& weight, const ElasticBatchNorm& bn, const core
 
 core::Result<core::FloatModel> ExtractSubnet(Supernet& supernet, const core::SubnetConfig& config) {
   if (core::Status s = supernet->SetActive(config); !s.ok()) return s.error();
-  core::Result<core::BuiltNet> net = core::BuildNet(supernet->active());
-  if (!net.ok()) return net.error();
-  core::FloatModel model{std::move(net.value().graph), {}};
+  const core::BuiltNet& net = supernet->active_net();  // built by SetActive
+  core::FloatModel model{net.graph, {}};
   const core::Graph& g = model.graph;
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < g.ops().size(); ++i) {
     const core::Op& op = g.op(static_cast<int>(i));
-    const core::SpecOp& spec = net.value().parts[i];
+    const core::SpecOp& spec = net.parts[i];
     core::FloatOpWeights w;
     const int in = g.InputOf(op).shape.c, out = g.OutputOf(op).shape.c;
     switch (spec.part) {

@@ -40,6 +40,7 @@ class SupernetImpl : public torch::nn::Module {
   core::Status SetActive(const core::SubnetConfig& config);
   const core::SubnetConfig& active_config() const { return active_config_; }
   const core::NetSpec& active() const { return active_; }
+  const core::BuiltNet& active_net() const { return active_net_; }  // active()'s Graph and parts
 
   // x: [N, C, r, r] at the active resolution, normalised.
   torch::Tensor forward(const torch::Tensor& x);

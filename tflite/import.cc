@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/receptive_field.h"
 #include "engine/quant_math.h"
 
 namespace kilonas::tflite {
@@ -54,7 +55,7 @@ struct AxisPadding {
 };
 
 AxisPadding PaddingOf(Padding padding, int in, int kernel, int stride) {
-  if (padding == Padding::kValid) return {0, 0, (in - kernel) / stride + 1};
+  if (padding == Padding::kValid) return {0, 0, core::WindowOutputSize(in, kernel, stride, 0)};
   const int out = (in + stride - 1) / stride;
   const int total = std::max((out - 1) * stride + kernel - in, 0);
   return {total / 2, total - total / 2, out};

@@ -324,11 +324,12 @@ core::Result<Model> ReadVerified(const fb::Model& m) {
   model.inputs = ToVector(g.inputs());
   model.outputs = ToVector(g.outputs());
   if (model.inputs.empty() || model.outputs.empty()) return core::Error{"the subgraph has no inputs or no outputs"};
-  for (int32_t t : model.inputs) {
-    if (t < 0 || t >= static_cast<int32_t>(model.tensors.size())) return core::Error{"subgraph input out of range"};
-  }
-  for (int32_t t : model.outputs) {
-    if (t < 0 || t >= static_cast<int32_t>(model.tensors.size())) return core::Error{"subgraph output out of range"};
+  for (const auto& [list, what] : {std::pair{&model.inputs, "input"}, std::pair{&model.outputs, "output"}}) {
+    for (int32_t t : *list) {
+      if (t < 0 || t >= static_cast<int32_t>(model.tensors.size())) {
+        return core::Error{std::string("subgraph ") + what + " out of range"};
+      }
+    }
   }
   return model;
 }

@@ -10,6 +10,7 @@
 #include "engine/quantizer.h"
 #include "kilonas_runtime.h"
 #include "memory_planner/patch_plan.h"
+#include "tests/engine/every_mode.h"
 #include "tests/support/random_graphs.h"
 
 namespace kilonas::engine {
@@ -67,33 +68,9 @@ TEST(AvgPool, ReferenceKernelIsTheRoundedMeanOfTheWindowInsideTheInput) {
 
 TEST(AvgPool, EveryPlanModeAndKernelSetGivesTheSameBitsAndFollowsTheFloatNetwork) {
   std::mt19937 rng(42);
-  const core::Graph g = testing::PoolNetwork();
+  const core::Graph g = kilonas::testing::PoolNetwork();
   ASSERT_TRUE(g.Validate().ok());
-  const core::FloatModel fm = core::RandomFloatModel(g, rng);
-  std::vector<std::vector<float>> calibration;
-  for (int i = 0; i < 8; ++i) calibration.push_back(testing::RandomPoolImage(rng));
-  core::Result<Model> model = Quantize(fm, calibration, {memory_planner::PlanMode::kPerLayer});
-  ASSERT_TRUE(model.ok()) << model.error().message;
-  const std::vector<float> image = testing::RandomPoolImage(rng);
-  const std::vector<int8_t> input = QuantizeInput(model.value(), image);
-  const std::vector<int8_t> expected = Interpreter::Create(model.value()).value().Invoke(input).value();
-  // The int8 network follows the float one (the pools add no error of their own beyond rounding).
-  const std::vector<float> real = core::RunFloat(fm, image)[g.output()];
-  const std::vector<float> dequantized = DequantizeOutput(model.value(), expected);
-  const float scale = TensorScale(model.value().graph.tensor(g.output()));
-  for (size_t i = 0; i < real.size(); ++i) EXPECT_NEAR(dequantized[i], real[i], 0.1 + 4 * scale) << i;
-  Model m = model.value();
-  m.execution = {memory_planner::PlanMode::kInPlace, true, 0, 0};
-  EXPECT_EQ(Interpreter::Create(m).value().Invoke(input).value(), expected);
-  EXPECT_EQ(Interpreter::Create(m, KernelSet::kReference).value().Invoke(input).value(), expected);
-  for (int split : memory_planner::PatchSplitCandidates(g)) {
-    for (int patches : {2, 3}) {
-      m.execution = {memory_planner::PlanMode::kPatch, true, patches, split};
-      if (!PlanModel(m).ok()) continue;
-      EXPECT_EQ(Interpreter::Create(m).value().Invoke(input).value(), expected)
-          << "patch " << patches << " split " << split;
-    }
-  }
+  testing::ExpectSameBitsInEveryMode(g, rng);
 }
 
 }  // namespace
