@@ -4,12 +4,45 @@
 
 #include "core/ofa_space.h"
 #include "core/reference_nets.h"
+#include "engine/model_file.h"
+#include "tflite/import.h"
 
 namespace kilonas::apps {
 
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+core::Result<engine::Model> ImportTflite(const std::string& path) {
+  core::Result<tflite::Model> read = tflite::LoadModel(path);
+  if (!read.ok()) return read.error();
+  return tflite::ImportModel(read.value(), path);
+}
+
+}  // namespace
+
+bool IsTfliteFile(const std::string& path) { return EndsWith(path, ".tflite"); }
+
+core::Result<engine::Model> LoadModelFile(const std::string& path) {
+  return IsTfliteFile(path) ? ImportTflite(path) : engine::LoadModel(path);
+}
+
 core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOptions& options) {
   const std::optional<int>& resolution = options.resolution;
-  const bool is_file = arch.size() > 5 && arch.substr(arch.size() - 5) == ".json";
+  if (IsTfliteFile(arch)) {
+    if (resolution || options.num_classes || !options.space.empty()) {
+      return core::Error{arch +
+                         ": a .tflite model fixes its input and classes: --resolution, --num-classes and "
+                         "--space do not apply"};
+    }
+    core::Result<engine::Model> model = ImportTflite(arch);
+    if (!model.ok()) return model.error();
+    core::Graph graph = model.value().graph;
+    return ResolvedArch{std::filesystem::path(arch).stem().string(), std::move(graph), std::move(model).value()};
+  }
+  const bool is_file = EndsWith(arch, ".json");
   if (is_file) {
     std::optional<core::OfaSpace> given;
     if (!options.space.empty()) {

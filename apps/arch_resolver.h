@@ -1,11 +1,14 @@
-// Turns the --arch argument of the CLIs into a Graph: a SubnetConfig JSON file or the name of a
-// reference network (mbv2-w0.35, proxyless-w0.3) at a resolution.
+// Turns the --arch argument of the CLIs into a Graph: a SubnetConfig JSON file, an int8 .tflite
+// model (imported with its constants) or the name of a reference network (mbv2-w0.35,
+// proxyless-w0.3) at a resolution. And the --model argument into an engine::Model: a .kmodel
+// file or a .tflite one.
 #pragma once
 
 #include <optional>
 #include <string>
 
 #include "core/graph.h"
+#include "engine/model.h"
 
 namespace kilonas::apps {
 
@@ -16,6 +19,7 @@ inline constexpr int kMaxResolution = 1024;
 struct ResolvedArch {
   std::string name;
   core::Graph graph;
+  std::optional<engine::Model> imported;  // a .tflite: its int8 model (graph and constants)
 };
 
 struct ArchOptions {
@@ -25,6 +29,12 @@ struct ArchOptions {
   std::string space;  // a subnet file's space (name or file) instead of the built-in it names
 };
 
+// --resolution and --num-classes do not apply to a .tflite (its shapes are fixed): an error says so.
 core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOptions& options);
+
+bool IsTfliteFile(const std::string& path);
+
+// A .kmodel (engine::LoadModel) or a .tflite (imported, run in place: `execution`'s default).
+core::Result<engine::Model> LoadModelFile(const std::string& path);
 
 }  // namespace kilonas::apps

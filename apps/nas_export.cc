@@ -1,7 +1,7 @@
 // nas_export: quantizes a network to int8, writes the model file and the generated C, builds the
 // firmware with arm-none-eabi-gcc, runs it in qemu-system-arm and checks it against the host
-// interpreter bit for bit. Until the supernet hands real weights over, weights are random
-// (seeded) and calibration images are random.
+// interpreter bit for bit. A subnet or reference network gets random (seeded) weights and
+// calibration images; an int8 .tflite keeps its own constants. The test input is random.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
@@ -99,7 +99,9 @@ struct Flags {
 };
 
 void AddFlags(CLI::App& app, Flags& f) {
-  app.add_option("--arch", f.arch, "subnet JSON file or reference network: " + core::ReferenceNetHelp())->required();
+  app.add_option("--arch", f.arch,
+                 "subnet JSON file, int8 .tflite model or reference network: " + core::ReferenceNetHelp())
+      ->required();
   app.add_option("--resolution", f.resolution, "input resolution (required for reference networks)")
       ->check(CLI::Range(apps::kMinResolution, apps::kMaxResolution));
   app.add_option("--hw", f.hw_path, "hardware profile (budgets, core, QEMU machine)")->capture_default_str();
@@ -149,6 +151,23 @@ core::Result<RandomQuantized> QuantizeRandom(const core::Graph& graph, const std
   if (!quantized.ok()) return quantized.error();
   std::vector<int8_t> input = engine::QuantizeInput(quantized.value(), RandomImage(graph, rng));
   return RandomQuantized{std::move(quantized).value(), std::move(input)};
+}
+
+// An imported .tflite model as it is (its graph given the weight layouts chosen), planned for
+// --mode, with a random (seeded) int8 test input.
+core::Result<RandomQuantized> PrepareImported(engine::Model model, const core::Graph& graph, const std::string& name,
+                                              const Flags& f) {
+  core::Result<engine::ExecutionConfig> execution = ChooseExecution(graph, f.mode, !f.input_excluded);
+  if (!execution.ok()) return execution.error();
+  model.graph = graph;
+  model.execution = execution.value();
+  std::printf("imported %s (%.2fM MACs): its own int8 constants, a random int8 test input\n", name.c_str(),
+              graph.TotalMacs() / 1e6);
+  std::mt19937 rng(f.seed);
+  std::vector<int8_t> input(static_cast<size_t>(graph.tensor(graph.input()).shape.Elements()));
+  std::uniform_int_distribution<int> byte(-128, 127);
+  for (int8_t& v : input) v = static_cast<int8_t>(byte(rng));
+  return RandomQuantized{std::move(model), std::move(input)};
 }
 
 // The plan, the flash estimate and whether both fit the MCU's budgets (total minus reserved),
@@ -235,7 +254,9 @@ static int ToolMain(int argc, char** argv) {
   const std::string out_dir = f.out_dir.empty() ? "out/export/" + name : f.out_dir;
   core::Result<core::DirLock> lock = apps::LockDir("nas_export", out_dir);
   if (!lock.ok()) return Fail(lock.error().message);
-  core::Result<RandomQuantized> quantized = QuantizeRandom(graph, name, f);
+  const std::optional<engine::Model>& imported = resolved.value().imported;
+  core::Result<RandomQuantized> quantized =
+      imported ? PrepareImported(*imported, graph, name, f) : QuantizeRandom(graph, name, f);
   if (!quantized.ok()) return Fail(quantized.error().message);
 
   engine::ExportOptions options;

@@ -1,12 +1,14 @@
-// nas_run: runs an existing .kmodel file (from nas_export, nas_search or elsewhere) through the
-// loader's checks, on the host interpreter with one input (a test image of a data set or a raw
-// int8 file), and optionally as firmware in QEMU, checking that both give the same output.
+// nas_run: runs an existing .kmodel file (from nas_export, nas_search or elsewhere) or an int8
+// .tflite (imported) through the loader's checks, on the host interpreter with one input (a test
+// image of a data set or a raw int8 file), and optionally as firmware in QEMU, checking that both
+// give the same output.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
+#include "apps/arch_resolver.h"
 #include "apps/cli.h"
 #include "core/file_io.h"
 #include "core/hw_profile.h"
@@ -142,16 +144,25 @@ int RunFirmware(const engine::Model& model, const std::string& model_path, const
   return run.value().BitExact() ? 0 : 1;
 }
 
+// Outputs up to this many values are printed whole (a classifier's scores).
+constexpr size_t kPrintedOutputs = 32;
+
+std::string BytesText(const std::vector<int8_t>& values) {
+  std::string text;
+  for (int8_t v : values) text += (text.empty() ? "" : " ") + std::to_string(v);
+  return text;
+}
+
 }  // namespace
 
 static int ToolMain(int argc, char** argv) {
-  CLI::App app{"Run a .kmodel file: loader checks, host interpreter, optionally firmware in QEMU"};
+  CLI::App app{"Run a .kmodel or .tflite file: loader checks, host interpreter, optionally firmware in QEMU"};
   std::string model_path, hw_path = "hw_profiles/stm32f746.json";
   InputChoice choice;
   choice.data = data::kDefaultDataSpec;
   std::string out_dir;
   bool firmware = false;
-  app.add_option("--model", model_path, "model file (.kmodel)")->required();
+  app.add_option("--model", model_path, "model file (.kmodel, or an int8 .tflite to import)")->required();
   CLI::Option* raw =
       app.add_option("--input", choice.raw_path, "raw int8 input file (HWC bytes of the model's input size)");
   CLI::Option* image = app.add_option("--image", choice.image, "index of a test image of --data (when no --input)")
@@ -171,8 +182,13 @@ static int ToolMain(int argc, char** argv) {
   app.add_option("--out-dir", out_dir, "firmware directory (default out/run/<model file name>)");
   KILONAS_PARSE(app, argc, argv);
 
-  core::Result<engine::Model> model = engine::LoadModel(model_path);
+  core::Result<engine::Model> model = apps::LoadModelFile(model_path);
   if (!model.ok()) return Fail(model.error().message);
+  if (apps::IsTfliteFile(model_path) && raw->count() == 0) {
+    return Fail(model_path +
+                ": a .tflite model does not say how its input was made from pixels: give a raw int8 "
+                "input with --input");
+  }
   const core::Graph& graph = model.value().graph;
   std::printf("model           %s: %zu ops, input %s, %lld MACs, loader checks passed\n", model_path.c_str(),
               graph.ops().size(), graph.tensor(graph.input()).shape.ToString().c_str(),
@@ -192,6 +208,7 @@ static int ToolMain(int argc, char** argv) {
               label >= 0
                   ? (", test image " + std::to_string(choice.image) + " is labelled " + ClassText(label, names)).c_str()
                   : "");
+  if (host.size() <= kPrintedOutputs) std::printf("output          %s\n", BytesText(host).c_str());
   if (!firmware) return 0;
   return RunFirmware(model.value(), model_path, input.value().input, names, hw_path, out_dir);
 }

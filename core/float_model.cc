@@ -18,6 +18,17 @@ float Activate(float v, Activation act) {
   return v;
 }
 
+// Softmax over each run of `depth` values (a pixel's channels), the maximum subtracted first.
+void SoftmaxRows(const std::vector<float>& in, int depth, std::vector<float>& out) {
+  for (size_t row = 0; row + depth <= in.size(); row += depth) {
+    const float max = *std::max_element(in.begin() + row, in.begin() + row + depth);
+    double sum = 0;
+    for (int c = 0; c < depth; ++c) sum += std::exp(static_cast<double>(in[row + c] - max));
+    for (int c = 0; c < depth; ++c)
+      out[row + c] = static_cast<float>(std::exp(static_cast<double>(in[row + c] - max)) / sum);
+  }
+}
+
 // Channel c at (y, x) of an average pool: the mean over the window's pixels inside the input
 // (padding is not counted, as in TFLite).
 float WindowMean(const Graph& g, const Op& op, const std::vector<float>& in, int y, int x, int c) {
@@ -40,19 +51,19 @@ float WindowValue(const Graph& g, const Op& op, const FloatOpWeights& w, const s
                   int oc) {
   const Shape& is = g.InputOf(op).shape;
   const bool depthwise = op.kind == OpKind::kDepthwiseConv2d;
-  const int k = op.kernel;
+  const int kh = op.kernel, kw = op.KernelW();
   double acc = w.bias.empty() ? 0.0 : w.bias[oc];
-  for (int ky = 0; ky < k; ++ky) {
+  for (int ky = 0; ky < kh; ++ky) {
     const int iy = y * op.stride - op.padding + ky;
     if (iy < 0 || iy >= is.h) continue;
-    for (int kx = 0; kx < k; ++kx) {
-      const int ix = x * op.stride - op.padding + kx;
+    for (int kx = 0; kx < kw; ++kx) {
+      const int ix = x * op.stride - op.PaddingW() + kx;
       if (ix < 0 || ix >= is.w) continue;
       const float* px = &in[(static_cast<size_t>(iy) * is.w + ix) * is.c];
       if (depthwise) {
-        acc += static_cast<double>(px[oc]) * w.weights[(ky * k + kx) * is.c + oc];
+        acc += static_cast<double>(px[oc]) * w.weights[(ky * kw + kx) * is.c + oc];
       } else {
-        const float* wp = &w.weights[((static_cast<size_t>(oc) * k + ky) * k + kx) * is.c];
+        const float* wp = &w.weights[((static_cast<size_t>(oc) * kh + ky) * kw + kx) * is.c];
         for (int ic = 0; ic < is.c; ++ic) acc += static_cast<double>(px[ic]) * wp[ic];
       }
     }
@@ -141,6 +152,9 @@ std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vec
             }
           }
         }
+        break;
+      case OpKind::kSoftmax:
+        SoftmaxRows(in, os.c, out);
         break;
       case OpKind::kFullyConnected:
         for (int o = 0; o < os.c; ++o) {

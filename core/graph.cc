@@ -1,6 +1,7 @@
 #include "core/graph.h"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "core/kernel_registry.h"
@@ -63,8 +64,26 @@ std::vector<std::vector<int>> Graph::Consumers() const {
   return consumers;
 }
 
-int64_t MacsPerOutputPixel(OpKind kind, int kernel, const Shape& in, const Shape& out) {
-  const int64_t window = static_cast<int64_t>(kernel) * kernel;
+namespace {
+bool SafeNameChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '-';
+}
+}  // namespace
+
+bool IsSafeName(const std::string& name) {
+  return !name.empty() && name.size() <= kMaxNameLength && std::all_of(name.begin(), name.end(), SafeNameChar);
+}
+
+std::string SafeNameFrom(const std::string& text, const std::string& fallback) {
+  std::string name = text.substr(0, kMaxNameLength);
+  for (char& c : name) {
+    if (!SafeNameChar(c)) c = '_';
+  }
+  return name.empty() ? fallback : name;
+}
+
+int64_t MacsPerOutputPixel(OpKind kind, int kernel_h, int kernel_w, const Shape& in, const Shape& out) {
+  const int64_t window = static_cast<int64_t>(kernel_h) * kernel_w;
   switch (kind) {
     case OpKind::kConv2d:
     case OpKind::kPointwiseConv2d:
@@ -76,13 +95,14 @@ int64_t MacsPerOutputPixel(OpKind kind, int kernel, const Shape& in, const Shape
     case OpKind::kAdd:
     case OpKind::kGlobalAvgPool:
     case OpKind::kAvgPool2d:
+    case OpKind::kSoftmax:
       return 0;
   }
   return 0;
 }
 
 int64_t Graph::MacsPerOutputPixel(const Op& op) const {
-  return core::MacsPerOutputPixel(op.kind, op.kernel, InputOf(op).shape, OutputOf(op).shape);
+  return core::MacsPerOutputPixel(op.kind, op.kernel, op.KernelW(), InputOf(op).shape, OutputOf(op).shape);
 }
 
 int64_t Graph::Macs(const Op& op) const {
@@ -154,16 +174,23 @@ Status Graph::ValidateOp(size_t index) const {
 }
 
 Status Graph::ValidateShapes(const Op& op, const std::function<Status(const std::string&)>& fail) const {
-  if (op.kernel < 1 || op.stride < 1 || op.padding < 0 || op.padding_end < -1 || op.padding >= op.kernel ||
-      op.PaddingEnd() >= op.kernel) {
+  const auto bad_axis = [&](int kernel, int padding, int padding_end) {
+    return kernel < 1 || padding < 0 || padding_end < 0 || padding >= kernel || padding_end >= kernel;
+  };
+  if (op.stride < 1 || op.padding_end < -1 || op.kernel_w < -1 || op.padding_w < -1 || op.padding_w_end < -1 ||
+      bad_axis(op.kernel, op.padding, op.PaddingEnd()) || bad_axis(op.KernelW(), op.PaddingW(), op.PaddingWEnd())) {
     return fail("bad kernel/stride/padding");
+  }
+  if (!op.SquareWindow() && op.kind != OpKind::kConv2d) {
+    return fail("a window of other columns than rows (" + std::to_string(op.kernel) + "x" +
+                std::to_string(op.KernelW()) + ") is taken by conv2d only");
   }
   const Shape& in = InputOf(op).shape;
   const Shape& out = OutputOf(op).shape;
   if (in.Elements() <= 0 || out.Elements() <= 0) return fail("empty tensor");
   if (Traits(op.kind).window) {
     const int h = WindowOutputSize(in.h, op.kernel, op.stride, op.padding, op.PaddingEnd());
-    const int w = WindowOutputSize(in.w, op.kernel, op.stride, op.padding, op.PaddingEnd());
+    const int w = WindowOutputSize(in.w, op.KernelW(), op.stride, op.PaddingW(), op.PaddingWEnd());
     if (out.h != h || out.w != w) {
       return fail("output " + out.ToString() + " does not follow from input " + in.ToString());
     }
@@ -186,6 +213,9 @@ Status Graph::ValidateShapes(const Op& op, const std::function<Status(const std:
       break;
     case OpKind::kFullyConnected:
       if (out.h != 1 || out.w != 1) return fail("output must be 1x1xN");
+      break;
+    case OpKind::kSoftmax:
+      if (out != in) return fail("output shape differs from the input's");
       break;
     case OpKind::kConv2d:
       break;

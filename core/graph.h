@@ -48,6 +48,18 @@ struct Tensor {
 enum class WeightLayout { kInt8, kWide };
 std::string_view WeightLayoutName(WeightLayout layout);  // "int8", "wide"
 
+// Tensor and op names: 1 to 128 letters, digits and _ . : - (names end up in generated C and
+// reports; a file from elsewhere must not bring code or markup with them).
+inline constexpr size_t kMaxNameLength = 128;
+bool IsSafeName(const std::string& name);
+// `text` as a safe name: every other character becomes '_', cut to the length; "" -> `fallback`.
+std::string SafeNameFrom(const std::string& text, const std::string& fallback);
+
+// The largest window and stride a graph file may hold (model files from elsewhere are read with
+// them; microcontroller models stay far below).
+inline constexpr int kMaxKernel = 15;
+inline constexpr int kMaxStride = 4;
+
 struct Op {
   OpKind kind = OpKind::kConv2d;
   std::string name;
@@ -64,14 +76,27 @@ struct Op {
   // by bounds against the input, so only the in-place kernels, which build a padded copy of
   // `padding` on every side, need it symmetric (memory_planner's InPlaceAllowed).
   int padding_end = -1;
+  // The columns' window where it differs from the rows' (kernel, padding, padding_end describe
+  // rows and, unset, columns too): TFLite's keyword-spotting models convolve 10x8 and 10x4
+  // windows. -1: as the rows'. Only a general convolution takes them (Graph::Validate); the
+  // stride is the same along both axes.
+  int kernel_w = -1;
+  int padding_w = -1;
+  int padding_w_end = -1;
 
   int PaddingEnd() const { return padding_end < 0 ? padding : padding_end; }
+  int KernelW() const { return kernel_w < 0 ? kernel : kernel_w; }
+  int PaddingW() const { return padding_w < 0 ? padding : padding_w; }
+  int PaddingWEnd() const { return padding_w_end < 0 ? (padding_w < 0 ? PaddingEnd() : padding_w) : padding_w_end; }
+  // The same kernel and leading padding along both axes: all that kernels other than conv2d's
+  // take (kernels read trailing padding by bounds; it only sizes the output).
+  bool SquareWindow() const { return KernelW() == kernel && PaddingW() == padding; }
 };
 
-// Multiply-accumulates per output position of an op of `kind` with a kernel x kernel window, which
-// is also its weight count: conv k*k*Cin*Cout, depthwise k*k*C, fully connected in*out; 0 for ops
-// without weights. The one MACs formula (graphs, LUT keys and benchmarks all call it).
-int64_t MacsPerOutputPixel(OpKind kind, int kernel, const Shape& in, const Shape& out);
+// Multiply-accumulates per output position of an op of `kind` with a kernel_h x kernel_w window,
+// which is also its weight count: conv kh*kw*Cin*Cout, depthwise kh*kw*C, fully connected in*out;
+// 0 for ops without weights. The one MACs formula (graphs, LUT keys and benchmarks all call it).
+int64_t MacsPerOutputPixel(OpKind kind, int kernel_h, int kernel_w, const Shape& in, const Shape& out);
 
 class Graph {
  public:

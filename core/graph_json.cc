@@ -60,18 +60,18 @@ nlohmann::ordered_json GraphToJson(const Graph& graph) {
                           {"weights", WeightLayoutName(op.weights)}});
     // Only where it differs from "padding": files of symmetric networks stay as they were.
     if (op.padding_end >= 0) doc["ops"].back()["padding_end"] = op.padding_end;
+    // Columns only where they differ from rows (non-square windows of imported models).
+    if (op.kernel_w >= 0) doc["ops"].back()["kernel_w"] = op.kernel_w;
+    if (op.padding_w >= 0) doc["ops"].back()["padding_w"] = op.padding_w;
+    if (op.padding_w_end >= 0) doc["ops"].back()["padding_w_end"] = op.padding_w_end;
   }
   return doc;
 }
 
-// A tensor or op name: 1 to 128 characters of letters, digits and _ . : - (names end up in
-// generated C and reports; a file from elsewhere must not bring code or markup with them).
+// A tensor or op name (core::IsSafeName).
 std::string SafeName(ObjectReader& reader) {
   const std::string name = reader.String("name");
-  const bool safe = !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '-';
-  });
-  if (!safe) reader.Fail("name", "expected 1 to 128 characters of letters, digits and _ . : -");
+  if (!IsSafeName(name)) reader.Fail("name", "expected 1 to 128 characters of letters, digits and _ . : -");
   return name;
 }
 
@@ -129,13 +129,18 @@ Op OpFromJson(const nlohmann::json& doc, const std::string& path, int num_tensor
   op.kernel = o.Int("kernel");
   op.stride = o.Int("stride");
   op.padding = o.Int("padding");
-  if (op.kernel < 1 || op.kernel > 15 || op.stride < 1 || op.stride > 4 || op.padding < 0 || op.padding > 7) {
-    o.Fail("kernel", "kernel 1..15, stride 1..4, padding 0..7 expected");
+  if (op.kernel < 1 || op.kernel > kMaxKernel || op.stride < 1 || op.stride > kMaxStride || op.padding < 0 ||
+      op.padding >= kMaxKernel) {
+    o.Fail("kernel", "kernel 1.." + std::to_string(kMaxKernel) + ", stride 1.." + std::to_string(kMaxStride) +
+                         ", padding 0.." + std::to_string(kMaxKernel - 1) + " expected");
   }
   if (o.Has("padding_end")) {
-    op.padding_end = o.IntInRange("padding_end", 0, 7);
+    op.padding_end = o.IntInRange("padding_end", 0, kMaxKernel - 1);
     if (op.padding_end == op.padding) op.padding_end = -1;  // symmetric after all
   }
+  if (o.Has("kernel_w")) op.kernel_w = o.IntInRange("kernel_w", 1, kMaxKernel);
+  if (o.Has("padding_w")) op.padding_w = o.IntInRange("padding_w", 0, kMaxKernel - 1);
+  if (o.Has("padding_w_end")) op.padding_w_end = o.IntInRange("padding_w_end", 0, kMaxKernel - 1);
   const std::optional<Activation> act = ActivationFromName(o.String("activation"));
   if (!act) o.Fail("activation", "unknown activation");
   op.activation = *act;

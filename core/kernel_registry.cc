@@ -95,17 +95,22 @@ std::optional<CallVariant> FindCallVariant(OpKind kind, std::string_view tokens)
   return std::nullopt;
 }
 
+namespace {
+int64_t Scratch(OpKind kind, KernelSet kernels, bool writes_over, WeightLayout weights,
+                const kilonas_scratch_query& query) {
+  const KernelId id = FindKernel(kind, kernels, writes_over, weights);
+  return id == KernelId::kNone ? 0 : KernelInfo(id).scratch(&query);
+}
+}  // namespace
+
 int64_t ScratchBytes(OpKind kind, int kernel, int padding, KernelSet kernels, bool writes_over, int in_h, int in_w,
                      int in_c, WeightLayout weights) {
-  const KernelId id = FindKernel(kind, kernels, writes_over, weights);
-  if (id == KernelId::kNone) return 0;
-  const kilonas_scratch_query query{kernel, padding, in_h, in_w, in_c};
-  return KernelInfo(id).scratch(&query);
+  return Scratch(kind, kernels, writes_over, weights, {kernel, padding, in_h, in_w, in_c, kernel});
 }
 
 int64_t ScratchBytes(const Graph& graph, const Op& op, KernelSet kernels, bool writes_over, int in_h, int in_w) {
-  return ScratchBytes(op.kind, op.kernel, op.padding, kernels, writes_over, in_h, in_w, graph.InputOf(op).shape.c,
-                      op.weights);
+  return Scratch(op.kind, kernels, writes_over, op.weights,
+                 {op.kernel, op.padding, in_h, in_w, graph.InputOf(op).shape.c, op.KernelW()});
 }
 
 }  // namespace kilonas::core

@@ -15,7 +15,7 @@ enum class ParamBlock {
   kNone,
   kConv,  // kilonas_conv_params: window, offsets, clamp, and the constants when it has weights
   kAdd,   // kilonas_add_params
-  kPool,  // kilonas_pool_params
+  kPool,  // kilonas_pool_params (global average pool; softmax: its input scaling as multiplier, shift)
 };
 
 // X(enumerator, name, inputs, weights, in place, spatially local, window, absorbs add, keeps quant,
@@ -35,7 +35,8 @@ enum class ParamBlock {
   X(Add, "add", 2, false, false, true, false, false, false, kAdd)                         /* residual */            \
   X(GlobalAvgPool, "global_avg_pool", 1, false, false, false, false, false, false, kPool) /* -> 1x1xC */            \
   X(FullyConnected, "fully_connected", 1, true, false, false, false, false, false, kConv) /* 1x1xCin -> 1x1xCout */ \
-  X(AvgPool2d, "avg_pool2d", 1, false, false, true, true, false, true, kConv) /* k x k mean, padding not counted */
+  X(AvgPool2d, "avg_pool2d", 1, false, false, true, true, false, true, kConv) /* k x k mean, padding not counted */ \
+  X(Softmax, "softmax", 1, false, false, false, false, false, false, kPool)   /* per pixel, over channels */
 
 enum class OpKind {
 #define KILONAS_OP_ENUMERATOR(id, ...) k##id,

@@ -145,6 +145,7 @@ core::Status CheckJpeg(const std::string& path, const std::string& b) {
 }  // namespace
 
 core::Status CheckImageBytes(const std::string& path, const std::string& bytes) {
+  if (bytes.empty()) return core::Status::Fail(path + ": empty file (0 bytes)");
   core::Status format = core::Status::Ok();
   if (StartsWith(bytes, "\x89PNG\r\n\x1a\n")) {
     format = CheckPng(path, bytes);

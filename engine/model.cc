@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/kernel_registry.h"
+#include "engine/quant_math.h"
 #include "kilonas_runtime.h"
 #include "memory_planner/patch_plan.h"
 
@@ -24,6 +25,26 @@ bool AccumulatorsFit(const core::Graph& g, const core::Op& op, const OpConstants
     return static_cast<int64_t>(in.h) * in.w * 256 <= kMax;
   }
   return c.bias.empty() || LeftShiftHeadroom(op, c) >= 0;
+}
+
+// An int8 softmax as TFLite defines it: output scale 1/256 and zero point -128 (within TFLite
+// Micro's tolerance), its input scaling a multiplier with a left shift, rows short enough for the
+// sum of exps (Q12.19: depth x 2^19 < 2^31).
+core::Status SoftmaxValid(const core::Graph& g, const core::Op& op, const OpConstants& c) {
+  const core::Tensor& out = g.OutputOf(op);
+  if (std::abs(TensorScale(out) - kSoftmaxOutputQuant.scale) > 0.001f * kSoftmaxOutputQuant.scale ||
+      TensorZeroPoint(out) != kSoftmaxOutputQuant.zero_point) {
+    return core::Status::Fail("op '" + op.name + "': a softmax output must have scale 1/256 and zero point -128");
+  }
+  if (c.output_multiplier <= 0 || c.output_shift < 0) {
+    return core::Status::Fail("op '" + op.name +
+                              "': the softmax input scaling must be a positive multiplier with a "
+                              "left shift");
+  }
+  if (g.InputOf(op).shape.c >= 4096) {
+    return core::Status::Fail("op '" + op.name + "': softmax over more than 4095 values is not supported");
+  }
+  return core::Status::Ok();
 }
 
 // Every kernel of the op's kind computes its window and stride (the registry's claims): the
@@ -106,6 +127,9 @@ core::Status ValidateModel(const Model& model) {
     for (int32_t s : {c.input1_shift, c.input2_shift, c.output_shift}) ok = ok && s >= -31 && s <= 30;
     for (int32_t m : {c.input1_multiplier, c.input2_multiplier, c.output_multiplier}) ok = ok && m >= 0;
     if (!ok) return core::Status::Fail("op '" + op.name + "': requantization parameters out of range");
+    if (op.kind == core::OpKind::kSoftmax) {
+      if (core::Status s = SoftmaxValid(g, op, c); !s.ok()) return s;
+    }
     if (!AccumulatorsFit(g, op, c)) {
       return core::Status::Fail("op '" + op.name +
                                 "': bias and weights can overflow the accumulator (|bias| + 256 x sum|w| must stay "

@@ -82,7 +82,7 @@ std::string ViewText(int h, int w, int c, int y0, int x0) {
 // Bytes of the case's weights as its kernel reads them (wide: int16, whole groups of 4 inputs).
 int64_t WeightBytes(const OpCase& c) {
   if (c.wide) return memory_planner::WideWeightBytes(c.in.c, c.out.c);
-  return core::MacsPerOutputPixel(c.kind, c.kernel, c.in, c.out);
+  return core::MacsPerOutputPixel(c.kind, c.kernel, c.kernel, c.in, c.out);
 }
 
 // The benchmark's fixed prologue: counters, pseudo-random data, output helper.
@@ -125,7 +125,8 @@ std::string CaseCall(const OpCase& c, size_t index, Kernel kernel, const AxisPla
         << c.out.w << "};\n"
         << "    const kilonas_conv_params p = {" << (WeightBytes(c) <= kRamWeights ? "weights" : "flash_weights")
         << ", bias, mult, shift, " << (c.wide ? "wide_records" : "channels") << ", 1, 5, -3, -128, 127, " << c.kernel
-        << ", " << c.stride << ", " << c.kernel / 2 << ", " << rows.whole_in << ", " << cols.whole_in << ", "
+        << ", " << c.stride << ", " << c.kernel / 2 << ", " << c.kernel << ", " << c.kernel / 2 << ", " << rows.whole_in
+        << ", " << cols.whole_in << ", "
         << kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
         << "    (void)iv; (void)iv2; (void)ov; (void)r; (void)p;\n"
         << "    fill(a, " << l.total << ", 12345u);\n"

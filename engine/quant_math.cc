@@ -19,6 +19,12 @@ FixedPointMultiplier QuantizeMultiplier(double real) {
   return {static_cast<int32_t>(q), exponent};
 }
 
+FixedPointMultiplier SoftmaxInputScaling(double beta, double input_scale) {
+  constexpr int kScaledDiffIntegerBits = 5;
+  const double max_real = static_cast<double>(INT32_MAX);
+  return QuantizeMultiplier(std::min(beta * input_scale * std::ldexp(1.0, 31 - kScaledDiffIntegerBits), max_real));
+}
+
 ActivationQuant ChooseActivationQuant(float lo, float hi) {
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);

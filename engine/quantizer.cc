@@ -91,6 +91,52 @@ void QuantizeAdd(const core::Op& op, const ActivationQuant& a, const ActivationQ
   SetActivationRange(op, out, c);
 }
 
+// Op i's int8 constants from the float model. `quant` holds every tensor's parameters; an op
+// whose kind fixes its output's (a pool keeps the input's, a softmax has TFLite's 1/256 from -128)
+// sets them there and in `graph`.
+OpConstants QuantizeOp(const core::FloatModel& float_model, size_t i, std::vector<ActivationQuant>& quant,
+                       core::Graph& graph) {
+  const core::Graph& fg = float_model.graph;
+  const core::Op& op = fg.op(static_cast<int>(i));
+  OpConstants c;
+  const ActivationQuant& in = quant[op.inputs[0]];
+  const ActivationQuant& out = quant[op.output];
+  if (core::Traits(op.kind).keeps_quant) {  // the kernel works on raw values
+    quant[op.output] = in;
+    graph.mutable_tensor(op.output).quant = {{in.scale}, {in.zero_point}};
+  }
+  switch (op.kind) {
+    case core::OpKind::kConv2d:
+    case core::OpKind::kPointwiseConv2d:
+    case core::OpKind::kDepthwiseConv2d:
+    case core::OpKind::kFullyConnected:
+      QuantizeWeighted(fg, op, core::FoldBatchNorm(fg, op, float_model.ops[i]), in, out, c);
+      break;
+    case core::OpKind::kAdd:
+      QuantizeAdd(op, in, quant[op.inputs[1]], out, c);
+      break;
+    case core::OpKind::kAvgPool2d:  // the input's quantization (keeps_quant); only the clamp
+      SetActivationRange(op, out, c);
+      break;
+    case core::OpKind::kSoftmax: {
+      quant[op.output] = kSoftmaxOutputQuant;
+      graph.mutable_tensor(op.output).quant = {{kSoftmaxOutputQuant.scale}, {kSoftmaxOutputQuant.zero_point}};
+      const FixedPointMultiplier m = SoftmaxInputScaling(1.0, in.scale);
+      c.output_multiplier = m.multiplier;
+      c.output_shift = m.shift;
+      break;
+    }
+    case core::OpKind::kGlobalAvgPool: {
+      const double pixels = static_cast<double>(fg.InputOf(op).shape.h) * fg.InputOf(op).shape.w;
+      const FixedPointMultiplier m = QuantizeMultiplier(in.scale / (out.scale * pixels));
+      c.output_multiplier = m.multiplier;
+      c.output_shift = m.shift;
+      break;
+    }
+  }
+  return c;
+}
+
 }  // namespace
 
 core::Result<Model> Quantize(const core::FloatModel& float_model, const std::vector<std::vector<float>>& calibration,
@@ -111,38 +157,8 @@ core::Result<Model> Quantize(const core::FloatModel& float_model, const std::vec
     tensor.dtype = core::DType::kInt8;
     tensor.quant = {{quant.back().scale}, {quant.back().zero_point}};
   }
-  for (size_t i = 0; i < fg.ops().size(); ++i) {
-    const core::Op& op = fg.op(static_cast<int>(i));
-    OpConstants c;
-    const ActivationQuant& in = quant[op.inputs[0]];
-    const ActivationQuant& out = quant[op.output];
-    if (core::Traits(op.kind).keeps_quant) {  // the kernel works on raw values
-      quant[op.output] = in;
-      model.graph.mutable_tensor(op.output).quant = {{in.scale}, {in.zero_point}};
-    }
-    switch (op.kind) {
-      case core::OpKind::kConv2d:
-      case core::OpKind::kPointwiseConv2d:
-      case core::OpKind::kDepthwiseConv2d:
-      case core::OpKind::kFullyConnected:
-        QuantizeWeighted(fg, op, core::FoldBatchNorm(fg, op, float_model.ops[i]), in, out, c);
-        break;
-      case core::OpKind::kAdd:
-        QuantizeAdd(op, in, quant[op.inputs[1]], out, c);
-        break;
-      case core::OpKind::kAvgPool2d:  // the input's quantization (keeps_quant); only the clamp
-        SetActivationRange(op, out, c);
-        break;
-      case core::OpKind::kGlobalAvgPool: {
-        const double pixels = static_cast<double>(fg.InputOf(op).shape.h) * fg.InputOf(op).shape.w;
-        const FixedPointMultiplier m = QuantizeMultiplier(in.scale / (out.scale * pixels));
-        c.output_multiplier = m.multiplier;
-        c.output_shift = m.shift;
-        break;
-      }
-    }
-    model.constants.push_back(std::move(c));
-  }
+  for (size_t i = 0; i < fg.ops().size(); ++i)
+    model.constants.push_back(QuantizeOp(float_model, i, quant, model.graph));
   if (core::Status s = ValidateModel(model); !s.ok()) return s.error();
   if (core::Result<memory_planner::MemoryPlan> plan = PlanModel(model); !plan.ok()) return plan.error();
   return model;

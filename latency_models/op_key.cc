@@ -10,8 +10,9 @@ namespace kilonas::latency_models {
 
 std::string OpKey::ToString() const {
   std::ostringstream text;
-  text << core::Traits(kind).name << " k" << kernel << " s" << stride << " " << in.ToString() << " -> "
-       << out.ToString();
+  text << core::Traits(kind).name << " k" << kernel;
+  if (kernel_w > 0) text << "x" << kernel_w;
+  text << " s" << stride << " " << in.ToString() << " -> " << out.ToString();
   const std::string tokens = core::CallVariant{kind, kernels, writes_over, wide}.Tokens();
   if (!tokens.empty()) text << " " << tokens;
   return text.str();
@@ -19,7 +20,9 @@ std::string OpKey::ToString() const {
 
 OpKey KeyOf(const core::Graph& graph, const memory_planner::PlannedCall& c) {
   const core::Op& op = graph.op(c.op);
-  return {op.kind, op.kernel, op.stride, c.in, c.out, c.kernels, c.writes_over, c.wide};
+  return {op.kind,       op.kernel, op.stride,
+          c.in,          c.out,     c.kernels,
+          c.writes_over, c.wide,    op.KernelW() != op.kernel ? op.KernelW() : 0};
 }
 
 std::vector<OpKey> ExecutedCalls(const core::Graph& graph, const memory_planner::MemoryPlan& plan) {
@@ -65,7 +68,8 @@ size_t OpKeyHash::operator()(const OpKey& key) const {
 }
 
 int64_t KeyMacs(const OpKey& key) {
-  return core::MacsPerOutputPixel(key.kind, key.kernel, key.in, key.out) * key.out.h * key.out.w;
+  return core::MacsPerOutputPixel(key.kind, key.kernel, key.kernel_w > 0 ? key.kernel_w : key.kernel, key.in, key.out) *
+         key.out.h * key.out.w;
 }
 
 }  // namespace kilonas::latency_models

@@ -26,9 +26,12 @@ struct OpKey {
   core::KernelSet kernels = core::KernelSet::kOptimized;
   bool writes_over = false;
   bool wide = false;  // the wide-weight pointwise kernel (core::WeightLayout::kWide)
+  // The window's columns where they differ from its rows (imported 10x8 convolutions; "k10x8"
+  // in the text form); 0: square. No LUT holds such keys: they are priced by the fallback.
+  int kernel_w = 0;
   bool operator==(const OpKey& o) const {
     return kind == o.kind && kernel == o.kernel && stride == o.stride && in == o.in && out == o.out &&
-           kernels == o.kernels && writes_over == o.writes_over && wide == o.wide;
+           kernels == o.kernels && writes_over == o.writes_over && wide == o.wide && kernel_w == o.kernel_w;
   }
   bool operator<(const OpKey& o) const { return ToString() < o.ToString(); }
   // Stable text form, also the LUT's JSON key: "depthwise_conv2d k3 s2 16x16x48 -> 8x8x48 in_place",

@@ -58,7 +58,7 @@ bool InPlaceAllowed(const core::Graph& graph, const std::vector<Lifetime>& lifet
   const core::Op& op = graph.op(index);
   if (!core::Traits(op.kind).in_place_capable) return false;
   // The in-place kernels copy a channel into scratch with a ring of `padding` on every side.
-  if (op.PaddingEnd() != op.padding) return false;
+  if (op.PaddingEnd() != op.padding || !op.SquareWindow() || op.PaddingWEnd() != op.padding) return false;
   const int input = op.inputs.at(0);
   if (input == graph.input() || input == graph.output()) return false;
   return lifetimes.at(input).last == index;

@@ -1,5 +1,6 @@
 #include "memory_planner/memory_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -62,16 +63,32 @@ core::Result<MemoryReport> BuildMemoryReport(const core::Graph& graph, const std
 
 namespace {
 
+// The layer column: as wide as the longest name up to kMaxNameWidth; longer names (an imported
+// model's tensor paths) keep their end, where the layer's own name is.
+constexpr size_t kMinNameWidth = 15, kMaxNameWidth = 40;
+
+size_t NameWidth(const core::Graph& graph) {
+  size_t width = kMinNameWidth;
+  for (const core::Op& op : graph.ops()) width = std::max(width, op.name.size());
+  return std::min(width, kMaxNameWidth);
+}
+
+std::string FitName(const std::string& name, size_t width) {
+  return name.size() <= width ? name : "..." + name.substr(name.size() - (width - 3));
+}
+
 // One row per op: output, MACs and the bytes live while it runs in every mode.
 void LayerTable(std::ostringstream& out, const core::Graph& graph, const MemoryReport& report) {
-  out << Pad("#", 4) << Pad("layer", 16) << Pad("kind", 18) << Pad("output", 14) << PadLeft("MACs", 11);
+  const size_t name_width = NameWidth(graph);
+  out << Pad("#", 4) << Pad("layer", name_width + 1) << Pad("kind", 18) << Pad("output", 14) << PadLeft("MACs", 11);
   for (PlanMode mode : kAllPlanModes) out << PadLeft(std::string(PlanModeName(mode)), 13);
   out << "\n";
   const int num_ops = static_cast<int>(graph.ops().size());
   for (int i = 0; i < num_ops; ++i) {
     const core::Op& op = graph.op(i);
-    out << Pad(std::to_string(i), 4) << Pad(op.name, 16) << Pad(std::string(core::Traits(op.kind).name), 18)
-        << Pad(graph.OutputOf(op).shape.ToString(), 14) << PadLeft(std::to_string(graph.Macs(op)), 11);
+    out << Pad(std::to_string(i), 4) << Pad(FitName(op.name, name_width), name_width + 1)
+        << Pad(std::string(core::Traits(op.kind).name), 18) << Pad(graph.OutputOf(op).shape.ToString(), 14)
+        << PadLeft(std::to_string(graph.Macs(op)), 11);
     for (const ModeResult& m : report.modes) out << PadLeft(KiB(m.plan.live_bytes[i]), 13);
     const ModeResult& patch = report.modes.back();
     if (patch.plan.patch && i == patch.plan.patch->split_op - 1) out << "  <- patch stage ends";
@@ -87,6 +104,7 @@ void PeakTable(std::ostringstream& out, const core::Graph& graph, const MemoryRe
   for (const ModeResult& m : report.modes) {
     out << Pad(std::string(PlanModeName(m.plan.mode)), 11) << PadLeft(KiB(m.plan.arena_bytes), 15)
         << PadLeft(KiB(m.arena_without_input), 16) << PadLeft(KiB(m.plan.MaxLiveBytes()), 12);
+    if (m.plan.mode == PlanMode::kPerLayer) out << "  TFLite Micro's planner: a buffer per tensor, greedy by size";
     if (m.plan.patch) {
       const PatchPlan& p = *m.plan.patch;
       char note[200];

@@ -33,7 +33,7 @@ std::vector<core::Region> PatchRegions(const core::Graph& graph, int split_op, c
       core::Region need = out;
       if (core::Traits(op.kind).window) {
         need.rows = core::InputInterval(out.rows, op.kernel, op.stride, op.padding, in.h);
-        need.cols = core::InputInterval(out.cols, op.kernel, op.stride, op.padding, in.w);
+        need.cols = core::InputInterval(out.cols, op.KernelW(), op.stride, op.PaddingW(), in.w);
       }
       regions[t] = core::Hull(regions[t], need);
     }

@@ -302,23 +302,23 @@ static void SetBytes(int8_t* dst, int8_t value, int32_t n) {
   for (; n > 0; --n) *dst++ = value;
 }
 
-/* im2col of one output pixel: its k x k x Cin window (`row` values) in weight order, the zero
+/* im2col of one output pixel: its kh x kw x Cin window (`row` values) in weight order, the zero
  * point outside the tensor, gathered as int8 after the P columns (row by row: a window row inside
- * the tensor is k x Cin contiguous bytes), zeros up to n (a multiple of 4), then widened. */
+ * the tensor is kw x Cin contiguous bytes), zeros up to n (a multiple of 4), then widened. */
 static void FillConv(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int32_t y, int32_t x,
                      int16_t* columns, int32_t n, int32_t row, int32_t px, int32_t P) {
-  const int32_t k = p->kernel, cin = iv->c, in_h = p->in_h, in_w = p->in_w, row_bytes = k * cin;
-  const int32_t iy0 = y * p->stride - p->pad, ix0 = x * p->stride - p->pad;
+  const int32_t kh = p->kernel, kw = p->kernel_w, cin = iv->c, in_h = p->in_h, in_w = p->in_w, row_bytes = kw * cin;
+  const int32_t iy0 = y * p->stride - p->pad, ix0 = x * p->stride - p->pad_w;
   const int8_t zero_point = (int8_t)(-p->input_offset);
   int8_t* const window = (int8_t*)(columns + P * n);
   int8_t* t = window;
-  for (int32_t iy = iy0; iy < iy0 + k; ++iy, t += row_bytes) {
+  for (int32_t iy = iy0; iy < iy0 + kh; ++iy, t += row_bytes) {
     if (iy < 0 || iy >= in_h) {
       SetBytes(t, zero_point, row_bytes);
-    } else if (ix0 >= 0 && ix0 + k <= in_w) {
+    } else if (ix0 >= 0 && ix0 + kw <= in_w) {
       CopyBytes(t, in + kilonas_pixel(iv, iy, ix0), row_bytes);
     } else {
-      for (int32_t kx = 0; kx < k; ++kx) {
+      for (int32_t kx = 0; kx < kw; ++kx) {
         const int32_t ix = ix0 + kx;
         if (ix < 0 || ix >= in_w) {
           SetBytes(t + kx * cin, zero_point, cin);
@@ -337,7 +337,7 @@ void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const ki
   const int32_t P = p->block_pixels == 4 ? 4 : 2;
   const OutputsFn outputs =
       P == 4 ? (p->fast_requant ? Outputs4Fast : Outputs4General) : (p->fast_requant ? Outputs2Fast : Outputs2General);
-  const int32_t row = p->kernel * p->kernel * iv->c, n = (row + 3) / 4 * 4;
+  const int32_t row = p->kernel * p->kernel_w * iv->c, n = (row + 3) / 4 * 4;
   const int32_t total = r->h * r->w;
   int32_t y = r->y0, x = r->x0;
   for (int32_t i = 0; i < total; i += P) {
@@ -466,7 +466,7 @@ int32_t kilonas_conv2d_dsp_block_pixels(int64_t window) { return window <= 64 ? 
 /* A block of q15 im2col columns (block pixels x the window rounded up to whole words, 2 bytes
  * each) and the int8 window they are widened from (rounded up to a word). */
 int64_t kilonas_conv2d_dsp_scratch(const kilonas_scratch_query* q) {
-  const int64_t window = (int64_t)q->kernel * q->kernel * q->in_c;
+  const int64_t window = (int64_t)q->kernel * q->kernel_w * q->in_c;
   const int64_t padded = (window + 3) / 4 * 4;
   return kilonas_conv2d_dsp_block_pixels(window) * padded * 2 + padded;
 }

@@ -4,20 +4,20 @@
 
 void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                         const kilonas_view* ov, const kilonas_rect* r) {
-  const int32_t k = p->kernel, cin = iv->c;
+  const int32_t kh = p->kernel, kw = p->kernel_w, cin = iv->c;
   for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
     for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
       int8_t* o = out + kilonas_pixel(ov, y, x);
       for (int32_t oc = 0; oc < ov->c; ++oc) {
         int32_t acc = p->bias[oc];
-        for (int32_t ky = 0; ky < k; ++ky) {
+        for (int32_t ky = 0; ky < kh; ++ky) {
           const int32_t iy = y * p->stride - p->pad + ky;
           if (iy < 0 || iy >= p->in_h) continue;
-          for (int32_t kx = 0; kx < k; ++kx) {
-            const int32_t ix = x * p->stride - p->pad + kx;
+          for (int32_t kx = 0; kx < kw; ++kx) {
+            const int32_t ix = x * p->stride - p->pad_w + kx;
             if (ix < 0 || ix >= p->in_w) continue;
             const int8_t* ip = in + kilonas_pixel(iv, iy, ix);
-            const int8_t* wp = p->weights + ((oc * k + ky) * k + kx) * cin;
+            const int8_t* wp = p->weights + ((oc * kh + ky) * kw + kx) * cin;
             for (int32_t ic = 0; ic < cin; ++ic) acc += (ip[ic] + p->input_offset) * wp[ic];
           }
         }

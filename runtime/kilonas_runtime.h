@@ -31,7 +31,7 @@ typedef struct {
 #define KILONAS_MIN_FAST_SHIFT (-22)
 
 typedef struct {
-  const int8_t* weights;     /* conv [Cout][k][k][Cin]; pointwise/FC [Cout][Cin]; depthwise [k][k][C] */
+  const int8_t* weights;     /* conv [Cout][kh][kw][Cin]; pointwise/FC [Cout][Cin]; depthwise [k][k][C] */
   const int32_t* bias;       /* [Cout] (reference kernels) */
   const int32_t* multiplier; /* [Cout] (reference kernels) */
   const int32_t* shift;      /* [Cout], > 0 left, < 0 right (reference kernels) */
@@ -39,13 +39,14 @@ typedef struct {
    * weights), multiplier, shift}. The input offset folded into the bias lets them multiply raw
    * inputs (zero padding becomes the zero point), and the doubled accumulator feeds SMMULR. */
   const int32_t* channels;
-  int32_t fast_requant;     /* kilonas_fast_requant */
-  int32_t input_offset;     /* minus the input zero point */
-  int32_t output_offset;    /* the output zero point */
-  int32_t act_min, act_max; /* fused activation clamp, quantized */
-  int32_t kernel, stride, pad;
-  int32_t in_h, in_w;   /* the whole input tensor: where zero padding starts */
-  int32_t block_pixels; /* conv2d_dsp: output pixels per block, 2 or 4 (its scratch is sized for it) */
+  int32_t fast_requant;        /* kilonas_fast_requant */
+  int32_t input_offset;        /* minus the input zero point */
+  int32_t output_offset;       /* the output zero point */
+  int32_t act_min, act_max;    /* fused activation clamp, quantized */
+  int32_t kernel, stride, pad; /* rows; columns too except in general convolutions (kernel_w, pad_w) */
+  int32_t kernel_w, pad_w;     /* columns of a conv2d window (10x8 in keyword spotting); set for every op */
+  int32_t in_h, in_w;          /* the whole input tensor: where zero padding starts */
+  int32_t block_pixels;        /* conv2d_dsp: output pixels per block, 2 or 4 (its scratch is sized for it) */
 } kilonas_conv_params;
 
 typedef struct {
@@ -68,8 +69,9 @@ typedef struct {
  * window padded by `pad`. The memory planner reserves exactly this much in the arena; the kernel
  * list (kilonas_kernels.inc) names each kernel's function. */
 typedef struct {
-  int32_t kernel, pad;
+  int32_t kernel, pad; /* rows (and columns of a square window) */
   int32_t in_h, in_w, in_c;
+  int32_t kernel_w; /* columns */
 } kilonas_scratch_query;
 typedef int64_t (*kilonas_scratch_fn)(const kilonas_scratch_query* q);
 int64_t kilonas_no_scratch(const kilonas_scratch_query* q);
@@ -138,6 +140,11 @@ void kilonas_avg_pool_ref(const kilonas_conv_params* p, const int8_t* in, const 
 void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels, int32_t channels,
                              int8_t* out);
 void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out, int32_t out_n);
+/* TFLite's int8 softmax over the `depth` values of each of `rows` rows (kernels_softmax.c):
+ * p->multiplier and p->shift (a left shift, 0..30) scale input differences by beta x input scale
+ * into Q5.26 (TFLite's PreprocessSoftmaxScaling); the output has scale 1/256 and zero point
+ * p->output_offset (-128). Depth at most 4095 (the sum of exps is Q12.19 in int32). */
+void kilonas_softmax(const kilonas_pool_params* p, const int8_t* in, int32_t rows, int32_t depth, int8_t* out);
 
 /* ---- SMLAD kernels (DSP extension of Cortex-M4/M7; portable emulation elsewhere). ---- */
 /* Scratch: block_pixels x kernel^2 x Cin int16 (im2col columns), then kernel^2 x Cin int8 rounded

@@ -4,8 +4,11 @@
 // the gloo headers come from libgloo-dev).
 #define USE_C10D_GLOO 1
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -84,19 +87,23 @@ core::Result<DistributedOptions> ResolveDistributed(const DistributedFlags& flag
 Collective::Collective(DistributedOptions options) : options_(std::move(options)) {}
 Collective::~Collective() = default;
 
-core::Result<std::shared_ptr<Collective>> Collective::Connect(const DistributedOptions& options) {
-  std::shared_ptr<Collective> c(new Collective(options));
-  if (!c->distributed()) return c;
+namespace {
+
+// How long past --dist-timeout the rendezvous may take before this rank gives up waiting for it.
+constexpr int kRendezvousGraceSeconds = 5;
+
+// The store and the Gloo group: the part of the rendezvous that talks to the master.
+core::Result<std::unique_ptr<Collective::Group>> MeetTheRanks(const DistributedOptions& options) {
   const std::chrono::milliseconds timeout = std::chrono::seconds(options.timeout_seconds);
   try {
+    auto group = std::make_unique<Collective::Group>();
     c10d::TCPStoreOptions store;
     store.port = static_cast<uint16_t>(options.master_port);
     store.isServer = options.rank == 0;
     store.numWorkers = static_cast<size_t>(options.world_size);
     store.waitWorkers = true;
     store.timeout = timeout;
-    c->group_ = std::make_unique<Group>();
-    c->group_->store = c10::make_intrusive<c10d::TCPStore>(options.master_addr, store);
+    group->store = c10::make_intrusive<c10d::TCPStore>(options.master_addr, store);
     auto gloo = c10d::ProcessGroupGloo::Options::create(timeout);
     // The interface the ranks talk over: GLOO_SOCKET_IFNAME as in PyTorch, loopback when the
     // master is on this machine, else the address this machine's hostname resolves to.
@@ -106,13 +113,49 @@ core::Result<std::shared_ptr<Collective>> Collective::Connect(const DistributedO
                                 ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
                             : local ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
                                     : c10d::ProcessGroupGloo::createDefaultDevice());
-    c->group_->gloo =
-        c10::make_intrusive<c10d::ProcessGroupGloo>(c->group_->store, options.rank, options.world_size, gloo);
+    group->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(group->store, options.rank, options.world_size, gloo);
+    return group;
   } catch (const std::exception& e) {
-    return core::Error{"rank " + std::to_string(options.rank) + " of " + std::to_string(options.world_size) +
-                       ": rendezvous at " + options.master_addr + ":" + std::to_string(options.master_port) +
-                       " failed within " + std::to_string(options.timeout_seconds) + " s: " + FirstLine(e)};
+    return core::Error{FirstLine(e)};
   }
+}
+
+// The rendezvous's outcome, shared with the thread that runs it.
+struct Meeting {
+  std::mutex mutex;
+  std::condition_variable done;
+  std::optional<core::Result<std::unique_ptr<Collective::Group>>> result;
+};
+
+}  // namespace
+
+core::Result<std::shared_ptr<Collective>> Collective::Connect(const DistributedOptions& options) {
+  std::shared_ptr<Collective> c(new Collective(options));
+  if (!c->distributed()) return c;
+  const std::string where = "rank " + std::to_string(options.rank) + " of " + std::to_string(options.world_size) +
+                            ": rendezvous at " + options.master_addr + ":" + std::to_string(options.master_port);
+  // c10d's TCPStore client waits without a deadline for a master that accepts the connection and
+  // then stays silent (not a kilonas rank 0), so the rendezvous runs on a thread of its own and
+  // this one stops waiting a few seconds after the timeout; the stuck thread is left behind for
+  // the process's exit.
+  auto meeting = std::make_shared<Meeting>();
+  std::thread([meeting, options] {
+    auto result = MeetTheRanks(options);
+    const std::lock_guard<std::mutex> lock(meeting->mutex);
+    meeting->result.emplace(std::move(result));
+    meeting->done.notify_all();
+  }).detach();
+  std::unique_lock<std::mutex> lock(meeting->mutex);
+  const auto deadline = std::chrono::seconds(options.timeout_seconds + kRendezvousGraceSeconds);
+  if (!meeting->done.wait_for(lock, deadline, [&] { return meeting->result.has_value(); })) {
+    return core::Error{where + ": no answer within " + std::to_string(options.timeout_seconds) +
+                       " s (--dist-timeout): is a kilonas rank 0 of this run serving that port?"};
+  }
+  if (!meeting->result->ok()) {
+    return core::Error{where + " failed within " + std::to_string(options.timeout_seconds) +
+                       " s: " + meeting->result->error().message};
+  }
+  c->group_ = std::move(meeting->result->value());
   return c;
 }
 

@@ -70,9 +70,10 @@ class Collective {
   // Bytes this rank handed to all-reduce / broadcast since the start (the benchmark's volume).
   int64_t bytes_reduced() const { return bytes_reduced_; }
 
+  struct Group;  // c10d's store and process group (distributed.cc)
+
  private:
   explicit Collective(DistributedOptions options);
-  struct Group;
   DistributedOptions options_;
   std::unique_ptr<Group> group_;
   int64_t bytes_reduced_ = 0;

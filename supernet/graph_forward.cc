@@ -15,9 +15,10 @@ torch::Tensor ForwardGraph(const core::Graph& graph, const torch::Tensor& x,
   for (size_t i = 0; i < graph.ops().size(); ++i) {
     const core::Op& op = graph.op(static_cast<int>(i));
     const torch::Tensor& in = values[op.inputs[0]];
-    // LibTorch's layers pad symmetrically; only imported graphs pad more after than before.
-    TORCH_CHECK(op.PaddingEnd() == op.padding, "op ", op.name, ": padding ", op.padding, " before and ",
-                op.PaddingEnd(), " after has no LibTorch forward");
+    // LibTorch's layers here are square and pad symmetrically; only imported graphs do otherwise.
+    TORCH_CHECK(op.PaddingEnd() == op.padding && op.SquareWindow() && op.PaddingWEnd() == op.padding, "op ", op.name,
+                ": padding ", op.padding, " before and ", op.PaddingEnd(), " after, window ", op.kernel, "x",
+                op.KernelW(), ", has no LibTorch forward");
     torch::Tensor y;
     switch (op.kind) {
       case core::OpKind::kConv2d:
@@ -36,6 +37,9 @@ torch::Tensor ForwardGraph(const core::Graph& graph, const torch::Tensor& x,
         break;
       case core::OpKind::kFullyConnected:
         y = weighted(i, in.flatten(1));
+        break;
+      case core::OpKind::kSoftmax:
+        y = torch::softmax(in, /*dim=*/1);
         break;
     }
     if (op.activation == core::Activation::kRelu6) y = in_place_activations ? torch::hardtanh_(y, 0.0, 6.0) : Relu6(y);

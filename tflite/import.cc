@@ -13,8 +13,10 @@ bool IsImported(int32_t builtin) {
   switch (static_cast<Builtin>(builtin)) {
     case Builtin::kConv2d:
     case Builtin::kDepthwiseConv2d:
+    case Builtin::kFullyConnected:
     case Builtin::kAveragePool2d:
     case Builtin::kReshape:
+    case Builtin::kSoftmax:
       return true;
     default:
       return false;
@@ -38,13 +40,12 @@ core::Status CheckOperators(const Model& m, int last) {
 }
 
 // Windows and strides of microcontroller models are small; a file's larger ones (hostile or
-// not) are refused before any arithmetic on them.
-constexpr int kMaxWindow = 64;
-
+// not) are refused before any arithmetic on them, with the limits a graph file holds.
 core::Status CheckWindow(int kernel, int stride) {
-  if (kernel < 1 || kernel > kMaxWindow || stride < 1 || stride > kMaxWindow) {
+  if (kernel < 1 || kernel > core::kMaxKernel || stride < 1 || stride > core::kMaxStride) {
     return core::Status::Fail("window " + std::to_string(kernel) + ", stride " + std::to_string(stride) +
-                              " (kilonas imports 1.." + std::to_string(kMaxWindow) + ")");
+                              " (kilonas imports windows of 1.." + std::to_string(core::kMaxKernel) +
+                              " and strides of 1.." + std::to_string(core::kMaxStride) + ")");
   }
   return core::Status::Ok();
 }
@@ -106,8 +107,14 @@ class Importer {
   core::Result<int> AddOutput(int32_t index);
   core::Status Operator(const tflite::Operator& op);
   core::Status Convolution(const tflite::Operator& op);
+  core::Status FullyConnected(const tflite::Operator& op);
+  core::Status CheckWeightedShape(const tflite::Operator& op, size_t filter_rank) const;
+  core::Status Weighted(const tflite::Operator& op, int cout, core::Op& g, engine::OpConstants& c) const;
+  core::Status SetWindow(const tflite::Operator& op, int kh, int kw, const core::Shape& is, const core::Shape& os,
+                         core::Op& g) const;
   core::Status AveragePool(const tflite::Operator& op);
   core::Status Reshape(const tflite::Operator& op);
+  core::Status Softmax(const tflite::Operator& op);
   core::Status Append(core::Op op, int32_t output, engine::OpConstants constants);
 
   const Model& m_;
@@ -148,7 +155,9 @@ core::Result<int> Importer::AddOutput(int32_t index) {
   core::Result<core::Shape> shape = ShapeOf(index);
   if (!shape.ok()) return shape.error();
   const Tensor& t = T(index);
-  core::Tensor tensor{t.name.empty() ? "t" + std::to_string(index) : t.name, shape.value(), core::DType::kInt8, {}};
+  // TensorFlow's names ("MobilenetV1/Conv2d_0/Relu6") with the characters generated C and reports
+  // do not take replaced.
+  core::Tensor tensor{core::SafeNameFrom(t.name, "t" + std::to_string(index)), shape.value(), core::DType::kInt8, {}};
   tensor.quant.scales = {t.scales[0]};
   tensor.quant.zero_points = {static_cast<int32_t>(t.zero_points[0])};
   ids_[static_cast<size_t>(index)] = out_.graph.AddTensor(std::move(tensor));
@@ -159,6 +168,7 @@ core::Status Importer::Append(core::Op op, int32_t output, engine::OpConstants c
   core::Result<int> id = AddOutput(output);
   if (!id.ok()) return id.error();
   op.output = id.value();
+  op.name = out_.graph.tensor(id.value()).name;  // an op is named by what it writes, as in TFLite
   out_.graph.AddOp(std::move(op));
   out_.constants.push_back(std::move(constants));
   return core::Status::Ok();
@@ -171,11 +181,17 @@ core::Status Importer::Operator(const tflite::Operator& op) {
     case Builtin::kDepthwiseConv2d:
       s = Convolution(op);
       break;
+    case Builtin::kFullyConnected:
+      s = FullyConnected(op);
+      break;
     case Builtin::kAveragePool2d:
       s = AveragePool(op);
       break;
     case Builtin::kReshape:
       s = Reshape(op);
+      break;
+    case Builtin::kSoftmax:
+      s = Softmax(op);
       break;
     default:
       s = core::Status::Fail("not imported");  // CheckOperators listed it already
@@ -189,41 +205,19 @@ core::Status Fail(const std::string& what) { return core::Status::Fail(what); }
 }  // namespace
 
 core::Status Importer::Convolution(const tflite::Operator& op) {
-  if (op.inputs.size() < 2 || op.outputs.size() != 1) return Fail("expects an input, a filter, a bias and an output");
+  if (core::Status s = CheckWeightedShape(op, 4); !s.ok()) return s;
   core::Result<int> in = Input(op.inputs[0]);
   if (!in.ok()) return in.error();
-  const Tensor& x = T(op.inputs[0]);
   const Tensor& f = T(op.inputs[1]);
-  const Tensor* bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? &T(op.inputs[2]) : nullptr;
-  const Tensor& y = T(op.outputs[0]);
-  if (f.type != static_cast<int8_t>(TensorType::kInt8) || !f.IsConstant() || f.shape.size() != 4) {
-    return Fail("the filter must be a constant int8 tensor of rank 4");
-  }
-  for (int64_t zp : f.zero_points) {
-    if (zp != 0) return Fail("filter zero point " + std::to_string(zp) + " (int8 filters are symmetric: 0)");
-  }
-  if (bias && (bias->type != static_cast<int8_t>(TensorType::kInt32) || !bias->IsConstant())) {
-    return Fail("the bias must be a constant int32 tensor");
-  }
   if (op.dilation_w != 1 || op.dilation_h != 1) return Fail("dilation other than 1 is not imported");
-  const int k = f.shape[1], stride = op.stride_h;
-  if (core::Status s = CheckWindow(k, stride); !s.ok()) return s;
-  if (f.shape[2] != k || op.stride_w != stride) {
-    return Fail("window " + std::to_string(k) + "x" + std::to_string(f.shape[2]) + ", strides " +
-                std::to_string(stride) + "x" + std::to_string(op.stride_w) +
-                ": kilonas imports square windows with equal strides");
-  }
   const core::Shape is = out_.graph.tensor(in.value()).shape;
-  const AxisPadding ph = PaddingOf(op.padding, is.h, k, stride), pw = PaddingOf(op.padding, is.w, k, stride);
   core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
   if (!os.ok()) return os.error();
-  if (ph.before != pw.before || ph.after != pw.after) return Fail("rows and columns are padded differently");
-  if (os.value().h != ph.out || os.value().w != pw.out)
-    return Fail("the output's size does not follow from the input's");
+  const int kh = f.shape[1], kw = f.shape[2];
+  core::Op g{core::OpKind::kConv2d, "", {in.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
+  if (core::Status s = SetWindow(op, kh, kw, is, os.value(), g); !s.ok()) return s;
   const int cin = is.c, cout = os.value().c;
   const bool depthwise = op.builtin == static_cast<int32_t>(Builtin::kDepthwiseConv2d);
-  core::Op g{core::OpKind::kConv2d, y.name, {in.value()}, -1, k, stride, ph.before, core::Activation::kNone, -1};
-  if (ph.after != ph.before) g.padding_end = ph.after;
   engine::OpConstants c;
   const std::vector<uint8_t>& w = f.data;
   if (!depthwise) {
@@ -231,26 +225,106 @@ core::Status Importer::Convolution(const tflite::Operator& op) {
     c.weights.assign(w.begin(), w.end());  // [Cout][K][K][Cin]: the engine's layout
   } else if (f.shape[0] != 1 || f.shape[3] != cout) {
     return Fail("filter shape does not match the output");
-  } else if (op.depth_multiplier == 1 && cin == cout) {
+  } else if (op.depth_multiplier == 1 && cin == cout && (cin > 1 || g.SquareWindow())) {
+    if (!g.SquareWindow()) return Fail("kilonas's depthwise kernels take windows of as many columns as rows");
     g.kind = core::OpKind::kDepthwiseConv2d;
     c.weights.assign(w.begin(), w.end());  // [K][K][C]: the engine's layout
   } else if (cin == 1 && op.depth_multiplier == cout) {
-    c.weights.resize(w.size());  // a convolution from one channel: [K][K][Cout] -> [Cout][K][K][1]
+    c.weights.resize(w.size());  // a convolution from one channel: [KH][KW][Cout] -> [Cout][KH][KW][1]
     for (int oc = 0; oc < cout; ++oc) {
-      for (int i = 0; i < k * k; ++i)
-        c.weights[static_cast<size_t>(oc * k * k + i)] = w[static_cast<size_t>(i * cout + oc)];
+      for (int i = 0; i < kh * kw; ++i)
+        c.weights[static_cast<size_t>(oc * kh * kw + i)] = w[static_cast<size_t>(i * cout + oc)];
     }
   } else {
     return Fail("depth multiplier " + std::to_string(op.depth_multiplier) + " on " + std::to_string(cin) +
                 " channels: kilonas imports multiplier 1, or any multiplier on one channel");
   }
-  if (g.kind == core::OpKind::kConv2d && k == 1 && stride == 1 && ph.before == 0 && ph.after == 0) {
+  if (g.kind == core::OpKind::kConv2d && kh == 1 && kw == 1 && g.stride == 1 && g.padding == 0 && g.PaddingEnd() == 0 &&
+      g.PaddingWEnd() == 0) {
     g.kind = core::OpKind::kPointwiseConv2d;
   }
+  if (core::Status s = Weighted(op, cout, g, c); !s.ok()) return s;
+  return Append(std::move(g), op.outputs[0], std::move(c));
+}
+
+// TFLite's FULLY_CONNECTED reads its input flattened in memory order, which for an HWC map is
+// the order kilonas's fully connected kernel reads it: no reshape is needed before it.
+core::Status Importer::FullyConnected(const tflite::Operator& op) {
+  if (core::Status s = CheckWeightedShape(op, 2); !s.ok()) return s;
+  core::Result<int> in = Input(op.inputs[0]);
+  if (!in.ok()) return in.error();
+  if (op.fc_weights_format != 0)
+    return Fail("shuffled weights (weights_format " + std::to_string(op.fc_weights_format) + ") are not imported");
+  const Tensor& f = T(op.inputs[1]);
+  core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
+  if (!os.ok()) return os.error();
+  const int cout = os.value().c;
+  if (os.value().h != 1 || os.value().w != 1 || f.shape[0] != cout ||
+      f.shape[1] != out_.graph.tensor(in.value()).shape.Elements()) {
+    return Fail("weights " + std::to_string(f.shape[0]) + "x" + std::to_string(f.shape[1]) +
+                " do not map the input's " + std::to_string(out_.graph.tensor(in.value()).shape.Elements()) +
+                " values to the output's " + os.value().ToString());
+  }
+  core::Op g{core::OpKind::kFullyConnected, "", {in.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
+  engine::OpConstants c;
+  c.weights.assign(f.data.begin(), f.data.end());  // [Cout][Cin]: the engine's layout
+  if (core::Status s = Weighted(op, cout, g, c); !s.ok()) return s;
+  return Append(std::move(g), op.outputs[0], std::move(c));
+}
+
+// The input, filter, bias and output tensors of a convolution or fully connected operator: an
+// int8 constant filter of `filter_rank` with zero points 0, an optional int32 constant bias.
+core::Status Importer::CheckWeightedShape(const tflite::Operator& op, size_t filter_rank) const {
+  if (op.inputs.size() < 2 || op.outputs.size() != 1) return Fail("expects an input, a filter, a bias and an output");
+  const Tensor& f = T(op.inputs[1]);
+  if (f.type != static_cast<int8_t>(TensorType::kInt8) || !f.IsConstant() || f.shape.size() != filter_rank) {
+    return Fail("the filter must be a constant int8 tensor of rank " + std::to_string(filter_rank));
+  }
+  for (int64_t zp : f.zero_points) {
+    if (zp != 0) return Fail("filter zero point " + std::to_string(zp) + " (int8 filters are symmetric: 0)");
+  }
+  const Tensor* bias = op.inputs.size() > 2 && op.inputs[2] >= 0 ? &T(op.inputs[2]) : nullptr;
+  if (bias && (bias->type != static_cast<int8_t>(TensorType::kInt32) || !bias->IsConstant())) {
+    return Fail("the bias must be a constant int32 tensor");
+  }
+  return CheckActivation(op.outputs[0]);
+}
+
+// The operator's window over an `is` input (kh rows, kw columns; its stride and padding) into
+// `g`, checked against the output's shape `os`.
+core::Status Importer::SetWindow(const tflite::Operator& op, int kh, int kw, const core::Shape& is,
+                                 const core::Shape& os, core::Op& g) const {
+  if (op.stride_w != op.stride_h) {
+    return Fail("strides " + std::to_string(op.stride_h) + "x" + std::to_string(op.stride_w) +
+                ": kilonas imports equal strides along rows and columns");
+  }
+  const int stride = op.stride_h;
+  for (int k : {kh, kw}) {
+    if (core::Status s = CheckWindow(k, stride); !s.ok()) return s;
+  }
+  const AxisPadding ph = PaddingOf(op.padding, is.h, kh, stride), pw = PaddingOf(op.padding, is.w, kw, stride);
+  if (os.h != ph.out || os.w != pw.out) return Fail("the output's size does not follow from the input's");
+  g.kernel = kh;
+  g.stride = stride;
+  g.padding = ph.before;
+  if (ph.after != ph.before) g.padding_end = ph.after;
+  if (kw != kh) g.kernel_w = kw;
+  if (pw.before != ph.before) g.padding_w = pw.before;
+  if (pw.after != (pw.before != ph.before ? pw.before : ph.after)) g.padding_w_end = pw.after;
+  return core::Status::Ok();
+}
+
+// Bias, per-channel requantization and fused clamp of a weighted op, as TFLite Micro computes
+// them from the stored scales (double multiplier to Q31 multiplier and shift).
+core::Status Importer::Weighted(const tflite::Operator& op, int cout, core::Op& g, engine::OpConstants& c) const {
+  const Tensor& x = T(op.inputs[0]);
+  const Tensor& f = T(op.inputs[1]);
+  const Tensor& y = T(op.outputs[0]);
   c.bias.assign(static_cast<size_t>(cout), 0);
-  if (bias) {
-    if (bias->Elements() != cout) return Fail("bias of " + std::to_string(bias->Elements()) + " values");
-    std::memcpy(c.bias.data(), bias->data.data(), bias->data.size());  // little-endian int32, as the host's
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) {
+    const Tensor& bias = T(op.inputs[2]);
+    if (bias.Elements() != cout) return Fail("bias of " + std::to_string(bias.Elements()) + " values");
+    std::memcpy(c.bias.data(), bias.data.data(), bias.data.size());  // little-endian int32, as the host's
   }
   if (f.scales.size() != 1 && f.scales.size() != static_cast<size_t>(cout)) {
     return Fail("filter scales must be one or one per output channel");
@@ -262,12 +336,7 @@ core::Status Importer::Convolution(const tflite::Operator& op) {
     c.multiplier.push_back(m.multiplier);
     c.shift.push_back(m.shift);
   }
-  if (core::Status s =
-          ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
-      !s.ok()) {
-    return s;
-  }
-  return Append(std::move(g), op.outputs[0], std::move(c));
+  return ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
 }
 
 core::Status Importer::AveragePool(const tflite::Operator& op) {
@@ -276,22 +345,16 @@ core::Status Importer::AveragePool(const tflite::Operator& op) {
   if (!in.ok()) return in.error();
   const Tensor& x = T(op.inputs[0]);
   const Tensor& y = T(op.outputs[0]);
-  const int k = op.filter_h, stride = op.stride_h;
-  if (op.filter_w != k || op.stride_w != stride) return Fail("kilonas imports square pools with equal strides");
-  if (core::Status s = CheckWindow(k, stride); !s.ok()) return s;
   if (y.scales.size() != 1 || x.scales[0] != y.scales[0] || x.zero_points[0] != y.zero_points[0]) {
     return Fail("input and output quantized differently (TFLite's int8 average pool keeps the quantization)");
   }
   const core::Shape is = out_.graph.tensor(in.value()).shape;
-  const AxisPadding ph = PaddingOf(op.padding, is.h, k, stride), pw = PaddingOf(op.padding, is.w, k, stride);
   core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
   if (!os.ok()) return os.error();
-  if (ph.before != pw.before || ph.after != pw.after) return Fail("rows and columns are padded differently");
-  if (os.value().h != ph.out || os.value().w != pw.out || os.value().c != is.c) {
-    return Fail("the output's shape does not follow from the input's");
-  }
-  core::Op g{core::OpKind::kAvgPool2d, y.name, {in.value()}, -1, k, stride, ph.before, core::Activation::kNone, -1};
-  if (ph.after != ph.before) g.padding_end = ph.after;
+  if (os.value().c != is.c) return Fail("the channel count changes");
+  core::Op g{core::OpKind::kAvgPool2d, "", {in.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
+  if (core::Status s = SetWindow(op, op.filter_h, op.filter_w, is, os.value(), g); !s.ok()) return s;
+  if (!g.SquareWindow()) return Fail("kilonas's average pool takes windows of as many columns as rows");
   engine::OpConstants c;
   if (core::Status s =
           ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
@@ -327,6 +390,29 @@ core::Status Importer::Reshape(const tflite::Operator& op) {
   }
   ids_[static_cast<size_t>(op.outputs[0])] = in.value();
   return core::Status::Ok();
+}
+
+// TFLite Micro's int8 softmax: over the last dimension (a pixel's channels), its input scaling
+// from beta and the input scale as CalculateSoftmaxParams computes it.
+core::Status Importer::Softmax(const tflite::Operator& op) {
+  if (op.inputs.size() != 1 || op.outputs.size() != 1) return Fail("expects one input and one output");
+  core::Result<int> in = Input(op.inputs[0]);
+  if (!in.ok()) return in.error();
+  const Tensor& x = T(op.inputs[0]);
+  core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
+  if (!os.ok()) return os.error();
+  if (os.value() != out_.graph.tensor(in.value()).shape) return Fail("the output's shape differs from the input's");
+  const double real = static_cast<double>(op.softmax_beta) * static_cast<double>(x.scales[0]);
+  const engine::FixedPointMultiplier m = engine::SoftmaxInputScaling(op.softmax_beta, x.scales[0]);
+  if (!(std::isfinite(real) && real > 0) || m.shift < 1) {
+    return Fail("beta " + std::to_string(op.softmax_beta) + " x input scale " + std::to_string(x.scales[0]) +
+                " is outside TFLite's int8 softmax (beta x scale x 2^26 must exceed 1)");
+  }
+  core::Op g{core::OpKind::kSoftmax, "", {in.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
+  engine::OpConstants c;
+  c.output_multiplier = m.multiplier;
+  c.output_shift = m.shift;
+  return Append(std::move(g), op.outputs[0], std::move(c));
 }
 
 core::Result<engine::Model> Importer::Run(int last) {

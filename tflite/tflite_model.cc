@@ -258,6 +258,7 @@ void ReadOptions(const fb::Operator& o, Operator& op) {
   } else if (const fb::FullyConnectedOptions* f = o.builtin_options_as_FullyConnectedOptions()) {
     op.activation = static_cast<FusedActivation>(f->fused_activation_function());
     op.keep_num_dims = f->keep_num_dims();
+    op.fc_weights_format = f->weights_format();
   } else if (const fb::SoftmaxOptions* s = o.builtin_options_as_SoftmaxOptions()) {
     op.softmax_beta = s->beta();
   } else if (const fb::AddOptions* a = o.builtin_options_as_AddOptions()) {

@@ -69,8 +69,9 @@ struct Operator {
   int32_t depth_multiplier = 1;
   FusedActivation activation = FusedActivation::kNone;
   float softmax_beta = 1.0f;
-  bool keep_dims = false;      // MEAN
-  bool keep_num_dims = false;  // FULLY_CONNECTED
+  bool keep_dims = false;         // MEAN
+  bool keep_num_dims = false;     // FULLY_CONNECTED
+  int32_t fc_weights_format = 0;  // FULLY_CONNECTED: 0 DEFAULT, 1 SHUFFLED4x16INT8
   std::vector<int32_t> new_shape, squeeze_dims;
 
   // "operator 3 (CONV_2D)", "operator 7 (CUSTOM 'TFLite_Detection_PostProcess')".

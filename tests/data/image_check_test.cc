@@ -117,5 +117,31 @@ TEST(ImageFolderInput, DamagedFilesLinkLoopsAndFifosEndInOneLine) {
   EXPECT_NE(damaged.error().message.find("a/bad.png: truncated PNG"), std::string::npos) << damaged.error().message;
 }
 
+// Names in any script are kept as written (class names in UTF-8); a link to an image is read as
+// the image; a zero-byte file and a link to nothing are each one error naming the file.
+TEST(ImageFolderInput, UnicodeNamesLinksAndEmptyFiles) {
+  const fs::path root = testing::FreshTempPath("image_folder_unicode");
+  fs::create_directories(root / "\u00c4pfel");
+  fs::create_directories(root / "\u68a8");
+  ASSERT_TRUE(core::WriteFileAtomic((root / "\u00c4pfel" / "\u00f1 1.png").string(), Encoded("png")).ok());
+  ASSERT_TRUE(core::WriteFileAtomic((root / "\u68a8" / "\U0001f350.bmp").string(), Encoded("bmp")).ok());
+  fs::create_symlink(root / "\u68a8" / "\U0001f350.bmp", root / "\u68a8" / "link.bmp");
+  const core::Result<ImageFolder> read = ReadImageFolder(root.string(), 3, 8);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(read.value().class_names, (std::vector<std::string>{"\u00c4pfel", "\u68a8"}));
+  EXPECT_EQ(read.value().train.labels.size(), 3u);
+
+  ASSERT_TRUE(core::WriteFileAtomic((root / "\u68a8" / "leer.png").string(), "").ok());
+  const core::Result<ImageFolder> empty = ReadImageFolder(root.string(), 3, 8);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.error().message.find("leer.png: empty file"), std::string::npos) << empty.error().message;
+  fs::remove(root / "\u68a8" / "leer.png");
+
+  fs::create_symlink(root / "none.png", root / "\u00c4pfel" / "gone.png");
+  const core::Result<ImageFolder> dangling = ReadImageFolder(root.string(), 3, 8);
+  ASSERT_FALSE(dangling.ok());
+  EXPECT_NE(dangling.error().message.find("gone.png"), std::string::npos) << dangling.error().message;
+}
+
 }  // namespace
 }  // namespace kilonas::data

@@ -162,8 +162,8 @@ TEST(Firmware, LinkerRejectsAModelOverTheSramBudget) {
   EXPECT_NE(r.error().message.find("exceed the SRAM budget"), std::string::npos) << r.error().message;
 }
 
-// The average pool (avg_pool2d) inside the patch stage and after it; and a network padded as
-// TensorFlow's SAME pads (more after than before).
+// The average pool (avg_pool2d) inside the patch stage and after it, then a softmax; and a
+// network padded as TensorFlow's SAME pads (more after than before).
 void ExpectFirmwareEqualsHost(const core::Graph& g, const std::string& name, uint32_t seed) {
   std::mt19937 rng(seed);
   const core::FloatModel fm = core::RandomFloatModel(g, rng);
@@ -186,6 +186,10 @@ void ExpectFirmwareEqualsHost(const core::Graph& g, const std::string& name, uin
 
 TEST(Firmware, AveragePoolNetworkEqualsTheHostInPlaceAndPatchModes) {
   ExpectFirmwareEqualsHost(testing::PoolNetwork(), "avg_pool", 43);
+}
+
+TEST(Firmware, SoftmaxNetworkEqualsTheHostInPlaceAndPatchModes) {
+  ExpectFirmwareEqualsHost(testing::PoolNetwork(/*softmax=*/true), "softmax", 47);
 }
 
 TEST(Firmware, SamePaddedNetworkEqualsTheHostInPlaceAndPatchModes) {

@@ -15,15 +15,15 @@ namespace kilonas::engine {
 namespace {
 
 struct ConvCase {
-  int h, w, cin, cout, k, stride;
+  int h, w, cin, cout, k, stride, kw;  // kw: the window's columns (k x kw), as k but in conv2d
   std::vector<int8_t> in, weights;
   std::vector<int32_t> bias, mult, shift, channels;
   kilonas_conv_params p{};
   int oh() const { return (h + 2 * (k / 2) - k) / stride + 1; }
-  int ow() const { return (w + 2 * (k / 2) - k) / stride + 1; }
+  int ow() const { return (w + 2 * (kw / 2) - kw) / stride + 1; }
 };
 
-ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
+ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride, int kw = 0) {
   std::uniform_int_distribution<int> size(1, 13), ch(1, 19), i8(-128, 127), w8(-127, 127);
   ConvCase c;
   c.h = size(rng);
@@ -31,9 +31,10 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
   c.cin = ch(rng);
   c.cout = depthwise ? c.cin : ch(rng);
   c.k = k;
+  c.kw = kw > 0 ? kw : k;
   c.stride = stride;
   for (int i = 0; i < c.h * c.w * c.cin; ++i) c.in.push_back(static_cast<int8_t>(i8(rng)));
-  const int weights = depthwise ? k * k * c.cin : c.cout * k * k * c.cin;
+  const int weights = depthwise ? k * c.kw * c.cin : c.cout * k * c.kw * c.cin;
   for (int i = 0; i < weights; ++i) c.weights.push_back(static_cast<int8_t>(w8(rng)));
   // Padded as exported: whole words, and for the SMLAD conv the last row's word reads.
   c.weights.resize(
@@ -53,23 +54,10 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
     c.shift.push_back(some_left_shift && o == c.cout / 2 ? std::uniform_int_distribution<int32_t>(0, 2)(rng) : right);
   }
   // Offsets of valid zero points: input_offset = -zero_point in [-127, 128].
-  c.p = {c.weights.data(),
-         c.bias.data(),
-         c.mult.data(),
-         c.shift.data(),
-         nullptr,
-         0,
-         -i8(rng),
-         i8(rng) / 2,
-         -128,
-         127,
-         k,
-         stride,
-         k / 2,
-         c.h,
-         c.w,
-         0};
-  c.p.block_pixels = static_cast<int32_t>(kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(k) * k * c.cin));
+  c.p = {
+      c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), nullptr, 0,   -i8(rng), i8(rng) / 2, -128, 127, k,
+      stride,           k / 2,         c.kw,          c.kw / 2,       c.h,     c.w, 0};
+  c.p.block_pixels = static_cast<int32_t>(kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(k) * c.kw * c.cin));
   if (std::bernoulli_distribution(0.3)(rng)) c.p.act_min = c.p.output_offset;  // a ReLU
   c.channels.resize(static_cast<size_t>(c.cout) * KILONAS_CHANNEL_WORDS);
   kilonas_channel_words(c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), c.cout, weights / c.cout,
@@ -84,15 +72,21 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride) {
 
 kilonas_view View(int h, int w, int c) { return {h, w, c, 0, 0}; }
 
+// Square windows, and every third case a window of other columns than rows (1..10 x 1..10, as
+// the keyword-spotting models' 10x8 and 10x4).
 TEST(DspKernels, ConvMatchesReferenceBitForBit) {
   std::mt19937 rng(1);
   for (int trial = 0; trial < 300; ++trial) {
     const int k = std::uniform_int_distribution<int>(0, 2)(rng) * 2 + 3;
-    ConvCase c = RandomCase(rng, false, trial % 4 == 0 ? 1 : k, 1 + trial % 2);
+    std::uniform_int_distribution<int> side(1, 10);
+    const bool rectangular = trial % 3 == 1;
+    ConvCase c = rectangular ? RandomCase(rng, false, side(rng), 1 + trial % 2, side(rng))
+                             : RandomCase(rng, false, trial % 4 == 0 ? 1 : k, 1 + trial % 2);
+    if (c.oh() < 1 || c.ow() < 1) continue;
     const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.oh(), c.ow(), c.cout);
     const kilonas_rect r{0, 0, c.oh(), c.ow()};
     std::vector<int8_t> ref(c.oh() * c.ow() * c.cout), dsp(ref.size());
-    const int window = c.k * c.k * c.cin;  // the planned scratch: two q15 columns, the int8 window
+    const int window = c.k * c.kw * c.cin;  // the planned scratch: two q15 columns, the int8 window
     const int padded = (window + 3) / 4 * 4;
     std::vector<int16_t> scratch(c.p.block_pixels * padded + padded / 2);
     kilonas_conv2d_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
@@ -280,6 +274,8 @@ TEST(InPlaceDepthwise, DirectStride2PathOnlyWhereNoLaterOutputReadsAWrittenPixel
   p.kernel = 3;
   p.stride = 2;
   p.pad = 1;
+  p.kernel_w = 3;
+  p.pad_w = 1;
   p.in_h = 8;
   p.in_w = 8;
   const kilonas_view iv{8, 8, 4, 0, 0};

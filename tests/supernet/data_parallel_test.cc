@@ -1,10 +1,15 @@
 // Data-parallel training (supernet/distributed.h) on 127.0.0.1: synchronized batch norm equals
 // batch norm on the whole batch, and a training step on two ranks of nas_train equals the step
 // one process takes with the whole batch, also when a run resumes with another world size.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <random>
 #include <string>
 #include <thread>
@@ -71,9 +76,6 @@ double WorstStepDifference(Supernet& start, Supernet& a, Supernet& b) {
   return worst;
 }
 
-// Two ranks in two threads of this process: synchronized batch norm on two halves of a batch
-// gives the outputs, input gradients, weight gradients and running statistics of plain batch
-// norm on the whole batch.
 // A mistyped WORLD_SIZE would keep rank 0 waiting for ranks that never come: refused at once.
 TEST(ResolveDistributed, AWorldSizeBeyondTheLimitFromTheEnvironmentIsRefused) {
   setenv("WORLD_SIZE", "100000", 1);
@@ -85,6 +87,40 @@ TEST(ResolveDistributed, AWorldSizeBeyondTheLimitFromTheEnvironmentIsRefused) {
       << huge.error().message;
 }
 
+// A port that accepts connections and never answers (not a kilonas rank 0): the rendezvous ends
+// in an error soon after --dist-timeout, not a wait without end inside the store's client.
+TEST(DataParallel, ASilentMasterPortEndsTheRendezvousAfterTheTimeout) {
+  const int server = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(server, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;  // any free port; the kernel completes handshakes into the backlog
+  ASSERT_EQ(bind(server, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(server, 8), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(getsockname(server, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  DistributedOptions o;
+  o.rank = 1;
+  o.world_size = 2;
+  o.master_port = ntohs(address.sin_port);
+  o.timeout_seconds = 2;
+  auto connecting = std::async(std::launch::async, [&] { return Collective::Connect(o); });
+  if (connecting.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    ADD_FAILURE() << "still waiting for the silent master after 60 s";
+    std::_Exit(1);  // the stuck call would keep the test binary alive
+  }
+  const core::Result<std::shared_ptr<Collective>> c = connecting.get();
+  close(server);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("rank 1 of 2: rendezvous at 127.0.0.1:" + std::to_string(o.master_port)),
+            std::string::npos)
+      << c.error().message;
+}
+
+// Two ranks in two threads of this process: synchronized batch norm on two halves of a batch
+// gives the outputs, input gradients, weight gradients and running statistics of plain batch
+// norm on the whole batch.
 TEST(DataParallel, SynchronizedBatchNormOnHalvesEqualsBatchNormOnTheWholeBatch) {
   torch::manual_seed(3);
   const torch::Tensor x = torch::randn({8, 6, 5, 5}) * 3 + 1, upstream = torch::randn({8, 6, 5, 5});

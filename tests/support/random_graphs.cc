@@ -44,7 +44,7 @@ core::Graph RandomGraph(std::mt19937& rng) {
   return std::move(graph).value();
 }
 
-core::Graph PoolNetwork() {
+core::Graph PoolNetwork(bool softmax) {
   core::GraphBuilder b({20, 20, 3});
   int x = b.Window(core::OpKind::kConv2d, "stem", b.graph().input(), 8, 3, 1, core::Activation::kRelu6, -1);
   x = b.Window(core::OpKind::kAvgPool2d, "pool1", x, 8, 3, 2, core::Activation::kNone, -1);
@@ -56,6 +56,10 @@ core::Graph PoolNetwork() {
                core::Shape{1, 1, 16});
   x = b.Append({core::OpKind::kFullyConnected, "fc", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
                core::Shape{1, 1, 5});
+  if (softmax) {
+    x = b.Append({core::OpKind::kSoftmax, "softmax", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
+                 core::Shape{1, 1, 5});
+  }
   return b.Finish(x);
 }
 

@@ -13,8 +13,9 @@ core::NetSpec RandomNetSpec(std::mt19937& rng);
 core::Graph RandomGraph(std::mt19937& rng);  // BuildGraph(RandomNetSpec(rng)), checked valid
 
 // A fixed 20x20x3 network with average pools inside the patch stage and after it: stem -> pool
-// 3x3 s2 -> pointwise -> depthwise -> pool 2x2 s2 (no padding) -> global pool -> classifier.
-core::Graph PoolNetwork();
+// 3x3 s2 -> pointwise -> depthwise -> pool 2x2 s2 (no padding) -> global pool -> classifier
+// (-> softmax when asked).
+core::Graph PoolNetwork(bool softmax = false);
 // A network padded as TensorFlow pads "SAME" (more after than before where the window and stride
 // need an odd total): 3x3 stride-2 conv and depthwise with 0 before and 1 after, a symmetric
 // depthwise, a 2x2 stride-2 average pool with 0 before and 1 after. Input 20x20x3 (as PoolNetwork).

@@ -1,5 +1,6 @@
 // The importer on TFLite Micro's example models: what it refuses (every unsupported operator in
-// one error, with its index and type; a non-square window named), and person detection's body
+// one error, with its index and type; windows the kernels do not take, named), both whole models
+// bit-exact with TFLite Micro, and person detection's body
 // (operators 0..28, everything but the final reshape and softmax) as an engine::Model: its
 // layers, SAME padding, constants from the file's scales, and the same bits in every plan mode
 // and kernel set.
@@ -26,22 +27,27 @@ Model Load(const std::string& name) {
 }
 
 TEST(TfliteImport, EveryUnsupportedOperatorIsListedInOneError) {
-  const core::Result<engine::Model> person = ImportModel(Load("person_detect.tflite"), "person_detect.tflite");
-  ASSERT_FALSE(person.ok());
-  EXPECT_EQ(person.error().message,
-            "person_detect.tflite: 1 operator kilonas does not import (docs/tflite.md): operator 30 (SOFTMAX)");
-  const core::Result<engine::Model> speech = ImportModel(Load("micro_speech_quantized.tflite"), "speech.tflite");
+  Model m = Load("micro_speech_quantized.tflite");
+  m.operators[1].builtin = static_cast<int32_t>(Builtin::kCustom);
+  m.operators[1].custom = "Spectrogram";
+  m.operators[2].builtin = 27;  // SVDF
+  const core::Result<engine::Model> speech = ImportModel(m, "speech.tflite");
   ASSERT_FALSE(speech.ok());
   EXPECT_EQ(speech.error().message,
-            "speech.tflite: 2 operators kilonas does not import (docs/tflite.md): operator 2 (FULLY_CONNECTED), "
-            "operator 3 (SOFTMAX)");
-  // Its supported prefix: the reshape of the input, then a 10x8 window, named.
-  const core::Result<engine::Model> prefix =
-      ImportModel(Load("micro_speech_quantized.tflite"), "speech.tflite", {1, {}});
-  ASSERT_FALSE(prefix.ok());
-  EXPECT_NE(prefix.error().message.find("speech.tflite: operator 1 (DEPTHWISE_CONV_2D): window 10x8"),
-            std::string::npos)
-      << prefix.error().message;
+            "speech.tflite: 2 operators kilonas does not import (docs/tflite.md): operator 1 (CUSTOM 'Spectrogram'), "
+            "operator 2 (SVDF)");
+}
+
+// Unequal strides and a depthwise window of other columns than rows (on more than one channel)
+// are named, not imported wrongly.
+TEST(TfliteImport, WindowsTheKernelsDoNotTakeAreNamed) {
+  Model m = Load("micro_speech_quantized.tflite");
+  m.operators[1].stride_w = 1;
+  const core::Result<engine::Model> strides = ImportModel(m, "speech.tflite");
+  ASSERT_FALSE(strides.ok());
+  EXPECT_EQ(strides.error().message,
+            "speech.tflite: operator 1 (DEPTHWISE_CONV_2D): strides 2x1: kilonas imports equal strides along rows and "
+            "columns");
 }
 
 TEST(TfliteImport, PersonDetectionsBodyImportsWithItsPaddingAndConstants) {
@@ -127,39 +133,78 @@ TEST(TfliteImport, FlippedFilesAreRefusedOrImportIntoAModelThatRuns) {
   EXPECT_GT(imported, 0);  // most flips land in weights: still a model
 }
 
-// The body's two logits against TFLite Micro's outputs for the whole model (../shared/tflite's
-// README, committed in tests/tflite/data/README.md): softmax is monotonic in the logits'
-// difference, so the real softmax of the body's logits, quantized as the model's output
-// (scale 1/256, zero point -128), must land on TFLite Micro's byte, up to the one step its
-// fixed-point exp may round differently. A wrong padding, weight layout or multiplier moves the
-// logits far more than that.
-TEST(TfliteImport, PersonDetectionsBodyAgreesWithTfliteMicrosOutputs) {
-  const Model m = Load("person_detect.tflite");
-  const core::Result<engine::Model> imported = ImportModel(m, "person_detect.tflite", {28, {}});
-  ASSERT_TRUE(imported.ok()) << imported.error().message;
-  const core::Tensor& logits = imported.value().graph.tensor(imported.value().graph.output());
-  const float scale = logits.quant.scales[0];
-  const int32_t zero_point = logits.quant.zero_points[0];
-  std::vector<std::pair<std::vector<int8_t>, int>> cases;  // input pattern, TFLite Micro's "person" byte
-  std::vector<int8_t> zeros(96 * 96, 0), ramp(96 * 96), xorshift(96 * 96);
+// The input patterns of the shared models' README (tests/tflite/data/README.md): element i of
+// the input tensor.
+std::vector<std::vector<int8_t>> ReadmeInputs(size_t elements) {
+  std::vector<int8_t> zeros(elements, 0), ramp(elements), xorshift(elements);
   uint32_t x = 0x2545F491u;
-  for (size_t i = 0; i < ramp.size(); ++i) {
+  for (size_t i = 0; i < elements; ++i) {
     ramp[i] = static_cast<int8_t>((i * 37 + 11) & 0xFF);
     x ^= x << 13;
     x ^= x >> 17;
     x ^= x << 5;
     xorshift[i] = static_cast<int8_t>(x >> 24);
   }
-  cases = {{zeros, -72}, {ramp, -64}, {xorshift, -107}};
-  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(imported.value());
-  ASSERT_TRUE(interpreter.ok()) << interpreter.error().message;
-  for (const auto& [input, person] : cases) {
-    const std::vector<int8_t> out = interpreter.value().Invoke(input).value();
-    const double difference = scale * ((out[1] - zero_point) - (out[0] - zero_point));  // person - no person
-    const double p_person = 1.0 / (1.0 + std::exp(-difference));
-    const int quantized = static_cast<int>(std::lround(p_person * 256.0)) - 128;
-    EXPECT_NEAR(quantized, person, 1) << "logits " << int{out[0]} << ", " << int{out[1]};
+  return {zeros, ramp, xorshift};
+}
+
+// The whole model gives exactly TFLite Micro's output bytes (`expected`, one per ReadmeInputs
+// pattern) in every plan mode (the best patch plan, and 2x2 and 3x3 patches at every split) and
+// kernel set.
+void ExpectTfliteMicrosBytes(const std::string& file, const std::vector<std::vector<int8_t>>& expected) {
+  const core::Result<engine::Model> imported = ImportModel(Load(file), file);
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  const core::Graph& g = imported.value().graph;
+  EXPECT_EQ(g.op(static_cast<int>(g.ops().size()) - 1).kind, core::OpKind::kSoftmax);
+  const std::vector<std::vector<int8_t>> inputs =
+      ReadmeInputs(static_cast<size_t>(g.tensor(g.input()).shape.Elements()));
+  core::Result<memory_planner::MemoryPlan> best = memory_planner::PlanForMode(g, memory_planner::PlanMode::kPatch, {});
+  ASSERT_TRUE(best.ok()) << best.error().message;
+  std::vector<engine::ExecutionConfig> executions = {{memory_planner::PlanMode::kPerLayer, true, 0, 0},
+                                                     {memory_planner::PlanMode::kInPlace, true, 0, 0},
+                                                     engine::ExecutionFor(best.value())};
+  for (int split : memory_planner::PatchSplitCandidates(g)) {
+    for (int patches : {2, 3}) executions.push_back({memory_planner::PlanMode::kPatch, true, patches, split});
   }
+  engine::Model model = imported.value();
+  int planned = 0;
+  for (const engine::ExecutionConfig& execution : executions) {
+    model.execution = execution;
+    if (!engine::PlanModel(model).ok()) continue;  // patches larger than a late stage's output
+    ++planned;
+    for (engine::KernelSet set : {engine::KernelSet::kOptimized, engine::KernelSet::kReference}) {
+      core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(model, set);
+      ASSERT_TRUE(interpreter.ok()) << interpreter.error().message;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        EXPECT_EQ(interpreter.value().Invoke(inputs[i]).value(), expected[i])
+            << file << ", input " << i << ", mode " << memory_planner::PlanModeName(execution.mode) << " "
+            << execution.patches_per_side << "x" << execution.patches_per_side << " split " << execution.split_op;
+      }
+    }
+  }
+  EXPECT_GE(planned, 5);  // per_layer, in-place, the best plan and at least two patch plans
+}
+
+TEST(TfliteImport, PersonDetectionGivesTfliteMicrosOutputBytes) {
+  ExpectTfliteMicrosBytes("person_detect.tflite", {{72, -72}, {64, -64}, {107, -107}});  // zeros, ramp, xorshift
+}
+
+// A 10x8 convolution on one channel (DEPTHWISE_CONV_2D with multiplier 8, SAME: rows padded 4
+// before and 5 after, columns 3 and 3), FULLY_CONNECTED on the flattened 25x20x8 map, SOFTMAX.
+TEST(TfliteImport, MicroSpeechGivesTfliteMicrosOutputBytes) {
+  const core::Result<engine::Model> imported =
+      ImportModel(Load("micro_speech_quantized.tflite"), "micro_speech_quantized.tflite");
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  const core::Op& conv = imported.value().graph.op(0);
+  EXPECT_EQ(conv.kind, core::OpKind::kConv2d);
+  EXPECT_EQ(std::vector<int>({conv.kernel, conv.KernelW(), conv.stride, conv.padding, conv.PaddingEnd(),
+                              conv.PaddingW(), conv.PaddingWEnd()}),
+            std::vector<int>({10, 8, 2, 4, 5, 3, 3}));
+  EXPECT_EQ(imported.value().graph.op(1).kind, core::OpKind::kFullyConnected);
+  ExpectTfliteMicrosBytes("micro_speech_quantized.tflite",
+                          {{-128, -121, -120, 113},
+                           {-128, -121, -121, 114},
+                           {-128, -91, 50, -87}});  // 80 87 88 71, 80 87 87 72, 80 a5 32 a9
 }
 
 }  // namespace

@@ -81,6 +81,9 @@ mkdir -p "$dir/foreign_dir" && echo "keep me" > "$dir/foreign_dir/notes.txt"
 head -c 60 "$dir/icon.ppm" > "$dir/icon_cut.ppm"
 # A FIFO where a file is expected (nobody ever writes it: a reader that opened it would wait forever).
 rm -f "$dir/fifo" && mkfifo "$dir/fifo"
+rm -f "$dir/fifo.tflite" && mkfifo "$dir/fifo.tflite"
+mkdir -p "$dir/dir.tflite"
+head -c 5000 tests/tflite/data/person_detect.tflite > "$dir/person_cut.tflite"
 # An earlier export with the user's own file beside it: a new export there must not delete it.
 rm -rf "$dir/export_with_notes" && cp -r "$dir/export" "$dir/export_with_notes" && echo "keep me" > "$dir/export_with_notes/notes.txt"
 echo "fixtures in $dir"
