@@ -205,7 +205,11 @@ core::Result<Dataset> LoadDataset(const std::string& spec, const DatasetOptions&
   const size_t colon = spec.find(':');
   const bool explicit_format = colon != std::string::npos && spec.find('/') > colon;
   const fs::path dir = explicit_format ? spec.substr(colon + 1) : spec;
-  if (!fs::is_directory(dir)) {
+  std::error_code error;
+  if (fs::exists(dir, error) && !fs::is_directory(dir, error)) {
+    return core::Error{dir.string() + ": is not a directory (a data set is a directory of its files)"};
+  }
+  if (!fs::is_directory(dir, error)) {
     const bool fashion_mnist = dir.string().find("fashion-mnist") != std::string::npos;
     return core::Error{dir.string() + ": no such data set directory" +
                        (fashion_mnist ? "; Fashion-MNIST comes from the Debian package dataset-fashion-mnist "

@@ -81,7 +81,16 @@ mkdir -p "$dir/foreign_dir" && echo "keep me" > "$dir/foreign_dir/notes.txt"
 head -c 60 "$dir/icon.ppm" > "$dir/icon_cut.ppm"
 # A FIFO where a file is expected (nobody ever writes it: a reader that opened it would wait forever).
 rm -f "$dir/fifo" && mkfifo "$dir/fifo"
-rm -f "$dir/fifo.tflite" && mkfifo "$dir/fifo.tflite"
+rm -f "$dir/fifo.tflite" "$dir/fifo.json" && mkfifo "$dir/fifo.tflite" && mkfifo "$dir/fifo.json"
+# Image folders as a user's own data set: a zero-byte image, a corrupt one, a link to nothing,
+# names in other scripts (the good images are the icon above).
+for defect in empty corrupt dangling; do
+  rm -rf "$dir/icons_$defect" && mkdir -p "$dir/icons_$defect/Äpfel" "$dir/icons_$defect/梨"
+  cp "$dir/icon.ppm" "$dir/icons_$defect/Äpfel/ñ 1.ppm" && cp "$dir/icon.ppm" "$dir/icons_$defect/梨/🍐.ppm"
+done
+: > "$dir/icons_empty/梨/leer.ppm"
+printf 'P6 6 6 255\n' > "$dir/icons_corrupt/梨/kaputt.ppm"
+ln -s "$dir/none.ppm" "$dir/icons_dangling/Äpfel/gone.ppm"
 mkdir -p "$dir/dir.tflite"
 head -c 5000 tests/tflite/data/person_detect.tflite > "$dir/person_cut.tflite"
 # An earlier export with the user's own file beside it: a new export there must not delete it.
