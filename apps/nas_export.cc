@@ -17,6 +17,7 @@
 #include "latency_models/weight_layouts.h"
 #include "memory_planner/flash.h"
 #include "memory_planner/patch_plan.h"
+#include "tflite/export.h"
 
 #ifndef KILONAS_SOURCE_DIR
 #define KILONAS_SOURCE_DIR "."
@@ -235,6 +236,23 @@ bool PrintFirmwareRun(const core::Graph& graph, const engine::ExportResult& resu
   return equal;
 }
 
+// The export's options; model.tflite joins its files where the model has a .tflite form
+// (`tflite_note` says where it goes, or why there is none).
+engine::ExportOptions OptionsFor(const Flags& f, const std::string& name, const std::string& out_dir,
+                                 const engine::Model& model, std::string& tflite_note) {
+  engine::ExportOptions options;
+  options.out_dir = out_dir;
+  options.network = name;
+  options.source_root = f.source_dir;
+  options.kernels = f.kernels == "reference" ? engine::KernelSet::kReference : engine::KernelSet::kOptimized;
+  options.build_firmware = !f.no_firmware;
+  options.profile_steps = f.profile_ops;
+  options.measure_model_flash = !f.no_firmware;
+  const core::Status tflite = tflite::AddTfliteFile(model, name, options);
+  tflite_note = tflite.ok() ? out_dir + "/" + tflite::kTfliteFileName : "none: " + tflite.message();
+  return options;
+}
+
 }  // namespace
 
 static int ToolMain(int argc, char** argv) {
@@ -259,14 +277,8 @@ static int ToolMain(int argc, char** argv) {
       imported ? PrepareImported(*imported, graph, name, f) : QuantizeRandom(graph, name, f);
   if (!quantized.ok()) return Fail(quantized.error().message);
 
-  engine::ExportOptions options;
-  options.out_dir = out_dir;
-  options.network = name;
-  options.source_root = f.source_dir;
-  options.kernels = f.kernels == "reference" ? engine::KernelSet::kReference : engine::KernelSet::kOptimized;
-  options.build_firmware = !f.no_firmware;
-  options.profile_steps = f.profile_ops;
-  options.measure_model_flash = !f.no_firmware;
+  std::string tflite_note;
+  const engine::ExportOptions options = OptionsFor(f, name, out_dir, quantized.value().model, tflite_note);
   if (!f.no_firmware) {
     std::printf("building firmware for %s (%s) and running it in qemu-system-arm -M %s...\n", hw.value().name.c_str(),
                 hw.value().core.c_str(), hw.value().qemu_machine.c_str());
@@ -275,7 +287,8 @@ static int ToolMain(int argc, char** argv) {
       engine::ExportModel(quantized.value().model, quantized.value().input, hw.value(), options);
   if (!exported.ok()) return Fail(exported.error().message);
   const engine::ExportResult& result = exported.value();
-  std::printf("model file      %s\ngenerated C     %s/model.c\n", result.model_path.c_str(), out_dir.c_str());
+  std::printf("model file      %s\ngenerated C     %s/model.c\ntflite          %s\n", result.model_path.c_str(),
+              out_dir.c_str(), tflite_note.c_str());
   core::Result<int64_t> flash = PrintPlanAndBudgets(graph, quantized.value().model, result, hw.value(), f);
   if (!flash.ok()) return Fail(flash.error().message);
   if (f.no_firmware) return 0;

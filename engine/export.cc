@@ -35,6 +35,9 @@ core::Result<ExportResult> ExportInto(const Model& quantized, const std::vector<
   if (!host_output.ok()) return host_output.error();
   result.host_output = std::move(host_output).value();
 
+  for (const auto& [file, bytes] : options.extra_files) {
+    if (core::Status s = core::WriteFileAtomic(options.out_dir + "/" + file, bytes); !s.ok()) return s.error();
+  }
   const GeneratedSources sources = GenerateC(model.value(), interpreter.value().schedule(), options.network);
   for (const auto& [file, text] :
        {std::pair{std::string("model.h"), sources.header}, std::pair{std::string("model.c"), sources.source},

@@ -5,6 +5,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/hw_profile.h"
@@ -23,6 +24,9 @@ struct ExportOptions {
   bool profile_steps = false;
   bool run_firmware = true;          // false: build only (sizes without the QEMU run)
   bool measure_model_flash = false;  // the model's linked flash (MeasureModelFlash), with a build
+  // Files the caller adds to the export, (name, bytes): model.tflite from the tflite library
+  // (which depends on the engine, not the other way round). Staged and replaced with the rest.
+  std::vector<std::pair<std::string, std::string>> extra_files;
 };
 
 struct ExportResult {

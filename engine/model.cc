@@ -65,6 +65,16 @@ core::Status KernelsCompute(const core::Op& op) {
 
 }  // namespace
 
+void SetAddRescaling(const AddRescaling& r, OpConstants& c) {
+  c.left_shift = r.left_shift;
+  c.input1_multiplier = r.input1.multiplier;
+  c.input1_shift = r.input1.shift;
+  c.input2_multiplier = r.input2.multiplier;
+  c.input2_shift = r.input2.shift;
+  c.output_multiplier = r.output.multiplier;
+  c.output_shift = r.output.shift;
+}
+
 int32_t LeftShiftHeadroom(const core::Op& op, const OpConstants& c) {
   const auto channels = static_cast<int32_t>(c.bias.size());
   if (channels == 0) return -1;

@@ -8,6 +8,7 @@
 
 #include "core/graph.h"
 #include "core/status.h"
+#include "engine/quant_math.h"
 #include "memory_planner/memory_plan.h"
 
 namespace kilonas::engine {
@@ -26,6 +27,9 @@ struct OpConstants {
   int32_t input2_multiplier = 0, input2_shift = 0;
   int32_t output_multiplier = 0, output_shift = 0;  // add and global average pool
 };
+
+// An add's constants from its rescaling (the quantizer's and the importer's).
+void SetAddRescaling(const AddRescaling& r, OpConstants& c);
 
 // kilonas_left_shift_headroom of an op with weights (-1 without): the largest left shift under which
 // its accumulators, doubled, stay inside int32.

@@ -27,13 +27,9 @@ std::vector<std::pair<float, float>> CalibrateRanges(const core::FloatModel& mod
 
 // ReLU/ReLU6 bounds of the output, clipped to int8.
 void SetActivationRange(const core::Op& op, const ActivationQuant& out, OpConstants& c) {
-  c.act_min = -128;
-  c.act_max = 127;
-  if (op.activation != core::Activation::kNone) c.act_min = std::max<int32_t>(-128, out.zero_point);
-  if (op.activation == core::Activation::kRelu6) {
-    // In int64: a dead output (every calibration value 0) has a tiny scale and 6 / scale beyond int32.
-    c.act_max = static_cast<int32_t>(std::min<int64_t>(127, out.zero_point + std::llround(6.0 / out.scale)));
-  }
+  const ActivationClamp clamp = ClampOf(op.activation, out);
+  c.act_min = clamp.min;
+  c.act_max = clamp.max;
 }
 
 void QuantizeWeighted(const core::Graph& g, const core::Op& op, const core::FloatOpWeights& folded,
@@ -46,7 +42,9 @@ void QuantizeWeighted(const core::Graph& g, const core::Op& op, const core::Floa
   for (int ch = 0; ch < channels; ++ch) {
     float max_abs = 0.0f;
     for (size_t j = 0; j < per_channel; ++j) max_abs = std::max(max_abs, std::abs(folded.weights[index(ch, j)]));
-    double w_scale = max_abs > 0 ? max_abs / 127.0 : 1.0;
+    // Scales are float32, as a .tflite stores them: the multiplier below is what TFLite Micro
+    // computes from the stored scale (TfliteScale), so an exported model runs identically there.
+    double w_scale = TfliteScale(max_abs > 0 ? max_abs / 127.0 : 1.0);
     // A bias far larger than the weights would overflow the accumulator bound: coarser weight
     // steps for that channel keep the bias representable (doubling until it fits).
     double bias_q = 0;
@@ -63,7 +61,7 @@ void QuantizeWeighted(const core::Graph& g, const core::Op& op, const core::Floa
         bias_q = std::clamp(bias_q, -std::max(room, 0.0), std::max(room, 0.0));
         break;
       }
-      w_scale *= 2;
+      w_scale *= 2;  // exact in float32 too
     }
     const double bias_scale = static_cast<double>(in.scale) * w_scale;
     c.bias.push_back(static_cast<int32_t>(bias_q));
@@ -76,18 +74,7 @@ void QuantizeWeighted(const core::Graph& g, const core::Op& op, const core::Floa
 
 void QuantizeAdd(const core::Op& op, const ActivationQuant& a, const ActivationQuant& b, const ActivationQuant& out,
                  OpConstants& c) {
-  c.left_shift = 20;
-  const double twice_max = 2.0 * std::max(a.scale, b.scale);
-  const FixedPointMultiplier m1 = QuantizeMultiplier(a.scale / twice_max);
-  const FixedPointMultiplier m2 = QuantizeMultiplier(b.scale / twice_max);
-  const FixedPointMultiplier mo =
-      QuantizeMultiplier(twice_max / ((1 << c.left_shift) * static_cast<double>(out.scale)));
-  c.input1_multiplier = m1.multiplier;
-  c.input1_shift = m1.shift;
-  c.input2_multiplier = m2.multiplier;
-  c.input2_shift = m2.shift;
-  c.output_multiplier = mo.multiplier;
-  c.output_shift = mo.shift;
+  SetAddRescaling(AddRescalingOf(a.scale, b.scale, out.scale), c);
   SetActivationRange(op, out, c);
 }
 
@@ -127,8 +114,8 @@ OpConstants QuantizeOp(const core::FloatModel& float_model, size_t i, std::vecto
       break;
     }
     case core::OpKind::kGlobalAvgPool: {
-      const double pixels = static_cast<double>(fg.InputOf(op).shape.h) * fg.InputOf(op).shape.w;
-      const FixedPointMultiplier m = QuantizeMultiplier(in.scale / (out.scale * pixels));
+      const int64_t pixels = static_cast<int64_t>(fg.InputOf(op).shape.h) * fg.InputOf(op).shape.w;
+      const FixedPointMultiplier m = GlobalPoolMultiplier(in.scale, out.scale, pixels);
       c.output_multiplier = m.multiplier;
       c.output_shift = m.shift;
       break;

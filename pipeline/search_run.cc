@@ -12,6 +12,7 @@
 #include "core/logging.h"
 #include "core/plain_cnn.h"
 #include "engine/export.h"
+#include "tflite/export.h"
 #include "engine/quantizer.h"
 #include "memory_planner/patch_plan.h"
 #include "pipeline/accuracy_predictor.h"
@@ -164,8 +165,11 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
   if (!int8.ok()) return core::Status::Fail(int8.error().message);
   const engine::Model& model = int8.value().model;
   const std::vector<int8_t> test_input = engine::QuantizeInput(model, EngineImage(net.test_set(), 0, resolution));
-  const engine::ExportOptions options{r.out_dir + "/export",         name,       r.source_root,
-                                      engine::KernelSet::kOptimized, r.firmware, false};
+  engine::ExportOptions options{r.out_dir + "/export",         name,       r.source_root,
+                                engine::KernelSet::kOptimized, r.firmware, false};
+  if (core::Status s = tflite::AddTfliteFile(model, name, options); !s.ok()) {
+    core::Logger()->warn("the export has no {}: {}", tflite::kTfliteFileName, s.message());
+  }
   core::Result<engine::ExportResult> exported = engine::ExportModel(model, test_input, r.hw, options);
   if (!exported.ok()) return core::Status::Fail(exported.error().message);
   report.export_result = exported.value();

@@ -2,9 +2,14 @@
  * generated firmware must match them bit for bit. */
 #include "kernel_common.h"
 
-void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
-                        const kilonas_view* ov, const kilonas_rect* r) {
-  const int32_t kh = p->kernel, kw = p->kernel_w, cin = iv->c;
+/* A kh x kw window with `pad_w` columns of padding before (`p->pad` rows). Inlined into both
+ * branches of kilonas_conv2d_ref: the square one, with kh and kw one value, is the code the
+ * latency LUTs were profiled with. */
+static inline __attribute__((always_inline)) void Conv2dWindow(const kilonas_conv_params* p, const int8_t* in,
+                                                               const kilonas_view* iv, int8_t* out,
+                                                               const kilonas_view* ov, const kilonas_rect* r,
+                                                               int32_t kh, int32_t kw, int32_t pad_w) {
+  const int32_t cin = iv->c;
   for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
     for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
       int8_t* o = out + kilonas_pixel(ov, y, x);
@@ -14,7 +19,7 @@ void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const ki
           const int32_t iy = y * p->stride - p->pad + ky;
           if (iy < 0 || iy >= p->in_h) continue;
           for (int32_t kx = 0; kx < kw; ++kx) {
-            const int32_t ix = x * p->stride - p->pad_w + kx;
+            const int32_t ix = x * p->stride - pad_w + kx;
             if (ix < 0 || ix >= p->in_w) continue;
             const int8_t* ip = in + kilonas_pixel(iv, iy, ix);
             const int8_t* wp = p->weights + ((oc * kh + ky) * kw + kx) * cin;
@@ -24,6 +29,15 @@ void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const ki
         o[oc] = kilonas_finish(p, acc, oc);
       }
     }
+  }
+}
+
+void kilonas_conv2d_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                        const kilonas_view* ov, const kilonas_rect* r) {
+  if (p->kernel_w == p->kernel && p->pad_w == p->pad) {
+    Conv2dWindow(p, in, iv, out, ov, r, p->kernel, p->kernel, p->pad);
+  } else {
+    Conv2dWindow(p, in, iv, out, ov, r, p->kernel, p->kernel_w, p->pad_w);
   }
 }
 

@@ -1,11 +1,13 @@
 #include "tflite/import.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 
 #include "core/receptive_field.h"
 #include "engine/quant_math.h"
+#include "tflite/same_padding.h"
 
 namespace kilonas::tflite {
 
@@ -17,6 +19,9 @@ bool IsImported(int32_t builtin) {
     case Builtin::kAveragePool2d:
     case Builtin::kReshape:
     case Builtin::kSoftmax:
+    case Builtin::kAdd:
+    case Builtin::kMean:
+    case Builtin::kPad:
       return true;
     default:
       return false;
@@ -50,51 +55,36 @@ core::Status CheckWindow(int kernel, int stride) {
   return core::Status::Ok();
 }
 
-// Zero padding before and after along one axis, as TensorFlow computes it.
-struct AxisPadding {
-  int before = 0, after = 0, out = 0;
-};
-
-AxisPadding PaddingOf(Padding padding, int in, int kernel, int stride) {
-  if (padding == Padding::kValid) return {0, 0, core::WindowOutputSize(in, kernel, stride, 0)};
-  const int out = (in + stride - 1) / stride;
-  const int total = std::max((out - 1) * stride + kernel - in, 0);
-  return {total / 2, total - total / 2, out};
-}
-
-// TFLite Micro's clamp of a fused activation on the output's quantization (float arithmetic, as
-// CalculateActivationRangeQuantized).
+// A fused activation as kilonas's, its clamp as TFLite Micro computes it (engine::ClampOf).
 core::Status ActivationRange(FusedActivation act, float scale, int32_t zero_point, engine::OpConstants& c,
                              core::Activation& kind) {
-  const auto quantize = [&](float f) { return zero_point + static_cast<int32_t>(std::round(f / scale)); };
-  c.act_min = -128;
-  c.act_max = 127;
   switch (act) {
     case FusedActivation::kNone:
       kind = core::Activation::kNone;
-      return core::Status::Ok();
+      break;
     case FusedActivation::kRelu:
       kind = core::Activation::kRelu;
-      c.act_min = std::max(c.act_min, quantize(0.0f));
-      return core::Status::Ok();
+      break;
     case FusedActivation::kRelu6:
       kind = core::Activation::kRelu6;
-      c.act_min = std::max(c.act_min, quantize(0.0f));
-      c.act_max = std::min(c.act_max, quantize(6.0f));
-      return core::Status::Ok();
+      break;
     case FusedActivation::kReluN1To1:
     case FusedActivation::kTanh:
     case FusedActivation::kSignBit:
-      break;
+      return core::Status::Fail("fused activation " + std::to_string(static_cast<int>(act)) +
+                                " (only NONE, RELU and RELU6 are imported)");
   }
-  return core::Status::Fail("fused activation " + std::to_string(static_cast<int>(act)) +
-                            " (only NONE, RELU and RELU6 are imported)");
+  const engine::ActivationClamp clamp = engine::ClampOf(kind, {scale, zero_point});
+  c.act_min = clamp.min;
+  c.act_max = clamp.max;
+  return core::Status::Ok();
 }
 
 class Importer {
  public:
   Importer(const Model& m, const ImportOptions& options) : m_(m), options_(options) {
     ids_.assign(m.tensors.size(), -1);
+    pads_.assign(m.tensors.size(), {0, 0, 0, 0});
   }
 
   core::Result<engine::Model> Run(int last);
@@ -103,23 +93,31 @@ class Importer {
   const Tensor& T(int32_t index) const { return m_.tensors[static_cast<size_t>(index)]; }
   core::Result<core::Shape> ShapeOf(int32_t index) const;
   core::Status CheckActivation(int32_t index) const;
-  core::Result<int> Input(int32_t index) const;
+  // The Graph tensor an operator reads; a PAD's output only where the reader takes the padding on.
+  core::Result<int> Input(int32_t index, bool padding_taken = false) const;
   core::Result<int> AddOutput(int32_t index);
   core::Status Operator(const tflite::Operator& op);
   core::Status Convolution(const tflite::Operator& op);
   core::Status FullyConnected(const tflite::Operator& op);
   core::Status CheckWeightedShape(const tflite::Operator& op, size_t filter_rank) const;
   core::Status Weighted(const tflite::Operator& op, int cout, core::Op& g, engine::OpConstants& c) const;
+  // `pad`: a PAD folded into the window (top, bottom, left, right).
   core::Status SetWindow(const tflite::Operator& op, int kh, int kw, const core::Shape& is, const core::Shape& os,
-                         core::Op& g) const;
+                         core::Op& g, const std::array<int, 4>& pad = {0, 0, 0, 0}) const;
   core::Status AveragePool(const tflite::Operator& op);
   core::Status Reshape(const tflite::Operator& op);
   core::Status Softmax(const tflite::Operator& op);
+  core::Status Add(const tflite::Operator& op);
+  core::Status Mean(const tflite::Operator& op);
+  core::Status Pad(const tflite::Operator& op);
+  core::Result<std::vector<int32_t>> ConstantInts(int32_t index, size_t count) const;
   core::Status Append(core::Op op, int32_t output, engine::OpConstants constants);
 
   const Model& m_;
   const ImportOptions& options_;
   std::vector<int> ids_;  // tflite tensor -> Graph tensor, -1 before it is made
+  // A PAD's output: the padding (top, bottom, left, right) the convolution reading it takes on.
+  std::vector<std::array<int, 4>> pads_;
   engine::Model out_;
 };
 
@@ -143,9 +141,13 @@ core::Status Importer::CheckActivation(int32_t index) const {
   return core::Status::Ok();
 }
 
-core::Result<int> Importer::Input(int32_t index) const {
+core::Result<int> Importer::Input(int32_t index, bool padding_taken) const {
   if (index < 0 || ids_[static_cast<size_t>(index)] < 0) {
     return core::Error{"tensor " + std::to_string(index) + " is read before any operator wrote it"};
+  }
+  if (!padding_taken && pads_[static_cast<size_t>(index)] != std::array<int, 4>{0, 0, 0, 0}) {
+    return core::Error{"reads the output of a PAD: kilonas folds a PAD only into the CONV_2D or "
+                       "DEPTHWISE_CONV_2D that reads it"};
   }
   return ids_[static_cast<size_t>(index)];
 }
@@ -193,6 +195,15 @@ core::Status Importer::Operator(const tflite::Operator& op) {
     case Builtin::kSoftmax:
       s = Softmax(op);
       break;
+    case Builtin::kAdd:
+      s = Add(op);
+      break;
+    case Builtin::kMean:
+      s = Mean(op);
+      break;
+    case Builtin::kPad:
+      s = Pad(op);
+      break;
     default:
       s = core::Status::Fail("not imported");  // CheckOperators listed it already
   }
@@ -206,7 +217,7 @@ core::Status Fail(const std::string& what) { return core::Status::Fail(what); }
 
 core::Status Importer::Convolution(const tflite::Operator& op) {
   if (core::Status s = CheckWeightedShape(op, 4); !s.ok()) return s;
-  core::Result<int> in = Input(op.inputs[0]);
+  core::Result<int> in = Input(op.inputs[0], /*padding_taken=*/true);
   if (!in.ok()) return in.error();
   const Tensor& f = T(op.inputs[1]);
   if (op.dilation_w != 1 || op.dilation_h != 1) return Fail("dilation other than 1 is not imported");
@@ -215,7 +226,9 @@ core::Status Importer::Convolution(const tflite::Operator& op) {
   if (!os.ok()) return os.error();
   const int kh = f.shape[1], kw = f.shape[2];
   core::Op g{core::OpKind::kConv2d, "", {in.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
-  if (core::Status s = SetWindow(op, kh, kw, is, os.value(), g); !s.ok()) return s;
+  if (core::Status s = SetWindow(op, kh, kw, is, os.value(), g, pads_[static_cast<size_t>(op.inputs[0])]); !s.ok()) {
+    return s;
+  }
   const int cin = is.c, cout = os.value().c;
   const bool depthwise = op.builtin == static_cast<int32_t>(Builtin::kDepthwiseConv2d);
   engine::OpConstants c;
@@ -292,8 +305,9 @@ core::Status Importer::CheckWeightedShape(const tflite::Operator& op, size_t fil
 
 // The operator's window over an `is` input (kh rows, kw columns; its stride and padding) into
 // `g`, checked against the output's shape `os`.
-core::Status Importer::SetWindow(const tflite::Operator& op, int kh, int kw, const core::Shape& is,
-                                 const core::Shape& os, core::Op& g) const {
+core::Status Importer::SetWindow(const tflite::Operator& op, int kh, int kw, const core::Shape& unpadded,
+                                 const core::Shape& os, core::Op& g, const std::array<int, 4>& pad) const {
+  const core::Shape is{unpadded.h + pad[0] + pad[1], unpadded.w + pad[2] + pad[3], unpadded.c};
   if (op.stride_w != op.stride_h) {
     return Fail("strides " + std::to_string(op.stride_h) + "x" + std::to_string(op.stride_w) +
                 ": kilonas imports equal strides along rows and columns");
@@ -302,8 +316,13 @@ core::Status Importer::SetWindow(const tflite::Operator& op, int kh, int kw, con
   for (int k : {kh, kw}) {
     if (core::Status s = CheckWindow(k, stride); !s.ok()) return s;
   }
-  const AxisPadding ph = PaddingOf(op.padding, is.h, kh, stride), pw = PaddingOf(op.padding, is.w, kw, stride);
+  AxisPadding ph = PaddingOf(op.padding, is.h, kh, stride), pw = PaddingOf(op.padding, is.w, kw, stride);
   if (os.h != ph.out || os.w != pw.out) return Fail("the output's size does not follow from the input's");
+  ph.before += pad[0], ph.after += pad[1], pw.before += pad[2], pw.after += pad[3];  // a folded PAD
+  if (std::max(ph.before, ph.after) >= kh || std::max(pw.before, pw.after) >= kw) {
+    return Fail("padded by " + std::to_string(std::max({ph.before, ph.after, pw.before, pw.after})) + " for a " +
+                std::to_string(kh) + "x" + std::to_string(kw) + " window: kilonas pads less than the window");
+  }
   g.kernel = kh;
   g.stride = stride;
   g.padding = ph.before;
@@ -413,6 +432,100 @@ core::Status Importer::Softmax(const tflite::Operator& op) {
   c.output_multiplier = m.multiplier;
   c.output_shift = m.shift;
   return Append(std::move(g), op.outputs[0], std::move(c));
+}
+
+// ADD of two maps of one shape (no broadcasting), rescaled as TFLite's int8 ADD.
+core::Status Importer::Add(const tflite::Operator& op) {
+  if (op.inputs.size() != 2 || op.outputs.size() != 1) return Fail("expects two inputs and one output");
+  core::Result<int> a = Input(op.inputs[0]), b = Input(op.inputs[1]);
+  if (!a.ok()) return a.error();
+  if (!b.ok()) return b.error();
+  core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
+  if (!os.ok()) return os.error();
+  if (out_.graph.tensor(a.value()).shape != os.value() || out_.graph.tensor(b.value()).shape != os.value()) {
+    return Fail("inputs and output of different shapes (kilonas adds maps of one shape, no broadcasting)");
+  }
+  core::Op g{core::OpKind::kAdd, "", {a.value(), b.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
+  const Tensor& y = T(op.outputs[0]);
+  engine::OpConstants c;
+  engine::SetAddRescaling(engine::AddRescalingOf(T(op.inputs[0]).scales[0], T(op.inputs[1]).scales[0], y.scales[0]),
+                          c);
+  if (core::Status s = ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
+      !s.ok()) {
+    return s;
+  }
+  return Append(std::move(g), op.outputs[0], std::move(c));
+}
+
+// `count` int32 values of a constant tensor (axes, paddings).
+core::Result<std::vector<int32_t>> Importer::ConstantInts(int32_t index, size_t count) const {
+  if (index < 0) return core::Error{"a constant input is missing"};
+  const Tensor& t = T(index);
+  if (t.type != static_cast<int8_t>(TensorType::kInt32) || !t.IsConstant() || t.Elements() != static_cast<int64_t>(count)) {
+    return core::Error{"tensor " + std::to_string(index) + " ('" + t.name + "'): expected " + std::to_string(count) +
+                       " constant int32 values"};
+  }
+  std::vector<int32_t> values(count);
+  std::memcpy(values.data(), t.data.data(), count * sizeof(int32_t));
+  return values;
+}
+
+// MEAN over rows and columns: kilonas's global average pool (see docs/tflite.md for how its
+// rounding relates to TFLite Micro's MEAN).
+core::Status Importer::Mean(const tflite::Operator& op) {
+  if (op.inputs.size() != 2 || op.outputs.size() != 1) return Fail("expects an input, the axes and an output");
+  core::Result<int> in = Input(op.inputs[0]);
+  if (!in.ok()) return in.error();
+  core::Result<std::vector<int32_t>> axes = ConstantInts(op.inputs[1], 2);
+  if (!axes.ok()) return axes.error();
+  std::vector<int32_t> a = axes.value();
+  for (int32_t& axis : a) axis = axis < 0 ? axis + 4 : axis;
+  std::sort(a.begin(), a.end());
+  if (T(op.inputs[0]).shape.size() != 4 || a != std::vector<int32_t>{1, 2}) {
+    return Fail("kilonas imports MEAN over rows and columns of a 1xHxWxC map");
+  }
+  const core::Shape is = out_.graph.tensor(in.value()).shape;
+  core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
+  if (!os.ok()) return os.error();
+  if (os.value() != core::Shape{1, 1, is.c}) return Fail("the output must hold one value per channel");
+  core::Op g{core::OpKind::kGlobalAvgPool, "", {in.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
+  engine::OpConstants c;
+  const engine::FixedPointMultiplier m = engine::GlobalPoolMultiplier(
+      T(op.inputs[0]).scales[0], T(op.outputs[0]).scales[0], static_cast<int64_t>(is.h) * is.w);
+  c.output_multiplier = m.multiplier;
+  c.output_shift = m.shift;
+  return Append(std::move(g), op.outputs[0], std::move(c));
+}
+
+// PAD of rows and columns with the zero point (TFLite's int8 PAD keeps the quantization): no op
+// of its own, the convolution reading it takes the padding on (Convolution, SetWindow).
+core::Status Importer::Pad(const tflite::Operator& op) {
+  if (op.inputs.size() < 2 || op.outputs.size() != 1) return Fail("expects an input, the paddings and an output");
+  core::Result<int> in = Input(op.inputs[0]);
+  if (!in.ok()) return in.error();
+  const Tensor& x = T(op.inputs[0]);
+  const Tensor& y = T(op.outputs[0]);
+  if (core::Status s = CheckActivation(op.outputs[0]); !s.ok()) return s;
+  if (x.scales[0] != y.scales[0] || x.zero_points[0] != y.zero_points[0]) return Fail("input and output quantized differently");
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0) return Fail("a constant value other than the zero point is not imported");
+  core::Result<std::vector<int32_t>> p = ConstantInts(op.inputs[1], 8);
+  if (!p.ok()) return p.error();
+  const std::vector<int32_t>& v = p.value();  // [[batch], [rows], [cols], [channels]] x (before, after)
+  if (x.shape.size() != 4 || v[0] != 0 || v[1] != 0 || v[6] != 0 || v[7] != 0) {
+    return Fail("kilonas imports a PAD of rows and columns of a 1xHxWxC map");
+  }
+  for (int i = 2; i < 6; ++i) {
+    if (v[static_cast<size_t>(i)] < 0 || v[static_cast<size_t>(i)] >= core::kMaxKernel) return Fail("padding out of range");
+  }
+  core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
+  if (!os.ok()) return os.error();
+  const core::Shape is = out_.graph.tensor(in.value()).shape;
+  if (os.value() != core::Shape{is.h + v[2] + v[3], is.w + v[4] + v[5], is.c}) {
+    return Fail("the output's shape does not follow from the paddings");
+  }
+  ids_[static_cast<size_t>(op.outputs[0])] = in.value();
+  pads_[static_cast<size_t>(op.outputs[0])] = {v[2], v[3], v[4], v[5]};
+  return core::Status::Ok();
 }
 
 core::Result<engine::Model> Importer::Run(int last) {

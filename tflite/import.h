@@ -3,12 +3,13 @@
 // the stored scales as TensorFlow Lite Micro computes it (double multiplier to Q31 multiplier
 // and shift), so that the engine's reference kernels compute what TFLite Micro's compute.
 //
-// Imported today: CONV_2D (square window, equal strides, dilation 1; a 1x1 stride-1 one becomes
-// a pointwise op), DEPTHWISE_CONV_2D (depth multiplier 1, or any multiplier on a one-channel
-// input, which is a convolution), AVERAGE_POOL_2D (square, as TFLite's rounded mean), RESHAPE
-// where it keeps the pixel layout (a view). Activations int8 per tensor, weights int8 per channel
-// or per tensor with zero point 0, bias int32; fused NONE, RELU or RELU6. Every other operator
-// is refused in one error that lists each with its index and type (docs/tflite.md).
+// Imported today (docs/tflite.md has the table): CONV_2D (any window up to 15x15, equal strides,
+// dilation 1), DEPTHWISE_CONV_2D (depth multiplier 1, or any multiplier on a one-channel input,
+// which is a convolution), FULLY_CONNECTED, AVERAGE_POOL_2D, SOFTMAX, ADD, MEAN over rows and
+// columns, PAD (folded into the convolution reading it), RESHAPE where it keeps the pixel layout
+// (a view). Activations int8 per tensor, weights int8 per channel or per tensor with zero point
+// 0, bias int32; fused NONE, RELU or RELU6. Every other operator is refused in one error that
+// lists each with its index and type.
 #pragma once
 
 #include <string>
