@@ -12,7 +12,6 @@
 #include "core/logging.h"
 #include "core/plain_cnn.h"
 #include "engine/export.h"
-#include "tflite/export.h"
 #include "engine/quantizer.h"
 #include "memory_planner/patch_plan.h"
 #include "pipeline/accuracy_predictor.h"
@@ -25,6 +24,7 @@
 #include "supernet/evaluate.h"
 #include "supernet/graph_module.h"
 #include "supernet/graph_training.h"
+#include "tflite/export.h"
 
 namespace kilonas::pipeline {
 

@@ -2,6 +2,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <functional>
@@ -69,8 +70,8 @@ class Writer {
   int32_t Tensor(const std::string& name, const std::vector<int32_t>& shape, fb::TensorType type, uint32_t buffer,
                  const std::vector<float>& scales, int32_t dimension, int64_t zero_point = 0);
   int32_t Activation(int graph_tensor);
-  void Operator(Builtin builtin, int version, const std::vector<int32_t>& inputs, int output,
-                fb::BuiltinOptions type, Offset<void> options);
+  void Operator(Builtin builtin, int version, const std::vector<int32_t>& inputs, int output, fb::BuiltinOptions type,
+                Offset<void> options);
   core::Result<fb::Padding> Window(const core::Op& op, int32_t& input);
   core::Status Clamp(const core::Op& op, const engine::OpConstants& c);
   core::Status Op(size_t i);
@@ -107,12 +108,11 @@ uint32_t Writer::Buffer(const void* data, size_t bytes) {
   return static_cast<uint32_t>(buffers_.size() - 1);
 }
 
-int32_t Writer::Tensor(const std::string& name, const std::vector<int32_t>& shape, fb::TensorType type,
-                       uint32_t buffer, const std::vector<float>& scales, int32_t dimension, int64_t zero_point) {
+int32_t Writer::Tensor(const std::string& name, const std::vector<int32_t>& shape, fb::TensorType type, uint32_t buffer,
+                       const std::vector<float>& scales, int32_t dimension, int64_t zero_point) {
   const std::vector<int64_t> zero_points(scales.size(), zero_point);
-  const auto quant =
-      fb::CreateQuantizationParametersDirect(b_, nullptr, nullptr, &scales, &zero_points, fb::QuantizationDetails_NONE,
-                                             0, dimension);
+  const auto quant = fb::CreateQuantizationParametersDirect(b_, nullptr, nullptr, &scales, &zero_points,
+                                                            fb::QuantizationDetails_NONE, 0, dimension);
   tensors_.push_back(fb::CreateTensorDirect(b_, &shape, type, buffer, name.c_str(), quant));
   return static_cast<int32_t>(tensors_.size() - 1);
 }
@@ -125,7 +125,8 @@ int32_t Writer::Activation(int graph_tensor) {
   const std::vector<int32_t> shape = rank2_[static_cast<size_t>(graph_tensor)]
                                          ? std::vector<int32_t>{1, t.shape.c}
                                          : std::vector<int32_t>{1, t.shape.h, t.shape.w, t.shape.c};
-  const int32_t index = Tensor(t.name, shape, fb::TensorType_INT8, 0, {t.quant.scales.at(0)}, 0, t.quant.zero_points.at(0));
+  const int32_t index =
+      Tensor(t.name, shape, fb::TensorType_INT8, 0, {t.quant.scales.at(0)}, 0, t.quant.zero_points.at(0));
   tensor_of_[graph_tensor] = index;
   return index;
 }
@@ -152,11 +153,11 @@ core::Result<fb::Padding> Writer::Window(const core::Op& op, int32_t& input) {
   }
   const core::Tensor& x = g_.InputOf(op);
   const std::array<int32_t, 8> pads{0, 0, rows.before, rows.after, cols.before, cols.after, 0, 0};
-  const int32_t paddings = Tensor(op.name + "_paddings", {4, 2}, fb::TensorType_INT32, Buffer(pads.data(), sizeof pads),
-                                  {}, 0);
-  const int32_t padded = Tensor(op.name + "_padded",
-                                {1, in.h + rows.before + rows.after, in.w + cols.before + cols.after, in.c},
-                                fb::TensorType_INT8, 0, {x.quant.scales.at(0)}, 0, x.quant.zero_points.at(0));
+  const int32_t paddings =
+      Tensor(op.name + "_paddings", {4, 2}, fb::TensorType_INT32, Buffer(pads.data(), sizeof pads), {}, 0);
+  const int32_t padded =
+      Tensor(op.name + "_padded", {1, in.h + rows.before + rows.after, in.w + cols.before + cols.after, in.c},
+             fb::TensorType_INT8, 0, {x.quant.scales.at(0)}, 0, x.quant.zero_points.at(0));
   const std::vector<int32_t> inputs{input, paddings}, outputs{padded};
   operators_.push_back(fb::CreateOperatorDirect(b_, Code(Builtin::kPad, 2), &inputs, &outputs,
                                                 fb::BuiltinOptions_PadOptions, fb::CreatePadOptions(b_).Union()));
@@ -195,6 +196,9 @@ core::Result<std::vector<float>> Writer::WeightScales(size_t i) const {
     }
     scales.push_back(*scale);
   }
+  // One scale for the whole filter where every channel has it (per-tensor, as TFLite's converter
+  // writes fully connected weights).
+  if (std::all_of(scales.begin(), scales.end(), [&](float v) { return v == scales.front(); })) scales.resize(1);
   return scales;
 }
 
@@ -241,10 +245,10 @@ core::Status Writer::AveragePool(size_t i) {
   int32_t input = Activation(op.inputs[0]);
   core::Result<fb::Padding> padding = Window(op, input);
   if (!padding.ok()) return padding.error();
-  Operator(Builtin::kAveragePool2d, 2, {input}, op.output, fb::BuiltinOptions_Pool2DOptions,
-           fb::CreatePool2DOptions(b_, padding.value(), op.stride, op.stride, op.kernel, op.kernel,
-                                   FusedOf(op.activation))
-               .Union());
+  Operator(
+      Builtin::kAveragePool2d, 2, {input}, op.output, fb::BuiltinOptions_Pool2DOptions,
+      fb::CreatePool2DOptions(b_, padding.value(), op.stride, op.stride, op.kernel, op.kernel, FusedOf(op.activation))
+          .Union());
   return core::Status::Ok();
 }
 
@@ -253,9 +257,10 @@ core::Status Writer::Add(size_t i) {
   const engine::OpConstants& c = m_.constants[i];
   if (core::Status s = Clamp(op, c); !s.ok()) return s;
   engine::OpConstants expected;
-  engine::SetAddRescaling(engine::AddRescalingOf(g_.InputOf(op, 0).quant.scales.at(0),
-                                                 g_.InputOf(op, 1).quant.scales.at(0), g_.OutputOf(op).quant.scales.at(0)),
-                          expected);
+  engine::SetAddRescaling(
+      engine::AddRescalingOf(g_.InputOf(op, 0).quant.scales.at(0), g_.InputOf(op, 1).quant.scales.at(0),
+                             g_.OutputOf(op).quant.scales.at(0)),
+      expected);
   if (expected.output_multiplier != c.output_multiplier || expected.input1_multiplier != c.input1_multiplier ||
       expected.input2_multiplier != c.input2_multiplier || expected.left_shift != c.left_shift) {
     return Fail(op, "its rescaling is not the one TFLite computes from the three scales");

@@ -146,8 +146,9 @@ core::Result<int> Importer::Input(int32_t index, bool padding_taken) const {
     return core::Error{"tensor " + std::to_string(index) + " is read before any operator wrote it"};
   }
   if (!padding_taken && pads_[static_cast<size_t>(index)] != std::array<int, 4>{0, 0, 0, 0}) {
-    return core::Error{"reads the output of a PAD: kilonas folds a PAD only into the CONV_2D or "
-                       "DEPTHWISE_CONV_2D that reads it"};
+    return core::Error{
+        "reads the output of a PAD: kilonas folds a PAD only into the CONV_2D or "
+        "DEPTHWISE_CONV_2D that reads it"};
   }
   return ids_[static_cast<size_t>(index)];
 }
@@ -448,9 +449,9 @@ core::Status Importer::Add(const tflite::Operator& op) {
   core::Op g{core::OpKind::kAdd, "", {a.value(), b.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
   const Tensor& y = T(op.outputs[0]);
   engine::OpConstants c;
-  engine::SetAddRescaling(engine::AddRescalingOf(T(op.inputs[0]).scales[0], T(op.inputs[1]).scales[0], y.scales[0]),
-                          c);
-  if (core::Status s = ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
+  engine::SetAddRescaling(engine::AddRescalingOf(T(op.inputs[0]).scales[0], T(op.inputs[1]).scales[0], y.scales[0]), c);
+  if (core::Status s =
+          ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
       !s.ok()) {
     return s;
   }
@@ -461,7 +462,8 @@ core::Status Importer::Add(const tflite::Operator& op) {
 core::Result<std::vector<int32_t>> Importer::ConstantInts(int32_t index, size_t count) const {
   if (index < 0) return core::Error{"a constant input is missing"};
   const Tensor& t = T(index);
-  if (t.type != static_cast<int8_t>(TensorType::kInt32) || !t.IsConstant() || t.Elements() != static_cast<int64_t>(count)) {
+  if (t.type != static_cast<int8_t>(TensorType::kInt32) || !t.IsConstant() ||
+      t.Elements() != static_cast<int64_t>(count)) {
     return core::Error{"tensor " + std::to_string(index) + " ('" + t.name + "'): expected " + std::to_string(count) +
                        " constant int32 values"};
   }
@@ -506,8 +508,10 @@ core::Status Importer::Pad(const tflite::Operator& op) {
   const Tensor& x = T(op.inputs[0]);
   const Tensor& y = T(op.outputs[0]);
   if (core::Status s = CheckActivation(op.outputs[0]); !s.ok()) return s;
-  if (x.scales[0] != y.scales[0] || x.zero_points[0] != y.zero_points[0]) return Fail("input and output quantized differently");
-  if (op.inputs.size() > 2 && op.inputs[2] >= 0) return Fail("a constant value other than the zero point is not imported");
+  if (x.scales[0] != y.scales[0] || x.zero_points[0] != y.zero_points[0])
+    return Fail("input and output quantized differently");
+  if (op.inputs.size() > 2 && op.inputs[2] >= 0)
+    return Fail("a constant value other than the zero point is not imported");
   core::Result<std::vector<int32_t>> p = ConstantInts(op.inputs[1], 8);
   if (!p.ok()) return p.error();
   const std::vector<int32_t>& v = p.value();  // [[batch], [rows], [cols], [channels]] x (before, after)
@@ -515,7 +519,8 @@ core::Status Importer::Pad(const tflite::Operator& op) {
     return Fail("kilonas imports a PAD of rows and columns of a 1xHxWxC map");
   }
   for (int i = 2; i < 6; ++i) {
-    if (v[static_cast<size_t>(i)] < 0 || v[static_cast<size_t>(i)] >= core::kMaxKernel) return Fail("padding out of range");
+    if (v[static_cast<size_t>(i)] < 0 || v[static_cast<size_t>(i)] >= core::kMaxKernel)
+      return Fail("padding out of range");
   }
   core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
   if (!os.ok()) return os.error();

@@ -52,7 +52,8 @@ void ExpectRoundTrip(const engine::Model& model, const std::string& name) {
   EXPECT_EQ(Normalized(back.value().graph), Normalized(model.graph)) << name;
   ASSERT_EQ(back.value().constants.size(), model.constants.size());
   for (size_t i = 0; i < model.constants.size(); ++i) {
-    ExpectSameConstants(back.value().constants[i], model.constants[i], name + " op " + model.graph.op(static_cast<int>(i)).name);
+    ExpectSameConstants(back.value().constants[i], model.constants[i],
+                        name + " op " + model.graph.op(static_cast<int>(i)).name);
   }
   std::mt19937 rng(5);
   std::vector<int8_t> input(static_cast<size_t>(model.graph.tensor(model.graph.input()).shape.Elements()));
