@@ -18,6 +18,7 @@ bool IsImported(int32_t builtin) {
     case Builtin::kFullyConnected:
     case Builtin::kAveragePool2d:
     case Builtin::kReshape:
+    case Builtin::kSqueeze:
     case Builtin::kSoftmax:
     case Builtin::kAdd:
     case Builtin::kMean:
@@ -191,6 +192,7 @@ core::Status Importer::Operator(const tflite::Operator& op) {
       s = AveragePool(op);
       break;
     case Builtin::kReshape:
+    case Builtin::kSqueeze:  // dropping dimensions of size 1: a reshape
       s = Reshape(op);
       break;
     case Builtin::kSoftmax:
@@ -384,9 +386,9 @@ core::Status Importer::AveragePool(const tflite::Operator& op) {
   return Append(std::move(g), op.outputs[0], std::move(c));
 }
 
-// A view: the same buffer under another shape. kilonas keeps HWC buffers, so only a reshape
-// that keeps the pixel layout (1x1xC <-> C), or one of the graph input before any operator
-// read it, is imported.
+// A view (RESHAPE or SQUEEZE): the same buffer under another shape. kilonas keeps HWC buffers,
+// so only a reshape that keeps the pixel layout (1x1xC <-> C), or one of the graph input before
+// any operator read it, is imported.
 core::Status Importer::Reshape(const tflite::Operator& op) {
   if (op.inputs.empty() || op.outputs.size() != 1) return Fail("expects an input and one output");
   core::Result<int> in = Input(op.inputs[0]);

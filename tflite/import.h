@@ -6,8 +6,8 @@
 // Imported today (docs/tflite.md has the table): CONV_2D (any window up to 15x15, equal strides,
 // dilation 1), DEPTHWISE_CONV_2D (depth multiplier 1, or any multiplier on a one-channel input,
 // which is a convolution), FULLY_CONNECTED, AVERAGE_POOL_2D, SOFTMAX, ADD, MEAN over rows and
-// columns, PAD (folded into the convolution reading it), RESHAPE where it keeps the pixel layout
-// (a view). Activations int8 per tensor, weights int8 per channel or per tensor with zero point
+// columns, PAD (folded into the convolution reading it), RESHAPE and SQUEEZE where they keep the
+// pixel layout (views). Activations int8 per tensor, weights int8 per channel or per tensor with zero point
 // 0, bias int32; fused NONE, RELU or RELU6. Every other operator is refused in one error that
 // lists each with its index and type.
 #pragma once

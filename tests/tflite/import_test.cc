@@ -185,6 +185,21 @@ void ExpectTfliteMicrosBytes(const std::string& file, const std::vector<std::vec
   EXPECT_GE(planned, 5);  // per_layer, in-place, the best plan and at least two patch plans
 }
 
+// SQUEEZE is a view as RESHAPE is: person detection with its final reshape (1x1x1x2 -> 1x2) made
+// a SQUEEZE gives the same bytes.
+TEST(TfliteImport, ASqueezeIsAViewLikeAReshape) {
+  Model m = Load("person_detect.tflite");
+  Operator& last_reshape = m.operators.at(29);
+  ASSERT_EQ(last_reshape.builtin, static_cast<int32_t>(Builtin::kReshape));
+  last_reshape.builtin = static_cast<int32_t>(Builtin::kSqueeze);
+  last_reshape.squeeze_dims = {1, 2};
+  core::Result<engine::Model> imported = ImportModel(m, "person_detect.tflite");
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  core::Result<engine::Interpreter> interpreter = engine::Interpreter::Create(imported.value());
+  ASSERT_TRUE(interpreter.ok()) << interpreter.error().message;
+  EXPECT_EQ(interpreter.value().Invoke(ReadmeInputs(96 * 96)[2]).value(), std::vector<int8_t>({107, -107}));
+}
+
 TEST(TfliteImport, PersonDetectionGivesTfliteMicrosOutputBytes) {
   ExpectTfliteMicrosBytes("person_detect.tflite", {{72, -72}, {64, -64}, {107, -107}});  // zeros, ramp, xorshift
 }
