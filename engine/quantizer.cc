@@ -41,12 +41,16 @@ void QuantizeWeighted(const core::Graph& g, const core::Op& op, const core::Floa
   c.weights.assign(folded.weights.size(), 0);
   // A fully connected layer has one scale for all its weights, as TensorFlow Lite's converter
   // gives it (runtimes such as Arm NN take no per-channel fully connected weights).
+  const bool one_scale = op.kind == core::OpKind::kFullyConnected;
   float layer_max = 0.0f;
-  for (float w : folded.weights) layer_max = std::max(layer_max, std::abs(w));
+  if (one_scale) {
+    for (float w : folded.weights) layer_max = std::max(layer_max, std::abs(w));
+  }
   for (int ch = 0; ch < channels; ++ch) {
-    float max_abs = 0.0f;
-    for (size_t j = 0; j < per_channel; ++j) max_abs = std::max(max_abs, std::abs(folded.weights[index(ch, j)]));
-    if (op.kind == core::OpKind::kFullyConnected) max_abs = layer_max;
+    float max_abs = layer_max;
+    if (!one_scale) {
+      for (size_t j = 0; j < per_channel; ++j) max_abs = std::max(max_abs, std::abs(folded.weights[index(ch, j)]));
+    }
     // Scales are float32, as a .tflite stores them: the multiplier below is what TFLite Micro
     // computes from the stored scale (TfliteScale), so an exported model runs identically there.
     double w_scale = TfliteScale(max_abs > 0 ? max_abs / 127.0 : 1.0);

@@ -57,7 +57,7 @@ core::Status CheckWindow(int kernel, int stride) {
 }
 
 // A fused activation as kilonas's, its clamp as TFLite Micro computes it (engine::ClampOf).
-core::Status ActivationRange(FusedActivation act, float scale, int32_t zero_point, engine::OpConstants& c,
+core::Status ActivationRange(FusedActivation act, const Tensor& output, engine::OpConstants& c,
                              core::Activation& kind) {
   switch (act) {
     case FusedActivation::kNone:
@@ -75,7 +75,8 @@ core::Status ActivationRange(FusedActivation act, float scale, int32_t zero_poin
       return core::Status::Fail("fused activation " + std::to_string(static_cast<int>(act)) +
                                 " (only NONE, RELU and RELU6 are imported)");
   }
-  const engine::ActivationClamp clamp = engine::ClampOf(kind, {scale, zero_point});
+  const engine::ActivationClamp clamp =
+      engine::ClampOf(kind, {output.scales[0], static_cast<int32_t>(output.zero_points[0])});
   c.act_min = clamp.min;
   c.act_max = clamp.max;
   return core::Status::Ok();
@@ -358,7 +359,7 @@ core::Status Importer::Weighted(const tflite::Operator& op, int cout, core::Op& 
     c.multiplier.push_back(m.multiplier);
     c.shift.push_back(m.shift);
   }
-  return ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
+  return ActivationRange(op.activation, y, c, g.activation);
 }
 
 core::Status Importer::AveragePool(const tflite::Operator& op) {
@@ -378,9 +379,7 @@ core::Status Importer::AveragePool(const tflite::Operator& op) {
   if (core::Status s = SetWindow(op, op.filter_h, op.filter_w, is, os.value(), g); !s.ok()) return s;
   if (!g.SquareWindow()) return Fail("kilonas's average pool takes windows of as many columns as rows");
   engine::OpConstants c;
-  if (core::Status s =
-          ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
-      !s.ok()) {
+  if (core::Status s = ActivationRange(op.activation, y, c, g.activation); !s.ok()) {
     return s;
   }
   return Append(std::move(g), op.outputs[0], std::move(c));
@@ -452,9 +451,7 @@ core::Status Importer::Add(const tflite::Operator& op) {
   const Tensor& y = T(op.outputs[0]);
   engine::OpConstants c;
   engine::SetAddRescaling(engine::AddRescalingOf(T(op.inputs[0]).scales[0], T(op.inputs[1]).scales[0], y.scales[0]), c);
-  if (core::Status s =
-          ActivationRange(op.activation, y.scales[0], static_cast<int32_t>(y.zero_points[0]), c, g.activation);
-      !s.ok()) {
+  if (core::Status s = ActivationRange(op.activation, y, c, g.activation); !s.ok()) {
     return s;
   }
   return Append(std::move(g), op.outputs[0], std::move(c));

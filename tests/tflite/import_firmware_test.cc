@@ -7,23 +7,11 @@
 #include "engine/export.h"
 #include "memory_planner/patch_plan.h"
 #include "tests/support/source_path.h"
+#include "tests/tflite/readme_inputs.h"
 #include "tflite/import.h"
 
 namespace kilonas::tflite {
 namespace {
-
-// The README's xorshift input (tests/tflite/data/README.md).
-std::vector<int8_t> XorshiftInput(size_t elements) {
-  std::vector<int8_t> input(elements);
-  uint32_t x = 0x2545F491u;
-  for (int8_t& v : input) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    v = static_cast<int8_t>(x >> 24);
-  }
-  return input;
-}
 
 void ExpectFirmwareGives(const std::string& file, const std::vector<int8_t>& expected) {
   core::Result<Model> m = LoadModel(kilonas::testing::SourcePath("tests/tflite/data/" + file));
@@ -32,7 +20,8 @@ void ExpectFirmwareGives(const std::string& file, const std::vector<int8_t>& exp
   ASSERT_TRUE(imported.ok()) << imported.error().message;
   engine::Model model = imported.value();
   const core::Graph& g = model.graph;
-  const std::vector<int8_t> input = XorshiftInput(static_cast<size_t>(g.tensor(g.input()).shape.Elements()));
+  const std::vector<int8_t> input =
+      testing::ReadmeInputs(static_cast<size_t>(g.tensor(g.input()).shape.Elements()))[2];  // xorshift
   const std::string name = file.substr(0, file.find('.'));
   for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
     const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath(profile)).value();

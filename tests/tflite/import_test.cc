@@ -16,6 +16,7 @@
 #include "engine/quant_math.h"
 #include "memory_planner/patch_plan.h"
 #include "tests/support/source_path.h"
+#include "tests/tflite/readme_inputs.h"
 
 namespace kilonas::tflite {
 namespace {
@@ -133,20 +134,7 @@ TEST(TfliteImport, FlippedFilesAreRefusedOrImportIntoAModelThatRuns) {
   EXPECT_GT(imported, 0);  // most flips land in weights: still a model
 }
 
-// The input patterns of the shared models' README (tests/tflite/data/README.md): element i of
-// the input tensor.
-std::vector<std::vector<int8_t>> ReadmeInputs(size_t elements) {
-  std::vector<int8_t> zeros(elements, 0), ramp(elements), xorshift(elements);
-  uint32_t x = 0x2545F491u;
-  for (size_t i = 0; i < elements; ++i) {
-    ramp[i] = static_cast<int8_t>((i * 37 + 11) & 0xFF);
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    xorshift[i] = static_cast<int8_t>(x >> 24);
-  }
-  return {zeros, ramp, xorshift};
-}
+using testing::ReadmeInputs;
 
 // The whole model gives exactly TFLite Micro's output bytes (`expected`, one per ReadmeInputs
 // pattern) in every plan mode (the best patch plan, and 2x2 and 3x3 patches at every split) and
