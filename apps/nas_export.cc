@@ -17,6 +17,7 @@
 #include "latency_models/weight_layouts.h"
 #include "memory_planner/flash.h"
 #include "memory_planner/patch_plan.h"
+#include "tflite/armnn_check.h"
 #include "tflite/export.h"
 
 #ifndef KILONAS_SOURCE_DIR
@@ -289,6 +290,10 @@ static int ToolMain(int argc, char** argv) {
   const engine::ExportResult& result = exported.value();
   std::printf("model file      %s\ngenerated C     %s/model.c\ntflite          %s\n", result.model_path.c_str(),
               out_dir.c_str(), tflite_note.c_str());
+  if (tflite_note.rfind("none", 0) != 0) {
+    std::printf("Arm NN          %s (the export's input, vs the host interpreter)\n",
+                tflite::ArmnnVerdict(quantized.value().model, {quantized.value().input}).c_str());
+  }
   core::Result<int64_t> flash = PrintPlanAndBudgets(graph, quantized.value().model, result, hw.value(), f);
   if (!flash.ok()) return Fail(flash.error().message);
   if (f.no_firmware) return 0;

@@ -24,6 +24,7 @@
 #include "supernet/evaluate.h"
 #include "supernet/graph_module.h"
 #include "supernet/graph_training.h"
+#include "tflite/armnn_check.h"
 #include "tflite/export.h"
 
 namespace kilonas::pipeline {
@@ -142,6 +143,18 @@ core::Result<search::EvolutionResult> ScaledMobileNetV2(const core::OfaSpace& sp
   return OneCandidate(*scaled);
 }
 
+// The export's .tflite in Arm NN against the engine on the first test images (tflite/armnn_check.h).
+std::string ArmnnCheckOnTestImages(const engine::Model& model, const data::ImageSet& test, int resolution) {
+  constexpr int64_t kImages = 20;  // Arm NN's reference backend is slow: 20 keep it to seconds
+  std::vector<std::vector<int8_t>> inputs;
+  for (int64_t i = 0; i < std::min<int64_t>(kImages, static_cast<int64_t>(test.size())); ++i) {
+    inputs.push_back(engine::QuantizeInput(model, EngineImage(test, i, resolution)));
+  }
+  const std::string verdict = tflite::ArmnnVerdict(model, inputs);
+  core::Logger()->info("{} in Arm NN, first {} test images: {}", tflite::kTfliteFileName, inputs.size(), verdict);
+  return verdict;
+}
+
 // A float network of `graph` quantized for its deployed plan (with the weight layouts the
 // search priced it with), exported (firmware in QEMU on a test image of the data set) and
 // measured on the test split, into `report`.
@@ -167,11 +180,11 @@ core::Status ExportNetwork(const SearchRequest& r, const supernet::Trainer& net,
   const std::vector<int8_t> test_input = engine::QuantizeInput(model, EngineImage(net.test_set(), 0, resolution));
   engine::ExportOptions options{r.out_dir + "/export",         name,       r.source_root,
                                 engine::KernelSet::kOptimized, r.firmware, false};
-  if (core::Status s = tflite::AddTfliteFile(model, name, options); !s.ok()) {
-    core::Logger()->warn("the export has no {}: {}", tflite::kTfliteFileName, s.message());
-  }
+  const core::Status tflite = tflite::AddTfliteFile(model, name, options);
+  if (!tflite.ok()) core::Logger()->warn("the export has no {}: {}", tflite::kTfliteFileName, tflite.message());
   core::Result<engine::ExportResult> exported = engine::ExportModel(model, test_input, r.hw, options);
   if (!exported.ok()) return core::Status::Fail(exported.error().message);
+  if (tflite.ok()) report.armnn_check = ArmnnCheckOnTestImages(model, net.test_set(), resolution);
   report.export_result = exported.value();
   report.best_graph = deployed;
   report.float_test_accuracy = int8.value().float_test_accuracy;

@@ -90,6 +90,7 @@ std::string FormatSummary(const SearchReport& r) {
                   predicted, measured, measured > 0 ? 100 * (predicted - measured) / measured : 0.0);
     out << line;
   }
+  if (!r.armnn_check.empty()) out << "model.tflite in Arm NN (first test images): " << r.armnn_check << "\n";
   int candidate_misses = 0;
   for (const search::Candidate& c : r.evolution.evaluated) candidate_misses += c.resources.latency_misses > 0;
   std::snprintf(line, sizeof(line),

@@ -25,6 +25,7 @@ struct SearchReport {
   std::optional<search::SurrogateQuality> surrogate;  // when the accuracy predictor was the fitness
   int supernet_evaluations = 0;
   std::optional<engine::ExportResult> export_result;
+  std::string armnn_check;  // the export's model.tflite in Arm NN (tflite::ArmnnVerdict); empty: none written
   std::optional<core::Graph> best_graph;
   engine::ExecutionConfig execution;
   latency_models::LatencyPrediction predicted_latency;  // the winner's deployed plan, priced by the LUT

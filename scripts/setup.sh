@@ -8,6 +8,7 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   libtorch-dev libgloo-dev zlib1g-dev dataset-fashion-mnist libeigen3-dev libstb-dev
   libflatbuffers-dev flatbuffers-compiler
+  libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22
   clang-format git
 )
 SUDO=""

@@ -55,13 +55,25 @@ fb::ActivationFunctionType FusedOf(core::Activation a) {
 
 engine::ActivationQuant QuantOf(const core::Tensor& t) { return {t.quant.scales.at(0), t.quant.zero_points.at(0)}; }
 
+// Depthwise weights [1][KH][KW][C] as the CONV_2D filter [C][KH][KW][C] that computes the same:
+// output channel o reads only input channel o.
+std::vector<int8_t> DiagonalConvWeights(const std::vector<int8_t>& depthwise, int channels) {
+  const size_t c = static_cast<size_t>(channels), taps = depthwise.size() / c;
+  std::vector<int8_t> conv(c * taps * c, 0);
+  for (size_t o = 0; o < c; ++o) {
+    for (size_t t = 0; t < taps; ++t) conv[(o * taps + t) * c + o] = depthwise[t * c + o];
+  }
+  return conv;
+}
+
 core::Status Fail(const core::Op& op, const std::string& what) {
   return core::Status::Fail("op '" + op.name + "' (" + std::string(core::Traits(op.kind).name) + "): " + what);
 }
 
 class Writer {
  public:
-  explicit Writer(const engine::Model& m) : m_(m), g_(m.graph) {}
+  Writer(const engine::Model& m, bool padded_depthwise_as_conv)
+      : m_(m), g_(m.graph), padded_depthwise_as_conv_(padded_depthwise_as_conv) {}
   core::Result<std::string> Run(const std::string& description);
 
  private:
@@ -72,6 +84,7 @@ class Writer {
   int32_t Activation(int graph_tensor);
   void Operator(Builtin builtin, int version, const std::vector<int32_t>& inputs, int output, fb::BuiltinOptions type,
                 Offset<void> options);
+  std::optional<fb::Padding> StandardPadding(const core::Op& op) const;
   core::Result<fb::Padding> Window(const core::Op& op, int32_t& input);
   core::Status Clamp(const core::Op& op, const engine::OpConstants& c);
   core::Status Op(size_t i);
@@ -84,6 +97,7 @@ class Writer {
 
   const engine::Model& m_;
   const core::Graph& g_;
+  const bool padded_depthwise_as_conv_;  // ExportTfliteForArmnn's form
   flatbuffers::FlatBufferBuilder b_;
   std::vector<Offset<fb::Tensor>> tensors_;
   std::vector<Offset<fb::Buffer>> buffers_;
@@ -137,9 +151,8 @@ void Writer::Operator(Builtin builtin, int version, const std::vector<int32_t>& 
   operators_.push_back(fb::CreateOperatorDirect(b_, Code(builtin, version), &inputs, &outputs, type, options));
 }
 
-// TensorFlow's SAME or VALID for the op's window; any other padding becomes a PAD (with the zero
-// point, which is what kilonas pads with) in front of a VALID window, `input` then its output.
-core::Result<fb::Padding> Writer::Window(const core::Op& op, int32_t& input) {
+// TensorFlow's SAME or VALID where the op's window is padded as one of them.
+std::optional<fb::Padding> Writer::StandardPadding(const core::Op& op) const {
   const core::Shape& in = g_.InputOf(op).shape;
   const core::Shape& out = g_.OutputOf(op).shape;
   const AxisPadding rows{op.padding, op.PaddingEnd(), out.h}, cols{op.PaddingW(), op.PaddingWEnd(), out.w};
@@ -148,9 +161,19 @@ core::Result<fb::Padding> Writer::Window(const core::Op& op, int32_t& input) {
     return fb::Padding_SAME;
   }
   if (rows.before == 0 && rows.after == 0 && cols.before == 0 && cols.after == 0) return fb::Padding_VALID;
+  return std::nullopt;
+}
+
+// TensorFlow's SAME or VALID for the op's window; any other padding becomes a PAD (with the zero
+// point, which is what kilonas pads with) in front of a VALID window, `input` then its output.
+core::Result<fb::Padding> Writer::Window(const core::Op& op, int32_t& input) {
+  if (std::optional<fb::Padding> standard = StandardPadding(op)) return *standard;
   if (op.kind == core::OpKind::kAvgPool2d) {
     return Fail(op, "padded otherwise than TensorFlow's SAME: a PAD would be counted in the mean").error();
   }
+  const core::Shape& in = g_.InputOf(op).shape;
+  const core::Shape& out = g_.OutputOf(op).shape;
+  const AxisPadding rows{op.padding, op.PaddingEnd(), out.h}, cols{op.PaddingW(), op.PaddingWEnd(), out.w};
   const core::Tensor& x = g_.InputOf(op);
   const std::array<int32_t, 8> pads{0, 0, rows.before, rows.after, cols.before, cols.after, 0, 0};
   const int32_t paddings =
@@ -210,12 +233,16 @@ core::Status Writer::Weighted(size_t i) {
   if (!scales.ok()) return scales.error();
   const core::Shape& in = g_.InputOf(op).shape;
   const int cout = g_.OutputOf(op).shape.c;
-  const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d, dense = op.kind == core::OpKind::kFullyConnected;
+  const bool dense = op.kind == core::OpKind::kFullyConnected;
+  const bool as_conv =
+      op.kind == core::OpKind::kDepthwiseConv2d && padded_depthwise_as_conv_ && !StandardPadding(op).has_value();
+  const bool depthwise = op.kind == core::OpKind::kDepthwiseConv2d && !as_conv;
   const std::vector<int32_t> shape = dense       ? std::vector<int32_t>{cout, static_cast<int32_t>(in.Elements())}
                                      : depthwise ? std::vector<int32_t>{1, op.kernel, op.KernelW(), cout}
                                                  : std::vector<int32_t>{cout, op.kernel, op.KernelW(), in.c};
-  const int32_t weights = Tensor(op.name + "_weights", shape, fb::TensorType_INT8,
-                                 Buffer(c.weights.data(), c.weights.size()), scales.value(), depthwise ? 3 : 0);
+  const std::vector<int8_t> filter = as_conv ? DiagonalConvWeights(c.weights, cout) : c.weights;
+  const int32_t weights = Tensor(op.name + "_weights", shape, fb::TensorType_INT8, Buffer(filter.data(), filter.size()),
+                                 scales.value(), depthwise ? 3 : 0);
   std::vector<float> bias_scales;
   for (float w : scales.value()) bias_scales.push_back(g_.InputOf(op).quant.scales.at(0) * w);
   const int32_t bias = Tensor(op.name + "_bias", {cout}, fb::TensorType_INT32,
@@ -342,7 +369,11 @@ core::Result<std::string> Writer::Run(const std::string& description) {
 }  // namespace
 
 core::Result<std::string> ExportTflite(const engine::Model& model, const std::string& description) {
-  return Writer(model).Run(description);
+  return Writer(model, false).Run(description);
+}
+
+core::Result<std::string> ExportTfliteForArmnn(const engine::Model& model, const std::string& description) {
+  return Writer(model, true).Run(description);
 }
 
 core::Status AddTfliteFile(const engine::Model& model, const std::string& description, engine::ExportOptions& options) {

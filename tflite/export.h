@@ -18,6 +18,13 @@ namespace kilonas::tflite {
 // kilonas rounded its scales to float32 must be quantized again).
 core::Result<std::string> ExportTflite(const engine::Model& model, const std::string& description);
 
+// The same model in a form for runtimes that fill an int8 PAD with 0 instead of the zero point
+// but fold a PAD into a CONV_2D correctly (Debian's Arm NN 20.08, docs/tflite.md): a depthwise
+// convolution that needs a PAD is written as the equivalent CONV_2D (zero weights off the channel
+// diagonal, the same scales and bias). Only the Arm NN check writes it; exports write the file
+// above, which is TensorFlow Lite's usual form.
+core::Result<std::string> ExportTfliteForArmnn(const engine::Model& model, const std::string& description);
+
 // The name every export gives the file.
 inline constexpr const char* kTfliteFileName = "model.tflite";
 

@@ -94,6 +94,33 @@ TEST(TfliteExport, QuantizedNetworksComeBackWithTheSameConstants) {
   ExpectRoundTrip(QuantizedRandom(kilonas::testing::SamePaddedNetwork(), rng), "same_padded");
 }
 
+// The form given to Arm NN (padded depthwise convolutions as CONV_2D with zeros off the channel
+// diagonal) reads back as a different graph that computes the same bytes; a model without such a
+// depthwise convolution is written the same in both forms.
+TEST(TfliteExport, TheArmnnFormComputesTheSameBytes) {
+  std::mt19937 rng(23);
+  int rewritten = 0;
+  for (int trial = 0; trial < 6; ++trial) {
+    const engine::Model model = QuantizedRandom(kilonas::testing::RandomGraph(rng), rng);
+    core::Result<std::string> bytes = ExportTfliteForArmnn(model, "armnn");
+    ASSERT_TRUE(bytes.ok()) << bytes.error().message;
+    core::Result<Model> read = ParseModel(std::vector<uint8_t>(bytes.value().begin(), bytes.value().end()), "armnn");
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    core::Result<engine::Model> back = ImportModel(read.value(), "armnn.tflite");
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    const int depthwise_before = core::CountOps(model.graph, core::OpKind::kDepthwiseConv2d);
+    const int depthwise_after = core::CountOps(back.value().graph, core::OpKind::kDepthwiseConv2d);
+    rewritten += depthwise_before - depthwise_after;
+    if (depthwise_before == depthwise_after) EXPECT_EQ(bytes.value(), ExportTflite(model, "armnn").value());
+    std::vector<int8_t> input(static_cast<size_t>(model.graph.tensor(model.graph.input()).shape.Elements()));
+    for (int8_t& v : input) v = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
+    EXPECT_EQ(engine::Interpreter::Create(back.value()).value().Invoke(input).value(),
+              engine::Interpreter::Create(model).value().Invoke(input).value())
+        << "trial " << trial;
+  }
+  EXPECT_GT(rewritten, 0) << "no random network had a padded depthwise convolution";
+}
+
 // An average pool padded otherwise than SAME has no .tflite form (a PAD would be counted in the
 // mean): one error naming the op.
 TEST(TfliteExport, AnAveragePoolPaddedOtherwiseThanSameIsNamed) {
