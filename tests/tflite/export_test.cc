@@ -111,7 +111,9 @@ TEST(TfliteExport, TheArmnnFormComputesTheSameBytes) {
     const int depthwise_before = core::CountOps(model.graph, core::OpKind::kDepthwiseConv2d);
     const int depthwise_after = core::CountOps(back.value().graph, core::OpKind::kDepthwiseConv2d);
     rewritten += depthwise_before - depthwise_after;
-    if (depthwise_before == depthwise_after) EXPECT_EQ(bytes.value(), ExportTflite(model, "armnn").value());
+    if (depthwise_before == depthwise_after) {
+      EXPECT_EQ(bytes.value(), ExportTflite(model, "armnn").value());
+    }
     std::vector<int8_t> input(static_cast<size_t>(model.graph.tensor(model.graph.input()).shape.Elements()));
     for (int8_t& v : input) v = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
     EXPECT_EQ(engine::Interpreter::Create(back.value()).value().Invoke(input).value(),
