@@ -290,7 +290,7 @@ static int ToolMain(int argc, char** argv) {
   const engine::ExportResult& result = exported.value();
   std::printf("model file      %s\ngenerated C     %s/model.c\ntflite          %s\n", result.model_path.c_str(),
               out_dir.c_str(), tflite_note.c_str());
-  if (tflite_note.rfind("none", 0) != 0) {
+  if (!options.extra_files.empty()) {  // model.tflite was written
     std::printf("Arm NN          %s (the export's input, vs the host interpreter)\n",
                 tflite::ArmnnVerdict(quantized.value().model, {quantized.value().input}).c_str());
   }

@@ -121,14 +121,20 @@ core::Result<std::vector<std::vector<int8_t>>> RunEngine(const engine::Model& mo
   return outputs;
 }
 
-// `model` written in Arm NN's form (ExportTfliteForArmnn) into `dir`, run there on `inputs`.
+// The file's `bytes` written into `dir`, run there in Arm NN on `inputs`.
+core::Result<std::vector<std::vector<int8_t>>> RunBytesInArmnn(const std::string& bytes, const std::string& dir,
+                                                               const std::vector<std::vector<int8_t>>& inputs) {
+  const std::string path = dir + "/" + kTfliteFileName;
+  if (core::Status s = core::WriteFileAtomic(path, bytes); !s.ok()) return s.error();
+  return RunInArmnn(path, inputs);
+}
+
+// `model` written in Arm NN's form (ExportTfliteForArmnn), run in Arm NN.
 core::Result<std::vector<std::vector<int8_t>>> RunArmnnForm(const engine::Model& model, const std::string& dir,
                                                             const std::vector<std::vector<int8_t>>& inputs) {
   core::Result<std::string> bytes = ExportTfliteForArmnn(model, "kilonas Arm NN check");
   if (!bytes.ok()) return bytes.error();
-  const std::string path = dir + "/" + kTfliteFileName;
-  if (core::Status s = core::WriteFileAtomic(path, bytes.value()); !s.ok()) return s.error();
-  return RunInArmnn(path, inputs);
+  return RunBytesInArmnn(bytes.value(), dir, inputs);
 }
 
 }  // namespace
@@ -218,7 +224,7 @@ core::Result<ArmnnCheck> CheckWithArmnn(const engine::Model& model, const std::v
 
   core::Result<std::vector<std::vector<int8_t>>> ours = RunEngine(model, inputs);
   if (!ours.ok()) return ours.error();
-  core::Result<std::vector<std::vector<int8_t>>> theirs = RunArmnnForm(model, dir.path(), inputs);
+  core::Result<std::vector<std::vector<int8_t>>> theirs = RunBytesInArmnn(armnn_form.value(), dir.path(), inputs);
   if (!theirs.ok()) return theirs.error();
   core::Result<OutputAgreement> agreement = CompareOutputs(ours.value(), theirs.value());
   if (!agreement.ok()) return agreement.error();

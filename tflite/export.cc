@@ -84,6 +84,10 @@ class Writer {
   int32_t Activation(int graph_tensor);
   void Operator(Builtin builtin, int version, const std::vector<int32_t>& inputs, int output, fb::BuiltinOptions type,
                 Offset<void> options);
+  struct WindowPadding {
+    AxisPadding rows, cols;
+  };
+  WindowPadding PaddingOfWindow(const core::Op& op) const;
   std::optional<fb::Padding> StandardPadding(const core::Op& op) const;
   core::Result<fb::Padding> Window(const core::Op& op, int32_t& input);
   core::Status Clamp(const core::Op& op, const engine::OpConstants& c);
@@ -151,11 +155,16 @@ void Writer::Operator(Builtin builtin, int version, const std::vector<int32_t>& 
   operators_.push_back(fb::CreateOperatorDirect(b_, Code(builtin, version), &inputs, &outputs, type, options));
 }
 
+// The op's padding along rows and columns.
+Writer::WindowPadding Writer::PaddingOfWindow(const core::Op& op) const {
+  const core::Shape& out = g_.OutputOf(op).shape;
+  return {{op.padding, op.PaddingEnd(), out.h}, {op.PaddingW(), op.PaddingWEnd(), out.w}};
+}
+
 // TensorFlow's SAME or VALID where the op's window is padded as one of them.
 std::optional<fb::Padding> Writer::StandardPadding(const core::Op& op) const {
   const core::Shape& in = g_.InputOf(op).shape;
-  const core::Shape& out = g_.OutputOf(op).shape;
-  const AxisPadding rows{op.padding, op.PaddingEnd(), out.h}, cols{op.PaddingW(), op.PaddingWEnd(), out.w};
+  const auto [rows, cols] = PaddingOfWindow(op);
   if (rows == PaddingOf(Padding::kSame, in.h, op.kernel, op.stride) &&
       cols == PaddingOf(Padding::kSame, in.w, op.KernelW(), op.stride)) {
     return fb::Padding_SAME;
@@ -172,8 +181,7 @@ core::Result<fb::Padding> Writer::Window(const core::Op& op, int32_t& input) {
     return Fail(op, "padded otherwise than TensorFlow's SAME: a PAD would be counted in the mean").error();
   }
   const core::Shape& in = g_.InputOf(op).shape;
-  const core::Shape& out = g_.OutputOf(op).shape;
-  const AxisPadding rows{op.padding, op.PaddingEnd(), out.h}, cols{op.PaddingW(), op.PaddingWEnd(), out.w};
+  const auto [rows, cols] = PaddingOfWindow(op);
   const core::Tensor& x = g_.InputOf(op);
   const std::array<int32_t, 8> pads{0, 0, rows.before, rows.after, cols.before, cols.after, 0, 0};
   const int32_t paddings =
