@@ -5,6 +5,7 @@
 // firmware). A case whose firmware does not build (a network over the profile's SRAM or flash)
 // is named with the reason and skipped. `only` runs the cases whose name contains it.
 //   firmware_bench [hw_profile.json] [out_dir] [only]
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -25,8 +26,9 @@ namespace {
 using namespace kilonas;
 
 // input -> [1x1 expand] -> op under test; the expand makes the depthwise input an arena tensor
-// with one reader, so it runs in place as in a real network.
-core::Graph Layer(core::OpKind kind, int size, int cin, int cout, int kernel, int stride = 1) {
+// with one reader, so it runs in place as in a real network. Padded kernel / 2 before and after,
+// or with `same`, as TensorFlow's SAME pads (a stride-2 window on an even map: 0 before, 1 after).
+core::Graph Layer(core::OpKind kind, int size, int cin, int cout, int kernel, int stride = 1, bool same = false) {
   core::Graph g;
   int x = g.AddTensor({"input", {size, size, cin}});
   g.SetInput(x);
@@ -35,9 +37,12 @@ core::Graph Layer(core::OpKind kind, int size, int cin, int cout, int kernel, in
     g.AddOp({core::OpKind::kPointwiseConv2d, "expand", {x}, e, 1, 1, 0, core::Activation::kRelu6});
     x = e;
   }
-  const int out = core::WindowOutputSize(size, kernel, stride, kernel / 2);
+  const int out = same ? (size + stride - 1) / stride : core::WindowOutputSize(size, kernel, stride, kernel / 2);
+  const int total = std::max((out - 1) * stride + kernel - size, 0);
   const int y = g.AddTensor({"out", {out, out, cout}});
-  g.AddOp({kind, "layer", {x}, y, kernel, stride, kernel / 2, core::Activation::kRelu6});
+  core::Op op{kind, "layer", {x}, y, kernel, stride, same ? total / 2 : kernel / 2, core::Activation::kRelu6};
+  if (same) op.padding_end = total - total / 2;
+  g.AddOp(op);
   g.SetOutput(y);
   return g;
 }
@@ -138,6 +143,10 @@ int main(int argc, char** argv) {
          WithWideWeights(Layer(core::OpKind::kPointwiseConv2d, 32, 16, 48, 1)), 0);
   report("depthwise 3x3 s1 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3), 1);
   report("depthwise 3x3 s2 in place 32x32x96", Layer(core::OpKind::kDepthwiseConv2d, 32, 16, 96, 3, 2), 1);
+  report("depthwise 3x3 s2 in place 9x9x96", Layer(core::OpKind::kDepthwiseConv2d, 9, 16, 96, 3, 2), 1);
+  report("depthwise 3x3 s2 in place 10x10x96", Layer(core::OpKind::kDepthwiseConv2d, 10, 16, 96, 3, 2), 1);
+  report("depthwise 3x3 s2 SAME 48x48x32", Layer(core::OpKind::kDepthwiseConv2d, 48, 16, 32, 3, 2, true), 1);
+  report("depthwise 3x3 s2 SAME 12x12x128", Layer(core::OpKind::kDepthwiseConv2d, 12, 16, 128, 3, 2, true), 1);
   report("depthwise 3x3 s1 in place 5x5x336", Layer(core::OpKind::kDepthwiseConv2d, 5, 16, 336, 3), 1);
   report("depthwise 7x7 s1 in place 16x16x96", Layer(core::OpKind::kDepthwiseConv2d, 16, 16, 96, 7), 1);
   report("conv 3x3 s2 64x64, 3 -> 16 (stem)", Layer(core::OpKind::kConv2d, 64, 3, 16, 3, 2), 0);

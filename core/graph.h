@@ -73,8 +73,9 @@ struct Op {
   WeightLayout weights = WeightLayout::kInt8;
   // Zero padding after the last row and column; -1: as `padding`. TensorFlow's SAME padding puts
   // the odd one after (a stride-2 3x3 window on 96 rows: 0 before, 1 after). Kernels read padding
-  // by bounds against the input, so only the in-place kernels, which build a padded copy of
-  // `padding` on every side, need it symmetric (memory_planner's InPlaceAllowed).
+  // by bounds against the input; the in-place depthwise kernels build a padded copy with this
+  // ring after it (kilonas_conv_params.pad_end), the same after the rows and the columns
+  // (memory_planner's InPlaceAllowed).
   int padding_end = -1;
   // The columns' window where it differs from the rows' (kernel, padding, padding_end describe
   // rows and, unset, columns too): TFLite's keyword-spotting models convolve 10x8 and 10x4

@@ -125,8 +125,8 @@ std::string CaseCall(const OpCase& c, size_t index, Kernel kernel, const AxisPla
         << c.out.w << "};\n"
         << "    const kilonas_conv_params p = {" << (WeightBytes(c) <= kRamWeights ? "weights" : "flash_weights")
         << ", bias, mult, shift, " << (c.wide ? "wide_records" : "channels") << ", 1, 5, -3, -128, 127, " << c.kernel
-        << ", " << c.stride << ", " << c.kernel / 2 << ", " << c.kernel << ", " << c.kernel / 2 << ", " << rows.whole_in
-        << ", " << cols.whole_in << ", "
+        << ", " << c.stride << ", " << c.kernel / 2 << ", " << c.kernel << ", " << c.kernel / 2 << ", " << c.kernel / 2
+        << ", " << rows.whole_in << ", " << cols.whole_in << ", "
         << kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
         << "    (void)iv; (void)iv2; (void)ov; (void)r; (void)p;\n"
         << "    fill(a, " << l.total << ", 12345u);\n"

@@ -57,8 +57,11 @@ std::vector<int64_t> MemoryPlan::Offsets() const {
 bool InPlaceAllowed(const core::Graph& graph, const std::vector<Lifetime>& lifetimes, int index) {
   const core::Op& op = graph.op(index);
   if (!core::Traits(op.kind).in_place_capable) return false;
-  // The in-place kernels copy a channel into scratch with a ring of `padding` on every side.
-  if (op.PaddingEnd() != op.padding || !op.SquareWindow() || op.PaddingWEnd() != op.padding) return false;
+  // The in-place kernels copy a channel into scratch with a ring of `padding` before it and
+  // PaddingEnd() after it, the same for rows and columns; their output must fit in the input's
+  // buffer (a PAD folded into a convolution can pad more than the window takes away).
+  if (!op.SquareWindow() || op.PaddingWEnd() != op.PaddingEnd()) return false;
+  if (graph.OutputOf(op).Bytes() > graph.InputOf(op).Bytes()) return false;
   const int input = op.inputs.at(0);
   if (input == graph.input() || input == graph.output()) return false;
   return lifetimes.at(input).last == index;

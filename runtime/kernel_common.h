@@ -149,6 +149,19 @@ static inline int32_t kilonas_pixel(const kilonas_view* v, int32_t y, int32_t x)
   return ((y - v->y0) * v->w + (x - v->x0)) * v->c;
 }
 
+/* The zero-point ring of an in-place depthwise kernel's channel copy (h x w, row pitch
+ * w + pad + pad_end): `pad` rows and columns before the copy, `pad_end` after it. */
+static inline void kilonas_fill_ring(int8_t* scratch, int32_t h, int32_t w, int32_t pad, int32_t pad_end,
+                                     int8_t zero_point) {
+  const int32_t sw = w + pad + pad_end, sh = h + pad + pad_end;
+  for (int32_t i = 0; i < sw * pad; ++i) scratch[i] = zero_point;
+  for (int32_t i = (sh - pad_end) * sw; i < sh * sw; ++i) scratch[i] = zero_point;
+  for (int32_t y = pad; y < sh - pad_end; ++y) {
+    for (int32_t x = 0; x < pad; ++x) scratch[y * sw + x] = zero_point;
+    for (int32_t x = sw - pad_end; x < sw; ++x) scratch[y * sw + x] = zero_point;
+  }
+}
+
 /* kernels_dsp_depthwise_s2.c, for kilonas_depthwise_inplace_dsp (3x3, stride 2, fast
  * requantization): whether the call's views let outputs be written over the buffer in order
  * without a channel copy, and the outputs of channels ch..ch + 3 (right shifts only) that way. */

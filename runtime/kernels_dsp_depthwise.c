@@ -197,7 +197,7 @@ static ChannelFn ChannelFor(const kilonas_conv_params* p) {
   return ChannelAny;
 }
 
-/* Channel ch of the view into the scratch's interior (row pitch sw, ring of `pad`). Locals only:
+/* Channel ch of the view into the scratch's interior (row pitch sw, `pad` of ring before it). Locals only:
  * int8 stores may alias the view. */
 static void CopyChannel(const int8_t* buf, int32_t h, int32_t w, int32_t c, int32_t ch, int8_t* scratch, int32_t sw,
                         int32_t pad) {
@@ -224,14 +224,10 @@ static int RightShiftsOnly(const kilonas_conv_params* p, int32_t ch, int32_t n) 
 void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
                                    const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch) {
   const int32_t k = p->kernel, c = iv->c, pad = p->pad, groups = (k + 3) / 4;
-  const int32_t h = iv->h, w = iv->w, sw = w + 2 * pad, sh = h + 2 * pad;
-  const int8_t zero_point = (int8_t)(-p->input_offset);
+  const int32_t h = iv->h, w = iv->w, sw = w + pad + p->pad_end;
   const ChannelFn channel = ChannelFor(p);
   uint32_t taps[kMaxKernel * kMaxGroups * 2];
-  for (int32_t i = 0; i < sw * pad; ++i) scratch[i] = scratch[(sh - pad) * sw + i] = zero_point;
-  for (int32_t y = pad; y < sh - pad; ++y) {
-    for (int32_t x = 0; x < pad; ++x) scratch[y * sw + x] = scratch[y * sw + sw - 1 - x] = zero_point;
-  }
+  kilonas_fill_ring(scratch, h, w, pad, p->pad_end, (int8_t)(-p->input_offset));
   const int direct = p->fast_requant && k == 3 && p->stride == 2 && kilonas_dw3x3_s2_direct_safe(p, iv, ov, r);
   for (int32_t ch = 0; ch < c; ++ch) {
     if (direct && ch + 4 <= c && RightShiftsOnly(p, ch, 4)) {

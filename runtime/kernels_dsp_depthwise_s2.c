@@ -10,6 +10,7 @@
  * outside the tensor read as the zero point (whose product the bias's folded input offset
  * cancels). */
 #include <stddef.h>
+#include <string.h>
 
 #include "kernel_common.h"
 
@@ -28,7 +29,7 @@ typedef struct {
   int32_t t[3][3][4];
 } QuadTaps;
 
-/* The quad's doubled taps (unpacked, for PackQuadTaps and DroppedQuad), pitches, biases and
+/* The quad's doubled taps (unpacked, for PackQuadTaps and DroppedTaps), pitches, biases and
  * requantization constants. */
 static void QuadConstants(const kilonas_conv_params* p, const kilonas_view* iv, int32_t ch, QuadTaps* taps, Quad* q) {
   const int32_t c = iv->c;
@@ -58,25 +59,67 @@ static void PackQuadTaps(const QuadTaps* taps, Quad* q) {
   }
 }
 
-/* q for windows whose top row (drop_row) and/or left column (drop_col) lies in the padding: those
- * taps' products with the input zero point go into the bias, the other taps move up / left so
- * that the window starts one row lower / one pixel further right, and the row / column this
- * window then reads past the original one gets zero taps. */
-static void DroppedQuad(const Quad* q, const QuadTaps* taps, int32_t zero_point, int drop_row, int drop_col, Quad* d) {
-  const int32_t(*t)[3][4] = taps->t;
-  QuadTaps u;
+/* A window with one row or column in the padding is read from one row or column further in, with
+ * the taps moved the other way: `rows` = +1 when its first row is in the padding (it reads one row
+ * later), -1 when its last row is (one row earlier), 0 otherwise; `cols` likewise. The taps that
+ * fall off the window multiply the zero point: `dropped` (zero point x their sum per channel) goes
+ * into the bias. The row or column the moved window reads instead gets zero taps. Done on the
+ * packed words (per row: the pairs (t0, t1) of c0..c3, then (t2 of c0, t2 of c2), (t2 of c1, t2 of
+ * c3)): a form costs about a hundred instructions, which small maps need to pay back. */
+static void ShiftedQuad(const Quad* q, const int32_t* dropped, int32_t rows, int32_t cols, Quad* d) {
   *d = *q;
-  for (int32_t ky = 0; ky < 3; ++ky) {
-    for (int32_t kx = 0; kx < 3; ++kx) {
-      const int32_t sy = ky + drop_row, sx = kx + drop_col;
-      for (int32_t j = 0; j < 4; ++j) {
-        u.t[ky][kx][j] = sy < 3 && sx < 3 ? t[sy][sx][j] : 0;
-        if ((drop_row && ky == 0) || (drop_col && kx == 0)) d->bias[j] += zero_point * t[ky][kx][j];
-      }
+  if (rows == 1) {
+    memcpy(d->taps[0], q->taps[1], 2 * sizeof q->taps[0]);
+    memset(d->taps[2], 0, sizeof q->taps[0]);
+  } else if (rows == -1) {
+    memcpy(d->taps[1], q->taps[0], 2 * sizeof q->taps[0]);
+    memset(d->taps[0], 0, sizeof q->taps[0]);
+  }
+  for (int32_t ky = 0; ky < 3 && cols; ++ky) {
+    uint32_t* w = d->taps[ky];
+    if (cols == 1) { /* (t1, t2), third 0 */
+      const uint32_t third02 = w[4], third13 = w[5];
+      w[0] = (w[0] >> 16) | (third02 << 16);
+      w[1] = (w[1] >> 16) | (third13 << 16);
+      w[2] = (w[2] >> 16) | (third02 & 0xFFFF0000u);
+      w[3] = (w[3] >> 16) | (third13 & 0xFFFF0000u);
+      w[4] = w[5] = 0;
+    } else { /* (0, t0), third t1 */
+      w[4] = (w[0] >> 16) | (w[2] & 0xFFFF0000u);
+      w[5] = (w[1] >> 16) | (w[3] & 0xFFFF0000u);
+      for (int32_t j = 0; j < 4; ++j) w[j] <<= 16;
     }
   }
-  PackQuadTaps(&u, d);
+  for (int32_t j = 0; j < 4; ++j) d->bias[j] += dropped[j];
 }
+
+/* Zero point x the sum of the taps a move drops, per channel: the row (ky = 0 when rows = 1,
+ * 2 when -1) and the column, their shared tap once. */
+static void DroppedTaps(const QuadTaps* taps, int32_t zero_point, int32_t rows, int32_t cols, int32_t* dropped) {
+  const int32_t(*t)[3][4] = taps->t;
+  const int32_t ky = rows == 1 ? 0 : 2, kx = cols == 1 ? 0 : 2;
+  for (int32_t j = 0; j < 4; ++j) {
+    int32_t sum = 0;
+    if (rows) sum += t[ky][0][j] + t[ky][1][j] + t[ky][2][j];
+    if (cols) sum += t[0][kx][j] + t[1][kx][j] + t[2][kx][j];
+    if (rows && cols) sum -= t[ky][kx][j];
+    dropped[j] = zero_point * sum;
+  }
+}
+
+/* How the window starting at row (column) i0 of an axis of n is read: 0 inside the tensor; +1 or
+ * -1 as ShiftedQuad moves it, where the moved window lies in the view (first row view0, view_n
+ * rows); kGathered (BorderOutput) otherwise. */
+enum { kGathered = 2 };
+static int32_t AxisShift(int32_t i0, int32_t n, int32_t view0, int32_t view_n) {
+  if (i0 >= 0 && i0 + 2 < n) return 0;
+  const int32_t s = i0 == -1 ? 1 : (i0 + 2 == n ? -1 : kGathered);
+  if (s == kGathered || n < 3 || i0 + s < view0 || i0 + s + 2 >= view0 + view_n) return kGathered;
+  return s;
+}
+
+/* The first row (column) the window at i0 reads: moved, or its first inside the tensor. */
+static int32_t FirstRead(int32_t i0, int32_t shift) { return shift == kGathered ? (i0 < 0 ? 0 : i0) : i0 + shift; }
 
 #if KILONAS_SIMD_NATIVE
 /* kernels_dsp_arm.S: the outputs from `out` to `out_end` (c apart) of windows inside the tensor,
@@ -99,15 +142,17 @@ KILONAS_ALWAYS_INLINE void QuadRow(uint32_t p0, uint32_t p1, uint32_t p2, const 
 
 int32_t kilonas_dw3x3_s2_direct_safe(const kilonas_conv_params* p, const kilonas_view* iv, const kilonas_view* ov,
                                      const kilonas_rect* r) {
-  /* Backwards over the outputs: every output's pixel must precede the first pixel (the window's
-   * first inside the tensor) of every later output. */
+  /* Backwards over the outputs: every output's pixel must precede the first pixel that the
+   * window of every later output reads (kilonas_dw3x3_s2_quad's walk). */
   int32_t first_later = INT32_MAX;
   for (int32_t y = r->y0 + r->h - 1; y >= r->y0; --y) {
+    const int32_t iy = p->stride * y - p->pad;
+    const int32_t row = FirstRead(iy, AxisShift(iy, p->in_h, iv->y0, iv->h));
     for (int32_t x = r->x0 + r->w - 1; x >= r->x0; --x) {
       const int32_t written = (y - ov->y0) * ov->w + (x - ov->x0);
       if (written >= first_later) return 0;
-      const int32_t iy = p->stride * y - p->pad, ix = p->stride * x - p->pad;
-      const int32_t first = ((iy < 0 ? 0 : iy) - iv->y0) * iv->w + ((ix < 0 ? 0 : ix) - iv->x0);
+      const int32_t ix = p->stride * x - p->pad;
+      const int32_t first = (row - iv->y0) * iv->w + (FirstRead(ix, AxisShift(ix, p->in_w, iv->x0, iv->w)) - iv->x0);
       if (first < first_later) first_later = first;
     }
   }
@@ -158,49 +203,61 @@ static void BorderOutput(const kilonas_conv_params* p, int8_t* buf, const kilona
   Quads((const int8_t*)window, o, o + 4, border);
 }
 
+/* The forms of a quad: forms[rows + 1][cols + 1] for AxisShift's moves, made on first use. */
+typedef struct {
+  const QuadTaps* taps;
+  int32_t zero_point;
+  Quad forms[3][3];
+  uint16_t made; /* bit 3 (rows + 1) + cols + 1 */
+} QuadForms;
+
+static const Quad* Form(QuadForms* f, int32_t rows, int32_t cols) {
+  Quad* form = &f->forms[rows + 1][cols + 1];
+  const uint16_t bit = (uint16_t)(1u << (3 * (rows + 1) + cols + 1));
+  if (!(f->made & bit)) {
+    int32_t dropped[4];
+    DroppedTaps(f->taps, f->zero_point, rows, cols, dropped);
+    ShiftedQuad(&f->forms[1][1], dropped, rows, cols, form);
+    f->made |= bit;
+  }
+  return form;
+}
+
 void kilonas_dw3x3_s2_quad(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv, const kilonas_view* ov,
                            const kilonas_rect* r, int32_t ch) {
   QuadTaps t;
-  Quad q, border, top, left, corner;
-  QuadConstants(p, iv, ch, &t, &q);
-  PackQuadTaps(&t, &q);
-  border = q;
+  QuadForms f;
+  Quad* const q = &f.forms[1][1];
+  QuadConstants(p, iv, ch, &t, q);
+  PackQuadTaps(&t, q);
+  f.taps = &t;
+  f.zero_point = -p->input_offset;
+  f.made = 1u << 4;
+  Quad border = *q;
   border.c = 4;
   border.pitch = 12;
-  /* Columns whose windows lie inside the tensor: 2x - pad >= 0 and 2x - pad + 2 < in_w. */
+  /* The columns before inside1 whose windows start inside the tensor lie inside it:
+   * 2x - pad + 2 < in_w. */
   const int32_t x_end = r->x0 + r->w, y_end = r->y0 + r->h;
   const int32_t last = p->in_w - 3 + p->pad; /* 2x at most this */
-  int32_t inside0 = (p->pad + 1) / 2, inside1 = last < 0 ? 0 : last / 2 + 1;
-  inside0 = inside0 < r->x0 ? r->x0 : inside0;
+  int32_t inside1 = last < 0 ? 0 : last / 2 + 1;
   inside1 = inside1 > x_end ? x_end : inside1;
-  /* A window one row (column) into the top (left) padding: the dropped-tap forms, when the row
-   * (column) they read instead, the third of the tensor, is in the view. */
-  const int32_t zero_point = -p->input_offset;
-  const int top_row = 2 * r->y0 - p->pad == -1 && p->in_h >= 3 && iv->y0 == 0 && iv->h >= 3;
-  const int left_column = 2 * r->x0 - p->pad == -1 && p->in_w >= 3 && iv->x0 == 0 && iv->w >= 3;
-  if (top_row) DroppedQuad(&q, &t, zero_point, 1, 0, &top);
-  if (left_column) DroppedQuad(&q, &t, zero_point, 0, 1, &left);
-  if (top_row && left_column) DroppedQuad(&q, &t, zero_point, 1, 1, &corner);
   for (int32_t y = r->y0; y < y_end; ++y) {
-    const int32_t iy = 2 * y - p->pad;
-    const int dropped_row = top_row && y == r->y0;
-    const int32_t wy = dropped_row ? 0 : iy; /* the window's first row */
+    const int32_t iy = 2 * y - p->pad, rows = AxisShift(iy, p->in_h, iv->y0, iv->h);
     int32_t x = r->x0;
-    if (!dropped_row && !(iy >= 0 && iy + 2 < p->in_h)) {
-      for (; x < x_end; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
-      continue;
+    while (x < x_end) {
+      int8_t* o = buf + kilonas_pixel(ov, y, x) + ch;
+      const int32_t ix = 2 * x - p->pad, cols = rows == kGathered ? kGathered : AxisShift(ix, p->in_w, iv->x0, iv->w);
+      if (cols == kGathered || (rows && cols)) { /* a corner: one output, cheaper gathered than a form */
+        BorderOutput(p, buf, iv, ov, ch, y, x, &border);
+        ++x;
+      } else if (cols == 0) { /* a run of windows inside along the row */
+        Quads(buf + kilonas_pixel(iv, iy + rows, ix) + ch, o, o + (inside1 - x) * q->c, Form(&f, rows, 0));
+        x = inside1;
+      } else {
+        Quads(buf + kilonas_pixel(iv, iy + rows, ix + cols) + ch, o, o + q->c, Form(&f, rows, cols));
+        ++x;
+      }
     }
-    int8_t* o = buf + kilonas_pixel(ov, y, x) + ch;
-    if (left_column) {
-      Quads(buf + kilonas_pixel(iv, wy, 0) + ch, o, o + q.c, dropped_row ? &corner : &left);
-      ++x;
-    }
-    for (; x < inside0; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
-    if (x < inside1) {
-      o = buf + kilonas_pixel(ov, y, x) + ch;
-      Quads(buf + kilonas_pixel(iv, wy, 2 * x - p->pad) + ch, o, o + (inside1 - x) * q.c, dropped_row ? &top : &q);
-      x = inside1;
-    }
-    for (; x < x_end; ++x) BorderOutput(p, buf, iv, ov, ch, y, x, &border);
   }
 }

@@ -96,18 +96,15 @@ void kilonas_depthwise_ref(const kilonas_conv_params* p, const int8_t* in, const
 
 void kilonas_depthwise_inplace(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
                                const kilonas_view* ov, const kilonas_rect* r, int8_t* scratch) {
-  const int32_t k = p->kernel, c = iv->c, pad = p->pad, stride = p->stride;
-  const int32_t sw = iv->w + 2 * pad, sh = iv->h + 2 * pad;
+  const int32_t k = p->kernel, c = iv->c, pad = p->pad, pad_end = p->pad_end, stride = p->stride;
+  const int32_t sw = iv->w + pad + pad_end;
   const int32_t view_y0 = iv->y0, view_x0 = iv->x0, out_y0 = ov->y0, out_x0 = ov->x0, out_w = ov->w;
   const int32_t y_begin = r->y0, y_end = r->y0 + r->h, x_begin = r->x0, width = r->w;
   const int8_t zero_point = (int8_t)(-p->input_offset);
   int32_t w[49];
   /* The ring around the copied channel holds the zero point, so every window lies inside the
    * scratch and sum(w * (x + offset)) = sum(w * x) + offset * sum(w) with no bounds checks. */
-  for (int32_t i = 0; i < sw * pad; ++i) scratch[i] = scratch[(sh - pad) * sw + i] = zero_point;
-  for (int32_t y = pad; y < sh - pad; ++y) {
-    for (int32_t x = 0; x < pad; ++x) scratch[y * sw + x] = scratch[y * sw + sw - 1 - x] = zero_point;
-  }
+  kilonas_fill_ring(scratch, iv->h, iv->w, pad, pad_end, zero_point);
   for (int32_t ch = 0; ch < c; ++ch) {
     int32_t weight_sum = 0;
     for (int32_t i = 0; i < k * k; ++i) weight_sum += w[i] = p->weights[i * c + ch];
@@ -203,7 +200,7 @@ int64_t kilonas_no_scratch(const kilonas_scratch_query* q) {
   return 0;
 }
 
-/* One input channel with its zero-point ring. */
+/* One input channel with its zero-point ring: `pad` before, `pad_end` after. */
 int64_t kilonas_depthwise_inplace_scratch(const kilonas_scratch_query* q) {
-  return (int64_t)(q->in_h + 2 * q->pad) * (q->in_w + 2 * q->pad);
+  return (int64_t)(q->in_h + q->pad + q->pad_end) * (q->in_w + q->pad + q->pad_end);
 }

@@ -45,6 +45,9 @@ typedef struct {
   int32_t act_min, act_max;    /* fused activation clamp, quantized */
   int32_t kernel, stride, pad; /* rows; columns too except in general convolutions (kernel_w, pad_w) */
   int32_t kernel_w, pad_w;     /* columns of a conv2d window (10x8 in keyword spotting); set for every op */
+  int32_t pad_end;             /* padding after the last row and column of a square window (TensorFlow's SAME
+                                  pads a stride-2 window on an even map 0 before, 1 after); the in-place
+                                  depthwise kernels' padded copy has this ring there */
   int32_t in_h, in_w;          /* the whole input tensor: where zero padding starts */
   int32_t block_pixels;        /* conv2d_dsp: output pixels per block, 2 or 4 (its scratch is sized for it) */
 } kilonas_conv_params;
@@ -72,6 +75,7 @@ typedef struct {
   int32_t kernel, pad; /* rows (and columns of a square window) */
   int32_t in_h, in_w, in_c;
   int32_t kernel_w; /* columns */
+  int32_t pad_end;  /* after the last row and column (kilonas_conv_params.pad_end) */
 } kilonas_scratch_query;
 typedef int64_t (*kilonas_scratch_fn)(const kilonas_scratch_query* q);
 int64_t kilonas_no_scratch(const kilonas_scratch_query* q);

@@ -103,8 +103,7 @@ std::vector<int8_t> RunKernel(const Case& c, Kernel kernel, const kilonas_rect& 
   std::vector<int8_t> input = c.input;
   std::vector<int8_t> output(static_cast<size_t>(out.Elements()), 7);  // 7: pixels outside the rect
   const int64_t scratch_bytes = core::ScratchBytes(
-      op.kind, op.kernel, op.padding, k.reference ? core::KernelSet::kReference : core::KernelSet::kOptimized,
-      WorksInPlace(kernel), in.h, in.w, in.c, op.weights);
+      g, op, k.reference ? core::KernelSet::kReference : core::KernelSet::kOptimized, WorksInPlace(kernel), in.h, in.w);
   std::vector<int32_t> scratch_words(static_cast<size_t>((scratch_bytes + 16 + 3) / 4));
   int8_t* const scratch = reinterpret_cast<int8_t*>(scratch_words.data());
   std::fill(scratch + scratch_bytes, scratch + scratch_words.size() * 4, kCanary);

@@ -16,18 +16,29 @@ namespace {
 
 struct ConvCase {
   int h, w, cin, cout, k, stride, kw;  // kw: the window's columns (k x kw), as k but in conv2d
+  int pad, pad_end;                    // a square window's, rows and columns; k x kw: kw / 2 for columns
   std::vector<int8_t> in, weights;
   std::vector<int32_t> bias, mult, shift, channels;
   kilonas_conv_params p{};
-  int oh() const { return (h + 2 * (k / 2) - k) / stride + 1; }
-  int ow() const { return (w + 2 * (kw / 2) - kw) / stride + 1; }
+  int oh() const { return (h + pad + pad_end - k) / stride + 1; }
+  int ow() const { return kw == k ? (w + pad + pad_end - kw) / stride + 1 : (w + 2 * (kw / 2) - kw) / stride + 1; }
 };
 
+// Square windows are padded by k / 2 on every side, except that a third of the depthwise cases
+// pad one more after than before, as TensorFlow's SAME can: k / 2 - 1 and k / 2, or at stride 2
+// also k / 2 and k / 2 + 1 (an output larger than the input cannot be written in place).
 ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride, int kw = 0) {
   std::uniform_int_distribution<int> size(1, 13), ch(1, 19), i8(-128, 127), w8(-127, 127);
   ConvCase c;
   c.h = size(rng);
   c.w = size(rng);
+  c.pad = c.pad_end = k / 2;
+  if (depthwise && std::bernoulli_distribution(1.0 / 3)(rng)) {
+    if (stride == 1 || std::bernoulli_distribution(0.5)(rng)) --c.pad;
+    c.pad_end = c.pad + 1;
+    c.h = std::max(c.h, k);  // at least one output
+    c.w = std::max(c.w, k);
+  }
   c.cin = ch(rng);
   c.cout = depthwise ? c.cin : ch(rng);
   c.k = k;
@@ -54,9 +65,25 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride, int kw
     c.shift.push_back(some_left_shift && o == c.cout / 2 ? std::uniform_int_distribution<int32_t>(0, 2)(rng) : right);
   }
   // Offsets of valid zero points: input_offset = -zero_point in [-127, 128].
-  c.p = {
-      c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), nullptr, 0,   -i8(rng), i8(rng) / 2, -128, 127, k,
-      stride,           k / 2,         c.kw,          c.kw / 2,       c.h,     c.w, 0};
+  c.p = {c.weights.data(),
+         c.bias.data(),
+         c.mult.data(),
+         c.shift.data(),
+         nullptr,
+         0,
+         -i8(rng),
+         i8(rng) / 2,
+         -128,
+         127,
+         k,
+         stride,
+         c.pad,
+         c.kw,
+         c.kw == k ? c.pad : c.kw / 2,
+         c.pad_end,
+         c.h,
+         c.w,
+         0};
   c.p.block_pixels = static_cast<int32_t>(kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(k) * c.kw * c.cin));
   if (std::bernoulli_distribution(0.3)(rng)) c.p.act_min = c.p.output_offset;  // a ReLU
   c.channels.resize(static_cast<size_t>(c.cout) * KILONAS_CHANNEL_WORDS);
@@ -237,9 +264,9 @@ TEST(DspKernels, PreparedAddEqualsTheReferenceAdd) {
 TEST(InPlaceDepthwise, SmladMatchesTheReferenceOnPatchViews) {
   std::mt19937 rng(31);
   for (int trial = 0; trial < 400; ++trial) {
-    const int k = 3 + 2 * (trial % 3), stride = 1 + (trial / 3) % 2, pad = k / 2;
+    const int k = 3 + 2 * (trial % 3), stride = 1 + (trial / 3) % 2;
     ConvCase c = RandomCase(rng, true, k, stride);
-    const int oh = c.oh(), ow = c.ow();
+    const int oh = c.oh(), ow = c.ow(), pad = c.pad;
     std::uniform_int_distribution<int> oy(0, oh - 1), ox(0, ow - 1);
     int y0 = oy(rng), y1 = oy(rng), x0 = ox(rng), x1 = ox(rng);
     if (y0 > y1) std::swap(y0, y1);
@@ -260,7 +287,8 @@ TEST(InPlaceDepthwise, SmladMatchesTheReferenceOnPatchViews) {
     std::vector<int8_t> ref(static_cast<size_t>(r.h) * r.w * c.cin);
     const kilonas_view full = View(c.h, c.w, c.cin);
     kilonas_depthwise_ref(&c.p, c.in.data(), &full, ref.data(), &ov, &r);
-    std::vector<int8_t> scratch((iv.h + 2 * pad) * (iv.w + 2 * pad) + 4);
+    const kilonas_scratch_query q{k, pad, iv.h, iv.w, c.cin, k, c.pad_end};
+    std::vector<int8_t> scratch(kilonas_depthwise_inplace_dsp_scratch(&q));
     kilonas_depthwise_inplace_dsp(&c.p, buf.data(), &iv, &ov, &r, scratch.data());
     ASSERT_EQ(std::vector<int8_t>(buf.begin(), buf.begin() + ref.size()), ref) << "trial " << trial;
   }
@@ -276,6 +304,7 @@ TEST(InPlaceDepthwise, DirectStride2PathOnlyWhereNoLaterOutputReadsAWrittenPixel
   p.pad = 1;
   p.kernel_w = 3;
   p.pad_w = 1;
+  p.pad_end = 1;
   p.in_h = 8;
   p.in_w = 8;
   const kilonas_view iv{8, 8, 4, 0, 0};
@@ -302,12 +331,13 @@ TEST(InPlaceDepthwise, ReferenceAndSmladMatchOutOfPlaceForEveryKernelAndStride) 
     std::vector<int8_t> ref(c.oh() * c.ow() * c.cin);
     kilonas_depthwise_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
     std::vector<int8_t> buf = c.in;  // output written over the input
-    std::vector<int8_t> scratch((c.h + 2 * (k / 2)) * (c.w + 2 * (k / 2)));
+    const kilonas_scratch_query q{k, c.pad, c.h, c.w, c.cin, k, c.pad_end};
+    std::vector<int8_t> scratch(kilonas_depthwise_inplace_scratch(&q));
     kilonas_depthwise_inplace(&c.p, buf.data(), &iv, &ov, &r, scratch.data());
     ASSERT_EQ(std::vector<int8_t>(buf.begin(), buf.begin() + ref.size()), ref) << "trial " << trial;
     // The SMLAD variant, its scratch exactly as planned (core::ScratchBytes: 4 bytes of slack).
     buf = c.in;
-    std::vector<int8_t> dsp_scratch(scratch.size() + 4);
+    std::vector<int8_t> dsp_scratch(kilonas_depthwise_inplace_dsp_scratch(&q));
     kilonas_depthwise_inplace_dsp(&c.p, buf.data(), &iv, &ov, &r, dsp_scratch.data());
     ASSERT_EQ(std::vector<int8_t>(buf.begin(), buf.begin() + ref.size()), ref) << "SMLAD, trial " << trial;
   }
@@ -401,7 +431,7 @@ TEST(ReferenceKernels, DepthwiseAndFullyConnectedAreWithinOneStepOfFloatMath) {
   std::mt19937 rng(12);
   for (int trial = 0; trial < 100; ++trial) {
     ConvCase c = RandomCase(rng, true, 3 + 2 * (trial % 3), 1 + trial % 2);
-    const int pad = c.k / 2;
+    const int pad = c.pad;
     const kilonas_view iv = View(c.h, c.w, c.cin), ov = View(c.oh(), c.ow(), c.cin);
     const kilonas_rect r{0, 0, c.oh(), c.ow()};
     std::vector<int8_t> out(c.oh() * c.ow() * c.cin);
