@@ -5,7 +5,6 @@
 #include "core/ofa_space.h"
 #include "core/reference_nets.h"
 #include "engine/model_file.h"
-#include "tflite/import.h"
 
 namespace kilonas::apps {
 
@@ -27,6 +26,13 @@ bool IsTfliteFile(const std::string& path) { return EndsWith(path, ".tflite"); }
 
 core::Result<engine::Model> LoadModelFile(const std::string& path) {
   return IsTfliteFile(path) ? ImportTflite(path) : engine::LoadModel(path);
+}
+
+core::Result<tflite::FloatEdges> FloatEdgesOfFile(const std::string& path) {
+  if (!IsTfliteFile(path)) return tflite::FloatEdges{};
+  core::Result<tflite::Model> read = tflite::LoadModel(path);
+  if (!read.ok()) return read.error();
+  return tflite::FloatEdgesOf(read.value());
 }
 
 core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOptions& options) {

@@ -9,6 +9,7 @@
 
 #include "core/graph.h"
 #include "engine/model.h"
+#include "tflite/import.h"
 
 namespace kilonas::apps {
 
@@ -36,5 +37,9 @@ bool IsTfliteFile(const std::string& path);
 
 // A .kmodel (engine::LoadModel) or a .tflite (imported, run in place: `execution`'s default).
 core::Result<engine::Model> LoadModelFile(const std::string& path);
+
+// Whether a model file gives and takes floats at its edges (a .tflite with a QUANTIZE after its
+// float input, a DEQUANTIZE before its float output; a .kmodel never does).
+core::Result<tflite::FloatEdges> FloatEdgesOfFile(const std::string& path);
 
 }  // namespace kilonas::apps

@@ -97,7 +97,7 @@ struct Flags {
   std::string out_dir, source_dir = KILONAS_SOURCE_DIR, space;
   std::optional<int> resolution, num_classes;
   unsigned seed = 1;
-  bool input_excluded = false, no_firmware = false, profile_ops = false;
+  bool input_excluded = false, no_firmware = false, profile_ops = false, tflite_float_io = false;
 };
 
 void AddFlags(CLI::App& app, Flags& f) {
@@ -126,6 +126,9 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--seed", f.seed, "seed of the random weights, calibration and test input")->capture_default_str();
   app.add_flag("--input-excluded", f.input_excluded, "keep the input outside the arena");
   app.add_flag("--no-firmware", f.no_firmware, "stop after the model file and the generated C");
+  app.add_flag("--tflite-float-io", f.tflite_float_io,
+               "write model.tflite with float32 input and output (a QUANTIZE and a DEQUANTIZE at its edges, for "
+               "callers that give and take floats); default int8 in and out");
   app.add_flag("--profile-ops", f.profile_ops, "time every kernel call in the firmware and print per-op figures")
       ->excludes("--no-firmware");
   app.add_option("--out-dir", f.out_dir, "output directory (default out/export/<network>)");
@@ -249,8 +252,10 @@ engine::ExportOptions OptionsFor(const Flags& f, const std::string& name, const 
   options.build_firmware = !f.no_firmware;
   options.profile_steps = f.profile_ops;
   options.measure_model_flash = !f.no_firmware;
-  const core::Status tflite = tflite::AddTfliteFile(model, name, options);
-  tflite_note = tflite.ok() ? out_dir + "/" + tflite::kTfliteFileName : "none: " + tflite.message();
+  const core::Status tflite = tflite::AddTfliteFile(model, name, options, f.tflite_float_io);
+  tflite_note = tflite.ok()
+                    ? out_dir + "/" + tflite::kTfliteFileName + (f.tflite_float_io ? " (float32 in and out)" : "")
+                    : "none: " + tflite.message();
   return options;
 }
 

@@ -1,10 +1,12 @@
 // nas_run: runs an existing .kmodel file (from nas_export, nas_search or elsewhere) or an int8
 // .tflite (imported) through the loader's checks, on the host interpreter with one input (a test
-// image of a data set or a raw int8 file), and optionally as firmware in QEMU, checking that both
-// give the same output.
+// image of a data set or a raw int8 file; float32 for a .tflite whose edges convert floats), and
+// optionally as firmware in QEMU, checking that both give the same output.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -19,6 +21,7 @@
 #include "engine/model_file.h"
 #include "engine/quantizer.h"
 #include "pipeline/int8_eval.h"
+#include "tflite/import.h"
 
 namespace {
 
@@ -28,7 +31,8 @@ int Fail(const std::string& message) { return kilonas::apps::Fail("nas_run", mes
 
 // Where the input comes from (one of them), and what it yields besides the int8 tensor.
 struct InputChoice {
-  std::string raw_path;    // raw int8 HWC bytes
+  std::string raw_path;  // raw int8 HWC bytes (float32 ones for a model with a float input edge)
+  bool float_input = false;
   std::string image_file;  // an image file of the user's own
   int image = 0;           // else: this test image of `data`
   std::string data;
@@ -60,11 +64,23 @@ core::Result<ModelInputResult> ModelInput(const engine::Model& model, const Inpu
   if (!choice.raw_path.empty()) {
     core::Result<std::string> bytes = core::ReadTextFile(choice.raw_path);
     if (!bytes.ok()) return bytes.error();
-    if (static_cast<int64_t>(bytes.value().size()) != shape.Elements()) {
+    const int64_t value_bytes = choice.float_input ? 4 : 1;
+    if (static_cast<int64_t>(bytes.value().size()) != shape.Elements() * value_bytes) {
       return core::Error{choice.raw_path + ": " + std::to_string(bytes.value().size()) + " bytes; the model's input " +
-                         shape.ToString() + " takes " + std::to_string(shape.Elements()) + " int8 values (HWC)"};
+                         shape.ToString() + " takes " + std::to_string(shape.Elements()) +
+                         (choice.float_input ? " float32 values (HWC, little-endian)" : " int8 values (HWC)")};
     }
-    result.input.assign(bytes.value().begin(), bytes.value().end());
+    if (!choice.float_input) {
+      result.input.assign(bytes.value().begin(), bytes.value().end());
+      return result;
+    }
+    std::vector<float> values(static_cast<size_t>(shape.Elements()));
+    std::memcpy(values.data(), bytes.value().data(), bytes.value().size());
+    const auto nan = std::find_if(values.begin(), values.end(), [](float v) { return std::isnan(v); });
+    if (nan != values.end()) {
+      return core::Error{choice.raw_path + ": value " + std::to_string(nan - values.begin()) + " is not a number"};
+    }
+    result.input = tflite::QuantizeAtInputEdge(model, values);
     return result;
   }
   data::ImageSet set;
@@ -147,6 +163,12 @@ int RunFirmware(const engine::Model& model, const std::string& model_path, const
 // Outputs up to this many values are printed whole (a classifier's scores).
 constexpr size_t kPrintedOutputs = 32;
 
+std::string FloatText(float v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", static_cast<double>(v));
+  return text;
+}
+
 std::string BytesText(const std::vector<int8_t>& values) {
   std::string text;
   for (int8_t v : values) text += (text.empty() ? "" : " ") + std::to_string(v);
@@ -164,7 +186,9 @@ static int ToolMain(int argc, char** argv) {
   bool firmware = false;
   app.add_option("--model", model_path, "model file (.kmodel, or an int8 .tflite to import)")->required();
   CLI::Option* raw =
-      app.add_option("--input", choice.raw_path, "raw int8 input file (HWC bytes of the model's input size)");
+      app.add_option("--input", choice.raw_path,
+                     "raw input file: the model's input size in HWC order, int8 bytes (float32 values for a .tflite "
+                     "with a float input)");
   CLI::Option* image = app.add_option("--image", choice.image, "index of a test image of --data (when no --input)")
                            ->capture_default_str()
                            ->check(CLI::Range(0, 1 << 30))
@@ -184,10 +208,12 @@ static int ToolMain(int argc, char** argv) {
 
   core::Result<engine::Model> model = apps::LoadModelFile(model_path);
   if (!model.ok()) return Fail(model.error().message);
+  core::Result<tflite::FloatEdges> edges = apps::FloatEdgesOfFile(model_path);
+  if (!edges.ok()) return Fail(edges.error().message);
+  choice.float_input = edges.value().input;
   if (apps::IsTfliteFile(model_path) && raw->count() == 0) {
-    return Fail(model_path +
-                ": a .tflite model does not say how its input was made from pixels: give a raw int8 "
-                "input with --input");
+    return Fail(model_path + ": a .tflite model does not say how its input was made from pixels: give a raw " +
+                (choice.float_input ? "float32" : "int8") + " input with --input");
   }
   const core::Graph& graph = model.value().graph;
   std::printf("model           %s: %zu ops, input %s, %lld MACs, loader checks passed\n", model_path.c_str(),
@@ -209,6 +235,11 @@ static int ToolMain(int argc, char** argv) {
                   ? (", test image " + std::to_string(choice.image) + " is labelled " + ClassText(label, names)).c_str()
                   : "");
   if (host.size() <= kPrintedOutputs) std::printf("output          %s\n", BytesText(host).c_str());
+  if (edges.value().output && host.size() <= kPrintedOutputs) {  // the file's DEQUANTIZE
+    std::string text;
+    for (float v : engine::DequantizeOutput(model.value(), host)) text += (text.empty() ? "" : " ") + FloatText(v);
+    std::printf("output (float)  %s\n", text.c_str());
+  }
   if (!firmware) return 0;
   return RunFirmware(model.value(), model_path, input.value().input, names, hw_path, out_dir);
 }

@@ -31,19 +31,24 @@ void SoftmaxRows(const std::vector<float>& in, int depth, std::vector<float>& ou
 
 // Channel c at (y, x) of an average pool: the mean over the window's pixels inside the input
 // (padding is not counted, as in TFLite).
-float WindowMean(const Graph& g, const Op& op, const std::vector<float>& in, int y, int x, int c) {
+// The mean (or, with `max`, the largest) of channel c over the window of output (y, x), padding
+// not counted.
+float WindowPool(const Graph& g, const Op& op, const std::vector<float>& in, int y, int x, int c, bool max) {
   const Shape& is = g.InputOf(op).shape;
-  double sum = 0;
+  double sum = 0, largest = -HUGE_VAL;
   int count = 0;
   for (int iy = std::max(y * op.stride - op.padding, 0); iy < std::min(y * op.stride - op.padding + op.kernel, is.h);
        ++iy) {
     for (int ix = std::max(x * op.stride - op.padding, 0); ix < std::min(x * op.stride - op.padding + op.kernel, is.w);
          ++ix) {
-      sum += in[(static_cast<size_t>(iy) * is.w + ix) * is.c + c];
+      const double v = in[(static_cast<size_t>(iy) * is.w + ix) * is.c + c];
+      sum += v;
+      largest = std::max(largest, v);
       ++count;
     }
   }
-  return static_cast<float>(count > 0 ? sum / count : 0.0);
+  if (count == 0) return 0.0f;
+  return static_cast<float>(max ? largest : sum / count);
 }
 
 // Output channel oc at (y, x) of a windowed op (conv, pointwise, depthwise).
@@ -144,11 +149,12 @@ std::vector<std::vector<float>> RunFloat(const FloatModel& model, const std::vec
         break;
       }
       case OpKind::kAvgPool2d:
+      case OpKind::kMaxPool2d:
         for (int y = 0; y < os.h; ++y) {
           for (int x = 0; x < os.w; ++x) {
             for (int oc = 0; oc < os.c; ++oc) {
               out[(static_cast<size_t>(y) * os.w + x) * os.c + oc] =
-                  Activate(WindowMean(g, op, in, y, x, oc), op.activation);
+                  Activate(WindowPool(g, op, in, y, x, oc, op.kind == OpKind::kMaxPool2d), op.activation);
             }
           }
         }

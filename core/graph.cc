@@ -95,6 +95,7 @@ int64_t MacsPerOutputPixel(OpKind kind, int kernel_h, int kernel_w, const Shape&
     case OpKind::kAdd:
     case OpKind::kGlobalAvgPool:
     case OpKind::kAvgPool2d:
+    case OpKind::kMaxPool2d:
     case OpKind::kSoftmax:
       return 0;
   }
@@ -203,6 +204,7 @@ Status Graph::ValidateShapes(const Op& op, const std::function<Status(const std:
       break;
     case OpKind::kDepthwiseConv2d:
     case OpKind::kAvgPool2d:
+    case OpKind::kMaxPool2d:
       if (in.c != out.c) return fail("channel count changes");
       break;
     case OpKind::kAdd:

@@ -36,6 +36,7 @@ enum class ParamBlock {
   X(GlobalAvgPool, "global_avg_pool", 1, false, false, false, false, false, false, kPool) /* -> 1x1xC */            \
   X(FullyConnected, "fully_connected", 1, true, false, false, false, false, false, kConv) /* 1x1xCin -> 1x1xCout */ \
   X(AvgPool2d, "avg_pool2d", 1, false, false, true, true, false, true, kConv) /* k x k mean, padding not counted */ \
+  X(MaxPool2d, "max_pool2d", 1, false, false, true, true, false, true, kConv) /* k x k max, padding not counted */  \
   X(Softmax, "softmax", 1, false, false, false, false, false, false, kPool)   /* per pixel, over channels */
 
 enum class OpKind {

@@ -112,6 +112,7 @@ OpConstants QuantizeOp(const core::FloatModel& float_model, size_t i, std::vecto
       QuantizeAdd(op, in, quant[op.inputs[1]], out, c);
       break;
     case core::OpKind::kAvgPool2d:  // the input's quantization (keeps_quant); only the clamp
+    case core::OpKind::kMaxPool2d:
       SetActivationRange(op, out, c);
       break;
     case core::OpKind::kSoftmax: {

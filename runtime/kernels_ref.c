@@ -177,6 +177,31 @@ void kilonas_avg_pool_ref(const kilonas_conv_params* p, const int8_t* in, const 
   }
 }
 
+/* TFLite's int8 max pool: the largest value of the window's pixels inside the input, clamped. */
+void kilonas_max_pool_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                          const kilonas_view* ov, const kilonas_rect* r) {
+  const int32_t k = p->kernel, stride = p->stride, pad = p->pad;
+  for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
+    const int32_t y_begin = y * stride - pad < 0 ? 0 : y * stride - pad;
+    const int32_t y_end = y * stride - pad + k > p->in_h ? p->in_h : y * stride - pad + k;
+    for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
+      const int32_t x_begin = x * stride - pad < 0 ? 0 : x * stride - pad;
+      const int32_t x_end = x * stride - pad + k > p->in_w ? p->in_w : x * stride - pad + k;
+      int8_t* o = out + kilonas_pixel(ov, y, x);
+      for (int32_t ch = 0; ch < ov->c; ++ch) {
+        int32_t largest = -128;
+        for (int32_t iy = y_begin; iy < y_end; ++iy) {
+          for (int32_t ix = x_begin; ix < x_end; ++ix) {
+            const int32_t v = in[kilonas_pixel(iv, iy, ix) + ch];
+            largest = v > largest ? v : largest;
+          }
+        }
+        o[ch] = kilonas_clamp8(largest, p->act_min, p->act_max);
+      }
+    }
+  }
+}
+
 void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels, int32_t channels,
                              int8_t* out) {
   for (int32_t ch = 0; ch < channels; ++ch) {

@@ -141,6 +141,11 @@ void kilonas_pointwise_add_ref(const kilonas_conv_params* p, const kilonas_add_p
  * point, so no offsets or multipliers are read. */
 void kilonas_avg_pool_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                           const kilonas_view* ov, const kilonas_rect* r);
+/* TFLite's int8 max pool, windows as kilonas_avg_pool_ref: the largest raw value of the window's
+ * pixels inside the input, clamped to [act_min, act_max]; the output keeps the input's
+ * quantization. */
+void kilonas_max_pool_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
+                          const kilonas_view* ov, const kilonas_rect* r);
 void kilonas_global_avg_pool(const kilonas_pool_params* p, const int8_t* in, int32_t pixels, int32_t channels,
                              int8_t* out);
 void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out, int32_t out_n);

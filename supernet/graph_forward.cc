@@ -35,6 +35,9 @@ torch::Tensor ForwardGraph(const core::Graph& graph, const torch::Tensor& x,
       case core::OpKind::kAvgPool2d:
         y = torch::avg_pool2d(in, op.kernel, op.stride, op.padding, /*ceil_mode=*/false, /*count_include_pad=*/false);
         break;
+      case core::OpKind::kMaxPool2d:  // torch pads with -inf: padding is not counted, as in the engine
+        y = torch::max_pool2d(in, op.kernel, op.stride, op.padding);
+        break;
       case core::OpKind::kFullyConnected:
         y = weighted(i, in.flatten(1));
         break;

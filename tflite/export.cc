@@ -72,8 +72,8 @@ core::Status Fail(const core::Op& op, const std::string& what) {
 
 class Writer {
  public:
-  Writer(const engine::Model& m, bool padded_depthwise_as_conv)
-      : m_(m), g_(m.graph), padded_depthwise_as_conv_(padded_depthwise_as_conv) {}
+  Writer(const engine::Model& m, bool padded_depthwise_as_conv, bool float_edges = false)
+      : m_(m), g_(m.graph), padded_depthwise_as_conv_(padded_depthwise_as_conv), float_edges_(float_edges) {}
   core::Result<std::string> Run(const std::string& description);
 
  private:
@@ -82,6 +82,9 @@ class Writer {
   int32_t Tensor(const std::string& name, const std::vector<int32_t>& shape, fb::TensorType type, uint32_t buffer,
                  const std::vector<float>& scales, int32_t dimension, int64_t zero_point = 0);
   int32_t Activation(int graph_tensor);
+  std::vector<int32_t> ShapeOf(int graph_tensor) const;
+  // A float32 tensor of the graph tensor's shape, converted from or to it at the graph's edge.
+  int32_t FloatEdge(int graph_tensor, bool input);
   void Operator(Builtin builtin, int version, const std::vector<int32_t>& inputs, int output, fb::BuiltinOptions type,
                 Offset<void> options);
   struct WindowPadding {
@@ -94,7 +97,7 @@ class Writer {
   core::Status Op(size_t i);
   core::Status Weighted(size_t i);
   core::Result<std::vector<float>> WeightScales(size_t i) const;
-  core::Status AveragePool(size_t i);
+  core::Status Pool(size_t i);  // average or max
   core::Status Add(size_t i);
   core::Status Mean(size_t i);
   core::Status Softmax(size_t i);
@@ -102,6 +105,7 @@ class Writer {
   const engine::Model& m_;
   const core::Graph& g_;
   const bool padded_depthwise_as_conv_;  // ExportTfliteForArmnn's form
+  const bool float_edges_;               // ExportTfliteWithFloatEdges's form
   flatbuffers::FlatBufferBuilder b_;
   std::vector<Offset<fb::Tensor>> tensors_;
   std::vector<Offset<fb::Buffer>> buffers_;
@@ -140,13 +144,26 @@ int32_t Writer::Tensor(const std::string& name, const std::vector<int32_t>& shap
 int32_t Writer::Activation(int graph_tensor) {
   if (auto it = tensor_of_.find(graph_tensor); it != tensor_of_.end()) return it->second;
   const core::Tensor& t = g_.tensor(graph_tensor);
-  const std::vector<int32_t> shape = rank2_[static_cast<size_t>(graph_tensor)]
-                                         ? std::vector<int32_t>{1, t.shape.c}
-                                         : std::vector<int32_t>{1, t.shape.h, t.shape.w, t.shape.c};
-  const int32_t index =
-      Tensor(t.name, shape, fb::TensorType_INT8, 0, {t.quant.scales.at(0)}, 0, t.quant.zero_points.at(0));
+  const int32_t index = Tensor(t.name, ShapeOf(graph_tensor), fb::TensorType_INT8, 0, {t.quant.scales.at(0)}, 0,
+                               t.quant.zero_points.at(0));
   tensor_of_[graph_tensor] = index;
   return index;
+}
+
+std::vector<int32_t> Writer::ShapeOf(int graph_tensor) const {
+  const core::Shape& s = g_.tensor(graph_tensor).shape;
+  return rank2_[static_cast<size_t>(graph_tensor)] ? std::vector<int32_t>{1, s.c}
+                                                   : std::vector<int32_t>{1, s.h, s.w, s.c};
+}
+
+int32_t Writer::FloatEdge(int graph_tensor, bool input) {
+  const int32_t body = Activation(graph_tensor);
+  const int32_t edge = Tensor(g_.tensor(graph_tensor).name + (input ? "_float_input" : "_float_output"),
+                              ShapeOf(graph_tensor), fb::TensorType_FLOAT32, 0, {}, 0);
+  const std::vector<int32_t> inputs{input ? edge : body}, outputs{input ? body : edge};
+  operators_.push_back(
+      fb::CreateOperatorDirect(b_, Code(input ? Builtin::kQuantize : Builtin::kDequantize, 1), &inputs, &outputs));
+  return edge;
 }
 
 void Writer::Operator(Builtin builtin, int version, const std::vector<int32_t>& inputs, int output,
@@ -177,8 +194,8 @@ std::optional<fb::Padding> Writer::StandardPadding(const core::Op& op) const {
 // point, which is what kilonas pads with) in front of a VALID window, `input` then its output.
 core::Result<fb::Padding> Writer::Window(const core::Op& op, int32_t& input) {
   if (std::optional<fb::Padding> standard = StandardPadding(op)) return *standard;
-  if (op.kind == core::OpKind::kAvgPool2d) {
-    return Fail(op, "padded otherwise than TensorFlow's SAME: a PAD would be counted in the mean").error();
+  if (op.kind == core::OpKind::kAvgPool2d || op.kind == core::OpKind::kMaxPool2d) {
+    return Fail(op, "padded otherwise than TensorFlow's SAME: a PAD would be counted in the pool").error();
   }
   const core::Shape& in = g_.InputOf(op).shape;
   const auto [rows, cols] = PaddingOfWindow(op);
@@ -274,14 +291,15 @@ core::Status Writer::Weighted(size_t i) {
   return core::Status::Ok();
 }
 
-core::Status Writer::AveragePool(size_t i) {
+core::Status Writer::Pool(size_t i) {
   const core::Op& op = g_.op(static_cast<int>(i));
   if (core::Status s = Clamp(op, m_.constants[i]); !s.ok()) return s;
   int32_t input = Activation(op.inputs[0]);
   core::Result<fb::Padding> padding = Window(op, input);
   if (!padding.ok()) return padding.error();
   Operator(
-      Builtin::kAveragePool2d, 2, {input}, op.output, fb::BuiltinOptions_Pool2DOptions,
+      op.kind == core::OpKind::kMaxPool2d ? Builtin::kMaxPool2d : Builtin::kAveragePool2d, 2, {input}, op.output,
+      fb::BuiltinOptions_Pool2DOptions,
       fb::CreatePool2DOptions(b_, padding.value(), op.stride, op.stride, op.kernel, op.kernel, FusedOf(op.activation))
           .Union());
   return core::Status::Ok();
@@ -344,7 +362,8 @@ core::Status Writer::Op(size_t i) {
     case core::OpKind::kFullyConnected:
       return Weighted(i);
     case core::OpKind::kAvgPool2d:
-      return AveragePool(i);
+    case core::OpKind::kMaxPool2d:
+      return Pool(i);
     case core::OpKind::kAdd:
       return Add(i);
     case core::OpKind::kGlobalAvgPool:
@@ -363,11 +382,12 @@ core::Result<std::string> Writer::Run(const std::string& description) {
         (op.kind == core::OpKind::kSoftmax && rank2_[static_cast<size_t>(op.inputs[0])]);
   }
   buffers_.push_back(fb::CreateBuffer(b_));  // buffer 0: empty, for every tensor without data
-  const int32_t input = Activation(g_.input());
+  const int32_t input = float_edges_ ? FloatEdge(g_.input(), true) : Activation(g_.input());
   for (size_t i = 0; i < g_.ops().size(); ++i) {
     if (core::Status s = Op(i); !s.ok()) return s.error();
   }
-  const std::vector<int32_t> inputs{input}, outputs{Activation(g_.output())};
+  const std::vector<int32_t> inputs{input},
+      outputs{float_edges_ ? FloatEdge(g_.output(), false) : Activation(g_.output())};
   const std::vector<Offset<fb::SubGraph>> subgraphs{
       fb::CreateSubGraphDirect(b_, &tensors_, &inputs, &outputs, &operators_, "main")};
   b_.Finish(fb::CreateModelDirect(b_, 3, &codes_, &subgraphs, description.c_str(), &buffers_), fb::ModelIdentifier());
@@ -384,8 +404,14 @@ core::Result<std::string> ExportTfliteForArmnn(const engine::Model& model, const
   return Writer(model, true).Run(description);
 }
 
-core::Status AddTfliteFile(const engine::Model& model, const std::string& description, engine::ExportOptions& options) {
-  core::Result<std::string> bytes = ExportTflite(model, description);
+core::Result<std::string> ExportTfliteWithFloatEdges(const engine::Model& model, const std::string& description) {
+  return Writer(model, false, true).Run(description);
+}
+
+core::Status AddTfliteFile(const engine::Model& model, const std::string& description, engine::ExportOptions& options,
+                           bool float_edges) {
+  core::Result<std::string> bytes =
+      float_edges ? ExportTfliteWithFloatEdges(model, description) : ExportTflite(model, description);
   if (!bytes.ok()) return bytes.status();
   options.extra_files.emplace_back(kTfliteFileName, std::move(bytes).value());
   return core::Status::Ok();

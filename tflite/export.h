@@ -13,10 +13,15 @@
 
 namespace kilonas::tflite {
 
-// The file's bytes; an error names the op that has no .tflite form here (an average pool padded
-// otherwise than SAME, a multiplier no float32 scale reproduces: a model quantized before
-// kilonas rounded its scales to float32 must be quantized again).
+// The file's bytes; an error names the op that has no .tflite form here (a pool padded otherwise
+// than SAME, a multiplier no float32 scale reproduces: a model quantized before kilonas rounded
+// its scales to float32 must be quantized again).
 core::Result<std::string> ExportTflite(const engine::Model& model, const std::string& description);
+
+// The same with float32 input and output: a QUANTIZE from the float input to the int8 body's
+// input and a DEQUANTIZE of its output, as TensorFlow Lite's converter writes a model whose
+// caller gives and takes floats (ImportModel reads such edges back into the int8 body).
+core::Result<std::string> ExportTfliteWithFloatEdges(const engine::Model& model, const std::string& description);
 
 // The same model in a form for runtimes that fill an int8 PAD with 0 instead of the zero point
 // but fold a PAD into a CONV_2D correctly (Debian's Arm NN 20.08, docs/tflite.md): a depthwise
@@ -28,8 +33,10 @@ core::Result<std::string> ExportTfliteForArmnn(const engine::Model& model, const
 // The name every export gives the file.
 inline constexpr const char* kTfliteFileName = "model.tflite";
 
-// ExportTflite's file added to an export's files (engine::ExportOptions::extra_files); the error
-// says why a model has no .tflite form, for the caller to report while the export goes on.
-core::Status AddTfliteFile(const engine::Model& model, const std::string& description, engine::ExportOptions& options);
+// ExportTflite's file (ExportTfliteWithFloatEdges's with `float_edges`) added to an export's files
+// (engine::ExportOptions::extra_files); the error says why a model has no .tflite form, for the
+// caller to report while the export goes on.
+core::Status AddTfliteFile(const engine::Model& model, const std::string& description, engine::ExportOptions& options,
+                           bool float_edges = false);
 
 }  // namespace kilonas::tflite

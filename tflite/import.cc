@@ -17,16 +17,62 @@ bool IsImported(int32_t builtin) {
     case Builtin::kDepthwiseConv2d:
     case Builtin::kFullyConnected:
     case Builtin::kAveragePool2d:
+    case Builtin::kMaxPool2d:
     case Builtin::kReshape:
     case Builtin::kSqueeze:
     case Builtin::kSoftmax:
     case Builtin::kAdd:
     case Builtin::kMean:
     case Builtin::kPad:
+    case Builtin::kQuantize:  // at the graph's edges only (FloatEdgesOf); Operator says so elsewhere
+    case Builtin::kDequantize:
       return true;
     default:
       return false;
   }
+}
+
+namespace {
+bool OfType(const Model& m, int32_t tensor, TensorType type) {
+  return tensor >= 0 && static_cast<size_t>(tensor) < m.tensors.size() &&
+         m.tensors[static_cast<size_t>(tensor)].type == static_cast<int8_t>(type);
+}
+
+// Whether `op` converts `from` (of type from_type) into one tensor of type to_type.
+bool Converts(const Model& m, const Operator& op, Builtin builtin, TensorType from_type, TensorType to_type) {
+  return op.builtin == static_cast<int32_t>(builtin) && op.inputs.size() == 1 && op.outputs.size() == 1 &&
+         OfType(m, op.inputs[0], from_type) && OfType(m, op.outputs[0], to_type);
+}
+}  // namespace
+
+std::vector<int8_t> QuantizeAtInputEdge(const engine::Model& body, const std::vector<float>& input) {
+  const core::Tensor& t = body.graph.tensor(body.graph.input());
+  const float scale = engine::TensorScale(t);
+  const int32_t zero_point = engine::TensorZeroPoint(t);
+  std::vector<int8_t> out;
+  out.reserve(input.size());
+  for (float x : input) {
+    if (std::isnan(x)) {  // no number: the zero point (the caller should refuse such input)
+      out.push_back(static_cast<int8_t>(zero_point));
+      continue;
+    }
+    const float q = std::round(x / scale);
+    const float clamped = std::clamp(q + static_cast<float>(zero_point), -128.0f, 127.0f);  // also for |q| past int32
+    out.push_back(static_cast<int8_t>(clamped));
+  }
+  return out;
+}
+
+FloatEdges FloatEdgesOf(const Model& m) {
+  FloatEdges edges;
+  if (m.operators.size() < 2 || m.inputs.size() != 1 || m.outputs.size() != 1) return edges;
+  const Operator& first = m.operators.front();
+  const Operator& last = m.operators.back();
+  edges.input =
+      Converts(m, first, Builtin::kQuantize, TensorType::kFloat32, TensorType::kInt8) && first.inputs[0] == m.inputs[0];
+  edges.output = Converts(m, last, Builtin::kDequantize, TensorType::kInt8, TensorType::kFloat32) &&
+                 last.outputs[0] == m.outputs[0];
+  return edges;
 }
 
 namespace {
@@ -89,7 +135,8 @@ class Importer {
     pads_.assign(m.tensors.size(), {0, 0, 0, 0});
   }
 
-  core::Result<engine::Model> Run(int last);
+  // Operators first..last; the graph's input is tensor `input`, its output `output`.
+  core::Result<engine::Model> Run(int first, int last, int32_t input, int32_t output);
 
  private:
   const Tensor& T(int32_t index) const { return m_.tensors[static_cast<size_t>(index)]; }
@@ -106,7 +153,7 @@ class Importer {
   // `pad`: a PAD folded into the window (top, bottom, left, right).
   core::Status SetWindow(const tflite::Operator& op, int kh, int kw, const core::Shape& is, const core::Shape& os,
                          core::Op& g, const std::array<int, 4>& pad = {0, 0, 0, 0}) const;
-  core::Status AveragePool(const tflite::Operator& op);
+  core::Status Pool(const tflite::Operator& op, core::OpKind kind);  // average or max
   core::Status Reshape(const tflite::Operator& op);
   core::Status Softmax(const tflite::Operator& op);
   core::Status Add(const tflite::Operator& op);
@@ -190,7 +237,10 @@ core::Status Importer::Operator(const tflite::Operator& op) {
       s = FullyConnected(op);
       break;
     case Builtin::kAveragePool2d:
-      s = AveragePool(op);
+      s = Pool(op, core::OpKind::kAvgPool2d);
+      break;
+    case Builtin::kMaxPool2d:
+      s = Pool(op, core::OpKind::kMaxPool2d);
       break;
     case Builtin::kReshape:
     case Builtin::kSqueeze:  // dropping dimensions of size 1: a reshape
@@ -207,6 +257,12 @@ core::Status Importer::Operator(const tflite::Operator& op) {
       break;
     case Builtin::kPad:
       s = Pad(op);
+      break;
+    case Builtin::kQuantize:
+    case Builtin::kDequantize:
+      s = core::Status::Fail(
+          "imported only at the graph's edges: a QUANTIZE of the float input as the first operator, a "
+          "DEQUANTIZE to the float output as the last");
       break;
     default:
       s = core::Status::Fail("not imported");  // CheckOperators listed it already
@@ -362,22 +418,22 @@ core::Status Importer::Weighted(const tflite::Operator& op, int cout, core::Op& 
   return ActivationRange(op.activation, y, c, g.activation);
 }
 
-core::Status Importer::AveragePool(const tflite::Operator& op) {
+core::Status Importer::Pool(const tflite::Operator& op, core::OpKind kind) {
   if (op.inputs.size() != 1 || op.outputs.size() != 1) return Fail("expects one input and one output");
   core::Result<int> in = Input(op.inputs[0]);
   if (!in.ok()) return in.error();
   const Tensor& x = T(op.inputs[0]);
   const Tensor& y = T(op.outputs[0]);
   if (y.scales.size() != 1 || x.scales[0] != y.scales[0] || x.zero_points[0] != y.zero_points[0]) {
-    return Fail("input and output quantized differently (TFLite's int8 average pool keeps the quantization)");
+    return Fail("input and output quantized differently (TFLite's int8 pools keep the quantization)");
   }
   const core::Shape is = out_.graph.tensor(in.value()).shape;
   core::Result<core::Shape> os = ShapeOf(op.outputs[0]);
   if (!os.ok()) return os.error();
   if (os.value().c != is.c) return Fail("the channel count changes");
-  core::Op g{core::OpKind::kAvgPool2d, "", {in.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
+  core::Op g{kind, "", {in.value()}, -1, 1, 1, 0, core::Activation::kNone, -1};
   if (core::Status s = SetWindow(op, op.filter_h, op.filter_w, is, os.value(), g); !s.ok()) return s;
-  if (!g.SquareWindow()) return Fail("kilonas's average pool takes windows of as many columns as rows");
+  if (!g.SquareWindow()) return Fail("kilonas's pools take windows of as many columns as rows");
   engine::OpConstants c;
   if (core::Status s = ActivationRange(op.activation, y, c, g.activation); !s.ok()) {
     return s;
@@ -532,19 +588,13 @@ core::Status Importer::Pad(const tflite::Operator& op) {
   return core::Status::Ok();
 }
 
-core::Result<engine::Model> Importer::Run(int last) {
-  if (m_.inputs.size() != 1 || m_.outputs.size() != 1) {
-    return core::Error{"kilonas imports models of one input and one output"};
-  }
-  core::Result<int> input = AddOutput(m_.inputs[0]);
+core::Result<engine::Model> Importer::Run(int first, int last, int32_t input_tensor, int32_t output) {
+  core::Result<int> input = AddOutput(input_tensor);
   if (!input.ok()) return core::Error{"the input: " + input.error().message};
   out_.graph.SetInput(input.value());
-  for (int i = 0; i <= last; ++i) {
+  for (int i = first; i <= last; ++i) {
     if (core::Status s = Operator(m_.operators[static_cast<size_t>(i)]); !s.ok()) return s.error();
   }
-  const int32_t output = last + 1 == static_cast<int>(m_.operators.size())
-                             ? m_.outputs[0]
-                             : m_.operators[static_cast<size_t>(last)].outputs.at(0);
   core::Result<int> id = Input(output);
   if (!id.ok()) return core::Error{"the output: " + id.error().message};
   out_.graph.SetOutput(id.value());
@@ -570,7 +620,20 @@ core::Result<engine::Model> ImportModel(const Model& model, const std::string& p
     return core::Error{path + ": operator " + std::to_string(last) + " of " + std::to_string(count)};
   }
   if (core::Status s = CheckOperators(model, last); !s.ok()) return core::Error{path + ": " + s.message()};
-  core::Result<engine::Model> imported = Importer(model, options).Run(last);
+  if (model.inputs.size() != 1 || model.outputs.size() != 1) {
+    return core::Error{path + ": kilonas imports models of one input and one output"};
+  }
+  // The int8 body: without the float edges' QUANTIZE and DEQUANTIZE, up to the cut if asked.
+  const FloatEdges edges = FloatEdgesOf(model);
+  const int first = edges.input ? 1 : 0;
+  const bool whole = last + 1 == count;
+  const int body_last = whole && edges.output ? last - 1 : last;
+  const int32_t input = edges.input ? model.operators.front().outputs[0] : model.inputs[0];
+  const int32_t output = !whole         ? model.operators[static_cast<size_t>(last)].outputs.at(0)
+                         : edges.output ? model.operators.back().inputs[0]
+                                        : model.outputs[0];
+  if (body_last < first) return core::Error{path + ": no operator between the float edges"};
+  core::Result<engine::Model> imported = Importer(model, options).Run(first, body_last, input, output);
   if (!imported.ok()) return core::Error{path + ": " + imported.error().message};
   return imported;
 }

@@ -1,8 +1,10 @@
-// The average pool op (avg_pool2d: kernel, stride, padding): its reference kernel is TFLite's
-// rounded mean over the window's pixels inside the input, and the host runs a network with it
-// identically in every plan mode, patches included (firmware == host: firmware_test.cc).
+// The pooling ops (avg_pool2d, max_pool2d: kernel, stride, padding): their reference kernels are
+// TFLite's rounded mean and largest value over the window's pixels inside the input, and the host
+// runs a network with both identically in every plan mode, patches included (firmware == host:
+// firmware_test.cc).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -66,6 +68,45 @@ TEST(AvgPool, ReferenceKernelIsTheRoundedMeanOfTheWindowInsideTheInput) {
   }
 }
 
+// The largest raw value of the window's pixels inside the input, clamped (TFLite's int8 max pool).
+TEST(MaxPool, ReferenceKernelIsTheLargestValueOfTheWindowInsideTheInput) {
+  std::mt19937 rng(45);
+  for (int trial = 0; trial < 400; ++trial) {
+    const int k = Pick(rng, 1, 7), stride = Pick(rng, 1, 3), pad = Pick(rng, 0, k / 2);
+    const int h = Pick(rng, k, 12), w = Pick(rng, k, 12), c = Pick(rng, 1, 9);
+    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
+    std::vector<int8_t> in(static_cast<size_t>(h) * w * c);
+    for (int8_t& v : in) v = static_cast<int8_t>(Pick(rng, -128, trial % 4 == 0 ? -100 : 127));  // some all negative
+    kilonas_conv_params p{};
+    p.kernel = k;
+    p.stride = stride;
+    p.pad = pad;
+    p.in_h = h;
+    p.in_w = w;
+    p.act_min = trial % 3 == 0 ? Pick(rng, -128, 0) : -128;
+    p.act_max = trial % 3 == 0 ? Pick(rng, 1, 127) : 127;
+    const kilonas_view iv{h, w, c, 0, 0}, ov{oh, ow, c, 0, 0};
+    const kilonas_rect r{0, 0, oh, ow};
+    std::vector<int8_t> out(static_cast<size_t>(oh) * ow * c);
+    kilonas_max_pool_ref(&p, in.data(), &iv, out.data(), &ov, &r);
+    for (int y = 0; y < oh; ++y) {
+      for (int x = 0; x < ow; ++x) {
+        for (int ch = 0; ch < c; ++ch) {
+          int largest = -1000;
+          for (int iy = std::max(y * stride - pad, 0); iy < std::min(y * stride - pad + k, h); ++iy) {
+            for (int ix = std::max(x * stride - pad, 0); ix < std::min(x * stride - pad + k, w); ++ix) {
+              largest = std::max<int>(largest, in[(static_cast<size_t>(iy) * w + ix) * c + ch]);
+            }
+          }
+          ASSERT_EQ(out[(static_cast<size_t>(y) * ow + x) * c + ch], std::clamp(largest, p.act_min, p.act_max))
+              << "trial " << trial << " k" << k << " s" << stride << " pad " << pad << " at " << y << "," << x;
+        }
+      }
+    }
+  }
+}
+
+// PoolNetwork has both pools: an average pool at stride 2 and a padded max pool at stride 1.
 TEST(AvgPool, EveryPlanModeAndKernelSetGivesTheSameBitsAndFollowsTheFloatNetwork) {
   std::mt19937 rng(42);
   const core::Graph g = kilonas::testing::PoolNetwork();

@@ -184,8 +184,8 @@ void ExpectFirmwareEqualsHost(const core::Graph& g, const std::string& name, uin
   }
 }
 
-TEST(Firmware, AveragePoolNetworkEqualsTheHostInPlaceAndPatchModes) {
-  ExpectFirmwareEqualsHost(testing::PoolNetwork(), "avg_pool", 43);
+TEST(Firmware, PoolNetworkEqualsTheHostInPlaceAndPatchModes) {
+  ExpectFirmwareEqualsHost(testing::PoolNetwork(), "pools", 43);  // average and max
 }
 
 TEST(Firmware, SoftmaxNetworkEqualsTheHostInPlaceAndPatchModes) {

@@ -50,6 +50,7 @@ core::Graph PoolNetwork(bool softmax) {
   x = b.Window(core::OpKind::kAvgPool2d, "pool1", x, 8, 3, 2, core::Activation::kNone, -1);
   x = b.Window(core::OpKind::kPointwiseConv2d, "expand", x, 16, 1, 1, core::Activation::kRelu6, -1);
   x = b.Window(core::OpKind::kDepthwiseConv2d, "dw", x, 16, 3, 1, core::Activation::kRelu6, -1);
+  x = b.Window(core::OpKind::kMaxPool2d, "pool_max", x, 16, 3, 1, core::Activation::kNone, -1);
   x = b.Append({core::OpKind::kAvgPool2d, "pool2", {x}, -1, 2, 2, 0, core::Activation::kNone, -1},
                core::Shape{5, 5, 16});
   x = b.Append({core::OpKind::kGlobalAvgPool, "gap", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
@@ -60,6 +61,19 @@ core::Graph PoolNetwork(bool softmax) {
     x = b.Append({core::OpKind::kSoftmax, "softmax", {x}, -1, 1, 1, 0, core::Activation::kNone, -1},
                  core::Shape{1, 1, 5});
   }
+  return b.Finish(x);
+}
+
+core::Graph TflitePoolNetwork() {
+  core::GraphBuilder b({20, 20, 3});
+  int x = b.Window(core::OpKind::kConv2d, "stem", b.graph().input(), 8, 3, 1, core::Activation::kRelu6, -1);
+  x = b.Append({core::OpKind::kMaxPool2d, "max_valid", {x}, -1, 2, 2, 0, core::Activation::kNone, -1}, {10, 10, 8});
+  x = b.Window(core::OpKind::kPointwiseConv2d, "expand", x, 16, 1, 1, core::Activation::kNone, -1);
+  x = b.Window(core::OpKind::kMaxPool2d, "max_same", x, 16, 3, 1, core::Activation::kRelu, -1);
+  x = b.Append({core::OpKind::kAvgPool2d, "avg_valid", {x}, -1, 2, 2, 0, core::Activation::kNone, -1}, {5, 5, 16});
+  x = b.Append({core::OpKind::kGlobalAvgPool, "gap", {x}, -1, 1, 1, 0, core::Activation::kNone, -1}, {1, 1, 16});
+  x = b.Append({core::OpKind::kFullyConnected, "fc", {x}, -1, 1, 1, 0, core::Activation::kNone, -1}, {1, 1, 5});
+  x = b.Append({core::OpKind::kSoftmax, "softmax", {x}, -1, 1, 1, 0, core::Activation::kNone, -1}, {1, 1, 5});
   return b.Finish(x);
 }
 

@@ -16,6 +16,10 @@ core::Graph RandomGraph(std::mt19937& rng);  // BuildGraph(RandomNetSpec(rng)), 
 // 3x3 s2 -> pointwise -> depthwise -> pool 2x2 s2 (no padding) -> global pool -> classifier
 // (-> softmax when asked).
 core::Graph PoolNetwork(bool softmax = false);
+// Pools padded as TensorFlow pads them (VALID or SAME), so that a .tflite holds them: 20x20x3 ->
+// conv 3x3 -> 2x2 max pool stride 2 -> 1x1 -> 3x3 max pool stride 1 -> 2x2 average pool stride 2
+// -> mean -> fully connected -> softmax.
+core::Graph TflitePoolNetwork();
 // A network padded as TensorFlow pads "SAME" (more after than before where the window and stride
 // need an odd total): 3x3 stride-2 conv and depthwise with 0 before and 1 after, a symmetric
 // depthwise, a 2x2 stride-2 average pool with 0 before and 1 after. Input 20x20x3 (as PoolNetwork).

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 
 #include "data/idx.h"
 #include "engine/interpreter.h"
 #include "engine/quantizer.h"
+#include "tests/support/random_graphs.h"
 #include "tests/support/source_path.h"
 #include "tests/tflite/readme_inputs.h"
 #include "tflite/armnn_check.h"
@@ -89,6 +91,31 @@ TEST(ArmnnCheck, KilonasExportsOfTfliteMicrosModelsAgree) {
     EXPECT_EQ(whole.same_top1, whole.inputs) << file << ": " << whole.Summary();
     EXPECT_LE(whole.max_abs_diff, 3) << file << ": " << whole.Summary();
   }
+}
+
+// kilonas's pools (max VALID and SAME, average, the mean), a fully connected layer and the
+// softmax, with random weights, as Arm NN reads their .tflite: every op within one step.
+TEST(ArmnnCheck, PoolingNetworkExportAgrees) {
+  std::mt19937 rng(61);
+  const core::Graph g = kilonas::testing::TflitePoolNetwork();
+  const core::FloatModel fm = core::RandomFloatModel(g, rng);
+  std::vector<std::vector<float>> images(3);
+  for (std::vector<float>& image : images) {
+    for (int64_t i = 0; i < g.tensor(g.input()).shape.Elements(); ++i) {
+      image.push_back(std::uniform_real_distribution<float>(-1, 1)(rng));
+    }
+  }
+  core::Result<engine::Model> model = engine::Quantize(fm, images, {});
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  std::vector<std::vector<int8_t>> inputs;
+  for (const std::vector<float>& image : images) inputs.push_back(engine::QuantizeInput(model.value(), image));
+  core::Result<ArmnnCheck> check = CheckWithArmnn(model.value(), inputs);
+  ASSERT_TRUE(check.ok()) << check.error().message;
+  ExpectEveryOpWithinOneStep(check.value(), "pool network");
+  int pools = 0;
+  for (const OpAgreement& op : check.value().ops)
+    pools += op.op == "max_valid" || op.op == "max_same" || op.op == "avg_valid";
+  EXPECT_EQ(pools, 3) << "each pool compared alone";
 }
 
 // A trained kilonas network on real test images: every op within one step on the engine's input to

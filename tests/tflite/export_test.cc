@@ -41,12 +41,16 @@ void ExpectSameConstants(const engine::OpConstants& a, const engine::OpConstants
 }
 
 // Exports, reads back and imports `model`; the result equals it and gives the same bytes.
-void ExpectRoundTrip(const engine::Model& model, const std::string& name) {
-  core::Result<std::string> bytes = ExportTflite(model, name);
+// With `float_edges` the file has float32 input and output (a QUANTIZE and a DEQUANTIZE at its
+// edges); the importer takes the int8 body between them.
+void ExpectRoundTrip(const engine::Model& model, const std::string& name, bool float_edges = false) {
+  core::Result<std::string> bytes = float_edges ? ExportTfliteWithFloatEdges(model, name) : ExportTflite(model, name);
   ASSERT_TRUE(bytes.ok()) << bytes.error().message;
   const std::vector<uint8_t> file(bytes.value().begin(), bytes.value().end());
   core::Result<Model> read = ParseModel(file, name + ".tflite");
   ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(FloatEdgesOf(read.value()).input, float_edges) << name;
+  EXPECT_EQ(FloatEdgesOf(read.value()).output, float_edges) << name;
   core::Result<engine::Model> back = ImportModel(read.value(), name + ".tflite");
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(Normalized(back.value().graph), Normalized(model.graph)) << name;
@@ -70,7 +74,37 @@ TEST(TfliteExport, TfliteMicrosModelsComeBackAsTheyWereImported) {
     core::Result<engine::Model> imported = ImportModel(m.value(), file);
     ASSERT_TRUE(imported.ok()) << imported.error().message;
     ExpectRoundTrip(imported.value(), file);
+    ExpectRoundTrip(imported.value(), file + " with float edges", /*float_edges=*/true);
   }
+}
+
+// A QUANTIZE or DEQUANTIZE inside the graph (here: the float-edge file's QUANTIZE once the model's
+// input is its int8 output, so that it reads a tensor nothing wrote) is named, not imported.
+TEST(TfliteImport, AQuantizeAwayFromTheEdgesIsNamed) {
+  core::Result<Model> m = LoadModel(kilonas::testing::SourcePath("tests/tflite/data/micro_speech_quantized.tflite"));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  core::Result<std::string> bytes = ExportTfliteWithFloatEdges(ImportModel(m.value(), "speech").value(), "speech");
+  ASSERT_TRUE(bytes.ok()) << bytes.error().message;
+  core::Result<Model> read = ParseModel(std::vector<uint8_t>(bytes.value().begin(), bytes.value().end()), "f.tflite");
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  Model inner = read.value();
+  inner.inputs[0] = inner.operators.front().outputs[0];
+  EXPECT_FALSE(FloatEdgesOf(inner).input);
+  core::Result<engine::Model> imported = ImportModel(inner, "f.tflite");
+  ASSERT_FALSE(imported.ok());
+  EXPECT_NE(imported.error().message.find("QUANTIZE): imported only at the graph's edges"), std::string::npos)
+      << imported.error().message;
+}
+
+// The float input as TFLite's QUANTIZE makes it int8: round(x / scale) + zero point in float,
+// clamped; what is not a number becomes the zero point.
+TEST(TfliteImport, TheInputEdgeQuantizesAsTflitesKernel) {
+  engine::Model body;
+  core::Tensor input{"in", {1, 1, 6}, core::DType::kInt8, {}};
+  input.quant = {{0.5f}, {-3}};
+  body.graph.SetInput(body.graph.AddTensor(input));
+  const std::vector<int8_t> q = QuantizeAtInputEdge(body, {0.0f, 0.25f, -0.25f, 1000.0f, -1000.0f, NAN});
+  EXPECT_EQ(q, (std::vector<int8_t>{-3, -2, -4, 127, -128, -3}));  // 0.5 and -0.5 round away from zero
 }
 
 engine::Model QuantizedRandom(const core::Graph& g, std::mt19937& rng) {
@@ -92,6 +126,7 @@ TEST(TfliteExport, QuantizedNetworksComeBackWithTheSameConstants) {
     ExpectRoundTrip(QuantizedRandom(g, rng), "random_" + std::to_string(trial));
   }
   ExpectRoundTrip(QuantizedRandom(kilonas::testing::SamePaddedNetwork(), rng), "same_padded");
+  ExpectRoundTrip(QuantizedRandom(kilonas::testing::TflitePoolNetwork(), rng), "pools");
 }
 
 // The form given to Arm NN (padded depthwise convolutions as CONV_2D with zeros off the channel
