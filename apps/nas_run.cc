@@ -55,32 +55,38 @@ core::Result<data::Normalization> InputNormalization(const engine::Model& model,
                                   : data::Normalization{model.input_mean, model.input_std};
 }
 
-// The model's int8 input: the raw file's bytes (exactly the input tensor's size), an image file
-// decoded as a folder's images are, or test image `image` of the data set's test split; images
-// normalised as the model's file says and resized to the model's input.
+// The raw file's int8 values (exactly the input tensor's size), or its float32 values quantized
+// as the file's QUANTIZE does where the model takes floats.
+core::Result<std::vector<int8_t>> RawInput(const engine::Model& model, const InputChoice& choice) {
+  const core::Shape shape = model.graph.tensor(model.graph.input()).shape;
+  core::Result<std::string> bytes = core::ReadTextFile(choice.raw_path);
+  if (!bytes.ok()) return bytes.error();
+  const int64_t value_bytes = choice.float_input ? 4 : 1;
+  if (static_cast<int64_t>(bytes.value().size()) != shape.Elements() * value_bytes) {
+    return core::Error{choice.raw_path + ": " + std::to_string(bytes.value().size()) + " bytes; the model's input " +
+                       shape.ToString() + " takes " + std::to_string(shape.Elements()) +
+                       (choice.float_input ? " float32 values (HWC, little-endian)" : " int8 values (HWC)")};
+  }
+  if (!choice.float_input) return std::vector<int8_t>(bytes.value().begin(), bytes.value().end());
+  std::vector<float> values(static_cast<size_t>(shape.Elements()));
+  std::memcpy(values.data(), bytes.value().data(), bytes.value().size());
+  const auto nan = std::find_if(values.begin(), values.end(), [](float v) { return std::isnan(v); });
+  if (nan != values.end()) {
+    return core::Error{choice.raw_path + ": value " + std::to_string(nan - values.begin()) + " is not a number"};
+  }
+  return tflite::QuantizeAtInputEdge(model, values);
+}
+
+// The model's int8 input: the raw file's (RawInput), an image file decoded as a folder's images
+// are, or test image `image` of the data set's test split; images normalised as the model's file
+// says and resized to the model's input.
 core::Result<ModelInputResult> ModelInput(const engine::Model& model, const InputChoice& choice) {
   const core::Shape shape = model.graph.tensor(model.graph.input()).shape;
   ModelInputResult result;
   if (!choice.raw_path.empty()) {
-    core::Result<std::string> bytes = core::ReadTextFile(choice.raw_path);
-    if (!bytes.ok()) return bytes.error();
-    const int64_t value_bytes = choice.float_input ? 4 : 1;
-    if (static_cast<int64_t>(bytes.value().size()) != shape.Elements() * value_bytes) {
-      return core::Error{choice.raw_path + ": " + std::to_string(bytes.value().size()) + " bytes; the model's input " +
-                         shape.ToString() + " takes " + std::to_string(shape.Elements()) +
-                         (choice.float_input ? " float32 values (HWC, little-endian)" : " int8 values (HWC)")};
-    }
-    if (!choice.float_input) {
-      result.input.assign(bytes.value().begin(), bytes.value().end());
-      return result;
-    }
-    std::vector<float> values(static_cast<size_t>(shape.Elements()));
-    std::memcpy(values.data(), bytes.value().data(), bytes.value().size());
-    const auto nan = std::find_if(values.begin(), values.end(), [](float v) { return std::isnan(v); });
-    if (nan != values.end()) {
-      return core::Error{choice.raw_path + ": value " + std::to_string(nan - values.begin()) + " is not a number"};
-    }
-    result.input = tflite::QuantizeAtInputEdge(model, values);
+    core::Result<std::vector<int8_t>> raw = RawInput(model, choice);
+    if (!raw.ok()) return raw.error();
+    result.input = std::move(raw).value();
     return result;
   }
   data::ImageSet set;
@@ -175,6 +181,30 @@ std::string BytesText(const std::vector<int8_t>& values) {
   return text;
 }
 
+// The output values where there are few, and the file's DEQUANTIZE of them where it has one.
+void PrintOutputs(const engine::Model& model, const std::vector<int8_t>& output, bool float_output) {
+  if (output.size() > kPrintedOutputs) return;
+  std::printf("output          %s\n", BytesText(output).c_str());
+  if (!float_output) return;
+  std::string text;
+  for (float v : engine::DequantizeOutput(model, output)) text += (text.empty() ? "" : " ") + FloatText(v);
+  std::printf("output (float)  %s\n", text.c_str());
+}
+
+// The model file, and whether it gives and takes floats (`edges`); a .tflite needs a raw input.
+core::Result<engine::Model> LoadRunModel(const std::string& path, bool raw_given, tflite::FloatEdges& edges) {
+  core::Result<engine::Model> model = apps::LoadModelFile(path);
+  if (!model.ok()) return model.error();
+  core::Result<tflite::FloatEdges> found = apps::FloatEdgesOfFile(path);
+  if (!found.ok()) return found.error();
+  edges = found.value();
+  if (apps::IsTfliteFile(path) && !raw_given) {
+    return core::Error{path + ": a .tflite model does not say how its input was made from pixels: give a raw " +
+                       (edges.input ? "float32" : "int8") + " input with --input"};
+  }
+  return model;
+}
+
 }  // namespace
 
 static int ToolMain(int argc, char** argv) {
@@ -206,15 +236,10 @@ static int ToolMain(int argc, char** argv) {
   app.add_option("--out-dir", out_dir, "firmware directory (default out/run/<model file name>)");
   KILONAS_PARSE(app, argc, argv);
 
-  core::Result<engine::Model> model = apps::LoadModelFile(model_path);
+  tflite::FloatEdges edges;
+  core::Result<engine::Model> model = LoadRunModel(model_path, raw->count() > 0, edges);
   if (!model.ok()) return Fail(model.error().message);
-  core::Result<tflite::FloatEdges> edges = apps::FloatEdgesOfFile(model_path);
-  if (!edges.ok()) return Fail(edges.error().message);
-  choice.float_input = edges.value().input;
-  if (apps::IsTfliteFile(model_path) && raw->count() == 0) {
-    return Fail(model_path + ": a .tflite model does not say how its input was made from pixels: give a raw " +
-                (choice.float_input ? "float32" : "int8") + " input with --input");
-  }
+  choice.float_input = edges.input;
   const core::Graph& graph = model.value().graph;
   std::printf("model           %s: %zu ops, input %s, %lld MACs, loader checks passed\n", model_path.c_str(),
               graph.ops().size(), graph.tensor(graph.input()).shape.ToString().c_str(),
@@ -234,12 +259,7 @@ static int ToolMain(int argc, char** argv) {
               label >= 0
                   ? (", test image " + std::to_string(choice.image) + " is labelled " + ClassText(label, names)).c_str()
                   : "");
-  if (host.size() <= kPrintedOutputs) std::printf("output          %s\n", BytesText(host).c_str());
-  if (edges.value().output && host.size() <= kPrintedOutputs) {  // the file's DEQUANTIZE
-    std::string text;
-    for (float v : engine::DequantizeOutput(model.value(), host)) text += (text.empty() ? "" : " ") + FloatText(v);
-    std::printf("output (float)  %s\n", text.c_str());
-  }
+  PrintOutputs(model.value(), host, edges.output);
   if (!firmware) return 0;
   return RunFirmware(model.value(), model_path, input.value().input, names, hw_path, out_dir);
 }

@@ -56,8 +56,8 @@ Layout LayoutOf(const OpCase& c, Kernel kernel) {
   Layout l;
   const int64_t in = Align4(c.in.Elements()), out = Align4(c.out.Elements());
   const bool in_place = WorksInPlace(kernel);
-  const int64_t scratch = Align4(
-      core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h, c.in.w, c.in.c, WeightsOf(c)));
+  const int64_t scratch = Align4(core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h, c.in.w,
+                                                    c.in.c, c.out.c, WeightsOf(c)));
   l.out = in;
   l.scratch = in + out;
   l.total = l.scratch + scratch;

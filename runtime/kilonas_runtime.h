@@ -76,6 +76,7 @@ typedef struct {
   int32_t in_h, in_w, in_c;
   int32_t kernel_w; /* columns */
   int32_t pad_end;  /* after the last row and column (kilonas_conv_params.pad_end) */
+  int32_t out_c;    /* output channels (a fully connected layer's outputs) */
 } kilonas_scratch_query;
 typedef int64_t (*kilonas_scratch_fn)(const kilonas_scratch_query* q);
 int64_t kilonas_no_scratch(const kilonas_scratch_query* q);
@@ -164,7 +165,8 @@ void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const ki
 void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                            const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
 /* Reads `channels` and weights in the layout kilonas_fully_connected_dsp_constants makes.
- * Scratch: in_n / 4 x 8 bytes (two words per group of four inputs). */
+ * Scratch: in_n / 4 x 8 bytes (two words per group of four inputs), or, where
+ * kilonas_fc_chunked, 512 bytes for a chunk of 64 groups and 4 per output (one sum each). */
 void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
                                  int32_t out_n, int16_t* scratch);
 /* Turns a fully connected layer's plain weights ([rows][in_n]) and channel words
@@ -173,6 +175,9 @@ void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in,
  * the row's doubled bias gains 2 x 128 x the row's weights 1 and 3 of those groups. Run at
  * export, not on the device. */
 void kilonas_fully_connected_dsp_constants(int8_t* weights, int32_t rows, int32_t in_n, int32_t* words);
+/* Whether kilonas_fully_connected_dsp takes its input in chunks: more than 64 groups of four, and
+ * one sum per output takes less scratch than the whole input's pairs. */
+int32_t kilonas_fc_chunked(int32_t in_n, int32_t out_n);
 /* In place like kilonas_depthwise_inplace (kernel <= 7), reading `channels`. Scratch: that of
  * kilonas_depthwise_inplace plus 4 bytes. */
 void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,
