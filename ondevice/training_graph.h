@@ -1,0 +1,39 @@
+// The training step a scheme asks for, derived from the Graph IR (MCUNetV3's compile-time
+// backward graph, pruned): the int8 forward pass as deployed, then a backward pass only along the
+// paths from the loss to a trainable parameter. What no trainable parameter needs is neither
+// computed nor kept: an op before the first trainable layer has no backward step, a layer whose
+// weights are frozen passes the gradient on without a weight gradient, and a layer whose input
+// nothing upstream needs computes no input gradient.
+#pragma once
+
+#include <vector>
+
+#include "ondevice/update_scheme.h"
+
+namespace kilonas::ondevice {
+
+struct OpTraining {
+  bool output_grad = false;      // the gradient of the loss at the op's output is computed
+  std::vector<bool> input_grad;  // per input: the op's backward step passes it on there
+  int weight_channels = 0;       // output channels whose weight gradient is computed
+  bool bias_grad = false;
+  bool mask = false;  // its fused ReLU / ReLU6 gates the gradient: its output is kept for it
+  bool Backward() const { return output_grad; }
+};
+
+struct TrainingGraph {
+  std::vector<OpTraining> ops;  // one per op of the graph
+  // Forward tensors the backward pass reads: the input of every layer with a weight gradient,
+  // the output of every masked op, and the loss's logits (the graph's output, or the softmax's
+  // input where the graph ends with one: the loss is softmax cross-entropy either way).
+  std::vector<bool> kept;
+  int loss_tensor = -1;  // the logits
+
+  int BackwardOps() const;
+  int64_t KeptBytes(const core::Graph& graph) const;
+};
+
+// The training step of `scheme` on `model`'s graph (the scheme checked against it first).
+core::Result<TrainingGraph> DeriveTrainingGraph(const engine::Model& model, const UpdateScheme& scheme);
+
+}  // namespace kilonas::ondevice
