@@ -1,0 +1,127 @@
+#include "ondevice/training_memory.h"
+
+#include <algorithm>
+
+#include "memory_planner/arena_planner.h"
+#include "memory_planner/lifetimes.h"
+
+namespace kilonas::ondevice {
+namespace {
+
+constexpr int64_t kAlignment = 4;
+constexpr int64_t kFloatBytes = 4;
+
+// The step timeline: forward op i at step i, the loss at n, each backward op after it in reverse
+// order (-1: none), the updates of an unreordered step last.
+struct Timeline {
+  std::vector<int> backward;
+  int loss = 0, updates = 0;
+};
+
+Timeline StepsOf(const TrainingGraph& t) {
+  Timeline s;
+  const int n = static_cast<int>(t.ops.size());
+  s.loss = n;
+  s.backward.assign(t.ops.size(), -1);
+  int step = n + 1;
+  for (int i = n - 1; i >= 0; --i) {
+    if (t.ops[static_cast<size_t>(i)].Backward()) s.backward[static_cast<size_t>(i)] = step++;
+  }
+  s.updates = step;
+  return s;
+}
+
+// The last step that reads forward tensor x: its last forward reader, or a backward step.
+int LastRead(const core::Graph& g, const TrainingGraph& t, const Timeline& s, int x, int forward_last) {
+  int last = forward_last;
+  if (x == t.loss_tensor) last = std::max(last, s.loss);
+  for (size_t i = 0; i < g.ops().size(); ++i) {
+    const core::Op& op = g.op(static_cast<int>(i));
+    const OpTraining& o = t.ops[i];
+    const bool weight_input = o.weight_channels > 0 && op.inputs[0] == x;
+    if (weight_input || (o.mask && op.output == x)) last = std::max(last, s.backward[i]);
+  }
+  return last;
+}
+
+void AddForwardTensors(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
+                       std::vector<memory_planner::BufferRequest>& out, bool backward) {
+  const std::vector<memory_planner::Lifetime> lifetimes = memory_planner::ComputeLifetimes(g);
+  for (size_t x = 0; x < g.tensors().size(); ++x) {
+    if (!lifetimes[x].used()) continue;
+    const int last = backward ? LastRead(g, t, s, static_cast<int>(x), lifetimes[x].last) : lifetimes[x].last;
+    out.push_back({g.tensor(static_cast<int>(x)).Bytes(), lifetimes[x].first, last, {}});
+  }
+}
+
+// fp32 gradients of tensors: written first by the latest consumer's backward step (the loss for
+// the logits), read by the producer's.
+void AddTensorGradients(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
+                        std::vector<memory_planner::BufferRequest>& out) {
+  for (size_t i = 0; i < g.ops().size(); ++i) {
+    if (!t.ops[i].Backward()) continue;
+    const int x = g.op(static_cast<int>(i)).output;
+    int first = x == t.loss_tensor ? s.loss : s.updates;
+    for (size_t c = 0; c < g.ops().size(); ++c) {
+      const core::Op& op = g.op(static_cast<int>(c));
+      for (size_t k = 0; k < op.inputs.size(); ++k) {
+        if (op.inputs[k] == x && t.ops[c].input_grad[k]) first = std::min(first, s.backward[c]);
+      }
+    }
+    out.push_back({g.tensor(x).shape.Elements() * kFloatBytes, first, s.backward[i], {}});
+  }
+}
+
+// Per trainable layer: its weight and bias gradients, and its parameters' SRAM copy.
+int64_t AddParameters(const core::Graph& g, const TrainingGraph& t, const Timeline& s, bool reorder,
+                      std::vector<memory_planner::BufferRequest>& out) {
+  int64_t copies = 0;
+  for (size_t i = 0; i < g.ops().size(); ++i) {
+    const OpTraining& o = t.ops[i];
+    if (o.weight_channels == 0 && !o.bias_grad) continue;
+    const core::Op& op = g.op(static_cast<int>(i));
+    const int channels = g.OutputOf(op).shape.c;
+    const int64_t weights = g.WeightCount(op) / channels * o.weight_channels, biases = o.bias_grad ? channels : 0;
+    out.push_back({(weights + biases) * kFloatBytes, s.backward[i], reorder ? s.backward[i] : s.updates, {}});
+    const int64_t copy = weights + biases * 4;
+    out.push_back({copy, 0, s.updates, {}});
+    copies += copy;
+  }
+  return copies;
+}
+
+int64_t Arena(const std::vector<memory_planner::BufferRequest>& requests) {
+  return memory_planner::PlanArena(requests, kAlignment, memory_planner::ArenaStrategy::kBestOfOrders).arena_bytes;
+}
+
+int64_t MostLive(const std::vector<memory_planner::BufferRequest>& requests, int steps) {
+  const std::vector<int64_t> live = memory_planner::LiveBytesPerOp(requests, steps);
+  return live.empty() ? 0 : *std::max_element(live.begin(), live.end());
+}
+
+}  // namespace
+
+core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const TrainingGraph& training,
+                                                const TrainingMemoryOptions& options) {
+  if (training.ops.size() != graph.ops().size()) return core::Error{"the training graph is not of this graph"};
+  const Timeline steps = StepsOf(training);
+  TrainingMemory m;
+  std::vector<memory_planner::BufferRequest> forward;
+  AddForwardTensors(graph, training, steps, forward, false);
+  m.inference_bytes = Arena(forward);
+  m.inference_live_bytes = MostLive(forward, steps.updates + 1);
+  std::vector<memory_planner::BufferRequest> requests;
+  AddForwardTensors(graph, training, steps, requests, true);
+  AddTensorGradients(graph, training, steps, requests);
+  m.parameter_copy_bytes = AddParameters(graph, training, steps, options.reorder, requests);
+  const memory_planner::ArenaLayout layout =
+      memory_planner::PlanArena(requests, kAlignment, memory_planner::ArenaStrategy::kBestOfOrders);
+  if (core::Status s = memory_planner::CheckNoOverlap(requests, layout.offsets); !s.ok()) return s.error();
+  m.peak_bytes = layout.arena_bytes;
+  m.live_bytes = MostLive(requests, steps.updates + 1);
+  m.kept_bytes = training.KeptBytes(graph);
+  m.steps = steps.updates + (options.reorder ? 0 : 1);
+  return m;
+}
+
+}  // namespace kilonas::ondevice
