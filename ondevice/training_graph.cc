@@ -43,7 +43,10 @@ int TrainingGraph::BackwardOps() const {
 
 int64_t TrainingGraph::KeptBytes(const core::Graph& graph) const {
   int64_t bytes = 0;
-  for (size_t t = 0; t < kept.size(); ++t) bytes += kept[t] ? graph.tensor(static_cast<int>(t)).Bytes() : 0;
+  for (size_t t = 0; t < kept.size(); ++t) {
+    const core::Tensor& x = graph.tensor(static_cast<int>(t));
+    bytes += kept[t] ? x.Bytes() : (gated[t] ? GateBytes(x.shape.Elements()) : 0);
+  }
   return bytes;
 }
 
@@ -71,7 +74,11 @@ core::Result<TrainingGraph> DeriveTrainingGraph(const engine::Model& model, cons
     for (int in : op.inputs) o.input_grad.push_back(o.output_grad && needed[in]);
     o.mask = o.output_grad && op.activation != core::Activation::kNone;
     if (o.weight_channels > 0) t.kept[op.inputs[0]] = true;
-    if (o.mask) t.kept[op.output] = true;
+  }
+  t.gated.assign(graph.tensors().size(), false);
+  for (size_t i = 0; i < graph.ops().size(); ++i) {
+    const int out = graph.op(static_cast<int>(i)).output;
+    t.gated[static_cast<size_t>(out)] = t.ops[i].mask && !t.kept[static_cast<size_t>(out)];
   }
   return t;
 }

@@ -17,23 +17,30 @@ struct OpTraining {
   std::vector<bool> input_grad;  // per input: the op's backward step passes it on there
   int weight_channels = 0;       // output channels whose weight gradient is computed
   bool bias_grad = false;
-  bool mask = false;  // its fused ReLU / ReLU6 gates the gradient: its output is kept for it
+  bool mask = false;  // its fused ReLU / ReLU6 gates the gradient: a bit per output value kept
   bool Backward() const { return output_grad; }
 };
 
 struct TrainingGraph {
   std::vector<OpTraining> ops;  // one per op of the graph
-  // Forward tensors the backward pass reads: the input of every layer with a weight gradient,
-  // the output of every masked op, and the loss's logits (the graph's output, or the softmax's
-  // input where the graph ends with one: the loss is softmax cross-entropy either way).
+  // Forward tensors the backward pass reads whole: the input of every layer with a weight
+  // gradient and the loss's logits (the graph's output, or the softmax's input where the graph
+  // ends with one: the loss is softmax cross-entropy either way).
   std::vector<bool> kept;
+  // Outputs of masked ops of which only one bit per value is kept (whether the activation passed
+  // it: MCUNetV3's binary masks), those not kept whole anyway.
+  std::vector<bool> gated;
   int loss_tensor = -1;  // the logits
 
   int BackwardOps() const;
+  // Bytes the backward pass keeps: kept tensors whole, gated ones at a bit per value.
   int64_t KeptBytes(const core::Graph& graph) const;
 };
 
 // The training step of `scheme` on `model`'s graph (the scheme checked against it first).
 core::Result<TrainingGraph> DeriveTrainingGraph(const engine::Model& model, const UpdateScheme& scheme);
+
+// The bytes of a gate of `values` bits.
+inline int64_t GateBytes(int64_t values) { return (values + 7) / 8; }
 
 }  // namespace kilonas::ondevice

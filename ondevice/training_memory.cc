@@ -39,7 +39,9 @@ int LastRead(const core::Graph& g, const TrainingGraph& t, const Timeline& s, in
     const core::Op& op = g.op(static_cast<int>(i));
     const OpTraining& o = t.ops[i];
     const bool weight_input = o.weight_channels > 0 && op.inputs[0] == x;
-    if (weight_input || (o.mask && op.output == x)) last = std::max(last, s.backward[i]);
+    if (weight_input || (o.mask && op.output == x && t.kept[static_cast<size_t>(x)])) {
+      last = std::max(last, s.backward[i]);
+    }
   }
   return last;
 }
@@ -69,6 +71,16 @@ void AddTensorGradients(const core::Graph& g, const TrainingGraph& t, const Time
       }
     }
     out.push_back({g.tensor(x).shape.Elements() * kFloatBytes, first, s.backward[i], {}});
+  }
+}
+
+// A gated op's bits: made with its output, read by its backward step.
+void AddGates(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
+              std::vector<memory_planner::BufferRequest>& out) {
+  for (size_t i = 0; i < g.ops().size(); ++i) {
+    const int x = g.op(static_cast<int>(i)).output;
+    if (t.gated[static_cast<size_t>(x)])
+      out.push_back({GateBytes(g.tensor(x).shape.Elements()), static_cast<int>(i), s.backward[i], {}});
   }
 }
 
@@ -113,6 +125,7 @@ core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const 
   std::vector<memory_planner::BufferRequest> requests;
   AddForwardTensors(graph, training, steps, requests, true);
   AddTensorGradients(graph, training, steps, requests);
+  AddGates(graph, training, steps, requests);
   m.parameter_copy_bytes = AddParameters(graph, training, steps, options.reorder, requests);
   const memory_planner::ArenaLayout layout =
       memory_planner::PlanArena(requests, kAlignment, memory_planner::ArenaStrategy::kBestOfOrders);

@@ -1,7 +1,8 @@
 // The SRAM of one training step (MCUNetV3's memory figures), planned with the arena planner over
 // the step's timeline: the forward ops, the loss, then the backward steps in reverse order. The
 // arena holds the forward tensors (each its own buffer as per_layer plans them; one the backward
-// pass reads lives until that step), the fp32 gradients of tensors, the fp32 weight and bias
+// pass reads lives until that step), the gates of the ReLU / ReLU6 ops on the backward path (a
+// bit per value), the fp32 gradients of tensors, the fp32 weight and bias
 // gradients, and the SRAM copies of the trainable parameters (int8 weights of the updated
 // channels, int32 biases; frozen weights stay in flash). Backward kernels' scratch is not counted
 // yet (they do not exist yet).

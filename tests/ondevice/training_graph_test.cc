@@ -60,12 +60,17 @@ TEST(TrainingGraph, AnEarlyLayersWeightsNeedTheBackwardPathFromTheLossToIt) {
   EXPECT_FALSE(tg.ops[static_cast<size_t>(expand)].input_grad[0]);
   EXPECT_TRUE(tg.ops[static_cast<size_t>(dw)].input_grad[0]);
   EXPECT_EQ(tg.loss_tensor, g.op(fc).output);  // the softmax folds into the loss
-  // Kept: expand's input (its weight gradient), the ReLU6 outputs of expand and dw, the logits.
-  std::vector<bool> kept(g.tensors().size(), false);
-  for (int tensor : {g.op(expand).inputs[0], g.op(expand).output, g.op(dw).output, g.op(fc).output}) {
-    kept[static_cast<size_t>(tensor)] = true;
-  }
+  // Kept whole: expand's input (its weight gradient) and the logits; gated: the ReLU6 outputs of
+  // expand and dw, a bit per value.
+  std::vector<bool> kept(g.tensors().size(), false), gated(g.tensors().size(), false);
+  for (int tensor : {g.op(expand).inputs[0], g.op(fc).output}) kept[static_cast<size_t>(tensor)] = true;
+  for (int tensor : {g.op(expand).output, g.op(dw).output}) gated[static_cast<size_t>(tensor)] = true;
   EXPECT_EQ(tg.kept, kept);
+  EXPECT_EQ(tg.gated, gated);
+  const int64_t expected = g.InputOf(g.op(expand)).Bytes() + g.OutputOf(g.op(fc)).Bytes() +
+                           (g.OutputOf(g.op(expand)).shape.Elements() + 7) / 8 +
+                           (g.OutputOf(g.op(dw)).shape.Elements() + 7) / 8;
+  EXPECT_EQ(tg.KeptBytes(g), expected);
 }
 
 // Reachability by search: whether tensor `to` is `from` or is computed from it.
@@ -117,7 +122,7 @@ TEST(TrainingGraph, BackwardStepsAndKeptTensorsAreWhatReachabilitySays) {
       }
       return false;
     };
-    std::vector<bool> kept(g.tensors().size(), false);
+    std::vector<bool> kept(g.tensors().size(), false), masked(g.tensors().size(), false);
     kept[static_cast<size_t>(tg.loss_tensor)] = true;
     for (size_t i = 0; i < g.ops().size(); ++i) {
       const core::Op& op = g.op(static_cast<int>(i));
@@ -130,10 +135,12 @@ TEST(TrainingGraph, BackwardStepsAndKeptTensorsAreWhatReachabilitySays) {
         ASSERT_FALSE(tg.ops[i].Backward()) << op.name;
       }
       if (tg.ops[i].weight_channels > 0) kept[static_cast<size_t>(op.inputs[0])] = true;
-      if (tg.ops[i].output_grad && op.activation != core::Activation::kNone)
-        kept[static_cast<size_t>(op.output)] = true;
+      if (tg.ops[i].output_grad && op.activation != core::Activation::kNone) {
+        masked[static_cast<size_t>(op.output)] = true;
+      }
     }
     ASSERT_EQ(tg.kept, kept) << "trial " << trial;
+    for (size_t x = 0; x < kept.size(); ++x) ASSERT_EQ(tg.gated[x], masked[x] && !kept[x]) << "trial " << trial;
     // Pruning: the full update (every layer's bias and weights) computes and keeps at least as much.
     core::Result<TrainingGraph> full = DeriveTrainingGraph(GraphOnly(g), LastLayers(GraphOnly(g), 1000));
     ASSERT_TRUE(full.ok());
