@@ -80,7 +80,7 @@ int FusableResidual(const core::Graph& graph, const std::vector<Lifetime>& lifet
   return -1;
 }
 
-PlanSizing WholeTensorSizing(const core::Graph& graph, bool in_place) {
+PlanSizing WholeTensorSizing(const core::Graph& graph, bool in_place, const std::vector<int>& preserve) {
   PlanSizing sizing;
   sizing.lifetimes = ComputeLifetimes(graph);
   for (const core::Tensor& t : graph.tensors()) sizing.tensor_bytes.push_back(t.Bytes());
@@ -101,6 +101,13 @@ PlanSizing WholeTensorSizing(const core::Graph& graph, bool in_place) {
       sizing.writes_over[i] = residual;
       sizing.writes_over[i - 1] = residual;
     }
+  }
+  for (int i = 0; i < num_ops; ++i) {
+    const int over = sizing.writes_over[i];
+    if (over < 0 || std::find(preserve.begin(), preserve.end(), over) == preserve.end()) continue;
+    const bool feeds_fused_add = i + 1 < num_ops && sizing.fused[i + 1];
+    Unshare(graph, sizing, i);
+    if (feeds_fused_add) Unshare(graph, sizing, i + 1);
   }
   return sizing;
 }
@@ -201,11 +208,11 @@ MemoryPlan AssemblePlan(const core::Graph& graph, PlanMode mode, const PlanOptio
 }
 
 MemoryPlan PlanPerLayer(const core::Graph& graph, const PlanOptions& options) {
-  return AssemblePlan(graph, PlanMode::kPerLayer, options, WholeTensorSizing(graph, false));
+  return AssemblePlan(graph, PlanMode::kPerLayer, options, WholeTensorSizing(graph, false, options.preserve));
 }
 
 MemoryPlan PlanInPlace(const core::Graph& graph, const PlanOptions& options) {
-  return AssemblePlan(graph, PlanMode::kInPlace, options, WholeTensorSizing(graph, true));
+  return AssemblePlan(graph, PlanMode::kInPlace, options, WholeTensorSizing(graph, true, options.preserve));
 }
 
 core::Status CheckPlan(const core::Graph& graph, const MemoryPlan& plan) {

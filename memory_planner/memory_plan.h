@@ -34,6 +34,9 @@ struct PlanOptions {
   // false: it lives outside the arena (MCUNetV2's published figures exclude it).
   bool count_input = true;
   int64_t alignment = 4;
+  // Tensors no op may write over (a training step reads them after the forward pass): the
+  // in-place op reading one and the add fused over one run without sharing its buffer.
+  std::vector<int> preserve;
 };
 
 enum class BufferKind { kActivation, kScratch };
@@ -103,8 +106,9 @@ struct PlanSizing {
 };
 
 // Whole-tensor sizing of a mode (per_layer: reference kernels, nothing shared; otherwise
-// optimized kernels with in-place depthwise and fused residual adds).
-PlanSizing WholeTensorSizing(const core::Graph& graph, bool in_place);
+// optimized kernels with in-place depthwise and fused residual adds, none over a `preserve`d
+// tensor).
+PlanSizing WholeTensorSizing(const core::Graph& graph, bool in_place, const std::vector<int>& preserve = {});
 
 // Stops op `index` from sharing buffers (undoes an in-place depthwise or a fused add).
 void Unshare(const core::Graph& graph, PlanSizing& sizing, int index);

@@ -65,7 +65,7 @@ core::Result<MemoryPlan> PlanPatchAtCandidate(const core::Graph& graph, const Pa
   // Inside the stage tensors have patch-sized layouts that differ from op to op: a fused add
   // would write a region over a larger one, and the stage output is whole while its producer's
   // input is a patch, so neither shares a buffer. In-place depthwise only needs equal channels.
-  PlanSizing sizing = WholeTensorSizing(graph, true);
+  PlanSizing sizing = WholeTensorSizing(graph, true, options.preserve);
   for (int i = 0; i < n; ++i) {
     if (sizing.fused[i] || graph.op(i).output == stage_output) Unshare(graph, sizing, i);
   }

@@ -46,6 +46,35 @@ int LastRead(const core::Graph& g, const TrainingGraph& t, const Timeline& s, in
   return last;
 }
 
+// The inference plan's buffers, those of kept tensors living until their backward reader. A kept
+// tensor must be whole and the last one its buffer holds.
+core::Status AddPlannedForward(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
+                               const memory_planner::MemoryPlan& plan,
+                               std::vector<memory_planner::BufferRequest>& out) {
+  if (plan.tensor_buffer.size() != g.tensors().size())
+    return core::Status::Fail("the forward plan is not of this graph");
+  const size_t first = out.size();
+  for (const memory_planner::PlannedBuffer& b : plan.buffers) out.push_back(b.request);
+  for (size_t x = 0; x < g.tensors().size(); ++x) {
+    if (!t.kept[x]) continue;
+    const int b = plan.tensor_buffer[x];
+    const std::string name = g.tensor(static_cast<int>(x)).name;
+    if (b < 0) return core::Status::Fail("tensor '" + name + "', which the backward pass reads, is not in the arena");
+    const memory_planner::PlannedBuffer& buffer = plan.buffers[static_cast<size_t>(b)];
+    if (buffer.tensors.back() != static_cast<int>(x)) {
+      return core::Status::Fail("the forward plan writes over tensor '" + name + "', which the backward pass reads");
+    }
+    if (buffer.request.size < g.tensor(static_cast<int>(x)).Bytes()) {
+      return core::Status::Fail("the forward plan holds tensor '" + name +
+                                "' patch by patch; the backward pass reads it");
+    }
+    memory_planner::BufferRequest& r = out[first + static_cast<size_t>(b)];
+    r.last = std::max(r.last, LastRead(g, t, s, static_cast<int>(x), r.last));
+    if (!r.segments.empty()) r.segments.back().last_op = r.last;
+  }
+  return core::Status::Ok();
+}
+
 void AddForwardTensors(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
                        std::vector<memory_planner::BufferRequest>& out, bool backward) {
   const std::vector<memory_planner::Lifetime> lifetimes = memory_planner::ComputeLifetimes(g);
@@ -119,11 +148,21 @@ core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const 
   const Timeline steps = StepsOf(training);
   TrainingMemory m;
   std::vector<memory_planner::BufferRequest> forward;
-  AddForwardTensors(graph, training, steps, forward, false);
+  if (options.forward) {
+    forward = options.forward->Requests();
+  } else {
+    AddForwardTensors(graph, training, steps, forward, false);
+  }
   m.inference_bytes = Arena(forward);
   m.inference_live_bytes = MostLive(forward, steps.updates + 1);
   std::vector<memory_planner::BufferRequest> requests;
-  AddForwardTensors(graph, training, steps, requests, true);
+  if (options.forward) {
+    if (core::Status s = AddPlannedForward(graph, training, steps, *options.forward, requests); !s.ok()) {
+      return s.error();
+    }
+  } else {
+    AddForwardTensors(graph, training, steps, requests, true);
+  }
   AddTensorGradients(graph, training, steps, requests);
   AddGates(graph, training, steps, requests);
   m.parameter_copy_bytes = AddParameters(graph, training, steps, options.reorder, requests);

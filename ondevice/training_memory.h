@@ -8,6 +8,7 @@
 // yet (they do not exist yet).
 #pragma once
 
+#include "memory_planner/memory_plan.h"
 #include "ondevice/training_graph.h"
 
 namespace kilonas::ondevice {
@@ -17,6 +18,11 @@ struct TrainingMemoryOptions {
   // the gradient's buffer is freed at once; without it every gradient lives until the updates at
   // the end of the step.
   bool reorder = true;
+  // The forward pass as an inference plan runs it (in place, fused adds, a patch stage, with
+  // their scratch), the buffers of tensors the backward pass reads kept longer; nullptr: every
+  // tensor in its own buffer. A plan that overwrites such a tensor (in place, a fused add) or
+  // holds it only patch by patch cannot serve: an error names the tensor.
+  const memory_planner::MemoryPlan* forward = nullptr;
 };
 
 struct TrainingMemory {

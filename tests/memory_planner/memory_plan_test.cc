@@ -47,6 +47,32 @@ TEST(MemoryPlan, EveryModeKeepsLiveBuffersApartOnRandomGraphs) {
   }
 }
 
+// A preserved tensor (one a training step reads after the forward pass) is written over by no op:
+// the in-place depthwise reading it and the add fused over it run without sharing, the rest as
+// before, and the plan stays valid.
+TEST(MemoryPlan, NoOpWritesOverAPreservedTensor) {
+  std::mt19937 rng(77);
+  for (int trial = 0; trial < 60; ++trial) {
+    const core::Graph g = testing::RandomGraph(rng);
+    const MemoryPlan plain = PlanInPlace(g);
+    std::vector<int> shared;
+    for (int t : plain.op_writes_over) {
+      if (t >= 0) shared.push_back(t);
+    }
+    if (shared.empty()) continue;
+    PlanOptions options;
+    options.preserve = {shared[rng() % shared.size()]};
+    const MemoryPlan plan = PlanInPlace(g, options);
+    ASSERT_TRUE(CheckPlan(g, plan).ok()) << "trial " << trial;
+    for (size_t i = 0; i < g.ops().size(); ++i) {
+      ASSERT_NE(plan.op_writes_over[i], options.preserve[0]) << "trial " << trial << " op " << i;
+      if (plain.op_writes_over[i] != options.preserve[0]) {
+        EXPECT_EQ(plan.op_writes_over[i], plain.op_writes_over[i]) << "trial " << trial << " op " << i;
+      }
+    }
+  }
+}
+
 TEST(MemoryPlan, ExcludingTheInputNeverRaisesThePeak) {
   std::mt19937 rng(5);
   for (int trial = 0; trial < 60; ++trial) {

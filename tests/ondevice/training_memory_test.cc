@@ -17,12 +17,18 @@ engine::Model GraphOnly(const core::Graph& graph) {
   return m;
 }
 
-TrainingMemory Plan(const core::Graph& g, const UpdateScheme& s, bool reorder) {
+core::Result<TrainingMemory> TryPlan(const core::Graph& g, const UpdateScheme& s, bool reorder,
+                                     const memory_planner::MemoryPlan* forward = nullptr) {
   core::Result<TrainingGraph> t = DeriveTrainingGraph(GraphOnly(g), s);
   EXPECT_TRUE(t.ok()) << t.error().message;
-  core::Result<TrainingMemory> m = PlanTrainingMemory(g, t.value(), {reorder});
+  return PlanTrainingMemory(g, t.value(), {reorder, forward});
+}
+
+TrainingMemory Plan(const core::Graph& g, const UpdateScheme& s, bool reorder,
+                    const memory_planner::MemoryPlan* forward = nullptr) {
+  core::Result<TrainingMemory> m = TryPlan(g, s, reorder, forward);
   EXPECT_TRUE(m.ok()) << m.error().message;
-  return m.value();
+  return m.ok() ? m.value() : TrainingMemory{};
 }
 
 // The last layer's bias (5 classes): its int32 copy lives through the step, and its fp32
@@ -35,6 +41,25 @@ TEST(TrainingMemory, TheLastBiasAloneAddsItsCopyToTheForwardPeak) {
   EXPECT_EQ(m.parameter_copy_bytes, 5 * 4);
   EXPECT_EQ(m.live_bytes, m.inference_live_bytes + 5 * 4);
   EXPECT_GE(m.peak_bytes, m.live_bytes);
+}
+
+// The forward pass as an inference plan runs it: per_layer's plan is the step's own buffers; the
+// in-place plan serves where the backward pass reads nothing it writes over, and is refused,
+// naming the tensor, where it does (the depthwise layer's input, for its weight gradient).
+TEST(TrainingMemory, TheForwardPassCanBeAnInferencePlanThatKeepsWhatTheBackwardPassReads) {
+  const core::Graph g = kilonas::testing::PoolNetwork();
+  UpdateScheme s;
+  s.layers = {{"expand", true, {8}}, {"fc", true, {8}}};
+  const memory_planner::MemoryPlan per_layer = memory_planner::PlanPerLayer(g);
+  const memory_planner::MemoryPlan in_place = memory_planner::PlanInPlace(g);
+  EXPECT_EQ(Plan(g, s, true, &per_layer).live_bytes, Plan(g, s, true).live_bytes);
+  const TrainingMemory planned = Plan(g, s, true, &in_place);
+  EXPECT_EQ(planned.inference_live_bytes, in_place.MaxLiveBytes());  // its buffers and scratch as planned
+  EXPECT_GE(planned.live_bytes, planned.inference_live_bytes);
+  s.layers = {{"dw", false, {8}}};
+  core::Result<TrainingMemory> refused = TryPlan(g, s, true, &in_place);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("writes over tensor"), std::string::npos) << refused.error().message;
 }
 
 UpdateScheme RandomSparse(const core::Graph& g, std::mt19937& rng) {
