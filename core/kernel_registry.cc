@@ -104,14 +104,13 @@ int64_t Scratch(OpKind kind, KernelSet kernels, bool writes_over, WeightLayout w
 }  // namespace
 
 int64_t ScratchBytes(OpKind kind, int kernel, int padding, KernelSet kernels, bool writes_over, int in_h, int in_w,
-                     int in_c, int out_c, WeightLayout weights) {
-  return Scratch(kind, kernels, writes_over, weights, {kernel, padding, in_h, in_w, in_c, kernel, padding, out_c});
+                     int in_c, WeightLayout weights) {
+  return Scratch(kind, kernels, writes_over, weights, {kernel, padding, in_h, in_w, in_c, kernel, padding});
 }
 
 int64_t ScratchBytes(const Graph& graph, const Op& op, KernelSet kernels, bool writes_over, int in_h, int in_w) {
   return Scratch(op.kind, kernels, writes_over, op.weights,
-                 {op.kernel, op.padding, in_h, in_w, graph.InputOf(op).shape.c, op.KernelW(), op.PaddingEnd(),
-                  graph.OutputOf(op).shape.c});
+                 {op.kernel, op.padding, in_h, in_w, graph.InputOf(op).shape.c, op.KernelW(), op.PaddingEnd()});
 }
 
 }  // namespace kilonas::core

@@ -88,10 +88,10 @@ std::vector<CallVariant> AllCallVariants();
 std::optional<CallVariant> FindCallVariant(OpKind kind, std::string_view tokens);
 
 // Scratch bytes of the kernel that runs an op of `kind` (FindKernel) when its input region is
-// in_h x in_w x in_c (out_c outputs) with a square window padded by `padding` on every side: the runtime's
+// in_h x in_w x in_c with a square window padded by `padding` on every side: the runtime's
 // scratch function of that kernel.
 int64_t ScratchBytes(OpKind kind, int kernel, int padding, KernelSet kernels, bool writes_over, int in_h, int in_w,
-                     int in_c, int out_c, WeightLayout weights = WeightLayout::kInt8);
+                     int in_c, WeightLayout weights = WeightLayout::kInt8);
 // The same for `op` of `graph`, with its own padding.
 int64_t ScratchBytes(const Graph& graph, const Op& op, KernelSet kernels, bool writes_over, int in_h, int in_w);
 

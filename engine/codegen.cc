@@ -70,7 +70,7 @@ void ConvBlock(std::ostringstream& out, const Model& model, int i, Kernel kernel
   out << "static const kilonas_conv_params cp" << n << " = {" << pointers << ", " << p.fast_requant << ", "
       << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", " << p.act_max << ", " << p.kernel << ", "
       << p.stride << ", " << p.pad << ", " << p.kernel_w << ", " << p.pad_w << ", " << p.pad_end << ", " << p.in_h
-      << ", " << p.in_w << ", " << p.block_pixels << "};\n";
+      << ", " << p.in_w << "};\n";
 }
 
 void AddBlock(std::ostringstream& out, const std::string& name, const kilonas_add_params& p) {

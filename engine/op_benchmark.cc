@@ -56,8 +56,8 @@ Layout LayoutOf(const OpCase& c, Kernel kernel) {
   Layout l;
   const int64_t in = Align4(c.in.Elements()), out = Align4(c.out.Elements());
   const bool in_place = WorksInPlace(kernel);
-  const int64_t scratch = Align4(core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h, c.in.w,
-                                                    c.in.c, c.out.c, WeightsOf(c)));
+  const int64_t scratch = Align4(
+      core::ScratchBytes(c.kind, c.kernel, c.kernel / 2, c.kernels, in_place, c.in.h, c.in.w, c.in.c, WeightsOf(c)));
   l.out = in;
   l.scratch = in + out;
   l.total = l.scratch + scratch;
@@ -126,8 +126,7 @@ std::string CaseCall(const OpCase& c, size_t index, Kernel kernel, const AxisPla
         << "    const kilonas_conv_params p = {" << (WeightBytes(c) <= kRamWeights ? "weights" : "flash_weights")
         << ", bias, mult, shift, " << (c.wide ? "wide_records" : "channels") << ", 1, 5, -3, -128, 127, " << c.kernel
         << ", " << c.stride << ", " << c.kernel / 2 << ", " << c.kernel << ", " << c.kernel / 2 << ", " << c.kernel / 2
-        << ", " << rows.whole_in << ", " << cols.whole_in << ", "
-        << kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(c.kernel) * c.kernel * c.in.c) << "};\n"
+        << ", " << rows.whole_in << ", " << cols.whole_in << "};\n"
         << "    (void)iv; (void)iv2; (void)ov; (void)r; (void)p;\n"
         << "    fill(a, " << l.total << ", 12345u);\n"
         << "    const uint32_t t0 = tick_start();\n    "

@@ -122,7 +122,6 @@ kilonas_conv_params ConvParams(const Model& model, int index, const int32_t* cha
   p.pad_end = op.PaddingEnd();
   p.in_h = in.shape.h;
   p.in_w = in.shape.w;
-  p.block_pixels = kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(op.kernel) * op.KernelW() * in.shape.c);
   return p;
 }
 

@@ -44,8 +44,7 @@ std::vector<Candidate> Candidates(const core::Graph& graph, const memory_planner
     const core::Op& op = graph.op(index);
     const int cin = graph.InputOf(op).shape.c;
     const auto scratch = [&](core::WeightLayout layout) {
-      return core::ScratchBytes(op.kind, 1, 0, core::KernelSet::kOptimized, false, 1, 1, cin,
-                                graph.OutputOf(op).shape.c, layout);
+      return core::ScratchBytes(op.kind, 1, 0, core::KernelSet::kOptimized, false, 1, 1, cin, layout);
     };
     if (scratch(core::WeightLayout::kWide) > scratch(core::WeightLayout::kInt8)) continue;  // never more SRAM
     const int64_t extra = memory_planner::OpDataFlash(graph, op, core::KernelSet::kOptimized, true).Total() -

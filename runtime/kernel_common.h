@@ -7,6 +7,9 @@
 
 /* A helper the compiler must inline (its constant arguments select code paths). */
 #define KILONAS_ALWAYS_INLINE static inline __attribute__((always_inline))
+/* Code run once per call or per group of channels, not per output: compiled for size (flash
+ * budgets of 64 kB count every function a model links). */
+#define KILONAS_FOR_SIZE __attribute__((optimize("Os")))
 
 /* kilonas_requantize, inlined into the kernels. The doubling high multiply with TFLite's nudge
  * and truncating division equals (x * m + 2^30) >> 31 with an arithmetic shift (both round

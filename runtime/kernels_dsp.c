@@ -334,10 +334,10 @@ static void FillConv(const kilonas_conv_params* p, const int8_t* in, const kilon
 
 void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                         const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch) {
-  const int32_t P = p->block_pixels == 4 ? 4 : 2;
+  const int32_t row = p->kernel * p->kernel_w * iv->c, n = (row + 3) / 4 * 4;
+  const int32_t P = kilonas_conv2d_dsp_block_pixels(row) == 4 ? 4 : 2;
   const OutputsFn outputs =
       P == 4 ? (p->fast_requant ? Outputs4Fast : Outputs4General) : (p->fast_requant ? Outputs2Fast : Outputs2General);
-  const int32_t row = p->kernel * p->kernel_w * iv->c, n = (row + 3) / 4 * 4;
   const int32_t total = r->h * r->w;
   int32_t y = r->y0, x = r->x0;
   for (int32_t i = 0; i < total; i += P) {
@@ -379,12 +379,7 @@ void kilonas_pointwise_add_dsp(const kilonas_conv_params* p, const kilonas_add_p
  *
  * A block's rows are p, p + n, q, q + n (n = in_n bytes, or 0). The last block of a layer with
  * at least four rows is moved back to end at the last row (it recomputes a few rows, with the
- * same results); fewer than four rows repeat some (1: 0000, 2: 0101, 3: 0112).
- *
- * A large input with few outputs (kilonas_fc_chunked: micro speech's 4000 -> 4) would need more
- * scratch for its pairs than for one int32 sum per output: there the input is taken in chunks of
- * kFcChunkGroups groups, each block adding a chunk to its rows' sums in scratch. Blocks then must
- * not overlap (a row would gain a chunk twice): the last one repeats rows as a short layer does. */
+ * same results); fewer than four rows repeat some (1: 0000, 2: 0101, 3: 0112). */
 typedef struct {
   const int8_t *p, *q;
   int32_t n;
@@ -425,77 +420,32 @@ static int32_t DotRest(const int8_t* w, const int8_t* x, int32_t n, int32_t acc)
   return acc;
 }
 
-enum { kFcChunkGroups = 64 };
-
-int32_t kilonas_fc_chunked(int32_t in_n, int32_t out_n) {
-  const int64_t groups = in_n / 4;
-  return groups > kFcChunkGroups && 4 * (int64_t)out_n + 8 * kFcChunkGroups < 8 * groups;
-}
-
-/* The rows of the block at oc: oc..oc + 3, or, `overlap` allowed, the last four rows; fewer than
- * four left repeat some (1: 0000, 2: 0101, 3: 0112 after oc). */
-KILONAS_ALWAYS_INLINE void FcRows(int32_t oc, int32_t out_n, int overlap, int32_t* row) {
-  const int32_t left = out_n - oc;
-  if (left >= 4 || (overlap && out_n >= 4)) {
-    const int32_t first = left >= 4 ? oc : out_n - 4;
-    for (int32_t r = 0; r < 4; ++r) row[r] = first + r;
-    return;
-  }
-  row[0] = oc;
-  row[1] = oc + (left > 1);
-  row[2] = oc + (left == 3);
-  row[3] = row[2] + (left > 1);
-}
-
-/* The doubled accumulator of row `row` (its sum over the `done` inputs of whole groups in `sum`)
- * into its output (output zero point zp). */
-KILONAS_ALWAYS_INLINE void FcOutput(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int32_t done,
-                                    int32_t zp, int32_t row, int32_t sum, int8_t* out) {
-  const int32_t* const ch = p->channels + row * KILONAS_CHANNEL_WORDS;
-  const int32_t acc2 = DotRest(p->weights + row * in_n + done, in + done, in_n - done, sum) * 2;
-  out[row] = p->fast_requant ? kilonas_output_fast(acc2, ch[1], -ch[2], kilonas_round_zp(-ch[2], zp))
-                             : kilonas_finish_doubled(p, acc2, ch);
-}
-
-/* kilonas_fc_chunked layers: the rows' sums in scratch after the pairs of one chunk. */
-static void FullyConnectedChunked(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
-                                  int32_t out_n, uint32_t* pairs) {
-  const int32_t groups = in_n / 4;
-  int32_t* const sums = (int32_t*)(pairs + 2 * kFcChunkGroups);
-  for (int32_t oc = 0; oc < out_n; ++oc) sums[oc] = p->channels[oc * KILONAS_CHANNEL_WORDS] >> 1;
-  for (int32_t g0 = 0; g0 < groups; g0 += kFcChunkGroups) {
-    const int32_t n = groups - g0 < kFcChunkGroups ? groups - g0 : kFcChunkGroups;
-    const int32_t even = FcPairs(in + 4 * g0, n, pairs);
-    const int8_t* const w = p->weights + 4 * g0;
-    for (int32_t oc = 0; oc < out_n; oc += 4) {
-      int32_t row[4];
-      FcRows(oc, out_n, 0, row);
-      FcBlock b = {w + row[0] * in_n, w + row[2] * in_n, (row[1] - row[0]) * in_n, {0, 0, 0, 0}};
-      for (int32_t r = 0; r < 4; ++r) b.a[r] = sums[row[r]] - even;
-      kilonas_fc4_groups(pairs, pairs + 2 * n, &b);
-      for (int32_t r = 0; r < 4; ++r) sums[row[r]] = b.a[r]; /* a repeated row stores the same sum */
-    }
-  }
-  for (int32_t oc = 0; oc < out_n; ++oc) FcOutput(p, in, in_n, groups * 4, p->output_offset, oc, sums[oc], out);
-}
-
 void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
                                  int32_t out_n, int16_t* scratch) {
-  uint32_t* const pairs = (uint32_t*)scratch; /* word aligned */
-  if (kilonas_fc_chunked(in_n, out_n)) {
-    FullyConnectedChunked(p, in, in_n, out, out_n, pairs);
-    return;
-  }
   const int32_t groups = in_n / 4, done = groups * 4, zp = p->output_offset;
+  uint32_t* const pairs = (uint32_t*)scratch; /* word aligned */
   const int32_t even = groups > 0 ? FcPairs(in, groups, pairs) : 0;
-  const int8_t* const w = p->weights;
   for (int32_t oc = 0; oc < out_n; oc += 4) {
     int32_t row[4];
-    FcRows(oc, out_n, 1, row);
+    if (out_n >= 4) {
+      const int32_t first = oc + 4 <= out_n ? oc : out_n - 4;
+      for (int32_t r = 0; r < 4; ++r) row[r] = first + r;
+    } else {
+      row[0] = 0;
+      row[1] = out_n > 1;
+      row[2] = out_n == 3;
+      row[3] = row[2] + (out_n > 1);
+    }
+    const int8_t* const w = p->weights;
     FcBlock b = {w + row[0] * in_n, w + row[2] * in_n, (row[1] - row[0]) * in_n, {0, 0, 0, 0}};
     for (int32_t r = 0; r < 4; ++r) b.a[r] = (p->channels[row[r] * KILONAS_CHANNEL_WORDS] >> 1) - even;
     if (groups > 0) kilonas_fc4_groups(pairs, pairs + 2 * groups, &b);
-    for (int32_t r = 0; r < 4; ++r) FcOutput(p, in, in_n, done, zp, row[r], b.a[r], out);
+    for (int32_t r = 0; r < 4; ++r) {
+      const int32_t* const ch = p->channels + row[r] * KILONAS_CHANNEL_WORDS;
+      const int32_t acc2 = DotRest(w + row[r] * in_n + done, in + done, in_n - done, b.a[r]) * 2;
+      out[row[r]] = p->fast_requant ? kilonas_output_fast(acc2, ch[1], -ch[2], kilonas_round_zp(-ch[2], zp))
+                                    : kilonas_finish_doubled(p, acc2, ch);
+    }
   }
 }
 
@@ -524,11 +474,7 @@ int64_t kilonas_conv2d_dsp_scratch(const kilonas_scratch_query* q) {
 /* Four q15 input pixels. */
 int64_t kilonas_pointwise_dsp_scratch(const kilonas_scratch_query* q) { return 4 * (int64_t)q->in_c * 2; }
 
-/* Two words per whole group of four inputs (the input pairs the weights are multiplied with), or,
- * chunked, for a chunk's groups and one sum per output. */
+/* Two words per whole group of four inputs (the input pairs the weights are multiplied with). */
 int64_t kilonas_fully_connected_dsp_scratch(const kilonas_scratch_query* q) {
-  const int64_t in_n = (int64_t)q->in_h * q->in_w * q->in_c;
-  if (in_n <= INT32_MAX && kilonas_fc_chunked((int32_t)in_n, q->out_c))
-    return 8 * kFcChunkGroups + 4 * (int64_t)q->out_c;
-  return in_n / 4 * 8;
+  return (int64_t)q->in_h * q->in_w * q->in_c / 4 * 8;
 }

@@ -66,7 +66,7 @@ static void PackQuadTaps(const QuadTaps* taps, Quad* q) {
  * into the bias. The row or column the moved window reads instead gets zero taps. Done on the
  * packed words (per row: the pairs (t0, t1) of c0..c3, then (t2 of c0, t2 of c2), (t2 of c1, t2 of
  * c3)): a form costs about a hundred instructions, which small maps need to pay back. */
-static void ShiftedQuad(const Quad* q, const int32_t* dropped, int32_t rows, int32_t cols, Quad* d) {
+KILONAS_FOR_SIZE static void ShiftedQuad(const Quad* q, const int32_t* dropped, int32_t rows, int32_t cols, Quad* d) {
   *d = *q;
   if (rows == 1) {
     memcpy(d->taps[0], q->taps[1], 2 * sizeof q->taps[0]);
@@ -95,7 +95,8 @@ static void ShiftedQuad(const Quad* q, const int32_t* dropped, int32_t rows, int
 
 /* Zero point x the sum of the taps a move drops, per channel: the row (ky = 0 when rows = 1,
  * 2 when -1) and the column, their shared tap once. */
-static void DroppedTaps(const QuadTaps* taps, int32_t zero_point, int32_t rows, int32_t cols, int32_t* dropped) {
+KILONAS_FOR_SIZE static void DroppedTaps(const QuadTaps* taps, int32_t zero_point, int32_t rows, int32_t cols,
+                                         int32_t* dropped) {
   const int32_t(*t)[3][4] = taps->t;
   const int32_t ky = rows == 1 ? 0 : 2, kx = cols == 1 ? 0 : 2;
   for (int32_t j = 0; j < 4; ++j) {
@@ -140,8 +141,8 @@ KILONAS_ALWAYS_INLINE void QuadRow(uint32_t p0, uint32_t p1, uint32_t p2, const 
   a[3] = kilonas_smlatt(o2, t[5], kilonas_smlad(kilonas_pkhtb16(o1, o0), t[3], a[3]));
 }
 
-int32_t kilonas_dw3x3_s2_direct_safe(const kilonas_conv_params* p, const kilonas_view* iv, const kilonas_view* ov,
-                                     const kilonas_rect* r) {
+KILONAS_FOR_SIZE int32_t kilonas_dw3x3_s2_direct_safe(const kilonas_conv_params* p, const kilonas_view* iv,
+                                                      const kilonas_view* ov, const kilonas_rect* r) {
   /* Backwards over the outputs: every output's pixel must precede the first pixel that the
    * window of every later output reads (kilonas_dw3x3_s2_quad's walk). */
   int32_t first_later = INT32_MAX;
@@ -211,7 +212,7 @@ typedef struct {
   uint16_t made; /* bit 3 (rows + 1) + cols + 1 */
 } QuadForms;
 
-static const Quad* Form(QuadForms* f, int32_t rows, int32_t cols) {
+KILONAS_FOR_SIZE static const Quad* Form(QuadForms* f, int32_t rows, int32_t cols) {
   Quad* form = &f->forms[rows + 1][cols + 1];
   const uint16_t bit = (uint16_t)(1u << (3 * (rows + 1) + cols + 1));
   if (!(f->made & bit)) {

@@ -49,7 +49,6 @@ typedef struct {
                                   pads a stride-2 window on an even map 0 before, 1 after); the in-place
                                   depthwise kernels' padded copy has this ring there */
   int32_t in_h, in_w;          /* the whole input tensor: where zero padding starts */
-  int32_t block_pixels;        /* conv2d_dsp: output pixels per block, 2 or 4 (its scratch is sized for it) */
 } kilonas_conv_params;
 
 typedef struct {
@@ -76,11 +75,10 @@ typedef struct {
   int32_t in_h, in_w, in_c;
   int32_t kernel_w; /* columns */
   int32_t pad_end;  /* after the last row and column (kilonas_conv_params.pad_end) */
-  int32_t out_c;    /* output channels (a fully connected layer's outputs) */
 } kilonas_scratch_query;
 typedef int64_t (*kilonas_scratch_fn)(const kilonas_scratch_query* q);
 int64_t kilonas_no_scratch(const kilonas_scratch_query* q);
-/* Output pixels per block of kilonas_conv2d_dsp (kilonas_conv_params.block_pixels): 4 for an
+/* Output pixels per block of kilonas_conv2d_dsp (it and its scratch size ask this): 4 for an
  * im2col window (kernel^2 x Cin values) of at most 64, where the per-channel work is large next to
  * the MACs and the scratch small, else 2. */
 int32_t kilonas_conv2d_dsp_block_pixels(int64_t window);
@@ -157,16 +155,15 @@ void kilonas_fully_connected(const kilonas_conv_params* p, const int8_t* in, int
 void kilonas_softmax(const kilonas_pool_params* p, const int8_t* in, int32_t rows, int32_t depth, int8_t* out);
 
 /* ---- SMLAD kernels (DSP extension of Cortex-M4/M7; portable emulation elsewhere). ---- */
-/* Scratch: block_pixels x kernel^2 x Cin int16 (im2col columns), then kernel^2 x Cin int8 rounded
- * up to 4. */
+/* Scratch: kilonas_conv2d_dsp_block_pixels(window) x kernel^2 x Cin int16 (im2col columns), then kernel^2 x Cin int8
+ * rounded up to 4. */
 void kilonas_conv2d_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                         const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
 /* Scratch: 4 x Cin int16 (four input pixels). */
 void kilonas_pointwise_dsp(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                            const kilonas_view* ov, const kilonas_rect* r, int16_t* scratch);
 /* Reads `channels` and weights in the layout kilonas_fully_connected_dsp_constants makes.
- * Scratch: in_n / 4 x 8 bytes (two words per group of four inputs), or, where
- * kilonas_fc_chunked, 512 bytes for a chunk of 64 groups and 4 per output (one sum each). */
+ * Scratch: in_n / 4 x 8 bytes (two words per group of four inputs). */
 void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in, int32_t in_n, int8_t* out,
                                  int32_t out_n, int16_t* scratch);
 /* Turns a fully connected layer's plain weights ([rows][in_n]) and channel words
@@ -175,9 +172,6 @@ void kilonas_fully_connected_dsp(const kilonas_conv_params* p, const int8_t* in,
  * the row's doubled bias gains 2 x 128 x the row's weights 1 and 3 of those groups. Run at
  * export, not on the device. */
 void kilonas_fully_connected_dsp_constants(int8_t* weights, int32_t rows, int32_t in_n, int32_t* words);
-/* Whether kilonas_fully_connected_dsp takes its input in chunks: more than 64 groups of four, and
- * one sum per output takes less scratch than the whole input's pairs. */
-int32_t kilonas_fc_chunked(int32_t in_n, int32_t out_n);
 /* In place like kilonas_depthwise_inplace (kernel <= 7), reading `channels`. Scratch: that of
  * kilonas_depthwise_inplace plus 4 bytes. */
 void kilonas_depthwise_inplace_dsp(const kilonas_conv_params* p, int8_t* buf, const kilonas_view* iv,

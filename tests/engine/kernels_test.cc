@@ -82,9 +82,7 @@ ConvCase RandomCase(std::mt19937& rng, bool depthwise, int k, int stride, int kw
          c.kw == k ? c.pad : c.kw / 2,
          c.pad_end,
          c.h,
-         c.w,
-         0};
-  c.p.block_pixels = static_cast<int32_t>(kilonas_conv2d_dsp_block_pixels(static_cast<int64_t>(k) * c.kw * c.cin));
+         c.w};
   if (std::bernoulli_distribution(0.3)(rng)) c.p.act_min = c.p.output_offset;  // a ReLU
   c.channels.resize(static_cast<size_t>(c.cout) * KILONAS_CHANNEL_WORDS);
   kilonas_channel_words(c.weights.data(), c.bias.data(), c.mult.data(), c.shift.data(), c.cout, weights / c.cout,
@@ -115,7 +113,7 @@ TEST(DspKernels, ConvMatchesReferenceBitForBit) {
     std::vector<int8_t> ref(c.oh() * c.ow() * c.cout), dsp(ref.size());
     const int window = c.k * c.kw * c.cin;  // the planned scratch: two q15 columns, the int8 window
     const int padded = (window + 3) / 4 * 4;
-    std::vector<int16_t> scratch(c.p.block_pixels * padded + padded / 2);
+    std::vector<int16_t> scratch(kilonas_conv2d_dsp_block_pixels(window) * padded + padded / 2);
     kilonas_conv2d_ref(&c.p, c.in.data(), &iv, ref.data(), &ov, &r);
     kilonas_conv2d_dsp(&c.p, c.in.data(), &iv, dsp.data(), &ov, &r, scratch.data());
     ASSERT_EQ(ref, dsp) << "trial " << trial;
@@ -178,7 +176,7 @@ TEST(DspKernels, WidePointwiseAndFusedAddMatchReferenceBitForBit) {
     wp.weights = reinterpret_cast<const int8_t*>(aligned);
     wp.channels = records.data();
     std::vector<int32_t> scratch_words(core::ScratchBytes(core::OpKind::kPointwiseConv2d, 1, 0,
-                                                          core::KernelSet::kOptimized, false, c.h, c.w, c.cin, c.cout,
+                                                          core::KernelSet::kOptimized, false, c.h, c.w, c.cin,
                                                           core::WeightLayout::kWide) /
                                        4);
     int16_t* const scratch = reinterpret_cast<int16_t*>(scratch_words.data());
@@ -199,11 +197,8 @@ TEST(DspKernels, WidePointwiseAndFusedAddMatchReferenceBitForBit) {
 // With the weights and channel words in the SMLAD kernel's layout (kilonas_fully_connected_dsp_
 // constants) and the planned scratch; every tenth case at the ends of the int8 ranges, where the
 // input pairs' halfwords x1 - 256 x0 - 128 reach -32768 and 32767.
-// Inputs up to 13x13x19: many take the chunked path (large input, few outputs), the others the
-// whole input's pairs.
 TEST(DspKernels, FullyConnectedMatchesReferenceBitForBit) {
   std::mt19937 rng(14);
-  int chunked = 0;
   for (int trial = 0; trial < 300; ++trial) {
     ConvCase c = RandomCase(rng, false, 1, 1);
     const int in_n = c.h * c.w * c.cin;  // the flattened input, weights [cout][in_n]
@@ -225,15 +220,12 @@ TEST(DspKernels, FullyConnectedMatchesReferenceBitForBit) {
     weights.resize((weights.size() + 3) / 4 * 4, 0);
     kilonas_fully_connected_dsp_constants(weights.data(), c.cout, in_n, c.channels.data());
     c.p.weights = weights.data();
-    std::vector<int16_t> scratch(core::ScratchBytes(core::OpKind::kFullyConnected, 1, 0, core::KernelSet::kOptimized,
-                                                    false, c.h, c.w, c.cin, c.cout) /
-                                 2);
-    chunked += kilonas_fc_chunked(in_n, c.cout);
+    std::vector<int16_t> scratch(
+        core::ScratchBytes(core::OpKind::kFullyConnected, 1, 0, core::KernelSet::kOptimized, false, c.h, c.w, c.cin) /
+        2);
     kilonas_fully_connected_dsp(&c.p, c.in.data(), in_n, dsp.data(), c.cout, scratch.data());
     ASSERT_EQ(ref, dsp) << "trial " << trial;
   }
-  EXPECT_GT(chunked, 30);
-  EXPECT_LT(chunked, 270);
 }
 
 // The fused add's prepared form against the reference element for random valid parameters:

@@ -28,7 +28,7 @@ static const int32_t ch0[24] = {
   3392, 1432318841, -6, 6446, 1432318841, -6, 9466, 1432318841, -6, -400, 1193599034, -6, 7118, 1432318841, -6, 10154,
   1432318841, -6, 400, 1193599034, -6, 7806, 1432318841, -6,
 };
-static const kilonas_conv_params cp0 = {w0, 0, 0, 0, ch0, 1, -8, -128, -128, 127, 3, 2, 1, 3, 1, 1, 4, 4, 4};
+static const kilonas_conv_params cp0 = {w0, 0, 0, 0, ch0, 1, -8, -128, -128, 127, 3, 2, 1, 3, 1, 1, 4, 4};
 /* op 1 b0.dw: depthwise_conv2d 2x2x8 -> 2x2x8 */
 static const int8_t w1[72] = {
   -127, 21, -106, 42, -85, 64, -76, 85, -42, 106, -21, 127, 0, -127, 25, -106,
@@ -46,7 +46,7 @@ static const int32_t m1[8] = {
 static const int32_t s1[8] = {
   -6, -6, -6, -6, -6, -6, -7, -6,
 };
-static const kilonas_conv_params cp1 = {w1, b1, m1, s1, 0, 1, 128, -128, -128, 127, 3, 1, 1, 3, 1, 1, 2, 2, 2};
+static const kilonas_conv_params cp1 = {w1, b1, m1, s1, 0, 1, 128, -128, -128, 127, 3, 1, 1, 3, 1, 1, 2, 2};
 /* op 2 b0.project: pointwise_conv2d 2x2x8 -> 2x2x8 */
 static const int8_t w2[64] = {
   -127, 21, -106, 42, -85, 64, -64, 85, -42, 106, -21, 127, 0, -127, 21, -106,
@@ -58,7 +58,7 @@ static const int32_t ch2[24] = {
   -43520, 1375608435, -8, 10678, 1375608435, -8, 77542, 1146340362, -8, -16384, 1375608435, -8, 37814, 1375608435, -8, 25318,
   1146340362, -8, 10752, 1375608435, -8, 64950, 1375608435, -8,
 };
-static const kilonas_conv_params cp2 = {w2, 0, 0, 0, ch2, 1, 128, -24, -128, 127, 1, 1, 0, 1, 0, 0, 2, 2, 4};
+static const kilonas_conv_params cp2 = {w2, 0, 0, 0, ch2, 1, 128, -24, -128, 127, 1, 1, 0, 1, 0, 0, 2, 2};
 static const kilonas_add_params ap2 = {128, 24, -83, 1919160087, -1, 1073741824, 0, 1272601465, -19, 20, -128, 127};
 /* op 3 b0.add: add 2x2x8 -> 2x2x8 */
 static const kilonas_add_params ap3 = {128, 24, -83, 1919160087, -1, 1073741824, 0, 1272601465, -19, 20, -128, 127};
@@ -71,7 +71,7 @@ static const int8_t w5[16] = {
 static const int32_t ch5[6] = {
   10752, 1090607616, -5, 5460, 1090607616, -5,
 };
-static const kilonas_conv_params cp5 = {w5, 0, 0, 0, ch5, 1, 128, 39, -128, 127, 1, 1, 0, 1, 0, 0, 1, 1, 4};
+static const kilonas_conv_params cp5 = {w5, 0, 0, 0, ch5, 1, 128, 39, -128, 127, 1, 1, 0, 1, 0, 0, 1, 1};
 
 int8_t* kilonas_model_input(void) { int8_t* const a = (int8_t*)kilonas_arena; (void)a; return a + 140; }
 const int8_t* kilonas_model_output(void) { return (const int8_t*)kilonas_arena + 24; }
