@@ -14,7 +14,8 @@ int LossTensor(const core::Graph& graph) {
 }
 
 // Tensors whose gradient the step needs: downstream of (or at) a trainable layer's output and
-// upstream of the loss. Ops are in execution order, so one forward sweep finds the first.
+// upstream of the loss. Ops are in execution order: a forward sweep marks what is downstream, a
+// backward sweep what is upstream.
 std::vector<bool> GradientTensors(const core::Graph& graph, const std::vector<OpTraining>& ops, int loss) {
   std::vector<bool> downstream(graph.tensors().size(), false);
   for (size_t i = 0; i < graph.ops().size(); ++i) {
