@@ -14,9 +14,10 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-core::Result<engine::Model> ImportTflite(const std::string& path) {
+core::Result<engine::Model> ImportTflite(const std::string& path, tflite::FloatEdges* edges = nullptr) {
   core::Result<tflite::Model> read = tflite::LoadModel(path);
   if (!read.ok()) return read.error();
+  if (edges) *edges = tflite::FloatEdgesOf(read.value());
   return tflite::ImportModel(read.value(), path);
 }
 
@@ -24,15 +25,9 @@ core::Result<engine::Model> ImportTflite(const std::string& path) {
 
 bool IsTfliteFile(const std::string& path) { return EndsWith(path, ".tflite"); }
 
-core::Result<engine::Model> LoadModelFile(const std::string& path) {
-  return IsTfliteFile(path) ? ImportTflite(path) : engine::LoadModel(path);
-}
-
-core::Result<tflite::FloatEdges> FloatEdgesOfFile(const std::string& path) {
-  if (!IsTfliteFile(path)) return tflite::FloatEdges{};
-  core::Result<tflite::Model> read = tflite::LoadModel(path);
-  if (!read.ok()) return read.error();
-  return tflite::FloatEdgesOf(read.value());
+core::Result<engine::Model> LoadModelFile(const std::string& path, tflite::FloatEdges* edges) {
+  if (edges) *edges = tflite::FloatEdges{};
+  return IsTfliteFile(path) ? ImportTflite(path, edges) : engine::LoadModel(path);
 }
 
 core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOptions& options) {

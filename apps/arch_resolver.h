@@ -35,11 +35,9 @@ core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOption
 
 bool IsTfliteFile(const std::string& path);
 
-// A .kmodel (engine::LoadModel) or a .tflite (imported, run in place: `execution`'s default).
-core::Result<engine::Model> LoadModelFile(const std::string& path);
-
-// Whether a model file gives and takes floats at its edges (a .tflite with a QUANTIZE after its
-// float input, a DEQUANTIZE before its float output; a .kmodel never does).
-core::Result<tflite::FloatEdges> FloatEdgesOfFile(const std::string& path);
+// A .kmodel (engine::LoadModel) or a .tflite (imported, run in place: `execution`'s default),
+// and, given `edges`, whether it gives and takes floats at its edges (a .tflite with a QUANTIZE
+// after its float input, a DEQUANTIZE before its float output; a .kmodel never does).
+core::Result<engine::Model> LoadModelFile(const std::string& path, tflite::FloatEdges* edges = nullptr);
 
 }  // namespace kilonas::apps

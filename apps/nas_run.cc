@@ -193,11 +193,8 @@ void PrintOutputs(const engine::Model& model, const std::vector<int8_t>& output,
 
 // The model file, and whether it gives and takes floats (`edges`); a .tflite needs a raw input.
 core::Result<engine::Model> LoadRunModel(const std::string& path, bool raw_given, tflite::FloatEdges& edges) {
-  core::Result<engine::Model> model = apps::LoadModelFile(path);
+  core::Result<engine::Model> model = apps::LoadModelFile(path, &edges);
   if (!model.ok()) return model.error();
-  core::Result<tflite::FloatEdges> found = apps::FloatEdgesOfFile(path);
-  if (!found.ok()) return found.error();
-  edges = found.value();
   if (apps::IsTfliteFile(path) && !raw_given) {
     return core::Error{path + ": a .tflite model does not say how its input was made from pixels: give a raw " +
                        (edges.input ? "float32" : "int8") + " input with --input"};

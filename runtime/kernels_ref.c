@@ -154,15 +154,21 @@ void kilonas_add(const kilonas_add_params* p, const int8_t* a, const kilonas_vie
   }
 }
 
+/* The rows (or columns) [begin, end) of a k-wide window starting at `first` inside an input of n:
+ * the pixels a pool reads (padding is not counted). */
+static inline void WindowInside(int32_t first, int32_t k, int32_t n, int32_t* begin, int32_t* end) {
+  *begin = first < 0 ? 0 : first;
+  *end = first + k > n ? n : first + k;
+}
+
 void kilonas_avg_pool_ref(const kilonas_conv_params* p, const int8_t* in, const kilonas_view* iv, int8_t* out,
                           const kilonas_view* ov, const kilonas_rect* r) {
   const int32_t k = p->kernel, stride = p->stride, pad = p->pad;
   for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
-    const int32_t y_begin = y * stride - pad < 0 ? 0 : y * stride - pad;
-    const int32_t y_end = y * stride - pad + k > p->in_h ? p->in_h : y * stride - pad + k;
+    int32_t y_begin, y_end, x_begin, x_end;
+    WindowInside(y * stride - pad, k, p->in_h, &y_begin, &y_end);
     for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
-      const int32_t x_begin = x * stride - pad < 0 ? 0 : x * stride - pad;
-      const int32_t x_end = x * stride - pad + k > p->in_w ? p->in_w : x * stride - pad + k;
+      WindowInside(x * stride - pad, k, p->in_w, &x_begin, &x_end);
       const int32_t count = (y_end - y_begin) * (x_end - x_begin);
       int8_t* o = out + kilonas_pixel(ov, y, x);
       for (int32_t ch = 0; ch < ov->c; ++ch) {
@@ -182,11 +188,10 @@ void kilonas_max_pool_ref(const kilonas_conv_params* p, const int8_t* in, const 
                           const kilonas_view* ov, const kilonas_rect* r) {
   const int32_t k = p->kernel, stride = p->stride, pad = p->pad;
   for (int32_t y = r->y0; y < r->y0 + r->h; ++y) {
-    const int32_t y_begin = y * stride - pad < 0 ? 0 : y * stride - pad;
-    const int32_t y_end = y * stride - pad + k > p->in_h ? p->in_h : y * stride - pad + k;
+    int32_t y_begin, y_end, x_begin, x_end;
+    WindowInside(y * stride - pad, k, p->in_h, &y_begin, &y_end);
     for (int32_t x = r->x0; x < r->x0 + r->w; ++x) {
-      const int32_t x_begin = x * stride - pad < 0 ? 0 : x * stride - pad;
-      const int32_t x_end = x * stride - pad + k > p->in_w ? p->in_w : x * stride - pad + k;
+      WindowInside(x * stride - pad, k, p->in_w, &x_begin, &x_end);
       int8_t* o = out + kilonas_pixel(ov, y, x);
       for (int32_t ch = 0; ch < ov->c; ++ch) {
         int32_t largest = -128;

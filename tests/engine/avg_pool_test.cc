@@ -36,22 +36,42 @@ int ExpectedMean(const std::vector<int8_t>& in, int h, int w, int c, int k, int 
   return static_cast<int>(mean >= 0 ? std::floor(mean + 0.5) : -std::floor(-mean + 0.5));
 }
 
+// A random pool window (k 1..7, stride 1..3, padding up to k / 2) over an h x w x c input of
+// values up to `input_max`, every third trial with a narrowed clamp.
+struct PoolCase {
+  kilonas_conv_params p{};
+  int h = 0, w = 0, c = 0, oh = 0, ow = 0;
+  std::vector<int8_t> in;
+};
+
+PoolCase RandomPoolCase(std::mt19937& rng, int trial, int input_max) {
+  PoolCase pc;
+  const int k = Pick(rng, 1, 7), stride = Pick(rng, 1, 3), pad = Pick(rng, 0, k / 2);
+  pc.h = Pick(rng, k, 12);
+  pc.w = Pick(rng, k, 12);
+  pc.c = Pick(rng, 1, 9);
+  pc.oh = (pc.h + 2 * pad - k) / stride + 1;
+  pc.ow = (pc.w + 2 * pad - k) / stride + 1;
+  pc.in.resize(static_cast<size_t>(pc.h) * pc.w * pc.c);
+  for (int8_t& v : pc.in) v = static_cast<int8_t>(Pick(rng, -128, input_max));
+  pc.p.kernel = k;
+  pc.p.stride = stride;
+  pc.p.pad = pad;
+  pc.p.in_h = pc.h;
+  pc.p.in_w = pc.w;
+  pc.p.act_min = trial % 3 == 0 ? Pick(rng, -128, 0) : -128;
+  pc.p.act_max = trial % 3 == 0 ? Pick(rng, 1, 127) : 127;
+  return pc;
+}
+
 TEST(AvgPool, ReferenceKernelIsTheRoundedMeanOfTheWindowInsideTheInput) {
   std::mt19937 rng(41);
   for (int trial = 0; trial < 400; ++trial) {
-    const int k = Pick(rng, 1, 7), stride = Pick(rng, 1, 3), pad = Pick(rng, 0, k / 2);
-    const int h = Pick(rng, k, 12), w = Pick(rng, k, 12), c = Pick(rng, 1, 9);
-    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-    std::vector<int8_t> in(static_cast<size_t>(h) * w * c);
-    for (int8_t& v : in) v = static_cast<int8_t>(Pick(rng, -128, 127));
-    kilonas_conv_params p{};
-    p.kernel = k;
-    p.stride = stride;
-    p.pad = pad;
-    p.in_h = h;
-    p.in_w = w;
-    p.act_min = trial % 3 == 0 ? Pick(rng, -128, 0) : -128;
-    p.act_max = trial % 3 == 0 ? Pick(rng, 1, 127) : 127;
+    PoolCase pc = RandomPoolCase(rng, trial, 127);
+    const int k = pc.p.kernel, stride = pc.p.stride, pad = pc.p.pad, h = pc.h, w = pc.w, c = pc.c, oh = pc.oh,
+              ow = pc.ow;
+    const kilonas_conv_params& p = pc.p;
+    const std::vector<int8_t>& in = pc.in;
     const kilonas_view iv{h, w, c, 0, 0}, ov{oh, ow, c, 0, 0};
     const kilonas_rect r{0, 0, oh, ow};
     std::vector<int8_t> out(static_cast<size_t>(oh) * ow * c);
@@ -72,19 +92,11 @@ TEST(AvgPool, ReferenceKernelIsTheRoundedMeanOfTheWindowInsideTheInput) {
 TEST(MaxPool, ReferenceKernelIsTheLargestValueOfTheWindowInsideTheInput) {
   std::mt19937 rng(45);
   for (int trial = 0; trial < 400; ++trial) {
-    const int k = Pick(rng, 1, 7), stride = Pick(rng, 1, 3), pad = Pick(rng, 0, k / 2);
-    const int h = Pick(rng, k, 12), w = Pick(rng, k, 12), c = Pick(rng, 1, 9);
-    const int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
-    std::vector<int8_t> in(static_cast<size_t>(h) * w * c);
-    for (int8_t& v : in) v = static_cast<int8_t>(Pick(rng, -128, trial % 4 == 0 ? -100 : 127));  // some all negative
-    kilonas_conv_params p{};
-    p.kernel = k;
-    p.stride = stride;
-    p.pad = pad;
-    p.in_h = h;
-    p.in_w = w;
-    p.act_min = trial % 3 == 0 ? Pick(rng, -128, 0) : -128;
-    p.act_max = trial % 3 == 0 ? Pick(rng, 1, 127) : 127;
+    PoolCase pc = RandomPoolCase(rng, trial, trial % 4 == 0 ? -100 : 127 /* some all negative */);
+    const int k = pc.p.kernel, stride = pc.p.stride, pad = pc.p.pad, h = pc.h, w = pc.w, c = pc.c, oh = pc.oh,
+              ow = pc.ow;
+    const kilonas_conv_params& p = pc.p;
+    const std::vector<int8_t>& in = pc.in;
     const kilonas_view iv{h, w, c, 0, 0}, ov{oh, ow, c, 0, 0};
     const kilonas_rect r{0, 0, oh, ow};
     std::vector<int8_t> out(static_cast<size_t>(oh) * ow * c);

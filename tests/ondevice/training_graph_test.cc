@@ -8,16 +8,13 @@
 #include <functional>
 #include <random>
 
+#include "tests/ondevice/graph_only.h"
 #include "tests/support/random_graphs.h"
 
 namespace kilonas::ondevice {
 namespace {
 
-engine::Model GraphOnly(const core::Graph& graph) {
-  engine::Model m;
-  m.graph = graph;
-  return m;
-}
+using testing::GraphOnly;
 
 int OpIndex(const core::Graph& g, const std::string& name) {
   for (size_t i = 0; i < g.ops().size(); ++i) {

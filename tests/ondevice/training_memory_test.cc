@@ -6,16 +6,13 @@
 
 #include <random>
 
+#include "tests/ondevice/graph_only.h"
 #include "tests/support/random_graphs.h"
 
 namespace kilonas::ondevice {
 namespace {
 
-engine::Model GraphOnly(const core::Graph& graph) {
-  engine::Model m;
-  m.graph = graph;
-  return m;
-}
+using testing::GraphOnly;
 
 core::Result<TrainingMemory> TryPlan(const core::Graph& g, const UpdateScheme& s, bool reorder,
                                      const memory_planner::MemoryPlan* forward = nullptr) {
