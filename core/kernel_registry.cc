@@ -78,6 +78,25 @@ std::string CallVariant::Name() const {
   return std::string(Traits(kind).name) + (tokens.empty() ? "" : " " + tokens);
 }
 
+const std::vector<TrainKernel>& AllTrainKernels() {
+  static const std::vector<TrainKernel> kKernels = {
+#define KILONAS_TRAIN_KERNEL(id, function, op, part, reads_input) \
+  {TrainKernelId::k##id, #function, OpKind::k##op, GradPart::k##part, reads_input != 0},
+#include "kilonas_train_kernels.inc"
+#undef KILONAS_TRAIN_KERNEL
+  };
+  return kKernels;
+}
+
+const TrainKernel& TrainKernelInfo(TrainKernelId id) { return AllTrainKernels().at(static_cast<size_t>(id) - 1); }
+
+TrainKernelId FindTrainKernel(OpKind kind, GradPart part) {
+  for (const TrainKernel& k : AllTrainKernels()) {
+    if (k.kind == kind && k.part == part) return k.id;
+  }
+  return TrainKernelId::kNone;
+}
+
 std::vector<CallVariant> AllCallVariants() {
   std::vector<CallVariant> variants;
   for (const KernelVariant& k : AllKernels()) {

@@ -68,6 +68,29 @@ int MaxStrideOf(OpKind kind);
 // Whether `set` has a wide-weight kernel for `kind`: where the weight layout is a choice.
 bool HasWideKernel(OpKind kind, KernelSet set);
 
+// The backward kernels of on-device training (runtime/kilonas_train_kernels.inc): per op kind,
+// the kernel that passes the gradient at its output on to its inputs, and the one that computes
+// its weights' gradient.
+enum class GradPart { kInput, kWeight };
+enum class TrainKernelId {
+  kNone,
+#define KILONAS_TRAIN_KERNEL(id, ...) k##id,
+#include "kilonas_train_kernels.inc"
+#undef KILONAS_TRAIN_KERNEL
+};
+struct TrainKernel {
+  TrainKernelId id = TrainKernelId::kNone;
+  std::string_view symbol;
+  OpKind kind = OpKind::kConv2d;
+  GradPart part = GradPart::kInput;
+  bool reads_input = false;  // reads the op's forward input, which the step then keeps
+};
+const std::vector<TrainKernel>& AllTrainKernels();
+const TrainKernel& TrainKernelInfo(TrainKernelId id);  // id != kNone
+// kNone where no kernel computes that part of the kind's backward step (a softmax's input
+// gradient: a training step cannot pass a gradient through one inside the network).
+TrainKernelId FindTrainKernel(OpKind kind, GradPart part);
+
 // One kernel call's variant as the LUT keys and code sizes name it.
 struct CallVariant {
   OpKind kind = OpKind::kConv2d;

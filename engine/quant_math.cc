@@ -5,6 +5,8 @@
 
 namespace kilonas::engine {
 
+double RealOf(const FixedPointMultiplier& m) { return std::ldexp(static_cast<double>(m.multiplier), m.shift - 31); }
+
 FixedPointMultiplier QuantizeMultiplier(double real) {
   if (real <= 0.0) return {0, 0};
   int exponent = 0;

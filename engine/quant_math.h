@@ -15,6 +15,8 @@ struct FixedPointMultiplier {
 
 // real = multiplier * 2^shift / 2^31, as TFLite's QuantizeMultiplier. real must be >= 0.
 FixedPointMultiplier QuantizeMultiplier(double real);
+// The real number a (multiplier, shift) stands for: multiplier x 2^(shift - 31).
+double RealOf(const FixedPointMultiplier& m);
 
 // A scale as a .tflite stores it (float32), back in double: what TFLite Micro computes its
 // multipliers from.

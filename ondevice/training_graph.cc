@@ -1,6 +1,9 @@
 #include "ondevice/training_graph.h"
 
 #include <algorithm>
+#include <string>
+
+#include "core/kernel_registry.h"
 
 namespace kilonas::ondevice {
 namespace {
@@ -36,7 +39,32 @@ std::vector<bool> GradientTensors(const core::Graph& graph, const std::vector<Op
   return needed;
 }
 
+// An op the step must pass a gradient through (or compute weight gradients of) without a backward
+// kernel for it (kernel registry): a softmax inside the network.
+core::Status CheckBackwardKernels(const core::Graph& graph, const std::vector<OpTraining>& ops) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const core::Op& op = graph.op(static_cast<int>(i));
+    const bool passes = std::any_of(ops[i].input_grad.begin(), ops[i].input_grad.end(), [](bool b) { return b; });
+    const bool missing =
+        (passes && core::FindTrainKernel(op.kind, core::GradPart::kInput) == core::TrainKernelId::kNone) ||
+        (ops[i].weight_channels > 0 && core::FindTrainKernel(op.kind, core::GradPart::kWeight) == core::TrainKernelId::kNone);
+    if (missing) {
+      return core::Error{"op " + std::to_string(i) + " '" + op.name + "' (" + std::string(core::Traits(op.kind).name) +
+                         ") is on the backward path of the update scheme, and training cannot pass a gradient "
+                         "through that kind; update only layers after it"};
+    }
+  }
+  return core::Status::Ok();
+}
+
 }  // namespace
+
+bool BackwardReadsInput(core::OpKind kind, const OpTraining& o) {
+  if (o.weight_channels > 0) return true;
+  const bool passes = std::any_of(o.input_grad.begin(), o.input_grad.end(), [](bool b) { return b; });
+  const core::TrainKernelId id = core::FindTrainKernel(kind, core::GradPart::kInput);
+  return passes && id != core::TrainKernelId::kNone && core::TrainKernelInfo(id).reads_input;
+}
 
 int TrainingGraph::BackwardOps() const {
   return static_cast<int>(std::count_if(ops.begin(), ops.end(), [](const OpTraining& o) { return o.Backward(); }));
@@ -74,13 +102,14 @@ core::Result<TrainingGraph> DeriveTrainingGraph(const engine::Model& model, cons
     o.output_grad = needed[op.output];  // a final softmax's is not: the loss takes its input
     for (int in : op.inputs) o.input_grad.push_back(o.output_grad && needed[in]);
     o.mask = o.output_grad && op.activation != core::Activation::kNone;
-    if (o.weight_channels > 0) t.kept[op.inputs[0]] = true;
+    if (BackwardReadsInput(op.kind, o)) t.kept[op.inputs[0]] = true;
   }
   t.gated.assign(graph.tensors().size(), false);
   for (size_t i = 0; i < graph.ops().size(); ++i) {
     const int out = graph.op(static_cast<int>(i)).output;
     t.gated[static_cast<size_t>(out)] = t.ops[i].mask && !t.kept[static_cast<size_t>(out)];
   }
+  if (core::Status s = CheckBackwardKernels(graph, t.ops); !s.ok()) return s.error();
   return t;
 }
 

@@ -24,7 +24,8 @@ struct OpTraining {
 struct TrainingGraph {
   std::vector<OpTraining> ops;  // one per op of the graph
   // Forward tensors the backward pass reads whole: the input of every layer with a weight
-  // gradient and the loss's logits (the graph's output, or the softmax's input where the graph
+  // gradient and of every max pool passing a gradient on (its kernel finds the window's largest
+  // input: kernel registry, reads_input), and the loss's logits (the graph's output, or the softmax's input where the graph
   // ends with one: the loss is softmax cross-entropy either way).
   std::vector<bool> kept;
   // Outputs of masked ops of which only one bit per value is kept (whether the activation passed
@@ -39,6 +40,11 @@ struct TrainingGraph {
 
 // The training step of `scheme` on `model`'s graph (the scheme checked against it first).
 core::Result<TrainingGraph> DeriveTrainingGraph(const engine::Model& model, const UpdateScheme& scheme);
+
+// Whether the backward step of an op of `kind` reads the op's forward input: a weight gradient
+// does, and so does an input-gradient kernel that says so (the max pool's finds the window's
+// largest input).
+bool BackwardReadsInput(core::OpKind kind, const OpTraining& o);
 
 // The bytes of a gate of `values` bits.
 inline int64_t GateBytes(int64_t values) { return (values + 7) / 8; }

@@ -38,7 +38,7 @@ int LastRead(const core::Graph& g, const TrainingGraph& t, const Timeline& s, in
   for (size_t i = 0; i < g.ops().size(); ++i) {
     const core::Op& op = g.op(static_cast<int>(i));
     const OpTraining& o = t.ops[i];
-    const bool weight_input = o.weight_channels > 0 && op.inputs[0] == x;
+    const bool weight_input = BackwardReadsInput(op.kind, o) && op.inputs[0] == x;
     if (weight_input || (o.mask && op.output == x && t.kept[static_cast<size_t>(x)])) {
       last = std::max(last, s.backward[i]);
     }

@@ -24,8 +24,6 @@ bool Same(const FixedPointMultiplier& a, const FixedPointMultiplier& b) {
   return a.multiplier == b.multiplier && a.shift == b.shift;
 }
 
-double RealOf(const FixedPointMultiplier& m) { return std::ldexp(static_cast<double>(m.multiplier), m.shift - 31); }
-
 // The positive float32 nearest `start` for which `multiplier_of` gives `want`: the scale a
 // .tflite must store so that TFLite's QuantizeMultiplier computes the op's multiplier again.
 std::optional<float> ReproducingScale(double start, const std::function<FixedPointMultiplier(float)>& multiplier_of,
@@ -235,7 +233,7 @@ core::Result<std::vector<float>> Writer::WeightScales(size_t i) const {
   for (size_t ch = 0; ch < c.multiplier.size(); ++ch) {
     const FixedPointMultiplier want{c.multiplier[ch], c.shift[ch]};
     const auto of = [&](float w) { return engine::QuantizeMultiplier(in * static_cast<double>(w) / out); };
-    const std::optional<float> scale = ReproducingScale(RealOf(want) * out / in, of, want);
+    const std::optional<float> scale = ReproducingScale(engine::RealOf(want) * out / in, of, want);
     if (!scale) {
       return Fail(op, "channel " + std::to_string(ch) +
                           ": no float32 filter scale gives its multiplier (quantize the model again with this "
@@ -347,7 +345,7 @@ core::Status Writer::Softmax(size_t i) {
   const FixedPointMultiplier want{c.output_multiplier, c.output_shift};
   const auto of = [&](float beta) { return engine::SoftmaxInputScaling(beta, in); };
   std::optional<float> beta = Same(of(1.0f), want) ? std::optional<float>(1.0f) : std::nullopt;
-  if (!beta) beta = ReproducingScale(RealOf(want) / (in * std::ldexp(1.0, 26)), of, want);
+  if (!beta) beta = ReproducingScale(engine::RealOf(want) / (in * std::ldexp(1.0, 26)), of, want);
   if (!beta) return Fail(op, "no float32 beta gives its input scaling");
   Operator(Builtin::kSoftmax, 2, {Activation(op.inputs[0])}, op.output, fb::BuiltinOptions_SoftmaxOptions,
            fb::CreateSoftmaxOptions(b_, *beta).Union());

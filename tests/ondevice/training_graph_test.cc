@@ -57,16 +57,20 @@ TEST(TrainingGraph, AnEarlyLayersWeightsNeedTheBackwardPathFromTheLossToIt) {
   EXPECT_FALSE(tg.ops[static_cast<size_t>(expand)].input_grad[0]);
   EXPECT_TRUE(tg.ops[static_cast<size_t>(dw)].input_grad[0]);
   EXPECT_EQ(tg.loss_tensor, g.op(fc).output);  // the softmax folds into the loss
-  // Kept whole: expand's input (its weight gradient) and the logits; gated: the ReLU6 outputs of
-  // expand and dw, a bit per value.
+  // Kept whole: expand's input (its weight gradient), the max pool's input (its backward step
+  // finds each window's largest value) and the logits; gated: the ReLU6 output of expand, a bit
+  // per value (dw's is kept whole anyway).
+  const int pool_max = OpIndex(g, "pool_max");
   std::vector<bool> kept(g.tensors().size(), false), gated(g.tensors().size(), false);
-  for (int tensor : {g.op(expand).inputs[0], g.op(fc).output}) kept[static_cast<size_t>(tensor)] = true;
-  for (int tensor : {g.op(expand).output, g.op(dw).output}) gated[static_cast<size_t>(tensor)] = true;
+  for (int tensor : {g.op(expand).inputs[0], g.op(pool_max).inputs[0], g.op(fc).output}) {
+    kept[static_cast<size_t>(tensor)] = true;
+  }
+  gated[static_cast<size_t>(g.op(expand).output)] = true;
+  EXPECT_EQ(g.op(pool_max).inputs[0], g.op(dw).output);
   EXPECT_EQ(tg.kept, kept);
   EXPECT_EQ(tg.gated, gated);
-  const int64_t expected = g.InputOf(g.op(expand)).Bytes() + g.OutputOf(g.op(fc)).Bytes() +
-                           (g.OutputOf(g.op(expand)).shape.Elements() + 7) / 8 +
-                           (g.OutputOf(g.op(dw)).shape.Elements() + 7) / 8;
+  const int64_t expected = g.InputOf(g.op(expand)).Bytes() + g.InputOf(g.op(pool_max)).Bytes() +
+                           g.OutputOf(g.op(fc)).Bytes() + (g.OutputOf(g.op(expand)).shape.Elements() + 7) / 8;
   EXPECT_EQ(tg.KeptBytes(g), expected);
 }
 
