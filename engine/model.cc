@@ -102,6 +102,17 @@ int RequantizationOverflows(const core::Op& op, const OpConstants& c) {
 float TensorScale(const core::Tensor& tensor) { return tensor.quant.scales.at(0); }
 int32_t TensorZeroPoint(const core::Tensor& tensor) { return tensor.quant.zero_points.at(0); }
 
+std::vector<float> WeightScalesOf(const Model& model, int index) {
+  const core::Op& op = model.graph.op(index);
+  const OpConstants& c = model.constants.at(index);
+  const double in = TensorScale(model.graph.InputOf(op)), out = TensorScale(model.graph.OutputOf(op));
+  std::vector<float> scales;
+  for (size_t ch = 0; ch < c.multiplier.size(); ++ch) {
+    scales.push_back(static_cast<float>(RealOf({c.multiplier[ch], c.shift[ch]}) * out / in));
+  }
+  return scales;
+}
+
 core::Status ValidateModel(const Model& model) {
   const core::Graph& g = model.graph;
   if (core::Status s = g.Validate(); !s.ok()) return s;

@@ -62,6 +62,10 @@ int RequantizationOverflows(const core::Op& op, const OpConstants& c);
 float TensorScale(const core::Tensor& tensor);
 int32_t TensorZeroPoint(const core::Tensor& tensor);
 
+// The per-output-channel scales of op `index`'s weights (a weight's real value is int8 x scale),
+// from its requantization multipliers (input scale x weight scale / output scale).
+std::vector<float> WeightScalesOf(const Model& model, int index);
+
 // Checks the model is complete and consistent (every tensor quantized, constants sized by the
 // graph); errors name the op or tensor.
 core::Status ValidateModel(const Model& model);

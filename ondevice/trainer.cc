@@ -38,17 +38,6 @@ int32_t BiasLimit(int64_t per_channel) {
 
 }  // namespace
 
-std::vector<float> WeightScalesOf(const engine::Model& model, int index) {
-  const core::Op& op = model.graph.op(index);
-  const engine::OpConstants& c = model.constants.at(index);
-  const double in = engine::TensorScale(model.graph.InputOf(op)), out = engine::TensorScale(model.graph.OutputOf(op));
-  std::vector<float> scales;
-  for (size_t ch = 0; ch < c.multiplier.size(); ++ch) {
-    scales.push_back(static_cast<float>(engine::RealOf({c.multiplier[ch], c.shift[ch]}) * out / in));
-  }
-  return scales;
-}
-
 core::Result<Trainer> Trainer::Create(const engine::Model& model, const UpdateScheme& scheme) {
   core::Result<TrainingGraph> training = DeriveTrainingGraph(model, scheme);
   if (!training.ok()) return training.error();
@@ -79,7 +68,7 @@ Trainer::Trainer(const engine::Model& model, const UpdateScheme& scheme, Trainin
     }
     if (o.mask) gates_[i].resize(static_cast<size_t>(GateBytes(g.OutputOf(op).shape.Elements())));
     if (!core::Traits(op.kind).has_weights) continue;
-    weight_scale_[i] = WeightScalesOf(model_, static_cast<int>(i));
+    weight_scale_[i] = engine::WeightScalesOf(model_, static_cast<int>(i));
     weight_grad_[i].assign(model_.constants[i].weights.size(), 0.0f);
     bias_grad_[i].assign(model_.constants[i].bias.size(), 0.0f);
     bias_limit_[i] = BiasLimit(g.WeightCount(op) / std::max<int64_t>(1, g.BiasCount(op)));

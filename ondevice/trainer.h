@@ -37,6 +37,8 @@ class Trainer {
   // independent autograd.
   const std::vector<float>& WeightGradient(int index) const { return weight_grad_.at(index); }
   const std::vector<float>& BiasGradient(int index) const { return bias_grad_.at(index); }
+  // The last step's forward pass: every tensor's int8 values (HWC), by tensor id.
+  const std::vector<std::vector<int8_t>>& ForwardValues() const { return values_; }
   // The per-output-channel scale of op `index`'s weights (its real weights are int8 x scale).
   const std::vector<float>& WeightScales(int index) const { return weight_scale_.at(index); }
 
@@ -60,9 +62,5 @@ class Trainer {
   std::vector<int32_t> bias_limit_;                           // per op
   int samples_in_batch_ = 0;
 };
-
-// The per-output-channel scales of op `index`'s weights, from its requantization multipliers
-// (input scale x weight scale / output scale).
-std::vector<float> WeightScalesOf(const engine::Model& model, int index);
 
 }  // namespace kilonas::ondevice
