@@ -31,12 +31,8 @@ ondevice::UpdateScheme SparseScheme(const engine::Model& model) {
 // The step's peak with the forward pass as the engine's patch plan runs it, no op writing over a
 // tensor the backward pass reads; "-" where the patch stage holds such a tensor only patch by patch.
 std::string PatchForwardPeak(const engine::Model& model, const ondevice::TrainingGraph& t) {
-  memory_planner::PlanOptions options;
-  for (size_t x = 0; x < t.kept.size(); ++x) {
-    if (t.kept[x]) options.preserve.push_back(static_cast<int>(x));
-  }
   const memory_planner::MemoryPlan forward =
-      memory_planner::PlanDeployed(model.graph, memory_planner::PlanMode::kPatch, options);
+      ondevice::TrainableForwardPlan(model.graph, t, memory_planner::PlanMode::kPatch);
   const auto m = ondevice::PlanTrainingMemory(model.graph, t, {true, &forward});
   if (!m.ok()) return "-";
   char text[32];

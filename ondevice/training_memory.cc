@@ -4,6 +4,7 @@
 
 #include "memory_planner/arena_planner.h"
 #include "memory_planner/lifetimes.h"
+#include "memory_planner/patch_plan.h"
 
 namespace kilonas::ondevice {
 namespace {
@@ -174,6 +175,25 @@ core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const 
   m.kept_bytes = training.KeptBytes(graph);
   m.steps = steps.updates + (options.reorder ? 0 : 1);
   return m;
+}
+
+memory_planner::MemoryPlan TrainableForwardPlan(const core::Graph& graph, const TrainingGraph& training,
+                                                memory_planner::PlanMode mode) {
+  memory_planner::PlanOptions options;
+  for (size_t x = 0; x < training.kept.size(); ++x) {
+    if (training.kept[x]) options.preserve.push_back(static_cast<int>(x));
+  }
+  return memory_planner::PlanDeployed(graph, mode, options);
+}
+
+core::Result<TrainingMemory> PlanTrainingStep(const core::Graph& graph, const TrainingGraph& training,
+                                              memory_planner::PlanMode mode, bool reorder) {
+  core::Result<TrainingMemory> own = PlanTrainingMemory(graph, training, {reorder, nullptr});
+  if (!own.ok()) return own;
+  const memory_planner::MemoryPlan forward = TrainableForwardPlan(graph, training, mode);
+  core::Result<TrainingMemory> shared = PlanTrainingMemory(graph, training, {reorder, &forward});
+  if (shared.ok() && shared.value().peak_bytes < own.value().peak_bytes) return shared;
+  return own;
 }
 
 }  // namespace kilonas::ondevice

@@ -39,4 +39,15 @@ struct TrainingMemory {
 core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const TrainingGraph& training,
                                                 const TrainingMemoryOptions& options = {});
 
+// The inference plan of `mode` whose forward pass the step can share: no op writes over a tensor
+// the backward pass reads (PlanOptions::preserve).
+memory_planner::MemoryPlan TrainableForwardPlan(const core::Graph& graph, const TrainingGraph& training,
+                                                memory_planner::PlanMode mode);
+
+// The step planned both ways, with every forward tensor in its own buffer and with the forward
+// pass as `mode`'s inference plan runs it (TrainableForwardPlan; not possible where the patch
+// stage holds a kept tensor only patch by patch), and the smaller arena taken.
+core::Result<TrainingMemory> PlanTrainingStep(const core::Graph& graph, const TrainingGraph& training,
+                                              memory_planner::PlanMode mode, bool reorder = true);
+
 }  // namespace kilonas::ondevice

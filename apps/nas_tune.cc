@@ -1,0 +1,161 @@
+// nas_tune: fine-tunes a deployed int8 model (.kmodel, or an imported .tflite) on a data set with
+// an update scheme (MCUNetV3's sparse on-device training, run on the host with the runtime's C
+// kernels), prints the training step's SRAM and the accuracy before and after, and writes the
+// trained model as .kmodel and .tflite with the scheme it used.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "apps/arch_resolver.h"
+#include "apps/cli.h"
+#include "core/file_io.h"
+#include "data/dataset.h"
+#include "engine/model_file.h"
+#include "ondevice/training_memory.h"
+#include "pipeline/fine_tune.h"
+#include "tflite/export.h"
+
+namespace {
+
+using namespace kilonas;
+
+int Fail(const std::string& message) { return kilonas::apps::Fail("nas_tune", message); }
+
+struct SchemeChoice {
+  std::string path;
+  int last_biases = 0, last_layers = 0;
+  double learning_rate = 0;  // 0: the scheme's
+  int steps = 0, batch = 0;
+  bool no_qas = false;
+};
+
+// The scheme file's, or a baseline made from the model, with the flags' settings over it.
+core::Result<ondevice::UpdateScheme> ChooseScheme(const engine::Model& model, const std::string& model_path,
+                                                  const SchemeChoice& c) {
+  ondevice::UpdateScheme scheme;
+  if (!c.path.empty()) {
+    core::Result<ondevice::UpdateScheme> loaded = ondevice::LoadUpdateScheme(c.path);
+    if (!loaded.ok()) return loaded.error();
+    scheme = std::move(loaded).value();
+  } else {
+    scheme = c.last_layers > 0 ? ondevice::LastLayers(model, c.last_layers) : ondevice::LastBiases(model, c.last_biases);
+    scheme.model = model_path;
+  }
+  if (c.learning_rate > 0) scheme.learning_rate = c.learning_rate;
+  if (c.steps > 0) scheme.steps = c.steps;
+  if (c.batch > 0) scheme.batch_size = c.batch;
+  if (c.no_qas) scheme.qas = false;
+  if (core::Status s = ondevice::ValidateUpdateScheme(scheme, model, c.path.empty() ? "scheme" : c.path); !s.ok()) {
+    return s.error();
+  }
+  return scheme;
+}
+
+// The data set, normalised as the model's input was: a .kmodel says how; a .tflite does not,
+// so the set's own training statistics (what kilonas's own exports were trained with).
+core::Result<data::Dataset> LoadTuningData(const engine::Model& model, const std::string& spec, bool tflite) {
+  const core::Shape in = model.graph.tensor(model.graph.input()).shape;
+  data::DatasetOptions options;
+  options.channels = in.c;
+  options.image_side = in.h;
+  options.max_validation_fraction = 0.2;
+  core::Result<data::Dataset> set = data::LoadDataset(spec, options);
+  if (!set.ok()) return set.error();
+  if (!tflite) {
+    set.value().SetNormalization(model.input_mean.empty()
+                                     ? data::LegacyFashionMnistNormalization()
+                                     : data::Normalization{model.input_mean, model.input_std});
+  } else {
+    std::printf("input           a .tflite does not say how its input was made from pixels: normalised with the "
+                "training split's statistics\n");
+  }
+  return set;
+}
+
+void PrintMemory(const engine::Model& model, const ondevice::UpdateScheme& scheme) {
+  core::Result<ondevice::TrainingGraph> t = ondevice::DeriveTrainingGraph(model, scheme);
+  if (!t.ok()) return;
+  const auto mode = model.execution.mode;
+  const auto with = ondevice::PlanTrainingStep(model.graph, t.value(), mode, true);
+  const auto without = ondevice::PlanTrainingStep(model.graph, t.value(), mode, false);
+  if (!with.ok() || !without.ok()) return;
+  std::printf("training step   %.1f kB SRAM (%.1f kB without reordering the updates; the forward pass alone %.1f kB); "
+              "trainable copies %.1f kB, kept for the backward pass %.1f kB; %d backward steps, %lld parameters\n",
+              with.value().peak_bytes / 1024.0, without.value().peak_bytes / 1024.0,
+              with.value().inference_bytes / 1024.0, with.value().parameter_copy_bytes / 1024.0,
+              with.value().kept_bytes / 1024.0, t.value().BackwardOps(),
+              static_cast<long long>(ondevice::UpdatedParameters(scheme, model)));
+}
+
+core::Status WriteOutputs(const engine::Model& trained, const ondevice::UpdateScheme& scheme,
+                          const std::string& out_dir) {
+  if (core::Status s = engine::SaveModel(trained, out_dir + "/model.kmodel"); !s.ok()) return s;
+  core::Result<std::string> tflite = tflite::ExportTflite(trained, "kilonas nas_tune");
+  if (!tflite.ok()) return tflite.error();
+  if (core::Status s = core::WriteFileAtomic(out_dir + "/model.tflite", tflite.value()); !s.ok()) return s;
+  return ondevice::SaveUpdateScheme(scheme, out_dir + "/scheme.json");
+}
+
+}  // namespace
+
+static int ToolMain(int argc, char** argv) {
+  CLI::App app{"Fine-tune an int8 model with a sparse update scheme (on-device training, run on the host)"};
+  std::string model_path, data_spec = data::kDefaultDataSpec, out_dir;
+  SchemeChoice choice;
+  pipeline::FineTuneOptions options;
+  options.eval_images = 2000;
+  app.add_option("--model", model_path, "model file (.kmodel, or an int8 .tflite to import)")->required();
+  CLI::Option* scheme = app.add_option("--scheme", choice.path, "update scheme JSON (docs/ondevice.md)");
+  CLI::Option* biases = app.add_option("--last-biases", choice.last_biases, "instead: the biases of the last K layers")
+                            ->check(CLI::Range(1, 1000))
+                            ->excludes(scheme);
+  app.add_option("--last-layers", choice.last_layers, "instead: the last K layers' weights and biases")
+      ->check(CLI::Range(1, 1000))
+      ->excludes(scheme)
+      ->excludes(biases);
+  app.add_option("--data", data_spec, "data set (formats as nas_train's --data)")->capture_default_str();
+  app.add_option("--lr", choice.learning_rate, "learning rate (default: the scheme's)")
+      ->check(apps::FiniteRange(1e-9, 100));
+  app.add_option("--steps", choice.steps, "SGD updates (default: the scheme's)")->check(CLI::Range(1, 10000000));
+  app.add_option("--batch", choice.batch, "samples per update (default: the scheme's)")->check(CLI::Range(1, 1024));
+  app.add_flag("--no-qas", choice.no_qas, "plain int8 SGD, without quantization-aware scaling");
+  app.add_option("--eval-images", options.eval_images, "test images for the accuracy (0: all)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 30));
+  app.add_option("--seed", options.seed, "order of the training images")->capture_default_str();
+  app.add_option("--out-dir", out_dir, "where the trained model goes (default out/tune/<model file name>)");
+  KILONAS_PARSE(app, argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // its lines in order with the log's
+  if (scheme->count() == 0 && choice.last_layers == 0 && choice.last_biases == 0) choice.last_biases = 8;
+
+  core::Result<engine::Model> model = apps::LoadModelFile(model_path);
+  if (!model.ok()) return Fail(model.error().message);
+  core::Result<ondevice::UpdateScheme> s = ChooseScheme(model.value(), model_path, choice);
+  if (!s.ok()) return Fail(s.error().message);
+  if (out_dir.empty()) out_dir = "out/tune/" + std::filesystem::path(model_path).stem().string();
+  core::Result<core::DirLock> lock = apps::LockDir("nas_tune", out_dir);
+  if (!lock.ok()) return Fail(lock.error().message);
+  std::printf("scheme          %zu layers, lr %g, %d steps of batch %d, %s\n", s.value().layers.size(),
+              s.value().learning_rate, s.value().steps, s.value().batch_size,
+              s.value().qas ? "QAS" : "no QAS (plain int8 SGD)");
+  PrintMemory(model.value(), s.value());
+  core::Result<data::Dataset> set = LoadTuningData(model.value(), data_spec, apps::IsTfliteFile(model_path));
+  if (!set.ok()) return Fail(set.error().message);
+  core::Result<pipeline::FineTuneResult> tuned = pipeline::FineTune(model.value(), s.value(), set.value(), options);
+  if (!tuned.ok()) return Fail(tuned.error().message);
+  const pipeline::FineTuneResult& r = tuned.value();
+  std::printf("accuracy        %.2f%% -> %.2f%% (int8, host, %lld test images); loss %.4f -> %.4f (first and last "
+              "tenth of %lld samples)\n",
+              100 * r.accuracy_before, 100 * r.accuracy_after,
+              static_cast<long long>(options.eval_images > 0
+                                         ? std::min<int64_t>(options.eval_images, set.value().test.size())
+                                         : set.value().test.size()),
+              r.first_loss, r.last_loss, static_cast<long long>(r.samples));
+  if (core::Status w = WriteOutputs(r.model, s.value(), out_dir); !w.ok()) return Fail(w.error().message);
+  std::printf("wrote           %s/model.kmodel, model.tflite, scheme.json\n", out_dir.c_str());
+  return 0;
+}
+
+int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_tune", argc, argv, ToolMain); }
