@@ -12,6 +12,16 @@ namespace {
 constexpr int64_t kAlignment = 4;
 constexpr int64_t kFloatBytes = 4;
 
+// The step's buffer requests with what each holds (TrainingLayout's slots).
+struct Requests {
+  std::vector<memory_planner::BufferRequest> requests;
+  std::vector<std::pair<std::vector<int64_t> TrainingLayout::*, int>> slots;  // slot, tensor or op; null: plan's
+  void Add(memory_planner::BufferRequest r, std::vector<int64_t> TrainingLayout::*slot, int id) {
+    requests.push_back(std::move(r));
+    slots.push_back({slot, id});
+  }
+};
+
 // The step timeline: forward op i at step i, the loss at n, each backward op after it in reverse
 // order (-1: none), the updates of an unreordered step last.
 struct Timeline {
@@ -50,12 +60,12 @@ int LastRead(const core::Graph& g, const TrainingGraph& t, const Timeline& s, in
 // The inference plan's buffers, those of kept tensors living until their backward reader. A kept
 // tensor must be whole and the last one its buffer holds.
 core::Status AddPlannedForward(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
-                               const memory_planner::MemoryPlan& plan,
-                               std::vector<memory_planner::BufferRequest>& out) {
+                               const memory_planner::MemoryPlan& plan, Requests& req) {
+  std::vector<memory_planner::BufferRequest>& out = req.requests;
   if (plan.tensor_buffer.size() != g.tensors().size())
     return core::Status::Fail("the forward plan is not of this graph");
   const size_t first = out.size();
-  for (const memory_planner::PlannedBuffer& b : plan.buffers) out.push_back(b.request);
+  for (const memory_planner::PlannedBuffer& b : plan.buffers) req.Add(b.request, nullptr, -1);
   for (size_t x = 0; x < g.tensors().size(); ++x) {
     if (!t.kept[x]) continue;
     const int b = plan.tensor_buffer[x];
@@ -76,20 +86,19 @@ core::Status AddPlannedForward(const core::Graph& g, const TrainingGraph& t, con
   return core::Status::Ok();
 }
 
-void AddForwardTensors(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
-                       std::vector<memory_planner::BufferRequest>& out, bool backward) {
+void AddForwardTensors(const core::Graph& g, const TrainingGraph& t, const Timeline& s, Requests& out, bool backward) {
   const std::vector<memory_planner::Lifetime> lifetimes = memory_planner::ComputeLifetimes(g);
   for (size_t x = 0; x < g.tensors().size(); ++x) {
     if (!lifetimes[x].used()) continue;
     const int last = backward ? LastRead(g, t, s, static_cast<int>(x), lifetimes[x].last) : lifetimes[x].last;
-    out.push_back({g.tensor(static_cast<int>(x)).Bytes(), lifetimes[x].first, last, {}});
+    out.Add({g.tensor(static_cast<int>(x)).Bytes(), lifetimes[x].first, last, {}}, &TrainingLayout::value,
+            static_cast<int>(x));
   }
 }
 
 // fp32 gradients of tensors: written first by the latest consumer's backward step (the loss for
 // the logits), read by the producer's.
-void AddTensorGradients(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
-                        std::vector<memory_planner::BufferRequest>& out) {
+void AddTensorGradients(const core::Graph& g, const TrainingGraph& t, const Timeline& s, Requests& out) {
   for (size_t i = 0; i < g.ops().size(); ++i) {
     if (!t.ops[i].Backward()) continue;
     const int x = g.op(static_cast<int>(i)).output;
@@ -100,36 +109,62 @@ void AddTensorGradients(const core::Graph& g, const TrainingGraph& t, const Time
         if (op.inputs[k] == x && t.ops[c].input_grad[k]) first = std::min(first, s.backward[c]);
       }
     }
-    out.push_back({g.tensor(x).shape.Elements() * kFloatBytes, first, s.backward[i], {}});
+    out.Add({g.tensor(x).shape.Elements() * kFloatBytes, first, s.backward[i], {}}, &TrainingLayout::gradient, x);
   }
 }
 
 // A gated op's bits: made with its output, read by its backward step.
-void AddGates(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
-              std::vector<memory_planner::BufferRequest>& out) {
+void AddGates(const core::Graph& g, const TrainingGraph& t, const Timeline& s, Requests& out) {
   for (size_t i = 0; i < g.ops().size(); ++i) {
     const int x = g.op(static_cast<int>(i)).output;
-    if (t.gated[static_cast<size_t>(x)])
-      out.push_back({GateBytes(g.tensor(x).shape.Elements()), static_cast<int>(i), s.backward[i], {}});
+    if (t.gated[static_cast<size_t>(x)]) {
+      out.Add({GateBytes(g.tensor(x).shape.Elements()), static_cast<int>(i), s.backward[i], {}}, &TrainingLayout::gate,
+              static_cast<int>(i));
+    }
   }
 }
 
-// Per trainable layer: its weight and bias gradients, and its parameters' SRAM copy.
-int64_t AddParameters(const core::Graph& g, const TrainingGraph& t, const Timeline& s, bool reorder,
-                      std::vector<memory_planner::BufferRequest>& out) {
+// Per trainable layer: its weight and bias gradients (living across the samples of a batch), and
+// its parameters' SRAM copies (for the whole step).
+int64_t AddParameters(const core::Graph& g, const TrainingGraph& t, const Timeline& s,
+                      const TrainingMemoryOptions& options, Requests& out) {
   int64_t copies = 0;
+  const bool batch = options.batch > 1;
+  const auto copy = [&](int64_t bytes, std::vector<int64_t> TrainingLayout::*slot, int op) {
+    out.Add({bytes, 0, s.updates, {}}, slot, op);
+    copies += bytes;
+  };
   for (size_t i = 0; i < g.ops().size(); ++i) {
     const OpTraining& o = t.ops[i];
-    if (o.weight_channels == 0 && !o.bias_grad) continue;
-    const core::Op& op = g.op(static_cast<int>(i));
-    const int channels = g.OutputOf(op).shape.c;
-    const int64_t weights = g.WeightCount(op) / channels * o.weight_channels, biases = o.bias_grad ? channels : 0;
-    out.push_back({(weights + biases) * kFloatBytes, s.backward[i], reorder ? s.backward[i] : s.updates, {}});
-    const int64_t copy = weights + biases * 4;
-    out.push_back({copy, 0, s.updates, {}});
-    copies += copy;
+    const int op = static_cast<int>(i);
+    const int first = batch ? 0 : s.backward[i];
+    const int last = batch || !options.reorder ? s.updates : s.backward[i];
+    if (o.weight_channels > 0) {
+      out.Add({WeightGradientValues(g, op, o) * kFloatBytes, first, last, {}}, &TrainingLayout::weight_gradient, op);
+      copy(g.WeightCount(g.op(op)), &TrainingLayout::weight_copy, op);
+    }
+    if (o.bias_grad) {
+      const int64_t channels = g.OutputOf(g.op(op)).shape.c;
+      out.Add({channels * kFloatBytes, first, last, {}}, &TrainingLayout::bias_gradient, op);
+      copy(channels * 4, &TrainingLayout::bias_copy, op);
+    }
   }
   return copies;
+}
+
+TrainingLayout LayoutOf(const core::Graph& g, const Requests& req, const memory_planner::ArenaLayout& arena) {
+  TrainingLayout l;
+  l.arena_bytes = arena.arena_bytes;
+  using Slot = std::vector<int64_t> TrainingLayout::*;
+  for (Slot slot : {&TrainingLayout::value, &TrainingLayout::gradient}) (l.*slot).assign(g.tensors().size(), -1);
+  for (Slot slot : {&TrainingLayout::gate, &TrainingLayout::weight_gradient, &TrainingLayout::bias_gradient,
+                    &TrainingLayout::weight_copy, &TrainingLayout::bias_copy}) {
+    (l.*slot).assign(g.ops().size(), -1);
+  }
+  for (size_t r = 0; r < req.slots.size(); ++r) {
+    if (req.slots[r].first != nullptr) (l.*req.slots[r].first)[static_cast<size_t>(req.slots[r].second)] = arena.offsets[r];
+  }
+  return l;
 }
 
 int64_t Arena(const std::vector<memory_planner::BufferRequest>& requests) {
@@ -143,37 +178,43 @@ int64_t MostLive(const std::vector<memory_planner::BufferRequest>& requests, int
 
 }  // namespace
 
+int64_t WeightGradientValues(const core::Graph& graph, int index, const OpTraining& o) {
+  const core::Op& op = graph.op(index);
+  const int64_t channels = graph.OutputOf(op).shape.c;
+  if (op.kind == core::OpKind::kDepthwiseConv2d) return graph.WeightCount(op);
+  return graph.WeightCount(op) / channels * o.weight_channels;
+}
+
 core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const TrainingGraph& training,
                                                 const TrainingMemoryOptions& options) {
   if (training.ops.size() != graph.ops().size()) return core::Error{"the training graph is not of this graph"};
   const Timeline steps = StepsOf(training);
   TrainingMemory m;
-  std::vector<memory_planner::BufferRequest> forward;
+  Requests forward;
   if (options.forward) {
-    forward = options.forward->Requests();
+    forward.requests = options.forward->Requests();
   } else {
     AddForwardTensors(graph, training, steps, forward, false);
   }
-  m.inference_bytes = Arena(forward);
-  m.inference_live_bytes = MostLive(forward, steps.updates + 1);
-  std::vector<memory_planner::BufferRequest> requests;
+  m.inference_bytes = Arena(forward.requests);
+  m.inference_live_bytes = MostLive(forward.requests, steps.updates + 1);
+  Requests req;
   if (options.forward) {
-    if (core::Status s = AddPlannedForward(graph, training, steps, *options.forward, requests); !s.ok()) {
-      return s.error();
-    }
+    if (core::Status s = AddPlannedForward(graph, training, steps, *options.forward, req); !s.ok()) return s.error();
   } else {
-    AddForwardTensors(graph, training, steps, requests, true);
+    AddForwardTensors(graph, training, steps, req, true);
   }
-  AddTensorGradients(graph, training, steps, requests);
-  AddGates(graph, training, steps, requests);
-  m.parameter_copy_bytes = AddParameters(graph, training, steps, options.reorder, requests);
+  AddTensorGradients(graph, training, steps, req);
+  AddGates(graph, training, steps, req);
+  m.parameter_copy_bytes = AddParameters(graph, training, steps, options, req);
   const memory_planner::ArenaLayout layout =
-      memory_planner::PlanArena(requests, kAlignment, memory_planner::ArenaStrategy::kBestOfOrders);
-  if (core::Status s = memory_planner::CheckNoOverlap(requests, layout.offsets); !s.ok()) return s.error();
+      memory_planner::PlanArena(req.requests, kAlignment, memory_planner::ArenaStrategy::kBestOfOrders);
+  if (core::Status s = memory_planner::CheckNoOverlap(req.requests, layout.offsets); !s.ok()) return s.error();
   m.peak_bytes = layout.arena_bytes;
-  m.live_bytes = MostLive(requests, steps.updates + 1);
+  m.live_bytes = MostLive(req.requests, steps.updates + 1);
   m.kept_bytes = training.KeptBytes(graph);
   m.steps = steps.updates + (options.reorder ? 0 : 1);
+  if (!options.forward) m.layout = LayoutOf(graph, req, layout);
   return m;
 }
 
@@ -188,10 +229,10 @@ memory_planner::MemoryPlan TrainableForwardPlan(const core::Graph& graph, const 
 
 core::Result<TrainingMemory> PlanTrainingStep(const core::Graph& graph, const TrainingGraph& training,
                                               memory_planner::PlanMode mode, bool reorder) {
-  core::Result<TrainingMemory> own = PlanTrainingMemory(graph, training, {reorder, nullptr});
+  core::Result<TrainingMemory> own = PlanTrainingMemory(graph, training, {reorder, nullptr, 1});
   if (!own.ok()) return own;
   const memory_planner::MemoryPlan forward = TrainableForwardPlan(graph, training, mode);
-  core::Result<TrainingMemory> shared = PlanTrainingMemory(graph, training, {reorder, &forward});
+  core::Result<TrainingMemory> shared = PlanTrainingMemory(graph, training, {reorder, &forward, 1});
   if (shared.ok() && shared.value().peak_bytes < own.value().peak_bytes) return shared;
   return own;
 }

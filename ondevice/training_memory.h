@@ -3,9 +3,9 @@
 // arena holds the forward tensors (each its own buffer as per_layer plans them; one the backward
 // pass reads lives until that step), the gates of the ReLU / ReLU6 ops on the backward path (a
 // bit per value), the fp32 gradients of tensors, the fp32 weight and bias
-// gradients, and the SRAM copies of the trainable parameters (int8 weights of the updated
-// channels, int32 biases; frozen weights stay in flash). Backward kernels' scratch is not counted
-// yet (they do not exist yet).
+// gradients, and the SRAM copies of the trainable parameters (the int8 weights of a layer with
+// updated channels, whole: the forward kernel reads one weight array; the int32 biases of a layer
+// whose biases train; frozen ones stay in flash). The backward kernels need no scratch.
 #pragma once
 
 #include "memory_planner/memory_plan.h"
@@ -23,6 +23,20 @@ struct TrainingMemoryOptions {
   // tensor in its own buffer. A plan that overwrites such a tensor (in place, a fused add) or
   // holds it only patch by patch cannot serve: an error names the tensor.
   const memory_planner::MemoryPlan* forward = nullptr;
+  // Samples per update: above 1 the weight and bias gradients live across the whole step (they
+  // sum the batch's samples) and the updates wait for the batch's last sample.
+  int batch = 1;
+};
+
+// Where one training step's buffers lie in its arena (byte offsets, -1 for none): what the host
+// trainer and the generated firmware both run on. Planned with every forward tensor in its own
+// buffer (no inference plan's forward).
+struct TrainingLayout {
+  int64_t arena_bytes = 0;
+  std::vector<int64_t> value, gradient;  // per tensor: its int8 values, its fp32 gradient
+  std::vector<int64_t> gate;             // per op: the bits of its gated output
+  std::vector<int64_t> weight_gradient, bias_gradient;  // per op: fp32, summed over a batch
+  std::vector<int64_t> weight_copy, bias_copy;          // per op: the int8 weights and int32 biases in SRAM
 };
 
 struct TrainingMemory {
@@ -34,7 +48,12 @@ struct TrainingMemory {
   int64_t kept_bytes = 0;            // forward tensors the backward pass reads
   int64_t parameter_copy_bytes = 0;  // trainable weights and biases in SRAM
   int steps = 0;                     // forward ops + loss + backward steps (+ the final updates)
+  TrainingLayout layout;             // where the buffers lie (own forward buffers only; else empty)
 };
+
+// The fp32 values of op `index`'s weight gradient buffer: the updated channels of a [Cout][...]
+// layout (a prefix), the whole [k][k][C] of a depthwise layer (its channels interleave).
+int64_t WeightGradientValues(const core::Graph& graph, int index, const OpTraining& o);
 
 core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const TrainingGraph& training,
                                                 const TrainingMemoryOptions& options = {});

@@ -183,6 +183,12 @@ void kilonas_gate_apply(const uint8_t* bits, int32_t n, float* dy) {
   }
 }
 
+void kilonas_gate_apply_values(const int8_t* y, int32_t n, int32_t lo, int32_t hi, float* dy) {
+  for (int32_t i = 0; i < n; ++i) {
+    if (!(lo < y[i] && y[i] < hi)) dy[i] = 0.0f;
+  }
+}
+
 float kilonas_softmax_xent_grad(const int8_t* logits, int32_t n, float scale, int32_t label, float* grad) {
   int32_t top = logits[0];
   for (int32_t i = 1; i < n; ++i) top = logits[i] > top ? logits[i] : top;

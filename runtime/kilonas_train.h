@@ -59,6 +59,8 @@ void kilonas_bias_grad(const float* dy, int32_t pixels, int32_t out_c, int32_t c
  * forward pass; applied to the output gradient, it zeroes where the activation clamped. */
 void kilonas_gate_make(const int8_t* y, int32_t n, int32_t lo, int32_t hi, uint8_t* bits);
 void kilonas_gate_apply(const uint8_t* bits, int32_t n, float* dy);
+/* The same gate read from the int8 output itself, where the backward pass keeps it whole. */
+void kilonas_gate_apply_values(const int8_t* y, int32_t n, int32_t lo, int32_t hi, float* dy);
 
 /* Softmax cross-entropy on int8 logits of scale `scale` (the zero point cancels): grad[i] += p_i -
  * [i == label]; returns the loss, -log p_label. */

@@ -43,7 +43,9 @@ double RelativeError(const std::vector<float>& ours, const std::vector<double>& 
 // The largest relative error of a training step's gradients on `input` against autograd's.
 double WorstGradientError(const engine::Model& model, const ondevice::UpdateScheme& scheme,
                           const std::vector<int8_t>& input, int label) {
-  core::Result<ondevice::Trainer> trainer = ondevice::Trainer::Create(model, scheme);
+  ondevice::TrainerOptions record;
+  record.record = true;
+  core::Result<ondevice::Trainer> trainer = ondevice::Trainer::Create(model, scheme, record);
   EXPECT_TRUE(trainer.ok()) << trainer.error().message;
   core::Result<ondevice::StepResult> step = trainer.value().Step(input, label);
   EXPECT_TRUE(step.ok()) << step.error().message;
