@@ -26,6 +26,10 @@ struct HwProfile {
   int64_t ram_origin = 0x20000000;   // (board linker script link_board.ld)
   std::string qemu_machine;          // qemu-system-arm -M value: mps2-an500 (M7) or mps2-an386 (M4)
   std::string qemu_board;            // what QEMU emulates instead of this MCU (its memory map)
+  // The core's floating-point unit as -mfpu names it (fpv4-sp-d16 on a Cortex-M4F, fpv5-sp-d16 or
+  // fpv5-d16 on a Cortex-M7), or "" for none: on-device training's fp32 kernels are built for it
+  // (inference is integer and stays soft-float).
+  std::string fpu;
 
   // What the model may use: total minus reserved.
   int64_t SramBudget() const { return sram_bytes - reserved_sram_bytes; }

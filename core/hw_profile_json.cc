@@ -75,6 +75,12 @@ HwProfile FromJson(const nlohmann::json& doc) {
   }
   p.qemu_board = r.String("qemu_board");
   if (p.qemu_board.empty()) r.Fail("qemu_board", "must say which board QEMU emulates instead of this MCU");
+  if (r.Has("fpu")) p.fpu = r.String("fpu");
+  const bool m7_fpu = p.fpu == "fpv5-sp-d16" || p.fpu == "fpv5-d16";
+  if (!p.fpu.empty() && !(p.core == "cortex-m7" ? m7_fpu : p.fpu == "fpv4-sp-d16")) {
+    r.Fail("fpu", "'" + p.fpu + "' is not an FPU of a " + p.core +
+                      (p.core == "cortex-m7" ? " (fpv5-sp-d16, fpv5-d16)" : " (fpv4-sp-d16)") + "; leave it out for none");
+  }
   r.RejectUnknownKeys();
   return p;
 }

@@ -4,10 +4,7 @@
 #include <sstream>
 
 namespace kilonas::engine {
-namespace {
 
-// Text safe inside a C block comment or string: letters, digits and _ . : - kept, anything else
-// (a "*/", a quote, a newline) written as '_'. Names come from model files made elsewhere.
 std::string CommentText(const std::string& text) {
   std::string out = text;
   for (char& c : out) {
@@ -16,28 +13,56 @@ std::string CommentText(const std::string& text) {
   return out;
 }
 
-template <typename T>
-void Array(std::ostringstream& out, const char* type, const std::string& name, const std::vector<T>& values,
-           bool word_aligned = false) {
+std::string CArray(const char* type, const std::string& name, const std::vector<int64_t>& values, bool word_aligned) {
+  std::ostringstream out;
   out << "static const " << type << " " << name << "[" << std::max<size_t>(values.size(), 1) << "]"
       << (word_aligned ? " __attribute__((aligned(4)))" : "") << " = {";
-  for (size_t i = 0; i < values.size(); ++i) {
-    out << (i % 16 == 0 ? "\n  " : " ") << static_cast<int64_t>(values[i]) << ",";
-  }
+  for (size_t i = 0; i < values.size(); ++i) out << (i % 16 == 0 ? "\n  " : " ") << values[i] << ",";
   if (values.empty()) out << "0";
   out << "\n};\n";
+  return out.str();
 }
 
-std::string View(const kilonas_view& v) {
+std::string ConvParamsText(const kilonas_conv_params& p, const std::string& pointers) {
+  std::ostringstream out;
+  out << "{" << pointers << ", " << p.fast_requant << ", " << p.input_offset << ", " << p.output_offset << ", "
+      << p.act_min << ", " << p.act_max << ", " << p.kernel << ", " << p.stride << ", " << p.pad << ", " << p.kernel_w
+      << ", " << p.pad_w << ", " << p.pad_end << ", " << p.in_h << ", " << p.in_w << "}";
+  return out.str();
+}
+
+std::string AddParamsText(const kilonas_add_params& p) {
+  std::ostringstream out;
+  out << "{" << p.input1_offset << ", " << p.input2_offset << ", " << p.output_offset << ", " << p.input1_multiplier
+      << ", " << p.input1_shift << ", " << p.input2_multiplier << ", " << p.input2_shift << ", " << p.output_multiplier
+      << ", " << p.output_shift << ", " << p.left_shift << ", " << p.act_min << ", " << p.act_max << "}";
+  return out.str();
+}
+
+std::string PoolParamsText(const kilonas_pool_params& p) {
+  std::ostringstream out;
+  out << "{" << p.input_offset << ", " << p.output_offset << ", " << p.multiplier << ", " << p.shift << "}";
+  return out.str();
+}
+
+std::string ViewText(const kilonas_view& v) {
   std::ostringstream out;
   out << "{" << v.h << ", " << v.w << ", " << v.c << ", " << v.y0 << ", " << v.x0 << "}";
   return out.str();
 }
 
-std::string Rect(const kilonas_rect& r) {
+std::string RectText(const kilonas_rect& r) {
   std::ostringstream out;
   out << "{" << r.y0 << ", " << r.x0 << ", " << r.h << ", " << r.w << "}";
   return out.str();
+}
+
+namespace {
+
+template <typename T>
+void Array(std::ostringstream& out, const char* type, const std::string& name, const std::vector<T>& values,
+           bool word_aligned = false) {
+  out << CArray(type, name, std::vector<int64_t>(values.begin(), values.end()), word_aligned);
 }
 
 std::string Address(int64_t offset) {
@@ -66,18 +91,11 @@ void ConvBlock(std::ostringstream& out, const Model& model, int i, Kernel kernel
       pointers = "w" + n + ", b" + n + ", m" + n + ", s" + n + ", 0";
     }
   }
-  const kilonas_conv_params p = ConvParams(model, i);
-  out << "static const kilonas_conv_params cp" << n << " = {" << pointers << ", " << p.fast_requant << ", "
-      << p.input_offset << ", " << p.output_offset << ", " << p.act_min << ", " << p.act_max << ", " << p.kernel << ", "
-      << p.stride << ", " << p.pad << ", " << p.kernel_w << ", " << p.pad_w << ", " << p.pad_end << ", " << p.in_h
-      << ", " << p.in_w << "};\n";
+  out << "static const kilonas_conv_params cp" << n << " = " << ConvParamsText(ConvParams(model, i), pointers) << ";\n";
 }
 
 void AddBlock(std::ostringstream& out, const std::string& name, const kilonas_add_params& p) {
-  out << "static const kilonas_add_params " << name << " = {" << p.input1_offset << ", " << p.input2_offset << ", "
-      << p.output_offset << ", " << p.input1_multiplier << ", " << p.input1_shift << ", " << p.input2_multiplier << ", "
-      << p.input2_shift << ", " << p.output_multiplier << ", " << p.output_shift << ", " << p.left_shift << ", "
-      << p.act_min << ", " << p.act_max << "};\n";
+  out << "static const kilonas_add_params " << name << " = " << AddParamsText(p) << ";\n";
 }
 
 // Whether a call of `kernel` takes views and a rect (else plain sizes).
@@ -92,9 +110,9 @@ void Call(std::ostringstream& out, const Model& model, const Step& s, size_t ste
   const std::string n = std::to_string(s.op);
   out << "  { /* " << CommentText(op.name) << " */\n";
   if (TakesViews(s.kernel)) {
-    out << "    static const kilonas_view iv = " << View(s.in_view) << ", ov = " << View(s.out_view);
-    if (FunctionOf(s.kernel).shape == CallShape::kAdd) out << ", iv2 = " << View(s.in2_view);
-    out << ";\n    static const kilonas_rect r = " << Rect(s.rect) << ";\n";
+    out << "    static const kilonas_view iv = " << ViewText(s.in_view) << ", ov = " << ViewText(s.out_view);
+    if (FunctionOf(s.kernel).shape == CallShape::kAdd) out << ", iv2 = " << ViewText(s.in2_view);
+    out << ";\n    static const kilonas_rect r = " << RectText(s.rect) << ";\n";
   }
   const CallOperands operands{"&cp" + n,
                               "&ap" + n,
@@ -212,9 +230,7 @@ void ParameterBlocks(std::ostringstream& c, const Model& model, const Schedule& 
         AddBlock(c, "ap" + std::to_string(i), AddParams(model, index, op.inputs[0]));
         break;
       case core::ParamBlock::kPool: {
-        const kilonas_pool_params p = PoolParams(model, index);
-        c << "static const kilonas_pool_params pp" << i << " = {" << p.input_offset << ", " << p.output_offset << ", "
-          << p.multiplier << ", " << p.shift << "};\n";
+        c << "static const kilonas_pool_params pp" << i << " = " << PoolParamsText(PoolParams(model, index)) << ";\n";
         break;
       }
       case core::ParamBlock::kNone:

@@ -31,6 +31,20 @@ std::string KernelCall(Kernel kernel, const CallOperands& operands, const kilona
 
 GeneratedSources GenerateC(const Model& model, const Schedule& schedule, const std::string& network);
 
+// Pieces of generated C, shared with the training firmware's generator (ondevice/).
+// Text safe in a C comment or string (letters, digits and _ . : -; anything else '_').
+std::string CommentText(const std::string& text);
+// "static const <type> <name>[n] = {...};" (at least one element; aligned to 4 bytes if asked).
+std::string CArray(const char* type, const std::string& name, const std::vector<int64_t>& values,
+                   bool word_aligned = false);
+// Initializers of the parameter blocks: `pointers` is the text of the first five members
+// (weights, bias, multiplier, shift, channels).
+std::string ConvParamsText(const kilonas_conv_params& p, const std::string& pointers);
+std::string AddParamsText(const kilonas_add_params& p);
+std::string PoolParamsText(const kilonas_pool_params& p);
+std::string ViewText(const kilonas_view& v);
+std::string RectText(const kilonas_rect& r);
+
 // test_input.h: `kilonas_test_input`, the int8 input the firmware runs on.
 std::string GenerateTestInput(const std::vector<int8_t>& input);
 

@@ -82,14 +82,16 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
   FirmwareBuild build;
   build.elf = dir + "/firmware.elf";
   std::ostringstream cmd;
-  cmd << "arm-none-eabi-gcc -mcpu=" << target.cpu << " -mthumb -mfloat-abi=soft -O2 -std=c99 -Wall"
+  const std::string float_abi = target.fpu.empty() ? " -mfloat-abi=soft" : " -mfloat-abi=hard -mfpu=" + target.fpu;
+  // -ffp-contract=off: no multiply-add fused (the training kernels round as on the host).
+  cmd << "arm-none-eabi-gcc -mcpu=" << target.cpu << " -mthumb" << float_abi << " -ffp-contract=off -O2 -std=c99 -Wall"
       << " -ffunction-sections -fdata-sections -nostartfiles --specs=nano.specs -Wl,--gc-sections"
       << (target.profile_steps ? " -DKILONAS_PROFILE_STEPS" : "");
   for (const std::string& define : target.defines) cmd << " " << Quote("-D" + define);
   cmd << " -I. -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T link.ld";
   for (const char* f : {"startup.c", "semihost.c"}) cmd << " " << Quote(firmware + "/" + f);
   for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "kernels_dsp_depthwise.c", "kernels_dsp_depthwise_s2.c",
-                        "kernels_dsp_wide.c", "kernels_dsp_arm.S", "kernels_softmax.c", "requantize.c"}) {
+                        "kernels_dsp_wide.c", "kernels_dsp_arm.S", "kernels_softmax.c", "kernels_train.c", "requantize.c"}) {
     cmd << " " << Quote(runtime + "/" + f);
   }
   const std::vector<std::string> app =

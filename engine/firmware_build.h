@@ -21,6 +21,9 @@ struct FirmwareTarget {
   int64_t stack_bytes = 8192;
   bool profile_steps = false;        // time every kernel call (KILONAS_PROFILE_STEPS)
   std::vector<std::string> defines;  // extra -D NAME=VALUE
+  // -mfpu of a hard-float build (the profile's fpu); "" builds soft-float, as every inference
+  // firmware is (integer kernels; code sizes and LUTs are measured so).
+  std::string fpu;
 };
 
 // The QEMU board that stands in for the profile's MCU (its memory map, the profile's core and sizes).

@@ -226,6 +226,12 @@ void kilonas_sgd_bias(int32_t* b, const float* db, const float* step, int32_t ch
   }
 }
 
+uint32_t kilonas_fnv1a(const void* data, int32_t n, uint32_t hash) {
+  const uint8_t* bytes = (const uint8_t*)data;
+  for (int32_t i = 0; i < n; ++i) hash = (hash ^ bytes[i]) * 16777619u;
+  return hash;
+}
+
 typedef union {
   float f;
   uint32_t u;

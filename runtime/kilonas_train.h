@@ -77,6 +77,10 @@ void kilonas_sgd_weights(int8_t* w, const float* dw, const float* step, int32_t 
  * kernels need). */
 void kilonas_sgd_bias(int32_t* b, const float* db, const float* step, int32_t channels, int32_t limit);
 
+/* FNV-1a over n bytes, continuing `hash` (2166136261 to start): the trained parameters' checksum
+ * the host and the firmware both print. */
+uint32_t kilonas_fnv1a(const void* data, int32_t n, uint32_t hash);
+
 /* exp(x) for x <= 0 and log(x) for x >= 1 with +, -, * and /: the same bits on every target
  * (libm's differ between the host and newlib). Relative error below 2e-7. */
 float kilonas_expf(float x);

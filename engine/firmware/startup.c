@@ -12,6 +12,11 @@ void Reset_Handler(void) {
   uint32_t* src = &__data_load__;
   for (uint32_t* dst = &__data_start__; dst < &__data_end__;) *dst++ = *src++;
   for (uint32_t* dst = &__bss_start__; dst < &__bss_end__;) *dst++ = 0;
+#ifdef __ARM_FP
+  /* A hard-float build (the training firmware): coprocessors 10 and 11, the FPU, on. */
+  *(volatile uint32_t*)0xE000ED88u |= 0xFu << 20;
+  __asm volatile("dsb\n\tisb");
+#endif
   kilonas_semihost_exit(main());
 }
 

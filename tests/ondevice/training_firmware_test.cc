@@ -1,0 +1,131 @@
+// Firmware trains as the host does: the training program generated as C, cross-compiled for
+// Cortex-M7 and Cortex-M4 with their FPUs and soft-float, run in qemu-system-arm on labelled
+// samples; every sample's loss (its float bits) and the trained parameters' checksum must equal
+// the host trainer's, and the arena's canary must hold. On random residual networks, a network
+// with every pooling kind, the searched Fashion-MNIST winner (.tflite) and TFLite Micro's
+// person detection model.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "core/float_model.h"
+#include "engine/quantizer.h"
+#include "ondevice/trainer.h"
+#include "ondevice/training_firmware.h"
+#include "tests/support/random_graphs.h"
+#include "tests/support/source_path.h"
+#include "tests/support/temp_dir.h"
+#include "tflite/import.h"
+#include "tflite/tflite_model.h"
+
+namespace kilonas::ondevice {
+namespace {
+
+engine::Model RandomModel(const core::Graph& graph, std::mt19937& rng) {
+  const core::FloatModel f = core::RandomFloatModel(graph, rng);
+  std::vector<std::vector<float>> calibration(4);
+  for (auto& image : calibration) {
+    for (int64_t i = 0; i < graph.tensor(graph.input()).shape.Elements(); ++i) {
+      image.push_back(std::uniform_real_distribution<float>(-1, 1)(rng));
+    }
+  }
+  return engine::Quantize(f, calibration, {}).value();
+}
+
+TrainingSamples RandomSamples(const engine::Model& model, int count, int64_t steps, std::mt19937& rng) {
+  TrainingSamples s;
+  const int64_t n = model.graph.tensor(model.graph.input()).shape.Elements();
+  const int classes = static_cast<int>(model.graph.tensor(model.graph.output()).shape.Elements());
+  for (int k = 0; k < count; ++k) {
+    std::vector<int8_t> x;
+    for (int64_t i = 0; i < n; ++i) x.push_back(static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng)));
+    s.inputs.push_back(x);
+    s.labels.push_back(std::uniform_int_distribution<int>(0, classes - 1)(rng));
+  }
+  s.steps = steps;
+  return s;
+}
+
+// Trains on the host and in the firmware of `profile` and expects the same bits.
+void ExpectFirmwareTrainsAsTheHost(const engine::Model& model, const UpdateScheme& scheme, const TrainingSamples& samples,
+                                   const std::string& profile, bool fpu, const std::string& name) {
+  Trainer host = Trainer::Create(model, scheme).value();
+  std::vector<float> losses;
+  for (int64_t k = 0; k < samples.steps; ++k) {
+    const size_t s = static_cast<size_t>(k) % samples.inputs.size();
+    core::Result<StepResult> r = host.Step(samples.inputs[s], samples.labels[s]);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    losses.push_back(r.value().loss);
+  }
+  TrainingFirmwareOptions options;
+  options.dir = kilonas::testing::FreshTempPath("train_" + name);
+  options.source_root = KILONAS_SOURCE_DIR;
+  options.fpu = fpu;
+  const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath(profile)).value();
+  core::Result<TrainingFirmwareRun> run = RunTrainingFirmware(model, scheme, samples, hw, options);
+  ASSERT_TRUE(run.ok()) << name << ": " << run.error().message;
+  EXPECT_TRUE(run.value().arena_intact) << name;
+  EXPECT_EQ(run.value().arena_bytes, host.arena_bytes()) << name;
+  ASSERT_EQ(run.value().losses.size(), losses.size());
+  for (size_t k = 0; k < losses.size(); ++k) {
+    EXPECT_EQ(run.value().losses[k], losses[k]) << name << " sample " << k;  // the same bits
+  }
+  EXPECT_EQ(run.value().checksum, ParameterChecksum(host.model(), host.program().layout)) << name;
+  EXPECT_NE(ParameterChecksum(model, host.program().layout), ParameterChecksum(host.model(), host.program().layout))
+      << name << ": nothing was trained";
+}
+
+engine::Model Imported(const std::string& file) {
+  core::Result<tflite::Model> m = tflite::LoadModel(kilonas::testing::SourcePath("tests/tflite/data/" + file));
+  EXPECT_TRUE(m.ok()) << m.error().message;
+  return tflite::ImportModel(m.value(), file).value();
+}
+
+TEST(TrainingFirmware, TrainsBitExactWithTheHostOnRandomNetworksWithAndWithoutAnFpu) {
+  std::mt19937 rng(61);
+  int trial = 0;
+  for (const char* profile : {"hw_profiles/stm32f746.json", "hw_profiles/stm32f412.json"}) {
+    const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath(profile)).value();
+    for (bool fpu : {true, false}) {
+      // Draw until the step's arena fits the board (every forward tensor has its own buffer).
+      engine::Model model;
+      UpdateScheme scheme;
+      do {
+        model = RandomModel(kilonas::testing::RandomGraph(rng), rng);
+        scheme = LastBiases(model, 6);
+        for (LayerUpdate& u : scheme.layers) u.weights.eighths = (1 << std::uniform_int_distribution<int>(0, 4)(rng)) / 2;
+        scheme.learning_rate = 0.05;
+        scheme.batch_size = 1 + trial % 2;
+      } while (BuildTrainingProgram(model, scheme).value().layout.arena_bytes > hw.SramBudget() - 16384);
+      ExpectFirmwareTrainsAsTheHost(model, scheme, RandomSamples(model, 3, 4, rng), profile, fpu,
+                                    "random" + std::to_string(trial++));
+    }
+  }
+}
+
+TEST(TrainingFirmware, TrainsThroughEveryPoolingKind) {
+  std::mt19937 rng(62);
+  const engine::Model model = RandomModel(kilonas::testing::PoolNetwork(/*softmax=*/true), rng);
+  UpdateScheme scheme;
+  scheme.layers = {{"expand", true, {4}}, {"dw", true, {8}}, {"fc", true, {8}}};
+  scheme.learning_rate = 0.05;
+  ExpectFirmwareTrainsAsTheHost(model, scheme, RandomSamples(model, 2, 3, rng), "hw_profiles/stm32f746.json", true,
+                                "pools");
+}
+
+TEST(TrainingFirmware, TheSearchedFashionMnistWinnerAndPersonDetectionTrainBitExact) {
+  std::mt19937 rng(63);
+  const engine::Model winner = Imported("fmnist_sram8_flash64.tflite");
+  UpdateScheme sparse = LastBiases(winner, 8);
+  sparse.layers.back().weights.eighths = 8;
+  sparse.layers[sparse.layers.size() - 3].weights.eighths = 2;
+  ExpectFirmwareTrainsAsTheHost(winner, sparse, RandomSamples(winner, 2, 3, rng), "hw_profiles/stm32f746.json", true,
+                                "winner");
+  const engine::Model person = Imported("person_detect.tflite");
+  // Its training arena with a buffer per forward tensor (about 330 kB) fits the H743's SRAM.
+  ExpectFirmwareTrainsAsTheHost(person, LastLayers(person, 2), RandomSamples(person, 1, 2, rng),
+                                "hw_profiles/stm32h743.json", true, "person");
+}
+
+}  // namespace
+}  // namespace kilonas::ondevice
