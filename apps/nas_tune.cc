@@ -12,7 +12,10 @@
 #include "apps/cli.h"
 #include "core/file_io.h"
 #include "data/dataset.h"
+#include "core/hw_profile.h"
+#include "engine/export.h"
 #include "engine/model_file.h"
+#include "ondevice/training_firmware.h"
 #include "ondevice/training_memory.h"
 #include "pipeline/fine_tune.h"
 #include "tflite/export.h"
@@ -78,14 +81,18 @@ void PrintMemory(const engine::Model& model, const ondevice::UpdateScheme& schem
   core::Result<ondevice::TrainingGraph> t = ondevice::DeriveTrainingGraph(model, scheme);
   if (!t.ok()) return;
   const auto mode = model.execution.mode;
-  const auto with = ondevice::PlanTrainingStep(model.graph, t.value(), mode, true);
-  const auto without = ondevice::PlanTrainingStep(model.graph, t.value(), mode, false);
-  if (!with.ok() || !without.ok()) return;
-  std::printf("training step   %.1f kB SRAM (%.1f kB without reordering the updates; the forward pass alone %.1f kB); "
-              "trainable copies %.1f kB, kept for the backward pass %.1f kB; %d backward steps, %lld parameters\n",
-              with.value().peak_bytes / 1024.0, without.value().peak_bytes / 1024.0,
-              with.value().inference_bytes / 1024.0, with.value().parameter_copy_bytes / 1024.0,
-              with.value().kept_bytes / 1024.0, t.value().BackwardOps(),
+  const auto own = ondevice::PlanTrainingMemory(model.graph, t.value(), {true, nullptr, scheme.batch_size});
+  const auto unordered = ondevice::PlanTrainingMemory(model.graph, t.value(), {false, nullptr, scheme.batch_size});
+  const auto shared = ondevice::PlanTrainingStep(model.graph, t.value(), mode, true);
+  if (!own.ok() || !unordered.ok() || !shared.ok()) return;
+  std::printf("training step   %.1f kB SRAM with a buffer per forward tensor, as the training firmware runs it (%.1f kB "
+              "without reordering the updates; the forward pass alone %.1f kB); %.1f kB with the forward pass as the "
+              "model's %s plan runs it; trainable copies %.1f kB, kept for the backward pass %.1f kB; %d backward "
+              "steps, %lld parameters\n",
+              own.value().peak_bytes / 1024.0, unordered.value().peak_bytes / 1024.0,
+              own.value().inference_bytes / 1024.0, shared.value().peak_bytes / 1024.0,
+              std::string(memory_planner::PlanModeName(mode)).c_str(), own.value().parameter_copy_bytes / 1024.0,
+              own.value().kept_bytes / 1024.0, t.value().BackwardOps(),
               static_cast<long long>(ondevice::UpdatedParameters(scheme, model)));
 }
 
@@ -96,6 +103,50 @@ core::Status WriteOutputs(const engine::Model& trained, const ondevice::UpdateSc
   if (!tflite.ok()) return tflite.error();
   if (core::Status s = core::WriteFileAtomic(out_dir + "/model.tflite", tflite.value()); !s.ok()) return s;
   return ondevice::SaveUpdateScheme(scheme, out_dir + "/scheme.json");
+}
+
+struct FirmwareChoice {
+  bool run = false;
+  std::string hw = "hw_profiles/stm32f746.json";
+  int samples = 4;
+  bool soft_float = false;
+};
+
+// Trains the untuned model on the first samples in the profile's firmware in QEMU beside the host
+// trainer, and runs one inference of the model's own firmware: prints both instruction counts and
+// whether training was bit-exact. 0 when it was.
+int CheckFirmware(const engine::Model& model, const ondevice::UpdateScheme& scheme, const data::Dataset& set,
+                  const FirmwareChoice& choice, const pipeline::FineTuneOptions& options, const std::string& out_dir) {
+  core::Result<core::HwProfile> hw = core::LoadHwProfile(choice.hw);
+  if (!hw.ok()) return Fail(hw.error().message);
+  const ondevice::TrainingSamples samples =
+      pipeline::TrainingSamplesOf(model, set, choice.samples, choice.samples, options.seed);
+  ondevice::TrainingFirmwareOptions fw;
+  fw.dir = out_dir + "/train_firmware";
+  fw.source_root = KILONAS_SOURCE_DIR;
+  fw.fpu = !choice.soft_float && !hw.value().fpu.empty();
+  core::Result<ondevice::FirmwareCheck> check = ondevice::CheckTrainingFirmware(model, scheme, samples, hw.value(), fw);
+  if (!check.ok()) return Fail(check.error().message);
+  const ondevice::TrainingFirmwareRun& run = check.value().firmware;
+  uint64_t total = 0;
+  for (uint64_t n : run.instructions) total += n;
+  const double per_step = static_cast<double>(total) / static_cast<double>(run.instructions.size());
+  std::printf("firmware        %s on %s (%s): %zu samples trained %s the host; %.0f instructions per sample, arena "
+              "%.1f kB (the planned step, canary %s), flash %.1f kB\n",
+              fw.dir.c_str(), hw.value().name.c_str(), fw.fpu ? hw.value().fpu.c_str() : "soft-float",
+              run.losses.size(), check.value().BitExact() ? "bit-exact with" : "DIFFERENT from", per_step,
+              run.arena_bytes / 1024.0, run.arena_intact ? "intact" : "OVERWRITTEN", run.build.FlashBytes() / 1024.0);
+  engine::ExportOptions inference;
+  inference.out_dir = out_dir + "/inference_firmware";
+  inference.network = "inference";
+  inference.source_root = KILONAS_SOURCE_DIR;
+  core::Result<engine::ExportResult> exported = engine::ExportModel(model, samples.inputs[0], hw.value(), inference);
+  if (!exported.ok()) return Fail(exported.error().message);
+  const double inference_instructions = static_cast<double>(exported.value().run->Instructions());
+  std::printf("inference       %.0f instructions (the model's own firmware, optimized kernels): a training step is "
+              "%.1fx one inference\n",
+              inference_instructions, per_step / inference_instructions);
+  return check.value().BitExact() && run.arena_intact ? 0 : 1;
 }
 
 }  // namespace
@@ -126,6 +177,14 @@ static int ToolMain(int argc, char** argv) {
       ->check(CLI::Range(0, 1 << 30));
   app.add_option("--seed", options.seed, "order of the training images")->capture_default_str();
   app.add_option("--out-dir", out_dir, "where the trained model goes (default out/tune/<model file name>)");
+  FirmwareChoice firmware;
+  app.add_flag("--firmware", firmware.run,
+               "also train the untuned model on the first samples in --hw's firmware in QEMU beside the host");
+  app.add_option("--hw", firmware.hw, "hardware profile of the firmware")->capture_default_str();
+  app.add_option("--firmware-samples", firmware.samples, "samples the firmware trains on")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_flag("--soft-float", firmware.soft_float, "build the training firmware soft-float even where --hw has an FPU");
   KILONAS_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // its lines in order with the log's
   if (scheme->count() == 0 && choice.last_layers == 0 && choice.last_biases == 0) choice.last_biases = 8;
@@ -155,7 +214,7 @@ static int ToolMain(int argc, char** argv) {
               r.first_loss, r.last_loss, static_cast<long long>(r.samples));
   if (core::Status w = WriteOutputs(r.model, s.value(), out_dir); !w.ok()) return Fail(w.error().message);
   std::printf("wrote           %s/model.kmodel, model.tflite, scheme.json\n", out_dir.c_str());
-  return 0;
+  return firmware.run ? CheckFirmware(model.value(), s.value(), set.value(), firmware, options, out_dir) : 0;
 }
 
 int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_tune", argc, argv, ToolMain); }

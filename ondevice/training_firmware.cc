@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/file_io.h"
+#include "ondevice/trainer.h"
 
 namespace kilonas::ondevice {
 namespace {
@@ -79,6 +80,25 @@ core::Result<TrainingFirmwareRun> RunTrainingFirmware(const engine::Model& model
   run.arena_bytes = program.value().layout.arena_bytes;
   if (core::Status s = ParseRun(qemu.value(), samples.steps, run); !s.ok()) return s.error();
   return run;
+}
+
+core::Result<FirmwareCheck> CheckTrainingFirmware(const engine::Model& model, const UpdateScheme& scheme,
+                                                  const TrainingSamples& samples, const core::HwProfile& profile,
+                                                  const TrainingFirmwareOptions& options) {
+  core::Result<Trainer> host = Trainer::Create(model, scheme);
+  if (!host.ok()) return host.error();
+  FirmwareCheck check;
+  for (int64_t k = 0; k < samples.steps && !samples.inputs.empty(); ++k) {
+    const size_t s = static_cast<size_t>(k) % samples.inputs.size();
+    core::Result<StepResult> r = host.value().Step(samples.inputs[s], samples.labels[s]);
+    if (!r.ok()) return r.error();
+    check.host_losses.push_back(r.value().loss);
+  }
+  check.host_checksum = ParameterChecksum(host.value().model(), host.value().program().layout);
+  core::Result<TrainingFirmwareRun> run = RunTrainingFirmware(model, scheme, samples, profile, options);
+  if (!run.ok()) return run.error();
+  check.firmware = std::move(run).value();
+  return check;
 }
 
 }  // namespace kilonas::ondevice

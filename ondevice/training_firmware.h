@@ -29,6 +29,18 @@ struct TrainingFirmwareOptions {
   bool fpu = true;          // build for the profile's FPU (when it has one); false: soft-float
 };
 
+// The firmware's run beside the host trainer's on the same samples: whether every loss and the
+// trained parameters' checksum are the same bits.
+struct FirmwareCheck {
+  TrainingFirmwareRun firmware;
+  std::vector<float> host_losses;
+  uint32_t host_checksum = 0;
+  bool BitExact() const { return firmware.losses == host_losses && firmware.checksum == host_checksum; }
+};
+core::Result<FirmwareCheck> CheckTrainingFirmware(const engine::Model& model, const UpdateScheme& scheme,
+                                                  const TrainingSamples& samples, const core::HwProfile& profile,
+                                                  const TrainingFirmwareOptions& options);
+
 core::Result<TrainingFirmwareRun> RunTrainingFirmware(const engine::Model& model, const UpdateScheme& scheme,
                                                       const TrainingSamples& samples, const core::HwProfile& profile,
                                                       const TrainingFirmwareOptions& options);

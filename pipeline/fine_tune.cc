@@ -34,7 +34,32 @@ double MeanOf(const std::vector<float>& values, size_t from, size_t to) {
   return std::accumulate(values.begin() + from, values.begin() + to, 0.0) / static_cast<double>(to - from);
 }
 
+// The training images in a fixed shuffled order.
+std::vector<int64_t> TrainingOrder(const data::Dataset& set, uint32_t seed) {
+  std::vector<int64_t> order(set.train.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+std::vector<int8_t> TrainingInput(const engine::Model& model, const data::Dataset& set, int64_t i) {
+  return engine::QuantizeInput(model, EngineImage(set.train, i, model.graph.tensor(model.graph.input()).shape.h));
+}
+
 }  // namespace
+
+ondevice::TrainingSamples TrainingSamplesOf(const engine::Model& model, const data::Dataset& set, int count,
+                                            int64_t steps, uint32_t seed) {
+  const std::vector<int64_t> order = TrainingOrder(set, seed);
+  ondevice::TrainingSamples samples;
+  for (int k = 0; k < count && k < static_cast<int>(order.size()); ++k) {
+    samples.inputs.push_back(TrainingInput(model, set, order[static_cast<size_t>(k)]));
+    samples.labels.push_back(set.train.labels[static_cast<size_t>(order[static_cast<size_t>(k)])]);
+  }
+  samples.steps = steps;
+  return samples;
+}
 
 core::Result<FineTuneResult> FineTune(const engine::Model& model, const ondevice::UpdateScheme& scheme,
                                       const data::Dataset& set, const FineTuneOptions& options) {
@@ -48,17 +73,14 @@ core::Result<FineTuneResult> FineTune(const engine::Model& model, const ondevice
   result.accuracy_before = before.value();
   core::Logger()->info("int8 test accuracy before: {:.2f}%", 100 * result.accuracy_before);
 
-  std::vector<int64_t> order(set.train.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937 rng(options.seed);
-  std::shuffle(order.begin(), order.end(), rng);
+  const std::vector<int64_t> order = TrainingOrder(set, options.seed);
   result.samples = static_cast<int64_t>(scheme.steps) * scheme.batch_size;
   const int64_t every = std::max<int64_t>(1, result.samples / std::max(1, options.progress_lines));
   std::vector<float> losses;
   for (int64_t k = 0; k < result.samples; ++k) {
     const int64_t i = order[static_cast<size_t>(k) % order.size()];
-    const std::vector<int8_t> x = engine::QuantizeInput(model, EngineImage(set.train, i, side));
-    core::Result<ondevice::StepResult> step = trainer.value().Step(x, set.train.labels[static_cast<size_t>(i)]);
+    core::Result<ondevice::StepResult> step =
+        trainer.value().Step(TrainingInput(model, set, i), set.train.labels[static_cast<size_t>(i)]);
     if (!step.ok()) return step.error();
     losses.push_back(step.value().loss);
     if ((k + 1) % every == 0 || k + 1 == result.samples) {

@@ -8,6 +8,7 @@
 
 #include "data/dataset.h"
 #include "engine/model.h"
+#include "ondevice/training_codegen.h"
 #include "ondevice/update_scheme.h"
 
 namespace kilonas::pipeline {
@@ -28,6 +29,11 @@ struct FineTuneResult {
 // The set's images must be normalised as the model's input expects (the caller sets it) and be
 // of its channels; they are resized to its (square) input. The set may have fewer classes than
 // the model's outputs, not more.
+// The first `count` training images in FineTune's order (options.seed), as the model's int8
+// inputs with their labels: what the training firmware trains on (`steps` of them).
+ondevice::TrainingSamples TrainingSamplesOf(const engine::Model& model, const data::Dataset& set, int count,
+                                            int64_t steps, uint32_t seed);
+
 core::Result<FineTuneResult> FineTune(const engine::Model& model, const ondevice::UpdateScheme& scheme,
                                       const data::Dataset& set, const FineTuneOptions& options = {});
 

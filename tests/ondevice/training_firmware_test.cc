@@ -10,7 +10,6 @@
 
 #include "core/float_model.h"
 #include "engine/quantizer.h"
-#include "ondevice/trainer.h"
 #include "ondevice/training_firmware.h"
 #include "tests/support/random_graphs.h"
 #include "tests/support/source_path.h"
@@ -49,30 +48,24 @@ TrainingSamples RandomSamples(const engine::Model& model, int count, int64_t ste
 // Trains on the host and in the firmware of `profile` and expects the same bits.
 void ExpectFirmwareTrainsAsTheHost(const engine::Model& model, const UpdateScheme& scheme, const TrainingSamples& samples,
                                    const std::string& profile, bool fpu, const std::string& name) {
-  Trainer host = Trainer::Create(model, scheme).value();
-  std::vector<float> losses;
-  for (int64_t k = 0; k < samples.steps; ++k) {
-    const size_t s = static_cast<size_t>(k) % samples.inputs.size();
-    core::Result<StepResult> r = host.Step(samples.inputs[s], samples.labels[s]);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-    losses.push_back(r.value().loss);
-  }
   TrainingFirmwareOptions options;
   options.dir = kilonas::testing::FreshTempPath("train_" + name);
   options.source_root = KILONAS_SOURCE_DIR;
   options.fpu = fpu;
   const core::HwProfile hw = core::LoadHwProfile(kilonas::testing::SourcePath(profile)).value();
-  core::Result<TrainingFirmwareRun> run = RunTrainingFirmware(model, scheme, samples, hw, options);
-  ASSERT_TRUE(run.ok()) << name << ": " << run.error().message;
-  EXPECT_TRUE(run.value().arena_intact) << name;
-  EXPECT_EQ(run.value().arena_bytes, host.arena_bytes()) << name;
-  ASSERT_EQ(run.value().losses.size(), losses.size());
-  for (size_t k = 0; k < losses.size(); ++k) {
-    EXPECT_EQ(run.value().losses[k], losses[k]) << name << " sample " << k;  // the same bits
+  core::Result<FirmwareCheck> check = CheckTrainingFirmware(model, scheme, samples, hw, options);
+  ASSERT_TRUE(check.ok()) << name << ": " << check.error().message;
+  const TrainingFirmwareRun& run = check.value().firmware;
+  EXPECT_TRUE(run.arena_intact) << name;
+  EXPECT_EQ(run.arena_bytes, BuildTrainingProgram(model, scheme).value().layout.arena_bytes) << name;
+  ASSERT_EQ(run.losses.size(), check.value().host_losses.size());
+  for (size_t k = 0; k < run.losses.size(); ++k) {
+    EXPECT_EQ(run.losses[k], check.value().host_losses[k]) << name << " sample " << k;  // the same bits
   }
-  EXPECT_EQ(run.value().checksum, ParameterChecksum(host.model(), host.program().layout)) << name;
-  EXPECT_NE(ParameterChecksum(model, host.program().layout), ParameterChecksum(host.model(), host.program().layout))
-      << name << ": nothing was trained";
+  EXPECT_EQ(run.checksum, check.value().host_checksum) << name;
+  EXPECT_TRUE(check.value().BitExact()) << name;
+  const TrainingLayout layout = BuildTrainingProgram(model, scheme).value().layout;
+  EXPECT_NE(ParameterChecksum(model, layout), run.checksum) << name << ": nothing was trained";
 }
 
 engine::Model Imported(const std::string& file) {
