@@ -17,6 +17,7 @@
 #include "engine/model_file.h"
 #include "ondevice/training_firmware.h"
 #include "ondevice/training_memory.h"
+#include "ondevice/training_program.h"
 #include "pipeline/fine_tune.h"
 #include "tflite/export.h"
 
@@ -78,21 +79,19 @@ core::Result<data::Dataset> LoadTuningData(const engine::Model& model, const std
 }
 
 void PrintMemory(const engine::Model& model, const ondevice::UpdateScheme& scheme) {
-  core::Result<ondevice::TrainingGraph> t = ondevice::DeriveTrainingGraph(model, scheme);
-  if (!t.ok()) return;
-  const auto mode = model.execution.mode;
-  const auto own = ondevice::PlanTrainingMemory(model.graph, t.value(), {true, nullptr, scheme.batch_size});
-  const auto unordered = ondevice::PlanTrainingMemory(model.graph, t.value(), {false, nullptr, scheme.batch_size});
-  const auto shared = ondevice::PlanTrainingStep(model.graph, t.value(), mode, true);
-  if (!own.ok() || !unordered.ok() || !shared.ok()) return;
-  std::printf("training step   %.1f kB SRAM with a buffer per forward tensor, as the training firmware runs it (%.1f kB "
-              "without reordering the updates; the forward pass alone %.1f kB); %.1f kB with the forward pass as the "
-              "model's %s plan runs it; trainable copies %.1f kB, kept for the backward pass %.1f kB; %d backward "
-              "steps, %lld parameters\n",
-              own.value().peak_bytes / 1024.0, unordered.value().peak_bytes / 1024.0,
-              own.value().inference_bytes / 1024.0, shared.value().peak_bytes / 1024.0,
-              std::string(memory_planner::PlanModeName(mode)).c_str(), own.value().parameter_copy_bytes / 1024.0,
-              own.value().kept_bytes / 1024.0, t.value().BackwardOps(),
+  const auto program = ondevice::BuildTrainingProgram(model, scheme, true);
+  const auto unordered = ondevice::BuildTrainingProgram(model, scheme, false);
+  if (!program.ok() || !unordered.ok()) return;
+  const ondevice::TrainingGraph& t = program.value().training;
+  const auto shared = ondevice::PlanTrainingStep(model.graph, t, model.execution.mode, true);
+  const auto own = ondevice::PlanTrainingMemory(model.graph, t, {true, nullptr, scheme.batch_size});
+  if (!shared.ok() || !own.ok()) return;
+  std::printf("training step   %.1f kB SRAM as the training firmware runs it (%.1f kB without reordering the updates); "
+              "%.1f kB with the forward pass as the model's %s plan runs it; trainable copies %.1f kB, kept for the "
+              "backward pass %.1f kB; %d backward steps, %lld parameters\n",
+              program.value().layout.arena_bytes / 1024.0, unordered.value().layout.arena_bytes / 1024.0,
+              shared.value().peak_bytes / 1024.0, std::string(memory_planner::PlanModeName(model.execution.mode)).c_str(),
+              own.value().parameter_copy_bytes / 1024.0, own.value().kept_bytes / 1024.0, t.BackwardOps(),
               static_cast<long long>(ondevice::UpdatedParameters(scheme, model)));
 }
 

@@ -31,12 +31,14 @@ Trainer::Trainer(const engine::Model& model, TrainingProgram program, const Trai
   arena_.assign(static_cast<size_t>((l.arena_bytes + 3) / 4) + kCanaryWords, 0);
   std::fill(arena_.end() - kCanaryWords, arena_.end(), kCanary);
   weight_scale_.resize(g.ops().size());
+  kernel_constants_.resize(g.ops().size());
   sgd_.resize(g.ops().size());
   weight_grad_.resize(g.ops().size());
   bias_grad_.resize(g.ops().size());
   values_.resize(g.tensors().size());
   for (size_t i = 0; i < g.ops().size(); ++i) {
     if (!core::Traits(g.op(static_cast<int>(i)).kind).has_weights) continue;
+    kernel_constants_[i] = engine::ConstantsFor(model_, static_cast<int>(i), program_.forward_kernel[i]);
     weight_scale_[i] = engine::WeightScalesOf(model_, static_cast<int>(i));
     sgd_[i] = SgdStepsOf(model_, program_.scheme, static_cast<int>(i));
     const engine::OpConstants& c = model_.constants[i];
@@ -114,7 +116,9 @@ void Trainer::Forward(int index) {
   const core::Graph& g = model_.graph;
   const TrainingLayout& l = program_.layout;
   const core::Op& op = g.op(index);
-  kilonas_conv_params conv = engine::ConvParams(model_, index);
+  const engine::KernelConstants& k = kernel_constants_[index];
+  kilonas_conv_params conv = engine::ConvParams(model_, index, k.channels.empty() ? nullptr : k.channels.data());
+  if (!k.weights.empty()) conv.weights = k.weights.data();
   if (l.weight_copy[index] >= 0) conv.weights = At(l.weight_copy[index]);
   if (l.bias_copy[index] >= 0) conv.bias = reinterpret_cast<const int32_t*>(At(l.bias_copy[index]));
   const kilonas_add_params add =
@@ -135,7 +139,8 @@ void Trainer::Forward(int index) {
   args.out = At(l.value[op.output]);
   args.out_view = &ov;
   args.rect = &rect;
-  engine::CallKernel(engine::KernelFor(op.kind, false, engine::KernelSet::kReference), args);
+  args.scratch = At(l.scratch[index]);
+  engine::CallKernel(program_.forward_kernel[index], args);
   if (options_.record) values_[op.output].assign(args.out, args.out + out.Elements());
 }
 

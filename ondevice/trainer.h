@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/schedule.h"
 #include "ondevice/training_program.h"
 
 namespace kilonas::ondevice {
@@ -65,6 +66,7 @@ class Trainer {
   TrainingProgram program_;
   TrainerOptions options_;
   std::vector<int32_t> arena_;  // the planned bytes, then canary words
+  std::vector<engine::KernelConstants> kernel_constants_;  // of frozen ops, as their forward kernel reads them
   std::vector<std::vector<float>> weight_scale_;
   std::vector<SgdSteps> sgd_;
   int sample_in_batch_ = 0;

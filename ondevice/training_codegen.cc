@@ -33,29 +33,63 @@ std::vector<int64_t> Wide(const std::vector<T>& v) {
 std::string At(int64_t offset) { return offset < 0 ? "0" : "(A + " + std::to_string(offset) + ")"; }
 std::string FloatsAt(int64_t offset) { return "((float*)" + At(offset) + ")"; }
 
-// Op i's constants in flash, and its parameter blocks: the forward kernel's (its trainable
-// weights and biases read from their arena copies) and the backward kernels'.
+// The constants of an op with weights and the first pointers of its forward parameter block:
+// a trainable op's plain arrays (the reference kernel reads its weights and biases from their
+// arena copies); a frozen op's as its optimized kernel reads them (padded weights, channel words).
+// `weights` is what the backward kernels read: the copy, or plain int8 weights in flash.
+struct WeightedText {
+  std::string pointers = "0, 0, 0, 0, 0", weights = "0";
+};
+WeightedText WeightedBlocks(std::ostringstream& c, const engine::Model& model, const TrainingProgram& p, int i) {
+  const TrainingLayout& l = p.layout;
+  const engine::OpConstants& k = model.constants[static_cast<size_t>(i)];
+  const engine::Kernel kernel = p.forward_kernel[static_cast<size_t>(i)];
+  const std::string n = std::to_string(i);
+  WeightedText t;
+  const bool trains = l.weight_copy[i] >= 0 || l.bias_copy[i] >= 0;
+  const engine::KernelConstants kc = engine::ConstantsFor(model, i, kernel);
+  const bool plain_layout = core::KernelInfo(kernel).constants == core::KernelConstants::kPlain ||
+                            core::KernelInfo(kernel).constants == core::KernelConstants::kChannelWords;
+  c << engine::CArray("int8_t", "w" + n, Wide(kc.weights),
+                      core::KernelInfo(kernel).constants == core::KernelConstants::kWide);
+  if (!plain_layout && p.training.ops[static_cast<size_t>(i)].Backward()) {
+    c << engine::CArray("int8_t", "wp" + n, Wide(k.weights));  // the backward kernels' plain int8
+  }
+  t.weights = l.weight_copy[i] >= 0 ? "(const int8_t*)" + At(l.weight_copy[i]) : (plain_layout ? "w" : "wp") + n;
+  if (engine::UsesChannelWords(kernel) && !trains) {
+    c << engine::CArray("int32_t", "ch" + n, Wide(kc.channels));
+    t.pointers = "w" + n + ", 0, 0, 0, ch" + n;
+  } else {
+    c << engine::CArray("int32_t", "b" + n, Wide(k.bias)) << engine::CArray("int32_t", "m" + n, Wide(k.multiplier))
+      << engine::CArray("int32_t", "s" + n, Wide(k.shift));
+    const std::string bias = l.bias_copy[i] >= 0 ? "(const int32_t*)" + At(l.bias_copy[i]) : "b" + n;
+    t.pointers = t.weights + ", " + bias + ", m" + n + ", s" + n + ", 0";
+  }
+  if (trains) {
+    const SgdSteps sgd = SgdStepsOf(model, p.scheme, i);
+    c << FloatArray("sw" + n, sgd.weight) << FloatArray("sb" + n, sgd.bias);
+  }
+  return t;
+}
+
+// Op i's constants in flash, and its parameter blocks: the forward kernel's and the backward
+// kernels'.
 void OpBlocks(std::ostringstream& c, const engine::Model& model, const TrainingProgram& p, int i) {
   const core::Graph& g = model.graph;
   const core::Op& op = g.op(i);
-  const TrainingLayout& l = p.layout;
   const std::string n = std::to_string(i);
   c << "/* op " << i << " " << engine::CommentText(op.name) << ": " << core::Traits(op.kind).name << " */\n";
-  std::string pointers = "0, 0, 0, 0, 0", weights = "0", scales = "0";
+  WeightedText weighted;
+  std::string scales = "0";
   if (core::Traits(op.kind).has_weights) {
-    const engine::OpConstants& k = model.constants[static_cast<size_t>(i)];
-    c << engine::CArray("int8_t", "w" + n, Wide(k.weights)) << engine::CArray("int32_t", "b" + n, Wide(k.bias))
-      << engine::CArray("int32_t", "m" + n, Wide(k.multiplier)) << engine::CArray("int32_t", "s" + n, Wide(k.shift));
-    if (p.training.ops[static_cast<size_t>(i)].Backward()) c << FloatArray("ws" + n, engine::WeightScalesOf(model, i));
-    weights = l.weight_copy[i] >= 0 ? "(const int8_t*)" + At(l.weight_copy[i]) : "w" + n;
-    const std::string bias = l.bias_copy[i] >= 0 ? "(const int32_t*)" + At(l.bias_copy[i]) : "b" + n;
-    pointers = weights + ", " + bias + ", m" + n + ", s" + n + ", 0";
-    scales = "ws" + n;
-    if (l.weight_copy[i] >= 0 || l.bias_copy[i] >= 0) {
-      const SgdSteps sgd = SgdStepsOf(model, p.scheme, i);
-      c << FloatArray("sw" + n, sgd.weight) << FloatArray("sb" + n, sgd.bias);
+    weighted = WeightedBlocks(c, model, p, i);
+    if (p.training.ops[static_cast<size_t>(i)].Backward()) {
+      c << FloatArray("ws" + n, engine::WeightScalesOf(model, i));
+      scales = "ws" + n;
     }
   }
+  const std::string& pointers = weighted.pointers;
+  const std::string& weights = weighted.weights;
   switch (core::Traits(op.kind).params) {
     case core::ParamBlock::kConv:
       c << "static const kilonas_conv_params cp" << n << " = "
@@ -80,7 +114,8 @@ void OpBlocks(std::ostringstream& c, const engine::Model& model, const TrainingP
     << ", " << gp.out_w << ", " << gp.out_c << ", " << gp.channels << "};\n";
 }
 
-std::string ForwardCall(const engine::Model& model, const TrainingLayout& l, int i) {
+std::string ForwardCall(const engine::Model& model, const TrainingProgram& p, int i) {
+  const TrainingLayout& l = p.layout;
   const core::Graph& g = model.graph;
   const core::Op& op = g.op(i);
   const std::string n = std::to_string(i);
@@ -101,9 +136,8 @@ std::string ForwardCall(const engine::Model& model, const TrainingLayout& l, int
                                       At(l.value[op.inputs[0]]),
                                       op.inputs.size() > 1 ? At(l.value[op.inputs[1]]) : "0",
                                       At(l.value[op.output]),
-                                      "0"};
-  c << "    " << engine::KernelCall(engine::KernelFor(op.kind, false, engine::KernelSet::kReference), operands, iv, ov)
-    << "\n  }\n";
+                                      At(l.scratch[i])};
+  c << "    " << engine::KernelCall(p.forward_kernel[static_cast<size_t>(i)], operands, iv, ov) << "\n  }\n";
   return c.str();
 }
 
@@ -181,7 +215,7 @@ std::string StepCall(const engine::Model& model, const TrainingProgram& p, const
   const TrainingLayout& l = p.layout;
   switch (s.kind) {
     case TrainStepKind::kForward:
-      return ForwardCall(model, l, s.op);
+      return ForwardCall(model, p, s.op);
     case TrainStepKind::kGateMake: {
       const GateBounds gate = GateOf(model, s.op);
       const int out = g.op(s.op).output;

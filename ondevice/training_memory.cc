@@ -86,11 +86,23 @@ core::Status AddPlannedForward(const core::Graph& g, const TrainingGraph& t, con
   return core::Status::Ok();
 }
 
-void AddForwardTensors(const core::Graph& g, const TrainingGraph& t, const Timeline& s, Requests& out, bool backward) {
+// A buffer per forward tensor; the output of an op in `in_place` shares its input's (the one
+// request covering both lifetimes), its slot filled from the input's by LayoutOf.
+void AddForwardTensors(const core::Graph& g, const TrainingGraph& t, const Timeline& s, Requests& out, bool backward,
+                       const std::vector<bool>& in_place) {
   const std::vector<memory_planner::Lifetime> lifetimes = memory_planner::ComputeLifetimes(g);
+  std::vector<int> holder(g.tensors().size(), -1);  // the request index holding a tensor
   for (size_t x = 0; x < g.tensors().size(); ++x) {
     if (!lifetimes[x].used()) continue;
+    const int producer = g.Producer(static_cast<int>(x));
     const int last = backward ? LastRead(g, t, s, static_cast<int>(x), lifetimes[x].last) : lifetimes[x].last;
+    if (producer >= 0 && !in_place.empty() && in_place[static_cast<size_t>(producer)]) {
+      memory_planner::BufferRequest& r = out.requests[static_cast<size_t>(holder[g.op(producer).inputs[0]])];
+      r.last = std::max(r.last, last);
+      holder[x] = holder[g.op(producer).inputs[0]];
+      continue;
+    }
+    holder[x] = static_cast<int>(out.requests.size());
     out.Add({g.tensor(static_cast<int>(x)).Bytes(), lifetimes[x].first, last, {}}, &TrainingLayout::value,
             static_cast<int>(x));
   }
@@ -158,7 +170,7 @@ TrainingLayout LayoutOf(const core::Graph& g, const Requests& req, const memory_
   using Slot = std::vector<int64_t> TrainingLayout::*;
   for (Slot slot : {&TrainingLayout::value, &TrainingLayout::gradient}) (l.*slot).assign(g.tensors().size(), -1);
   for (Slot slot : {&TrainingLayout::gate, &TrainingLayout::weight_gradient, &TrainingLayout::bias_gradient,
-                    &TrainingLayout::weight_copy, &TrainingLayout::bias_copy}) {
+                    &TrainingLayout::weight_copy, &TrainingLayout::bias_copy, &TrainingLayout::scratch}) {
     (l.*slot).assign(g.ops().size(), -1);
   }
   for (size_t r = 0; r < req.slots.size(); ++r) {
@@ -178,6 +190,17 @@ int64_t MostLive(const std::vector<memory_planner::BufferRequest>& requests, int
 
 }  // namespace
 
+std::vector<bool> TrainingInPlaceOps(const core::Graph& graph, const TrainingGraph& training) {
+  const std::vector<memory_planner::Lifetime> lifetimes = memory_planner::ComputeLifetimes(graph);
+  std::vector<bool> in_place(graph.ops().size(), false);
+  for (size_t i = 0; i < graph.ops().size(); ++i) {
+    const int input = graph.op(static_cast<int>(i)).inputs[0];
+    in_place[i] = memory_planner::InPlaceAllowed(graph, lifetimes, static_cast<int>(i)) &&
+                  !training.kept[static_cast<size_t>(input)];
+  }
+  return in_place;
+}
+
 int64_t WeightGradientValues(const core::Graph& graph, int index, const OpTraining& o) {
   const core::Op& op = graph.op(index);
   const int64_t channels = graph.OutputOf(op).shape.c;
@@ -189,12 +212,14 @@ core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const 
                                                 const TrainingMemoryOptions& options) {
   if (training.ops.size() != graph.ops().size()) return core::Error{"the training graph is not of this graph"};
   const Timeline steps = StepsOf(training);
+  const std::vector<bool> in_place =
+      options.in_place && !options.forward ? TrainingInPlaceOps(graph, training) : std::vector<bool>();
   TrainingMemory m;
   Requests forward;
   if (options.forward) {
     forward.requests = options.forward->Requests();
   } else {
-    AddForwardTensors(graph, training, steps, forward, false);
+    AddForwardTensors(graph, training, steps, forward, false, in_place);
   }
   m.inference_bytes = Arena(forward.requests);
   m.inference_live_bytes = MostLive(forward.requests, steps.updates + 1);
@@ -202,10 +227,14 @@ core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const 
   if (options.forward) {
     if (core::Status s = AddPlannedForward(graph, training, steps, *options.forward, req); !s.ok()) return s.error();
   } else {
-    AddForwardTensors(graph, training, steps, req, true);
+    AddForwardTensors(graph, training, steps, req, true, in_place);
   }
   AddTensorGradients(graph, training, steps, req);
   AddGates(graph, training, steps, req);
+  for (size_t i = 0; i < options.forward_scratch.size(); ++i) {
+    const int op = static_cast<int>(i);
+    if (options.forward_scratch[i] > 0) req.Add({options.forward_scratch[i], op, op, {}}, &TrainingLayout::scratch, op);
+  }
   m.parameter_copy_bytes = AddParameters(graph, training, steps, options, req);
   const memory_planner::ArenaLayout layout =
       memory_planner::PlanArena(req.requests, kAlignment, memory_planner::ArenaStrategy::kBestOfOrders);
@@ -214,7 +243,14 @@ core::Result<TrainingMemory> PlanTrainingMemory(const core::Graph& graph, const 
   m.live_bytes = MostLive(req.requests, steps.updates + 1);
   m.kept_bytes = training.KeptBytes(graph);
   m.steps = steps.updates + (options.reorder ? 0 : 1);
-  if (!options.forward) m.layout = LayoutOf(graph, req, layout);
+  if (!options.forward) {
+    m.layout = LayoutOf(graph, req, layout);
+    m.layout.in_place = in_place.empty() ? std::vector<bool>(graph.ops().size(), false) : in_place;
+    for (size_t i = 0; i < graph.ops().size(); ++i) {
+      const core::Op& op = graph.op(static_cast<int>(i));
+      if (m.layout.in_place[i]) m.layout.value[op.output] = m.layout.value[op.inputs[0]];
+    }
+  }
   return m;
 }
 

@@ -26,6 +26,13 @@ struct TrainingMemoryOptions {
   // Samples per update: above 1 the weight and bias gradients live across the whole step (they
   // sum the batch's samples) and the updates wait for the batch's last sample.
   int batch = 1;
+  // Per op, the scratch bytes its forward kernel needs, placed beside its forward step; empty:
+  // none.
+  std::vector<int64_t> forward_scratch;
+  // With every forward tensor in its own buffer: a depthwise layer whose input nothing reads
+  // after it (the backward pass included) writes its output over that input, as the inplace plan
+  // runs it (TrainingLayout::in_place says which).
+  bool in_place = false;
 };
 
 // Where one training step's buffers lie in its arena (byte offsets, -1 for none): what the host
@@ -37,7 +44,13 @@ struct TrainingLayout {
   std::vector<int64_t> gate;             // per op: the bits of its gated output
   std::vector<int64_t> weight_gradient, bias_gradient;  // per op: fp32, summed over a batch
   std::vector<int64_t> weight_copy, bias_copy;          // per op: the int8 weights and int32 biases in SRAM
+  std::vector<int64_t> scratch;                         // per op: its forward kernel's scratch
+  std::vector<bool> in_place;  // per op: its output shares its input's buffer (value[out] == value[in])
 };
+
+// The ops that run in place under TrainingMemoryOptions::in_place: a depthwise layer the planner
+// may run in place (memory_planner::InPlaceAllowed) whose input the backward pass does not keep.
+std::vector<bool> TrainingInPlaceOps(const core::Graph& graph, const TrainingGraph& training);
 
 struct TrainingMemory {
   int64_t peak_bytes = 0;       // the arena of the step

@@ -37,21 +37,44 @@ void BackwardSteps(const core::Graph& g, const TrainingGraph& t, int op, bool re
   if (reorder) steps.push_back({TrainStepKind::kUpdate, op});
 }
 
+// Each op's forward kernel (TrainingProgram::forward_kernel), in place where `in_place` says,
+// and the scratch bytes it needs.
+struct ForwardCalls {
+  std::vector<engine::Kernel> kernels;
+  std::vector<int64_t> scratch;
+};
+ForwardCalls ForwardKernels(const core::Graph& g, const TrainingGraph& t, const std::vector<bool>& in_place) {
+  ForwardCalls calls;
+  for (size_t i = 0; i < g.ops().size(); ++i) {
+    const core::Op& op = g.op(static_cast<int>(i));
+    const core::Shape& in = g.InputOf(op).shape;
+    const engine::KernelSet set = Trains(t.ops[i]) ? engine::KernelSet::kReference : engine::KernelSet::kOptimized;
+    calls.kernels.push_back(engine::KernelFor(op.kind, in_place[i], set, op.weights));
+    calls.scratch.push_back(core::ScratchBytes(g, op, set, in_place[i], in.h, in.w));
+  }
+  return calls;
+}
+
 }  // namespace
 
 core::Result<TrainingProgram> BuildTrainingProgram(const engine::Model& model, const UpdateScheme& scheme,
                                                    bool reorder) {
   core::Result<TrainingGraph> training = DeriveTrainingGraph(model, scheme);
   if (!training.ok()) return training.error();
+  const core::Graph& graph = model.graph;
   TrainingMemoryOptions options;
   options.reorder = reorder;
   options.batch = scheme.batch_size;
-  core::Result<TrainingMemory> memory = PlanTrainingMemory(model.graph, training.value(), options);
+  options.in_place = true;
+  const ForwardCalls calls = ForwardKernels(graph, training.value(), TrainingInPlaceOps(graph, training.value()));
+  options.forward_scratch = calls.scratch;
+  core::Result<TrainingMemory> memory = PlanTrainingMemory(graph, training.value(), options);
   if (!memory.ok()) return memory.error();
   TrainingProgram p;
   p.scheme = scheme;
   p.training = std::move(training).value();
   p.layout = std::move(memory.value().layout);
+  p.forward_kernel = calls.kernels;
   const core::Graph& g = model.graph;
   const TrainingGraph& t = p.training;
   ForwardSteps(g, t, p.steps);

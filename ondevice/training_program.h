@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/kernel_table.h"
 #include "kilonas_runtime.h"
 #include "kilonas_train.h"
 #include "ondevice/training_graph.h"
@@ -15,7 +16,7 @@
 namespace kilonas::ondevice {
 
 enum class TrainStepKind {
-  kForward,     // the op's forward kernel (reference set): its inputs' values -> its output's
+  kForward,     // the op's forward kernel (forward_kernel): its inputs' values -> its output's
   kGateMake,    // the bits of the op's int8 output where its activation passes the gradient
   kZero,        // `tensor`'s gradient set to zero (its first writer follows)
   kLoss,        // softmax cross-entropy at the logits: their gradient, the sample's loss
@@ -39,6 +40,10 @@ struct TrainingProgram {
   TrainingGraph training;
   TrainingLayout layout;
   std::vector<TrainStep> steps;  // one sample, in order
+  // Per op, its forward kernel: the optimized one it is deployed with where its parameters are
+  // frozen (with its scratch in the arena); the reference one where they train (their copies are
+  // plain int8 weights and int32 biases; the optimized kernels read constants derived at export).
+  std::vector<engine::Kernel> forward_kernel;
 };
 
 // The program of `scheme` on `model`: the training graph, the memory planned with own forward

@@ -12,7 +12,7 @@ mkdir -p "$out"
 "$nas_tune" --model "$model" --last-layers 2 --steps 200 --lr 0.05 --eval-images 300 --out-dir "$out/tuned" \
   --firmware --firmware-samples 2 > "$out/tune.log"
 cat "$out/tune.log"
-grep -qE '^training step +[0-9.]+ kB SRAM with a buffer per forward tensor' "$out/tune.log"
+grep -qE '^training step +[0-9.]+ kB SRAM as the training firmware runs it' "$out/tune.log"
 grep -qE '^accuracy +[0-9.]+% -> [0-9.]+% \(int8, host, 300 test images\)' "$out/tune.log"
 grep -qE '^firmware .* 2 samples trained bit-exact with the host; [0-9]+ instructions per sample' "$out/tune.log"
 grep -qE '^inference +[0-9]+ instructions' "$out/tune.log"
