@@ -11,8 +11,8 @@
 #include "apps/arch_resolver.h"
 #include "apps/cli.h"
 #include "core/file_io.h"
-#include "data/dataset.h"
 #include "core/hw_profile.h"
+#include "data/dataset.h"
 #include "engine/export.h"
 #include "engine/model_file.h"
 #include "ondevice/training_firmware.h"
@@ -44,7 +44,8 @@ core::Result<ondevice::UpdateScheme> ChooseScheme(const engine::Model& model, co
     if (!loaded.ok()) return loaded.error();
     scheme = std::move(loaded).value();
   } else {
-    scheme = c.last_layers > 0 ? ondevice::LastLayers(model, c.last_layers) : ondevice::LastBiases(model, c.last_biases);
+    scheme =
+        c.last_layers > 0 ? ondevice::LastLayers(model, c.last_layers) : ondevice::LastBiases(model, c.last_biases);
     scheme.model = model_path;
   }
   if (c.learning_rate > 0) scheme.learning_rate = c.learning_rate;
@@ -68,12 +69,12 @@ core::Result<data::Dataset> LoadTuningData(const engine::Model& model, const std
   core::Result<data::Dataset> set = data::LoadDataset(spec, options);
   if (!set.ok()) return set.error();
   if (!tflite) {
-    set.value().SetNormalization(model.input_mean.empty()
-                                     ? data::LegacyFashionMnistNormalization()
-                                     : data::Normalization{model.input_mean, model.input_std});
+    set.value().SetNormalization(model.input_mean.empty() ? data::LegacyFashionMnistNormalization()
+                                                          : data::Normalization{model.input_mean, model.input_std});
   } else {
-    std::printf("input           a .tflite does not say how its input was made from pixels: normalised with the "
-                "training split's statistics\n");
+    std::printf(
+        "input           a .tflite does not say how its input was made from pixels: normalised with the "
+        "training split's statistics\n");
   }
   return set;
 }
@@ -86,13 +87,14 @@ void PrintMemory(const engine::Model& model, const ondevice::UpdateScheme& schem
   const auto shared = ondevice::PlanTrainingStep(model.graph, t, model.execution.mode, true);
   const auto own = ondevice::PlanTrainingMemory(model.graph, t, {true, nullptr, scheme.batch_size});
   if (!shared.ok() || !own.ok()) return;
-  std::printf("training step   %.1f kB SRAM as the training firmware runs it (%.1f kB without reordering the updates); "
-              "%.1f kB with the forward pass as the model's %s plan runs it; trainable copies %.1f kB, kept for the "
-              "backward pass %.1f kB; %d backward steps, %lld parameters\n",
-              program.value().layout.arena_bytes / 1024.0, unordered.value().layout.arena_bytes / 1024.0,
-              shared.value().peak_bytes / 1024.0, std::string(memory_planner::PlanModeName(model.execution.mode)).c_str(),
-              own.value().parameter_copy_bytes / 1024.0, own.value().kept_bytes / 1024.0, t.BackwardOps(),
-              static_cast<long long>(ondevice::UpdatedParameters(scheme, model)));
+  std::printf(
+      "training step   %.1f kB SRAM as the training firmware runs it (%.1f kB without reordering the updates); "
+      "%.1f kB with the forward pass as the model's %s plan runs it; trainable copies %.1f kB, kept for the "
+      "backward pass %.1f kB; %d backward steps, %lld parameters\n",
+      program.value().layout.arena_bytes / 1024.0, unordered.value().layout.arena_bytes / 1024.0,
+      shared.value().peak_bytes / 1024.0, std::string(memory_planner::PlanModeName(model.execution.mode)).c_str(),
+      own.value().parameter_copy_bytes / 1024.0, own.value().kept_bytes / 1024.0, t.BackwardOps(),
+      static_cast<long long>(ondevice::UpdatedParameters(scheme, model)));
 }
 
 core::Status WriteOutputs(const engine::Model& trained, const ondevice::UpdateScheme& scheme,
@@ -130,11 +132,12 @@ int CheckFirmware(const engine::Model& model, const ondevice::UpdateScheme& sche
   uint64_t total = 0;
   for (uint64_t n : run.instructions) total += n;
   const double per_step = static_cast<double>(total) / static_cast<double>(run.instructions.size());
-  std::printf("firmware        %s on %s (%s): %zu samples trained %s the host; %.0f instructions per sample, arena "
-              "%.1f kB (the planned step, canary %s), flash %.1f kB\n",
-              fw.dir.c_str(), hw.value().name.c_str(), fw.fpu ? hw.value().fpu.c_str() : "soft-float",
-              run.losses.size(), check.value().BitExact() ? "bit-exact with" : "DIFFERENT from", per_step,
-              run.arena_bytes / 1024.0, run.arena_intact ? "intact" : "OVERWRITTEN", run.build.FlashBytes() / 1024.0);
+  std::printf(
+      "firmware        %s on %s (%s): %zu samples trained %s the host; %.0f instructions per sample, arena "
+      "%.1f kB (the planned step, canary %s), flash %.1f kB\n",
+      fw.dir.c_str(), hw.value().name.c_str(), fw.fpu ? hw.value().fpu.c_str() : "soft-float", run.losses.size(),
+      check.value().BitExact() ? "bit-exact with" : "DIFFERENT from", per_step, run.arena_bytes / 1024.0,
+      run.arena_intact ? "intact" : "OVERWRITTEN", run.build.FlashBytes() / 1024.0);
   engine::ExportOptions inference;
   inference.out_dir = out_dir + "/inference_firmware";
   inference.network = "inference";
@@ -142,78 +145,95 @@ int CheckFirmware(const engine::Model& model, const ondevice::UpdateScheme& sche
   core::Result<engine::ExportResult> exported = engine::ExportModel(model, samples.inputs[0], hw.value(), inference);
   if (!exported.ok()) return Fail(exported.error().message);
   const double inference_instructions = static_cast<double>(exported.value().run->Instructions());
-  std::printf("inference       %.0f instructions (the model's own firmware, optimized kernels): a training step is "
-              "%.1fx one inference\n",
-              inference_instructions, per_step / inference_instructions);
+  std::printf(
+      "inference       %.0f instructions (the model's own firmware, optimized kernels): a training step is "
+      "%.1fx one inference\n",
+      inference_instructions, per_step / inference_instructions);
   return check.value().BitExact() && run.arena_intact ? 0 : 1;
+}
+
+struct Flags {
+  std::string model_path, data_spec = data::kDefaultDataSpec, out_dir;
+  SchemeChoice scheme;
+  pipeline::FineTuneOptions options;
+  FirmwareChoice firmware;
+  CLI::Option* scheme_file = nullptr;
+};
+
+void AddFlags(CLI::App& app, Flags& f) {
+  f.options.eval_images = 2000;
+  app.add_option("--model", f.model_path, "model file (.kmodel, or an int8 .tflite to import)")->required();
+  f.scheme_file = app.add_option("--scheme", f.scheme.path, "update scheme JSON (docs/ondevice.md)");
+  CLI::Option* biases =
+      app.add_option("--last-biases", f.scheme.last_biases, "instead: the biases of the last K layers (default 8)")
+          ->check(CLI::Range(1, 1000))
+          ->excludes(f.scheme_file);
+  app.add_option("--last-layers", f.scheme.last_layers, "instead: the last K layers' weights and biases")
+      ->check(CLI::Range(1, 1000))
+      ->excludes(f.scheme_file)
+      ->excludes(biases);
+  app.add_option("--data", f.data_spec, "data set (formats as nas_train's --data)")->capture_default_str();
+  app.add_option("--lr", f.scheme.learning_rate, "learning rate (default: the scheme's)")
+      ->check(apps::FiniteRange(1e-9, 100));
+  app.add_option("--steps", f.scheme.steps, "SGD updates (default: the scheme's)")->check(CLI::Range(1, 10000000));
+  app.add_option("--batch", f.scheme.batch, "samples per update (default: the scheme's)")->check(CLI::Range(1, 1024));
+  app.add_flag("--no-qas", f.scheme.no_qas, "plain int8 SGD, without quantization-aware scaling");
+  app.add_option("--eval-images", f.options.eval_images, "test images for the accuracy (0: all)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1 << 30));
+  app.add_option("--seed", f.options.seed, "order of the training images")->capture_default_str();
+  app.add_option("--out-dir", f.out_dir, "where the trained model goes (default out/tune/<model file name>)");
+  app.add_flag("--firmware", f.firmware.run,
+               "also train the untuned model on the first samples in --hw's firmware in QEMU beside the host");
+  app.add_option("--hw", f.firmware.hw, "hardware profile of the firmware")->capture_default_str();
+  app.add_option("--firmware-samples", f.firmware.samples, "samples the firmware trains on")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_flag("--soft-float", f.firmware.soft_float,
+               "build the training firmware soft-float even where --hw has an FPU");
+}
+
+void PrintResult(const pipeline::FineTuneResult& r, const pipeline::FineTuneOptions& options,
+                 const data::Dataset& set) {
+  const int64_t tested = options.eval_images > 0 ? std::min<int64_t>(options.eval_images, set.test.size())
+                                                 : static_cast<int64_t>(set.test.size());
+  std::printf(
+      "accuracy        %.2f%% -> %.2f%% (int8, host, %lld test images); loss %.4f -> %.4f (first and last "
+      "tenth of %lld samples)\n",
+      100 * r.accuracy_before, 100 * r.accuracy_after, static_cast<long long>(tested), r.first_loss, r.last_loss,
+      static_cast<long long>(r.samples));
 }
 
 }  // namespace
 
 static int ToolMain(int argc, char** argv) {
   CLI::App app{"Fine-tune an int8 model with a sparse update scheme (on-device training, run on the host)"};
-  std::string model_path, data_spec = data::kDefaultDataSpec, out_dir;
-  SchemeChoice choice;
-  pipeline::FineTuneOptions options;
-  options.eval_images = 2000;
-  app.add_option("--model", model_path, "model file (.kmodel, or an int8 .tflite to import)")->required();
-  CLI::Option* scheme = app.add_option("--scheme", choice.path, "update scheme JSON (docs/ondevice.md)");
-  CLI::Option* biases = app.add_option("--last-biases", choice.last_biases, "instead: the biases of the last K layers")
-                            ->check(CLI::Range(1, 1000))
-                            ->excludes(scheme);
-  app.add_option("--last-layers", choice.last_layers, "instead: the last K layers' weights and biases")
-      ->check(CLI::Range(1, 1000))
-      ->excludes(scheme)
-      ->excludes(biases);
-  app.add_option("--data", data_spec, "data set (formats as nas_train's --data)")->capture_default_str();
-  app.add_option("--lr", choice.learning_rate, "learning rate (default: the scheme's)")
-      ->check(apps::FiniteRange(1e-9, 100));
-  app.add_option("--steps", choice.steps, "SGD updates (default: the scheme's)")->check(CLI::Range(1, 10000000));
-  app.add_option("--batch", choice.batch, "samples per update (default: the scheme's)")->check(CLI::Range(1, 1024));
-  app.add_flag("--no-qas", choice.no_qas, "plain int8 SGD, without quantization-aware scaling");
-  app.add_option("--eval-images", options.eval_images, "test images for the accuracy (0: all)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 1 << 30));
-  app.add_option("--seed", options.seed, "order of the training images")->capture_default_str();
-  app.add_option("--out-dir", out_dir, "where the trained model goes (default out/tune/<model file name>)");
-  FirmwareChoice firmware;
-  app.add_flag("--firmware", firmware.run,
-               "also train the untuned model on the first samples in --hw's firmware in QEMU beside the host");
-  app.add_option("--hw", firmware.hw, "hardware profile of the firmware")->capture_default_str();
-  app.add_option("--firmware-samples", firmware.samples, "samples the firmware trains on")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 64));
-  app.add_flag("--soft-float", firmware.soft_float, "build the training firmware soft-float even where --hw has an FPU");
+  Flags f;
+  AddFlags(app, f);
   KILONAS_PARSE(app, argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // its lines in order with the log's
-  if (scheme->count() == 0 && choice.last_layers == 0 && choice.last_biases == 0) choice.last_biases = 8;
+  if (f.scheme_file->count() == 0 && f.scheme.last_layers == 0 && f.scheme.last_biases == 0) f.scheme.last_biases = 8;
 
-  core::Result<engine::Model> model = apps::LoadModelFile(model_path);
+  core::Result<engine::Model> model = apps::LoadModelFile(f.model_path);
   if (!model.ok()) return Fail(model.error().message);
-  core::Result<ondevice::UpdateScheme> s = ChooseScheme(model.value(), model_path, choice);
+  core::Result<ondevice::UpdateScheme> s = ChooseScheme(model.value(), f.model_path, f.scheme);
   if (!s.ok()) return Fail(s.error().message);
-  if (out_dir.empty()) out_dir = "out/tune/" + std::filesystem::path(model_path).stem().string();
-  core::Result<core::DirLock> lock = apps::LockDir("nas_tune", out_dir);
+  if (f.out_dir.empty()) f.out_dir = "out/tune/" + std::filesystem::path(f.model_path).stem().string();
+  core::Result<core::DirLock> lock = apps::LockDir("nas_tune", f.out_dir);
   if (!lock.ok()) return Fail(lock.error().message);
   std::printf("scheme          %zu layers, lr %g, %d steps of batch %d, %s\n", s.value().layers.size(),
               s.value().learning_rate, s.value().steps, s.value().batch_size,
               s.value().qas ? "QAS" : "no QAS (plain int8 SGD)");
   PrintMemory(model.value(), s.value());
-  core::Result<data::Dataset> set = LoadTuningData(model.value(), data_spec, apps::IsTfliteFile(model_path));
+  core::Result<data::Dataset> set = LoadTuningData(model.value(), f.data_spec, apps::IsTfliteFile(f.model_path));
   if (!set.ok()) return Fail(set.error().message);
-  core::Result<pipeline::FineTuneResult> tuned = pipeline::FineTune(model.value(), s.value(), set.value(), options);
+  core::Result<pipeline::FineTuneResult> tuned = pipeline::FineTune(model.value(), s.value(), set.value(), f.options);
   if (!tuned.ok()) return Fail(tuned.error().message);
-  const pipeline::FineTuneResult& r = tuned.value();
-  std::printf("accuracy        %.2f%% -> %.2f%% (int8, host, %lld test images); loss %.4f -> %.4f (first and last "
-              "tenth of %lld samples)\n",
-              100 * r.accuracy_before, 100 * r.accuracy_after,
-              static_cast<long long>(options.eval_images > 0
-                                         ? std::min<int64_t>(options.eval_images, set.value().test.size())
-                                         : set.value().test.size()),
-              r.first_loss, r.last_loss, static_cast<long long>(r.samples));
-  if (core::Status w = WriteOutputs(r.model, s.value(), out_dir); !w.ok()) return Fail(w.error().message);
-  std::printf("wrote           %s/model.kmodel, model.tflite, scheme.json\n", out_dir.c_str());
-  return firmware.run ? CheckFirmware(model.value(), s.value(), set.value(), firmware, options, out_dir) : 0;
+  PrintResult(tuned.value(), f.options, set.value());
+  if (core::Status w = WriteOutputs(tuned.value().model, s.value(), f.out_dir); !w.ok()) return Fail(w.error().message);
+  std::printf("wrote           %s/model.kmodel, model.tflite, scheme.json\n", f.out_dir.c_str());
+  if (!f.firmware.run) return 0;
+  return CheckFirmware(model.value(), s.value(), set.value(), f.firmware, f.options, f.out_dir);
 }
 
 int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_tune", argc, argv, ToolMain); }

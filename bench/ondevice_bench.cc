@@ -6,10 +6,9 @@
 // in QEMU, random int8 weights, beside one inference of the model's own firmware.
 //   ondevice_bench [--firmware] [resolution]
 #include <cstdio>
-#include <string>
-
 #include <cstring>
 #include <random>
+#include <string>
 
 #include "core/float_model.h"
 #include "core/reference_nets.h"
@@ -88,7 +87,8 @@ void FirmwareSteps(const char* name, const engine::Model& model, const ondevice:
                    core::HwProfile hw, double inference) {
   hw.sram_bytes = 4 << 20;
   ondevice::TrainingSamples samples;
-  samples.inputs = {std::vector<int8_t>(static_cast<size_t>(model.graph.tensor(model.graph.input()).shape.Elements()), 3)};
+  samples.inputs = {
+      std::vector<int8_t>(static_cast<size_t>(model.graph.tensor(model.graph.input()).shape.Elements()), 3)};
   samples.labels = {1};
   samples.steps = 2;
   ondevice::TrainingFirmwareOptions options;
@@ -106,7 +106,8 @@ void FirmwareSteps(const char* name, const engine::Model& model, const ondevice:
 
 int RunFirmware(const core::Graph& graph) {
   const engine::Model model = RandomModel(graph);
-  const core::HwProfile hw = core::LoadHwProfile(std::string(KILONAS_SOURCE_DIR) + "/hw_profiles/stm32f746.json").value();
+  const core::HwProfile hw =
+      core::LoadHwProfile(std::string(KILONAS_SOURCE_DIR) + "/hw_profiles/stm32f746.json").value();
   engine::ExportOptions options;
   options.out_dir = "out/ondevice_bench/inference";
   options.network = "mbv2";
@@ -149,8 +150,9 @@ int main(int argc, char** argv) {
       "patch fwd: the forward pass as the engine's patch plan runs it (inference arena %.1f kB), nothing "
       "written over a tensor the backward pass reads; '-' where its patch stage holds one patch by patch\n",
       memory_planner::PlanDeployed(model.graph, memory_planner::PlanMode::kPatch).arena_bytes / 1024.0);
-  std::printf("firmware: the arena the training firmware plans (in-place depthwise where the input is not kept, "
-              "optimized kernels' scratch)\n");
+  std::printf(
+      "firmware: the arena the training firmware plans (in-place depthwise where the input is not kept, "
+      "optimized kernels' scratch)\n");
   std::printf("%-28s %10s %8s %10s %10s %12s %12s %9s %10s %12s %10s\n", "scheme", "params", "bw ops", "kept kB",
               "copies kB", "peak kB", "no reorder", "reorder", "inference", "patch fwd", "firmware");
   Report("full update (unpruned)", model, ondevice::LastLayers(model, 1000));

@@ -79,7 +79,8 @@ HwProfile FromJson(const nlohmann::json& doc) {
   const bool m7_fpu = p.fpu == "fpv5-sp-d16" || p.fpu == "fpv5-d16";
   if (!p.fpu.empty() && !(p.core == "cortex-m7" ? m7_fpu : p.fpu == "fpv4-sp-d16")) {
     r.Fail("fpu", "'" + p.fpu + "' is not an FPU of a " + p.core +
-                      (p.core == "cortex-m7" ? " (fpv5-sp-d16, fpv5-d16)" : " (fpv4-sp-d16)") + "; leave it out for none");
+                      (p.core == "cortex-m7" ? " (fpv5-sp-d16, fpv5-d16)" : " (fpv4-sp-d16)") +
+                      "; leave it out for none");
   }
   r.RejectUnknownKeys();
   return p;

@@ -90,8 +90,9 @@ core::Result<FirmwareBuild> BuildFirmware(const std::string& dir, const Firmware
   for (const std::string& define : target.defines) cmd << " " << Quote("-D" + define);
   cmd << " -I. -I" << Quote(runtime) << " -I" << Quote(firmware) << " -T link.ld";
   for (const char* f : {"startup.c", "semihost.c"}) cmd << " " << Quote(firmware + "/" + f);
-  for (const char* f : {"kernels_ref.c", "kernels_dsp.c", "kernels_dsp_depthwise.c", "kernels_dsp_depthwise_s2.c",
-                        "kernels_dsp_wide.c", "kernels_dsp_arm.S", "kernels_softmax.c", "kernels_train.c", "requantize.c"}) {
+  for (const char* f :
+       {"kernels_ref.c", "kernels_dsp.c", "kernels_dsp_depthwise.c", "kernels_dsp_depthwise_s2.c", "kernels_dsp_wide.c",
+        "kernels_dsp_arm.S", "kernels_softmax.c", "kernels_train.c", "requantize.c"}) {
     cmd << " " << Quote(runtime + "/" + f);
   }
   const std::vector<std::string> app =

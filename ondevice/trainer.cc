@@ -96,7 +96,8 @@ void Trainer::Run(const TrainStep& step, int label, StepResult& result) {
       const int8_t* logits = At(l.value[z]);
       const int32_t n = static_cast<int32_t>(g.tensor(z).shape.Elements());
       result.predicted = static_cast<int>(std::max_element(logits, logits + n) - logits);
-      result.loss = kilonas_softmax_xent_grad(logits, n, engine::TensorScale(g.tensor(z)), label, FloatsAt(l.gradient[z]));
+      result.loss =
+          kilonas_softmax_xent_grad(logits, n, engine::TensorScale(g.tensor(z)), label, FloatsAt(l.gradient[z]));
       break;
     }
     case TrainStepKind::kUpdate:

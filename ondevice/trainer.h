@@ -65,7 +65,7 @@ class Trainer {
   engine::Model model_;
   TrainingProgram program_;
   TrainerOptions options_;
-  std::vector<int32_t> arena_;  // the planned bytes, then canary words
+  std::vector<int32_t> arena_;                             // the planned bytes, then canary words
   std::vector<engine::KernelConstants> kernel_constants_;  // of frozen ops, as their forward kernel reads them
   std::vector<std::vector<float>> weight_scale_;
   std::vector<SgdSteps> sgd_;

@@ -129,7 +129,8 @@ std::string ForwardCall(const engine::Model& model, const TrainingProgram& p, in
     const core::Shape& in2 = g.InputOf(op, 1).shape;
     c << ", iv2 = " << engine::ViewText({in2.h, in2.w, in2.c, 0, 0});
   }
-  c << ";\n    static const kilonas_rect r = " << engine::RectText({0, 0, out.h, out.w}) << ";\n    (void)iv;\n    (void)ov;\n    (void)r;\n";
+  c << ";\n    static const kilonas_rect r = " << engine::RectText({0, 0, out.h, out.w})
+    << ";\n    (void)iv;\n    (void)ov;\n    (void)r;\n";
   const engine::CallOperands operands{"&cp" + n,
                                       "&ap" + n,
                                       "&pp" + n,
@@ -153,7 +154,8 @@ std::string BackwardCall(const engine::Model& model, const TrainingProgram& p, c
     case TrainStepKind::kGateApply: {
       const GateBounds gate = GateOf(model, s.op);
       if (l.gate[s.op] >= 0) {
-        c << "  kilonas_gate_apply((const uint8_t*)" << At(l.gate[s.op]) << ", " << out.Elements() << ", " << dy << ");\n";
+        c << "  kilonas_gate_apply((const uint8_t*)" << At(l.gate[s.op]) << ", " << out.Elements() << ", " << dy
+          << ");\n";
       } else {
         c << "  kilonas_gate_apply_values(" << At(l.value[op.output]) << ", " << out.Elements() << ", " << gate.lo
           << ", " << gate.hi << ", " << dy << ");\n";
@@ -223,8 +225,8 @@ std::string StepCall(const engine::Model& model, const TrainingProgram& p, const
              std::to_string(gate.lo) + ", " + std::to_string(gate.hi) + ", (uint8_t*)" + At(l.gate[s.op]) + ");\n";
     }
     case TrainStepKind::kZero:
-      return "  memset(" + At(l.gradient[s.tensor]) + ", 0, " + std::to_string(g.tensor(s.tensor).shape.Elements() * 4) +
-             ");\n";
+      return "  memset(" + At(l.gradient[s.tensor]) + ", 0, " +
+             std::to_string(g.tensor(s.tensor).shape.Elements() * 4) + ");\n";
     case TrainStepKind::kLoss: {
       const int z = p.training.loss_tensor;
       return "  loss = kilonas_softmax_xent_grad(" + At(l.value[z]) + ", " +
@@ -275,11 +277,12 @@ void InitAndChecksum(std::ostringstream& c, const engine::Model& model, const Tr
       sum << "  h = kilonas_fnv1a(" << At(l.bias_copy[i]) << ", " << k.bias.size() * 4 << ", h);\n";
     }
   }
-  c << "void kilonas_train_init(void) {\n  int i;\n" << init.str()
-    << "  for (i = 0; i < 4; ++i) kilonas_arena[KILONAS_ARENA_WORDS + i] = 0x5A5A5A5A;\n}\n\n"
+  c << "void kilonas_train_init(void) {\n  int i;\n"
+    << init.str() << "  for (i = 0; i < 4; ++i) kilonas_arena[KILONAS_ARENA_WORDS + i] = 0x5A5A5A5A;\n}\n\n"
     << "int kilonas_train_arena_intact(void) {\n  int i;\n  for (i = 0; i < 4; ++i) {\n"
     << "    if (kilonas_arena[KILONAS_ARENA_WORDS + i] != 0x5A5A5A5A) return 0;\n  }\n  return 1;\n}\n\n"
-    << "uint32_t kilonas_train_checksum(void) {\n  uint32_t h = 2166136261u;\n" << sum.str() << "  return h;\n}\n\n";
+    << "uint32_t kilonas_train_checksum(void) {\n  uint32_t h = 2166136261u;\n"
+    << sum.str() << "  return h;\n}\n\n";
 }
 
 }  // namespace
@@ -315,7 +318,8 @@ std::string GenerateTrainingSamples(const TrainingSamples& samples) {
       << "\n\nstatic const int8_t kilonas_train_inputs[" << samples.inputs.size() << "][" << bytes << "] = {\n";
   for (const std::vector<int8_t>& input : samples.inputs) {
     out << "  {";
-    for (size_t i = 0; i < input.size(); ++i) out << (i % 24 == 0 ? "\n    " : " ") << static_cast<int>(input[i]) << ",";
+    for (size_t i = 0; i < input.size(); ++i)
+      out << (i % 24 == 0 ? "\n    " : " ") << static_cast<int>(input[i]) << ",";
     out << "\n  },\n";
   }
   out << "};\n" << engine::CArray("int32_t", "kilonas_train_labels", Wide(samples.labels));

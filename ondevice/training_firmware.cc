@@ -69,9 +69,9 @@ core::Result<TrainingFirmwareRun> RunTrainingFirmware(const engine::Model& model
   }
   engine::FirmwareTarget target = engine::TargetFor(profile);
   if (options.fpu) target.fpu = profile.fpu;
-  core::Result<engine::FirmwareBuild> build = engine::BuildFirmware(
-      options.dir, target, options.source_root,
-      {options.source_root + "/engine/firmware/train_main.c", options.dir + "/train.c"});
+  core::Result<engine::FirmwareBuild> build =
+      engine::BuildFirmware(options.dir, target, options.source_root,
+                            {options.source_root + "/engine/firmware/train_main.c", options.dir + "/train.c"});
   if (!build.ok()) return build.error();
   core::Result<engine::QemuRun> qemu = engine::RunInQemu(build.value(), target, 600, "KILONAS_TRAIN");
   if (!qemu.ok()) return qemu.error();

@@ -15,11 +15,11 @@
 namespace kilonas::ondevice {
 
 struct TrainingFirmwareRun {
-  std::vector<float> losses;            // per sample, as the firmware computed them
-  std::vector<uint64_t> instructions;   // per sample (QEMU's instruction count)
-  uint32_t checksum = 0;                // of the trained parameters (ParameterChecksum)
+  std::vector<float> losses;           // per sample, as the firmware computed them
+  std::vector<uint64_t> instructions;  // per sample (QEMU's instruction count)
+  uint32_t checksum = 0;               // of the trained parameters (ParameterChecksum)
   bool arena_intact = false;
-  int64_t arena_bytes = 0;              // the planned training arena the firmware holds
+  int64_t arena_bytes = 0;  // the planned training arena the firmware holds
   engine::FirmwareBuild build;
 };
 

@@ -47,7 +47,8 @@ core::Status CheckBackwardKernels(const core::Graph& graph, const std::vector<Op
     const bool passes = std::any_of(ops[i].input_grad.begin(), ops[i].input_grad.end(), [](bool b) { return b; });
     const bool missing =
         (passes && core::FindTrainKernel(op.kind, core::GradPart::kInput) == core::TrainKernelId::kNone) ||
-        (ops[i].weight_channels > 0 && core::FindTrainKernel(op.kind, core::GradPart::kWeight) == core::TrainKernelId::kNone);
+        (ops[i].weight_channels > 0 &&
+         core::FindTrainKernel(op.kind, core::GradPart::kWeight) == core::TrainKernelId::kNone);
     if (missing) {
       return core::Error{"op " + std::to_string(i) + " '" + op.name + "' (" + std::string(core::Traits(op.kind).name) +
                          ") is on the backward path of the update scheme, and training cannot pass a gradient "

@@ -25,8 +25,8 @@ struct TrainingGraph {
   std::vector<OpTraining> ops;  // one per op of the graph
   // Forward tensors the backward pass reads whole: the input of every layer with a weight
   // gradient and of every max pool passing a gradient on (its kernel finds the window's largest
-  // input: kernel registry, reads_input), and the loss's logits (the graph's output, or the softmax's input where the graph
-  // ends with one: the loss is softmax cross-entropy either way).
+  // input: kernel registry, reads_input), and the loss's logits (the graph's output, or the softmax's input where the
+  // graph ends with one: the loss is softmax cross-entropy either way).
   std::vector<bool> kept;
   // Outputs of masked ops of which only one bit per value is kept (whether the activation passed
   // it: MCUNetV3's binary masks), those not kept whole anyway.

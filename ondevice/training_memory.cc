@@ -174,7 +174,8 @@ TrainingLayout LayoutOf(const core::Graph& g, const Requests& req, const memory_
     (l.*slot).assign(g.ops().size(), -1);
   }
   for (size_t r = 0; r < req.slots.size(); ++r) {
-    if (req.slots[r].first != nullptr) (l.*req.slots[r].first)[static_cast<size_t>(req.slots[r].second)] = arena.offsets[r];
+    if (req.slots[r].first != nullptr)
+      (l.*req.slots[r].first)[static_cast<size_t>(req.slots[r].second)] = arena.offsets[r];
   }
   return l;
 }

@@ -40,8 +40,8 @@ struct TrainingMemoryOptions {
 // buffer (no inference plan's forward).
 struct TrainingLayout {
   int64_t arena_bytes = 0;
-  std::vector<int64_t> value, gradient;  // per tensor: its int8 values, its fp32 gradient
-  std::vector<int64_t> gate;             // per op: the bits of its gated output
+  std::vector<int64_t> value, gradient;                 // per tensor: its int8 values, its fp32 gradient
+  std::vector<int64_t> gate;                            // per op: the bits of its gated output
   std::vector<int64_t> weight_gradient, bias_gradient;  // per op: fp32, summed over a batch
   std::vector<int64_t> weight_copy, bias_copy;          // per op: the int8 weights and int32 biases in SRAM
   std::vector<int64_t> scratch;                         // per op: its forward kernel's scratch

@@ -36,7 +36,8 @@ Leaves LeavesOf(const engine::Model& model, int index) {
   const size_t cout = c.bias.size(), per = c.weights.size() / cout;
   const double in_scale = engine::TensorScale(model.graph.InputOf(model.graph.op(index)));
   std::vector<double> w(c.weights.size()), b(cout);
-  for (size_t i = 0; i < w.size(); ++i) w[i] = c.weights[i] * static_cast<double>(scales[depthwise ? i % cout : i / per]);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = c.weights[i] * static_cast<double>(scales[depthwise ? i % cout : i / per]);
   for (size_t o = 0; o < cout; ++o) b[o] = c.bias[o] * in_scale * static_cast<double>(scales[o]);
   return {torch::tensor(w, kDouble).requires_grad_(true), torch::tensor(b, kDouble).requires_grad_(true)};
 }

@@ -41,8 +41,8 @@ int main(void) {
   for (uint32_t k = 0; k < KILONAS_TRAIN_STEPS; ++k) {
     const uint32_t s = k % KILONAS_TRAIN_SAMPLES;
     const uint32_t start = kilonas_timer_ticks();
-    const float loss = kilonas_train_step(kilonas_train_inputs[s], kilonas_train_labels[s],
-                                          (int32_t)(k % KILONAS_TRAIN_BATCH));
+    const float loss =
+        kilonas_train_step(kilonas_train_inputs[s], kilonas_train_labels[s], (int32_t)(k % KILONAS_TRAIN_BATCH));
     const uint32_t ticks = kilonas_timer_ticks() - start;
     uint32_t bits;
     memcpy(&bits, &loss, sizeof bits);

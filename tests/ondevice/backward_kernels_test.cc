@@ -2,6 +2,8 @@
 // derivative of (core::RunFloat), on random shapes, windows, strides and paddings: a linear op's
 // input gradient is its adjoint (<L x, dy> = <x, L^T dy>), and since its output is linear in the
 // weights too, <y, dy> = <W, dW>. The exp and log the loss uses, against libm.
+#include "ondevice/backward_kernels.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 
 #include "core/float_model.h"
 #include "core/receptive_field.h"
-#include "ondevice/backward_kernels.h"
 
 namespace kilonas::ondevice {
 namespace {
@@ -180,8 +181,8 @@ TEST(BackwardKernels, AMaxPoolPassesEachGradientToItsWindowsLargestInput) {
     for (size_t o = 0; o < y.size(); ++o) {
       std::vector<float> dy(y.size(), 0.0f), dx(x.real.size(), 0.0f);
       dy[o] = 1.0f;
-      CallBackward(core::FindTrainKernel(core::OpKind::kMaxPool2d, core::GradPart::kInput), c.p, x.q.data(),
-                   dy.data(), dx.data());
+      CallBackward(core::FindTrainKernel(core::OpKind::kMaxPool2d, core::GradPart::kInput), c.p, x.q.data(), dy.data(),
+                   dx.data());
       int hits = 0;
       for (size_t i = 0; i < dx.size(); ++i) {
         if (dx[i] == 0.0f) continue;
@@ -230,7 +231,9 @@ TEST(BackwardKernels, ExpAndLogAreWithinTwoTenthsOfAMillionthOfLibm) {
     ASSERT_NEAR(kilonas_expf(x) / std::exp(static_cast<double>(x)), 1.0, 2e-7) << x;
   }
   for (float x = 1.0f; x < 1e6f; x *= 1.01f) {
-    ASSERT_NEAR(kilonas_logf(x), std::log(static_cast<double>(x)), 2e-7 * std::max(1.0, std::log(static_cast<double>(x)))) << x;
+    ASSERT_NEAR(kilonas_logf(x), std::log(static_cast<double>(x)),
+                2e-7 * std::max(1.0, std::log(static_cast<double>(x))))
+        << x;
   }
 }
 

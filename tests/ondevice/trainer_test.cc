@@ -30,7 +30,8 @@ engine::Model QuantizedModel(const core::Graph& graph, std::mt19937& rng) {
 std::vector<int8_t> RandomInput(const engine::Model& m, std::mt19937& rng) {
   std::uniform_int_distribution<int> q(-128, 127);
   std::vector<int8_t> x;
-  for (int64_t i = 0; i < m.graph.tensor(m.graph.input()).shape.Elements(); ++i) x.push_back(static_cast<int8_t>(q(rng)));
+  for (int64_t i = 0; i < m.graph.tensor(m.graph.input()).shape.Elements(); ++i)
+    x.push_back(static_cast<int8_t>(q(rng)));
   return x;
 }
 

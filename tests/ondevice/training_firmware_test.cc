@@ -4,13 +4,14 @@
 // the host trainer's, and the arena's canary must hold. On random residual networks, a network
 // with every pooling kind, the searched Fashion-MNIST winner (.tflite) and TFLite Micro's
 // person detection model.
+#include "ondevice/training_firmware.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "core/float_model.h"
 #include "engine/quantizer.h"
-#include "ondevice/training_firmware.h"
 #include "tests/support/random_graphs.h"
 #include "tests/support/source_path.h"
 #include "tests/support/temp_dir.h"
@@ -37,7 +38,8 @@ TrainingSamples RandomSamples(const engine::Model& model, int count, int64_t ste
   const int classes = static_cast<int>(model.graph.tensor(model.graph.output()).shape.Elements());
   for (int k = 0; k < count; ++k) {
     std::vector<int8_t> x;
-    for (int64_t i = 0; i < n; ++i) x.push_back(static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng)));
+    for (int64_t i = 0; i < n; ++i)
+      x.push_back(static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng)));
     s.inputs.push_back(x);
     s.labels.push_back(std::uniform_int_distribution<int>(0, classes - 1)(rng));
   }
@@ -46,8 +48,9 @@ TrainingSamples RandomSamples(const engine::Model& model, int count, int64_t ste
 }
 
 // Trains on the host and in the firmware of `profile` and expects the same bits.
-void ExpectFirmwareTrainsAsTheHost(const engine::Model& model, const UpdateScheme& scheme, const TrainingSamples& samples,
-                                   const std::string& profile, bool fpu, const std::string& name) {
+void ExpectFirmwareTrainsAsTheHost(const engine::Model& model, const UpdateScheme& scheme,
+                                   const TrainingSamples& samples, const std::string& profile, bool fpu,
+                                   const std::string& name) {
   TrainingFirmwareOptions options;
   options.dir = kilonas::testing::FreshTempPath("train_" + name);
   options.source_root = KILONAS_SOURCE_DIR;
@@ -86,7 +89,8 @@ TEST(TrainingFirmware, TrainsBitExactWithTheHostOnRandomNetworksWithAndWithoutAn
       do {
         model = RandomModel(kilonas::testing::RandomGraph(rng), rng);
         scheme = LastBiases(model, 6);
-        for (LayerUpdate& u : scheme.layers) u.weights.eighths = (1 << std::uniform_int_distribution<int>(0, 4)(rng)) / 2;
+        for (LayerUpdate& u : scheme.layers)
+          u.weights.eighths = (1 << std::uniform_int_distribution<int>(0, 4)(rng)) / 2;
         scheme.learning_rate = 0.05;
         scheme.batch_size = 1 + trial % 2;
       } while (BuildTrainingProgram(model, scheme).value().layout.arena_bytes > hw.SramBudget() - 16384);

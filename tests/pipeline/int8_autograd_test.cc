@@ -10,6 +10,8 @@
 // give the step's loss to within 0.05 + 5%: the engine rounds twice as TFLite does, so its int8
 // values drift from float rounding by a step here and there, and with depth the gradients by
 // 10-25% (the loss of a confident prediction moves most in relative terms).
+#include "pipeline/int8_autograd.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -19,7 +21,6 @@
 #include "data/dataset.h"
 #include "engine/quantizer.h"
 #include "ondevice/trainer.h"
-#include "pipeline/int8_autograd.h"
 #include "pipeline/int8_eval.h"
 #include "tests/support/random_graphs.h"
 #include "tests/support/source_path.h"
@@ -76,7 +77,8 @@ double WorstGradientError(const engine::Model& model, const ondevice::UpdateSche
       worst = std::max(worst, RelativeError(ours, ref));
     }
     if (t.ops[i].bias_grad) {
-      worst = std::max(worst, RelativeError(trainer.value().BiasGradient(static_cast<int>(i)), reference.value().bias[i]));
+      worst =
+          std::max(worst, RelativeError(trainer.value().BiasGradient(static_cast<int>(i)), reference.value().bias[i]));
     }
   }
   return worst;
@@ -95,7 +97,8 @@ engine::Model RandomModel(const core::Graph& graph, std::mt19937& rng) {
 std::vector<int8_t> RandomInput(const engine::Model& m, std::mt19937& rng) {
   std::uniform_int_distribution<int> q(-128, 127);
   std::vector<int8_t> x;
-  for (int64_t i = 0; i < m.graph.tensor(m.graph.input()).shape.Elements(); ++i) x.push_back(static_cast<int8_t>(q(rng)));
+  for (int64_t i = 0; i < m.graph.tensor(m.graph.input()).shape.Elements(); ++i)
+    x.push_back(static_cast<int8_t>(q(rng)));
   return x;
 }
 
