@@ -5,6 +5,8 @@
 #include <limits>
 #include <string>
 
+#include "ondevice/training_graph.h"
+
 namespace kilonas::pipeline {
 namespace {
 
@@ -110,61 +112,133 @@ Tensor Output(const Tensor& y, const core::Op& op, const core::Tensor& t, const 
   return passed + ((q - zero) * scale - passed).detach();
 }
 
+// The dequantized graph with its weighted ops' leaves, built once and run on any input.
+class TorchGraph {
+ public:
+  explicit TorchGraph(const engine::Model& model) : model_(model), leaves_(model.graph.ops().size()) {
+    for (size_t i = 0; i < leaves_.size(); ++i) {
+      if (core::Traits(model.graph.op(static_cast<int>(i)).kind).has_weights) {
+        leaves_[i] = LeavesOf(model, static_cast<int>(i));
+      }
+    }
+  }
+  std::vector<Leaves>& leaves() { return leaves_; }
+
+  // The logits [1, classes] of one int8 input (a final softmax folded into the loss).
+  core::Result<Tensor> Logits(const std::vector<int8_t>& input, const AutogradOptions& options) const {
+    const core::Graph& g = model_.graph;
+    const std::vector<std::vector<int8_t>>* forward = options.forward;
+    if (forward != nullptr && forward->size() != g.tensors().size()) {
+      return core::Error{"the forward values name " + std::to_string(forward->size()) + " tensors; the graph has " +
+                         std::to_string(g.tensors().size())};
+    }
+    const core::Tensor& in = g.tensor(g.input());
+    std::vector<Tensor> values(g.tensors().size());
+    values[g.input()] =
+        (Nchw(input, in.shape) - engine::TensorZeroPoint(in)) * static_cast<double>(engine::TensorScale(in));
+    int logits = g.output();
+    for (size_t i = 0; i < g.ops().size(); ++i) {
+      const core::Op& op = g.op(static_cast<int>(i));
+      if (op.kind == core::OpKind::kSoftmax) {
+        if (op.output != g.output()) return core::Error{"op '" + op.name + "': a softmax inside the network"};
+        logits = op.inputs[0];
+        continue;
+      }
+      values[op.output] = Output(OpValue(op, i, values), op, g.OutputOf(op), model_.constants[i],
+                                 forward != nullptr ? &(*forward)[op.output] : nullptr, options.gate_by_output);
+    }
+    return values[logits].reshape({1, -1});
+  }
+
+ private:
+  Tensor OpValue(const core::Op& op, size_t i, const std::vector<Tensor>& values) const {
+    const Tensor& a = values[op.inputs[0]];
+    if (core::Traits(op.kind).has_weights) return Weighted(model_.graph, op, a, leaves_[i]);
+    if (op.kind == core::OpKind::kAdd) return a + values[op.inputs[1]];
+    if (op.kind == core::OpKind::kGlobalAvgPool) return a.mean({2, 3}, /*keepdim=*/true);
+    return Pool(op, a);
+  }
+
+  const engine::Model& model_;
+  std::vector<Leaves> leaves_;
+};
+
+// A leaf's gradient as doubles (zeros where the loss does not depend on it).
+std::vector<double> GradientOf(const Tensor& leaf) {
+  const Tensor g = leaf.grad().defined() ? leaf.grad().contiguous() : torch::zeros_like(leaf);
+  return std::vector<double>(g.data_ptr<double>(), g.data_ptr<double>() + g.numel());
+}
+
+Tensor Loss(const Tensor& logits, int label) {
+  return torch::cross_entropy_loss(logits, torch::tensor({int64_t{label}}));
+}
+
 }  // namespace
 
 core::Result<AutogradGradients> Int8ModelAutograd(const engine::Model& model, const std::vector<int8_t>& input,
                                                   int label, const AutogradOptions& options) {
-  const std::vector<std::vector<int8_t>>* forward = options.forward;
-  const core::Graph& g = model.graph;
-  const core::Tensor& in = g.tensor(g.input());
-  if (forward != nullptr && forward->size() != g.tensors().size()) {
-    return core::Error{"the forward values name " + std::to_string(forward->size()) + " tensors; the graph has " +
-                       std::to_string(g.tensors().size())};
-  }
-  std::vector<Tensor> values(g.tensors().size());
-  values[g.input()] =
-      (Nchw(input, in.shape) - engine::TensorZeroPoint(in)) * static_cast<double>(engine::TensorScale(in));
-  std::vector<Leaves> leaves(g.ops().size());
-  int logits = g.output();
-  for (size_t i = 0; i < g.ops().size(); ++i) {
-    const core::Op& op = g.op(static_cast<int>(i));
-    const Tensor& a = values[op.inputs[0]];
-    if (op.kind == core::OpKind::kSoftmax) {
-      if (op.output != g.output()) return core::Error{"op '" + op.name + "': a softmax inside the network"};
-      logits = op.inputs[0];
-      continue;
-    }
-    Tensor y;
-    if (core::Traits(op.kind).has_weights) {
-      leaves[i] = LeavesOf(model, static_cast<int>(i));
-      y = Weighted(g, op, a, leaves[i]);
-    } else if (op.kind == core::OpKind::kAdd) {
-      y = a + values[op.inputs[1]];
-    } else if (op.kind == core::OpKind::kGlobalAvgPool) {
-      y = a.mean({2, 3}, /*keepdim=*/true);
-    } else {
-      y = Pool(op, a);
-    }
-    values[op.output] = Output(y, op, g.OutputOf(op), model.constants[i],
-                               forward != nullptr ? &(*forward)[op.output] : nullptr, options.gate_by_output);
-  }
-  const Tensor loss = torch::cross_entropy_loss(values[logits].reshape({1, -1}), torch::tensor({int64_t{label}}));
+  TorchGraph graph(model);
+  core::Result<Tensor> logits = graph.Logits(input, options);
+  if (!logits.ok()) return logits.error();
+  const Tensor loss = Loss(logits.value(), label);
   loss.backward();
   AutogradGradients out;
   out.loss = loss.item<double>();
-  out.weight.resize(g.ops().size());
-  out.bias.resize(g.ops().size());
-  for (size_t i = 0; i < g.ops().size(); ++i) {
-    if (!leaves[i].weights.defined()) continue;
-    // An op the loss does not depend on has no gradient.
-    const auto grad = [](const Tensor& leaf) {
-      return leaf.grad().defined() ? leaf.grad().contiguous() : torch::zeros_like(leaf);
-    };
-    const Tensor w = grad(leaves[i].weights), b = grad(leaves[i].bias);
-    out.weight[i].assign(w.data_ptr<double>(), w.data_ptr<double>() + w.numel());
-    out.bias[i].assign(b.data_ptr<double>(), b.data_ptr<double>() + b.numel());
+  out.weight.resize(model.graph.ops().size());
+  out.bias.resize(model.graph.ops().size());
+  for (size_t i = 0; i < out.weight.size(); ++i) {
+    if (!graph.leaves()[i].weights.defined()) continue;
+    out.weight[i] = GradientOf(graph.leaves()[i].weights);
+    out.bias[i] = GradientOf(graph.leaves()[i].bias);
   }
   return out;
+}
+
+core::Result<TorchFineTuneResult> TorchFineTune(const engine::Model& model, const ondevice::UpdateScheme& scheme,
+                                                const ondevice::TrainingSamples& samples,
+                                                const std::vector<std::vector<int8_t>>& test) {
+  core::Result<ondevice::TrainingGraph> training = ondevice::DeriveTrainingGraph(model, scheme);
+  if (!training.ok()) return training.error();
+  TorchGraph graph(model);
+  // Per trainable op, which of its weights (the updated output channels) and biases move.
+  std::vector<Tensor> weight_mask(model.graph.ops().size()), bias_mask(model.graph.ops().size());
+  for (size_t i = 0; i < weight_mask.size(); ++i) {
+    const ondevice::OpTraining& o = training.value().ops[i];
+    if (!graph.leaves()[i].weights.defined()) continue;
+    const int64_t cout = graph.leaves()[i].bias.numel(), n = graph.leaves()[i].weights.numel();
+    const Tensor channel = model.graph.op(static_cast<int>(i)).kind == core::OpKind::kDepthwiseConv2d
+                               ? torch::arange(n, kDouble).fmod(static_cast<double>(cout))
+                               : torch::arange(n, kDouble).div(static_cast<double>(n / cout)).floor();
+    weight_mask[i] = (channel < o.weight_channels).to(torch::kFloat64);
+    bias_mask[i] = torch::full({cout}, o.bias_grad ? 1.0 : 0.0, kDouble);
+  }
+  TorchFineTuneResult result;
+  const double rate = scheme.learning_rate / scheme.batch_size;
+  for (int64_t k = 0; k < samples.steps; ++k) {
+    const size_t s = static_cast<size_t>(k) % samples.inputs.size();
+    core::Result<Tensor> logits = graph.Logits(samples.inputs[s], {});
+    if (!logits.ok()) return logits.error();
+    const Tensor loss = Loss(logits.value(), samples.labels[s]);
+    loss.backward();
+    result.losses.push_back(loss.item<double>());
+    if ((k + 1) % scheme.batch_size != 0) continue;
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < weight_mask.size(); ++i) {
+      Leaves& l = graph.leaves()[i];
+      if (!l.weights.defined() || !l.weights.grad().defined()) continue;
+      l.weights.sub_(l.weights.grad() * weight_mask[i] * rate);
+      l.bias.sub_(l.bias.grad() * bias_mask[i] * rate);
+      l.weights.mutable_grad().zero_();
+      l.bias.mutable_grad().zero_();
+    }
+  }
+  torch::NoGradGuard no_grad;
+  for (const std::vector<int8_t>& x : test) {
+    core::Result<Tensor> logits = graph.Logits(x, {});
+    if (!logits.ok()) return logits.error();
+    result.predictions.push_back(static_cast<int>(logits.value().argmax(1).item<int64_t>()));
+  }
+  return result;
 }
 
 }  // namespace kilonas::pipeline

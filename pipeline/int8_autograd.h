@@ -12,6 +12,8 @@
 
 #include "core/status.h"
 #include "engine/model.h"
+#include "ondevice/training_codegen.h"
+#include "ondevice/update_scheme.h"
 
 namespace kilonas::pipeline {
 
@@ -38,5 +40,18 @@ struct AutogradOptions {
 // One int8 HWC input of the model's size and its class.
 core::Result<AutogradGradients> Int8ModelAutograd(const engine::Model& model, const std::vector<int8_t>& input,
                                                   int label, const AutogradOptions& options = {});
+
+// LibTorch's float fine-tune of the parameters a scheme updates, the reference of the int8
+// trainer's: the dequantized graph as above (torch's own rounding and gates), SGD without
+// momentum at the scheme's learning rate on the real values of the updated output channels'
+// weights and of the updated biases, the samples in order (the scheme's batch averaged), then the
+// top-1 class of each `test` input in the same float graph.
+struct TorchFineTuneResult {
+  std::vector<double> losses;  // per sample
+  std::vector<int> predictions;
+};
+core::Result<TorchFineTuneResult> TorchFineTune(const engine::Model& model, const ondevice::UpdateScheme& scheme,
+                                                const ondevice::TrainingSamples& samples,
+                                                const std::vector<std::vector<int8_t>>& test);
 
 }  // namespace kilonas::pipeline
