@@ -201,8 +201,10 @@ float kilonas_softmax_xent_grad(const int8_t* logits, int32_t n, float scale, in
   return kilonas_logf(sum) - scale * (float)(logits[label] - top);
 }
 
-/* Round half away from zero, the magnitude first limited to `limit` (no overflow). */
+/* Round half away from zero, the magnitude first limited to `limit` (no overflow); a step that is
+ * not a number moves nothing. */
 static int32_t RoundLimited(float v, int32_t limit) {
+  if (v != v) return 0;
   const float m = v < 0.0f ? -v : v;
   const int32_t r = m >= (float)limit ? limit : (int32_t)(m + 0.5f);
   return v < 0.0f ? -r : r;
@@ -238,7 +240,7 @@ typedef union {
 } FloatBits;
 
 float kilonas_expf(float x) {
-  if (x < -87.0f) return 0.0f; /* below the smallest normal float's log */
+  if (!(x >= -87.0f)) return 0.0f; /* below the smallest normal float's log (or not a number) */
   if (x > 88.0f) x = 88.0f;
   const float t = x * 1.44269504f; /* x / ln 2 */
   const int32_t n = (int32_t)(t < 0.0f ? t - 0.5f : t + 0.5f);

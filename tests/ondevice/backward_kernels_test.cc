@@ -250,6 +250,11 @@ TEST(BackwardKernels, SgdRoundsEachStepAndKeepsWeightsSymmetricInt8) {
   std::vector<int32_t> b = {100, 1000};
   kilonas_sgd_bias(b.data(), std::vector<float>{-0.5f, 1e9f}.data(), step.data(), 2, 1000000);
   EXPECT_EQ(b, (std::vector<int32_t>{105, -1000000}));
+  // A gradient that is not a number moves nothing (no undefined float-to-int conversion).
+  std::vector<int8_t> n = {7};
+  kilonas_sgd_weights(n.data(), std::vector<float>{std::nanf("")}.data(), step.data(), 1, 1, 1, 1);
+  EXPECT_EQ(n[0], 7);
+  EXPECT_EQ(kilonas_expf(std::nanf("")), 0.0f);
 }
 
 }  // namespace
