@@ -33,6 +33,7 @@ struct SchemeChoice {
   double learning_rate = 0;  // 0: the scheme's
   int steps = 0, batch = 0;
   bool no_qas = false;
+  bool reinit_head = false;  // new classes: the classifier re-initialised and trained
 };
 
 // The scheme file's, or a baseline made from the model, with the flags' settings over it.
@@ -178,6 +179,8 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--steps", f.scheme.steps, "SGD updates (default: the scheme's)")->check(CLI::Range(1, 10000000));
   app.add_option("--batch", f.scheme.batch, "samples per update (default: the scheme's)")->check(CLI::Range(1, 1024));
   app.add_flag("--no-qas", f.scheme.no_qas, "plain int8 SGD, without quantization-aware scaling");
+  app.add_flag("--reinit-head", f.scheme.reinit_head,
+               "new classes: re-initialise the classifier (small random weights, zero biases) and train it too");
   app.add_option("--eval-images", f.options.eval_images, "test images for the accuracy (0: all)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 30));
@@ -218,6 +221,11 @@ static int ToolMain(int argc, char** argv) {
   if (!model.ok()) return Fail(model.error().message);
   core::Result<ondevice::UpdateScheme> s = ChooseScheme(model.value(), f.model_path, f.scheme);
   if (!s.ok()) return Fail(s.error().message);
+  if (f.scheme.reinit_head) {
+    core::Result<std::string> head = ondevice::ReinitialiseClassifier(model.value(), s.value(), f.options.seed);
+    if (!head.ok()) return Fail(head.error().message);
+    std::printf("classifier      '%s' re-initialised (new classes) and trained\n", head.value().c_str());
+  }
   if (f.out_dir.empty()) f.out_dir = "out/tune/" + std::filesystem::path(f.model_path).stem().string();
   core::Result<core::DirLock> lock = apps::LockDir("nas_tune", f.out_dir);
   if (!lock.ok()) return Fail(lock.error().message);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <random>
 #include <set>
 
 namespace kilonas::ondevice {
@@ -92,5 +93,30 @@ int64_t UpdatedParameters(const UpdateScheme& scheme, const engine::Model& model
 
 UpdateScheme LastBiases(const engine::Model& model, int k) { return LastK(model, k, false); }
 UpdateScheme LastLayers(const engine::Model& model, int k) { return LastK(model, k, true); }
+
+core::Result<std::string> ReinitialiseClassifier(engine::Model& model, UpdateScheme& scheme, uint32_t seed) {
+  const core::Graph& g = model.graph;
+  int last = -1;
+  for (size_t i = 0; i < g.ops().size(); ++i) {
+    if (core::Traits(g.op(static_cast<int>(i)).kind).has_weights) last = static_cast<int>(i);
+  }
+  const int logits =
+      g.op(g.ops().size() - 1).kind == core::OpKind::kSoftmax ? g.op(g.ops().size() - 1).inputs[0] : g.output();
+  if (last < 0 || g.op(last).output != logits) {
+    return core::Error{
+        "the model's last layer with weights does not produce its logits: no classifier to re-initialise"};
+  }
+  std::mt19937 rng(seed);
+  engine::OpConstants& c = model.constants[static_cast<size_t>(last)];
+  for (int8_t& w : c.weights) w = static_cast<int8_t>(std::uniform_int_distribution<int>(-16, 16)(rng));
+  std::fill(c.bias.begin(), c.bias.end(), 0);
+  const std::string& name = g.op(last).name;
+  auto it =
+      std::find_if(scheme.layers.begin(), scheme.layers.end(), [&](const LayerUpdate& u) { return u.layer == name; });
+  if (it == scheme.layers.end()) it = scheme.layers.insert(scheme.layers.end(), LayerUpdate{name, true, {}});
+  it->bias = true;
+  it->weights.eighths = 8;
+  return name;
+}
 
 }  // namespace kilonas::ondevice

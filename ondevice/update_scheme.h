@@ -60,4 +60,10 @@ int64_t UpdatedParameters(const UpdateScheme& scheme, const engine::Model& model
 UpdateScheme LastBiases(const engine::Model& model, int k);
 UpdateScheme LastLayers(const engine::Model& model, int k);
 
+// For new classes: the classifier (the last layer with weights) re-initialised, small random int8
+// weights (uniform in [-16, 16], from `seed`) and zero biases, its scales kept; returns its name.
+// `scheme` is made to update its weights and bias. An error where the last layer with weights
+// does not produce the logits.
+core::Result<std::string> ReinitialiseClassifier(engine::Model& model, UpdateScheme& scheme, uint32_t seed);
+
 }  // namespace kilonas::ondevice

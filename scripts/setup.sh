@@ -9,6 +9,7 @@ packages=(
   libtorch-dev libgloo-dev zlib1g-dev dataset-fashion-mnist libeigen3-dev libstb-dev
   libflatbuffers-dev flatbuffers-compiler
   libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22
+  python3-sklearn
   clang-format git
 )
 SUDO=""

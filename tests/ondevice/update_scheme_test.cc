@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "engine/quantizer.h"
@@ -124,6 +125,26 @@ TEST(UpdateScheme, LastKBaselinesCountTheirParameters) {
   EXPECT_EQ(UpdatedParameters(layers, model), bias_count + weight_count);
   EXPECT_EQ(UpdatedParameters(all, model), all_count);
   EXPECT_EQ(all_count, g.TotalParams());
+}
+
+TEST(UpdateScheme, ANewClassifierIsSmallRandomAndTrainedWhole) {
+  engine::Model model = PoolModel();
+  const engine::Model before = model;
+  UpdateScheme scheme = LastBiases(model, 2);  // the biases of dw and fc
+  core::Result<std::string> head = ReinitialiseClassifier(model, scheme, 9);
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_EQ(head.value(), "fc");
+  const engine::OpConstants& fc = model.constants.back();
+  EXPECT_TRUE(std::all_of(fc.weights.begin(), fc.weights.end(), [](int8_t w) { return w >= -16 && w <= 16; }));
+  EXPECT_NE(fc.weights, before.constants.back().weights);
+  EXPECT_TRUE(std::all_of(fc.bias.begin(), fc.bias.end(), [](int32_t b) { return b == 0; }));
+  EXPECT_EQ(fc.multiplier, before.constants.back().multiplier);  // its scales kept
+  ASSERT_EQ(scheme.layers.size(), 2u);
+  EXPECT_EQ(scheme.layers.back().layer, "fc");
+  EXPECT_TRUE(scheme.layers.back().bias);
+  EXPECT_EQ(scheme.layers.back().weights.eighths, 8);
+  for (size_t i = 0; i + 1 < model.constants.size(); ++i)
+    EXPECT_EQ(model.constants[i].weights, before.constants[i].weights);
 }
 
 }  // namespace

@@ -157,16 +157,8 @@ TEST(OnDeviceGradients, MatchLibTorchAutogradOnTfliteMicrosPersonDetection) {
 // test images (and both far above chance); without QAS the int8 trainer barely moves.
 TEST(OnDeviceTraining, TracksLibTorchsFloatFineTuneOverThreeHundredSteps) {
   engine::Model model = Imported("fmnist_sram8_flash64.tflite");
-  std::mt19937 rng(53);
-  const int classifier = static_cast<int>(model.graph.ops().size()) - 1;
-  ASSERT_EQ(model.graph.op(classifier).kind, core::OpKind::kFullyConnected);
-  for (int8_t& w : model.constants[static_cast<size_t>(classifier)].weights) {
-    w = static_cast<int8_t>(std::uniform_int_distribution<int>(-16, 16)(rng));
-  }
-  std::fill(model.constants[static_cast<size_t>(classifier)].bias.begin(),
-            model.constants[static_cast<size_t>(classifier)].bias.end(), 0);
   ondevice::UpdateScheme scheme = ondevice::LastBiases(model, 4);
-  scheme.layers.back().weights.eighths = 8;
+  ASSERT_TRUE(ondevice::ReinitialiseClassifier(model, scheme, 53).ok());
   scheme.learning_rate = 0.01;
   core::Result<data::Dataset> set = data::LoadDataset(data::kDefaultDataSpec);
   ASSERT_TRUE(set.ok()) << set.error().message;
