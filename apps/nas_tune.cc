@@ -118,9 +118,8 @@ struct FirmwareChoice {
 // trainer, and runs one inference of the model's own firmware: prints both instruction counts and
 // whether training was bit-exact. 0 when it was.
 int CheckFirmware(const engine::Model& model, const ondevice::UpdateScheme& scheme, const data::Dataset& set,
-                  const FirmwareChoice& choice, const pipeline::FineTuneOptions& options, const std::string& out_dir) {
-  core::Result<core::HwProfile> hw = core::LoadHwProfile(choice.hw);
-  if (!hw.ok()) return Fail(hw.error().message);
+                  const FirmwareChoice& choice, const core::Result<core::HwProfile>& hw,
+                  const pipeline::FineTuneOptions& options, const std::string& out_dir) {
   const ondevice::TrainingSamples samples =
       pipeline::TrainingSamplesOf(model, set, choice.samples, choice.samples, options.seed);
   ondevice::TrainingFirmwareOptions fw;
@@ -219,6 +218,10 @@ static int ToolMain(int argc, char** argv) {
 
   core::Result<engine::Model> model = apps::LoadModelFile(f.model_path);
   if (!model.ok()) return Fail(model.error().message);
+  // The profile read before training, so that a bad one fails at once.
+  const core::Result<core::HwProfile> hw =
+      f.firmware.run ? core::LoadHwProfile(f.firmware.hw) : core::Result<core::HwProfile>(core::HwProfile{});
+  if (!hw.ok()) return Fail(hw.error().message);
   core::Result<ondevice::UpdateScheme> s = ChooseScheme(model.value(), f.model_path, f.scheme);
   if (!s.ok()) return Fail(s.error().message);
   if (f.scheme.reinit_head) {
@@ -241,7 +244,7 @@ static int ToolMain(int argc, char** argv) {
   if (core::Status w = WriteOutputs(tuned.value().model, s.value(), f.out_dir); !w.ok()) return Fail(w.error().message);
   std::printf("wrote           %s/model.kmodel, model.tflite, scheme.json\n", f.out_dir.c_str());
   if (!f.firmware.run) return 0;
-  return CheckFirmware(model.value(), s.value(), set.value(), f.firmware, f.options, f.out_dir);
+  return CheckFirmware(model.value(), s.value(), set.value(), f.firmware, hw, f.options, f.out_dir);
 }
 
 int main(int argc, char** argv) { return kilonas::apps::RunTool("nas_tune", argc, argv, ToolMain); }

@@ -16,9 +16,13 @@ namespace {
 core::Status CheckSetFitsModel(const engine::Model& model, const data::Dataset& set) {
   const core::Shape in = model.graph.tensor(model.graph.input()).shape;
   const int64_t outputs = model.graph.tensor(model.graph.output()).shape.Elements();
-  if (in.h != in.w || set.channels() != in.c) {
+  if (in.h != in.w) {
+    return core::Error{"the model's input is " + in.ToString() +
+                       ": fine-tuning on a data set takes models of square image inputs"};
+  }
+  if (set.channels() != in.c) {
     return core::Error{"the model's input is " + in.ToString() + "; " + set.source + " has " +
-                       std::to_string(set.channels()) + "-channel images (square inputs of that many channels)"};
+                       std::to_string(set.channels()) + "-channel images"};
   }
   if (set.num_classes() > outputs) {
     return core::Error{set.source + " has " + std::to_string(set.num_classes()) + " classes; the model has " +
