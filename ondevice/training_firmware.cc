@@ -1,5 +1,6 @@
 #include "ondevice/training_firmware.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -9,6 +10,13 @@
 
 namespace kilonas::ondevice {
 namespace {
+
+// Eight hex digits (the firmware's words), without throwing on anything else.
+bool ParseWord(const std::string& text, uint32_t& word) {
+  if (text.size() != 8 || text.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) return false;
+  word = static_cast<uint32_t>(std::strtoul(text.c_str(), nullptr, 16));
+  return true;
+}
 
 // KILONAS_TRAIN, KILONAS_CHECKSUM and KILONAS_ARENA_INTACT lines of the firmware's output.
 core::Status ParseRun(const engine::QemuRun& qemu, int64_t steps, TrainingFirmwareRun& run) {
@@ -21,8 +29,10 @@ core::Status ParseRun(const engine::QemuRun& qemu, int64_t steps, TrainingFirmwa
     if (tag == "KILONAS_TRAIN") {
       uint64_t sample = 0, ticks = 0;
       std::string bits;
-      if (!(fields >> sample >> ticks >> bits)) return core::Status::Fail("bad firmware line: " + line);
-      const uint32_t word = static_cast<uint32_t>(std::stoul(bits, nullptr, 16));
+      uint32_t word = 0;
+      if (!(fields >> sample >> ticks >> bits) || !ParseWord(bits, word)) {
+        return core::Status::Fail("bad firmware line: " + line);
+      }
       float loss = 0;
       std::memcpy(&loss, &word, sizeof loss);
       run.losses.push_back(loss);
@@ -32,8 +42,7 @@ core::Status ParseRun(const engine::QemuRun& qemu, int64_t steps, TrainingFirmwa
       run.instructions.push_back(timed.Instructions());
     } else if (tag == "KILONAS_CHECKSUM") {
       std::string hex;
-      checksum = static_cast<bool>(fields >> hex);
-      if (checksum) run.checksum = static_cast<uint32_t>(std::stoul(hex, nullptr, 16));
+      checksum = static_cast<bool>(fields >> hex) && ParseWord(hex, run.checksum);
     } else if (tag == "KILONAS_ARENA_INTACT") {
       int intact = 0;
       canary = static_cast<bool>(fields >> intact);
