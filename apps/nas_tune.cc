@@ -87,13 +87,15 @@ void PrintMemory(const engine::Model& model, const ondevice::UpdateScheme& schem
   const ondevice::TrainingGraph& t = program.value().training;
   const auto shared = ondevice::PlanTrainingStep(model.graph, t, model.execution.mode, true);
   const auto own = ondevice::PlanTrainingMemory(model.graph, t, {true, nullptr, scheme.batch_size});
-  if (!shared.ok() || !own.ok()) return;
+  const auto inference = engine::PlanModel(model);
+  if (!shared.ok() || !own.ok() || !inference.ok()) return;
   std::printf(
-      "training step   %.1f kB SRAM as the training firmware runs it (%.1f kB without reordering the updates); "
-      "%.1f kB with the forward pass as the model's %s plan runs it; trainable copies %.1f kB, kept for the "
-      "backward pass %.1f kB; %d backward steps, %lld parameters\n",
+      "training step   %.1f kB SRAM as the training firmware runs it (%.1f kB without reordering the updates; "
+      "inference %.1f kB); %.1f kB with the forward pass as the model's %s plan runs it; trainable copies %.1f kB, "
+      "kept for the backward pass %.1f kB; %d backward steps, %lld parameters\n",
       program.value().layout.arena_bytes / 1024.0, unordered.value().layout.arena_bytes / 1024.0,
-      shared.value().peak_bytes / 1024.0, std::string(memory_planner::PlanModeName(model.execution.mode)).c_str(),
+      inference.value().arena_bytes / 1024.0, shared.value().peak_bytes / 1024.0,
+      std::string(memory_planner::PlanModeName(model.execution.mode)).c_str(),
       own.value().parameter_copy_bytes / 1024.0, own.value().kept_bytes / 1024.0, t.BackwardOps(),
       static_cast<long long>(ondevice::UpdatedParameters(scheme, model)));
 }
