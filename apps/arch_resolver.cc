@@ -80,4 +80,14 @@ core::Result<ResolvedArch> ResolveArch(const std::string& arch, const ArchOption
   return ResolvedArch{spec.value().name, std::move(graph).value()};
 }
 
+core::Result<data::Normalization> StoredInputNormalization(const engine::Model& model, int channels) {
+  if (!model.input_mean.empty()) return data::Normalization{model.input_mean, model.input_std};
+  if (channels != 1) {
+    return core::Error{
+        "the model file carries no input normalisation (written before files had one; only "
+        "Fashion-MNIST models are known)"};
+  }
+  return data::LegacyFashionMnistNormalization();
+}
+
 }  // namespace kilonas::apps

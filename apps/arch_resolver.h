@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/graph.h"
+#include "data/image_set.h"
 #include "engine/model.h"
 #include "tflite/import.h"
 
@@ -39,5 +40,9 @@ bool IsTfliteFile(const std::string& path);
 // and, given `edges`, whether it gives and takes floats at its edges (a .tflite with a QUANTIZE
 // after its float input, a DEQUANTIZE before its float output; a .kmodel never does).
 core::Result<engine::Model> LoadModelFile(const std::string& path, tflite::FloatEdges* edges = nullptr);
+
+// How the model's float input was made from pixels, as its file says; a model written before
+// files carried it is a Fashion-MNIST one when it takes one channel, else an error.
+core::Result<data::Normalization> StoredInputNormalization(const engine::Model& model, int channels);
 
 }  // namespace kilonas::apps

@@ -44,17 +44,6 @@ struct ModelInputResult {
   std::vector<std::string> class_names;
 };
 
-// The model's normalisation (models written before files carried it: Fashion-MNIST's constants).
-core::Result<data::Normalization> InputNormalization(const engine::Model& model, int channels) {
-  if (model.input_mean.empty() && channels != 1) {
-    return core::Error{
-        "the model file carries no input normalisation (written before files had one; only "
-        "Fashion-MNIST models are known): give a raw int8 input with --input"};
-  }
-  return model.input_mean.empty() ? data::LegacyFashionMnistNormalization()
-                                  : data::Normalization{model.input_mean, model.input_std};
-}
-
 // The raw file's int8 values (exactly the input tensor's size), or its float32 values quantized
 // as the file's QUANTIZE does where the model takes floats.
 core::Result<std::vector<int8_t>> RawInput(const engine::Model& model, const InputChoice& choice) {
@@ -125,8 +114,8 @@ core::Result<ModelInputResult> ModelInput(const engine::Model& model, const Inpu
     }
     result.label = set.labels[static_cast<size_t>(index)];
   }
-  core::Result<data::Normalization> normalization = InputNormalization(model, shape.c);
-  if (!normalization.ok()) return normalization.error();
+  core::Result<data::Normalization> normalization = apps::StoredInputNormalization(model, shape.c);
+  if (!normalization.ok()) return core::Error{normalization.error().message + ": give a raw int8 input with --input"};
   set.normalization = normalization.value();
   result.input = engine::QuantizeInput(model, pipeline::EngineImage(set, index, shape.h));
   return result;

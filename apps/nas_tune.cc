@@ -63,6 +63,9 @@ core::Result<ondevice::UpdateScheme> ChooseScheme(const engine::Model& model, co
 // so the set's own training statistics (what kilonas's own exports were trained with).
 core::Result<data::Dataset> LoadTuningData(const engine::Model& model, const std::string& spec, bool tflite) {
   const core::Shape in = model.graph.tensor(model.graph.input()).shape;
+  const core::Result<data::Normalization> stored =
+      tflite ? core::Result<data::Normalization>(data::Normalization{}) : apps::StoredInputNormalization(model, in.c);
+  if (!stored.ok()) return stored.error();
   data::DatasetOptions options;
   options.channels = in.c;
   options.image_side = in.h;
@@ -70,8 +73,7 @@ core::Result<data::Dataset> LoadTuningData(const engine::Model& model, const std
   core::Result<data::Dataset> set = data::LoadDataset(spec, options);
   if (!set.ok()) return set.error();
   if (!tflite) {
-    set.value().SetNormalization(model.input_mean.empty() ? data::LegacyFashionMnistNormalization()
-                                                          : data::Normalization{model.input_mean, model.input_std});
+    set.value().SetNormalization(stored.value());
   } else {
     std::printf(
         "input           a .tflite does not say how its input was made from pixels: normalised with the "
