@@ -9,25 +9,10 @@
 #include "model.h"
 #include "semihost.h"
 #include "test_input.h"
+#include "text_out.h"
 
 /* Printed in chunks: the harness must not need RAM in proportion to the output. */
 static char line[160];
-
-static char* PutText(char* at, const char* text) {
-  while (*text) *at++ = *text++;
-  return at;
-}
-
-static char* PutUnsigned(char* at, uint32_t v) {
-  char digits[10];
-  int n = 0;
-  do {
-    digits[n++] = (char)('0' + v % 10u);
-    v /= 10u;
-  } while (v);
-  while (n) *at++ = digits[--n];
-  return at;
-}
 
 int main(void) {
   static const char kHex[] = "0123456789abcdef";

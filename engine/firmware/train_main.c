@@ -9,30 +9,9 @@
 
 #include "cmsdk_timer.h"
 #include "semihost.h"
+#include "text_out.h"
 #include "train.h"
 #include "train_samples.h"
-
-static char* PutText(char* at, const char* text) {
-  while (*text) *at++ = *text++;
-  return at;
-}
-
-static char* PutUnsigned(char* at, uint32_t v) {
-  char digits[10];
-  int n = 0;
-  do {
-    digits[n++] = (char)('0' + v % 10u);
-    v /= 10u;
-  } while (v);
-  while (n) *at++ = digits[--n];
-  return at;
-}
-
-static char* PutHex(char* at, uint32_t v) {
-  static const char kHex[] = "0123456789abcdef";
-  for (int shift = 28; shift >= 0; shift -= 4) *at++ = kHex[(v >> shift) & 15u];
-  return at;
-}
 
 int main(void) {
   char line[64];
