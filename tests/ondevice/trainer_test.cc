@@ -6,34 +6,15 @@
 
 #include <random>
 
-#include "core/float_model.h"
 #include "engine/interpreter.h"
-#include "engine/quantizer.h"
+#include "tests/ondevice/random_models.h"
 #include "tests/support/random_graphs.h"
 
 namespace kilonas::ondevice {
 namespace {
 
-// A random int8 model of `graph` calibrated on random images of its input size.
-engine::Model QuantizedModel(const core::Graph& graph, std::mt19937& rng) {
-  const core::FloatModel f = core::RandomFloatModel(graph, rng);
-  std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
-  std::vector<std::vector<float>> calibration(8);
-  for (auto& image : calibration) {
-    for (int64_t i = 0; i < graph.tensor(graph.input()).shape.Elements(); ++i) image.push_back(pixel(rng));
-  }
-  core::Result<engine::Model> m = engine::Quantize(f, calibration, {});
-  EXPECT_TRUE(m.ok()) << m.error().message;
-  return m.value();
-}
-
-std::vector<int8_t> RandomInput(const engine::Model& m, std::mt19937& rng) {
-  std::uniform_int_distribution<int> q(-128, 127);
-  std::vector<int8_t> x;
-  for (int64_t i = 0; i < m.graph.tensor(m.graph.input()).shape.Elements(); ++i)
-    x.push_back(static_cast<int8_t>(q(rng)));
-  return x;
-}
+using testing::QuantizedRandomModel;
+using testing::RandomInput;
 
 int OpIndex(const core::Graph& g, const std::string& name) {
   for (size_t i = 0; i < g.ops().size(); ++i) {
@@ -44,7 +25,7 @@ int OpIndex(const core::Graph& g, const std::string& name) {
 
 TEST(Trainer, LearnsASampleThroughAMaxPoolAndTouchesOnlyWhatItsSchemeUpdates) {
   std::mt19937 rng(41);
-  const engine::Model model = QuantizedModel(kilonas::testing::PoolNetwork(/*softmax=*/true), rng);
+  const engine::Model model = QuantizedRandomModel(kilonas::testing::PoolNetwork(/*softmax=*/true), rng);
   UpdateScheme s;
   s.layers = {{"expand", true, {4}}, {"fc", true, {8}}};  // expand: the first half of its channels
   s.learning_rate = 0.05;
@@ -78,7 +59,7 @@ TEST(Trainer, LearnsASampleThroughAMaxPoolAndTouchesOnlyWhatItsSchemeUpdates) {
 
 TEST(Trainer, ABatchOfTwoEqualSamplesIsOneStepOfOne) {
   std::mt19937 rng(42);
-  const engine::Model model = QuantizedModel(kilonas::testing::PoolNetwork(), rng);
+  const engine::Model model = QuantizedRandomModel(kilonas::testing::PoolNetwork(), rng);
   UpdateScheme s = LastLayers(model, 2);
   s.learning_rate = 0.1;
   Trainer one = Trainer::Create(model, s).value();
@@ -100,7 +81,7 @@ TEST(Trainer, ABatchOfTwoEqualSamplesIsOneStepOfOne) {
 TEST(Trainer, ItsForwardPassIsTheEnginesOnRandomResidualNetworks) {
   std::mt19937 rng(43);
   for (int trial = 0; trial < 6; ++trial) {
-    const engine::Model model = QuantizedModel(kilonas::testing::RandomGraph(rng), rng);
+    const engine::Model model = QuantizedRandomModel(kilonas::testing::RandomGraph(rng), rng);
     Trainer trainer = Trainer::Create(model, LastLayers(model, 1 + trial % 4)).value();
     const std::vector<int8_t> x = RandomInput(model, rng);
     engine::Interpreter engine = engine::Interpreter::Create(model).value();
@@ -118,7 +99,7 @@ TEST(Trainer, ItsForwardPassIsTheEnginesOnRandomResidualNetworks) {
 TEST(Trainer, ReorderedUpdatesTrainToTheSameBitsInTheirPlannedArena) {
   std::mt19937 rng(45);
   for (int trial = 0; trial < 4; ++trial) {
-    const engine::Model model = QuantizedModel(kilonas::testing::RandomGraph(rng), rng);
+    const engine::Model model = QuantizedRandomModel(kilonas::testing::RandomGraph(rng), rng);
     UpdateScheme s = LastBiases(model, 6);
     for (LayerUpdate& u : s.layers) u.weights.eighths = (1 << std::uniform_int_distribution<int>(0, 4)(rng)) / 2;
     s.learning_rate = 0.05;
@@ -143,7 +124,7 @@ TEST(Trainer, ReorderedUpdatesTrainToTheSameBitsInTheirPlannedArena) {
 
 TEST(Trainer, RefusesAnInputOrLabelThatDoesNotFit) {
   std::mt19937 rng(44);
-  const engine::Model model = QuantizedModel(kilonas::testing::PoolNetwork(), rng);
+  const engine::Model model = QuantizedRandomModel(kilonas::testing::PoolNetwork(), rng);
   Trainer trainer = Trainer::Create(model, LastBiases(model, 1)).value();
   EXPECT_FALSE(trainer.Step(std::vector<int8_t>(3), 0).ok());
   core::Result<StepResult> r = trainer.Step(RandomInput(model, rng), 99);

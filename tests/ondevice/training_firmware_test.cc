@@ -10,37 +10,20 @@
 
 #include <random>
 
-#include "core/float_model.h"
-#include "engine/quantizer.h"
+#include "tests/ondevice/random_models.h"
 #include "tests/support/random_graphs.h"
 #include "tests/support/source_path.h"
 #include "tests/support/temp_dir.h"
-#include "tflite/import.h"
-#include "tflite/tflite_model.h"
+#include "tests/tflite/test_models.h"
 
 namespace kilonas::ondevice {
 namespace {
 
-engine::Model RandomModel(const core::Graph& graph, std::mt19937& rng) {
-  const core::FloatModel f = core::RandomFloatModel(graph, rng);
-  std::vector<std::vector<float>> calibration(4);
-  for (auto& image : calibration) {
-    for (int64_t i = 0; i < graph.tensor(graph.input()).shape.Elements(); ++i) {
-      image.push_back(std::uniform_real_distribution<float>(-1, 1)(rng));
-    }
-  }
-  return engine::Quantize(f, calibration, {}).value();
-}
-
 TrainingSamples RandomSamples(const engine::Model& model, int count, int64_t steps, std::mt19937& rng) {
   TrainingSamples s;
-  const int64_t n = model.graph.tensor(model.graph.input()).shape.Elements();
   const int classes = static_cast<int>(model.graph.tensor(model.graph.output()).shape.Elements());
   for (int k = 0; k < count; ++k) {
-    std::vector<int8_t> x;
-    for (int64_t i = 0; i < n; ++i)
-      x.push_back(static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng)));
-    s.inputs.push_back(x);
+    s.inputs.push_back(testing::RandomInput(model, rng));
     s.labels.push_back(std::uniform_int_distribution<int>(0, classes - 1)(rng));
   }
   s.steps = steps;
@@ -71,12 +54,6 @@ void ExpectFirmwareTrainsAsTheHost(const engine::Model& model, const UpdateSchem
   EXPECT_NE(ParameterChecksum(model, layout), run.checksum) << name << ": nothing was trained";
 }
 
-engine::Model Imported(const std::string& file) {
-  core::Result<tflite::Model> m = tflite::LoadModel(kilonas::testing::SourcePath("tests/tflite/data/" + file));
-  EXPECT_TRUE(m.ok()) << m.error().message;
-  return tflite::ImportModel(m.value(), file).value();
-}
-
 TEST(TrainingFirmware, TrainsBitExactWithTheHostOnRandomNetworksWithAndWithoutAnFpu) {
   std::mt19937 rng(61);
   int trial = 0;
@@ -87,7 +64,7 @@ TEST(TrainingFirmware, TrainsBitExactWithTheHostOnRandomNetworksWithAndWithoutAn
       engine::Model model;
       UpdateScheme scheme;
       do {
-        model = RandomModel(kilonas::testing::RandomGraph(rng), rng);
+        model = testing::QuantizedRandomModel(kilonas::testing::RandomGraph(rng), rng);
         scheme = LastBiases(model, 6);
         for (LayerUpdate& u : scheme.layers)
           u.weights.eighths = (1 << std::uniform_int_distribution<int>(0, 4)(rng)) / 2;
@@ -102,7 +79,7 @@ TEST(TrainingFirmware, TrainsBitExactWithTheHostOnRandomNetworksWithAndWithoutAn
 
 TEST(TrainingFirmware, TrainsThroughEveryPoolingKind) {
   std::mt19937 rng(62);
-  const engine::Model model = RandomModel(kilonas::testing::PoolNetwork(/*softmax=*/true), rng);
+  const engine::Model model = testing::QuantizedRandomModel(kilonas::testing::PoolNetwork(/*softmax=*/true), rng);
   UpdateScheme scheme;
   scheme.layers = {{"expand", true, {4}}, {"dw", true, {8}}, {"fc", true, {8}}};
   scheme.learning_rate = 0.05;
@@ -112,13 +89,13 @@ TEST(TrainingFirmware, TrainsThroughEveryPoolingKind) {
 
 TEST(TrainingFirmware, TheSearchedFashionMnistWinnerAndPersonDetectionTrainBitExact) {
   std::mt19937 rng(63);
-  const engine::Model winner = Imported("fmnist_sram8_flash64.tflite");
+  const engine::Model winner = tflite::testing::ImportedTestModel("fmnist_sram8_flash64.tflite");
   UpdateScheme sparse = LastBiases(winner, 8);
   sparse.layers.back().weights.eighths = 8;
   sparse.layers[sparse.layers.size() - 3].weights.eighths = 2;
   ExpectFirmwareTrainsAsTheHost(winner, sparse, RandomSamples(winner, 2, 3, rng), "hw_profiles/stm32f746.json", true,
                                 "winner");
-  const engine::Model person = Imported("person_detect.tflite");
+  const engine::Model person = tflite::testing::ImportedTestModel("person_detect.tflite");
   // Its training arena with a buffer per forward tensor (about 330 kB) fits the H743's SRAM.
   ExpectFirmwareTrainsAsTheHost(person, LastLayers(person, 2), RandomSamples(person, 1, 2, rng),
                                 "hw_profiles/stm32h743.json", true, "person");

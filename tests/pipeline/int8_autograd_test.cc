@@ -17,16 +17,15 @@
 #include <cmath>
 #include <random>
 
-#include "core/float_model.h"
 #include "data/dataset.h"
 #include "engine/quantizer.h"
 #include "ondevice/trainer.h"
 #include "pipeline/fine_tune.h"
 #include "pipeline/int8_eval.h"
+#include "tests/ondevice/random_models.h"
 #include "tests/support/random_graphs.h"
 #include "tests/support/source_path.h"
-#include "tflite/import.h"
-#include "tflite/tflite_model.h"
+#include "tests/tflite/test_models.h"
 
 namespace kilonas::pipeline {
 namespace {
@@ -85,47 +84,23 @@ double WorstGradientError(const engine::Model& model, const ondevice::UpdateSche
   return worst;
 }
 
-engine::Model RandomModel(const core::Graph& graph, std::mt19937& rng) {
-  const core::FloatModel f = core::RandomFloatModel(graph, rng);
-  std::uniform_real_distribution<float> pixel(-1.0f, 1.0f);
-  std::vector<std::vector<float>> calibration(8);
-  for (auto& image : calibration) {
-    for (int64_t i = 0; i < graph.tensor(graph.input()).shape.Elements(); ++i) image.push_back(pixel(rng));
-  }
-  return engine::Quantize(f, calibration, {}).value();
-}
-
-std::vector<int8_t> RandomInput(const engine::Model& m, std::mt19937& rng) {
-  std::uniform_int_distribution<int> q(-128, 127);
-  std::vector<int8_t> x;
-  for (int64_t i = 0; i < m.graph.tensor(m.graph.input()).shape.Elements(); ++i)
-    x.push_back(static_cast<int8_t>(q(rng)));
-  return x;
-}
-
-engine::Model Imported(const std::string& file) {
-  core::Result<tflite::Model> m = tflite::LoadModel(kilonas::testing::SourcePath("tests/tflite/data/" + file));
-  EXPECT_TRUE(m.ok()) << m.error().message;
-  return tflite::ImportModel(m.value(), file).value();
-}
-
 TEST(OnDeviceGradients, MatchLibTorchAutogradOnRandomResidualNetworks) {
   std::mt19937 rng(51);
   for (int trial = 0; trial < 6; ++trial) {
-    const engine::Model model = RandomModel(kilonas::testing::RandomGraph(rng), rng);
+    const engine::Model model = ondevice::testing::QuantizedRandomModel(kilonas::testing::RandomGraph(rng), rng);
     ondevice::UpdateScheme scheme = ondevice::LastLayers(model, 2 + trial % 3);
     for (ondevice::LayerUpdate& u : ondevice::LastBiases(model, 8).layers) {
       if (std::none_of(scheme.layers.begin(), scheme.layers.end(), [&](const auto& l) { return l.layer == u.layer; })) {
         scheme.layers.push_back(u);
       }
     }
-    const double error = WorstGradientError(model, scheme, RandomInput(model, rng), trial % 3);
+    const double error = WorstGradientError(model, scheme, ondevice::testing::RandomInput(model, rng), trial % 3);
     EXPECT_LT(error, 0.01) << "trial " << trial;
   }
 }
 
 TEST(OnDeviceGradients, MatchLibTorchAutogradOnASearchedWinnerWithRealImages) {
-  const engine::Model model = Imported("fmnist_sram8_flash64.tflite");
+  const engine::Model model = tflite::testing::ImportedTestModel("fmnist_sram8_flash64.tflite");
   core::Result<data::Dataset> set = data::LoadDataset(data::kDefaultDataSpec);
   ASSERT_TRUE(set.ok()) << set.error().message;
   // A sparse scheme: the biases of the last 8 layers, the classifier and two earlier layers'
@@ -143,10 +118,10 @@ TEST(OnDeviceGradients, MatchLibTorchAutogradOnASearchedWinnerWithRealImages) {
 }
 
 TEST(OnDeviceGradients, MatchLibTorchAutogradOnTfliteMicrosPersonDetection) {
-  const engine::Model model = Imported("person_detect.tflite");
+  const engine::Model model = tflite::testing::ImportedTestModel("person_detect.tflite");
   std::mt19937 rng(52);
   ondevice::UpdateScheme scheme = ondevice::LastLayers(model, 3);
-  const double error = WorstGradientError(model, scheme, RandomInput(model, rng), 1);
+  const double error = WorstGradientError(model, scheme, ondevice::testing::RandomInput(model, rng), 1);
   EXPECT_LT(error, 0.01);
 }
 
@@ -156,7 +131,7 @@ TEST(OnDeviceGradients, MatchLibTorchAutogradOnTfliteMicrosPersonDetection) {
 // float SGD on the same parameters reach test accuracies within 3 points of each other on 500
 // test images (and both far above chance); without QAS the int8 trainer barely moves.
 TEST(OnDeviceTraining, TracksLibTorchsFloatFineTuneOverThreeHundredSteps) {
-  engine::Model model = Imported("fmnist_sram8_flash64.tflite");
+  engine::Model model = tflite::testing::ImportedTestModel("fmnist_sram8_flash64.tflite");
   ondevice::UpdateScheme scheme = ondevice::LastBiases(model, 4);
   ASSERT_TRUE(ondevice::ReinitialiseClassifier(model, scheme, 53).ok());
   scheme.learning_rate = 0.01;
