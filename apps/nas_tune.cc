@@ -15,10 +15,14 @@
 #include "data/dataset.h"
 #include "engine/export.h"
 #include "engine/model_file.h"
+#include "engine/quantizer.h"
 #include "ondevice/training_firmware.h"
 #include "ondevice/training_memory.h"
 #include "ondevice/training_program.h"
+#include "pipeline/contribution_analysis.h"
 #include "pipeline/fine_tune.h"
+#include "pipeline/int8_autograd.h"
+#include "pipeline/int8_eval.h"
 #include "tflite/export.h"
 
 namespace {
@@ -33,8 +37,19 @@ struct SchemeChoice {
   double learning_rate = 0;  // 0: the scheme's
   int steps = 0, batch = 0;
   bool no_qas = false;
-  bool reinit_head = false;  // new classes: the classifier re-initialised and trained
+  bool nearest_rounding = false;
+  bool reinit_head = false;      // new classes: the classifier re-initialised and trained
+  bool float_reference = false;  // also LibTorch's float SGD on the same parameters and samples
 };
+
+// The flags' SGD settings over the scheme's.
+void ApplySettings(const SchemeChoice& c, ondevice::UpdateScheme& scheme) {
+  if (c.learning_rate > 0) scheme.learning_rate = c.learning_rate;
+  if (c.steps > 0) scheme.steps = c.steps;
+  if (c.batch > 0) scheme.batch_size = c.batch;
+  if (c.no_qas) scheme.qas = false;
+  if (c.nearest_rounding) scheme.stochastic_rounding = false;
+}
 
 // The scheme file's, or a baseline made from the model, with the flags' settings over it.
 core::Result<ondevice::UpdateScheme> ChooseScheme(const engine::Model& model, const std::string& model_path,
@@ -49,10 +64,7 @@ core::Result<ondevice::UpdateScheme> ChooseScheme(const engine::Model& model, co
         c.last_layers > 0 ? ondevice::LastLayers(model, c.last_layers) : ondevice::LastBiases(model, c.last_biases);
     scheme.model = model_path;
   }
-  if (c.learning_rate > 0) scheme.learning_rate = c.learning_rate;
-  if (c.steps > 0) scheme.steps = c.steps;
-  if (c.batch > 0) scheme.batch_size = c.batch;
-  if (c.no_qas) scheme.qas = false;
+  ApplySettings(c, scheme);
   if (core::Status s = ondevice::ValidateUpdateScheme(scheme, model, c.path.empty() ? "scheme" : c.path); !s.ok()) {
     return s.error();
   }
@@ -156,13 +168,48 @@ int CheckFirmware(const engine::Model& model, const ondevice::UpdateScheme& sche
   return check.value().BitExact() && run.arena_intact ? 0 : 1;
 }
 
+// A scheme chosen for a training-memory budget (MCUNetV3's contribution analysis and search).
+struct BudgetChoice {
+  double train_sram_kb = 0;  // 0: no budget
+  std::string kind = "searched";
+  int analysis_steps = 0;          // 0: --steps
+  int64_t analysis_images = 1000;  // validation images per analysis run
+  std::string contributions;       // the analysis' cache (default <out-dir>/contributions.json)
+};
+
 struct Flags {
   std::string model_path, data_spec = data::kDefaultDataSpec, out_dir;
   SchemeChoice scheme;
+  BudgetChoice budget;
   pipeline::FineTuneOptions options;
   FirmwareChoice firmware;
   CLI::Option* scheme_file = nullptr;
 };
+
+// --train-sram-kb and what goes with it; it excludes the other ways of naming a scheme.
+void AddBudgetFlags(CLI::App& app, BudgetChoice& b, const std::vector<CLI::Option*>& other_schemes) {
+  CLI::Option* budget =
+      app.add_option("--train-sram-kb", b.train_sram_kb,
+                     "instead: the scheme with the most predicted gain whose training step fits this SRAM (kB)")
+          ->check(apps::FiniteRange(1, 1 << 20));
+  for (CLI::Option* other : other_schemes) budget->excludes(other);
+  app.add_option("--budget-scheme", b.kind,
+                 "under --train-sram-kb: searched, or MCUNetV3's baselines that fit: last-layers, biases")
+      ->check(CLI::IsMember({"searched", "last-layers", "biases"}))
+      ->capture_default_str()
+      ->needs(budget);
+  app.add_option("--analysis-steps", b.analysis_steps,
+                 "under --train-sram-kb: SGD updates of each contribution-analysis run (default --steps)")
+      ->check(CLI::Range(1, 10000000))
+      ->needs(budget);
+  app.add_option("--analysis-images", b.analysis_images, "validation images each analysis run is scored on")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30))
+      ->needs(budget);
+  app.add_option("--contributions", b.contributions,
+                 "the contribution analysis' cache file (default <out-dir>/contributions.json)")
+      ->needs(budget);
+}
 
 void AddFlags(CLI::App& app, Flags& f) {
   f.options.eval_images = 2000;
@@ -172,18 +219,25 @@ void AddFlags(CLI::App& app, Flags& f) {
       app.add_option("--last-biases", f.scheme.last_biases, "instead: the biases of the last K layers (default 8)")
           ->check(CLI::Range(1, 1000))
           ->excludes(f.scheme_file);
-  app.add_option("--last-layers", f.scheme.last_layers, "instead: the last K layers' weights and biases")
-      ->check(CLI::Range(1, 1000))
-      ->excludes(f.scheme_file)
-      ->excludes(biases);
+  CLI::Option* layers =
+      app.add_option("--last-layers", f.scheme.last_layers, "instead: the last K layers' weights and biases")
+          ->check(CLI::Range(1, 1000))
+          ->excludes(f.scheme_file)
+          ->excludes(biases);
+  AddBudgetFlags(app, f.budget, {f.scheme_file, biases, layers});
   app.add_option("--data", f.data_spec, "data set (formats as nas_train's --data)")->capture_default_str();
   app.add_option("--lr", f.scheme.learning_rate, "learning rate (default: the scheme's)")
       ->check(apps::FiniteRange(1e-9, 100));
   app.add_option("--steps", f.scheme.steps, "SGD updates (default: the scheme's)")->check(CLI::Range(1, 10000000));
   app.add_option("--batch", f.scheme.batch, "samples per update (default: the scheme's)")->check(CLI::Range(1, 1024));
   app.add_flag("--no-qas", f.scheme.no_qas, "plain int8 SGD, without quantization-aware scaling");
+  app.add_flag("--nearest-rounding", f.scheme.nearest_rounding,
+               "round each int8 weight update to nearest instead of stochastically (steps below half a unit are lost)");
   app.add_flag("--reinit-head", f.scheme.reinit_head,
                "new classes: re-initialise the classifier (small random weights, zero biases) and train it too");
+  app.add_flag("--float-reference", f.scheme.float_reference,
+               "also fine-tune the same parameters on the same samples with LibTorch's float SGD (MCUNetV3's fp32 "
+               "baseline) and print its accuracy");
   app.add_option("--eval-images", f.options.eval_images, "test images for the accuracy (0: all)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1 << 30));
@@ -197,6 +251,73 @@ void AddFlags(CLI::App& app, Flags& f) {
       ->check(CLI::Range(1, 64));
   app.add_flag("--soft-float", f.firmware.soft_float,
                "build the training firmware soft-float even where --hw has an FPU");
+}
+
+std::string ChoiceText(const ondevice::SparseLayers& layers, const ondevice::ScoredChoice& c) {
+  std::string weights;
+  for (size_t i = 0; i < c.choice.eighths.size(); ++i) {
+    if (c.choice.eighths[i] == 0) continue;
+    weights +=
+        (weights.empty() ? "" : ", ") + layers.layers[i] + " " + ondevice::ChannelRatio{c.choice.eighths[i]}.Text();
+  }
+  char text[160];
+  std::snprintf(text, sizeof text, "step %.1f kB, predicted gain %+.2f points; the biases of the last %d layers",
+                c.step_bytes / 1024.0, 100 * c.predicted_gain, c.choice.bias_depth);
+  return text + std::string(weights.empty() ? "" : "; weights of " + weights) + ", the classifier";
+}
+
+// Under --train-sram-kb: the contribution analysis on the set's validation split (cached in a
+// file), the scheme search and MCUNetV3's baselines at the budget; the scheme --budget-scheme names.
+core::Result<ondevice::UpdateScheme> BudgetScheme(const engine::Model& model, const ondevice::UpdateScheme& settings,
+                                                  const data::Dataset& set, const Flags& f) {
+  core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
+  if (!layers.ok()) return layers.error();
+  pipeline::ContributionOptions options;
+  options.eval_images = f.budget.analysis_images;
+  options.seed = f.options.seed;
+  options.cache_path = f.budget.contributions.empty() ? f.out_dir + "/contributions.json" : f.budget.contributions;
+  options.note = f.scheme.reinit_head ? "classifier re-initialised with seed " + std::to_string(f.options.seed) : "";
+  ondevice::UpdateScheme analysis = settings;
+  if (f.budget.analysis_steps > 0) analysis.steps = f.budget.analysis_steps;
+  core::Result<ondevice::Contributions> contributions = pipeline::AnalyseContributions(model, analysis, set, options);
+  if (!contributions.ok()) return contributions.error();
+  std::printf("contributions   %s: %zu fine-tunes of %d steps, classifier alone %.2f%% (validation)\n",
+              options.cache_path.c_str(), contributions.value().accuracy.size(), analysis.steps,
+              100 * contributions.value().accuracy.at("classifier"));
+  ondevice::SchemeSearchOptions search;
+  search.budget_bytes = static_cast<int64_t>(f.budget.train_sram_kb * 1024);
+  search.seed = f.options.seed;
+  core::Result<ondevice::SchemeSearchResult> found =
+      ondevice::SearchScheme(model, contributions.value(), settings, search);
+  if (!found.ok())
+    return core::Error{"--train-sram-kb " + std::to_string(f.budget.train_sram_kb) + ": " + found.error().message};
+  const ondevice::SchemeSearchResult& r = found.value();
+  std::printf("searched        %s (%d schemes planned)\n", ChoiceText(layers.value(), r.best).c_str(), r.measured);
+  std::printf("last-layers     %s\n", ChoiceText(layers.value(), r.last_layers).c_str());
+  std::printf("biases          %s\n", ChoiceText(layers.value(), r.bias_only).c_str());
+  const ondevice::ScoredChoice& chosen =
+      f.budget.kind == "searched" ? r.best : (f.budget.kind == "biases" ? r.bias_only : r.last_layers);
+  return ondevice::SchemeOf(layers.value(), chosen.choice, settings);
+}
+
+// LibTorch's float SGD (fake-quantized forward, float parameters) on the parameters and the
+// samples the int8 fine-tune used, scored on the same test images.
+core::Status PrintFloatReference(const engine::Model& model, const ondevice::UpdateScheme& scheme,
+                                 const data::Dataset& set, const pipeline::FineTuneOptions& options, int64_t samples) {
+  const int count = static_cast<int>(std::min<int64_t>(samples, static_cast<int64_t>(set.train.size())));
+  const ondevice::TrainingSamples train = pipeline::TrainingSamplesOf(model, set, count, samples, options.seed);
+  const int64_t tested = options.eval_images > 0 ? std::min<int64_t>(options.eval_images, set.test.size())
+                                                 : static_cast<int64_t>(set.test.size());
+  const int side = model.graph.tensor(model.graph.input()).shape.h;
+  std::vector<std::vector<int8_t>> test;
+  for (int64_t i = 0; i < tested; ++i) {
+    test.push_back(engine::QuantizeInput(model, pipeline::EngineImage(set.test, i, side)));
+  }
+  core::Result<pipeline::TorchFineTuneResult> run = pipeline::TorchFineTune(model, scheme, train, test);
+  if (!run.ok()) return run.error();
+  std::printf("float reference %.2f%% (LibTorch float SGD, same parameters, samples and test images)\n",
+              100 * pipeline::AccuracyOf(run.value().predictions, set.test));
+  return core::Status::Ok();
 }
 
 void PrintResult(const pipeline::FineTuneResult& r, const pipeline::FineTuneOptions& options,
@@ -226,7 +347,13 @@ static int ToolMain(int argc, char** argv) {
   const core::Result<core::HwProfile> hw =
       f.firmware.run ? core::LoadHwProfile(f.firmware.hw) : core::Result<core::HwProfile>(core::HwProfile{});
   if (!hw.ok()) return Fail(hw.error().message);
-  core::Result<ondevice::UpdateScheme> s = ChooseScheme(model.value(), f.model_path, f.scheme);
+  core::Result<ondevice::UpdateScheme> s = ondevice::UpdateScheme{};
+  if (f.budget.train_sram_kb > 0) {
+    s.value().model = f.model_path;
+    ApplySettings(f.scheme, s.value());
+  } else {
+    s = ChooseScheme(model.value(), f.model_path, f.scheme);
+  }
   if (!s.ok()) return Fail(s.error().message);
   if (f.scheme.reinit_head) {
     core::Result<std::string> head = ondevice::ReinitialiseClassifier(model.value(), s.value(), f.options.seed);
@@ -236,15 +363,24 @@ static int ToolMain(int argc, char** argv) {
   if (f.out_dir.empty()) f.out_dir = "out/tune/" + std::filesystem::path(f.model_path).stem().string();
   core::Result<core::DirLock> lock = apps::LockDir("nas_tune", f.out_dir);
   if (!lock.ok()) return Fail(lock.error().message);
-  std::printf("scheme          %zu layers, lr %g, %d steps of batch %d, %s\n", s.value().layers.size(),
-              s.value().learning_rate, s.value().steps, s.value().batch_size,
-              s.value().qas ? "QAS" : "no QAS (plain int8 SGD)");
-  PrintMemory(model.value(), s.value());
   core::Result<data::Dataset> set = LoadTuningData(model.value(), f.data_spec, apps::IsTfliteFile(f.model_path));
   if (!set.ok()) return Fail(set.error().message);
+  if (f.budget.train_sram_kb > 0) {
+    s = BudgetScheme(model.value(), s.value(), set.value(), f);
+    if (!s.ok()) return Fail(s.error().message);
+  }
+  std::printf("scheme          %zu layers, lr %g, %d steps of batch %d, %s, %s rounding\n", s.value().layers.size(),
+              s.value().learning_rate, s.value().steps, s.value().batch_size,
+              s.value().qas ? "QAS" : "no QAS (plain int8 SGD)",
+              s.value().stochastic_rounding ? "stochastic" : "nearest");
+  PrintMemory(model.value(), s.value());
   core::Result<pipeline::FineTuneResult> tuned = pipeline::FineTune(model.value(), s.value(), set.value(), f.options);
   if (!tuned.ok()) return Fail(tuned.error().message);
   PrintResult(tuned.value(), f.options, set.value());
+  if (f.scheme.float_reference) {
+    core::Status s_float = PrintFloatReference(model.value(), s.value(), set.value(), f.options, tuned.value().samples);
+    if (!s_float.ok()) return Fail(s_float.error().message);
+  }
   if (core::Status w = WriteOutputs(tuned.value().model, s.value(), f.out_dir); !w.ok()) return Fail(w.error().message);
   std::printf("wrote           %s/model.kmodel, model.tflite, scheme.json\n", f.out_dir.c_str());
   if (!f.firmware.run) return 0;

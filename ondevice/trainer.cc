@@ -203,7 +203,8 @@ void Trainer::Update(int index) {
     const int32_t per_channel = static_cast<int32_t>(g.WeightCount(g.op(index)) / cout);
     const bool depthwise = g.op(index).kind == core::OpKind::kDepthwiseConv2d;  // [k][k][C]: channel-minor
     kilonas_sgd_weights(At(l.weight_copy[index]), dw, sgd_[index].weight.data(), o.weight_channels, per_channel,
-                        depthwise ? 1 : per_channel, depthwise ? cout : 1);
+                        depthwise ? 1 : per_channel, depthwise ? cout : 1,
+                        program_.scheme.stochastic_rounding ? &rounding_ : nullptr);
   }
   if (o.bias_grad) {
     const float* db = FloatsAt(l.bias_gradient[index]);

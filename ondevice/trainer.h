@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/schedule.h"
+#include "kilonas_train.h"
 #include "ondevice/training_program.h"
 
 namespace kilonas::ondevice {
@@ -70,6 +71,7 @@ class Trainer {
   std::vector<std::vector<float>> weight_scale_;
   std::vector<SgdSteps> sgd_;
   int sample_in_batch_ = 0;
+  uint32_t rounding_ = KILONAS_SGD_ROUNDING_SEED;            // the weight updates' stochastic rounding stream
   std::vector<std::vector<int8_t>> values_;                  // recorded forward tensors
   std::vector<std::vector<float>> weight_grad_, bias_grad_;  // recorded at the updates
 };

@@ -202,7 +202,7 @@ std::string UpdateCall(const engine::Model& model, const TrainingProgram& p, int
   if (o.weight_channels > 0) {
     c << "    kilonas_sgd_weights((int8_t*)" << At(l.weight_copy[i]) << ", " << FloatsAt(l.weight_gradient[i]) << ", sw"
       << n << ", " << o.weight_channels << ", " << per_channel << ", " << (depthwise ? 1 : per_channel) << ", "
-      << (depthwise ? cout : 1) << ");\n";
+      << (depthwise ? cout : 1) << ", " << (p.scheme.stochastic_rounding ? "&kilonas_sgd_rounding" : "0") << ");\n";
   }
   if (o.bias_grad) {
     c << "    kilonas_sgd_bias((int32_t*)" << At(l.bias_copy[i]) << ", " << FloatsAt(l.bias_gradient[i]) << ", sb" << n
@@ -277,7 +277,7 @@ void InitAndChecksum(std::ostringstream& c, const engine::Model& model, const Tr
       sum << "  h = kilonas_fnv1a(" << At(l.bias_copy[i]) << ", " << k.bias.size() * 4 << ", h);\n";
     }
   }
-  c << "void kilonas_train_init(void) {\n  int i;\n"
+  c << "void kilonas_train_init(void) {\n  int i;\n  kilonas_sgd_rounding = KILONAS_SGD_ROUNDING_SEED;\n"
     << init.str() << "  for (i = 0; i < 4; ++i) kilonas_arena[KILONAS_ARENA_WORDS + i] = 0x5A5A5A5A;\n}\n\n"
     << "int kilonas_train_arena_intact(void) {\n  int i;\n  for (i = 0; i < 4; ++i) {\n"
     << "    if (kilonas_arena[KILONAS_ARENA_WORDS + i] != 0x5A5A5A5A) return 0;\n  }\n  return 1;\n}\n\n"
@@ -296,7 +296,9 @@ engine::GeneratedSources GenerateTrainingC(const engine::Model& model, const Tra
     << "#include \"train.h\"\n\n#include <string.h>\n\n#include \"kilonas_runtime.h\"\n#include \"kilonas_train.h\"\n\n"
     << "/* The planned arena (exactly KILONAS_TRAIN_ARENA_BYTES, word aligned), then 4 canary words. */\n"
     << "#define KILONAS_ARENA_WORDS ((KILONAS_TRAIN_ARENA_BYTES + 3) / 4)\n"
-    << "static int32_t kilonas_arena[KILONAS_ARENA_WORDS + 4];\n#define A ((int8_t*)kilonas_arena)\n\n";
+    << "static int32_t kilonas_arena[KILONAS_ARENA_WORDS + 4];\n#define A ((int8_t*)kilonas_arena)\n"
+    << "/* The stochastic rounding stream of the weight updates (kilonas_sgd_weights). */\n"
+    << "static uint32_t kilonas_sgd_rounding = KILONAS_SGD_ROUNDING_SEED;\n\n";
   for (size_t i = 0; i < model.graph.ops().size(); ++i) OpBlocks(c, model, program, static_cast<int>(i));
   c << "\n";
   InitAndChecksum(c, model, program.layout);

@@ -10,7 +10,19 @@ namespace {
 
 constexpr std::array<int, 5> kEighths = {0, 1, 2, 4, 8};
 
-// The ops with weights, in execution order: what a scheme can name.
+// The last k layers with weights, each with its bias and, for `whole`, all its weights.
+UpdateScheme LastK(const engine::Model& model, int k, bool whole) {
+  UpdateScheme s;
+  const std::vector<int> ops = WeightedOps(model.graph);
+  const size_t first = ops.size() > static_cast<size_t>(std::max(k, 0)) ? ops.size() - static_cast<size_t>(k) : 0;
+  for (size_t i = first; i < ops.size(); ++i) {
+    s.layers.push_back({model.graph.op(ops[i]).name, true, ChannelRatio{whole ? 8 : 0}});
+  }
+  return s;
+}
+
+}  // namespace
+
 std::vector<int> WeightedOps(const core::Graph& graph) {
   std::vector<int> ops;
   for (size_t i = 0; i < graph.ops().size(); ++i) {
@@ -25,19 +37,6 @@ int OpNamed(const core::Graph& graph, const std::string& name) {
   }
   return -1;
 }
-
-// The last k layers with weights, each with its bias and, for `whole`, all its weights.
-UpdateScheme LastK(const engine::Model& model, int k, bool whole) {
-  UpdateScheme s;
-  const std::vector<int> ops = WeightedOps(model.graph);
-  const size_t first = ops.size() > static_cast<size_t>(std::max(k, 0)) ? ops.size() - static_cast<size_t>(k) : 0;
-  for (size_t i = first; i < ops.size(); ++i) {
-    s.layers.push_back({model.graph.op(ops[i]).name, true, ChannelRatio{whole ? 8 : 0}});
-  }
-  return s;
-}
-
-}  // namespace
 
 std::string ChannelRatio::Text() const {
   switch (eighths) {

@@ -38,6 +38,9 @@ struct UpdateScheme {
   // Quantization-aware scaling: each output channel's weight gradient times s_W^-2 and bias
   // gradient times s^-2 (the int8 graph's scales), so that SGD steps as in float.
   bool qas = true;
+  // The int8 weight updates rounded stochastically (unbiased: steps below half a unit add up on
+  // average, kilonas_sgd_weights) rather than to nearest (where they are lost).
+  bool stochastic_rounding = true;
 };
 
 // Reads a scheme file: unknown keys, wrong types and values out of range are errors naming the
@@ -51,6 +54,11 @@ core::Status SaveUpdateScheme(const UpdateScheme& scheme, const std::string& pat
 // The scheme against its model: every layer exists, has weights (convolutions, depthwise, fully
 // connected) and is named once, and something is updated. Errors name `source` and the layer.
 core::Status ValidateUpdateScheme(const UpdateScheme& scheme, const engine::Model& model, const std::string& source);
+
+// The ops with weights, in execution order: what a scheme can name.
+std::vector<int> WeightedOps(const core::Graph& graph);
+// The op of that name, -1 for none.
+int OpNamed(const core::Graph& graph, const std::string& name);
 
 // Parameters a step updates (biases plus the weights of the updated channels).
 int64_t UpdatedParameters(const UpdateScheme& scheme, const engine::Model& model);

@@ -38,6 +38,12 @@ UpdateScheme ParseScheme(const nlohmann::json& doc) {
   if (o.Has("steps")) s.steps = o.IntInRange("steps", 1, kMaxSteps);
   if (o.Has("batch_size")) s.batch_size = o.IntInRange("batch_size", 1, kMaxBatch);
   if (o.Has("qas")) s.qas = o.Bool("qas");
+  if (o.Has("rounding")) {
+    const std::string rounding = o.String("rounding");
+    if (rounding != "stochastic" && rounding != "nearest")
+      o.Fail("rounding", "'" + rounding + "' is not stochastic or nearest");
+    s.stochastic_rounding = rounding == "stochastic";
+  }
   const nlohmann::json& layers = o.Array("layers");
   for (size_t i = 0; i < layers.size(); ++i) {
     s.layers.push_back(ParseLayer(layers[i], o.PathOf("layers") + "[" + std::to_string(i) + "]"));
@@ -59,9 +65,13 @@ core::Result<UpdateScheme> LoadUpdateScheme(const std::string& path) {
 }
 
 std::string UpdateSchemeJson(const UpdateScheme& scheme) {
-  nlohmann::json doc = {{"schema_version", kSchemaVersion},      {"model", scheme.model},
-                        {"learning_rate", scheme.learning_rate}, {"steps", scheme.steps},
-                        {"batch_size", scheme.batch_size},       {"qas", scheme.qas},
+  nlohmann::json doc = {{"schema_version", kSchemaVersion},
+                        {"model", scheme.model},
+                        {"learning_rate", scheme.learning_rate},
+                        {"steps", scheme.steps},
+                        {"batch_size", scheme.batch_size},
+                        {"qas", scheme.qas},
+                        {"rounding", scheme.stochastic_rounding ? "stochastic" : "nearest"},
                         {"layers", nlohmann::json::array()}};
   for (const LayerUpdate& u : scheme.layers) {
     doc["layers"].push_back({{"layer", u.layer}, {"bias", u.bias}, {"weights", u.weights.Text()}});

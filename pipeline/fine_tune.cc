@@ -71,11 +71,20 @@ core::Result<FineTuneResult> FineTune(const engine::Model& model, const ondevice
   core::Result<ondevice::Trainer> trainer = ondevice::Trainer::Create(model, scheme);
   if (!trainer.ok()) return trainer.error();
   const int side = model.graph.tensor(model.graph.input()).shape.h;
+  const data::ImageSet& eval = options.on_validation ? set.validation : set.test;
+  if (eval.size() == 0) {
+    return core::Error{set.source + " has no " + (options.on_validation ? "validation" : "test") + " images"};
+  }
   FineTuneResult result;
-  core::Result<double> before = Int8Accuracy(model, set.test, side, options.eval_images);
-  if (!before.ok()) return before.error();
-  result.accuracy_before = before.value();
-  core::Logger()->info("int8 test accuracy before: {:.2f}%", 100 * result.accuracy_before);
+  if (options.measure_before) {
+    core::Result<double> before = Int8Accuracy(model, eval, side, options.eval_images);
+    if (!before.ok()) return before.error();
+    result.accuracy_before = before.value();
+    if (options.progress_lines > 0) {
+      core::Logger()->info("int8 {} accuracy before: {:.2f}%", options.on_validation ? "validation" : "test",
+                           100 * result.accuracy_before);
+    }
+  }
 
   const std::vector<int64_t> order = TrainingOrder(set, options.seed);
   result.samples = static_cast<int64_t>(scheme.steps) * scheme.batch_size;
@@ -87,7 +96,7 @@ core::Result<FineTuneResult> FineTune(const engine::Model& model, const ondevice
         trainer.value().Step(TrainingInput(model, set, i), set.train.labels[static_cast<size_t>(i)]);
     if (!step.ok()) return step.error();
     losses.push_back(step.value().loss);
-    if ((k + 1) % every == 0 || k + 1 == result.samples) {
+    if (options.progress_lines > 0 && ((k + 1) % every == 0 || k + 1 == result.samples)) {
       core::Logger()->info("sample {}/{}: mean loss {:.4f} over the last {}", k + 1, result.samples,
                            MeanOf(losses, losses.size() - std::min<size_t>(losses.size(), every), losses.size()),
                            std::min<int64_t>(every, k + 1));
@@ -97,7 +106,7 @@ core::Result<FineTuneResult> FineTune(const engine::Model& model, const ondevice
   result.first_loss = MeanOf(losses, 0, tenth);
   result.last_loss = MeanOf(losses, losses.size() - tenth, losses.size());
   result.model = trainer.value().model();
-  core::Result<double> after = Int8Accuracy(result.model, set.test, side, options.eval_images);
+  core::Result<double> after = Int8Accuracy(result.model, eval, side, options.eval_images);
   if (!after.ok()) return after.error();
   result.accuracy_after = after.value();
   return result;

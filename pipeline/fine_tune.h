@@ -14,15 +14,17 @@
 namespace kilonas::pipeline {
 
 struct FineTuneOptions {
-  int64_t eval_images = 0;  // test images the accuracy is measured on (0: all)
-  uint32_t seed = 1;        // the order of the training images
-  int progress_lines = 10;  // loss lines logged over the run
+  int64_t eval_images = 0;     // test images the accuracy is measured on (0: all)
+  uint32_t seed = 1;           // the order of the training images
+  int progress_lines = 10;     // loss lines logged over the run (0: none, nor the accuracy lines)
+  bool on_validation = false;  // the accuracies on the validation split instead of the test split
+  bool measure_before = true;  // also the accuracy of the model as given
 };
 
 struct FineTuneResult {
-  engine::Model model;  // the trained model (its int8 weights and biases updated)
-  double accuracy_before = 0, accuracy_after = 0;
-  double first_loss = 0, last_loss = 0;  // mean loss of the first and the last tenth of the samples
+  engine::Model model;                             // the trained model (its int8 weights and biases updated)
+  double accuracy_before = 0, accuracy_after = 0;  // on the split FineTuneOptions names
+  double first_loss = 0, last_loss = 0;            // mean loss of the first and the last tenth of the samples
   int64_t samples = 0;
 };
 

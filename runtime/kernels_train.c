@@ -210,12 +210,34 @@ static int32_t RoundLimited(float v, int32_t limit) {
   return v < 0.0f ? -r : r;
 }
 
+/* The next value of the xorshift32 stream as a float uniform in [0, 1) (its top 24 bits, exact). */
+static float NextUniform(uint32_t* state) {
+  uint32_t x = *state;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  *state = x;
+  return (float)(x >> 8) * (1.0f / 16777216.0f);
+}
+
+/* floor(v + u), u the stream's next value (drawn whatever v is, so that the stream's position
+ * depends on the calls alone), v limited to [-limit, limit]; 0 for a step that is not a number. */
+static int32_t RoundStochastic(float v, int32_t limit, uint32_t* state) {
+  const float u = NextUniform(state);
+  if (v != v) return 0;
+  const float m = v < (float)-limit ? (float)-limit : (v > (float)limit ? (float)limit : v);
+  const float t = m + u;
+  const int32_t toward_zero = (int32_t)t;
+  return (float)toward_zero > t ? toward_zero - 1 : toward_zero;
+}
+
 void kilonas_sgd_weights(int8_t* w, const float* dw, const float* step, int32_t channels, int32_t per_channel,
-                         int32_t channel_stride, int32_t value_stride) {
+                         int32_t channel_stride, int32_t value_stride, uint32_t* rounding) {
   for (int32_t c = 0; c < channels; ++c) {
     for (int32_t j = 0; j < per_channel; ++j) {
       const int32_t at = c * channel_stride + j * value_stride;
-      const int32_t v = w[at] - RoundLimited(step[c] * dw[at], 255);
+      const float d = step[c] * dw[at];
+      const int32_t v = w[at] - (rounding ? RoundStochastic(d, 255, rounding) : RoundLimited(d, 255));
       w[at] = (int8_t)(v < -127 ? -127 : (v > 127 ? 127 : v));
     }
   }

@@ -70,9 +70,14 @@ float kilonas_softmax_xent_grad(const int8_t* logits, int32_t n, float scale, in
 /* Per output channel c < channels (its `per_channel` weights at stride `channel_stride`, each
  * `value_stride` apart: [Cout][...] is (per, per, 1), depthwise [k][k][C] is (k x k, 1, C)):
  * w -= round(step[c] x dw), clamped to [-127, 127]. step[c] is the learning rate over the batch
- * times the gradient's scaling (QAS: 1 / weight scale; without: the weight scale). */
+ * times the gradient's scaling (QAS: 1 / weight scale; without: the weight scale). `rounding`
+ * null: rounded half away from zero, so a step below half a unit is lost; else stochastic
+ * rounding, floor(step x dw + u) with u uniform in [0, 1) from the xorshift32 state it points to
+ * (one value drawn per weight, in this order), unbiased: small steps add up on average. The host
+ * and the firmware start from KILONAS_SGD_ROUNDING_SEED and draw the same stream. */
+#define KILONAS_SGD_ROUNDING_SEED 0x2545F491u
 void kilonas_sgd_weights(int8_t* w, const float* dw, const float* step, int32_t channels, int32_t per_channel,
-                         int32_t channel_stride, int32_t value_stride);
+                         int32_t channel_stride, int32_t value_stride, uint32_t* rounding);
 /* b[c] -= round(step[c] x db[c]), clamped to [-limit, limit] (the accumulator bound the engine's
  * kernels need). */
 void kilonas_sgd_bias(int32_t* b, const float* db, const float* step, int32_t channels, int32_t limit);

@@ -241,20 +241,55 @@ TEST(BackwardKernels, SgdRoundsEachStepAndKeepsWeightsSymmetricInt8) {
   // Two channels of two weights, [Cout][per]; only channel 0 is updated.
   std::vector<int8_t> w = {10, -127, 5, 5};
   const std::vector<float> dw = {0.26f, 1.0f, 9.0f, 9.0f}, step = {10.0f, 10.0f};
-  kilonas_sgd_weights(w.data(), dw.data(), step.data(), 1, 2, 2, 1);
+  kilonas_sgd_weights(w.data(), dw.data(), step.data(), 1, 2, 2, 1, nullptr);
   EXPECT_EQ(w, (std::vector<int8_t>{7, -127, 5, 5}));  // 10 - round(2.6); -127 - 10 clamps
   // Depthwise [k][k][C]: channel c's weights C apart.
   std::vector<int8_t> d = {0, 0, 0, 0};
-  kilonas_sgd_weights(d.data(), std::vector<float>{-1, -1, -1, -1}.data(), step.data(), 1, 2, 1, 2);
+  kilonas_sgd_weights(d.data(), std::vector<float>{-1, -1, -1, -1}.data(), step.data(), 1, 2, 1, 2, nullptr);
   EXPECT_EQ(d, (std::vector<int8_t>{10, 0, 10, 0}));
   std::vector<int32_t> b = {100, 1000};
   kilonas_sgd_bias(b.data(), std::vector<float>{-0.5f, 1e9f}.data(), step.data(), 2, 1000000);
   EXPECT_EQ(b, (std::vector<int32_t>{105, -1000000}));
   // A gradient that is not a number moves nothing (no undefined float-to-int conversion).
   std::vector<int8_t> n = {7};
-  kilonas_sgd_weights(n.data(), std::vector<float>{std::nanf("")}.data(), step.data(), 1, 1, 1, 1);
+  kilonas_sgd_weights(n.data(), std::vector<float>{std::nanf("")}.data(), step.data(), 1, 1, 1, 1, nullptr);
   EXPECT_EQ(n[0], 7);
   EXPECT_EQ(kilonas_expf(std::nanf("")), 0.0f);
+}
+
+// Stochastic rounding is unbiased: a step of 0.3 units applied to many weights moves them by 0.3
+// on average (nearest rounding: not at all), each by floor(0.3 + u), 0 or 1; the same seed draws
+// the same stream; clamps and not-a-number steps as before.
+TEST(BackwardKernels, StochasticRoundingOfWeightStepsIsUnbiased) {
+  const int n = 20000;
+  std::vector<int8_t> w(n, 0);
+  const std::vector<float> dw(n, -0.3f), step = {1.0f};
+  uint32_t state = KILONAS_SGD_ROUNDING_SEED;
+  kilonas_sgd_weights(w.data(), dw.data(), step.data(), 1, n, n, 1, &state);
+  double sum = 0;
+  for (int8_t v : w) {
+    EXPECT_TRUE(v == 0 || v == 1);
+    sum += v;
+  }
+  EXPECT_NEAR(sum / n, 0.3, 0.01);
+  std::vector<int8_t> nearest(n, 0);
+  kilonas_sgd_weights(nearest.data(), dw.data(), step.data(), 1, n, n, 1, nullptr);
+  EXPECT_EQ(nearest, std::vector<int8_t>(n, 0));
+  std::vector<int8_t> again(n, 0);
+  uint32_t same = KILONAS_SGD_ROUNDING_SEED;
+  kilonas_sgd_weights(again.data(), dw.data(), step.data(), 1, n, n, 1, &same);
+  EXPECT_EQ(again, w);
+  EXPECT_EQ(same, state);
+  std::vector<int8_t> edge = {127, -127, 5};
+  kilonas_sgd_weights(edge.data(), std::vector<float>{-1000.0f, 1000.0f, std::nanf("")}.data(), step.data(), 1, 3, 3, 1,
+                      &state);
+  EXPECT_EQ(edge, (std::vector<int8_t>{127, -127, 5}));
+  // A step of the other sign moves the weights down by 0.3 on average.
+  std::vector<int8_t> down(n, 0);
+  kilonas_sgd_weights(down.data(), std::vector<float>(n, 0.3f).data(), step.data(), 1, n, n, 1, &state);
+  sum = 0;
+  for (int8_t v : down) sum += v;
+  EXPECT_NEAR(sum / n, -0.3, 0.01);
 }
 
 }  // namespace

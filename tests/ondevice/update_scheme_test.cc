@@ -23,7 +23,7 @@ engine::Model PoolModel() {
 
 bool SameScheme(const UpdateScheme& a, const UpdateScheme& b) {
   if (a.model != b.model || a.learning_rate != b.learning_rate || a.steps != b.steps || a.batch_size != b.batch_size ||
-      a.qas != b.qas || a.layers.size() != b.layers.size()) {
+      a.qas != b.qas || a.stochastic_rounding != b.stochastic_rounding || a.layers.size() != b.layers.size()) {
     return false;
   }
   for (size_t i = 0; i < a.layers.size(); ++i) {
@@ -40,6 +40,7 @@ TEST(UpdateScheme, ItsJsonReadsBackToTheSameScheme) {
   s.steps = 300;
   s.batch_size = 4;
   s.qas = false;
+  s.stochastic_rounding = false;
   s.layers = {{"expand", true, {1}}, {"dw", false, {4}}, {"fc", true, {8}}, {"stem", true, {0}}};
   core::Result<UpdateScheme> back = ParseUpdateScheme(UpdateSchemeJson(s), "s.json");
   ASSERT_TRUE(back.ok()) << back.error().message;
@@ -69,6 +70,7 @@ TEST(UpdateScheme, EveryBadKeyIsNamed) {
       {head + R"("layers": [{"layer": ""}]})", "key 'layers[0].layer'"},
       {head + R"("layers": [], "learning_rate": -1})", "key 'learning_rate'"},
       {head + R"("layers": [], "steps": 0})", "key 'steps'"},
+      {head + R"("layers": [], "rounding": "up"})", "key 'rounding'"},
       {head + R"("layers": [], "batch_size": 5000})", "key 'batch_size'"},
       {head + R"("layers": {}})", "key 'layers'"},
       {R"({"schema_version": 1, "layers": []})", "key 'model'"},

@@ -1,0 +1,191 @@
+#include "pipeline/contribution_analysis.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "core/crc32.h"
+#include "core/file_io.h"
+#include "core/logging.h"
+#include "engine/model_file.h"
+#include "pipeline/fine_tune.h"
+#include "supernet/distributed.h"
+
+namespace kilonas::pipeline {
+namespace {
+
+using nlohmann::json;
+
+std::string Hex(uint32_t value) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%08x", value);
+  return text;
+}
+
+uint32_t SetChecksum(const data::ImageSet& set) {
+  return core::Crc32(set.pixels.data(), set.pixels.size()) ^ core::Crc32(set.labels.data(), set.labels.size());
+}
+
+// What the runs' accuracies depend on.
+json Identity(const engine::Model& model, const ondevice::UpdateScheme& settings, const data::Dataset& set,
+              const ContributionOptions& options) {
+  const std::string model_bytes = engine::SerializeModel(model);
+  const data::Normalization& n = set.normalization();
+  return {{"model_crc32", Hex(core::Crc32(model_bytes.data(), model_bytes.size()))},
+          {"data", set.source},
+          {"train_crc32", Hex(SetChecksum(set.train))},
+          {"validation_crc32", Hex(SetChecksum(set.validation))},
+          {"normalization", {n.mean, n.std}},
+          {"eval_images", options.eval_images},
+          {"seed", options.seed},
+          {"learning_rate", settings.learning_rate},
+          {"steps", settings.steps},
+          {"batch_size", settings.batch_size},
+          {"qas", settings.qas},
+          {"note", options.note}};
+}
+
+// The cached accuracies of `runs` where the cache file was made for `identity`; else none.
+std::map<std::string, double> LoadCache(const std::string& path, const json& identity,
+                                        const std::vector<ondevice::ContributionRun>& runs) {
+  std::map<std::string, double> accuracy;
+  if (path.empty() || !std::filesystem::exists(path)) return accuracy;
+  const core::Result<std::string> text = core::ReadTextFile(path);
+  const json file = text.ok() ? json::parse(text.value(), nullptr, false) : json();
+  if (!file.is_object() || file.value("identity", json()) != identity || !file.contains("accuracy") ||
+      !file["accuracy"].is_object()) {
+    core::Logger()->warn(
+        "contribution analysis: {} was made for another model, data set or settings (or is "
+        "unreadable): running every fine-tune again",
+        path);
+    return accuracy;
+  }
+  for (const ondevice::ContributionRun& run : runs) {
+    const json& value = file["accuracy"].value(run.name, json());
+    if (value.is_number() && value.get<double>() >= 0 && value.get<double>() <= 1) {
+      accuracy[run.name] = value.get<double>();
+    }
+  }
+  return accuracy;
+}
+
+core::Status SaveCache(const std::string& path, const json& identity, const std::map<std::string, double>& accuracy) {
+  if (path.empty()) return core::Status::Ok();
+  const json file = {{"schema_version", 1}, {"identity", identity}, {"accuracy", accuracy}};
+  return core::WriteFileAtomic(path, file.dump(2) + "\n");
+}
+
+// Rank `rank`'s share of the runs still to do: every world-th.
+std::vector<size_t> MyShare(size_t todo, int rank, int world) {
+  std::vector<size_t> mine;
+  for (size_t i = static_cast<size_t>(rank); i < todo; i += static_cast<size_t>(world)) mine.push_back(i);
+  return mine;
+}
+
+// Every rank's results of the runs to do (-1: not run here; -2: failed there), as one vector.
+std::vector<double> GatherRuns(supernet::Collective* collective, std::vector<double> local) {
+  if (collective == nullptr || !collective->distributed()) return local;
+  const std::vector<double> all = collective->AllGather(local);
+  for (size_t r = 0; r * local.size() < all.size(); ++r) {
+    for (size_t i = 0; i < local.size(); ++i) local[i] = std::max(local[i], all[r * local.size() + i]);
+  }
+  for (size_t r = 0; r * local.size() < all.size(); ++r) {
+    for (size_t i = 0; i < local.size(); ++i) {
+      if (all[r * local.size() + i] == -2) local[i] = -2;
+    }
+  }
+  return local;
+}
+
+// The runs of `mine` (indices into `todo`), in parallel over the threads: each accuracy into
+// `local` (-2 where it failed) and into `accuracy`, which is saved after each run by the writer.
+struct Share {
+  const std::vector<const ondevice::ContributionRun*>& todo;
+  const std::vector<size_t>& mine;
+  const json& identity;
+  bool writer = true;
+};
+std::optional<core::Error> RunShare(const engine::Model& model, const ondevice::SparseLayers& layers,
+                                    const ondevice::UpdateScheme& settings, const data::Dataset& set,
+                                    const ContributionOptions& options, const Share& share, std::vector<double>& local,
+                                    std::map<std::string, double>& accuracy) {
+  FineTuneOptions tune;
+  tune.eval_images = options.eval_images;
+  tune.seed = options.seed;
+  tune.progress_lines = 0;
+  tune.on_validation = true;
+  tune.measure_before = false;
+  std::optional<core::Error> failure;
+  const auto start = std::chrono::steady_clock::now();
+  size_t done = 0;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t k = 0; k < share.mine.size(); ++k) {
+    const ondevice::ContributionRun& run = *share.todo[share.mine[k]];
+    core::Result<FineTuneResult> tuned = FineTune(model, SchemeOf(layers, run.choice, settings), set, tune);
+#pragma omp critical(contribution_analysis)
+    {
+      ++done;
+      local[share.mine[k]] = tuned.ok() ? tuned.value().accuracy_after : -2;
+      if (!tuned.ok()) {
+        if (!failure) failure = core::Error{"fine-tune '" + run.name + "': " + tuned.error().message};
+      } else {
+        accuracy[run.name] = tuned.value().accuracy_after;
+        core::Status saved =
+            share.writer ? SaveCache(options.cache_path, share.identity, accuracy) : core::Status::Ok();
+        if (!saved.ok() && !failure) failure = saved.error();
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (done % 10 == 0 || done == share.mine.size()) {
+          core::Logger()->info("contribution analysis: {}/{} done ({:.0f} s, about {:.0f} s left); '{}': {:.2f}%", done,
+                               share.mine.size(), seconds,
+                               seconds / static_cast<double>(done) * static_cast<double>(share.mine.size() - done),
+                               run.name, 100 * tuned.value().accuracy_after);
+        }
+      }
+    }
+  }
+  return failure;
+}
+
+}  // namespace
+
+core::Result<ondevice::Contributions> AnalyseContributions(const engine::Model& model,
+                                                           const ondevice::UpdateScheme& settings,
+                                                           const data::Dataset& set,
+                                                           const ContributionOptions& options) {
+  core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
+  if (!layers.ok()) return layers.error();
+  const std::vector<ondevice::ContributionRun> runs = ondevice::ContributionRuns(layers.value());
+  const json identity = Identity(model, settings, set, options);
+  ondevice::Contributions result;
+  result.accuracy = LoadCache(options.cache_path, identity, runs);
+  std::vector<const ondevice::ContributionRun*> todo;
+  for (const ondevice::ContributionRun& run : runs) {
+    if (!result.accuracy.count(run.name)) todo.push_back(&run);
+  }
+  const int rank = options.collective ? options.collective->rank() : 0;
+  const int world = options.collective ? options.collective->world_size() : 1;
+  const std::vector<size_t> mine = MyShare(todo.size(), rank, world);
+  core::Logger()->info(
+      "contribution analysis: {} fine-tunes of {} samples ({} cached{}), each scored on {} validation images",
+      runs.size(), static_cast<int64_t>(settings.steps) * settings.batch_size, runs.size() - todo.size(),
+      world > 1 ? ", " + std::to_string(mine.size()) + " on this rank" : std::string(),
+      options.eval_images > 0 ? std::min<int64_t>(options.eval_images, static_cast<int64_t>(set.validation.size()))
+                              : static_cast<int64_t>(set.validation.size()));
+  std::vector<double> local(todo.size(), -1);
+  std::optional<core::Error> failure = RunShare(model, layers.value(), settings, set, options,
+                                                {todo, mine, identity, rank == 0}, local, result.accuracy);
+  const std::vector<double> all = GatherRuns(options.collective, local);
+  for (size_t i = 0; i < todo.size(); ++i) {
+    if (all[i] == -2 && !failure) failure = core::Error{"fine-tune '" + todo[i]->name + "' failed on another rank"};
+    if (all[i] >= 0) result.accuracy[todo[i]->name] = all[i];
+  }
+  if (failure) return *failure;
+  if (rank == 0) {
+    if (core::Status s = SaveCache(options.cache_path, identity, result.accuracy); !s.ok()) return s.error();
+  }
+  return result;
+}
+
+}  // namespace kilonas::pipeline
