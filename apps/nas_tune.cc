@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "apps/arch_resolver.h"
 #include "apps/cli.h"
+#include "apps/distributed_flags.h"
 #include "core/file_io.h"
 #include "core/hw_profile.h"
 #include "data/dataset.h"
@@ -181,6 +184,7 @@ struct Flags {
   std::string model_path, data_spec = data::kDefaultDataSpec, out_dir;
   SchemeChoice scheme;
   BudgetChoice budget;
+  supernet::DistributedFlags distributed;  // the contribution analysis over ranks
   pipeline::FineTuneOptions options;
   FirmwareChoice firmware;
   CLI::Option* scheme_file = nullptr;
@@ -207,7 +211,8 @@ void AddBudgetFlags(CLI::App& app, BudgetChoice& b, const std::vector<CLI::Optio
       ->check(CLI::Range(1, 1 << 30))
       ->needs(budget);
   app.add_option("--contributions", b.contributions,
-                 "the contribution analysis' cache file (default <out-dir>/contributions.json)")
+                 "the contribution analysis' cache file (default <out-dir>/contributions.json; the finalists' "
+                 "fine-tunes go beside it, <name>_finalists.json)")
       ->needs(budget);
 }
 
@@ -251,6 +256,7 @@ void AddFlags(CLI::App& app, Flags& f) {
       ->check(CLI::Range(1, 64));
   app.add_flag("--soft-float", f.firmware.soft_float,
                "build the training firmware soft-float even where --hw has an FPU");
+  apps::AddDistributedFlags(app, f.distributed);
 }
 
 std::string ChoiceText(const ondevice::SparseLayers& layers, const ondevice::ScoredChoice& c) {
@@ -266,38 +272,91 @@ std::string ChoiceText(const ondevice::SparseLayers& layers, const ondevice::Sco
   return text + std::string(weights.empty() ? "" : "; weights of " + weights) + ", the classifier";
 }
 
-// Under --train-sram-kb: the contribution analysis on the set's validation split (cached in a
-// file), the scheme search and MCUNetV3's baselines at the budget; the scheme --budget-scheme names.
-core::Result<ondevice::UpdateScheme> BudgetScheme(const engine::Model& model, const ondevice::UpdateScheme& settings,
-                                                  const data::Dataset& set, const Flags& f) {
-  core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
-  if (!layers.ok()) return layers.error();
+// The contribution analysis' and the finalists' fine-tunes: on the set's validation split, each
+// cached in a file, split over the ranks of `collective`.
+pipeline::ContributionOptions MeasureOptions(const Flags& f, supernet::Collective* collective,
+                                             const std::string& cache_suffix) {
   pipeline::ContributionOptions options;
   options.eval_images = f.budget.analysis_images;
   options.seed = f.options.seed;
-  options.cache_path = f.budget.contributions.empty() ? f.out_dir + "/contributions.json" : f.budget.contributions;
+  const std::string cache = f.budget.contributions.empty() ? f.out_dir + "/contributions.json" : f.budget.contributions;
+  const std::filesystem::path path(cache);
+  options.cache_path =
+      cache_suffix.empty() ? cache : (path.parent_path() / (path.stem().string() + cache_suffix + ".json")).string();
   options.note = f.scheme.reinit_head ? "classifier re-initialised with seed " + std::to_string(f.options.seed) : "";
+  options.collective = collective;
+  return options;
+}
+
+// Under --train-sram-kb: the contribution analysis.
+core::Result<ondevice::Contributions> Analyse(const engine::Model& model, const ondevice::UpdateScheme& settings,
+                                              const data::Dataset& set, const Flags& f,
+                                              supernet::Collective& collective) {
+  const pipeline::ContributionOptions options = MeasureOptions(f, &collective, "");
   ondevice::UpdateScheme analysis = settings;
   if (f.budget.analysis_steps > 0) analysis.steps = f.budget.analysis_steps;
   core::Result<ondevice::Contributions> contributions = pipeline::AnalyseContributions(model, analysis, set, options);
   if (!contributions.ok()) return contributions.error();
-  std::printf("contributions   %s: %zu fine-tunes of %d steps, classifier alone %.2f%% (validation)\n",
-              options.cache_path.c_str(), contributions.value().accuracy.size(), analysis.steps,
-              100 * contributions.value().accuracy.at("classifier"));
+  if (collective.rank() == 0) {
+    std::printf("contributions   %s: %zu fine-tunes of %d steps, classifier alone %.2f%% (validation)\n",
+                options.cache_path.c_str(), contributions.value().accuracy.size(), analysis.steps,
+                100 * contributions.value().accuracy.at("classifier"));
+  }
+  return contributions;
+}
+
+// The search's finalists and the two baselines fine-tuned with the final settings: the one of
+// the best validation accuracy (the additive model's ties and overrating settled by measuring).
+core::Result<ondevice::ScoredChoice> MeasuredBest(const engine::Model& model, const ondevice::UpdateScheme& settings,
+                                                  const data::Dataset& set, const Flags& f,
+                                                  const ondevice::SchemeSearchResult& r) {
+  std::vector<ondevice::ScoredChoice> candidates = r.finalists;
+  for (const ondevice::ScoredChoice& c : {r.last_layers, r.bias_only}) {
+    if (std::none_of(candidates.begin(), candidates.end(),
+                     [&](const auto& x) { return x.choice.Key() == c.choice.Key(); })) {
+      candidates.push_back(c);
+    }
+  }
+  std::vector<ondevice::ContributionRun> runs;
+  for (const ondevice::ScoredChoice& c : candidates) runs.push_back({"scheme " + c.choice.Key(), c.choice});
+  core::Result<std::map<std::string, double>> measured =
+      pipeline::MeasureSchemes(model, settings, set, runs, MeasureOptions(f, nullptr, "_finalists"));
+  if (!measured.ok()) return measured.error();
+  size_t best = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const double accuracy = measured.value().at(runs[i].name);
+    std::printf("candidate       %s: validation %.2f%%, predicted gain %+.2f points, step %.1f kB\n",
+                runs[i].choice.Key().c_str(), 100 * accuracy, 100 * candidates[i].predicted_gain,
+                candidates[i].step_bytes / 1024.0);
+    if (accuracy > measured.value().at(runs[best].name)) best = i;
+  }
+  return candidates[best];
+}
+
+// The scheme search and MCUNetV3's baselines at the budget; the scheme --budget-scheme names.
+core::Result<ondevice::UpdateScheme> BudgetScheme(const engine::Model& model, const ondevice::UpdateScheme& settings,
+                                                  const data::Dataset& set,
+                                                  const ondevice::Contributions& contributions, const Flags& f) {
+  core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
+  if (!layers.ok()) return layers.error();
   ondevice::SchemeSearchOptions search;
   search.budget_bytes = static_cast<int64_t>(f.budget.train_sram_kb * 1024);
   search.seed = f.options.seed;
-  core::Result<ondevice::SchemeSearchResult> found =
-      ondevice::SearchScheme(model, contributions.value(), settings, search);
+  core::Result<ondevice::SchemeSearchResult> found = ondevice::SearchScheme(model, contributions, settings, search);
   if (!found.ok())
     return core::Error{"--train-sram-kb " + std::to_string(f.budget.train_sram_kb) + ": " + found.error().message};
   const ondevice::SchemeSearchResult& r = found.value();
-  std::printf("searched        %s (%d schemes planned)\n", ChoiceText(layers.value(), r.best).c_str(), r.measured);
   std::printf("last-layers     %s\n", ChoiceText(layers.value(), r.last_layers).c_str());
   std::printf("biases          %s\n", ChoiceText(layers.value(), r.bias_only).c_str());
-  const ondevice::ScoredChoice& chosen =
-      f.budget.kind == "searched" ? r.best : (f.budget.kind == "biases" ? r.bias_only : r.last_layers);
-  return ondevice::SchemeOf(layers.value(), chosen.choice, settings);
+  if (f.budget.kind != "searched") {
+    return ondevice::SchemeOf(layers.value(), (f.budget.kind == "biases" ? r.bias_only : r.last_layers).choice,
+                              settings);
+  }
+  core::Result<ondevice::ScoredChoice> best = MeasuredBest(model, settings, set, f, r);
+  if (!best.ok()) return best.error();
+  std::printf("searched        %s (%d schemes planned, %zu finalists measured)\n",
+              ChoiceText(layers.value(), best.value()).c_str(), r.measured, r.finalists.size());
+  return ondevice::SchemeOf(layers.value(), best.value().choice, settings);
 }
 
 // LibTorch's float SGD (fake-quantized forward, float parameters) on the parameters and the
@@ -318,6 +377,37 @@ core::Status PrintFloatReference(const engine::Model& model, const ondevice::Upd
   std::printf("float reference %.2f%% (LibTorch float SGD, same parameters, samples and test images)\n",
               100 * pipeline::AccuracyOf(run.value().predictions, set.test));
   return core::Status::Ok();
+}
+
+// The scheme the flags name (under --train-sram-kb only its settings), the classifier
+// re-initialised where asked (the model changes with it).
+core::Result<ondevice::UpdateScheme> InitialScheme(engine::Model& model, const Flags& f) {
+  core::Result<ondevice::UpdateScheme> s = ondevice::UpdateScheme{};
+  if (f.budget.train_sram_kb > 0) {
+    s.value().model = f.model_path;
+    ApplySettings(f.scheme, s.value());
+  } else {
+    s = ChooseScheme(model, f.model_path, f.scheme);
+  }
+  if (!s.ok() || !f.scheme.reinit_head) return s;
+  core::Result<std::string> head = ondevice::ReinitialiseClassifier(model, s.value(), f.options.seed);
+  if (!head.ok()) return head.error();
+  std::printf("classifier      '%s' re-initialised (new classes) and trained\n", head.value().c_str());
+  return s;
+}
+
+// Under --train-sram-kb: this rank's share of the contribution analysis, then on rank 0 the
+// scheme for the budget (the other ranks' work ends with the analysis: `settings` back).
+core::Result<ondevice::UpdateScheme> SchemeForBudget(const engine::Model& model, const ondevice::UpdateScheme& settings,
+                                                     const data::Dataset& set, const Flags& f,
+                                                     const supernet::DistributedOptions& ranks) {
+  core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks);
+  if (!collective.ok()) return collective.error();
+  apps::LogAsRank(*collective.value());
+  core::Result<ondevice::Contributions> contributions = Analyse(model, settings, set, f, *collective.value());
+  if (!contributions.ok()) return contributions.error();
+  if (ranks.rank != 0) return settings;
+  return BudgetScheme(model, settings, set, contributions.value(), f);
 }
 
 void PrintResult(const pipeline::FineTuneResult& r, const pipeline::FineTuneOptions& options,
@@ -347,27 +437,27 @@ static int ToolMain(int argc, char** argv) {
   const core::Result<core::HwProfile> hw =
       f.firmware.run ? core::LoadHwProfile(f.firmware.hw) : core::Result<core::HwProfile>(core::HwProfile{});
   if (!hw.ok()) return Fail(hw.error().message);
-  core::Result<ondevice::UpdateScheme> s = ondevice::UpdateScheme{};
-  if (f.budget.train_sram_kb > 0) {
-    s.value().model = f.model_path;
-    ApplySettings(f.scheme, s.value());
-  } else {
-    s = ChooseScheme(model.value(), f.model_path, f.scheme);
-  }
+  core::Result<ondevice::UpdateScheme> s = InitialScheme(model.value(), f);
   if (!s.ok()) return Fail(s.error().message);
-  if (f.scheme.reinit_head) {
-    core::Result<std::string> head = ondevice::ReinitialiseClassifier(model.value(), s.value(), f.options.seed);
-    if (!head.ok()) return Fail(head.error().message);
-    std::printf("classifier      '%s' re-initialised (new classes) and trained\n", head.value().c_str());
-  }
   if (f.out_dir.empty()) f.out_dir = "out/tune/" + std::filesystem::path(f.model_path).stem().string();
-  core::Result<core::DirLock> lock = apps::LockDir("nas_tune", f.out_dir);
-  if (!lock.ok()) return Fail(lock.error().message);
+  core::Result<supernet::DistributedOptions> ranks = supernet::ResolveDistributed(f.distributed);
+  if (!ranks.ok()) return Fail(ranks.error().message);
+  if (ranks.value().world_size > 1 && f.budget.train_sram_kb == 0) {
+    return Fail("--world-size above 1 splits the contribution analysis of --train-sram-kb over the ranks");
+  }
+  const bool writer = ranks.value().rank == 0;  // the other ranks run their share of the analysis only
+  std::optional<core::DirLock> lock;
+  if (writer) {
+    core::Result<core::DirLock> locked = apps::LockDir("nas_tune", f.out_dir);
+    if (!locked.ok()) return Fail(locked.error().message);
+    lock.emplace(std::move(locked).value());
+  }
   core::Result<data::Dataset> set = LoadTuningData(model.value(), f.data_spec, apps::IsTfliteFile(f.model_path));
   if (!set.ok()) return Fail(set.error().message);
   if (f.budget.train_sram_kb > 0) {
-    s = BudgetScheme(model.value(), s.value(), set.value(), f);
+    s = SchemeForBudget(model.value(), s.value(), set.value(), f, ranks.value());
     if (!s.ok()) return Fail(s.error().message);
+    if (!writer) return 0;
   }
   std::printf("scheme          %zu layers, lr %g, %d steps of batch %d, %s, %s rounding\n", s.value().layers.size(),
               s.value().learning_rate, s.value().steps, s.value().batch_size,

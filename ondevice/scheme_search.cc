@@ -256,8 +256,16 @@ core::Result<SchemeSearchResult> SearchScheme(const engine::Model& model, const 
       population.push_back(s.value());
     }
   }
-  const Scored best = *std::min_element(population.begin(), population.end(), Better);
-  return SchemeSearchResult{best, seeded.value()[0], seeded.value()[1], bytes.measured()};
+  std::sort(population.begin(), population.end(), Better);
+  SchemeSearchResult result{population[0], seeded.value()[0], seeded.value()[1], {}, bytes.measured()};
+  for (const Scored& s : population) {
+    const bool seen = std::any_of(result.finalists.begin(), result.finalists.end(),
+                                  [&](const Scored& f) { return f.choice.Key() == s.choice.Key(); });
+    if (!seen && static_cast<int>(result.finalists.size()) < std::max(options.finalists, 1)) {
+      result.finalists.push_back(s);
+    }
+  }
+  return result;
 }
 
 }  // namespace kilonas::ondevice

@@ -64,6 +64,7 @@ struct SchemeSearchOptions {
   double parent_ratio = 0.25;
   double mutation_probability = 0.15;  // per gene of a mutated child
   uint32_t seed = 1;
+  int finalists = 6;  // the best distinct choices returned for a measured selection
 };
 
 // A choice with its predicted gain (Contributions::Gain) and its step's SRAM.
@@ -78,6 +79,10 @@ struct SchemeSearchResult {
   // MCUNetV3's baselines at the same budget: the deepest bias-only choice and the deepest
   // "last k layers" (their weights and biases) that fit.
   ScoredChoice bias_only, last_layers;
+  // The best distinct choices of the final population, best first (`best` is the first): the
+  // additive model overrates choices that update many layers at once, so a caller can fine-tune
+  // these and keep the one that measures best (pipeline::MeasureSchemes).
+  std::vector<ScoredChoice> finalists;
   int measured = 0;  // distinct choices whose step was planned
 };
 

@@ -47,17 +47,24 @@ json Identity(const engine::Model& model, const ondevice::UpdateScheme& settings
           {"note", options.note}};
 }
 
-// The cached accuracies of `runs` where the cache file was made for `identity`; else none.
-std::map<std::string, double> LoadCache(const std::string& path, const json& identity,
-                                        const std::vector<ondevice::ContributionRun>& runs) {
-  std::map<std::string, double> accuracy;
-  if (path.empty() || !std::filesystem::exists(path)) return accuracy;
+// The cache file's text; "" where there is none.
+std::string CacheText(const std::string& path) {
+  if (path.empty() || !std::filesystem::exists(path)) return "";
   const core::Result<std::string> text = core::ReadTextFile(path);
-  const json file = text.ok() ? json::parse(text.value(), nullptr, false) : json();
+  return text.ok() ? text.value() : "unreadable";
+}
+
+// The cached accuracies of `runs` where the cache (the text of file `path`) was made for
+// `identity`; else none.
+std::map<std::string, double> ParseCache(const std::string& text, const std::string& path, const json& identity,
+                                         const std::vector<ondevice::ContributionRun>& runs) {
+  std::map<std::string, double> accuracy;
+  if (text.empty()) return accuracy;
+  const json file = json::parse(text, nullptr, false);
   if (!file.is_object() || file.value("identity", json()) != identity || !file.contains("accuracy") ||
       !file["accuracy"].is_object()) {
     core::Logger()->warn(
-        "contribution analysis: {} was made for another model, data set or settings (or is "
+        "fine-tunes: {} was made for another model, data set or settings (or is "
         "unreadable): running every fine-tune again",
         path);
     return accuracy;
@@ -102,15 +109,15 @@ std::vector<double> GatherRuns(supernet::Collective* collective, std::vector<dou
 // The runs of `mine` (indices into `todo`), in parallel over the threads: each accuracy into
 // `local` (-2 where it failed) and into `accuracy`, which is saved after each run by the writer.
 struct Share {
+  const ondevice::SparseLayers& layers;
   const std::vector<const ondevice::ContributionRun*>& todo;
   const std::vector<size_t>& mine;
   const json& identity;
   bool writer = true;
 };
-std::optional<core::Error> RunShare(const engine::Model& model, const ondevice::SparseLayers& layers,
-                                    const ondevice::UpdateScheme& settings, const data::Dataset& set,
-                                    const ContributionOptions& options, const Share& share, std::vector<double>& local,
-                                    std::map<std::string, double>& accuracy) {
+std::optional<core::Error> RunShare(const engine::Model& model, const ondevice::UpdateScheme& settings,
+                                    const data::Dataset& set, const ContributionOptions& options, const Share& share,
+                                    std::vector<double>& local, std::map<std::string, double>& accuracy) {
   FineTuneOptions tune;
   tune.eval_images = options.eval_images;
   tune.seed = options.seed;
@@ -123,7 +130,7 @@ std::optional<core::Error> RunShare(const engine::Model& model, const ondevice::
 #pragma omp parallel for schedule(dynamic, 1)
   for (size_t k = 0; k < share.mine.size(); ++k) {
     const ondevice::ContributionRun& run = *share.todo[share.mine[k]];
-    core::Result<FineTuneResult> tuned = FineTune(model, SchemeOf(layers, run.choice, settings), set, tune);
+    core::Result<FineTuneResult> tuned = FineTune(model, SchemeOf(share.layers, run.choice, settings), set, tune);
 #pragma omp critical(contribution_analysis)
     {
       ++done;
@@ -137,7 +144,7 @@ std::optional<core::Error> RunShare(const engine::Model& model, const ondevice::
         if (!saved.ok() && !failure) failure = saved.error();
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (done % 10 == 0 || done == share.mine.size()) {
-          core::Logger()->info("contribution analysis: {}/{} done ({:.0f} s, about {:.0f} s left); '{}': {:.2f}%", done,
+          core::Logger()->info("fine-tunes: {}/{} done ({:.0f} s, about {:.0f} s left); '{}': {:.2f}%", done,
                                share.mine.size(), seconds,
                                seconds / static_cast<double>(done) * static_cast<double>(share.mine.size() - done),
                                run.name, 100 * tuned.value().accuracy_after);
@@ -150,33 +157,46 @@ std::optional<core::Error> RunShare(const engine::Model& model, const ondevice::
 
 }  // namespace
 
-core::Result<ondevice::Contributions> AnalyseContributions(const engine::Model& model,
+core::Result<std::map<std::string, double>> MeasureSchemes(const engine::Model& model,
                                                            const ondevice::UpdateScheme& settings,
                                                            const data::Dataset& set,
+                                                           const std::vector<ondevice::ContributionRun>& runs,
                                                            const ContributionOptions& options) {
   core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
   if (!layers.ok()) return layers.error();
-  const std::vector<ondevice::ContributionRun> runs = ondevice::ContributionRuns(layers.value());
   const json identity = Identity(model, settings, set, options);
-  ondevice::Contributions result;
-  result.accuracy = LoadCache(options.cache_path, identity, runs);
+  const int rank = options.collective ? options.collective->rank() : 0;
+  const int world = options.collective ? options.collective->world_size() : 1;
+  std::string cache = CacheText(options.cache_path);
+  if (world > 1) {  // every rank the same runs to do: rank 0's cache
+    core::Status agreed = supernet::Guard([&] {
+      cache = options.collective->BroadcastText(cache);
+      return options.collective->CheckSameRun(identity.dump());
+    });
+    if (!agreed.ok()) return agreed.error();
+  }
+  ondevice::Contributions result;  // its accuracies: the cached, then the measured
+  result.accuracy = ParseCache(cache, options.cache_path, identity, runs);
   std::vector<const ondevice::ContributionRun*> todo;
   for (const ondevice::ContributionRun& run : runs) {
     if (!result.accuracy.count(run.name)) todo.push_back(&run);
   }
-  const int rank = options.collective ? options.collective->rank() : 0;
-  const int world = options.collective ? options.collective->world_size() : 1;
   const std::vector<size_t> mine = MyShare(todo.size(), rank, world);
-  core::Logger()->info(
-      "contribution analysis: {} fine-tunes of {} samples ({} cached{}), each scored on {} validation images",
-      runs.size(), static_cast<int64_t>(settings.steps) * settings.batch_size, runs.size() - todo.size(),
-      world > 1 ? ", " + std::to_string(mine.size()) + " on this rank" : std::string(),
-      options.eval_images > 0 ? std::min<int64_t>(options.eval_images, static_cast<int64_t>(set.validation.size()))
-                              : static_cast<int64_t>(set.validation.size()));
+  core::Logger()->info("fine-tunes: {} of {} samples ({} cached{}), each scored on {} validation images", runs.size(),
+                       static_cast<int64_t>(settings.steps) * settings.batch_size, runs.size() - todo.size(),
+                       world > 1 ? ", " + std::to_string(mine.size()) + " on this rank" : std::string(),
+                       options.eval_images > 0
+                           ? std::min<int64_t>(options.eval_images, static_cast<int64_t>(set.validation.size()))
+                           : static_cast<int64_t>(set.validation.size()));
   std::vector<double> local(todo.size(), -1);
-  std::optional<core::Error> failure = RunShare(model, layers.value(), settings, set, options,
-                                                {todo, mine, identity, rank == 0}, local, result.accuracy);
-  const std::vector<double> all = GatherRuns(options.collective, local);
+  std::optional<core::Error> failure = RunShare(
+      model, settings, set, options, {layers.value(), todo, mine, identity, rank == 0}, local, result.accuracy);
+  std::vector<double> all;
+  core::Status gathered = supernet::Guard([&] {
+    all = GatherRuns(options.collective, local);
+    return core::Status::Ok();
+  });
+  if (!gathered.ok()) return gathered.error();
   for (size_t i = 0; i < todo.size(); ++i) {
     if (all[i] == -2 && !failure) failure = core::Error{"fine-tune '" + todo[i]->name + "' failed on another rank"};
     if (all[i] >= 0) result.accuracy[todo[i]->name] = all[i];
@@ -185,7 +205,20 @@ core::Result<ondevice::Contributions> AnalyseContributions(const engine::Model& 
   if (rank == 0) {
     if (core::Status s = SaveCache(options.cache_path, identity, result.accuracy); !s.ok()) return s.error();
   }
-  return result;
+  return result.accuracy;
+}
+
+core::Result<ondevice::Contributions> AnalyseContributions(const engine::Model& model,
+                                                           const ondevice::UpdateScheme& settings,
+                                                           const data::Dataset& set,
+                                                           const ContributionOptions& options) {
+  core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
+  if (!layers.ok()) return layers.error();
+  core::Logger()->info("contribution analysis: the classifier, each bias depth and each layer's weights at 1/8 .. 1");
+  core::Result<std::map<std::string, double>> measured =
+      MeasureSchemes(model, settings, set, ondevice::ContributionRuns(layers.value()), options);
+  if (!measured.ok()) return measured.error();
+  return ondevice::Contributions{measured.value()};
 }
 
 }  // namespace kilonas::pipeline

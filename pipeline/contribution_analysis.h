@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "data/dataset.h"
 #include "engine/model.h"
@@ -29,8 +31,16 @@ struct ContributionOptions {
   supernet::Collective* collective = nullptr;  // null: this process alone
 };
 
-// The runs' accuracies for `model` with `settings`' learning rate, steps, batch and QAS. A cache
-// made for another model, data set or settings is not used (the log says so) and is replaced.
+// The validation accuracy of each run (a choice fine-tuned from `model` with `settings`' learning
+// rate, steps, batch and QAS), by run name. A cache made for another model, data set or settings
+// is not used (the log says so) and is replaced.
+core::Result<std::map<std::string, double>> MeasureSchemes(const engine::Model& model,
+                                                           const ondevice::UpdateScheme& settings,
+                                                           const data::Dataset& set,
+                                                           const std::vector<ondevice::ContributionRun>& runs,
+                                                           const ContributionOptions& options);
+
+// MeasureSchemes over ondevice::ContributionRuns.
 core::Result<ondevice::Contributions> AnalyseContributions(const engine::Model& model,
                                                            const ondevice::UpdateScheme& settings,
                                                            const data::Dataset& set,

@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-out/ondevice_tables}
 model=${MODEL:-tests/tflite/data/fmnist_sram8_flash64.tflite}
-budgets=${BUDGETS_KB:-12 16 24 32}
+budgets=${BUDGETS_KB:-12 16 32 64 128}
 steps=${STEPS:-1000}
 analysis_steps=${ANALYSIS_STEPS:-300}
 eval_images=${EVAL_IMAGES:-0}

@@ -95,6 +95,16 @@ TEST(SchemeSearch, FindsTheBestFittingChoiceOfASmallNetworkAtEveryBudget) {
     EXPECT_LE(r.best.step_bytes, options.budget_bytes) << "trial " << trial;
     EXPECT_EQ(r.best.step_bytes, TrainingStepBytes(model, SchemeOf(layers, r.best.choice, {})).value());
     EXPECT_DOUBLE_EQ(r.best.predicted_gain, best) << "trial " << trial;
+    ASSERT_FALSE(r.finalists.empty());
+    EXPECT_EQ(r.finalists[0].choice.Key(), r.best.choice.Key());
+    std::set<std::string> keys;
+    for (size_t i = 0; i < r.finalists.size(); ++i) {
+      EXPECT_TRUE(keys.insert(r.finalists[i].choice.Key()).second);
+      EXPECT_LE(r.finalists[i].step_bytes, options.budget_bytes);
+      if (i > 0) {
+        EXPECT_LE(r.finalists[i].predicted_gain, r.finalists[i - 1].predicted_gain);
+      }
+    }
     EXPECT_GE(r.best.predicted_gain, r.last_layers.predicted_gain);
     EXPECT_GE(r.best.predicted_gain, r.bias_only.predicted_gain);
     const int k = r.bias_only.choice.bias_depth;
