@@ -396,11 +396,27 @@ core::Result<ondevice::UpdateScheme> InitialScheme(engine::Model& model, const F
   return s;
 }
 
+// Before the analysis: a budget even the classifier alone does not fit is an error at once.
+core::Status ClassifierFits(const engine::Model& model, const ondevice::UpdateScheme& settings, double kb) {
+  core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
+  if (!layers.ok()) return layers.error();
+  const ondevice::SparseChoice alone{0, std::vector<int>(layers.value().layers.size(), 0)};
+  core::Result<int64_t> bytes = ondevice::TrainingStepBytes(model, ondevice::SchemeOf(layers.value(), alone, settings));
+  if (!bytes.ok()) return bytes.error();
+  if (static_cast<double>(bytes.value()) <= kb * 1024) return core::Status::Ok();
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "--train-sram-kb %g: a training step that updates only the classifier ('%s') needs %.1f kB", kb,
+                layers.value().classifier.c_str(), bytes.value() / 1024.0);
+  return core::Status::Fail(text);
+}
+
 // Under --train-sram-kb: this rank's share of the contribution analysis, then on rank 0 the
 // scheme for the budget (the other ranks' work ends with the analysis: `settings` back).
 core::Result<ondevice::UpdateScheme> SchemeForBudget(const engine::Model& model, const ondevice::UpdateScheme& settings,
                                                      const data::Dataset& set, const Flags& f,
                                                      const supernet::DistributedOptions& ranks) {
+  if (core::Status fits = ClassifierFits(model, settings, f.budget.train_sram_kb); !fits.ok()) return fits.error();
   core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks);
   if (!collective.ok()) return collective.error();
   apps::LogAsRank(*collective.value());
