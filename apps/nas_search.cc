@@ -31,7 +31,39 @@ struct Flags {
   std::string device;
   supernet::DistributedFlags distributed;
   double finetune_lr = 0.01;
+  pipeline::TrainingBudget training;  // the joint search with an on-device update scheme
 };
+
+// --train-sram-kb and the transfer task it is judged on (pipeline/joint_search.h).
+void AddTrainingFlags(CLI::App& app, pipeline::TrainingBudget& t) {
+  CLI::Option* budget =
+      app.add_option("--train-sram-kb", t.sram_kb,
+                     "joint search: the winner among the evolution's finalists by the accuracy its on-device "
+                     "fine-tune on --transfer-data reaches within this training SRAM (kB), exported with its scheme")
+          ->check(apps::FiniteRange(1, 1 << 20));
+  app.add_option("--transfer-data", t.data, "the transfer data set of --train-sram-kb (the formats of --data)")
+      ->needs(budget);
+  budget->needs("--transfer-data");
+  app.add_flag("--transfer-reinit-head", t.reinit_head,
+               "new classes: each finalist's classifier re-initialised before its fine-tunes")
+      ->needs(budget);
+  app.add_option("--transfer-finalists", t.finalists, "the evolution's best distinct subnets priced")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64))
+      ->needs(budget);
+  app.add_option("--transfer-steps", t.steps, "SGD steps of each final fine-tune")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000))
+      ->needs(budget);
+  app.add_option("--transfer-analysis-steps", t.analysis_steps, "SGD steps of each contribution-analysis run")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000))
+      ->needs(budget);
+  app.add_option("--transfer-images", t.eval_images, "validation images each fine-tune is scored on")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30))
+      ->needs(budget);
+}
 
 void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--hw", f.hw_path, "hardware profile")->capture_default_str();
@@ -84,6 +116,7 @@ void AddFlags(CLI::App& app, Flags& f) {
       ->check(CLI::Range(1, 256));
   app.add_option("--device", f.device, "device for training a supernet the config lacks: cpu, or cuda (cuda:N)");
   apps::AddDistributedFlags(app, f.distributed);
+  AddTrainingFlags(app, f.training);
 }
 
 // The request the flags describe (the collective aside): profile, search config with the flags'
@@ -127,6 +160,8 @@ core::Result<pipeline::SearchRequest> RequestOf(Flags& f) {
   request.fidelity_subnets = f.fidelity;
   request.finetune_epochs = f.finetune_epochs;
   request.finetune_lr = f.finetune_lr;
+  request.training = f.training;
+  request.training.seed = static_cast<uint32_t>(request.config.seed);
   request.source_root = KILONAS_SOURCE_DIR;
   return request;
 }
@@ -167,6 +202,9 @@ static int ToolMain(int argc, char** argv) {
   if (!ranks.ok()) return Fail(ranks.error().message);
   if (ranks.value().world_size > 1 && (!f.baseline.empty() || f.fidelity > 0 || !f.subnet.empty())) {
     return Fail("--baseline, --fidelity and --subnet run in one process (--world-size 1)");
+  }
+  if (f.training.sram_kb > 0 && (!f.baseline.empty() || f.fidelity > 0 || !f.subnet.empty())) {
+    return Fail("--train-sram-kb chooses among a search's finalists: not with --baseline, --fidelity or --subnet");
   }
   core::Result<pipeline::SearchRequest> request = RequestOf(f);
   if (!request.ok()) return Fail(request.error().message);

@@ -22,7 +22,7 @@
 #include "ondevice/training_firmware.h"
 #include "ondevice/training_memory.h"
 #include "ondevice/training_program.h"
-#include "pipeline/contribution_analysis.h"
+#include "pipeline/budget_scheme.h"
 #include "pipeline/fine_tune.h"
 #include "pipeline/int8_autograd.h"
 #include "pipeline/int8_eval.h"
@@ -272,91 +272,57 @@ std::string ChoiceText(const ondevice::SparseLayers& layers, const ondevice::Sco
   return text + std::string(weights.empty() ? "" : "; weights of " + weights) + ", the classifier";
 }
 
-// The contribution analysis' and the finalists' fine-tunes: on the set's validation split, each
-// cached in a file, split over the ranks of `collective`.
-pipeline::ContributionOptions MeasureOptions(const Flags& f, supernet::Collective* collective,
-                                             const std::string& cache_suffix) {
-  pipeline::ContributionOptions options;
-  options.eval_images = f.budget.analysis_images;
-  options.seed = f.options.seed;
-  const std::string cache = f.budget.contributions.empty() ? f.out_dir + "/contributions.json" : f.budget.contributions;
-  const std::filesystem::path path(cache);
-  options.cache_path =
-      cache_suffix.empty() ? cache : (path.parent_path() / (path.stem().string() + cache_suffix + ".json")).string();
-  options.note = f.scheme.reinit_head ? "classifier re-initialised with seed " + std::to_string(f.options.seed) : "";
-  options.collective = collective;
-  return options;
-}
-
-// Under --train-sram-kb: the contribution analysis.
-core::Result<ondevice::Contributions> Analyse(const engine::Model& model, const ondevice::UpdateScheme& settings,
-                                              const data::Dataset& set, const Flags& f,
-                                              supernet::Collective& collective) {
-  const pipeline::ContributionOptions options = MeasureOptions(f, &collective, "");
-  ondevice::UpdateScheme analysis = settings;
-  if (f.budget.analysis_steps > 0) analysis.steps = f.budget.analysis_steps;
-  core::Result<ondevice::Contributions> contributions = pipeline::AnalyseContributions(model, analysis, set, options);
-  if (!contributions.ok()) return contributions.error();
-  if (collective.rank() == 0) {
-    std::printf("contributions   %s: %zu fine-tunes of %d steps, classifier alone %.2f%% (validation)\n",
-                options.cache_path.c_str(), contributions.value().accuracy.size(), analysis.steps,
-                100 * contributions.value().accuracy.at("classifier"));
-  }
-  return contributions;
-}
-
-// The search's finalists and the two baselines fine-tuned with the final settings: the one of
-// the best validation accuracy (the additive model's ties and overrating settled by measuring).
-core::Result<ondevice::ScoredChoice> MeasuredBest(const engine::Model& model, const ondevice::UpdateScheme& settings,
-                                                  const data::Dataset& set, const Flags& f,
-                                                  const ondevice::SchemeSearchResult& r) {
-  std::vector<ondevice::ScoredChoice> candidates = r.finalists;
-  for (const ondevice::ScoredChoice& c : {r.last_layers, r.bias_only}) {
-    if (std::none_of(candidates.begin(), candidates.end(),
-                     [&](const auto& x) { return x.choice.Key() == c.choice.Key(); })) {
-      candidates.push_back(c);
-    }
-  }
-  std::vector<ondevice::ContributionRun> runs;
-  for (const ondevice::ScoredChoice& c : candidates) runs.push_back({"scheme " + c.choice.Key(), c.choice});
-  core::Result<std::map<std::string, double>> measured =
-      pipeline::MeasureSchemes(model, settings, set, runs, MeasureOptions(f, nullptr, "_finalists"));
-  if (!measured.ok()) return measured.error();
-  size_t best = 0;
-  for (size_t i = 0; i < runs.size(); ++i) {
-    const double accuracy = measured.value().at(runs[i].name);
+// Prints the choice of the scheme under the budget: the analysis, every candidate measured, the
+// baselines and the pick.
+void PrintBudgetScheme(const engine::Model& model, const pipeline::BudgetSchemeResult& r, const std::string& cache,
+                       int analysis_steps) {
+  const ondevice::SparseLayers layers = ondevice::SparseLayersOf(model).value();
+  std::printf("contributions   %s: %zu fine-tunes of %d steps, classifier alone %.2f%% (validation)\n", cache.c_str(),
+              r.contributions.accuracy.size(), analysis_steps, 100 * r.contributions.accuracy.at("classifier"));
+  for (const pipeline::MeasuredChoice& c : r.candidates) {
     std::printf("candidate       %s: validation %.2f%%, predicted gain %+.2f points, step %.1f kB\n",
-                runs[i].choice.Key().c_str(), 100 * accuracy, 100 * candidates[i].predicted_gain,
-                candidates[i].step_bytes / 1024.0);
-    if (accuracy > measured.value().at(runs[best].name)) best = i;
+                c.choice.choice.Key().c_str(), 100 * c.validation_accuracy, 100 * c.choice.predicted_gain,
+                c.choice.step_bytes / 1024.0);
   }
-  return candidates[best];
+  std::printf("last-layers     %s\n", ChoiceText(layers, r.search.last_layers).c_str());
+  std::printf("biases          %s\n", ChoiceText(layers, r.search.bias_only).c_str());
+  std::printf("searched        %s (%d schemes planned, %zu finalists measured)\n",
+              ChoiceText(layers, r.best.choice).c_str(), r.search.measured, r.search.finalists.size());
 }
 
-// The scheme search and MCUNetV3's baselines at the budget; the scheme --budget-scheme names.
-core::Result<ondevice::UpdateScheme> BudgetScheme(const engine::Model& model, const ondevice::UpdateScheme& settings,
-                                                  const data::Dataset& set,
-                                                  const ondevice::Contributions& contributions, const Flags& f) {
-  core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
-  if (!layers.ok()) return layers.error();
-  ondevice::SchemeSearchOptions search;
-  search.budget_bytes = static_cast<int64_t>(f.budget.train_sram_kb * 1024);
-  search.seed = f.options.seed;
-  core::Result<ondevice::SchemeSearchResult> found = ondevice::SearchScheme(model, contributions, settings, search);
-  if (!found.ok())
-    return core::Error{"--train-sram-kb " + std::to_string(f.budget.train_sram_kb) + ": " + found.error().message};
-  const ondevice::SchemeSearchResult& r = found.value();
-  std::printf("last-layers     %s\n", ChoiceText(layers.value(), r.last_layers).c_str());
-  std::printf("biases          %s\n", ChoiceText(layers.value(), r.bias_only).c_str());
-  if (f.budget.kind != "searched") {
-    return ondevice::SchemeOf(layers.value(), (f.budget.kind == "biases" ? r.bias_only : r.last_layers).choice,
-                              settings);
+// Under --train-sram-kb: this rank's share of the contribution analysis, then on rank 0 the
+// scheme for the budget, or the baseline --budget-scheme names (the other ranks' work ends with
+// the analysis: `settings` back).
+core::Result<ondevice::UpdateScheme> SchemeForBudget(const engine::Model& model, const ondevice::UpdateScheme& settings,
+                                                     const data::Dataset& set, const Flags& f,
+                                                     const supernet::DistributedOptions& ranks) {
+  pipeline::BudgetSchemeOptions options;
+  options.budget_bytes = static_cast<int64_t>(f.budget.train_sram_kb * 1024);
+  if (core::Status fits = pipeline::ClassifierFits(model, settings, options.budget_bytes); !fits.ok()) {
+    char kb[32];
+    std::snprintf(kb, sizeof kb, "%g", f.budget.train_sram_kb);
+    return core::Error{"--train-sram-kb " + std::string(kb) + ": " + fits.message()};
   }
-  core::Result<ondevice::ScoredChoice> best = MeasuredBest(model, settings, set, f, r);
-  if (!best.ok()) return best.error();
-  std::printf("searched        %s (%d schemes planned, %zu finalists measured)\n",
-              ChoiceText(layers.value(), best.value()).c_str(), r.measured, r.finalists.size());
-  return ondevice::SchemeOf(layers.value(), best.value().choice, settings);
+  core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks);
+  if (!collective.ok()) return collective.error();
+  apps::LogAsRank(*collective.value());
+  options.analysis_steps = f.budget.analysis_steps;
+  options.measuring.eval_images = f.budget.analysis_images;
+  options.measuring.seed = f.options.seed;
+  options.measuring.cache_path =
+      f.budget.contributions.empty() ? f.out_dir + "/contributions.json" : f.budget.contributions;
+  options.measuring.note =
+      f.scheme.reinit_head ? "classifier re-initialised with seed " + std::to_string(f.options.seed) : "";
+  options.measuring.collective = collective.value().get();
+  core::Result<pipeline::BudgetSchemeResult> r = pipeline::SchemeForBudget(model, settings, set, options);
+  if (!r.ok()) return r.error();
+  if (r.value().analysed_only) return settings;
+  PrintBudgetScheme(model, r.value(), options.measuring.cache_path,
+                    f.budget.analysis_steps > 0 ? f.budget.analysis_steps : settings.steps);
+  if (f.budget.kind == "searched") return r.value().scheme;
+  const ondevice::ScoredChoice& baseline =
+      f.budget.kind == "biases" ? r.value().search.bias_only : r.value().search.last_layers;
+  return ondevice::SchemeOf(ondevice::SparseLayersOf(model).value(), baseline.choice, settings);
 }
 
 // LibTorch's float SGD (fake-quantized forward, float parameters) on the parameters and the
@@ -394,36 +360,6 @@ core::Result<ondevice::UpdateScheme> InitialScheme(engine::Model& model, const F
   if (!head.ok()) return head.error();
   std::printf("classifier      '%s' re-initialised (new classes) and trained\n", head.value().c_str());
   return s;
-}
-
-// Before the analysis: a budget even the classifier alone does not fit is an error at once.
-core::Status ClassifierFits(const engine::Model& model, const ondevice::UpdateScheme& settings, double kb) {
-  core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
-  if (!layers.ok()) return layers.error();
-  const ondevice::SparseChoice alone{0, std::vector<int>(layers.value().layers.size(), 0)};
-  core::Result<int64_t> bytes = ondevice::TrainingStepBytes(model, ondevice::SchemeOf(layers.value(), alone, settings));
-  if (!bytes.ok()) return bytes.error();
-  if (static_cast<double>(bytes.value()) <= kb * 1024) return core::Status::Ok();
-  char text[200];
-  std::snprintf(text, sizeof text,
-                "--train-sram-kb %g: a training step that updates only the classifier ('%s') needs %.1f kB", kb,
-                layers.value().classifier.c_str(), bytes.value() / 1024.0);
-  return core::Status::Fail(text);
-}
-
-// Under --train-sram-kb: this rank's share of the contribution analysis, then on rank 0 the
-// scheme for the budget (the other ranks' work ends with the analysis: `settings` back).
-core::Result<ondevice::UpdateScheme> SchemeForBudget(const engine::Model& model, const ondevice::UpdateScheme& settings,
-                                                     const data::Dataset& set, const Flags& f,
-                                                     const supernet::DistributedOptions& ranks) {
-  if (core::Status fits = ClassifierFits(model, settings, f.budget.train_sram_kb); !fits.ok()) return fits.error();
-  core::Result<std::shared_ptr<supernet::Collective>> collective = supernet::Collective::Connect(ranks);
-  if (!collective.ok()) return collective.error();
-  apps::LogAsRank(*collective.value());
-  core::Result<ondevice::Contributions> contributions = Analyse(model, settings, set, f, *collective.value());
-  if (!contributions.ok()) return contributions.error();
-  if (ranks.rank != 0) return settings;
-  return BudgetScheme(model, settings, set, contributions.value(), f);
 }
 
 void PrintResult(const pipeline::FineTuneResult& r, const pipeline::FineTuneOptions& options,

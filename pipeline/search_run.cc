@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 
+#include "core/file_io.h"
 #include "core/logging.h"
 #include "core/plain_cnn.h"
 #include "engine/export.h"
@@ -417,6 +418,26 @@ core::Result<search::EvolutionResult> Evolution(const SearchContext& ctx, const 
   return outcome.value().result;
 }
 
+// The joint search (joint_search.h): the finalists priced for on-device training, the table
+// printed and written to out_dir/training/finalists.md, the joint winner moved to the front of
+// the population (what ExportWinner exports).
+core::Result<JointChoice> JointWinnerFirst(const SearchRequest& r, supernet::Trainer& net,
+                                           const supernet::EvalOptions& bn, report::SearchReport& report) {
+  const std::string dir = r.out_dir + "/training";
+  std::filesystem::create_directories(dir);
+  core::Result<JointChoice> chosen =
+      ChooseForTraining(net, report.evolution.population, r.training, bn, r.config.calibration_images, dir);
+  if (!chosen.ok()) return chosen.error();
+  const std::string table = JointChoiceTable(chosen.value(), r.training);
+  std::printf("finalists priced for on-device training:\n%s", table.c_str());
+  if (core::Status s = core::WriteFileAtomic(dir + "/finalists.md", table); !s.ok()) return s.error();
+  const core::SubnetConfig& winner = chosen.value().finalists[static_cast<size_t>(chosen.value().winner)].config;
+  std::vector<search::Candidate>& population = report.evolution.population;
+  std::stable_partition(population.begin(), population.end(),
+                        [&](const search::Candidate& c) { return c.config == winner; });
+  return chosen;
+}
+
 // RunSearch without the guard against a failed collective.
 core::Result<report::SearchReport> SearchOrBaseline(const SearchRequest& r, supernet::Trainer& net,
                                                     const latency_models::LatencyLut& lut,
@@ -457,8 +478,20 @@ core::Result<report::SearchReport> SearchOrBaseline(const SearchRequest& r, supe
   report.evolution = std::move(evolved).value();
   report.supernet_evaluations = evaluations;
   if (ctx.helper) return report;
+  std::optional<JointChoice> joint;
+  if (r.training.sram_kb > 0) {
+    core::Result<JointChoice> priced = JointWinnerFirst(r, net, ctx.eval, report);
+    if (!priced.ok()) return priced.error();
+    joint = priced.value();
+  }
   const core::Status exported = ExportWinner(r, net, ctx.full_model, ctx.predictor, ctx.mode, ctx.eval, report);
   if (!exported.ok()) return exported.error();
+  if (joint && report.export_result) {
+    core::Result<std::string> trains = WriteWinnerScheme(net, *joint, r.training, report.export_result->model_path,
+                                                         r.hw, r.firmware, r.out_dir + "/training", r.source_root);
+    if (!trains.ok()) return trains.error();
+    std::printf("%s", trains.value().c_str());
+  }
   return Finished(r, std::move(report), start);
 }
 

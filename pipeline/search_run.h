@@ -13,6 +13,7 @@
 #include "core/hw_profile.h"
 #include "latency_models/lut.h"
 #include "memory_planner/flash.h"
+#include "pipeline/joint_search.h"
 #include "report/search_report.h"
 #include "search/search_config.h"
 #include "supernet/trainer.h"
@@ -48,6 +49,10 @@ struct SearchRequest {
   // Instead of a search: this subnet (a model of the zoo, models/), checked against the budgets,
   // then exported like a winner (fine-tuned with finetune_epochs).
   std::optional<core::SubnetConfig> subnet;
+  // With sram_kb: the winner chosen among the evolution's finalists by the accuracy its
+  // on-device fine-tune reaches under the training budget (joint_search.h), exported with its
+  // scheme (out_dir/training/).
+  TrainingBudget training;
 };
 
 // The report of a finished search; with fidelity_subnets, an empty report after the table.
