@@ -13,6 +13,10 @@
 #   3. the training step of each scheme of table 2: its SRAM with and without reordering the updates,
 #      and in the Cortex-M7 firmware (QEMU) its instructions per sample next to one inference, bit-exact
 #      with the host (FIRMWARE=0 skips it); beside it the unpruned full update's SRAM.
+#   4. the joint search (nas_search --train-sram-kb, the committed supernet, inference budgets
+#      JOINT_SEARCH_FLAGS, default --sram-kb 16 --flash-kb 64 --no-latency-budget) at each training
+#      budget of JOINT_BUDGETS_KB (default 16 32) against its first finalist, the evolution's own
+#      winner with its best scheme ("search for inference, then search a scheme"; JOINT=0 skips it).
 # STEPS (default 1000) SGD updates of batch 1 per fine-tune and per contribution-analysis run
 # (ANALYSIS_STEPS, default 300); EVAL_IMAGES test images (default 0: all). Resumable: a run whose
 # log ends complete is reused, and each task's contribution analysis is cached.
@@ -117,6 +121,39 @@ if [ "${FIRMWARE:-1}" != 0 ]; then
     done
   done
 fi
+if [ "${JOINT:-1}" != 0 ]; then
+  {
+    echo
+    echo "## 4. joint search vs search for inference, then search a scheme (transfer test accuracy)"
+    echo
+    echo "Inference budgets: \`${JOINT_SEARCH_FLAGS:---sram-kb 16 --flash-kb 64 --no-latency-budget}\`, configs/search_fmnist_quick.json."
+    echo
+    echo "| task | training budget kB | inference winner + its scheme | joint winner (finalist) | its step kB |"
+    echo "|---|---|---|---|---|"
+  } >> "$out/tables.md.tmp"
+  for task in digits fmnist_shift; do
+    for kb in ${JOINT_BUDGETS_KB:-16 32}; do
+      log=$out/logs/joint-$task-$kb.log
+      if ! { [ -f "$log" ] && grep -q '^search took' "$log"; }; then
+        echo "ondevice_tables: joint-$task-$kb"
+        transfer="--transfer-data $out/data/$task"
+        [ "$task" = digits ] && transfer="$transfer --transfer-reinit-head"
+        # shellcheck disable=SC2086
+        ./build/bin/nas_search --config configs/search_fmnist_quick.json \
+          ${JOINT_SEARCH_FLAGS:---sram-kb 16 --flash-kb 64 --no-latency-budget} --out-dir "$out/joint_$task" \
+          --train-sram-kb "$kb" $transfer --transfer-steps "$steps" --transfer-analysis-steps "$analysis_steps" \
+          > "$log.tmp" 2>&1 || { cat "$log.tmp" >&2; exit 1; }
+        mv "$log.tmp" "$log"
+      fi
+      awk -F'|' -v task="$task" -v kb="$kb" '
+        /^\| 1 \(inference winner\)/ { first = $7 }
+        /joint winner/ { split($2, f, " "); winner = f[1]; test = $7; step = $4 }
+        END { printf "| %s | %s | %s | %s (finalist %s) | %s |\n", task, kb, first, test, winner, step }' \
+        "$out/joint_$task/training/finalists.md" >> "$out/tables.md.tmp"
+    done
+  done
+fi
+
 # The unpruned step: every layer's weights and biases (MCUNetV3's full update), one step.
 STEPS_OF_RUN=1 tune full-update --data "$out/data/digits" --reinit-head --last-layers 1000
 echo >> "$out/tables.md.tmp"
