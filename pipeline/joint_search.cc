@@ -185,10 +185,11 @@ std::string JointChoiceTable(const JointChoice& choice, const TrainingBudget& bu
       std::snprintf(line, sizeof line, "| %zu%s | %.2f%% | - | - | %s | - |\n", i + 1, role.c_str(),
                     100 * f.inference_accuracy, f.refused.c_str());
     } else {
+      char test[16] = "-";
+      if (f.transfer_test >= 0) std::snprintf(test, sizeof test, "%.2f%%", 100 * f.transfer_test);
       std::snprintf(line, sizeof line, "| %zu%s%s | %.2f%% | %.1f | %zu | %.2f%% | %s |\n", i + 1, role.c_str(),
                     chosen.c_str(), 100 * f.inference_accuracy, static_cast<double>(f.step_bytes) / 1024.0,
-                    f.scheme.layers.size(), 100 * f.transfer_validation,
-                    f.transfer_test >= 0 ? (std::to_string(100 * f.transfer_test).substr(0, 5) + "%").c_str() : "-");
+                    f.scheme.layers.size(), 100 * f.transfer_validation, test);
     }
     out << line;
   }

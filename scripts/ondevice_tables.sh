@@ -146,10 +146,11 @@ if [ "${JOINT:-1}" != 0 ]; then
         mv "$log.tmp" "$log"
       fi
       awk -F'|' -v task="$task" -v kb="$kb" '
-        /^\| 1 \(inference winner\)/ { first = $7 }
-        /joint winner/ { split($2, f, " "); winner = f[1]; test = $7; step = $4 }
+        function trim(x) { gsub(/^ +| +$/, "", x); return x }
+        /^\| 1 \(inference winner\)/ { first = trim($7) }
+        /joint winner/ { split($2, f, " "); winner = f[1]; test = trim($7); step = trim($4) }
         END { printf "| %s | %s | %s | %s (finalist %s) | %s |\n", task, kb, first, test, winner, step }' \
-        "$out/joint_$task/training/finalists.md" >> "$out/tables.md.tmp"
+        "$log" >> "$out/tables.md.tmp"
     done
   done
 fi
