@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/file_io.h"
+#include "pipeline/budget_scheme.h"
 #include "tests/ondevice/random_models.h"
 #include "tests/support/random_graphs.h"
 
@@ -88,6 +89,40 @@ TEST(ContributionAnalysis, AResumedAnalysisEqualsTheUninterruptedOneAndTheCacheK
   EXPECT_NE(other.accuracy.at(kept), 0.125);
   std::filesystem::remove(options.cache_path);
   std::filesystem::remove(resumed.cache_path);
+}
+
+// The scheme for a budget: every candidate (the search's finalists and both baselines) fits and is
+// measured, the one kept measures best, its scheme is the candidate's; a budget below the
+// classifier alone is refused before any fine-tune.
+TEST(BudgetScheme, KeepsTheBestMeasuredOfTheFinalistsAndTheBaselines) {
+  std::mt19937 rng(82);
+  const engine::Model model = ondevice::testing::QuantizedRandomModel(kilonas::testing::PoolNetwork(false), rng);
+  const data::Dataset set = RandomDataset(rng);
+  ondevice::UpdateScheme settings;
+  settings.steps = 24;
+  settings.learning_rate = 0.5;
+  const ondevice::SparseLayers layers = ondevice::SparseLayersOf(model).value();
+  const ondevice::SparseChoice all{3, std::vector<int>(3, 8)};  // the budget: everything fits
+  BudgetSchemeOptions options;
+  options.budget_bytes = ondevice::TrainingStepBytes(model, ondevice::SchemeOf(layers, all, settings)).value();
+  const BudgetSchemeResult r = SchemeForBudget(model, settings, set, options).value();
+  std::set<std::string> keys;
+  std::set<double> measured;
+  for (const MeasuredChoice& c : r.candidates) {
+    keys.insert(c.choice.choice.Key());
+    measured.insert(c.validation_accuracy);
+    EXPECT_LE(c.choice.step_bytes, options.budget_bytes);
+    EXPECT_LE(c.validation_accuracy, r.best.validation_accuracy);
+  }
+  ASSERT_GE(measured.size(), 2u);  // else keeping the best could not show
+  EXPECT_TRUE(keys.count(r.search.last_layers.choice.Key()));
+  EXPECT_TRUE(keys.count(r.search.bias_only.choice.Key()));
+  EXPECT_TRUE(keys.count(r.best.choice.choice.Key()));
+  EXPECT_EQ(ondevice::UpdateSchemeJson(r.scheme),
+            ondevice::UpdateSchemeJson(ondevice::SchemeOf(layers, r.best.choice.choice, settings)));
+  const core::Status refused = ClassifierFits(model, settings, 64);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("only the classifier ('fc')"), std::string::npos) << refused.message();
 }
 
 }  // namespace
