@@ -87,6 +87,9 @@ TEST(ContributionAnalysis, AResumedAnalysisEqualsTheUninterruptedOneAndTheCacheK
   settings.steps = 25;  // other settings: the cache is not used
   const ondevice::Contributions other = AnalyseContributions(model, settings, set, resumed).value();
   EXPECT_NE(other.accuracy.at(kept), 0.125);
+  // A damaged cache (a truncated write by another tool, a hand edit) is run again, not trusted.
+  ASSERT_TRUE(core::WriteFileAtomic(resumed.cache_path, "{\"identity\": [1, 2").ok());
+  EXPECT_EQ(AnalyseContributions(model, settings, set, resumed).value().accuracy, other.accuracy);
   std::filesystem::remove(options.cache_path);
   std::filesystem::remove(resumed.cache_path);
 }
