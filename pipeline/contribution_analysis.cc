@@ -44,6 +44,7 @@ json Identity(const engine::Model& model, const ondevice::UpdateScheme& settings
           {"steps", settings.steps},
           {"batch_size", settings.batch_size},
           {"qas", settings.qas},
+          {"stochastic_rounding", settings.stochastic_rounding},
           {"note", options.note}};
 }
 

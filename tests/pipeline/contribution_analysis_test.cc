@@ -84,6 +84,10 @@ TEST(ContributionAnalysis, AResumedAnalysisEqualsTheUninterruptedOneAndTheCacheK
     EXPECT_EQ(again.accuracy.at(name), name == kept ? 0.125 : accuracy) << name;
   }
 
+  ondevice::UpdateScheme nearest = settings;  // other rounding: the cache is not used
+  nearest.stochastic_rounding = false;
+  EXPECT_NE(AnalyseContributions(model, nearest, set, resumed).value().accuracy.at(kept), 0.125);
+  ASSERT_TRUE(core::WriteFileAtomic(resumed.cache_path, file.dump()).ok());
   settings.steps = 25;  // other settings: the cache is not used
   const ondevice::Contributions other = AnalyseContributions(model, settings, set, resumed).value();
   EXPECT_NE(other.accuracy.at(kept), 0.125);
