@@ -298,7 +298,7 @@ core::Result<ondevice::UpdateScheme> SchemeForBudget(const engine::Model& model,
                                                      const supernet::DistributedOptions& ranks) {
   pipeline::BudgetSchemeOptions options;
   options.budget_bytes = static_cast<int64_t>(f.budget.train_sram_kb * 1024);
-  if (core::Status fits = pipeline::ClassifierFits(model, settings, options.budget_bytes); !fits.ok()) {
+  if (core::Status fits = ondevice::ClassifierAloneFits(model, settings, options.budget_bytes); !fits.ok()) {
     char kb[32];
     std::snprintf(kb, sizeof kb, "%g", f.budget.train_sram_kb);
     return core::Error{"--train-sram-kb " + std::string(kb) + ": " + fits.message()};
@@ -325,14 +325,19 @@ core::Result<ondevice::UpdateScheme> SchemeForBudget(const engine::Model& model,
   return ondevice::SchemeOf(ondevice::SparseLayersOf(model).value(), baseline.choice, settings);
 }
 
+// The test images the accuracies are measured on: --eval-images of the test split (0: all).
+int64_t TestedImages(const pipeline::FineTuneOptions& options, const data::Dataset& set) {
+  const int64_t all = static_cast<int64_t>(set.test.size());
+  return options.eval_images > 0 ? std::min<int64_t>(options.eval_images, all) : all;
+}
+
 // LibTorch's float SGD (fake-quantized forward, float parameters) on the parameters and the
 // samples the int8 fine-tune used, scored on the same test images.
 core::Status PrintFloatReference(const engine::Model& model, const ondevice::UpdateScheme& scheme,
                                  const data::Dataset& set, const pipeline::FineTuneOptions& options, int64_t samples) {
   const int count = static_cast<int>(std::min<int64_t>(samples, static_cast<int64_t>(set.train.size())));
   const ondevice::TrainingSamples train = pipeline::TrainingSamplesOf(model, set, count, samples, options.seed);
-  const int64_t tested = options.eval_images > 0 ? std::min<int64_t>(options.eval_images, set.test.size())
-                                                 : static_cast<int64_t>(set.test.size());
+  const int64_t tested = TestedImages(options, set);
   const int side = model.graph.tensor(model.graph.input()).shape.h;
   std::vector<std::vector<int8_t>> test;
   for (int64_t i = 0; i < tested; ++i) {
@@ -364,8 +369,7 @@ core::Result<ondevice::UpdateScheme> InitialScheme(engine::Model& model, const F
 
 void PrintResult(const pipeline::FineTuneResult& r, const pipeline::FineTuneOptions& options,
                  const data::Dataset& set) {
-  const int64_t tested = options.eval_images > 0 ? std::min<int64_t>(options.eval_images, set.test.size())
-                                                 : static_cast<int64_t>(set.test.size());
+  const int64_t tested = TestedImages(options, set);
   std::printf(
       "accuracy        %.2f%% -> %.2f%% (int8, host, %lld test images); loss %.4f -> %.4f (first and last "
       "tenth of %lld samples)\n",

@@ -1,6 +1,5 @@
 #include "core/checked_file.h"
 
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -21,13 +20,7 @@ Digest DigestOf(const std::string& content) {
   return {static_cast<int64_t>(content.size()), Crc32(content.data(), content.size())};
 }
 
-std::string Hex(uint32_t v) {
-  char text[16];
-  std::snprintf(text, sizeof(text), "%08x", v);
-  return text;
-}
-
-nlohmann::ordered_json DigestJson(const Digest& d) { return {{"bytes", d.bytes}, {"crc32", Hex(d.crc)}}; }
+nlohmann::ordered_json DigestJson(const Digest& d) { return {{"bytes", d.bytes}, {"crc32", Crc32Text(d.crc)}}; }
 
 Digest DigestFromJson(ObjectReader& r) {
   Digest d;
@@ -89,7 +82,7 @@ Status CommitChecked(const std::string& temp, const std::string& path, const Fil
   doc["file"] = std::filesystem::path(path).filename().string();
   const Digest digest = DigestOf(content.value());
   doc["bytes"] = digest.bytes;
-  doc["crc32"] = Hex(digest.crc);
+  doc["crc32"] = Crc32Text(digest.crc);
   if (Result<Manifest> old = LoadManifest(ManifestPath(path)); old.ok()) doc["replaces"] = DigestJson(old.value().file);
   doc["tags"] = nlohmann::ordered_json::object();
   for (const auto& [key, value] : tags) doc["tags"][key] = value;
@@ -119,8 +112,8 @@ Result<std::string> ReadChecked(const std::string& path, const FileTags& expecte
   const Manifest& m = manifest.value();
   if (!(actual == m.file) && !(actual == m.replaces)) {
     return Error{path + ": corrupt or modified: " + std::to_string(actual.bytes) + " bytes with CRC-32 " +
-                 Hex(actual.crc) + ", its manifest says " + std::to_string(m.file.bytes) + " bytes with CRC-32 " +
-                 Hex(m.file.crc) + "; " + remedy};
+                 Crc32Text(actual.crc) + ", its manifest says " + std::to_string(m.file.bytes) + " bytes with CRC-32 " +
+                 Crc32Text(m.file.crc) + "; " + remedy};
   }
   for (const auto& [key, want] : expected) {
     auto it = m.tags.find(key);

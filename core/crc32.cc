@@ -1,6 +1,7 @@
 #include "core/crc32.h"
 
 #include <array>
+#include <cstdio>
 
 namespace kilonas::core {
 namespace {
@@ -23,6 +24,12 @@ uint32_t Crc32(const void* data, size_t size) {
   uint32_t crc = 0xFFFFFFFFu;
   for (size_t i = 0; i < size; ++i) crc = kTable[(crc ^ bytes[i]) & 0xFFu] ^ (crc >> 8);
   return crc ^ 0xFFFFFFFFu;
+}
+
+std::string Crc32Text(uint32_t crc) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%08x", crc);
+  return text;
 }
 
 }  // namespace kilonas::core

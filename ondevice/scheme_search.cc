@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <random>
 #include <unordered_map>
 
@@ -38,8 +39,6 @@ class StepBytes {
   std::unordered_map<std::string, int64_t> bytes_;
 };
 
-using Scored = ScoredChoice;
-
 class Evolution {
  public:
   Evolution(const SparseLayers& layers, const Contributions& c, StepBytes& bytes, const SchemeSearchOptions& o)
@@ -47,11 +46,12 @@ class Evolution {
 
   // The choice made smaller until it fits: one step at a time, a random one of the bias depth
   // (by a random amount) and the nonzero ratios (halved). The classifier alone fits (checked).
-  core::Result<Scored> Fit(SparseChoice c) {
+  core::Result<ScoredChoice> Fit(SparseChoice c) {
     for (;;) {
       core::Result<int64_t> bytes = bytes_.Of(c);
       if (!bytes.ok()) return bytes.error();
-      if (bytes.value() <= options_.budget_bytes) return Scored{c, contributions_.Gain(layers_, c), bytes.value()};
+      if (bytes.value() <= options_.budget_bytes)
+        return ScoredChoice{c, contributions_.Gain(layers_, c), bytes.value()};
       std::vector<int> genes;  // -1: the bias depth; i: layer i's ratio
       if (c.bias_depth > 0) genes.push_back(-1);
       for (size_t i = 0; i < c.eighths.size(); ++i) {
@@ -110,17 +110,17 @@ class Evolution {
 };
 
 // More gain first; at equal gain the smaller step, then the key (a total order: same seed, same result).
-bool Better(const Scored& a, const Scored& b) {
+bool Better(const ScoredChoice& a, const ScoredChoice& b) {
   if (a.predicted_gain != b.predicted_gain) return a.predicted_gain > b.predicted_gain;
   if (a.step_bytes != b.step_bytes) return a.step_bytes < b.step_bytes;
   return a.choice.Key() < b.choice.Key();
 }
 
 // The deepest bias-only and the deepest last-k choice that fit (the classifier alone fits).
-core::Result<std::vector<Scored>> Baselines(const SparseLayers& layers, const Contributions& contributions,
-                                            StepBytes& bytes, int64_t budget) {
+core::Result<std::vector<ScoredChoice>> Baselines(const SparseLayers& layers, const Contributions& contributions,
+                                                  StepBytes& bytes, int64_t budget) {
   const int n = static_cast<int>(layers.layers.size());
-  std::vector<Scored> seeds;
+  std::vector<ScoredChoice> seeds;
   for (int whole : {0, 1}) {
     for (int k = n; k >= 0; --k) {
       SparseChoice c{k, std::vector<int>(static_cast<size_t>(n), 0)};
@@ -214,6 +214,22 @@ core::Result<int64_t> TrainingStepBytes(const engine::Model& model, const Update
   return program.value().layout.arena_bytes;
 }
 
+core::Status ClassifierAloneFits(const engine::Model& model, const UpdateScheme& settings, int64_t budget_bytes) {
+  core::Result<SparseLayers> layers = SparseLayersOf(model);
+  if (!layers.ok()) return layers.error();
+  const SparseChoice alone{0, std::vector<int>(layers.value().layers.size(), 0)};
+  core::Result<int64_t> bytes = TrainingStepBytes(model, SchemeOf(layers.value(), alone, settings));
+  if (!bytes.ok()) return bytes.error();
+  if (bytes.value() <= budget_bytes) return core::Status::Ok();
+  char text[240];
+  std::snprintf(text, sizeof text,
+                "a training step that updates only the classifier ('%s') needs %.1f kB of SRAM, more than the budget "
+                "of %.1f kB",
+                layers.value().classifier.c_str(), static_cast<double>(bytes.value()) / 1024.0,
+                static_cast<double>(budget_bytes) / 1024.0);
+  return core::Status::Fail(text);
+}
+
 core::Result<SchemeSearchResult> SearchScheme(const engine::Model& model, const Contributions& contributions,
                                               const UpdateScheme& settings, const SchemeSearchOptions& options) {
   core::Result<SparseLayers> layers = SparseLayersOf(model);
@@ -223,22 +239,15 @@ core::Result<SchemeSearchResult> SearchScheme(const engine::Model& model, const 
     return core::Error{"the contribution analysis lacks " + std::to_string(missing.size()) + " runs (first: '" +
                        missing[0] + "')"};
   }
+  if (core::Status fits = ClassifierAloneFits(model, settings, options.budget_bytes); !fits.ok()) return fits.error();
   StepBytes bytes(model, l, settings);
-  const SparseChoice classifier{0, std::vector<int>(l.layers.size(), 0)};
-  core::Result<int64_t> base = bytes.Of(classifier);
-  if (!base.ok()) return base.error();
-  if (base.value() > options.budget_bytes) {
-    return core::Error{"a training step that updates only the classifier ('" + l.classifier + "') needs " +
-                       std::to_string(base.value()) + " B of SRAM, more than the budget of " +
-                       std::to_string(options.budget_bytes) + " B"};
-  }
   Evolution evolution(l, contributions, bytes, options);
-  core::Result<std::vector<Scored>> seeded = Baselines(l, contributions, bytes, options.budget_bytes);
+  core::Result<std::vector<ScoredChoice>> seeded = Baselines(l, contributions, bytes, options.budget_bytes);
   if (!seeded.ok()) return seeded.error();
-  std::vector<Scored> population = seeded.value();
+  std::vector<ScoredChoice> population = seeded.value();
   const size_t size = static_cast<size_t>(std::max(options.population, 4));
   while (population.size() < size) {
-    core::Result<Scored> s = evolution.Fit(evolution.Random());
+    core::Result<ScoredChoice> s = evolution.Fit(evolution.Random());
     if (!s.ok()) return s.error();
     population.push_back(s.value());
   }
@@ -251,16 +260,16 @@ core::Result<SchemeSearchResult> SearchScheme(const engine::Model& model, const 
       const SparseChoice child = evolution.CoinFlip()
                                      ? evolution.Mutate(a)
                                      : evolution.Crossover(a, population[evolution.Pick(parents)].choice);
-      core::Result<Scored> s = evolution.Fit(child);
+      core::Result<ScoredChoice> s = evolution.Fit(child);
       if (!s.ok()) return s.error();
       population.push_back(s.value());
     }
   }
   std::sort(population.begin(), population.end(), Better);
   SchemeSearchResult result{population[0], seeded.value()[0], seeded.value()[1], {}, bytes.measured()};
-  for (const Scored& s : population) {
+  for (const ScoredChoice& s : population) {
     const bool seen = std::any_of(result.finalists.begin(), result.finalists.end(),
-                                  [&](const Scored& f) { return f.choice.Key() == s.choice.Key(); });
+                                  [&](const ScoredChoice& f) { return f.choice.Key() == s.choice.Key(); });
     if (!seen && static_cast<int>(result.finalists.size()) < std::max(options.finalists, 1)) {
       result.finalists.push_back(s);
     }

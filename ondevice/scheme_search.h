@@ -57,6 +57,9 @@ struct Contributions {
 // The training step's SRAM: the arena of the training program (reordered updates).
 core::Result<int64_t> TrainingStepBytes(const engine::Model& model, const UpdateScheme& scheme);
 
+// Whether the classifier alone (the smallest choice) fits the budget; the error names both figures.
+core::Status ClassifierAloneFits(const engine::Model& model, const UpdateScheme& settings, int64_t budget_bytes);
+
 struct SchemeSearchOptions {
   int64_t budget_bytes = 0;
   int population = 48;

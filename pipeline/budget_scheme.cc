@@ -23,19 +23,6 @@ std::vector<ondevice::ScoredChoice> Candidates(const ondevice::SchemeSearchResul
 
 }  // namespace
 
-core::Status ClassifierFits(const engine::Model& model, const ondevice::UpdateScheme& settings, int64_t budget_bytes) {
-  core::Result<ondevice::SparseLayers> layers = ondevice::SparseLayersOf(model);
-  if (!layers.ok()) return layers.error();
-  const ondevice::SparseChoice alone{0, std::vector<int>(layers.value().layers.size(), 0)};
-  core::Result<int64_t> bytes = ondevice::TrainingStepBytes(model, ondevice::SchemeOf(layers.value(), alone, settings));
-  if (!bytes.ok()) return bytes.error();
-  if (bytes.value() <= budget_bytes) return core::Status::Ok();
-  char text[200];
-  std::snprintf(text, sizeof text, "a training step that updates only the classifier ('%s') needs %.1f kB",
-                layers.value().classifier.c_str(), static_cast<double>(bytes.value()) / 1024.0);
-  return core::Status::Fail(text);
-}
-
 std::string FinalistsCachePath(const std::string& analysis_cache) {
   if (analysis_cache.empty()) return "";
   const std::filesystem::path path(analysis_cache);

@@ -37,9 +37,6 @@ struct BudgetSchemeResult {
   bool analysed_only = false;              // a rank other than 0: its share of the analysis done, nothing else
 };
 
-// An error at once where the classifier alone does not fit the budget (naming both figures).
-core::Status ClassifierFits(const engine::Model& model, const ondevice::UpdateScheme& settings, int64_t budget_bytes);
-
 // The finalists' cache beside the analysis' ("" for none).
 std::string FinalistsCachePath(const std::string& analysis_cache);
 

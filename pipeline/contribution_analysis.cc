@@ -1,7 +1,6 @@
 #include "pipeline/contribution_analysis.h"
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,12 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Hex(uint32_t value) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%08x", value);
-  return text;
-}
-
 uint32_t SetChecksum(const data::ImageSet& set) {
   return core::Crc32(set.pixels.data(), set.pixels.size()) ^ core::Crc32(set.labels.data(), set.labels.size());
 }
@@ -33,10 +26,10 @@ json Identity(const engine::Model& model, const ondevice::UpdateScheme& settings
               const ContributionOptions& options) {
   const std::string model_bytes = engine::SerializeModel(model);
   const data::Normalization& n = set.normalization();
-  return {{"model_crc32", Hex(core::Crc32(model_bytes.data(), model_bytes.size()))},
+  return {{"model_crc32", core::Crc32Text(core::Crc32(model_bytes.data(), model_bytes.size()))},
           {"data", set.source},
-          {"train_crc32", Hex(SetChecksum(set.train))},
-          {"validation_crc32", Hex(SetChecksum(set.validation))},
+          {"train_crc32", core::Crc32Text(SetChecksum(set.train))},
+          {"validation_crc32", core::Crc32Text(SetChecksum(set.validation))},
           {"normalization", {n.mean, n.std}},
           {"eval_images", options.eval_images},
           {"seed", options.seed},
@@ -92,19 +85,19 @@ std::vector<size_t> MyShare(size_t todo, int rank, int world) {
   return mine;
 }
 
-// Every rank's results of the runs to do (-1: not run here; -2: failed there), as one vector.
-std::vector<double> GatherRuns(supernet::Collective* collective, std::vector<double> local) {
+// Every rank's results of the runs to do (-1: not run there; -2: failed there), as one vector:
+// a run failed anywhere is -2, else its one result.
+std::vector<double> GatherRuns(supernet::Collective* collective, const std::vector<double>& local) {
   if (collective == nullptr || !collective->distributed()) return local;
   const std::vector<double> all = collective->AllGather(local);
-  for (size_t r = 0; r * local.size() < all.size(); ++r) {
-    for (size_t i = 0; i < local.size(); ++i) local[i] = std::max(local[i], all[r * local.size() + i]);
-  }
+  std::vector<double> merged(local.size(), -1);
   for (size_t r = 0; r * local.size() < all.size(); ++r) {
     for (size_t i = 0; i < local.size(); ++i) {
-      if (all[r * local.size() + i] == -2) local[i] = -2;
+      const double v = all[r * local.size() + i];
+      merged[i] = merged[i] == -2 || v == -2 ? -2 : std::max(merged[i], v);
     }
   }
-  return local;
+  return merged;
 }
 
 // The runs of `mine` (indices into `todo`), in parallel over the threads: each accuracy into
@@ -176,11 +169,10 @@ core::Result<std::map<std::string, double>> MeasureSchemes(const engine::Model& 
     });
     if (!agreed.ok()) return agreed.error();
   }
-  ondevice::Contributions result;  // its accuracies: the cached, then the measured
-  result.accuracy = ParseCache(cache, options.cache_path, identity, runs);
+  std::map<std::string, double> accuracy = ParseCache(cache, options.cache_path, identity, runs);  // then measured
   std::vector<const ondevice::ContributionRun*> todo;
   for (const ondevice::ContributionRun& run : runs) {
-    if (!result.accuracy.count(run.name)) todo.push_back(&run);
+    if (!accuracy.count(run.name)) todo.push_back(&run);
   }
   const std::vector<size_t> mine = MyShare(todo.size(), rank, world);
   core::Logger()->info("fine-tunes: {} of {} samples ({} cached{}), each scored on {} validation images", runs.size(),
@@ -190,8 +182,8 @@ core::Result<std::map<std::string, double>> MeasureSchemes(const engine::Model& 
                            ? std::min<int64_t>(options.eval_images, static_cast<int64_t>(set.validation.size()))
                            : static_cast<int64_t>(set.validation.size()));
   std::vector<double> local(todo.size(), -1);
-  std::optional<core::Error> failure = RunShare(
-      model, settings, set, options, {layers.value(), todo, mine, identity, rank == 0}, local, result.accuracy);
+  std::optional<core::Error> failure =
+      RunShare(model, settings, set, options, {layers.value(), todo, mine, identity, rank == 0}, local, accuracy);
   std::vector<double> all;
   core::Status gathered = supernet::Guard([&] {
     all = GatherRuns(options.collective, local);
@@ -200,13 +192,13 @@ core::Result<std::map<std::string, double>> MeasureSchemes(const engine::Model& 
   if (!gathered.ok()) return gathered.error();
   for (size_t i = 0; i < todo.size(); ++i) {
     if (all[i] == -2 && !failure) failure = core::Error{"fine-tune '" + todo[i]->name + "' failed on another rank"};
-    if (all[i] >= 0) result.accuracy[todo[i]->name] = all[i];
+    if (all[i] >= 0) accuracy[todo[i]->name] = all[i];
   }
   if (failure) return *failure;
   if (rank == 0) {
-    if (core::Status s = SaveCache(options.cache_path, identity, result.accuracy); !s.ok()) return s.error();
+    if (core::Status s = SaveCache(options.cache_path, identity, accuracy); !s.ok()) return s.error();
   }
-  return result.accuracy;
+  return accuracy;
 }
 
 core::Result<ondevice::Contributions> AnalyseContributions(const engine::Model& model,

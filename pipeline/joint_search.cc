@@ -38,27 +38,31 @@ core::Result<data::Dataset> TransferSet(const supernet::Trainer& net, const Trai
   return set;
 }
 
-// One finalist: quantized, its scheme chosen for the budget (validation accuracy of its fine-tune).
-core::Result<TrainingFinalist> Price(supernet::Trainer& net, const search::Candidate& c, const data::Dataset& set,
-                                     const TrainingBudget& b, const supernet::EvalOptions& bn, int calibration_images,
-                                     const std::string& cache) {
+// A finalist as deployed for the transfer task: quantized with the supernet's weights, its
+// classifier re-initialised where the task has new classes.
+core::Result<engine::Model> TransferModel(supernet::Trainer& net, const search::Candidate& c, const TrainingBudget& b,
+                                          const supernet::EvalOptions& bn, int calibration_images) {
+  core::Result<engine::Model> model =
+      QuantizeSubnet(net.supernet(), c.config, net.train_set(), bn, calibration_images, {});
+  if (!model.ok() || !b.reinit_head) return model;
+  ondevice::UpdateScheme unused;
+  core::Result<std::string> head = ondevice::ReinitialiseClassifier(model.value(), unused, b.seed);
+  if (!head.ok()) return head.error();
+  return model;
+}
+
+// One finalist's scheme chosen for the budget (validation accuracy of its fine-tune).
+core::Result<TrainingFinalist> Price(const engine::Model& model, const search::Candidate& c, const data::Dataset& set,
+                                     const TrainingBudget& b, const std::string& cache) {
   TrainingFinalist f;
   f.config = c.config;
   f.inference_accuracy = c.accuracy;
-  core::Result<engine::Model> model =
-      QuantizeSubnet(net.supernet(), c.config, net.train_set(), bn, calibration_images, {});
-  if (!model.ok()) return model.error();
   ondevice::UpdateScheme settings;
   settings.learning_rate = b.learning_rate;
   settings.steps = b.steps;
-  if (b.reinit_head) {
-    core::Result<std::string> head = ondevice::ReinitialiseClassifier(model.value(), settings, b.seed);
-    if (!head.ok()) return head.error();
-    settings.layers.clear();
-  }
   BudgetSchemeOptions options;
   options.budget_bytes = static_cast<int64_t>(b.sram_kb * 1024);
-  if (core::Status fits = ClassifierFits(model.value(), settings, options.budget_bytes); !fits.ok()) {
+  if (core::Status fits = ondevice::ClassifierAloneFits(model, settings, options.budget_bytes); !fits.ok()) {
     f.refused = fits.message();
     return f;
   }
@@ -67,7 +71,7 @@ core::Result<TrainingFinalist> Price(supernet::Trainer& net, const search::Candi
   options.measuring.seed = b.seed;
   options.measuring.cache_path = cache;
   options.measuring.note = b.reinit_head ? "classifier re-initialised with seed " + std::to_string(b.seed) : "";
-  core::Result<BudgetSchemeResult> r = SchemeForBudget(model.value(), settings, set, options);
+  core::Result<BudgetSchemeResult> r = SchemeForBudget(model, settings, set, options);
   if (!r.ok()) return r.error();
   f.scheme = r.value().scheme;
   f.step_bytes = r.value().best.choice.step_bytes;
@@ -75,21 +79,14 @@ core::Result<TrainingFinalist> Price(supernet::Trainer& net, const search::Candi
   return f;
 }
 
-// The test accuracy of finalist `f` fine-tuned with its scheme.
-core::Result<double> TransferTest(supernet::Trainer& net, const TrainingFinalist& f, const data::Dataset& set,
-                                  const TrainingBudget& b, const supernet::EvalOptions& bn, int calibration_images) {
-  core::Result<engine::Model> model =
-      QuantizeSubnet(net.supernet(), f.config, net.train_set(), bn, calibration_images, {});
-  if (!model.ok()) return model.error();
-  ondevice::UpdateScheme scheme = f.scheme;
-  if (b.reinit_head && !ondevice::ReinitialiseClassifier(model.value(), scheme, b.seed).ok()) {
-    return core::Error{"the finalist has no classifier to re-initialise"};
-  }
+// The test accuracy of a finalist's model fine-tuned with its scheme.
+core::Result<double> TransferTest(const engine::Model& model, const TrainingFinalist& f, const data::Dataset& set,
+                                  const TrainingBudget& b) {
   FineTuneOptions options;
   options.seed = b.seed;
   options.progress_lines = 0;
   options.measure_before = false;
-  core::Result<FineTuneResult> tuned = FineTune(model.value(), scheme, set, options);
+  core::Result<FineTuneResult> tuned = FineTune(model, f.scheme, set, options);
   if (!tuned.ok()) return tuned.error();
   return tuned.value().accuracy_after;
 }
@@ -104,14 +101,18 @@ core::Result<JointChoice> ChooseForTraining(supernet::Trainer& net, const std::v
   core::Result<data::Dataset> set = TransferSet(net, budget, finalists[0].config.resolution);
   if (!set.ok()) return set.error();
   JointChoice choice;
+  std::vector<engine::Model> models;  // each finalist's, as its fine-tunes start from it
   for (size_t i = 0; i < finalists.size(); ++i) {
     std::printf(
         "training budget: finalist %zu/%zu (validation accuracy %.2f%%): contribution analysis and scheme "
         "search on %s\n",
         i + 1, finalists.size(), 100 * finalists[i].accuracy, budget.data.c_str());
     std::fflush(stdout);
+    core::Result<engine::Model> model = TransferModel(net, finalists[i], budget, bn, calibration_images);
+    if (!model.ok()) return model.error();
+    models.push_back(model.value());
     const std::string cache = cache_dir + "/finalist" + std::to_string(i) + "_contributions.json";
-    core::Result<TrainingFinalist> f = Price(net, finalists[i], set.value(), budget, bn, calibration_images, cache);
+    core::Result<TrainingFinalist> f = Price(models.back(), finalists[i], set.value(), budget, cache);
     if (!f.ok()) return f.error();
     choice.finalists.push_back(f.value());
     const bool trains = f.value().refused.empty();
@@ -127,7 +128,7 @@ core::Result<JointChoice> ChooseForTraining(supernet::Trainer& net, const std::v
   for (size_t i : {size_t{0}, static_cast<size_t>(choice.winner)}) {
     TrainingFinalist& f = choice.finalists[i];
     if (!f.refused.empty() || f.transfer_test >= 0) continue;
-    core::Result<double> test = TransferTest(net, f, set.value(), budget, bn, calibration_images);
+    core::Result<double> test = TransferTest(models[i], f, set.value(), budget);
     if (!test.ok()) return test.error();
     f.transfer_test = test.value();
   }

@@ -127,7 +127,7 @@ TEST(BudgetScheme, KeepsTheBestMeasuredOfTheFinalistsAndTheBaselines) {
   EXPECT_TRUE(keys.count(r.best.choice.choice.Key()));
   EXPECT_EQ(ondevice::UpdateSchemeJson(r.scheme),
             ondevice::UpdateSchemeJson(ondevice::SchemeOf(layers, r.best.choice.choice, settings)));
-  const core::Status refused = ClassifierFits(model, settings, 64);
+  const core::Status refused = ondevice::ClassifierAloneFits(model, settings, 64);
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("only the classifier ('fc')"), std::string::npos) << refused.message();
 }
